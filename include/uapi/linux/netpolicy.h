@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * netpolicy: policy-driven attachment of VM network interfaces.
+ *
+ * This header is the specification of the "netpolicy" generic netlink
+ * family (version NETPOLICY_GENL_VERSION), shared by netpolicy.ko and npmgr.
+ *
+ * Objects
+ * -------
+ * All state is per network namespace: a request acts on the namespace of
+ * the socket it was sent on, and a device is matched only against the
+ * objects of its own namespace.
+ *
+ *  - A network object has a unique name, the name of the bridge its
+ *    interfaces join, and an optional policy (the patent's policy block:
+ *    ALLOW_CROSS_SERVER, REQUIRE_ENCRYPTION, PHYSICAL_IFS_ALLOWED,
+ *    ISOLATE_FROM). The policy is stored and reported; enforcing it is
+ *    not part of this protocol version's attach decision.
+ *  - A VIF object says how a VM interface is recognised: an interface name
+ *    (exact, or a glob using '*' and '?'), a MAC address, or both (then
+ *    both must match). It names the network the interface joins and the VM
+ *    it belongs to (name, 16-byte UUID, tags).
+ *  - A port is an interface the module has seen: every tap device (tun
+ *    driver in TAP mode) and every Xen netback vif in the namespace. A port
+ *    is in one of the states of enum netpolicy_port_state.
+ *
+ * Matching: a device's VIF object is, in this order of precedence, the one
+ * whose MAC equals the device's address; else the one whose interface name
+ * equals the device's name exactly; else the glob with the longest literal
+ * prefix (the characters before the first wildcard) that matches, ties
+ * broken by the smaller VIF object name. MACs and exact names are unique
+ * among VIF objects.
+ *
+ * Commands
+ * --------
+ * NETPOLICY_CMD_LOAD (admin, doit)
+ *	Adds network objects (NETPOLICY_A_NETS, an array of nests of
+ *	NETPOLICY_A_NET_*) and VIF objects (NETPOLICY_A_VIFS, an array of nests
+ *	of NETPOLICY_A_VIF_*). With NETPOLICY_LOAD_F_REPLACE in
+ *	NETPOLICY_A_FLAGS the request replaces every object of the namespace;
+ *	without it, a name that already exists is an error (EEXIST). The load
+ *	is all-or-nothing: on any error nothing changes and the extack message
+ *	names the offending attribute. On success every port of the namespace
+ *	is re-evaluated before the reply is sent. The whole load must fit in
+ *	one netlink message (npmgr raises its socket buffer accordingly).
+ *
+ * NETPOLICY_CMD_DEL (admin, doit)
+ *	Deletes the network object named by NETPOLICY_A_NET_NAME inside a
+ *	NETPOLICY_A_NET nest, or the VIF object named by NETPOLICY_A_VIF_NAME
+ *	inside a NETPOLICY_A_VIF nest. A network still named by a VIF object
+ *	cannot be deleted (EBUSY). Ports that lose their binding are detached.
+ *
+ * NETPOLICY_CMD_FLUSH (admin, doit)
+ *	Deletes every object of the namespace; bound ports are detached.
+ *
+ * NETPOLICY_CMD_GET_NET, NETPOLICY_CMD_GET_VIF (dump)
+ *	One message per object, sorted by name, each carrying a
+ *	NETPOLICY_A_NET or NETPOLICY_A_VIF nest and NETPOLICY_A_GENERATION.
+ *	A dump interrupted by a change is flagged NLM_F_DUMP_INTR.
+ *
+ * NETPOLICY_CMD_GET_PORT (dump)
+ *	One message per port, in the order the ports were first seen, each
+ *	carrying a NETPOLICY_A_PORT nest.
+ *
+ * NETPOLICY_CMD_EVENT (multicast group NETPOLICY_MCGRP_EVENTS)
+ *	Sent when a port changes state (or changes VIF object / bridge), and
+ *	when a port disappears: NETPOLICY_A_EVENT (enum netpolicy_event) and a
+ *	NETPOLICY_A_PORT nest with the port's new state.
+ */
+#ifndef _UAPI_LINUX_NETPOLICY_H
+#define _UAPI_LINUX_NETPOLICY_H
+
+#define NETPOLICY_GENL_NAME		"netpolicy"
+#define NETPOLICY_GENL_VERSION		1
+#define NETPOLICY_MCGRP_EVENTS		"events"
+
+/* Longest object, VM, tag or selector name, including the trailing NUL. */
+#define NETPOLICY_NAME_MAX		64
+/* Most tags on one VM, and most selectors in one policy set. */
+#define NETPOLICY_TAGS_MAX		32
+#define NETPOLICY_SELECTORS_MAX		64
+#define NETPOLICY_UUID_LEN		16
+
+enum netpolicy_cmd {
+	NETPOLICY_CMD_UNSPEC,
+	NETPOLICY_CMD_LOAD,
+	NETPOLICY_CMD_DEL,
+	NETPOLICY_CMD_FLUSH,
+	NETPOLICY_CMD_GET_NET,
+	NETPOLICY_CMD_GET_VIF,
+	NETPOLICY_CMD_GET_PORT,
+	NETPOLICY_CMD_EVENT,
+	__NETPOLICY_CMD_MAX
+};
+#define NETPOLICY_CMD_MAX (__NETPOLICY_CMD_MAX - 1)
+
+/* NETPOLICY_A_FLAGS of NETPOLICY_CMD_LOAD */
+enum netpolicy_load_flag {
+	NETPOLICY_LOAD_F_REPLACE = 1U << 0,
+	__NETPOLICY_LOAD_F_ALL = NETPOLICY_LOAD_F_REPLACE
+};
+
+enum netpolicy_attr {
+	NETPOLICY_A_UNSPEC,
+	NETPOLICY_A_FLAGS,		/* u32: enum netpolicy_load_flag */
+	NETPOLICY_A_NETS,		/* array of nests of NETPOLICY_A_NET_* */
+	NETPOLICY_A_VIFS,		/* array of nests of NETPOLICY_A_VIF_* */
+	NETPOLICY_A_NET,		/* nest of NETPOLICY_A_NET_* */
+	NETPOLICY_A_VIF,		/* nest of NETPOLICY_A_VIF_* */
+	NETPOLICY_A_PORT,		/* nest of NETPOLICY_A_PORT_* */
+	NETPOLICY_A_GENERATION,		/* u32: object set generation */
+	NETPOLICY_A_EVENT,		/* u8: enum netpolicy_event */
+	__NETPOLICY_A_MAX
+};
+#define NETPOLICY_A_MAX (__NETPOLICY_A_MAX - 1)
+
+enum netpolicy_net_attr {
+	NETPOLICY_A_NET_UNSPEC,
+	NETPOLICY_A_NET_NAME,		/* string, required */
+	NETPOLICY_A_NET_BRIDGE,		/* string: ifname, required on load */
+	NETPOLICY_A_NET_POLICY,		/* nest of NETPOLICY_A_POLICY_* */
+	__NETPOLICY_A_NET_MAX
+};
+#define NETPOLICY_A_NET_MAX (__NETPOLICY_A_NET_MAX - 1)
+
+/*
+ * A policy as the administrator wrote it. Attributes that are absent were
+ * not written; NETPOLICY_A_POLICY_NAME names the policy block it came from.
+ */
+enum netpolicy_policy_attr {
+	NETPOLICY_A_POLICY_UNSPEC,
+	NETPOLICY_A_POLICY_NAME,		/* string */
+	NETPOLICY_A_POLICY_ALLOW_CROSS_SERVER,	/* u8: 0 or 1 */
+	NETPOLICY_A_POLICY_REQUIRE_ENCRYPTION,	/* u8: 0 or 1 */
+	NETPOLICY_A_POLICY_PHYSICAL_IFS_ALLOWED,/* array of selector nests */
+	NETPOLICY_A_POLICY_ISOLATE_FROM,	/* array of selector nests */
+	__NETPOLICY_A_POLICY_MAX
+};
+#define NETPOLICY_A_POLICY_MAX (__NETPOLICY_A_POLICY_MAX - 1)
+
+enum netpolicy_selector_type {
+	NETPOLICY_SEL_TAG = 1,		/* TAG(value) */
+	NETPOLICY_SEL_NAME,		/* NAME(value) */
+	__NETPOLICY_SEL_MAX
+};
+#define NETPOLICY_SEL_MAX (__NETPOLICY_SEL_MAX - 1)
+
+enum netpolicy_sel_attr {
+	NETPOLICY_A_SEL_UNSPEC,
+	NETPOLICY_A_SEL_TYPE,		/* u8: enum netpolicy_selector_type */
+	NETPOLICY_A_SEL_VALUE,		/* string */
+	__NETPOLICY_A_SEL_MAX
+};
+#define NETPOLICY_A_SEL_MAX (__NETPOLICY_A_SEL_MAX - 1)
+
+enum netpolicy_vif_attr {
+	NETPOLICY_A_VIF_UNSPEC,
+	NETPOLICY_A_VIF_NAME,		/* string, required */
+	NETPOLICY_A_VIF_IFNAME,		/* string: name or glob, < IFNAMSIZ */
+	NETPOLICY_A_VIF_MAC,		/* binary: ETH_ALEN bytes */
+	NETPOLICY_A_VIF_NETWORK,	/* string: network object, required */
+	NETPOLICY_A_VIF_VM_NAME,	/* string */
+	NETPOLICY_A_VIF_VM_UUID,	/* binary: NETPOLICY_UUID_LEN bytes */
+	NETPOLICY_A_VIF_VM_TAGS,	/* array of strings */
+	__NETPOLICY_A_VIF_MAX
+};
+#define NETPOLICY_A_VIF_MAX (__NETPOLICY_A_VIF_MAX - 1)
+
+enum netpolicy_port_kind {
+	NETPOLICY_KIND_TAP = 1,		/* tun driver, TAP mode */
+	NETPOLICY_KIND_XEN_VIF,		/* Xen netback */
+	__NETPOLICY_KIND_MAX
+};
+
+enum netpolicy_port_state {
+	NETPOLICY_PORT_UNBOUND = 1,	/* no VIF object matches: untouched */
+	NETPOLICY_PORT_PENDING,		/* bound, the bridge does not exist */
+	NETPOLICY_PORT_ATTACHED,	/* bound and a port of its bridge */
+	NETPOLICY_PORT_REFUSED,		/* bound, attaching was refused */
+	__NETPOLICY_PORT_MAX
+};
+
+/* Why a port is in its state; NETPOLICY_A_PORT_MESSAGE says it in words. */
+enum netpolicy_reason {
+	NETPOLICY_R_NONE,
+	NETPOLICY_R_NO_VIF_OBJECT,	/* unbound: no VIF object matches */
+	NETPOLICY_R_NO_BRIDGE,		/* pending: the bridge does not exist */
+	NETPOLICY_R_NOT_A_BRIDGE,	/* refused: target is not a bridge */
+	NETPOLICY_R_ATTACH_FAILED,	/* refused: the bridge refused the port */
+	NETPOLICY_R_MOVED,		/* pending: another agent moved it */
+	__NETPOLICY_R_MAX
+};
+
+enum netpolicy_port_attr {
+	NETPOLICY_A_PORT_UNSPEC,
+	NETPOLICY_A_PORT_IFINDEX,	/* u32 */
+	NETPOLICY_A_PORT_IFNAME,	/* string */
+	NETPOLICY_A_PORT_KIND,		/* u8: enum netpolicy_port_kind */
+	NETPOLICY_A_PORT_STATE,		/* u8: enum netpolicy_port_state */
+	NETPOLICY_A_PORT_REASON,	/* u8: enum netpolicy_reason */
+	NETPOLICY_A_PORT_MESSAGE,	/* string: the reason in words */
+	NETPOLICY_A_PORT_VIF,		/* string: VIF object, if bound */
+	NETPOLICY_A_PORT_NETWORK,	/* string: network object, if bound */
+	NETPOLICY_A_PORT_BRIDGE,	/* string: target bridge, if bound */
+	NETPOLICY_A_PORT_ERRNO,		/* u32: positive errno of a refusal */
+	NETPOLICY_A_PORT_MAC,		/* binary: ETH_ALEN bytes */
+	__NETPOLICY_A_PORT_MAX
+};
+#define NETPOLICY_A_PORT_MAX (__NETPOLICY_A_PORT_MAX - 1)
+
+enum netpolicy_event {
+	NETPOLICY_EV_ATTACHED = 1,	/* the port joined its bridge */
+	NETPOLICY_EV_DETACHED,		/* the port left the bridge we chose */
+	NETPOLICY_EV_PENDING,		/* bound, waiting for its bridge */
+	NETPOLICY_EV_REFUSED,		/* bound, attaching was refused */
+	NETPOLICY_EV_UNBOUND,		/* seen, no VIF object matches */
+	NETPOLICY_EV_REMOVED,		/* the device is gone */
+	__NETPOLICY_EV_MAX
+};
+
+#endif /* _UAPI_LINUX_NETPOLICY_H */

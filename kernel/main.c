@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * netpolicy: policy-driven attachment of VM network interfaces.
+ *
+ * Locking, in one place:
+ *  - RTNL serialises every writer: the netdevice notifier (which the core
+ *    calls with RTNL held) and the netlink write commands (which take it).
+ *    It protects the per-netns port list and publishing a table.
+ *  - A table is immutable once published; readers use rcu_read_lock() (the
+ *    object dumps) or RTNL (the notifier, reconciliation).
+ *  - The notifier never takes the genl mutex or RTNL itself.
+ */
+
+#include <linux/module.h>
+#include <linux/rtnetlink.h>
+#include <net/genetlink.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#include "netpolicy.h"
+
+static unsigned int np_net_id __read_mostly;
+
+struct np_net *np_net(struct net *net)
+{
+	return net_generic(net, np_net_id);
+}
+
+static int __net_init np_net_init(struct net *net)
+{
+	struct np_net *pn = np_net(net);
+
+	INIT_LIST_HEAD(&pn->ports);
+	hash_init(pn->port_hash);
+	RCU_INIT_POINTER(pn->table, NULL);
+	return 0;
+}
+
+/*
+ * Runs after every device of @net is gone (we are a pernet subsystem, the
+ * devices' pernet ops exit first), so no port should remain.
+ */
+static void __net_exit np_net_exit(struct net *net)
+{
+	struct np_net *pn = np_net(net);
+
+	rtnl_lock();
+	np_ports_net_exit(pn);
+	np_table_free_rcu(rtnl_dereference(pn->table));
+	RCU_INIT_POINTER(pn->table, NULL);
+	rtnl_unlock();
+}
+
+static struct pernet_operations np_net_ops = {
+	.init = np_net_init,
+	.exit = np_net_exit,
+	.id = &np_net_id,
+	.size = sizeof(struct np_net),
+};
+
+static int __init np_init(void)
+{
+	int err;
+
+	err = register_pernet_subsys(&np_net_ops);
+	if (err)
+		return err;
+	err = np_genl_init();
+	if (err)
+		goto err_genl;
+	/* Last: replays NETDEV_REGISTER for the devices that exist already. */
+	err = np_device_init();
+	if (err)
+		goto err_device;
+	pr_info("loaded: policy-driven attachment of VM interfaces\n");
+	return 0;
+
+err_device:
+	np_genl_uninit();
+err_genl:
+	unregister_pernet_subsys(&np_net_ops);
+	return err;
+}
+
+static void __exit np_exit(void)
+{
+	/*
+	 * Ports stay on their bridges: unloading changes no data path. The
+	 * notifier goes first so that no port is created after it.
+	 */
+	np_device_uninit();
+	np_genl_uninit();
+	unregister_pernet_subsys(&np_net_ops);
+	rcu_barrier();	/* tables freed with call_rcu() */
+	pr_info("unloaded\n");
+}
+
+module_init(np_init);
+module_exit(np_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Policy-driven attachment of VM network interfaces");
+MODULE_AUTHOR("netpolicy developers");
+MODULE_ALIAS_GENL_FAMILY(NETPOLICY_GENL_NAME);
