@@ -1,0 +1,623 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * npmgr: the generic netlink transport (libnl-genl-3). Everything that
+ * knows about attributes lives here; the rest of npmgr sees np_config and
+ * np_port_info only.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/netlink.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+
+#include "npmgr.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+struct np_ipc {
+	struct nl_sock *sk;
+	int family;
+	int err;			/* negative errno from the last ack */
+	char msg[512];			/* the kernel's extack message */
+};
+
+static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
+	struct np_ipc *ipc = arg;
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	size_t skip = sizeof(*e);
+	int len;
+
+	(void)nla;
+	ipc->err = e->error;
+	ipc->msg[0] = '\0';
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return NL_STOP;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		skip += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	len = (int)nlh->nlmsg_len - NLMSG_HDRLEN - (int)skip;
+	if (len <= 0)
+		return NL_STOP;
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)e + skip),
+		      len, NULL) < 0)
+		return NL_STOP;
+	if (tb[NLMSGERR_ATTR_MSG])
+		snprintf(ipc->msg, sizeof(ipc->msg), "%.*s",
+			 nla_len(tb[NLMSGERR_ATTR_MSG]),
+			 (char *)nla_data(tb[NLMSGERR_ATTR_MSG]));
+	return NL_STOP;
+}
+
+static int on_ack(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	((struct np_ipc *)arg)->err = 0;
+	return NL_STOP;
+}
+
+static int on_finish(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	((struct np_ipc *)arg)->err = 0;
+	return NL_STOP;
+}
+
+struct np_ipc *ipc_open(void)
+{
+	struct np_ipc *ipc = xcalloc(1, sizeof(*ipc));
+	int one = 1, fd, big = 64 << 20;
+
+	ipc->sk = nl_socket_alloc();
+	if (!ipc->sk)
+		goto nomem;
+	if (genl_connect(ipc->sk)) {
+		fprintf(stderr, "npmgr: cannot open a generic netlink socket\n");
+		goto fail;
+	}
+	fd = nl_socket_get_fd(ipc->sk);
+	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	/* A whole policy set travels in one message: make room for it. */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	nl_socket_enable_msg_peek(ipc->sk);
+	ipc->family = genl_ctrl_resolve(ipc->sk, NETPOLICY_GENL_NAME);
+	if (ipc->family < 0) {
+		fprintf(stderr,
+			"npmgr: the netpolicy kernel module is not loaded (modprobe netpolicy, or insmod netpolicy.ko)\n");
+		goto fail;
+	}
+	return ipc;
+nomem:
+	fprintf(stderr, "npmgr: out of memory\n");
+fail:
+	ipc_close(ipc);
+	return NULL;
+}
+
+void ipc_close(struct np_ipc *ipc)
+{
+	if (!ipc)
+		return;
+	nl_socket_free(ipc->sk);
+	free(ipc);
+}
+
+static void report(const struct np_ipc *ipc, const char *what)
+{
+	fprintf(stderr, "npmgr: %s: %s\n", what, strerror(-ipc->err));
+	if (ipc->msg[0])
+		fprintf(stderr, "npmgr: kernel says: %s\n", ipc->msg);
+	if (ipc->err == -EPERM)
+		fprintf(stderr, "npmgr: this needs CAP_NET_ADMIN in the network namespace\n");
+}
+
+/* Send @msg and wait for the ack; on error print it. */
+static int transact(struct np_ipc *ipc, struct nl_msg *msg, const char *what,
+		    nl_recvmsg_msg_cb_t valid, void *arg)
+{
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	int rc;
+
+	if (!cb) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	ipc->err = 1;
+	ipc->msg[0] = '\0';
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, ipc);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, ipc);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, ipc);
+	if (valid)
+		nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, valid, arg);
+	rc = nl_send_auto(ipc->sk, msg);
+	nlmsg_free(msg);
+	if (rc < 0) {
+		ipc->err = rc == -NLE_PERM ? -EPERM : -EIO;
+		snprintf(ipc->msg, sizeof(ipc->msg), "send failed: %s",
+			 nl_geterror(rc));
+	}
+	while (rc >= 0 && ipc->err > 0) {
+		rc = nl_recvmsgs(ipc->sk, cb);
+		if (rc < 0 && ipc->err > 0) {
+			ipc->err = rc == -NLE_DUMP_INTR ? -EAGAIN : -EIO;
+			snprintf(ipc->msg, sizeof(ipc->msg), "%s", nl_geterror(rc));
+		}
+	}
+	nl_cb_put(cb);
+	if (ipc->err < 0 && what)
+		report(ipc, what);
+	return ipc->err;
+}
+
+static struct nl_msg *new_msg(struct np_ipc *ipc, int cmd, int flags,
+			      size_t size)
+{
+	struct nl_msg *msg = size ? nlmsg_alloc_size(size) : nlmsg_alloc();
+
+	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, ipc->family, 0,
+				 flags | NLM_F_ACK, cmd, NETPOLICY_GENL_VERSION)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+static int put_sels(struct nl_msg *msg, int type, const struct np_sel *s,
+		    size_t n)
+{
+	struct nlattr *arr = nla_nest_start(msg, type), *e;
+	size_t i;
+
+	if (!arr)
+		return -1;
+	for (i = 0; i < n; i++) {
+		e = nla_nest_start(msg, (int)i + 1);
+		if (!e || nla_put_u8(msg, NETPOLICY_A_SEL_TYPE, (uint8_t)s[i].type) ||
+		    nla_put_string(msg, NETPOLICY_A_SEL_VALUE, s[i].value))
+			return -1;
+		nla_nest_end(msg, e);
+	}
+	nla_nest_end(msg, arr);
+	return 0;
+}
+
+static int put_net(struct nl_msg *msg, int type, const struct np_net_def *n)
+{
+	struct nlattr *nest = nla_nest_start(msg, type), *pn;
+	const struct np_policy_def *p = n->pol;
+
+	if (!nest || nla_put_string(msg, NETPOLICY_A_NET_NAME, n->name) ||
+	    nla_put_string(msg, NETPOLICY_A_NET_BRIDGE, n->bridge))
+		return -1;
+	if (p) {
+		pn = nla_nest_start(msg, NETPOLICY_A_NET_POLICY);
+		if (!pn || nla_put_string(msg, NETPOLICY_A_POLICY_NAME, p->name))
+			return -1;
+		if (p->has_cross &&
+		    nla_put_u8(msg, NETPOLICY_A_POLICY_ALLOW_CROSS_SERVER, p->cross))
+			return -1;
+		if (p->has_enc &&
+		    nla_put_u8(msg, NETPOLICY_A_POLICY_REQUIRE_ENCRYPTION, p->enc))
+			return -1;
+		if (p->has_phys &&
+		    put_sels(msg, NETPOLICY_A_POLICY_PHYSICAL_IFS_ALLOWED,
+			     p->phys, p->n_phys))
+			return -1;
+		if (p->has_iso &&
+		    put_sels(msg, NETPOLICY_A_POLICY_ISOLATE_FROM, p->iso,
+			     p->n_iso))
+			return -1;
+		nla_nest_end(msg, pn);
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int put_vif(struct nl_msg *msg, int type, const struct np_vif_def *v)
+{
+	struct nlattr *nest = nla_nest_start(msg, type), *tags;
+	size_t i;
+
+	if (!nest || nla_put_string(msg, NETPOLICY_A_VIF_NAME, v->name) ||
+	    nla_put_string(msg, NETPOLICY_A_VIF_NETWORK, v->network))
+		return -1;
+	if (v->ifname && nla_put_string(msg, NETPOLICY_A_VIF_IFNAME, v->ifname))
+		return -1;
+	if (v->has_mac && nla_put(msg, NETPOLICY_A_VIF_MAC, 6, v->mac))
+		return -1;
+	if (v->vm && nla_put_string(msg, NETPOLICY_A_VIF_VM_NAME, v->vm))
+		return -1;
+	if (v->has_uuid &&
+	    nla_put(msg, NETPOLICY_A_VIF_VM_UUID, NETPOLICY_UUID_LEN, v->uuid))
+		return -1;
+	if (v->n_tags) {
+		tags = nla_nest_start(msg, NETPOLICY_A_VIF_VM_TAGS);
+		if (!tags)
+			return -1;
+		for (i = 0; i < v->n_tags; i++)
+			if (nla_put_string(msg, (int)i + 1, v->tags[i]))
+				return -1;
+		nla_nest_end(msg, tags);
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+/* An upper bound on the size of the load message for @cfg. */
+static size_t load_size(const struct np_config *cfg)
+{
+	size_t size = 4096, i;
+
+	for (i = 0; i < cfg->n_nets; i++) {
+		const struct np_policy_def *p = cfg->nets[i].pol;
+
+		size += 256;
+		if (p)
+			size += 128 + (p->n_phys + p->n_iso) * 96;
+	}
+	for (i = 0; i < cfg->n_vifs; i++)
+		size += 512 + cfg->vifs[i].n_tags * 72;
+	return size;
+}
+
+int ipc_load(struct np_ipc *ipc, const struct np_config *cfg, bool replace)
+{
+	struct nl_msg *msg = new_msg(ipc, NETPOLICY_CMD_LOAD, 0, load_size(cfg));
+	struct nlattr *arr;
+	size_t i;
+
+	if (!msg)
+		goto nomem;
+	if (replace && nla_put_u32(msg, NETPOLICY_A_FLAGS, NETPOLICY_LOAD_F_REPLACE))
+		goto nomem;
+	arr = nla_nest_start(msg, NETPOLICY_A_NETS);
+	if (!arr)
+		goto nomem;
+	for (i = 0; i < cfg->n_nets; i++)
+		if (put_net(msg, (int)i + 1, &cfg->nets[i]))
+			goto nomem;
+	nla_nest_end(msg, arr);
+	arr = nla_nest_start(msg, NETPOLICY_A_VIFS);
+	if (!arr)
+		goto nomem;
+	for (i = 0; i < cfg->n_vifs; i++)
+		if (put_vif(msg, (int)i + 1, &cfg->vifs[i]))
+			goto nomem;
+	nla_nest_end(msg, arr);
+	return transact(ipc, msg, "load", NULL, NULL);
+nomem:
+	nlmsg_free(msg);
+	fprintf(stderr, "npmgr: load: the policy set does not fit in a message\n");
+	return -ENOMEM;
+}
+
+int ipc_del(struct np_ipc *ipc, bool vif, const char *name)
+{
+	struct nl_msg *msg = new_msg(ipc, NETPOLICY_CMD_DEL, 0, 0);
+	struct nlattr *nest;
+
+	if (!msg)
+		return -ENOMEM;
+	nest = nla_nest_start(msg, vif ? NETPOLICY_A_VIF : NETPOLICY_A_NET);
+	if (!nest || nla_put_string(msg, vif ? NETPOLICY_A_VIF_NAME :
+				    NETPOLICY_A_NET_NAME, name)) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	nla_nest_end(msg, nest);
+	return transact(ipc, msg, "del", NULL, NULL);
+}
+
+int ipc_flush(struct np_ipc *ipc)
+{
+	struct nl_msg *msg = new_msg(ipc, NETPOLICY_CMD_FLUSH, 0, 0);
+
+	if (!msg)
+		return -ENOMEM;
+	return transact(ipc, msg, "flush", NULL, NULL);
+}
+
+static char *dup_attr(struct nlattr *a)
+{
+	return a ? xstrndup(nla_data(a), strnlen(nla_data(a), nla_len(a))) : NULL;
+}
+
+static void get_sels(struct nlattr *arr, struct np_sel **out, size_t *n)
+{
+	struct nlattr *e, *tb[NETPOLICY_A_SEL_MAX + 1];
+	int rem;
+
+	nla_for_each_nested(e, arr, rem) {
+		if (nla_parse_nested(tb, NETPOLICY_A_SEL_MAX, e, NULL) < 0 ||
+		    !tb[NETPOLICY_A_SEL_TYPE] || !tb[NETPOLICY_A_SEL_VALUE])
+			continue;
+		*out = xrealloc(*out, (*n + 1) * sizeof(**out));
+		(*out)[*n].type = nla_get_u8(tb[NETPOLICY_A_SEL_TYPE]);
+		(*out)[*n].value = dup_attr(tb[NETPOLICY_A_SEL_VALUE]);
+		(*n)++;
+	}
+}
+
+static struct np_policy_def *find_or_add_policy(struct np_config *cfg,
+						 const char *name, bool *added)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_policies; i++)
+		if (!strcmp(cfg->policies[i].name, name)) {
+			*added = false;
+			return &cfg->policies[i];
+		}
+	cfg->policies = xrealloc(cfg->policies,
+				 (cfg->n_policies + 1) * sizeof(*cfg->policies));
+	memset(&cfg->policies[cfg->n_policies], 0, sizeof(*cfg->policies));
+	cfg->policies[cfg->n_policies].name = xstrdup(name);
+	*added = true;
+	return &cfg->policies[cfg->n_policies++];
+}
+
+static int on_net(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[NETPOLICY_A_MAX + 1], *nt[NETPOLICY_A_NET_MAX + 1];
+	struct nlattr *pt[NETPOLICY_A_POLICY_MAX + 1];
+	struct np_config *cfg = arg;
+	struct np_net_def *n;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, NETPOLICY_A_MAX, NULL) < 0 ||
+	    !tb[NETPOLICY_A_NET] ||
+	    nla_parse_nested(nt, NETPOLICY_A_NET_MAX, tb[NETPOLICY_A_NET], NULL) < 0 ||
+	    !nt[NETPOLICY_A_NET_NAME])
+		return NL_SKIP;
+	cfg->nets = xrealloc(cfg->nets, (cfg->n_nets + 1) * sizeof(*cfg->nets));
+	n = memset(&cfg->nets[cfg->n_nets++], 0, sizeof(*n));
+	n->name = dup_attr(nt[NETPOLICY_A_NET_NAME]);
+	n->bridge = dup_attr(nt[NETPOLICY_A_NET_BRIDGE]);
+	if (nt[NETPOLICY_A_NET_POLICY] &&
+	    nla_parse_nested(pt, NETPOLICY_A_POLICY_MAX, nt[NETPOLICY_A_NET_POLICY],
+			     NULL) >= 0 && pt[NETPOLICY_A_POLICY_NAME]) {
+		struct np_policy_def *p;
+		bool added;
+
+		n->policy = dup_attr(pt[NETPOLICY_A_POLICY_NAME]);
+		p = find_or_add_policy(cfg, n->policy, &added);
+		if (!added)
+			return NL_OK;
+		if (pt[NETPOLICY_A_POLICY_ALLOW_CROSS_SERVER]) {
+			p->has_cross = true;
+			p->cross = nla_get_u8(pt[NETPOLICY_A_POLICY_ALLOW_CROSS_SERVER]);
+		}
+		if (pt[NETPOLICY_A_POLICY_REQUIRE_ENCRYPTION]) {
+			p->has_enc = true;
+			p->enc = nla_get_u8(pt[NETPOLICY_A_POLICY_REQUIRE_ENCRYPTION]);
+		}
+		if (pt[NETPOLICY_A_POLICY_PHYSICAL_IFS_ALLOWED]) {
+			p->has_phys = true;
+			get_sels(pt[NETPOLICY_A_POLICY_PHYSICAL_IFS_ALLOWED],
+				 &p->phys, &p->n_phys);
+		}
+		if (pt[NETPOLICY_A_POLICY_ISOLATE_FROM]) {
+			p->has_iso = true;
+			get_sels(pt[NETPOLICY_A_POLICY_ISOLATE_FROM], &p->iso,
+				 &p->n_iso);
+		}
+	}
+	return NL_OK;
+}
+
+static int on_vif(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[NETPOLICY_A_MAX + 1], *vt[NETPOLICY_A_VIF_MAX + 1];
+	struct np_config *cfg = arg;
+	struct np_vif_def *v;
+	struct nlattr *e;
+	int rem;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, NETPOLICY_A_MAX, NULL) < 0 ||
+	    !tb[NETPOLICY_A_VIF] ||
+	    nla_parse_nested(vt, NETPOLICY_A_VIF_MAX, tb[NETPOLICY_A_VIF], NULL) < 0 ||
+	    !vt[NETPOLICY_A_VIF_NAME])
+		return NL_SKIP;
+	cfg->vifs = xrealloc(cfg->vifs, (cfg->n_vifs + 1) * sizeof(*cfg->vifs));
+	v = memset(&cfg->vifs[cfg->n_vifs++], 0, sizeof(*v));
+	v->name = dup_attr(vt[NETPOLICY_A_VIF_NAME]);
+	v->ifname = dup_attr(vt[NETPOLICY_A_VIF_IFNAME]);
+	v->network = dup_attr(vt[NETPOLICY_A_VIF_NETWORK]);
+	v->vm = dup_attr(vt[NETPOLICY_A_VIF_VM_NAME]);
+	if (vt[NETPOLICY_A_VIF_MAC] && nla_len(vt[NETPOLICY_A_VIF_MAC]) == 6) {
+		v->has_mac = true;
+		memcpy(v->mac, nla_data(vt[NETPOLICY_A_VIF_MAC]), 6);
+	}
+	if (vt[NETPOLICY_A_VIF_VM_UUID] &&
+	    nla_len(vt[NETPOLICY_A_VIF_VM_UUID]) == NETPOLICY_UUID_LEN) {
+		v->has_uuid = true;
+		memcpy(v->uuid, nla_data(vt[NETPOLICY_A_VIF_VM_UUID]),
+		       NETPOLICY_UUID_LEN);
+	}
+	if (vt[NETPOLICY_A_VIF_VM_TAGS]) {
+		nla_for_each_nested(e, vt[NETPOLICY_A_VIF_VM_TAGS], rem) {
+			v->tags = xrealloc(v->tags, (v->n_tags + 1) * sizeof(char *));
+			v->tags[v->n_tags++] = dup_attr(e);
+		}
+	}
+	return NL_OK;
+}
+
+static void parse_port(struct nlattr *nest, struct np_port_info *p)
+{
+	struct nlattr *t[NETPOLICY_A_PORT_MAX + 1];
+
+	memset(p, 0, sizeof(*p));
+	if (nla_parse_nested(t, NETPOLICY_A_PORT_MAX, nest, NULL) < 0)
+		return;
+	if (t[NETPOLICY_A_PORT_IFINDEX])
+		p->ifindex = nla_get_u32(t[NETPOLICY_A_PORT_IFINDEX]);
+	p->ifname = dup_attr(t[NETPOLICY_A_PORT_IFNAME]);
+	if (!p->ifname)
+		p->ifname = xstrdup("?");
+	if (t[NETPOLICY_A_PORT_MAC] && nla_len(t[NETPOLICY_A_PORT_MAC]) == 6)
+		memcpy(p->mac, nla_data(t[NETPOLICY_A_PORT_MAC]), 6);
+	if (t[NETPOLICY_A_PORT_KIND])
+		p->kind = nla_get_u8(t[NETPOLICY_A_PORT_KIND]);
+	if (t[NETPOLICY_A_PORT_STATE])
+		p->state = nla_get_u8(t[NETPOLICY_A_PORT_STATE]);
+	if (t[NETPOLICY_A_PORT_REASON])
+		p->reason = nla_get_u8(t[NETPOLICY_A_PORT_REASON]);
+	if (t[NETPOLICY_A_PORT_ERRNO])
+		p->err = nla_get_u32(t[NETPOLICY_A_PORT_ERRNO]);
+	p->message = dup_attr(t[NETPOLICY_A_PORT_MESSAGE]);
+	p->vif = dup_attr(t[NETPOLICY_A_PORT_VIF]);
+	p->network = dup_attr(t[NETPOLICY_A_PORT_NETWORK]);
+	p->bridge = dup_attr(t[NETPOLICY_A_PORT_BRIDGE]);
+}
+
+struct port_list {
+	struct np_port_info *v;
+	size_t n;
+};
+
+static int on_port(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[NETPOLICY_A_MAX + 1];
+	struct port_list *l = arg;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, NETPOLICY_A_MAX, NULL) < 0 ||
+	    !tb[NETPOLICY_A_PORT])
+		return NL_SKIP;
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	parse_port(tb[NETPOLICY_A_PORT], &l->v[l->n++]);
+	return NL_OK;
+}
+
+/* Run one dump; a dump interrupted by a concurrent change is retried. */
+static int dump(struct np_ipc *ipc, int cmd, nl_recvmsg_msg_cb_t fn,
+		void *arg, void (*reset)(void *))
+{
+	int tries, rc = -EAGAIN;
+
+	for (tries = 0; tries < 10 && rc == -EAGAIN; tries++) {
+		struct nl_msg *msg = new_msg(ipc, cmd, NLM_F_DUMP, 0);
+
+		if (!msg)
+			return -ENOMEM;
+		reset(arg);
+		rc = transact(ipc, msg, NULL, fn, arg);
+	}
+	if (rc < 0)
+		report(ipc, "dump");
+	return rc;
+}
+
+static void reset_nets(void *arg)
+{
+	struct np_config *cfg = arg;
+	struct np_vif_def *vifs = cfg->vifs;
+	size_t n_vifs = cfg->n_vifs;
+
+	cfg->vifs = NULL;
+	cfg->n_vifs = 0;
+	config_free(cfg);
+	cfg->vifs = vifs;
+	cfg->n_vifs = n_vifs;
+}
+
+static void reset_vifs(void *arg)
+{
+	struct np_config *cfg = arg, tmp = { 0 };
+
+	tmp.vifs = cfg->vifs;
+	tmp.n_vifs = cfg->n_vifs;
+	config_free(&tmp);
+	cfg->vifs = NULL;
+	cfg->n_vifs = 0;
+}
+
+int ipc_get_config(struct np_ipc *ipc, struct np_config *cfg)
+{
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	rc = dump(ipc, NETPOLICY_CMD_GET_NET, on_net, cfg, reset_nets);
+	if (!rc)
+		rc = dump(ipc, NETPOLICY_CMD_GET_VIF, on_vif, cfg, reset_vifs);
+	config_sort(cfg);
+	return rc;
+}
+
+static void reset_ports(void *arg)
+{
+	struct port_list *l = arg;
+
+	while (l->n)
+		port_free(&l->v[--l->n]);
+}
+
+int ipc_get_ports(struct np_ipc *ipc, struct np_port_info **ports, size_t *n)
+{
+	struct port_list l = { 0 };
+	int rc = dump(ipc, NETPOLICY_CMD_GET_PORT, on_port, &l, reset_ports);
+
+	*ports = l.v;
+	*n = l.n;
+	return rc;
+}
+
+struct monitor {
+	ipc_event_fn fn;
+	void *arg;
+};
+
+static int on_event(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[NETPOLICY_A_MAX + 1];
+	struct monitor *m = arg;
+	struct np_port_info p;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, NETPOLICY_A_MAX, NULL) < 0 ||
+	    !tb[NETPOLICY_A_EVENT] || !tb[NETPOLICY_A_PORT])
+		return NL_SKIP;
+	parse_port(tb[NETPOLICY_A_PORT], &p);
+	m->fn(nla_get_u8(tb[NETPOLICY_A_EVENT]), &p, m->arg);
+	port_free(&p);
+	return NL_OK;
+}
+
+int ipc_monitor(struct np_ipc *ipc, ipc_event_fn fn, void *arg)
+{
+	struct monitor m = { fn, arg };
+	int grp, rc;
+
+	grp = genl_ctrl_resolve_grp(ipc->sk, NETPOLICY_GENL_NAME,
+				    NETPOLICY_MCGRP_EVENTS);
+	if (grp < 0) {
+		fprintf(stderr, "npmgr: monitor: no event group: %s\n",
+			nl_geterror(grp));
+		return -ENOENT;
+	}
+	nl_socket_disable_seq_check(ipc->sk);
+	nl_socket_modify_cb(ipc->sk, NL_CB_VALID, NL_CB_CUSTOM, on_event, &m);
+	rc = nl_socket_add_membership(ipc->sk, grp);
+	if (rc < 0) {
+		fprintf(stderr, "npmgr: monitor: %s\n", nl_geterror(rc));
+		return -EIO;
+	}
+	for (;;) {
+		rc = nl_recvmsgs_default(ipc->sk);
+		if (rc == -NLE_NOMEM) {
+			fprintf(stderr, "npmgr: monitor: events were lost (socket buffer full)\n");
+			continue;
+		}
+		if (rc < 0 && rc != -NLE_INTR && rc != -NLE_AGAIN) {
+			fprintf(stderr, "npmgr: monitor: %s\n", nl_geterror(rc));
+			return -EIO;
+		}
+	}
+}

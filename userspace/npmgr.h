@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * npmgr: the netpolicy manager. Object model shared by the parser, the
+ * netlink layer and the printers.
+ */
+#ifndef NPMGR_H
+#define NPMGR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <linux/netpolicy.h>
+
+#define IFNAMSIZ_NP 16
+
+struct np_sel {
+	int type;			/* NETPOLICY_SEL_TAG or _NAME */
+	char *value;
+};
+
+struct np_pos {
+	int line;
+	int col;
+};
+
+struct np_policy_def {
+	char *name;
+	struct np_pos pos;
+	bool has_cross, cross;
+	bool has_enc, enc;
+	bool has_phys, has_iso;
+	struct np_sel *phys;
+	size_t n_phys;
+	struct np_sel *iso;
+	size_t n_iso;
+};
+
+struct np_net_def {
+	char *name;
+	struct np_pos pos;
+	char *bridge;
+	struct np_pos bridge_pos;
+	char *policy;			/* policy name, or NULL */
+	struct np_pos policy_pos;
+	struct np_policy_def *pol;	/* resolved / as reported by the kernel */
+};
+
+struct np_vif_def {
+	char *name;
+	struct np_pos pos;
+	char *ifname;
+	struct np_pos ifname_pos;
+	bool has_mac;
+	uint8_t mac[6];
+	struct np_pos mac_pos;
+	char *network;
+	struct np_pos network_pos;
+	char *vm;
+	bool has_uuid;
+	uint8_t uuid[NETPOLICY_UUID_LEN];
+	char **tags;
+	size_t n_tags;
+};
+
+struct np_config {
+	struct np_policy_def *policies;
+	size_t n_policies;
+	struct np_net_def *nets;
+	size_t n_nets;
+	struct np_vif_def *vifs;
+	size_t n_vifs;
+};
+
+struct np_port_info {
+	uint32_t ifindex;
+	char *ifname;
+	uint8_t mac[6];
+	int kind, state, reason;
+	uint32_t err;
+	char *message;
+	char *vif, *network, *bridge;
+};
+
+/* Diagnostics: "file:line:col: error: message" plus the source line. */
+struct np_diags {
+	char *text;			/* all messages, newline separated */
+	size_t len, cap;
+	int count;
+	const char *file;
+	const char *buf;		/* the source, to quote lines */
+	size_t buf_len;
+};
+
+/* util.c */
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+void diag_add(struct np_diags *d, struct np_pos pos, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void diags_free(struct np_diags *d);
+int read_file(const char *path, char **buf, size_t *len);
+bool parse_mac(const char *s, uint8_t mac[6]);
+bool parse_uuid(const char *s, uint8_t uuid[16]);
+void format_mac(const uint8_t mac[6], char out[18]);
+void format_uuid(const uint8_t uuid[16], char out[37]);
+bool glob_valid(const char *pattern);
+
+/* config.c */
+int config_parse(const char *file, const char *buf, size_t len,
+		 struct np_config *cfg, struct np_diags *d);
+void config_check(struct np_config *cfg, struct np_diags *d);
+void config_free(struct np_config *cfg);
+void config_sort(struct np_config *cfg);
+void port_free(struct np_port_info *p);
+
+/* print.c */
+struct json;
+void print_config(FILE *f, const struct np_config *cfg);
+void print_ports(FILE *f, const struct np_port_info *ports, size_t n);
+void print_json(FILE *f, const struct np_config *cfg,
+		const struct np_port_info *ports, size_t n_ports);
+void print_event(FILE *f, int ev, const struct np_port_info *p, bool json);
+const char *state_name(int state);
+const char *kind_name(int kind);
+const char *event_name(int ev);
+
+/* ipc.c */
+struct np_ipc;
+struct np_ipc *ipc_open(void);
+void ipc_close(struct np_ipc *ipc);
+int ipc_load(struct np_ipc *ipc, const struct np_config *cfg, bool replace);
+int ipc_del(struct np_ipc *ipc, bool vif, const char *name);
+int ipc_flush(struct np_ipc *ipc);
+int ipc_get_config(struct np_ipc *ipc, struct np_config *cfg);
+int ipc_get_ports(struct np_ipc *ipc, struct np_port_info **ports, size_t *n);
+typedef void (*ipc_event_fn)(int ev, const struct np_port_info *p, void *arg);
+int ipc_monitor(struct np_ipc *ipc, ipc_event_fn fn, void *arg);
+
+#endif

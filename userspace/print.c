@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * npmgr: output. The human form of objects is the policy file format
+ * itself (what `show config` prints, `load` accepts); `-j` prints JSON.
+ */
+
+#include <ctype.h>
+#include <string.h>
+
+#include "npmgr.h"
+
+const char *state_name(int state)
+{
+	switch (state) {
+	case NETPOLICY_PORT_UNBOUND: return "unbound";
+	case NETPOLICY_PORT_PENDING: return "pending";
+	case NETPOLICY_PORT_ATTACHED: return "attached";
+	case NETPOLICY_PORT_REFUSED: return "refused";
+	default: return "unknown";
+	}
+}
+
+const char *kind_name(int kind)
+{
+	switch (kind) {
+	case NETPOLICY_KIND_TAP: return "tap";
+	case NETPOLICY_KIND_XEN_VIF: return "xen-vif";
+	default: return "unknown";
+	}
+}
+
+const char *event_name(int ev)
+{
+	switch (ev) {
+	case NETPOLICY_EV_ATTACHED: return "attached";
+	case NETPOLICY_EV_DETACHED: return "detached";
+	case NETPOLICY_EV_PENDING: return "pending";
+	case NETPOLICY_EV_REFUSED: return "refused";
+	case NETPOLICY_EV_UNBOUND: return "unbound";
+	case NETPOLICY_EV_REMOVED: return "removed";
+	default: return "unknown";
+	}
+}
+
+/* A value as the parser reads it back: a bare word when it can be one. */
+static void put_value(FILE *f, const char *s)
+{
+	const char *c;
+	bool bare = *s != '\0';
+
+	for (c = s; *c && bare; c++)
+		bare = isalnum((unsigned char)*c) || strchr("_.-:*?+@", *c);
+	if (bare) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (c = s; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			fputc('\\', f);
+		fputc(*c, f);
+	}
+	fputc('"', f);
+}
+
+static void put_sels(FILE *f, const char *key, const struct np_sel *s, size_t n)
+{
+	size_t i;
+
+	fprintf(f, "\t%s = {", key);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "%s%s(", i ? ", " : "",
+			s[i].type == NETPOLICY_SEL_TAG ? "TAG" : "NAME");
+		put_value(f, s[i].value);
+		fputc(')', f);
+	}
+	fputs("}\n", f);
+}
+
+void print_config(FILE *f, const struct np_config *cfg)
+{
+	bool first = true;
+	size_t i, j;
+	char buf[40];
+
+	for (i = 0; i < cfg->n_policies; i++) {
+		const struct np_policy_def *p = &cfg->policies[i];
+
+		fputs(first ? "" : "\n", f);
+		first = false;
+		fputs("policy ", f);
+		put_value(f, p->name);
+		fputs(" {\n", f);
+		if (p->has_cross)
+			fprintf(f, "\tALLOW_CROSS_SERVER = %s\n",
+				p->cross ? "true" : "false");
+		if (p->has_enc)
+			fprintf(f, "\tREQUIRE_ENCRYPTION = %s\n",
+				p->enc ? "true" : "false");
+		if (p->has_phys)
+			put_sels(f, "PHYSICAL_IFS_ALLOWED", p->phys, p->n_phys);
+		if (p->has_iso)
+			put_sels(f, "ISOLATE_FROM", p->iso, p->n_iso);
+		fputs("}\n", f);
+	}
+	for (i = 0; i < cfg->n_nets; i++) {
+		const struct np_net_def *n = &cfg->nets[i];
+
+		fputs(first ? "" : "\n", f);
+		first = false;
+		fputs("network ", f);
+		put_value(f, n->name);
+		fputs(" {\n\tbridge = ", f);
+		put_value(f, n->bridge ? n->bridge : "");
+		fputc('\n', f);
+		if (n->policy) {
+			fputs("\tpolicy = ", f);
+			put_value(f, n->policy);
+			fputc('\n', f);
+		}
+		fputs("}\n", f);
+	}
+	for (i = 0; i < cfg->n_vifs; i++) {
+		const struct np_vif_def *v = &cfg->vifs[i];
+
+		fputs(first ? "" : "\n", f);
+		first = false;
+		fputs("vif ", f);
+		put_value(f, v->name);
+		fputs(" {\n", f);
+		if (v->ifname) {
+			fputs("\tifname = ", f);
+			put_value(f, v->ifname);
+			fputc('\n', f);
+		}
+		if (v->has_mac) {
+			format_mac(v->mac, buf);
+			fprintf(f, "\tmac = %s\n", buf);
+		}
+		fputs("\tnetwork = ", f);
+		put_value(f, v->network ? v->network : "");
+		fputc('\n', f);
+		if (v->vm) {
+			fputs("\tvm = ", f);
+			put_value(f, v->vm);
+			fputc('\n', f);
+		}
+		if (v->has_uuid) {
+			format_uuid(v->uuid, buf);
+			fprintf(f, "\tuuid = %s\n", buf);
+		}
+		if (v->n_tags) {
+			fputs("\ttags = {", f);
+			for (j = 0; j < v->n_tags; j++) {
+				fputs(j ? ", " : "", f);
+				put_value(f, v->tags[j]);
+			}
+			fputs("}\n", f);
+		}
+		fputs("}\n", f);
+	}
+}
+
+static const char *dash(const char *s)
+{
+	return s && *s ? s : "-";
+}
+
+void print_ports(FILE *f, const struct np_port_info *ports, size_t n)
+{
+	static const char *const head[] = {
+		"INTERFACE", "KIND", "STATE", "VIF", "NETWORK", "BRIDGE", "REASON",
+	};
+	size_t w[6], i, c;
+
+	for (c = 0; c < 6; c++)
+		w[c] = strlen(head[c]);
+	for (i = 0; i < n; i++) {
+		const char *col[6] = {
+			ports[i].ifname, kind_name(ports[i].kind),
+			state_name(ports[i].state), dash(ports[i].vif),
+			dash(ports[i].network), dash(ports[i].bridge),
+		};
+
+		for (c = 0; c < 6; c++)
+			if (strlen(col[c]) > w[c])
+				w[c] = strlen(col[c]);
+	}
+	for (c = 0; c < 6; c++)
+		fprintf(f, "%-*s  ", (int)w[c], head[c]);
+	fprintf(f, "%s\n", head[6]);
+	for (i = 0; i < n; i++) {
+		const char *col[6] = {
+			ports[i].ifname, kind_name(ports[i].kind),
+			state_name(ports[i].state), dash(ports[i].vif),
+			dash(ports[i].network), dash(ports[i].bridge),
+		};
+
+		for (c = 0; c < 6; c++)
+			fprintf(f, "%-*s  ", (int)w[c], col[c]);
+		fprintf(f, "%s\n", dash(ports[i].message));
+	}
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void json_kv(FILE *f, bool *first, const char *k, const char *v)
+{
+	fprintf(f, "%s\"%s\":", *first ? "" : ",", k);
+	*first = false;
+	if (v)
+		json_str(f, v);
+	else
+		fputs("null", f);
+}
+
+static void json_sels(FILE *f, const struct np_sel *s, size_t n)
+{
+	size_t i;
+
+	fputc('[', f);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "%s{\"type\":\"%s\",\"value\":", i ? "," : "",
+			s[i].type == NETPOLICY_SEL_TAG ? "tag" : "name");
+		json_str(f, s[i].value);
+		fputc('}', f);
+	}
+	fputc(']', f);
+}
+
+static void json_port(FILE *f, const struct np_port_info *p)
+{
+	bool first = true;
+	char mac[18];
+
+	format_mac(p->mac, mac);
+	fputc('{', f);
+	json_kv(f, &first, "interface", p->ifname);
+	fprintf(f, ",\"ifindex\":%u", p->ifindex);
+	json_kv(f, &first, "mac", mac);
+	json_kv(f, &first, "kind", kind_name(p->kind));
+	json_kv(f, &first, "state", state_name(p->state));
+	json_kv(f, &first, "vif", p->vif);
+	json_kv(f, &first, "network", p->network);
+	json_kv(f, &first, "bridge", p->bridge);
+	json_kv(f, &first, "reason", p->message && *p->message ? p->message : NULL);
+	if (p->err)
+		fprintf(f, ",\"errno\":%u", p->err);
+	fputc('}', f);
+}
+
+void print_json(FILE *f, const struct np_config *cfg,
+		const struct np_port_info *ports, size_t n_ports)
+{
+	size_t i, j;
+	char buf[40];
+
+	fputc('{', f);
+	if (cfg) {
+		fputs("\"policies\":[", f);
+		for (i = 0; i < cfg->n_policies; i++) {
+			const struct np_policy_def *p = &cfg->policies[i];
+			bool first = true;
+
+			fputs(i ? ",{" : "{", f);
+			json_kv(f, &first, "name", p->name);
+			if (p->has_cross)
+				fprintf(f, ",\"ALLOW_CROSS_SERVER\":%s",
+					p->cross ? "true" : "false");
+			if (p->has_enc)
+				fprintf(f, ",\"REQUIRE_ENCRYPTION\":%s",
+					p->enc ? "true" : "false");
+			if (p->has_phys) {
+				fputs(",\"PHYSICAL_IFS_ALLOWED\":", f);
+				json_sels(f, p->phys, p->n_phys);
+			}
+			if (p->has_iso) {
+				fputs(",\"ISOLATE_FROM\":", f);
+				json_sels(f, p->iso, p->n_iso);
+			}
+			fputc('}', f);
+		}
+		fputs("],\"networks\":[", f);
+		for (i = 0; i < cfg->n_nets; i++) {
+			bool first = true;
+
+			fputs(i ? ",{" : "{", f);
+			json_kv(f, &first, "name", cfg->nets[i].name);
+			json_kv(f, &first, "bridge", cfg->nets[i].bridge);
+			json_kv(f, &first, "policy", cfg->nets[i].policy);
+			fputc('}', f);
+		}
+		fputs("],\"vifs\":[", f);
+		for (i = 0; i < cfg->n_vifs; i++) {
+			const struct np_vif_def *v = &cfg->vifs[i];
+			bool first = true;
+
+			fputs(i ? ",{" : "{", f);
+			json_kv(f, &first, "name", v->name);
+			json_kv(f, &first, "ifname", v->ifname);
+			if (v->has_mac)
+				format_mac(v->mac, buf);
+			json_kv(f, &first, "mac", v->has_mac ? buf : NULL);
+			json_kv(f, &first, "network", v->network);
+			json_kv(f, &first, "vm", v->vm);
+			if (v->has_uuid)
+				format_uuid(v->uuid, buf);
+			json_kv(f, &first, "uuid", v->has_uuid ? buf : NULL);
+			fputs(",\"tags\":[", f);
+			for (j = 0; j < v->n_tags; j++) {
+				fputs(j ? "," : "", f);
+				json_str(f, v->tags[j]);
+			}
+			fputs("]}", f);
+		}
+		fputs("]", f);
+	}
+	if (ports) {
+		fprintf(f, "%s\"interfaces\":[", cfg ? "," : "");
+		for (i = 0; i < n_ports; i++) {
+			fputs(i ? "," : "", f);
+			json_port(f, &ports[i]);
+		}
+		fputc(']', f);
+	}
+	fputs("}\n", f);
+}
+
+void print_event(FILE *f, int ev, const struct np_port_info *p, bool json)
+{
+	if (json) {
+		fprintf(f, "{\"event\":\"%s\",\"port\":", event_name(ev));
+		json_port(f, p);
+		fputs("}\n", f);
+	} else {
+		fprintf(f, "%s %s", event_name(ev), p->ifname);
+		if (p->vif && *p->vif)
+			fprintf(f, " vif=%s network=%s bridge=%s", p->vif,
+				p->network, p->bridge);
+		if (ev != NETPOLICY_EV_REMOVED && ev != NETPOLICY_EV_ATTACHED &&
+		    p->message && *p->message)
+			fprintf(f, ": %s", p->message);
+		fputc('\n', f);
+	}
+	fflush(f);
+}

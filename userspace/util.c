@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0
+/* npmgr: small helpers: allocation, diagnostics, files, addresses. */
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "npmgr.h"
+
+static void oom(void)
+{
+	fputs("npmgr: out of memory\n", stderr);
+	exit(1);
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xrealloc(void *p, size_t size)
+{
+	p = realloc(p, size ? size : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = xcalloc(n + 1, 1);
+
+	memcpy(p, s, n);
+	return p;
+}
+
+static void diag_append(struct np_diags *d, const char *s, size_t n)
+{
+	if (d->len + n + 1 > d->cap) {
+		d->cap = (d->len + n + 1) * 2;
+		d->text = xrealloc(d->text, d->cap);
+	}
+	memcpy(d->text + d->len, s, n);
+	d->len += n;
+	d->text[d->len] = '\0';
+}
+
+static void diag_printf(struct np_diags *d, const char *fmt, va_list ap)
+{
+	va_list aq;
+	int n;
+
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		return;
+	if (d->len + (size_t)n + 1 > d->cap) {
+		d->cap = (d->len + n + 1) * 2;
+		d->text = xrealloc(d->text, d->cap);
+	}
+	vsnprintf(d->text + d->len, n + 1, fmt, ap);
+	d->len += n;
+}
+
+static void diag_fmt(struct np_diags *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_printf(d, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Add "file:line:col: error: message", then the source line and a caret
+ * under the column (when the position is known and the source is at hand).
+ */
+void diag_add(struct np_diags *d, struct np_pos pos, const char *fmt, ...)
+{
+	va_list ap;
+
+	d->count++;
+	if (pos.line > 0)
+		diag_fmt(d, "%s:%d:%d: error: ", d->file ? d->file : "<input>",
+			 pos.line, pos.col);
+	else
+		diag_fmt(d, "%s: error: ", d->file ? d->file : "<input>");
+	va_start(ap, fmt);
+	diag_printf(d, fmt, ap);
+	va_end(ap);
+	diag_append(d, "\n", 1);
+
+	if (pos.line > 0 && d->buf) {
+		const char *p = d->buf, *end = d->buf + d->buf_len, *eol;
+		int line = 1, i;
+
+		while (p < end && line < pos.line) {
+			if (*p++ == '\n')
+				line++;
+		}
+		if (p >= end && line < pos.line)
+			return;
+		eol = memchr(p, '\n', end - p);
+		if (!eol)
+			eol = end;
+		diag_append(d, "  ", 2);
+		for (const char *c = p; c < eol; c++)
+			diag_append(d, (*c == '\t') ? " " :
+				    (isprint((unsigned char)*c) ? c : "?"), 1);
+		diag_append(d, "\n  ", 3);
+		for (i = 1; i < pos.col; i++)
+			diag_append(d, " ", 1);
+		diag_append(d, "^\n", 2);
+	}
+}
+
+void diags_free(struct np_diags *d)
+{
+	free(d->text);
+	d->text = NULL;
+	d->len = d->cap = 0;
+	d->count = 0;
+}
+
+int read_file(const char *path, char **buf, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	size_t cap = 4096, n = 0, r;
+	char *b;
+
+	if (!f)
+		return -errno;
+	b = xcalloc(cap, 1);
+	while ((r = fread(b + n, 1, cap - n - 1, f)) > 0) {
+		n += r;
+		if (n + 1 >= cap) {
+			cap *= 2;
+			b = xrealloc(b, cap);
+		}
+	}
+	if (ferror(f)) {
+		int err = errno ? -errno : -EIO;
+
+		if (f != stdin)
+			fclose(f);
+		free(b);
+		return err;
+	}
+	if (f != stdin)
+		fclose(f);
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+bool parse_mac(const char *s, uint8_t mac[6])
+{
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		int hi = hexval(s[0]), lo = hi < 0 ? -1 : hexval(s[1]);
+
+		if (hi < 0 || lo < 0)
+			return false;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+		if (i < 5 && *s++ != ':')
+			return false;
+	}
+	return *s == '\0';
+}
+
+bool parse_uuid(const char *s, uint8_t uuid[16])
+{
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		int hi, lo;
+
+		if (i == 4 || i == 6 || i == 8 || i == 10) {
+			if (*s++ != '-')
+				return false;
+		}
+		hi = hexval(s[0]);
+		lo = hi < 0 ? -1 : hexval(s[1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		uuid[i] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+	}
+	return *s == '\0';
+}
+
+void format_mac(const uint8_t mac[6], char out[18])
+{
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x",
+		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+}
+
+void format_uuid(const uint8_t u[16], char out[37])
+{
+	snprintf(out, 37,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
+		 u[10], u[11], u[12], u[13], u[14], u[15]);
+}
+
+/* The kernel's rule (kernel/glob.c): what an interface name may hold. */
+bool glob_valid(const char *p)
+{
+	size_t len = strlen(p);
+
+	if (!len || len >= IFNAMSIZ_NP || !strcmp(p, ".") || !strcmp(p, ".."))
+		return false;
+	for (; *p; p++)
+		if (*p == '/' || *p == ':' || isspace((unsigned char)*p))
+			return false;
+	return true;
+}
