@@ -100,7 +100,9 @@ static void np_port_evaluate(struct net *net, struct np_net *pn,
 		port->state = NETPOLICY_PORT_UNBOUND;
 		port->reason = NETPOLICY_R_NO_VIF_OBJECT;
 		port->err = 0;
-		port->vif[0] = port->network[0] = port->bridge[0] = '\0';
+		port->vif[0] = '\0';
+		port->network[0] = '\0';
+		port->bridge[0] = '\0';
 		goto out;
 	}
 	strscpy(port->vif, vif->name, sizeof(port->vif));

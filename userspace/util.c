@@ -111,8 +111,8 @@ void diag_add(struct np_diags *d, struct np_pos pos, const char *fmt, ...)
 			if (*p++ == '\n')
 				line++;
 		}
-		if (p >= end && line < pos.line)
-			return;
+		if (p >= end)
+			return;	/* end of file: no line to quote */
 		eol = memchr(p, '\n', end - p);
 		if (!eol)
 			eol = end;

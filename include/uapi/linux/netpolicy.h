@@ -92,6 +92,7 @@ enum netpolicy_cmd {
 	NETPOLICY_CMD_EVENT,
 	__NETPOLICY_CMD_MAX
 };
+
 #define NETPOLICY_CMD_MAX (__NETPOLICY_CMD_MAX - 1)
 
 /* NETPOLICY_A_FLAGS of NETPOLICY_CMD_LOAD */
@@ -112,6 +113,7 @@ enum netpolicy_attr {
 	NETPOLICY_A_EVENT,		/* u8: enum netpolicy_event */
 	__NETPOLICY_A_MAX
 };
+
 #define NETPOLICY_A_MAX (__NETPOLICY_A_MAX - 1)
 
 enum netpolicy_net_attr {
@@ -121,6 +123,7 @@ enum netpolicy_net_attr {
 	NETPOLICY_A_NET_POLICY,		/* nest of NETPOLICY_A_POLICY_* */
 	__NETPOLICY_A_NET_MAX
 };
+
 #define NETPOLICY_A_NET_MAX (__NETPOLICY_A_NET_MAX - 1)
 
 /*
@@ -136,6 +139,7 @@ enum netpolicy_policy_attr {
 	NETPOLICY_A_POLICY_ISOLATE_FROM,	/* array of selector nests */
 	__NETPOLICY_A_POLICY_MAX
 };
+
 #define NETPOLICY_A_POLICY_MAX (__NETPOLICY_A_POLICY_MAX - 1)
 
 enum netpolicy_selector_type {
@@ -143,6 +147,7 @@ enum netpolicy_selector_type {
 	NETPOLICY_SEL_NAME,		/* NAME(value) */
 	__NETPOLICY_SEL_MAX
 };
+
 #define NETPOLICY_SEL_MAX (__NETPOLICY_SEL_MAX - 1)
 
 enum netpolicy_sel_attr {
@@ -151,6 +156,7 @@ enum netpolicy_sel_attr {
 	NETPOLICY_A_SEL_VALUE,		/* string */
 	__NETPOLICY_A_SEL_MAX
 };
+
 #define NETPOLICY_A_SEL_MAX (__NETPOLICY_A_SEL_MAX - 1)
 
 enum netpolicy_vif_attr {
@@ -164,6 +170,7 @@ enum netpolicy_vif_attr {
 	NETPOLICY_A_VIF_VM_TAGS,	/* array of strings */
 	__NETPOLICY_A_VIF_MAX
 };
+
 #define NETPOLICY_A_VIF_MAX (__NETPOLICY_A_VIF_MAX - 1)
 
 enum netpolicy_port_kind {
@@ -206,6 +213,7 @@ enum netpolicy_port_attr {
 	NETPOLICY_A_PORT_MAC,		/* binary: ETH_ALEN bytes */
 	__NETPOLICY_A_PORT_MAX
 };
+
 #define NETPOLICY_A_PORT_MAX (__NETPOLICY_A_PORT_MAX - 1)
 
 enum netpolicy_event {

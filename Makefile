@@ -1,0 +1,137 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# netpolicy: netpolicy.ko (kernel/), npmgr (userspace/), their tests.
+#
+#   make demo        the whole thing end to end in a VM (installs what it needs)
+#   make check       every test (installs what it needs); what CI runs
+#   make             build the module and npmgr
+#   make bench       benchmarks, printed as ratios measured in one run
+#
+# The module is built against KDIR: the running kernel's headers when they
+# exist, else the newest installed Debian linux-headers-*-amd64.
+
+VERSION := 0.1
+KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
+	else ls /lib/modules 2>/dev/null | grep -- '-amd64$$' | sort -V | tail -n 1; fi)
+KDIR ?= /lib/modules/$(KVER)/build
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+KSRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h) \
+	 include/uapi/linux/netpolicy.h
+USRC := $(addprefix userspace/,main.c config.c print.c ipc.c util.c)
+UHDR := userspace/npmgr.h include/uapi/linux/netpolicy.h
+
+CC ?= cc
+NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
+NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
+UCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+	   -isystem include/uapi $(NL_CFLAGS)
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+.PHONY: all module module-debug npmgr deps clean install dkms-install check \
+	check-build style sparse test-userspace kunit selftest demo bench fuzz dkms-check
+
+all: module npmgr
+
+deps:
+	@tools/testing/install-deps
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+module-debug:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 ccflags-y=-DDEBUG modules
+
+npmgr: userspace/npmgr
+
+userspace/npmgr: $(USRC) $(UHDR)
+	$(CC) $(UCFLAGS) -o $@ $(USRC) $(NL_LIBS)
+
+# Userspace unit tests, plain and under ASan/UBSan.
+PARSER_TEST_SRC := userspace/tests/parser_test.c userspace/config.c userspace/util.c userspace/print.c
+userspace/tests/parser_test: $(PARSER_TEST_SRC) $(UHDR)
+	$(CC) $(UCFLAGS) -Iuserspace -o $@ $(PARSER_TEST_SRC)
+userspace/tests/parser_test-asan: $(PARSER_TEST_SRC) $(UHDR)
+	$(CC) $(UCFLAGS) -O1 $(SAN) -Iuserspace -o $@ $(PARSER_TEST_SRC)
+
+test-userspace: userspace/tests/parser_test userspace/tests/parser_test-asan
+	userspace/tests/parser_test
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		userspace/tests/parser_test-asan
+
+# libFuzzer harness for the policy parser, run for a bounded time.
+FUZZ_SECONDS ?= 60
+userspace/fuzz/fuzz_parser: userspace/fuzz/fuzz_parser.c userspace/config.c userspace/util.c userspace/print.c $(UHDR)
+	clang -std=gnu11 -g -O1 -Wall -Wextra -Werror -isystem include/uapi -Iuserspace \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ userspace/fuzz/fuzz_parser.c userspace/config.c userspace/util.c userspace/print.c
+fuzz: userspace/fuzz/fuzz_parser
+	mkdir -p .cache/fuzz-corpus
+	userspace/fuzz/fuzz_parser -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-dict=userspace/fuzz/policy.dict .cache/fuzz-corpus userspace/fuzz/seeds
+
+style:
+	@ksrc=$$(tools/testing/ksrc) && \
+	out=$$($$ksrc/scripts/checkpatch.pl --strict --no-tree --terse -f $(KSRCS) | \
+		grep -v '^total: 0 errors, 0 warnings, 0 checks'); \
+	if [ -n "$$out" ]; then echo "$$out"; echo "style: checkpatch is not clean"; exit 1; fi; \
+	echo "style: checkpatch --strict clean ($(words $(KSRCS)) files)"
+
+sparse:
+	@out=$$($(MAKE) -s -C $(KDIR) M=$(CURDIR) W=1 C=2 modules 2>&1 | \
+		grep -v 'Skipping BTF generation'); \
+	if [ -n "$$out" ]; then echo "$$out"; echo "sparse: not clean"; exit 1; fi; \
+	echo "sparse (C=2) and W=1: clean"
+
+kunit:
+	tools/testing/kunit/run
+
+selftest: all
+	tools/testing/vm/vm-run -t 1200 -- tools/testing/selftests/netpolicy/run_all.sh
+
+demo: deps all
+	tools/testing/vm/vm-run -t 600 -- tools/testing/demo.sh
+
+bench: deps all
+	tools/testing/vm/vm-run -t 3000 -m 2048 -- tools/testing/bench/attach_bench.sh
+
+dkms-check: deps
+	tools/testing/dkms-check
+
+check: deps
+	$(MAKE) check-build
+	$(MAKE) style
+	$(MAKE) sparse
+	$(MAKE) test-userspace
+	$(MAKE) fuzz FUZZ_SECONDS=30
+	$(MAKE) kunit
+	$(MAKE) selftest
+	$(MAKE) dkms-check
+	@echo "check: all test stages passed"
+
+check-build:
+	@out=$$($(MAKE) -s module 2>&1 | grep -v 'Skipping BTF generation'); \
+	if [ -n "$$out" ]; then echo "$$out"; echo "module: W=1 build not clean"; exit 1; fi
+	$(MAKE) npmgr
+
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
+	install -D -m 0755 userspace/npmgr $(DESTDIR)$(PREFIX)/sbin/npmgr
+	install -D -m 0644 userspace/npmgr.8 $(DESTDIR)$(PREFIX)/share/man/man8/npmgr.8
+	depmod -a $(KVER)
+
+dkms-install:
+	rm -rf /usr/src/netpolicy-$(VERSION)
+	mkdir -p /usr/src/netpolicy-$(VERSION)
+	cp -r Kbuild dkms.conf kernel include /usr/src/netpolicy-$(VERSION)/
+	rm -f /usr/src/netpolicy-$(VERSION)/kernel/*.o /usr/src/netpolicy-$(VERSION)/kernel/*.ko
+	dkms remove -m netpolicy -v $(VERSION) --all 2>/dev/null || true
+	dkms add -m netpolicy -v $(VERSION)
+	dkms build -m netpolicy -v $(VERSION) -k $(KVER)
+	dkms install -m netpolicy -v $(VERSION) -k $(KVER)
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -f userspace/npmgr userspace/tests/parser_test userspace/tests/parser_test-asan \
+		userspace/fuzz/fuzz_parser

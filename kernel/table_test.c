@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suites for the compiled tables and globs.
+ *
+ * The clever code (hashed prefixes, iterative globs) is checked against a
+ * deliberately naive reference: a recursive glob matcher and a linear scan
+ * over every VIF object that applies the documented precedence literally.
+ */
+
+#include <kunit/test.h>
+#include <linux/etherdevice.h>
+#include <linux/prandom.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "netpolicy.h"
+
+/* ---- globs ---- */
+
+struct glob_case {
+	const char *pattern;
+	const char *name;
+	bool match;
+};
+
+static const struct glob_case glob_cases[] = {
+	{ "tap0", "tap0", true },
+	{ "tap0", "tap01", false },
+	{ "tap*", "tap", true },
+	{ "tap*", "tap-web-1", true },
+	{ "tap*", "ta", false },
+	{ "*", "x", true },
+	{ "*0", "tap0", true },
+	{ "*0", "tap01", false },
+	{ "t?p*", "tip9", true },
+	{ "t?p*", "tp9", false },
+	{ "vif*.0", "vif12.0", true },
+	{ "vif*.0", "vif12.1", false },
+	{ "a*b*c", "aXXbYYc", true },
+	{ "a*b*c", "aXXbYY", false },
+	{ "a*a*a*a*b", "aaaaaaaaaaaaaaa", false },
+	{ "**", "", true },
+	{ "?", "", false },
+	{ "vif?.?-emu", "vif3.0-emu", true },
+};
+
+static void glob_case_desc(const struct glob_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s ~ %s", c->pattern, c->name);
+}
+
+KUNIT_ARRAY_PARAM(glob, glob_cases, glob_case_desc);
+
+static void np_glob_table_test(struct kunit *test)
+{
+	const struct glob_case *c = test->param_value;
+
+	KUNIT_EXPECT_EQ_MSG(test, np_glob_match(c->pattern, c->name), c->match,
+			    "pattern %s name %s", c->pattern, c->name);
+}
+
+/* The reference: the definition of a glob, recursively. */
+static bool naive_glob(const char *p, const char *n)
+{
+	if (!*p)
+		return !*n;
+	if (*p == '*')
+		return naive_glob(p + 1, n) || (*n && naive_glob(p, n + 1));
+	if (!*n)
+		return false;
+	return (*p == '?' || *p == *n) && naive_glob(p + 1, n + 1);
+}
+
+static void random_word(struct rnd_state *rnd, char *out, int max_len,
+			const char *alphabet)
+{
+	int len = prandom_u32_state(rnd) % (max_len + 1);
+	int k = strlen(alphabet), i;
+
+	for (i = 0; i < len; i++)
+		out[i] = alphabet[prandom_u32_state(rnd) % k];
+	out[len] = '\0';
+}
+
+static void np_glob_random_test(struct kunit *test)
+{
+	struct rnd_state rnd;
+	char p[IFNAMSIZ], n[IFNAMSIZ];
+	int i;
+
+	prandom_seed_state(&rnd, 20261125);
+	for (i = 0; i < 20000; i++) {
+		random_word(&rnd, p, 8, "ab*?");
+		random_word(&rnd, n, 10, "ab");
+		KUNIT_ASSERT_EQ_MSG(test, np_glob_match(p, n), naive_glob(p, n),
+				    "counterexample: pattern \"%s\" name \"%s\"",
+				    p, n);
+	}
+}
+
+/* ---- tables ---- */
+
+static struct np_network *mk_net(struct kunit *test, const char *name,
+				 const char *bridge)
+{
+	struct np_network *net = kzalloc(sizeof(*net), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, net);
+	strscpy(net->name, name, sizeof(net->name));
+	strscpy(net->bridge, bridge, sizeof(net->bridge));
+	return net;
+}
+
+static struct np_vif *mk_vif(struct kunit *test, const char *name,
+			     const char *ifname, const u8 *mac, const char *net)
+{
+	struct np_vif *vif = kzalloc(sizeof(*vif), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, vif);
+	strscpy(vif->name, name, sizeof(vif->name));
+	strscpy(vif->network_name, net, sizeof(vif->network_name));
+	if (ifname) {
+		strscpy(vif->ifname, ifname, sizeof(vif->ifname));
+		vif->prefix_len = np_glob_prefix_len(ifname);
+		vif->is_glob = ifname[vif->prefix_len] != '\0';
+	}
+	if (mac) {
+		vif->has_mac = true;
+		ether_addr_copy(vif->mac, mac);
+	}
+	return vif;
+}
+
+static void add_net(struct kunit *test, struct np_txn *txn,
+		    struct np_network *net)
+{
+	KUNIT_ASSERT_EQ(test, np_txn_add_net(txn, net), 0);
+}
+
+static void add_vif(struct kunit *test, struct np_txn *txn, struct np_vif *vif)
+{
+	KUNIT_ASSERT_EQ(test, np_txn_add_vif(txn, vif), 0);
+}
+
+static const char *lookup_name(const struct np_table *t, const char *ifname,
+			       const u8 *mac)
+{
+	const struct np_vif *v = np_table_lookup(t, ifname, mac);
+
+	return v ? v->name : "(none)";
+}
+
+static const u8 mac1[ETH_ALEN] = { 0x52, 0x54, 0, 0, 0, 1 };
+static const u8 mac2[ETH_ALEN] = { 0x52, 0x54, 0, 0, 0, 2 };
+
+static struct np_table *sample_table(struct kunit *test)
+{
+	struct np_txn txn = {};
+	struct np_table *t;
+
+	add_net(test, &txn, mk_net(test, "front", "br0"));
+	add_net(test, &txn, mk_net(test, "back", "br1"));
+	add_vif(test, &txn, mk_vif(test, "all-taps", "tap*", NULL, "back"));
+	add_vif(test, &txn, mk_vif(test, "web-taps", "tap-web*", NULL, "front"));
+	add_vif(test, &txn, mk_vif(test, "web-b", "tap-web?", NULL, "back"));
+	add_vif(test, &txn, mk_vif(test, "exact", "tap-web1", NULL, "back"));
+	add_vif(test, &txn, mk_vif(test, "by-mac", NULL, mac1, "front"));
+	add_vif(test, &txn, mk_vif(test, "mac-and-name", "vif1.*", mac2, "front"));
+	t = np_table_build(NULL, false, &txn, 1, NULL);
+	np_txn_destroy(&txn);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	return t;
+}
+
+static void np_table_precedence_test(struct kunit *test)
+{
+	struct np_table *t = sample_table(test);
+	static const u8 other[ETH_ALEN] = { 0x52, 0x54, 0, 0, 0, 9 };
+
+	KUNIT_EXPECT_STREQ(test, lookup_name(t, "tap0", other), "all-taps");
+	/* longest literal prefix wins; equal prefixes: smaller name */
+	KUNIT_EXPECT_STREQ(test, lookup_name(t, "tap-web22", other), "web-taps");
+	KUNIT_EXPECT_STREQ(test, lookup_name(t, "tap-web2", other), "web-b");
+	/* exact name beats every glob */
+	KUNIT_EXPECT_STREQ(test, lookup_name(t, "tap-web1", other), "exact");
+	/* MAC beats exact name */
+	KUNIT_EXPECT_STREQ(test, lookup_name(t, "tap-web1", mac1), "by-mac");
+	/* MAC plus name: both must hold, else fall through to names */
+	KUNIT_EXPECT_STREQ(test, lookup_name(t, "vif1.0", mac2), "mac-and-name");
+	KUNIT_EXPECT_STREQ(test, lookup_name(t, "tap7", mac2), "all-taps");
+	KUNIT_EXPECT_STREQ(test, lookup_name(t, "eth0", other), "(none)");
+	KUNIT_EXPECT_STREQ(test, lookup_name(t, "vif1.0", NULL), "(none)");
+	KUNIT_EXPECT_STREQ(test, np_table_lookup(t, "tap0", NULL)->network->bridge,
+			   "br1");
+	np_table_free(t);
+}
+
+struct build_err_case {
+	const char *desc;
+	int err;
+	void (*fill)(struct kunit *test, struct np_txn *txn);
+};
+
+static void fill_dup_net(struct kunit *test, struct np_txn *txn)
+{
+	add_net(test, txn, mk_net(test, "front", "br9"));
+}
+
+static void fill_dup_vif(struct kunit *test, struct np_txn *txn)
+{
+	add_vif(test, txn, mk_vif(test, "exact", "tap77", NULL, "front"));
+}
+
+static void fill_unknown_net(struct kunit *test, struct np_txn *txn)
+{
+	add_vif(test, txn, mk_vif(test, "orphan", "tap77", NULL, "nowhere"));
+}
+
+static void fill_dup_mac(struct kunit *test, struct np_txn *txn)
+{
+	add_vif(test, txn, mk_vif(test, "mac-again", NULL, mac1, "front"));
+}
+
+static void fill_dup_ifname(struct kunit *test, struct np_txn *txn)
+{
+	add_vif(test, txn, mk_vif(test, "zz", "tap-web1", NULL, "front"));
+}
+
+static const struct build_err_case build_err_cases[] = {
+	{ "duplicate network name", -EEXIST, fill_dup_net },
+	{ "duplicate VIF name", -EEXIST, fill_dup_vif },
+	{ "VIF names unknown network", -ENOENT, fill_unknown_net },
+	{ "duplicate MAC", -EEXIST, fill_dup_mac },
+	{ "duplicate exact interface name", -EEXIST, fill_dup_ifname },
+};
+
+static void build_err_desc(const struct build_err_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(build_err, build_err_cases, build_err_desc);
+
+/* A failing load leaves the published table exactly as it was. */
+static void np_table_rollback_test(struct kunit *test)
+{
+	const struct build_err_case *c = test->param_value;
+	struct np_table *old = sample_table(test), *t;
+	struct np_txn txn = {};
+
+	add_vif(test, &txn, mk_vif(test, "fine", "fine0", NULL, "front"));
+	c->fill(test, &txn);
+	t = np_table_build(old, true, &txn, 2, NULL);
+	np_txn_destroy(&txn);
+	KUNIT_ASSERT_TRUE(test, IS_ERR(t));
+	KUNIT_EXPECT_EQ(test, PTR_ERR(t), (long)c->err);
+
+	KUNIT_EXPECT_EQ(test, old->gen, 1U);
+	KUNIT_EXPECT_EQ(test, old->n_nets, 2U);
+	KUNIT_EXPECT_EQ(test, old->n_vifs, 6U);
+	KUNIT_EXPECT_STREQ(test, lookup_name(old, "fine0", NULL), "(none)");
+	KUNIT_EXPECT_STREQ(test, lookup_name(old, "tap-web1", mac1), "by-mac");
+	KUNIT_EXPECT_STREQ(test, old->nets[0]->name, "back");
+	np_table_free(old);
+}
+
+static void np_table_merge_and_delete_test(struct kunit *test)
+{
+	struct np_table *old = sample_table(test), *t, *t2;
+	struct np_txn txn = {};
+
+	add_vif(test, &txn, mk_vif(test, "new", "new0", NULL, "back"));
+	t = np_table_build(old, true, &txn, 2, NULL);
+	np_txn_destroy(&txn);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	KUNIT_EXPECT_EQ(test, t->n_vifs, 7U);
+	KUNIT_EXPECT_STREQ(test, lookup_name(t, "new0", NULL), "new");
+	KUNIT_EXPECT_STREQ(test, lookup_name(t, "tap0", NULL), "all-taps");
+
+	/* a network still named by a VIF object cannot go */
+	t2 = np_table_without(t, "back", NULL, 3, NULL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(t2), -EBUSY);
+	t2 = np_table_without(t, NULL, "nosuch", 3, NULL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(t2), -ENOENT);
+	t2 = np_table_without(t, NULL, "all-taps", 3, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t2));
+	KUNIT_EXPECT_STREQ(test, lookup_name(t2, "tap0", NULL), "(none)");
+	KUNIT_EXPECT_STREQ(test, lookup_name(t2, "new0", NULL), "new");
+	KUNIT_EXPECT_EQ(test, t2->gen, 3U);
+
+	/* replace: the old objects are gone */
+	np_table_free(t);
+	add_net(test, &txn, mk_net(test, "only", "br7"));
+	t = np_table_build(old, false, &txn, 4, NULL);
+	np_txn_destroy(&txn);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	KUNIT_EXPECT_EQ(test, t->n_vifs, 0U);
+	KUNIT_EXPECT_STREQ(test, lookup_name(t, "tap0", NULL), "(none)");
+	np_table_free(t);
+	np_table_free(t2);
+	np_table_free(old);
+}
+
+/* The reference lookup: scan everything, apply the precedence literally. */
+static const struct np_vif *naive_lookup(const struct np_table *t,
+					 const char *ifname, const u8 *mac)
+{
+	const struct np_vif *best = NULL;
+	int best_rank = 0, best_prefix = -1;
+	u32 i;
+
+	for (i = 0; i < t->n_vifs; i++) {
+		const struct np_vif *v = t->vifs[i];
+		int rank = 0;
+
+		if (v->has_mac) {
+			if (mac && ether_addr_equal(v->mac, mac) &&
+			    (!v->ifname[0] || naive_glob(v->ifname, ifname)))
+				rank = 3;
+		} else if (!v->is_glob) {
+			if (!strcmp(v->ifname, ifname))
+				rank = 2;
+		} else if (naive_glob(v->ifname, ifname)) {
+			rank = 1;
+		}
+		if (!rank)
+			continue;
+		if (rank > best_rank ||
+		    (rank == 1 && best_rank == 1 && v->prefix_len > best_prefix)) {
+			best = v;
+			best_rank = rank;
+			best_prefix = v->prefix_len;
+		}
+	}
+	return best;
+}
+
+static void np_table_random_test(struct kunit *test)
+{
+	struct rnd_state rnd;
+	int round;
+
+	prandom_seed_state(&rnd, 42);
+	for (round = 0; round < 20; round++) {
+		struct np_txn txn = {};
+		struct np_table *t;
+		char name[16], ifname[IFNAMSIZ];
+		u8 mac[ETH_ALEN] = { 0x52, 0x54, 0, 0, 0, 0 };
+		int i, n = 1 + prandom_u32_state(&rnd) % 200;
+		u8 used_macs[16] = {};
+		char (*exact)[IFNAMSIZ];
+		int n_exact = 0, j;
+
+		exact = kunit_kcalloc(test, n, IFNAMSIZ, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, exact);
+
+		add_net(test, &txn, mk_net(test, "n", "br0"));
+		for (i = 0; i < n; i++) {
+			bool want_mac = prandom_u32_state(&rnd) % 5 == 0;
+			struct np_vif *v;
+
+			snprintf(name, sizeof(name), "v%03d", i);
+			random_word(&rnd, ifname, 6, "ab*?");
+			if (!ifname[0] || !strcmp(ifname, "?"))
+				strscpy(ifname, "a*", sizeof(ifname));
+			/* exact names must be unique: make a repeat a glob */
+			if (!strpbrk(ifname, "*?")) {
+				for (j = 0; j < n_exact; j++)
+					if (!strcmp(exact[j], ifname))
+						break;
+				if (j < n_exact)
+					strlcat(ifname, "*", sizeof(ifname));
+				else
+					strscpy(exact[n_exact++], ifname, IFNAMSIZ);
+			}
+			mac[5] = prandom_u32_state(&rnd) % 16;
+			if (want_mac && !used_macs[mac[5]]) {
+				used_macs[mac[5]] = 1;
+				v = mk_vif(test, name,
+					   prandom_u32_state(&rnd) % 2 ? ifname : NULL,
+					   mac, "n");
+			} else {
+				v = mk_vif(test, name, ifname, NULL, "n");
+			}
+			add_vif(test, &txn, v);
+		}
+		t = np_table_build(NULL, false, &txn, 1, NULL);
+		np_txn_destroy(&txn);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+		for (i = 0; i < 500; i++) {
+			const struct np_vif *a, *b;
+
+			random_word(&rnd, ifname, 8, "ab");
+			mac[5] = prandom_u32_state(&rnd) % 16;
+			a = np_table_lookup(t, ifname, mac);
+			b = naive_lookup(t, ifname, mac);
+			KUNIT_ASSERT_PTR_EQ_MSG(test, a, b,
+						"round %d: %s/%pM: table %s, reference %s",
+						round, ifname, mac,
+						a ? a->name : "-", b ? b->name : "-");
+		}
+		np_table_free(t);
+	}
+}
+
+static struct kunit_case np_table_cases[] = {
+	KUNIT_CASE_PARAM(np_glob_table_test, glob_gen_params),
+	KUNIT_CASE(np_glob_random_test),
+	KUNIT_CASE(np_table_precedence_test),
+	KUNIT_CASE_PARAM(np_table_rollback_test, build_err_gen_params),
+	KUNIT_CASE(np_table_merge_and_delete_test),
+	KUNIT_CASE(np_table_random_test),
+	{}
+};
+
+static struct kunit_suite np_table_suite = {
+	.name = "netpolicy_table",
+	.test_cases = np_table_cases,
+};
+
+kunit_test_suite(np_table_suite);
+
+MODULE_LICENSE("GPL");

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of npmgr's policy file parser and checker: every grammar and
+ * check error with its exact message, and round trips through the printer.
+ * Prints "N passed, N failed" and exits non-zero on any failure.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "npmgr.h"
+
+static int passed, failed;
+
+/* Parse + check @src as file "t.policy"; return the diagnostics text. */
+static char *diagnose(const char *src, struct np_config *cfg)
+{
+	struct np_diags d = { 0 };
+	char *out;
+
+	if (!config_parse("t.policy", src, strlen(src), cfg, &d))
+		config_check(cfg, &d);
+	out = xstrdup(d.text ? d.text : "");
+	diags_free(&d);
+	return out;
+}
+
+static void expect_error(const char *name, const char *src, const char *want)
+{
+	struct np_config cfg;
+	char *got = diagnose(src, &cfg);
+
+	if (strcmp(got, want)) {
+		failed++;
+		printf("FAIL %s\n--- want\n%s--- got\n%s---\n", name, want, got);
+	} else {
+		passed++;
+		printf("ok   %s\n", name);
+	}
+	free(got);
+	config_free(&cfg);
+}
+
+static char *print_to_string(const struct np_config *cfg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	print_config(f, cfg);
+	fclose(f);
+	return buf;
+}
+
+/* @src must be clean, and print back as @want; @want must reparse to itself. */
+static void expect_roundtrip(const char *name, const char *src, const char *want)
+{
+	struct np_config cfg, again;
+	char *diag = diagnose(src, &cfg), *out, *out2, *diag2;
+
+	config_sort(&cfg);
+	out = print_to_string(&cfg);
+	diag2 = diagnose(out, &again);
+	config_sort(&again);
+	out2 = print_to_string(&again);
+	if (*diag || strcmp(out, want) || *diag2 || strcmp(out2, out)) {
+		failed++;
+		printf("FAIL %s\n--- diagnostics\n%s--- want\n%s--- got\n%s--- reparsed\n%s%s---\n",
+		       name, diag, want, out, diag2, out2);
+	} else {
+		passed++;
+		printf("ok   %s\n", name);
+	}
+	free(diag);
+	free(diag2);
+	free(out);
+	free(out2);
+	config_free(&cfg);
+	config_free(&again);
+}
+
+static const char patent[] =
+	"policy secure {\n"
+	"    ALLOW_CROSS_SERVER = true\n"
+	"    REQUIRE_ENCRYPTION = true\n"
+	"    PHYSICAL_IFS_ALLOWED = {TAG(testdev_network1), TAG(testdev_network2)}\n"
+	"    ISOLATE_FROM = {NAME(my_insecure_vm)}\n"
+	"}\n";
+
+int main(void)
+{
+	char *src;
+	size_t n;
+
+	expect_roundtrip("patent block verbatim", patent,
+		"policy secure {\n"
+		"\tALLOW_CROSS_SERVER = true\n"
+		"\tREQUIRE_ENCRYPTION = true\n"
+		"\tPHYSICAL_IFS_ALLOWED = {TAG(testdev_network1), TAG(testdev_network2)}\n"
+		"\tISOLATE_FROM = {NAME(my_insecure_vm)}\n"
+		"}\n");
+
+	expect_roundtrip("all object kinds, sorted, quoted when needed",
+		"# comment\n"
+		"vif \"b vif\" { mac = 52:54:00:AB:cd:01; network = n; vm = \"my vm\";"
+		" uuid = 6C1B7E2A-3F7D-4C55-9A2E-1D0B6F1E8A01; tags = {x, \"y z\",} }\n"
+		"vif a { ifname = \"tap*\" network = n }\n"
+		"network n { bridge = br0 policy = p }\n"
+		"policy p { ALLOW_CROSS_SERVER = false ISOLATE_FROM = {} }\n",
+		"policy p {\n"
+		"\tALLOW_CROSS_SERVER = false\n"
+		"\tISOLATE_FROM = {}\n"
+		"}\n\n"
+		"network n {\n\tbridge = br0\n\tpolicy = p\n}\n\n"
+		"vif a {\n\tifname = tap*\n\tnetwork = n\n}\n\n"
+		"vif \"b vif\" {\n\tmac = 52:54:00:ab:cd:01\n\tnetwork = n\n"
+		"\tvm = \"my vm\"\n\tuuid = 6c1b7e2a-3f7d-4c55-9a2e-1d0b6f1e8a01\n"
+		"\ttags = {x, \"y z\"}\n}\n");
+
+	expect_roundtrip("empty file", "  # nothing\n", "");
+
+	expect_error("unknown key",
+		"policy p {\n  ENCRYPT = true\n}\n",
+		"t.policy:2:3: error: unknown key 'ENCRYPT' in a policy block (known keys: ALLOW_CROSS_SERVER, REQUIRE_ENCRYPTION, PHYSICAL_IFS_ALLOWED, ISOLATE_FROM)\n"
+		"    ENCRYPT = true\n    ^\n");
+	expect_error("unknown block",
+		"host h { }\n",
+		"t.policy:1:1: error: expected 'policy', 'network' or 'vif', found 'host'\n"
+		"  host h { }\n  ^\n");
+	expect_error("bad boolean",
+		"policy p { REQUIRE_ENCRYPTION = yes }\n",
+		"t.policy:1:33: error: expected true or false, found 'yes'\n"
+		"  policy p { REQUIRE_ENCRYPTION = yes }\n"
+		"                                  ^\n");
+	expect_error("missing equals",
+		"network n {\n\tbridge br0\n}\n",
+		"t.policy:2:9: error: expected '=', found 'br0'\n"
+		"   bridge br0\n          ^\n");
+	expect_error("bad selector",
+		"policy p { ISOLATE_FROM = {VM(x)} }\n",
+		"t.policy:1:28: error: expected TAG(...) or NAME(...), found 'VM'\n"
+		"  policy p { ISOLATE_FROM = {VM(x)} }\n"
+		"                             ^\n");
+	expect_error("unclosed selector",
+		"policy p { ISOLATE_FROM = {TAG(x} }\n",
+		"t.policy:1:33: error: expected ')', found '}'\n"
+		"  policy p { ISOLATE_FROM = {TAG(x} }\n"
+		"                                  ^\n");
+	expect_error("missing comma in set",
+		"policy p { ISOLATE_FROM = {TAG(x) TAG(y)} }\n",
+		"t.policy:1:35: error: expected ',' or '}', found 'TAG'\n"
+		"  policy p { ISOLATE_FROM = {TAG(x) TAG(y)} }\n"
+		"                                    ^\n");
+	expect_error("unterminated string",
+		"network n { bridge = \"br0\n}\n",
+		"t.policy:1:22: error: unterminated string\n"
+		"  network n { bridge = \"br0\n"
+		"                       ^\n");
+	expect_error("bad escape",
+		"network \"a\\n\" { bridge = br0 }\n",
+		"t.policy:1:9: error: only \\\" and \\\\ escapes exist in strings\n"
+		"  network \"a\\n\" { bridge = br0 }\n"
+		"          ^\n");
+	expect_error("stray character",
+		"network n { bridge = br0 } $\n",
+		"t.policy:1:28: error: unexpected character '$'\n"
+		"  network n { bridge = br0 } $\n"
+		"                             ^\n");
+	expect_error("end of file in block",
+		"network n { bridge = br0\n",
+		"t.policy:2:1: error: expected a key or '}', found end of file\n");
+	expect_error("key set twice",
+		"network n { bridge = br0 bridge = br1 }\n",
+		"t.policy:1:26: error: 'bridge' is set twice in this block\n"
+		"  network n { bridge = br0 bridge = br1 }\n"
+		"                           ^\n");
+	expect_error("bad bridge name",
+		"network n { bridge = \"br/0\" }\n",
+		"t.policy:1:22: error: 'br/0' is not a valid bridge name\n"
+		"  network n { bridge = \"br/0\" }\n"
+		"                       ^\n");
+	expect_error("bridge name too long",
+		"network n { bridge = br0123456789abcd }\n",
+		"t.policy:1:22: error: 'br0123456789abcd' is not a valid bridge name\n"
+		"  network n { bridge = br0123456789abcd }\n"
+		"                       ^\n");
+	expect_error("bad mac",
+		"vif v { mac = 52:54:00:00:00 network = n }\n",
+		"t.policy:1:15: error: '52:54:00:00:00' is not a MAC address (xx:xx:xx:xx:xx:xx)\n"
+		"  vif v { mac = 52:54:00:00:00 network = n }\n"
+		"                ^\n");
+	expect_error("multicast mac",
+		"vif v { mac = 01:00:5e:00:00:01 network = n }\n",
+		"t.policy:1:15: error: '01:00:5e:00:00:01' is a multicast or zero MAC address\n"
+		"  vif v { mac = 01:00:5e:00:00:01 network = n }\n"
+		"                ^\n");
+	expect_error("bad uuid",
+		"vif v { uuid = 1234 }\n",
+		"t.policy:1:16: error: '1234' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)\n"
+		"  vif v { uuid = 1234 }\n"
+		"                 ^\n");
+	expect_error("bad glob",
+		"vif v { ifname = \"tap 0\" network = n }\n",
+		"t.policy:1:18: error: 'tap 0' is not a valid interface name or glob (1 to 15 characters, no '/', ':' or spaces)\n"
+		"  vif v { ifname = \"tap 0\" network = n }\n"
+		"                   ^\n");
+	expect_error("empty name",
+		"network \"\" { bridge = br0 }\n",
+		"t.policy:1:9: error: a network name must be 1 to 63 characters long\n"
+		"  network \"\" { bridge = br0 }\n"
+		"          ^\n");
+
+	/* semantic checks: every problem is reported, not only the first */
+	expect_error("checks report every problem",
+		"network n { }\n"
+		"network n { bridge = br0 policy = nope }\n"
+		"vif a { network = ghost }\n"
+		"vif b { ifname = tap0 network = n }\n"
+		"vif c { ifname = tap0 network = n }\n"
+		"vif d { mac = 52:54:00:00:00:01 network = n }\n"
+		"vif e { mac = 52:54:00:00:00:01 network = n }\n"
+		"vif e { ifname = x network = n }\n"
+		"vif f { ifname = y }\n",
+		"t.policy:1:9: error: network 'n' has no bridge\n  network n { }\n          ^\n"
+		"t.policy:2:9: error: network 'n' is defined twice (first at line 1)\n"
+		"  network n { bridge = br0 policy = nope }\n          ^\n"
+		"t.policy:2:35: error: network 'n' names policy 'nope', which is not defined\n"
+		"  network n { bridge = br0 policy = nope }\n"
+		"                                    ^\n"
+		"t.policy:3:19: error: vif 'a' names network 'ghost', which is not defined\n"
+		"  vif a { network = ghost }\n                    ^\n"
+		"t.policy:3:5: error: vif 'a' needs an ifname or a mac to recognise its interface\n"
+		"  vif a { network = ghost }\n      ^\n"
+		"t.policy:5:18: error: vif 'c' has the same interface name as vif 'b'\n"
+		"  vif c { ifname = tap0 network = n }\n                   ^\n"
+		"t.policy:7:15: error: vif 'e' has the same MAC address as vif 'd'\n"
+		"  vif e { mac = 52:54:00:00:00:01 network = n }\n                ^\n"
+		"t.policy:8:5: error: vif 'e' is defined twice (first at line 7)\n"
+		"  vif e { ifname = x network = n }\n      ^\n"
+		"t.policy:9:5: error: vif 'f' has no network\n"
+		"  vif f { ifname = y }\n      ^\n");
+
+	/* limits */
+	n = 0;
+	src = xcalloc(8192, 1);
+	n += sprintf(src + n, "vif v {\n ifname = t network = n tags = {");
+	for (int i = 0; i <= NETPOLICY_TAGS_MAX; i++)
+		n += sprintf(src + n, "t%d,", i);
+	sprintf(src + n, "} }\nnetwork n { bridge = b }\n");
+	{
+		const char *l2 = strchr(src, '\n') + 1;
+		int l2len = (int)(strchr(l2, '\n') - l2);
+		int col = 151;	/* where t32, the 33rd tag, starts */
+		char want[1024];
+
+		n = (size_t)snprintf(want, sizeof(want),
+			"t.policy:2:%d: error: tags holds at most 32 items\n  %.*s\n  ",
+			col, l2len, l2);
+		memset(want + n, ' ', col - 1);
+		strcpy(want + n + col - 1, "^\n");
+		expect_error("too many tags", src, want);
+	}
+	free(src);
+
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
