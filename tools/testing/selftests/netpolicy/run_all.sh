@@ -1,0 +1,13 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Entry point in the test VM: load what the tests need, run them.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../../../.." && pwd)
+if [ -z "${NP_IN_VM:-}" ]; then
+	echo "SKIP: run inside the test VM (make selftest), never on the host kernel"
+	exit 4
+fi
+modprobe -a tun bridge dummy || exit 1
+insmod "$top/kernel/netpolicy.ko" || exit 1
+"$here/netpolicy.sh" "$@"
