@@ -6,6 +6,7 @@
  */
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,10 +17,17 @@
 
 static bool json;
 
-static int usage_error(const char *fmt, const char *arg)
+static int usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
 {
+	va_list ap;
+
 	fputs("npmgr: ", stderr);
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputs("\nTry 'npmgr help'.\n", stderr);
 	return 2;
 }
@@ -93,8 +101,10 @@ static int cmd_load(int argc, char **argv)
 	rc = ipc ? ipc_load(ipc, &cfg, !add) : -1;
 	ipc_close(ipc);
 	if (!rc && isatty(STDOUT_FILENO))
-		printf("loaded %zu policies, %zu networks, %zu vifs from %s\n",
-		       cfg.n_policies, cfg.n_nets, cfg.n_vifs, file);
+		printf("loaded %zu polic%s, %zu network%s, %zu vif%s from %s\n",
+		       cfg.n_policies, cfg.n_policies == 1 ? "y" : "ies",
+		       cfg.n_nets, cfg.n_nets == 1 ? "" : "s",
+		       cfg.n_vifs, cfg.n_vifs == 1 ? "" : "s", file);
 	config_free(&cfg);
 	return rc ? 1 : 0;
 }

@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The end-to-end demo `make demo` runs inside the VM: the distribution
+# kernel, netpolicy.ko loaded, the example policy loaded with npmgr, VM
+# interfaces (taps) created and attached, and one that no rule binds left
+# unattached and reported.
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+npmgr=$top/userspace/npmgr
+policy=$top/Documentation/examples/demo.policy
+if [ -z "${NP_IN_VM:-}" ]; then
+	echo "demo.sh runs inside the test VM: use 'make demo'" >&2
+	exit 4
+fi
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { printf '$ %s\n' "$*"; "$@"; }
+
+say "kernel $(uname -r); loading netpolicy.ko"
+modprobe -a tun bridge
+run insmod "$top/kernel/netpolicy.ko"
+dmesg | grep 'netpolicy: loaded' | tail -n 1
+
+say "events, as they happen (npmgr monitor in the background)"
+"$npmgr" monitor | sed 's/^/  [event] /' &
+sleep 1
+
+say "the bridge of network 'front' (br-back, of 'back', comes later)"
+run ip link add br-front type bridge
+
+say "loading the policy file"
+sed 's/^/  | /' "$policy"
+run "$npmgr" load "$policy"
+
+say "VMs start: their interfaces appear"
+run ip tuntap add tap-web0 mode tap      # matches vif 'web' (glob tap-web*)
+run ip tuntap add tap-web1 mode tap
+run ip tuntap add tap-db mode tap
+run ip link set tap-db address 52:54:00:00:0d:b0   # vif 'db' (by MAC)
+run ip tuntap add tap-batch0 mode tap    # vif 'batch': its bridge is missing
+run ip tuntap add tap-guest9 mode tap    # no VIF object binds it
+sleep 0.5
+
+say "state: tap-db and tap-batch0 wait for br-back, tap-guest9 is unbound"
+run "$npmgr" show interfaces
+
+say "br-back appears: the pending interfaces are attached at once"
+run ip link add br-back type bridge
+sleep 0.5
+
+say "npmgr show"
+run "$npmgr" show
+
+say "what the kernel sees (ip link: master of each tap)"
+ip -o link show type tun 2>/dev/null || true
+for d in tap-web0 tap-web1 tap-db tap-batch0 tap-guest9; do
+	m=$(basename "$(readlink /sys/class/net/$d/master 2>/dev/null)" 2>/dev/null || true)
+	printf '  %-11s master %s\n' "$d" "${m:-(none)}"
+done
+[ "$(basename "$(readlink /sys/class/net/tap-web0/master)")" = br-front ]
+[ "$(basename "$(readlink /sys/class/net/tap-batch0/master)")" = br-back ]
+[ ! -e /sys/class/net/tap-guest9/master ]
+
+say "a VM stops: its interface is removed"
+run ip link del tap-web1
+sleep 0.5
+kill %1 2>/dev/null || true
+say "demo done"
