@@ -101,6 +101,9 @@ bench: deps
 	tools/testing/vm/vm-run -t 3000 -m 2048 -- tools/testing/bench/attach_bench.sh
 
 dkms-check: deps
+	tools/testing/dkms-check
+
+check: deps
 	tools/testing/check
 
 check-build:

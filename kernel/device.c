@@ -90,6 +90,9 @@ static void np_port_evaluate(struct net *net, struct np_net *pn,
 	int err;
 
 	ASSERT_RTNL();
+	/* Never act on a device that is on its way out (e.g. netns teardown). */
+	if (dev->reg_state != NETREG_REGISTERED)
+		return;
 	memcpy(&old, port, sizeof(old));
 	was_ours = port->state == NETPOLICY_PORT_ATTACHED;
 

@@ -185,7 +185,7 @@ static void np_table_precedence_test(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, lookup_name(t, "tap-web1", other), "exact");
 	/* MAC beats exact name */
 	KUNIT_EXPECT_STREQ(test, lookup_name(t, "tap-web1", mac1), "by-mac");
-	/* MAC plus name: both must hold, else fall through to names */
+	/* MAC plus name: both must hold, else the name rules decide */
 	KUNIT_EXPECT_STREQ(test, lookup_name(t, "vif1.0", mac2), "mac-and-name");
 	KUNIT_EXPECT_STREQ(test, lookup_name(t, "tap7", mac2), "all-taps");
 	KUNIT_EXPECT_STREQ(test, lookup_name(t, "eth0", other), "(none)");

@@ -77,6 +77,26 @@ static void put_sels(FILE *f, const char *key, const struct np_sel *s, size_t n)
 	fputs("}\n", f);
 }
 
+/* "\n" between blocks, then "KIND NAME {" */
+static void open_block(FILE *f, bool *first, const char *kind, const char *name)
+{
+	fputs(*first ? "" : "\n", f);
+	*first = false;
+	fprintf(f, "%s ", kind);
+	put_value(f, name);
+	fputs(" {\n", f);
+}
+
+/* "\tKEY = VALUE" when there is a value */
+static void put_kv(FILE *f, const char *key, const char *value)
+{
+	if (!value)
+		return;
+	fprintf(f, "\t%s = ", key);
+	put_value(f, value);
+	fputc('\n', f);
+}
+
 void print_config(FILE *f, const struct np_config *cfg)
 {
 	bool first = true;
@@ -86,17 +106,11 @@ void print_config(FILE *f, const struct np_config *cfg)
 	for (i = 0; i < cfg->n_policies; i++) {
 		const struct np_policy_def *p = &cfg->policies[i];
 
-		fputs(first ? "" : "\n", f);
-		first = false;
-		fputs("policy ", f);
-		put_value(f, p->name);
-		fputs(" {\n", f);
-		if (p->has_cross)
-			fprintf(f, "\tALLOW_CROSS_SERVER = %s\n",
-				p->cross ? "true" : "false");
-		if (p->has_enc)
-			fprintf(f, "\tREQUIRE_ENCRYPTION = %s\n",
-				p->enc ? "true" : "false");
+		open_block(f, &first, "policy", p->name);
+		put_kv(f, "ALLOW_CROSS_SERVER",
+		       !p->has_cross ? NULL : p->cross ? "true" : "false");
+		put_kv(f, "REQUIRE_ENCRYPTION",
+		       !p->has_enc ? NULL : p->enc ? "true" : "false");
 		if (p->has_phys)
 			put_sels(f, "PHYSICAL_IFS_ALLOWED", p->phys, p->n_phys);
 		if (p->has_iso)
@@ -106,49 +120,24 @@ void print_config(FILE *f, const struct np_config *cfg)
 	for (i = 0; i < cfg->n_nets; i++) {
 		const struct np_net_def *n = &cfg->nets[i];
 
-		fputs(first ? "" : "\n", f);
-		first = false;
-		fputs("network ", f);
-		put_value(f, n->name);
-		fputs(" {\n\tbridge = ", f);
-		put_value(f, n->bridge ? n->bridge : "");
-		fputc('\n', f);
-		if (n->policy) {
-			fputs("\tpolicy = ", f);
-			put_value(f, n->policy);
-			fputc('\n', f);
-		}
+		open_block(f, &first, "network", n->name);
+		put_kv(f, "bridge", n->bridge ? n->bridge : "");
+		put_kv(f, "policy", n->policy);
 		fputs("}\n", f);
 	}
 	for (i = 0; i < cfg->n_vifs; i++) {
 		const struct np_vif_def *v = &cfg->vifs[i];
 
-		fputs(first ? "" : "\n", f);
-		first = false;
-		fputs("vif ", f);
-		put_value(f, v->name);
-		fputs(" {\n", f);
-		if (v->ifname) {
-			fputs("\tifname = ", f);
-			put_value(f, v->ifname);
-			fputc('\n', f);
-		}
-		if (v->has_mac) {
+		open_block(f, &first, "vif", v->name);
+		put_kv(f, "ifname", v->ifname);
+		if (v->has_mac)
 			format_mac(v->mac, buf);
-			fprintf(f, "\tmac = %s\n", buf);
-		}
-		fputs("\tnetwork = ", f);
-		put_value(f, v->network ? v->network : "");
-		fputc('\n', f);
-		if (v->vm) {
-			fputs("\tvm = ", f);
-			put_value(f, v->vm);
-			fputc('\n', f);
-		}
-		if (v->has_uuid) {
+		put_kv(f, "mac", v->has_mac ? buf : NULL);
+		put_kv(f, "network", v->network ? v->network : "");
+		put_kv(f, "vm", v->vm);
+		if (v->has_uuid)
 			format_uuid(v->uuid, buf);
-			fprintf(f, "\tuuid = %s\n", buf);
-		}
+		put_kv(f, "uuid", v->has_uuid ? buf : NULL);
 		if (v->n_tags) {
 			fputs("\ttags = {", f);
 			for (j = 0; j < v->n_tags; j++) {
@@ -166,22 +155,28 @@ static const char *dash(const char *s)
 	return s && *s ? s : "-";
 }
 
+static void port_columns(const struct np_port_info *p, const char *col[6])
+{
+	col[0] = p->ifname;
+	col[1] = kind_name(p->kind);
+	col[2] = state_name(p->state);
+	col[3] = dash(p->vif);
+	col[4] = dash(p->network);
+	col[5] = dash(p->bridge);
+}
+
 void print_ports(FILE *f, const struct np_port_info *ports, size_t n)
 {
 	static const char *const head[] = {
 		"INTERFACE", "KIND", "STATE", "VIF", "NETWORK", "BRIDGE", "REASON",
 	};
+	const char *col[6];
 	size_t w[6], i, c;
 
 	for (c = 0; c < 6; c++)
 		w[c] = strlen(head[c]);
 	for (i = 0; i < n; i++) {
-		const char *col[6] = {
-			ports[i].ifname, kind_name(ports[i].kind),
-			state_name(ports[i].state), dash(ports[i].vif),
-			dash(ports[i].network), dash(ports[i].bridge),
-		};
-
+		port_columns(&ports[i], col);
 		for (c = 0; c < 6; c++)
 			if (strlen(col[c]) > w[c])
 				w[c] = strlen(col[c]);
@@ -190,12 +185,7 @@ void print_ports(FILE *f, const struct np_port_info *ports, size_t n)
 		fprintf(f, "%-*s  ", (int)w[c], head[c]);
 	fprintf(f, "%s\n", head[6]);
 	for (i = 0; i < n; i++) {
-		const char *col[6] = {
-			ports[i].ifname, kind_name(ports[i].kind),
-			state_name(ports[i].state), dash(ports[i].vif),
-			dash(ports[i].network), dash(ports[i].bridge),
-		};
-
+		port_columns(&ports[i], col);
 		for (c = 0; c < 6; c++)
 			fprintf(f, "%-*s  ", (int)w[c], col[c]);
 		fprintf(f, "%s\n", dash(ports[i].message));
