@@ -248,6 +248,23 @@ void np_ports_reconcile(struct net *net)
 		np_port_evaluate(net, pn, port);
 }
 
+/*
+ * A bridge (or any device a port may name as its bridge) came, went or was
+ * renamed: re-evaluate the ports that name it or sit on it, and no others.
+ */
+static void np_ports_reconcile_dev(struct net *net,
+				   const struct net_device *dev)
+{
+	struct np_net *pn = np_net(net);
+	struct np_port *port;
+
+	ASSERT_RTNL();
+	list_for_each_entry(port, &pn->ports, list)
+		if (port->master_ifindex == dev->ifindex ||
+		    !strcmp(port->bridge, dev->name))
+			np_port_evaluate(net, pn, port);
+}
+
 /**
  * np_ports_net_exit - forget every port of a dying namespace
  * @pn: its state
@@ -280,15 +297,15 @@ static int np_netdev_event(struct notifier_block *nb, unsigned long event,
 		kind = np_dev_kind(dev);
 		if (kind)
 			np_port_add(net, dev, kind);
-		else if (netif_is_bridge_master(dev))
-			np_ports_reconcile(net);
+		else
+			np_ports_reconcile_dev(net, dev);
 		break;
 	case NETDEV_UNREGISTER:
 		port = np_port_find(np_net(net), dev);
 		if (port)
 			np_port_del(net, port);
-		else if (netif_is_bridge_master(dev))
-			np_ports_reconcile(net);
+		else
+			np_ports_reconcile_dev(net, dev);
 		break;
 	case NETDEV_CHANGENAME:
 	case NETDEV_CHANGEADDR:
@@ -296,7 +313,7 @@ static int np_netdev_event(struct notifier_block *nb, unsigned long event,
 		if (port)
 			np_port_evaluate(net, np_net(net), port);
 		else if (event == NETDEV_CHANGENAME)
-			np_ports_reconcile(net);
+			np_ports_reconcile_dev(net, dev);
 		break;
 	case NETDEV_CHANGEUPPER:
 		port = np_port_find(np_net(net), dev);

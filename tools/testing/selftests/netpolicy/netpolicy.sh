@@ -377,6 +377,41 @@ test_rmmod_insmod_attached() {
 	insmod "$KO"
 }
 
+test_race_reload_create_script() {
+	# Devices created while loads flip their binding between two bridges
+	# and a hotplug-script stand-in attaches them too: the final state must
+	# be exactly what the final load says, device by device.
+	ip -n $A link add br-a type bridge
+	ip -n $A link add br-b type bridge
+	printf 'network a { bridge = br-a }\nvif r { ifname = "tap-r*" network = a }\n' > "$tmp/a.policy"
+	printf 'network b { bridge = br-b }\nvif r { ifname = "tap-r*" network = b }\n' > "$tmp/b.policy"
+	np $A load "$tmp/a.policy" > /dev/null
+	(
+		for i in $(seq 1 30); do
+			np $A load "$tmp/b.policy" > /dev/null
+			np $A load "$tmp/a.policy" > /dev/null
+		done
+	) &
+	loader=$!
+	(
+		for i in $(seq 1 60); do
+			ip -n $A link set "tap-r$((i % 40))" master br-a 2>/dev/null || true
+		done
+	) &
+	script=$!
+	for i in $(seq 0 39); do
+		tap $A "tap-r$i"
+	done
+	wait $loader
+	wait $script
+	np $A load "$tmp/b.policy" > /dev/null
+	for i in $(seq 0 39); do
+		expect_master $A "tap-r$i" br-b
+	done
+	expect_eq "all attached" "40" \
+		"$(np $A show interfaces | grep -c ' attached  r ')"
+}
+
 # ---------------------------------------------------------------------------
 
 all_tests=$(declare -F | awk '$3 ~ /^test_/ { sub("test_", "", $3); print $3 }')
