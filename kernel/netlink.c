@@ -84,6 +84,24 @@ static const struct nla_policy np_policy[NETPOLICY_A_MAX + 1] = {
 	[NETPOLICY_A_EVENT] = { .type = NLA_REJECT },
 };
 
+/*
+ * Give back the unused tail of an array allocated at its maximum size
+ * (freeing it when nothing is used): objects live as long as their table.
+ */
+static void np_shrink(void **arr, size_t used)
+{
+	void *smaller;
+
+	if (!used) {
+		kfree(*arr);
+		*arr = NULL;
+		return;
+	}
+	smaller = krealloc(*arr, used, GFP_KERNEL);
+	if (smaller)
+		*arr = smaller;
+}
+
 /* Parse an array of selector nests into @out[*n...]. */
 static int np_parse_sels(const struct nlattr *array, struct np_selector *out,
 			 u8 *n, unsigned int room, struct netlink_ext_ack *extack)
@@ -164,10 +182,7 @@ static int np_parse_policy(const struct nlattr *nest, struct np_policy *pol,
 			return err;
 	}
 	pol->n_isolate = n - pol->n_phys;
-	if (!n) {
-		kfree(pol->sels);
-		pol->sels = NULL;
-	}
+	np_shrink((void **)&pol->sels, n * sizeof(*pol->sels));
 	return 0;
 }
 
@@ -247,6 +262,7 @@ static int np_parse_tags(const struct nlattr *array, struct np_vif *vif,
 		return -EINVAL;
 	}
 	vif->n_tags = n;
+	np_shrink((void **)&vif->tags, n * sizeof(*vif->tags));
 	return 0;
 }
 
