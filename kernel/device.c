@@ -161,10 +161,13 @@ out:
 	if (was_ours && (port->state != NETPOLICY_PORT_ATTACHED ||
 			 strcmp(old.bridge, port->bridge)))
 		np_genl_port_event(net, port, NETPOLICY_EV_DETACHED);
-	if (port->state == NETPOLICY_PORT_REFUSED)
-		net_info_ratelimited("netpolicy: %s: refused: %s %s (%d)\n",
+	if (port->state == NETPOLICY_PORT_REFUSED && port->err)
+		net_info_ratelimited("%s: refused: %s %s (error %d)\n",
 				     dev->name, np_reason_text(port->reason),
 				     port->bridge, -port->err);
+	else if (port->state == NETPOLICY_PORT_REFUSED)
+		net_info_ratelimited("%s: refused: %s %s\n", dev->name,
+				     np_reason_text(port->reason), port->bridge);
 	np_genl_port_event(net, port, state_event(port->state));
 }
 
@@ -181,7 +184,7 @@ static void np_port_add(struct net *net, struct net_device *dev, u8 kind)
 	port = kzalloc(sizeof(*port), GFP_KERNEL);
 	if (!port) {
 		/* Never fail the event: the device lives on, untracked. */
-		net_warn_ratelimited("netpolicy: %s: out of memory, not tracked\n",
+		net_warn_ratelimited("%s: out of memory, not tracked\n",
 				     dev->name);
 		return;
 	}
@@ -213,7 +216,9 @@ static void np_port_upper_changed(struct net *net, struct np_port *port)
 	struct net_device *master = netdev_master_upper_dev_get(port->dev);
 	struct np_net *pn = np_net(net);
 
-	if (port->busy || port->state == NETPOLICY_PORT_UNBOUND)
+	/* ours, irrelevant, or the device is going away (bridge lets go) */
+	if (port->busy || port->state == NETPOLICY_PORT_UNBOUND ||
+	    port->dev->reg_state != NETREG_REGISTERED)
 		return;
 	if (master && port->state != NETPOLICY_PORT_ATTACHED &&
 	    !strcmp(master->name, port->bridge) && netif_is_bridge_master(master)) {

@@ -156,7 +156,7 @@ test_refused_not_a_bridge() {
 "INTERFACE  KIND  STATE    VIF  NETWORK  BRIDGE    REASON
 tap-web0   tap   refused  web  front    br-front  device is not a bridge: br-front" \
 		"$(np $A show interfaces)"
-	dmesg | grep -q "netpolicy: tap-web0: refused" || fail "refusal not logged"
+	dmesg | grep -q "netpolicy: tap-web0: refused: device is not a bridge: br-front$" || fail "refusal not logged"
 }
 
 test_show_exact() {
@@ -286,6 +286,8 @@ test_monitor_events() {
 	tap $A tap-web0
 	ip -n $A link add br-front type bridge
 	tap $A tap-x
+	tap $A tap-web1
+	ip -n $A link del tap-web1
 	np $A del vif web
 	ip -n $A link del tap-web0
 	sleep 1
@@ -295,6 +297,8 @@ test_monitor_events() {
 "pending tap-web0 vif=web network=front bridge=br-front: bridge does not exist: br-front
 attached tap-web0 vif=web network=front bridge=br-front
 unbound tap-x: no VIF object matches the interface
+attached tap-web1 vif=web network=front bridge=br-front
+removed tap-web1 vif=web network=front bridge=br-front
 detached tap-web0: no VIF object matches the interface
 unbound tap-web0: no VIF object matches the interface
 removed tap-web0" "$(cat "$tmp/events")"
