@@ -282,6 +282,8 @@ test_monitor_events() {
 	np $A load "$tmp/p.policy"
 	np $A monitor > "$tmp/events" 2>&1 &
 	mon=$!
+	np $A -j monitor > "$tmp/events.json" 2>&1 &
+	monj=$!
 	sleep 1
 	tap $A tap-web0
 	ip -n $A link add br-front type bridge
@@ -291,8 +293,11 @@ test_monitor_events() {
 	np $A del vif web
 	ip -n $A link del tap-web0
 	sleep 1
-	kill $mon
-	wait $mon 2>/dev/null || true
+	kill $mon $monj
+	wait $mon $monj 2>/dev/null || true
+	expect_eq "JSON event" \
+'{"event":"removed","port":{"interface":"tap-web1","ifindex":5,"mac":"MAC","kind":"tap","state":"attached","vif":"web","network":"front","bridge":"br-front","reason":null}}' \
+		"$(grep '"removed".*tap-web1' "$tmp/events.json" | sed 's/"mac":"[0-9a-f:]*"/"mac":"MAC"/')"
 	expect_eq "event stream" \
 "pending tap-web0 vif=web network=front bridge=br-front: bridge does not exist: br-front
 attached tap-web0 vif=web network=front bridge=br-front
@@ -366,6 +371,10 @@ test_rmmod_insmod_attached() {
 	tap $A tap-web0
 	tap $A tap-web1
 	rmmod netpolicy || fail "rmmod with attached ports"
+	! np $A show 2> "$tmp/err" || fail "show works without the module"
+	expect_eq "module missing" \
+		"npmgr: the netpolicy kernel module is not loaded (modprobe netpolicy, or insmod netpolicy.ko)" \
+		"$(cat "$tmp/err")"
 	# unloading changes no data path
 	expect_master $A tap-web0 br-front
 	expect_master $A tap-web1 br-front
