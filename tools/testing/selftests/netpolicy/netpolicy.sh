@@ -327,14 +327,16 @@ test_unprivileged_cannot_write() {
 		"$NPMGR" show config > /dev/null || fail "nobody cannot read"
 	expect_eq "nothing changed" "$before" "$(np $A show config)"
 	# admin of its own user+network namespace: allowed there, and only there
-	if unshare -U true 2>/dev/null; then
+	if ! unshare -U true 2>/dev/null; then
+		echo "    (user namespaces unavailable: userns admin case not run)"
+	else
 		setpriv --reuid=65534 --regid=65534 --clear-groups \
 			unshare -U -r -n sh -c "ip link add br-front type bridge &&
 				'$NPMGR' load '$tmp/p.policy' &&
 				ip tuntap add tap-web0 mode tap &&
-				readlink /sys/class/net/tap-web0/master" > "$tmp/userns" 2>&1 ||
+				ip -o link show tap-web0" > "$tmp/userns" 2>&1 ||
 			fail "userns admin: $(cat "$tmp/userns")"
-		grep -q br-front "$tmp/userns" || fail "userns: $(cat "$tmp/userns")"
+		grep -q "master br-front " "$tmp/userns" || fail "userns: $(cat "$tmp/userns")"
 		expect_eq "init-userns netns untouched" "$before" "$(np $A show config)"
 	fi
 }
@@ -371,10 +373,13 @@ test_rmmod_insmod_attached() {
 	tap $A tap-web0
 	tap $A tap-web1
 	rmmod netpolicy || fail "rmmod with attached ports"
-	! np $A show 2> "$tmp/err" || fail "show works without the module"
-	expect_eq "module missing" \
-		"npmgr: the netpolicy kernel module is not loaded (modprobe netpolicy, or insmod netpolicy.ko)" \
-		"$(cat "$tmp/err")"
+	# (an installed copy would be autoloaded by npmgr: then skip this)
+	if ! modinfo netpolicy > /dev/null 2>&1; then
+		! np $A show 2> "$tmp/err" || fail "show works without the module"
+		expect_eq "module missing" \
+			"npmgr: the netpolicy kernel module is not loaded (modprobe netpolicy, or insmod netpolicy.ko)" \
+			"$(cat "$tmp/err")"
+	fi
 	# unloading changes no data path
 	expect_master $A tap-web0 br-front
 	expect_master $A tap-web1 br-front

@@ -9,5 +9,8 @@ if [ -z "${NP_IN_VM:-}" ]; then
 	exit 4
 fi
 modprobe -a tun bridge dummy || exit 1
+# What udev's default rules do on a real host (KERNEL=="tun", MODE="0666"):
+# containers and user namespaces open /dev/net/tun to create their taps.
+chmod 0666 /dev/net/tun
 insmod "$top/kernel/netpolicy.ko" || exit 1
 "$here/netpolicy.sh" "$@"
