@@ -195,6 +195,9 @@ static void np_port_add(struct net *net, struct net_device *dev, u8 kind)
 	np_port_evaluate(net, pn, port);
 }
 
+/* Set while the module lets go of every port: the devices are not gone. */
+static bool np_unloading;
+
 static void np_port_del(struct net *net, struct np_port *port)
 {
 	struct np_net *pn = np_net(net);
@@ -203,7 +206,8 @@ static void np_port_del(struct net *net, struct np_port *port)
 	pn->ports_gen++;
 	list_del(&port->list);
 	hash_del(&port->hnode);
-	np_genl_port_event(net, port, NETPOLICY_EV_REMOVED);
+	if (!np_unloading)
+		np_genl_port_event(net, port, NETPOLICY_EV_REMOVED);
 	kfree(port);
 }
 
@@ -340,6 +344,13 @@ int np_device_init(void)
 
 void np_device_uninit(void)
 {
-	/* Synthesises NETDEV_UNREGISTER: every port is forgotten, none moved. */
+	/*
+	 * Synthesises NETDEV_UNREGISTER: every port is forgotten, none moved,
+	 * and no "removed" event is sent for devices that still exist. The
+	 * flag is read under RTNL, which the unregistration holds.
+	 */
+	rtnl_lock();
+	np_unloading = true;
+	rtnl_unlock();
 	unregister_netdevice_notifier(&np_netdev_nb);
 }

@@ -372,7 +372,15 @@ test_rmmod_insmod_attached() {
 	np $A load "$tmp/p.policy"
 	tap $A tap-web0
 	tap $A tap-web1
+	np $A monitor > "$tmp/events" 2>&1 &
+	mon=$!
+	sleep 1
 	rmmod netpolicy || fail "rmmod with attached ports"
+	sleep 0.5
+	kill $mon 2>/dev/null || true
+	wait $mon 2>/dev/null || true
+	expect_eq "no events at unload (the devices are still there)" "" \
+		"$(grep -v 'monitor: ' "$tmp/events")"
 	# (an installed copy would be autoloaded by npmgr: then skip this)
 	if ! modinfo netpolicy > /dev/null 2>&1; then
 		! np $A show 2> "$tmp/err" || fail "show works without the module"
