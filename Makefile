@@ -41,7 +41,7 @@ module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
 
 module-debug:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 ccflags-y=-DDEBUG modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 KCFLAGS=-DDEBUG modules
 
 npmgr: userspace/npmgr
 

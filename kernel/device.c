@@ -301,6 +301,10 @@ static int np_netdev_event(struct notifier_block *nb, unsigned long event,
 	struct np_port *port;
 	u8 kind;
 
+	/* Unloading: forget ports, and do no other work for any device. */
+	if (np_unloading && event != NETDEV_UNREGISTER)
+		return NOTIFY_DONE;
+
 	switch (event) {
 	case NETDEV_REGISTER:
 		kind = np_dev_kind(dev);
@@ -313,7 +317,7 @@ static int np_netdev_event(struct notifier_block *nb, unsigned long event,
 		port = np_port_find(np_net(net), dev);
 		if (port)
 			np_port_del(net, port);
-		else
+		else if (!np_unloading)
 			np_ports_reconcile_dev(net, dev);
 		break;
 	case NETDEV_CHANGENAME:

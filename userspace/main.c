@@ -68,7 +68,7 @@ static int cmd_check(int argc, char **argv)
 	rc = compile_file(argv[1], &cfg);
 	if (!rc && json) {
 		config_sort(&cfg);
-		print_json(stdout, &cfg, NULL, 0);
+		print_json(stdout, &cfg, false, NULL, 0);
 	}
 	config_free(&cfg);
 	return rc;
@@ -172,11 +172,9 @@ static int cmd_show(int argc, char **argv)
 		rc = ipc_get_ports(ipc, &ports, &n);
 	ipc_close(ipc);
 	if (!rc) {
-		static struct np_port_info none;
-
 		if (json) {
-			print_json(stdout, want_cfg ? &cfg : NULL,
-				   want_ports ? (ports ? ports : &none) : NULL, n);
+			print_json(stdout, want_cfg ? &cfg : NULL, want_ports,
+				   ports, n);
 		} else {
 			if (want_cfg)
 				print_config(stdout, &cfg);

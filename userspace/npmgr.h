@@ -117,10 +117,10 @@ void config_sort(struct np_config *cfg);
 void port_free(struct np_port_info *p);
 
 /* print.c */
-struct json;
 void print_config(FILE *f, const struct np_config *cfg);
 void print_ports(FILE *f, const struct np_port_info *ports, size_t n);
-void print_json(FILE *f, const struct np_config *cfg,
+/* Objects when @cfg is set; interfaces when @with_ports. */
+void print_json(FILE *f, const struct np_config *cfg, bool with_ports,
 		const struct np_port_info *ports, size_t n_ports);
 void print_event(FILE *f, int ev, const struct np_port_info *p, bool json);
 const char *state_name(int state);

@@ -253,7 +253,7 @@ static void json_port(FILE *f, const struct np_port_info *p)
 	fputc('}', f);
 }
 
-void print_json(FILE *f, const struct np_config *cfg,
+void print_json(FILE *f, const struct np_config *cfg, bool with_ports,
 		const struct np_port_info *ports, size_t n_ports)
 {
 	size_t i, j;
@@ -319,7 +319,7 @@ void print_json(FILE *f, const struct np_config *cfg,
 		}
 		fputs("]", f);
 	}
-	if (ports) {
+	if (with_ports) {
 		fprintf(f, "%s\"interfaces\":[", cfg ? "," : "");
 		for (i = 0; i < n_ports; i++) {
 			fputs(i ? "," : "", f);
