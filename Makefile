@@ -19,7 +19,7 @@ DESTDIR ?=
 
 KSRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h) \
 	 include/uapi/linux/netpolicy.h
-USRC := $(addprefix userspace/,main.c config.c print.c ipc.c util.c)
+USRC := $(addprefix userspace/,main.c config.c print.c ipc.c util.c explain.c)
 UHDR := userspace/npmgr.h include/uapi/linux/netpolicy.h
 
 CC ?= cc

@@ -18,6 +18,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <net/rtnetlink.h>
+#include <net/vxlan.h>
 
 #include "netpolicy.h"
 
@@ -74,18 +75,144 @@ static void np_port_detach_ours(struct np_port *port)
 	port->master_ifindex = 0;
 }
 
+static bool np_kind_is(const struct net_device *dev, const char *kind)
+{
+	return dev->rtnl_link_ops && !strcmp(dev->rtnl_link_ops->kind, kind);
+}
+
+/* Tunnels carry frames to other hosts over an underlay device. */
+static bool np_is_tunnel(const struct net_device *dev)
+{
+	static const char * const kinds[] = {
+		"vxlan", "geneve", "gretap", "ip6gretap", "erspan", "ip6erspan",
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (np_kind_is(dev, kinds[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Follow @up down to the device its frames leave the host through: a
+ * VLAN's or MACsec device's parent, a GRE tunnel's link, a VXLAN tunnel's
+ * dev. A tunnel without a fixed underlay has none (NULL).
+ */
+static void np_uplink_facts(struct net *net, struct net_device *up,
+			    struct np_uplink *l)
+{
+	struct net_device *d = up;
+	int depth, lower;
+
+	l->name = up->name;
+	l->encrypted = false;
+	l->underlay = NULL;
+	for (depth = 0; depth < 8; depth++) {
+		if (netif_is_macsec(d))
+			l->encrypted = true;
+		if (np_kind_is(d, "veth"))
+			break;			/* its iflink is its peer */
+		if (np_kind_is(d, "vxlan"))
+			lower = ((struct vxlan_dev *)netdev_priv(d))->cfg.remote_ifindex;
+		else
+			lower = dev_get_iflink(d);
+		if (np_is_tunnel(d) && (!lower || lower == d->ifindex))
+			return;			/* no fixed underlay */
+		if (!lower || lower == d->ifindex)
+			break;
+		up = __dev_get_by_index(net, lower);
+		if (!up)
+			return;			/* in another namespace: unknown */
+		d = up;
+	}
+	l->underlay = d->name;
+}
+
+static void np_facts_free(struct np_facts *f)
+{
+	kfree(f->links);
+	kfree(f->peers);
+	kfree(f->peer_ifnames);
+}
+
+/*
+ * What np_decide() needs to know about @br: its uplinks (every port that is
+ * not a VM interface we track) and the VM interfaces on it other than @dev
+ * with the VIF object that binds each. Caller holds RTNL.
+ */
+static int np_facts_gather(struct net *net, struct np_net *pn,
+			   const struct np_table *t, struct net_device *dev,
+			   struct net_device *br, struct np_facts *f)
+{
+	struct net_device *lower;
+	struct list_head *iter;
+	u32 n = 0;
+
+	netdev_for_each_lower_dev(br, lower, iter)
+		n++;
+	if (!n)
+		return 0;
+	f->links = kcalloc(n, sizeof(*f->links), GFP_KERNEL);
+	f->peers = kcalloc(n, sizeof(*f->peers), GFP_KERNEL);
+	f->peer_ifnames = kcalloc(n, sizeof(*f->peer_ifnames), GFP_KERNEL);
+	if (!f->links || !f->peers || !f->peer_ifnames)
+		return -ENOMEM;
+	netdev_for_each_lower_dev(br, lower, iter) {
+		const struct np_vif *vif;
+
+		if (lower == dev)
+			continue;
+		if (!np_port_find(pn, lower)) {
+			np_uplink_facts(net, lower, &f->links[f->n_links++]);
+			continue;
+		}
+		vif = np_table_lookup(t, lower->name, lower->dev_addr);
+		if (vif) {
+			f->peers[f->n_peers] = vif;
+			f->peer_ifnames[f->n_peers++] = lower->name;
+		}
+	}
+	return 0;
+}
+
+static void np_port_unbind(struct np_port *port)
+{
+	port->vif[0] = '\0';
+	port->network[0] = '\0';
+	port->vm[0] = '\0';
+	port->bridge[0] = '\0';
+}
+
+/* Take @port off whatever master it has (for a policy refusal). */
+static void np_port_detach_any(struct np_port *port)
+{
+	struct net_device *master = netdev_master_upper_dev_get(port->dev);
+
+	if (master && master->netdev_ops->ndo_del_slave) {
+		port->busy = true;
+		master->netdev_ops->ndo_del_slave(master, port->dev);
+		port->busy = false;
+	}
+	port->master_ifindex = 0;
+}
+
 /*
  * Decide and act for one port. Caller holds RTNL. Emits an event when the
  * outcome (state, reason, binding) differs from the recorded one.
+ * @in_upper: called from inside another agent's CHANGEUPPER, where the
+ * port's master must not be changed: a refusal then schedules a re-check.
  */
 static void np_port_evaluate(struct net *net, struct np_net *pn,
-			     struct np_port *port)
+			     struct np_port *port, bool in_upper)
 {
 	const struct np_table *t = rtnl_dereference(pn->table);
 	struct net_device *dev = port->dev;
 	const struct np_vif *vif = NULL;
 	struct net_device *master, *br;
-	struct np_port old;
+	struct np_verdict *verdict;
+	struct np_facts facts = {};
+	struct np_port *old;
 	bool was_ours;
 	int err;
 
@@ -93,8 +220,20 @@ static void np_port_evaluate(struct net *net, struct np_net *pn,
 	/* Never act on a device that is on its way out (e.g. netns teardown). */
 	if (dev->reg_state != NETREG_REGISTERED)
 		return;
-	memcpy(&old, port, sizeof(old));
+	old = kmemdup(port, sizeof(*port), GFP_KERNEL);
+	verdict = kmalloc(sizeof(*verdict), GFP_KERNEL);
+	if (!old || !verdict) {
+		/* fail closed: never leave a port attached without a decision */
+		np_port_detach_ours(port);
+		port->state = NETPOLICY_PORT_REFUSED;
+		port->reason = NETPOLICY_R_ATTACH_FAILED;
+		port->err = ENOMEM;
+		goto free;
+	}
 	was_ours = port->state == NETPOLICY_PORT_ATTACHED;
+	port->policy[0] = '\0';
+	port->msg[0] = '\0';
+	port->err = 0;
 
 	if (t)
 		vif = np_table_lookup(t, dev->name, dev->dev_addr);
@@ -102,19 +241,44 @@ static void np_port_evaluate(struct net *net, struct np_net *pn,
 		np_port_detach_ours(port);
 		port->state = NETPOLICY_PORT_UNBOUND;
 		port->reason = NETPOLICY_R_NO_VIF_OBJECT;
-		port->err = 0;
-		port->vif[0] = '\0';
-		port->network[0] = '\0';
-		port->bridge[0] = '\0';
+		np_port_unbind(port);
 		goto out;
 	}
 	strscpy(port->vif, vif->name, sizeof(port->vif));
 	strscpy(port->network, vif->network->name, sizeof(port->network));
+	strscpy(port->vm, vif->vm ? vif->vm->name : "", sizeof(port->vm));
 	strscpy(port->bridge, vif->network->bridge, sizeof(port->bridge));
-	port->err = 0;
 
 	master = netdev_master_upper_dev_get(dev);
 	br = __dev_get_by_name(net, vif->network->bridge);
+
+	facts.bridge = vif->network->bridge;
+	if (br && netif_is_bridge_master(br) && np_decide_needs(t, vif)) {
+		err = np_facts_gather(net, pn, t, dev, br, &facts);
+		if (err) {
+			np_port_detach_ours(port);
+			port->state = NETPOLICY_PORT_REFUSED;
+			port->reason = NETPOLICY_R_ATTACH_FAILED;
+			port->err = -err;
+			goto out;
+		}
+	}
+	if (np_decide(t, vif, &facts, verdict)) {
+		port->state = NETPOLICY_PORT_REFUSED;
+		port->reason = verdict->reason;
+		strscpy(port->policy, verdict->policy->name,
+			sizeof(port->policy));
+		strscpy(port->msg, verdict->msg, sizeof(port->msg));
+		/* fail closed: a refused port is on no bridge at all */
+		if (!master || master->ifindex == port->master_ifindex)
+			np_port_detach_ours(port);
+		else if (in_upper)
+			queue_work(system_wq, &pn->recheck);
+		else
+			np_port_detach_any(port);
+		goto out;
+	}
+
 	if (!br || !netif_is_bridge_master(br)) {
 		np_port_detach_ours(port);
 		port->state = br ? NETPOLICY_PORT_REFUSED : NETPOLICY_PORT_PENDING;
@@ -152,16 +316,20 @@ static void np_port_evaluate(struct net *net, struct np_net *pn,
 	port->reason = NETPOLICY_R_NONE;
 
 out:
-	if (old.state == port->state && old.reason == port->reason &&
-	    old.err == port->err && !strcmp(old.vif, port->vif) &&
-	    !strcmp(old.bridge, port->bridge))
-		return;
+	np_facts_free(&facts);
+	if (old->state == port->state && old->reason == port->reason &&
+	    old->err == port->err && !strcmp(old->vif, port->vif) &&
+	    !strcmp(old->bridge, port->bridge) &&
+	    !strcmp(old->msg, port->msg))
+		goto free;
 
 	pn->ports_gen++;
 	if (was_ours && (port->state != NETPOLICY_PORT_ATTACHED ||
-			 strcmp(old.bridge, port->bridge)))
+			 strcmp(old->bridge, port->bridge)))
 		np_genl_port_event(net, port, NETPOLICY_EV_DETACHED);
-	if (port->state == NETPOLICY_PORT_REFUSED && port->err)
+	if (port->state == NETPOLICY_PORT_REFUSED && port->msg[0])
+		net_info_ratelimited("%s: refused: %s\n", dev->name, port->msg);
+	else if (port->state == NETPOLICY_PORT_REFUSED && port->err)
 		net_info_ratelimited("%s: refused: %s %s (error %d)\n",
 				     dev->name, np_reason_text(port->reason),
 				     port->bridge, -port->err);
@@ -169,6 +337,9 @@ out:
 		net_info_ratelimited("%s: refused: %s %s\n", dev->name,
 				     np_reason_text(port->reason), port->bridge);
 	np_genl_port_event(net, port, state_event(port->state));
+free:
+	kfree(old);
+	kfree(verdict);
 }
 
 static void np_port_add(struct net *net, struct net_device *dev, u8 kind)
@@ -178,7 +349,7 @@ static void np_port_add(struct net *net, struct net_device *dev, u8 kind)
 
 	port = np_port_find(pn, dev);
 	if (port) {
-		np_port_evaluate(net, pn, port);
+		np_port_evaluate(net, pn, port, false);
 		return;
 	}
 	port = kzalloc(sizeof(*port), GFP_KERNEL);
@@ -192,7 +363,7 @@ static void np_port_add(struct net *net, struct net_device *dev, u8 kind)
 	port->kind = kind;
 	list_add_tail(&port->list, &pn->ports);
 	hash_add(pn->port_hash, &port->hnode, dev->ifindex);
-	np_port_evaluate(net, pn, port);
+	np_port_evaluate(net, pn, port, false);
 }
 
 /* Set while the module lets go of every port: the devices are not gone. */
@@ -219,15 +390,20 @@ static void np_port_upper_changed(struct net *net, struct np_port *port)
 {
 	struct net_device *master = netdev_master_upper_dev_get(port->dev);
 	struct np_net *pn = np_net(net);
+	const struct np_table *t = rtnl_dereference(pn->table);
 
-	/* ours, irrelevant, or the device is going away (bridge lets go) */
-	if (port->busy || port->state == NETPOLICY_PORT_UNBOUND ||
-	    port->dev->reg_state != NETREG_REGISTERED)
+	/* ours, or the device is going away (bridge lets go) */
+	if (port->busy || port->dev->reg_state != NETREG_REGISTERED)
+		return;
+	/* a VM interface joined or left a bridge: isolation may change */
+	if (t && t->any_isolate)
+		queue_work(system_wq, &pn->recheck);
+	if (port->state == NETPOLICY_PORT_UNBOUND)
 		return;
 	if (master && port->state != NETPOLICY_PORT_ATTACHED &&
 	    !strcmp(master->name, port->bridge) && netif_is_bridge_master(master)) {
 		/* e.g. a hotplug script attached it to the right bridge */
-		np_port_evaluate(net, pn, port);
+		np_port_evaluate(net, pn, port, true);
 		return;
 	}
 	if (port->state == NETPOLICY_PORT_ATTACHED &&
@@ -240,12 +416,30 @@ static void np_port_upper_changed(struct net *net, struct np_port *port)
 	}
 }
 
+/*
+ * A device that is not a VM interface joined or left a bridge: an uplink
+ * came or went, which may change what the policies of that bridge's ports
+ * allow. Re-check them once the joining operation is over.
+ */
+static void np_uplink_changed(struct net *net, void *ptr)
+{
+	struct netdev_notifier_changeupper_info *info = ptr;
+	struct np_net *pn = np_net(net);
+
+	if (!netif_is_bridge_master(info->upper_dev) ||
+	    !rtnl_dereference(pn->table) || list_empty(&pn->ports))
+		return;
+	queue_work(system_wq, &pn->recheck);
+}
+
 /**
  * np_ports_reconcile - re-evaluate every port of @net
  * @net: the namespace
  *
- * Called after a new table is published, and when a bridge comes, goes or
- * is renamed. Caller holds RTNL.
+ * Called after a new table is published. Newest port first: when a change
+ * makes two attached ports isolated from each other, the newer one is
+ * refused, as it would have been had it registered after the change.
+ * Caller holds RTNL.
  */
 void np_ports_reconcile(struct net *net)
 {
@@ -253,8 +447,26 @@ void np_ports_reconcile(struct net *net)
 	struct np_port *port;
 
 	ASSERT_RTNL();
-	list_for_each_entry(port, &pn->ports, list)
-		np_port_evaluate(net, pn, port);
+	list_for_each_entry_reverse(port, &pn->ports, list)
+		np_port_evaluate(net, pn, port, false);
+}
+
+/*
+ * Deferred re-check, for changes seen from inside another agent's
+ * operation (a port or an uplink joined or left a bridge), where the
+ * notifier must not change masters itself. Ports another agent moved off
+ * their bridge stay where they are until the next load.
+ */
+void np_ports_recheck_work(struct work_struct *work)
+{
+	struct np_net *pn = container_of(work, struct np_net, recheck);
+	struct np_port *port;
+
+	rtnl_lock();
+	list_for_each_entry_reverse(port, &pn->ports, list)
+		if (port->reason != NETPOLICY_R_MOVED)
+			np_port_evaluate(dev_net(port->dev), pn, port, false);
+	rtnl_unlock();
 }
 
 /*
@@ -268,10 +480,10 @@ static void np_ports_reconcile_dev(struct net *net,
 	struct np_port *port;
 
 	ASSERT_RTNL();
-	list_for_each_entry(port, &pn->ports, list)
+	list_for_each_entry_reverse(port, &pn->ports, list)
 		if (port->master_ifindex == dev->ifindex ||
 		    !strcmp(port->bridge, dev->name))
-			np_port_evaluate(net, pn, port);
+			np_port_evaluate(net, pn, port, false);
 }
 
 /**
@@ -324,7 +536,7 @@ static int np_netdev_event(struct notifier_block *nb, unsigned long event,
 	case NETDEV_CHANGEADDR:
 		port = np_port_find(np_net(net), dev);
 		if (port)
-			np_port_evaluate(net, np_net(net), port);
+			np_port_evaluate(net, np_net(net), port, false);
 		else if (event == NETDEV_CHANGENAME)
 			np_ports_reconcile_dev(net, dev);
 		break;
@@ -332,6 +544,8 @@ static int np_netdev_event(struct notifier_block *nb, unsigned long event,
 		port = np_port_find(np_net(net), dev);
 		if (port)
 			np_port_upper_changed(net, port);
+		else
+			np_uplink_changed(net, ptr);
 		break;
 	}
 	return NOTIFY_DONE;

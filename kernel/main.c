@@ -8,7 +8,10 @@
  *    It protects the per-netns port list and publishing a table.
  *  - A table is immutable once published; readers use rcu_read_lock() (the
  *    object dumps) or RTNL (the notifier, reconciliation).
- *  - The notifier never takes the genl mutex or RTNL itself.
+ *  - The notifier never takes the genl mutex or RTNL itself. What it must
+ *    not do inside another agent's operation (change a device's master
+ *    from CHANGEUPPER) it defers to the per-netns recheck work, which
+ *    takes RTNL; the netns exit cancels that work before taking RTNL.
  */
 
 #include <linux/module.h>
@@ -32,6 +35,7 @@ static int __net_init np_net_init(struct net *net)
 
 	INIT_LIST_HEAD(&pn->ports);
 	hash_init(pn->port_hash);
+	INIT_WORK(&pn->recheck, np_ports_recheck_work);
 	RCU_INIT_POINTER(pn->table, NULL);
 	return 0;
 }
@@ -44,6 +48,7 @@ static void __net_exit np_net_exit(struct net *net)
 {
 	struct np_net *pn = np_net(net);
 
+	cancel_work_sync(&pn->recheck);	/* it takes RTNL */
 	rtnl_lock();
 	np_ports_net_exit(pn);
 	np_table_free_rcu(rtnl_dereference(pn->table));

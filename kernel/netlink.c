@@ -24,6 +24,12 @@ static const char * const np_reasons[] = {
 	[NETPOLICY_R_NOT_A_BRIDGE] = "device is not a bridge:",
 	[NETPOLICY_R_ATTACH_FAILED] = "bridge refused the port:",
 	[NETPOLICY_R_MOVED] = "moved off its bridge by another agent:",
+	[NETPOLICY_R_ISOLATED] = "isolated from this VM by policy:",
+	[NETPOLICY_R_WRONG_HOST] = "network restricted to another host:",
+	[NETPOLICY_R_CROSS_SERVER] = "local-only network has an uplink:",
+	[NETPOLICY_R_PHYSICAL_IF] = "uplink over a physical interface not allowed:",
+	[NETPOLICY_R_NOT_ENCRYPTED] = "uplink not encrypted:",
+	[NETPOLICY_R_ISOLATED_PEER] = "bridge carries an isolated VM:",
 };
 
 const char *np_reason_text(u8 reason)
@@ -40,37 +46,49 @@ static const struct nla_policy np_sel_policy[NETPOLICY_A_SEL_MAX + 1] = {
 				    .len = NETPOLICY_NAME_MAX - 1 },
 };
 
+#define NP_NAME_POLICY { .type = NLA_NUL_STRING, .len = NETPOLICY_NAME_MAX - 1 }
+#define NP_IFNAME_POLICY { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 }
+
 static const struct nla_policy np_pol_policy[NETPOLICY_A_POLICY_MAX + 1] = {
-	[NETPOLICY_A_POLICY_NAME] = { .type = NLA_NUL_STRING,
-				      .len = NETPOLICY_NAME_MAX - 1 },
+	[NETPOLICY_A_POLICY_NAME] = NP_NAME_POLICY,
 	[NETPOLICY_A_POLICY_ALLOW_CROSS_SERVER] = NLA_POLICY_MAX(NLA_U8, 1),
 	[NETPOLICY_A_POLICY_REQUIRE_ENCRYPTION] = NLA_POLICY_MAX(NLA_U8, 1),
 	[NETPOLICY_A_POLICY_PHYSICAL_IFS_ALLOWED] =
 		NLA_POLICY_NESTED_ARRAY(np_sel_policy),
 	[NETPOLICY_A_POLICY_ISOLATE_FROM] =
 		NLA_POLICY_NESTED_ARRAY(np_sel_policy),
+	[NETPOLICY_A_POLICY_ENCRYPTION_ALG] =
+		NLA_POLICY_RANGE(NLA_U8, NETPOLICY_ENC_GCM_AES_128,
+				 NETPOLICY_ENC_MAX),
+	[NETPOLICY_A_POLICY_COMPRESS] = NLA_POLICY_MAX(NLA_U8, 1),
+	[NETPOLICY_A_POLICY_HOST] = NP_NAME_POLICY,
 };
 
 static const struct nla_policy np_net_policy[NETPOLICY_A_NET_MAX + 1] = {
-	[NETPOLICY_A_NET_NAME] = { .type = NLA_NUL_STRING,
-				   .len = NETPOLICY_NAME_MAX - 1 },
-	[NETPOLICY_A_NET_BRIDGE] = { .type = NLA_NUL_STRING,
-				     .len = IFNAMSIZ - 1 },
-	[NETPOLICY_A_NET_POLICY] = NLA_POLICY_NESTED(np_pol_policy),
+	[NETPOLICY_A_NET_NAME] = NP_NAME_POLICY,
+	[NETPOLICY_A_NET_BRIDGE] = NP_IFNAME_POLICY,
+	[NETPOLICY_A_NET_POLICY] = NP_NAME_POLICY,
+};
+
+static const struct nla_policy np_vm_policy[NETPOLICY_A_VM_MAX + 1] = {
+	[NETPOLICY_A_VM_NAME] = NP_NAME_POLICY,
+	[NETPOLICY_A_VM_UUID] = NLA_POLICY_EXACT_LEN(NETPOLICY_UUID_LEN),
+	[NETPOLICY_A_VM_TAGS] = { .type = NLA_NESTED },
+	[NETPOLICY_A_VM_POLICY] = NP_NAME_POLICY,
 };
 
 static const struct nla_policy np_vif_policy[NETPOLICY_A_VIF_MAX + 1] = {
-	[NETPOLICY_A_VIF_NAME] = { .type = NLA_NUL_STRING,
-				   .len = NETPOLICY_NAME_MAX - 1 },
-	[NETPOLICY_A_VIF_IFNAME] = { .type = NLA_NUL_STRING,
-				     .len = IFNAMSIZ - 1 },
+	[NETPOLICY_A_VIF_NAME] = NP_NAME_POLICY,
+	[NETPOLICY_A_VIF_IFNAME] = NP_IFNAME_POLICY,
 	[NETPOLICY_A_VIF_MAC] = NLA_POLICY_ETH_ADDR,
-	[NETPOLICY_A_VIF_NETWORK] = { .type = NLA_NUL_STRING,
-				      .len = NETPOLICY_NAME_MAX - 1 },
-	[NETPOLICY_A_VIF_VM_NAME] = { .type = NLA_NUL_STRING,
-				      .len = NETPOLICY_NAME_MAX - 1 },
-	[NETPOLICY_A_VIF_VM_UUID] = NLA_POLICY_EXACT_LEN(NETPOLICY_UUID_LEN),
-	[NETPOLICY_A_VIF_VM_TAGS] = { .type = NLA_NESTED },
+	[NETPOLICY_A_VIF_NETWORK] = NP_NAME_POLICY,
+	[NETPOLICY_A_VIF_VM] = NP_NAME_POLICY,
+	[NETPOLICY_A_VIF_POLICY] = NP_NAME_POLICY,
+};
+
+static const struct nla_policy np_nic_policy[NETPOLICY_A_NIC_MAX + 1] = {
+	[NETPOLICY_A_NIC_NAME] = NP_IFNAME_POLICY,
+	[NETPOLICY_A_NIC_TAGS] = { .type = NLA_NESTED },
 };
 
 static const struct nla_policy np_policy[NETPOLICY_A_MAX + 1] = {
@@ -82,6 +100,13 @@ static const struct nla_policy np_policy[NETPOLICY_A_MAX + 1] = {
 	[NETPOLICY_A_PORT] = { .type = NLA_REJECT },
 	[NETPOLICY_A_GENERATION] = { .type = NLA_REJECT },
 	[NETPOLICY_A_EVENT] = { .type = NLA_REJECT },
+	[NETPOLICY_A_POLICIES] = NLA_POLICY_NESTED_ARRAY(np_pol_policy),
+	[NETPOLICY_A_VMS] = NLA_POLICY_NESTED_ARRAY(np_vm_policy),
+	[NETPOLICY_A_NICS] = NLA_POLICY_NESTED_ARRAY(np_nic_policy),
+	[NETPOLICY_A_POLICY] = NLA_POLICY_NESTED(np_pol_policy),
+	[NETPOLICY_A_VM] = NLA_POLICY_NESTED(np_vm_policy),
+	[NETPOLICY_A_NIC] = NLA_POLICY_NESTED(np_nic_policy),
+	[NETPOLICY_A_HOST] = NP_NAME_POLICY,
 };
 
 /*
@@ -134,10 +159,32 @@ static int np_parse_sels(const struct nlattr *array, struct np_selector *out,
 	return 0;
 }
 
-static int np_parse_policy(const struct nlattr *nest, struct np_policy *pol,
+/* Require a non-empty NUL-terminated name attribute. */
+static const char *np_name(struct nlattr **tb, int type,
+			   const struct nlattr *nest,
 			   struct netlink_ext_ack *extack)
 {
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, type))
+		return NULL;
+	if (!*(const char *)nla_data(tb[type])) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[type], "empty name");
+		return NULL;
+	}
+	return nla_data(tb[type]);
+}
+
+/* An optional reference: a name pointing into the request. */
+static const char *np_ref(struct nlattr **tb, int type)
+{
+	return tb[type] ? nla_data(tb[type]) : NULL;
+}
+
+static void *np_parse_policy(const struct nlattr *nest,
+			     struct netlink_ext_ack *extack)
+{
 	struct nlattr *tb[NETPOLICY_A_POLICY_MAX + 1];
+	struct np_policy *pol;
+	const char *name;
 	struct nlattr *a;
 	u8 n = 0;
 	int err;
@@ -145,10 +192,16 @@ static int np_parse_policy(const struct nlattr *nest, struct np_policy *pol,
 	err = nla_parse_nested(tb, NETPOLICY_A_POLICY_MAX, nest, np_pol_policy,
 			       extack);
 	if (err)
-		return err;
-	if (tb[NETPOLICY_A_POLICY_NAME])
-		nla_strscpy(pol->name, tb[NETPOLICY_A_POLICY_NAME],
-			    sizeof(pol->name));
+		return ERR_PTR(err);
+	name = np_name(tb, NETPOLICY_A_POLICY_NAME, nest, extack);
+	if (!name)
+		return ERR_PTR(-EINVAL);
+	pol = kzalloc(sizeof(*pol), GFP_KERNEL);
+	if (!pol)
+		return ERR_PTR(-ENOMEM);
+	strscpy(pol->name, name, sizeof(pol->name));
+	pol->o.name = pol->name;
+	pol->o.origin = nest;
 	a = tb[NETPOLICY_A_POLICY_ALLOW_CROSS_SERVER];
 	if (a) {
 		pol->present |= NP_POL_CROSS_SERVER;
@@ -159,17 +212,38 @@ static int np_parse_policy(const struct nlattr *nest, struct np_policy *pol,
 		pol->present |= NP_POL_ENCRYPTION;
 		pol->require_encryption = nla_get_u8(a);
 	}
+	a = tb[NETPOLICY_A_POLICY_ENCRYPTION_ALG];
+	if (a) {
+		pol->present |= NP_POL_ENC_ALG;
+		pol->enc_alg = nla_get_u8(a);
+	}
+	a = tb[NETPOLICY_A_POLICY_COMPRESS];
+	if (a) {
+		pol->present |= NP_POL_COMPRESS;
+		pol->compress = nla_get_u8(a);
+	}
+	a = tb[NETPOLICY_A_POLICY_HOST];
+	if (a) {
+		pol->present |= NP_POL_HOST;
+		nla_strscpy(pol->host, a, sizeof(pol->host));
+		err = -EINVAL;
+		if (!pol->host[0]) {
+			NL_SET_ERR_MSG_ATTR(extack, a, "empty host name");
+			goto fail;
+		}
+	}
+	err = -ENOMEM;
 	pol->sels = kcalloc(2 * NETPOLICY_SELECTORS_MAX, sizeof(*pol->sels),
 			    GFP_KERNEL);
 	if (!pol->sels)
-		return -ENOMEM;
+		goto fail;
 	a = tb[NETPOLICY_A_POLICY_PHYSICAL_IFS_ALLOWED];
 	if (a) {
 		pol->present |= NP_POL_PHYS;
 		err = np_parse_sels(a, pol->sels, &n, NETPOLICY_SELECTORS_MAX,
 				    extack);
 		if (err)
-			return err;
+			goto fail;
 	}
 	pol->n_phys = n;
 	a = tb[NETPOLICY_A_POLICY_ISOLATE_FROM];
@@ -179,106 +253,182 @@ static int np_parse_policy(const struct nlattr *nest, struct np_policy *pol,
 				    pol->n_phys + NETPOLICY_SELECTORS_MAX,
 				    extack);
 		if (err)
-			return err;
+			goto fail;
 	}
 	pol->n_isolate = n - pol->n_phys;
 	np_shrink((void **)&pol->sels, n * sizeof(*pol->sels));
-	return 0;
+	return pol;
+
+fail:
+	np_obj_free(NP_POLICY, pol);
+	return ERR_PTR(err);
 }
 
-static struct np_network *np_parse_net(const struct nlattr *nest,
-				       struct netlink_ext_ack *extack)
+static void *np_parse_net(const struct nlattr *nest,
+			  struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[NETPOLICY_A_NET_MAX + 1];
 	struct np_network *net;
+	const char *name;
 	int err;
 
 	err = nla_parse_nested(tb, NETPOLICY_A_NET_MAX, nest, np_net_policy,
 			       extack);
 	if (err)
 		return ERR_PTR(err);
-	if (NL_REQ_ATTR_CHECK(extack, nest, tb, NETPOLICY_A_NET_NAME) ||
-	    NL_REQ_ATTR_CHECK(extack, nest, tb, NETPOLICY_A_NET_BRIDGE))
+	name = np_name(tb, NETPOLICY_A_NET_NAME, nest, extack);
+	if (!name || NL_REQ_ATTR_CHECK(extack, nest, tb, NETPOLICY_A_NET_BRIDGE))
 		return ERR_PTR(-EINVAL);
 
 	net = kzalloc(sizeof(*net), GFP_KERNEL);
 	if (!net)
 		return ERR_PTR(-ENOMEM);
-	net->origin = nest;
-	nla_strscpy(net->name, tb[NETPOLICY_A_NET_NAME], sizeof(net->name));
+	strscpy(net->name, name, sizeof(net->name));
+	net->o.name = net->name;
+	net->o.origin = nest;
 	nla_strscpy(net->bridge, tb[NETPOLICY_A_NET_BRIDGE],
 		    sizeof(net->bridge));
-	err = -EINVAL;
-	if (!net->name[0]) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[NETPOLICY_A_NET_NAME],
-				    "empty network object name");
-		goto fail;
-	}
+	net->policy_ref = np_ref(tb, NETPOLICY_A_NET_POLICY);
 	if (!dev_valid_name(net->bridge)) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[NETPOLICY_A_NET_BRIDGE],
 				    "invalid bridge name");
-		goto fail;
-	}
-	if (tb[NETPOLICY_A_NET_POLICY]) {
-		err = np_parse_policy(tb[NETPOLICY_A_NET_POLICY], &net->policy,
-				      extack);
-		if (err)
-			goto fail;
+		np_obj_free(NP_NET, net);
+		return ERR_PTR(-EINVAL);
 	}
 	return net;
-
-fail:
-	np_network_free(net);
-	return ERR_PTR(err);
 }
 
-static int np_parse_tags(const struct nlattr *array, struct np_vif *vif,
+/* Parse an array of tag strings into a packed list. */
+static int np_parse_tags(const struct nlattr *array, char **tags, u8 *n_tags,
 			 struct netlink_ext_ack *extack)
 {
 	const struct nlattr *e;
+	size_t size = 0;
 	int rem, n = 0;
+	char *p;
 
-	vif->tags = kcalloc(NETPOLICY_TAGS_MAX, sizeof(*vif->tags), GFP_KERNEL);
-	if (!vif->tags)
-		return -ENOMEM;
 	nla_for_each_nested(e, array, rem) {
 		int len = nla_len(e);
 
 		if (n >= NETPOLICY_TAGS_MAX) {
-			NL_SET_ERR_MSG_ATTR(extack, e, "too many VM tags");
+			NL_SET_ERR_MSG_ATTR(extack, e, "too many tags");
 			return -E2BIG;
 		}
 		if (len < 2 || len > NETPOLICY_NAME_MAX ||
 		    ((const char *)nla_data(e))[len - 1] ||
 		    strnlen(nla_data(e), len) != len - 1) {
 			NL_SET_ERR_MSG_ATTR(extack, e,
-					    "a VM tag must be a non-empty NUL-terminated string of at most 63 bytes");
+					    "a tag must be a non-empty NUL-terminated string of at most 63 bytes");
 			return -EINVAL;
 		}
-		memcpy(vif->tags[n++], nla_data(e), len);
+		size += len;
+		n++;
 	}
 	if (rem) {
-		NL_SET_ERR_MSG_ATTR(extack, array, "trailing bytes in VM tags");
+		NL_SET_ERR_MSG_ATTR(extack, array, "trailing bytes in tags");
 		return -EINVAL;
 	}
-	vif->n_tags = n;
-	np_shrink((void **)&vif->tags, n * sizeof(*vif->tags));
+	if (!n)
+		return 0;
+	*tags = kmalloc(size, GFP_KERNEL);
+	if (!*tags)
+		return -ENOMEM;
+	p = *tags;
+	nla_for_each_nested(e, array, rem) {
+		memcpy(p, nla_data(e), nla_len(e));
+		p += nla_len(e);
+	}
+	*n_tags = n;
 	return 0;
 }
 
-static struct np_vif *np_parse_vif(const struct nlattr *nest,
-				   struct netlink_ext_ack *extack)
+static void *np_parse_vm(const struct nlattr *nest,
+			 struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[NETPOLICY_A_VM_MAX + 1];
+	const char *name;
+	struct np_vm *vm;
+	int err;
+
+	err = nla_parse_nested(tb, NETPOLICY_A_VM_MAX, nest, np_vm_policy,
+			       extack);
+	if (err)
+		return ERR_PTR(err);
+	name = np_name(tb, NETPOLICY_A_VM_NAME, nest, extack);
+	if (!name)
+		return ERR_PTR(-EINVAL);
+	vm = np_vm_alloc(name);
+	if (!vm)
+		return ERR_PTR(-ENOMEM);
+	vm->o.origin = nest;
+	vm->policy_ref = np_ref(tb, NETPOLICY_A_VM_POLICY);
+	if (tb[NETPOLICY_A_VM_UUID]) {
+		vm->has_uuid = true;
+		memcpy(vm->uuid, nla_data(tb[NETPOLICY_A_VM_UUID]),
+		       NETPOLICY_UUID_LEN);
+	}
+	if (tb[NETPOLICY_A_VM_TAGS]) {
+		err = np_parse_tags(tb[NETPOLICY_A_VM_TAGS], &vm->tags,
+				    &vm->n_tags, extack);
+		if (err) {
+			np_obj_free(NP_VM, vm);
+			return ERR_PTR(err);
+		}
+	}
+	return vm;
+}
+
+static void *np_parse_nic(const struct nlattr *nest,
+			  struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[NETPOLICY_A_NIC_MAX + 1];
+	struct np_nic *nic;
+	const char *name;
+	int err;
+
+	err = nla_parse_nested(tb, NETPOLICY_A_NIC_MAX, nest, np_nic_policy,
+			       extack);
+	if (err)
+		return ERR_PTR(err);
+	name = np_name(tb, NETPOLICY_A_NIC_NAME, nest, extack);
+	if (!name)
+		return ERR_PTR(-EINVAL);
+	if (!dev_valid_name(name)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NETPOLICY_A_NIC_NAME],
+				    "invalid interface name");
+		return ERR_PTR(-EINVAL);
+	}
+	nic = kzalloc(sizeof(*nic), GFP_KERNEL);
+	if (!nic)
+		return ERR_PTR(-ENOMEM);
+	strscpy(nic->name, name, sizeof(nic->name));
+	nic->o.name = nic->name;
+	nic->o.origin = nest;
+	if (tb[NETPOLICY_A_NIC_TAGS]) {
+		err = np_parse_tags(tb[NETPOLICY_A_NIC_TAGS], &nic->tags,
+				    &nic->n_tags, extack);
+		if (err) {
+			np_obj_free(NP_NIC, nic);
+			return ERR_PTR(err);
+		}
+	}
+	return nic;
+}
+
+static void *np_parse_vif(const struct nlattr *nest,
+			  struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[NETPOLICY_A_VIF_MAX + 1];
 	struct np_vif *vif;
+	const char *name;
 	int err;
 
 	err = nla_parse_nested(tb, NETPOLICY_A_VIF_MAX, nest, np_vif_policy,
 			       extack);
 	if (err)
 		return ERR_PTR(err);
-	if (NL_REQ_ATTR_CHECK(extack, nest, tb, NETPOLICY_A_VIF_NAME) ||
-	    NL_REQ_ATTR_CHECK(extack, nest, tb, NETPOLICY_A_VIF_NETWORK))
+	name = np_name(tb, NETPOLICY_A_VIF_NAME, nest, extack);
+	if (!name || NL_REQ_ATTR_CHECK(extack, nest, tb, NETPOLICY_A_VIF_NETWORK))
 		return ERR_PTR(-EINVAL);
 	if (!tb[NETPOLICY_A_VIF_IFNAME] && !tb[NETPOLICY_A_VIF_MAC]) {
 		NL_SET_ERR_MSG_ATTR(extack, nest,
@@ -286,19 +436,14 @@ static struct np_vif *np_parse_vif(const struct nlattr *nest,
 		return ERR_PTR(-EINVAL);
 	}
 
-	vif = kzalloc(sizeof(*vif), GFP_KERNEL);
+	vif = np_vif_alloc(name);
 	if (!vif)
 		return ERR_PTR(-ENOMEM);
-	vif->origin = nest;
-	nla_strscpy(vif->name, tb[NETPOLICY_A_VIF_NAME], sizeof(vif->name));
-	nla_strscpy(vif->network_name, tb[NETPOLICY_A_VIF_NETWORK],
-		    sizeof(vif->network_name));
+	vif->o.origin = nest;
+	vif->network_ref = nla_data(tb[NETPOLICY_A_VIF_NETWORK]);
+	vif->vm_ref = np_ref(tb, NETPOLICY_A_VIF_VM);
+	vif->policy_ref = np_ref(tb, NETPOLICY_A_VIF_POLICY);
 	err = -EINVAL;
-	if (!vif->name[0]) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[NETPOLICY_A_VIF_NAME],
-				    "empty VIF object name");
-		goto fail;
-	}
 	if (tb[NETPOLICY_A_VIF_IFNAME]) {
 		nla_strscpy(vif->ifname, tb[NETPOLICY_A_VIF_IFNAME],
 			    sizeof(vif->ifname));
@@ -319,52 +464,85 @@ static struct np_vif *np_parse_vif(const struct nlattr *nest,
 			goto fail;
 		}
 	}
-	if (tb[NETPOLICY_A_VIF_VM_NAME])
-		nla_strscpy(vif->vm_name, tb[NETPOLICY_A_VIF_VM_NAME],
-			    sizeof(vif->vm_name));
-	if (tb[NETPOLICY_A_VIF_VM_UUID]) {
-		vif->has_uuid = true;
-		memcpy(vif->vm_uuid, nla_data(tb[NETPOLICY_A_VIF_VM_UUID]),
-		       NETPOLICY_UUID_LEN);
-	}
-	if (tb[NETPOLICY_A_VIF_VM_TAGS]) {
-		err = np_parse_tags(tb[NETPOLICY_A_VIF_VM_TAGS], vif, extack);
-		if (err)
-			goto fail;
-	}
 	return vif;
 
 fail:
-	np_vif_free(vif);
+	np_obj_free(NP_VIF, vif);
 	return ERR_PTR(err);
 }
 
-static int np_parse_array(struct np_txn *txn, const struct nlattr *array,
-			  bool vifs, struct netlink_ext_ack *extack)
+typedef void *(*np_parse_fn)(const struct nlattr *nest,
+			     struct netlink_ext_ack *extack);
+
+static const struct {
+	int array_attr;
+	int attr;				/* the nest of one, for DEL */
+	int name_attr;
+	const struct nla_policy *policy;
+	int maxattr;
+	np_parse_fn parse;
+} np_kinds[NP_NKINDS] = {
+	[NP_POLICY] = { NETPOLICY_A_POLICIES, NETPOLICY_A_POLICY,
+			NETPOLICY_A_POLICY_NAME, np_pol_policy,
+			NETPOLICY_A_POLICY_MAX, np_parse_policy },
+	[NP_NIC] = { NETPOLICY_A_NICS, NETPOLICY_A_NIC, NETPOLICY_A_NIC_NAME,
+		     np_nic_policy, NETPOLICY_A_NIC_MAX, np_parse_nic },
+	[NP_NET] = { NETPOLICY_A_NETS, NETPOLICY_A_NET, NETPOLICY_A_NET_NAME,
+		     np_net_policy, NETPOLICY_A_NET_MAX, np_parse_net },
+	[NP_VM] = { NETPOLICY_A_VMS, NETPOLICY_A_VM, NETPOLICY_A_VM_NAME,
+		    np_vm_policy, NETPOLICY_A_VM_MAX, np_parse_vm },
+	[NP_VIF] = { NETPOLICY_A_VIFS, NETPOLICY_A_VIF, NETPOLICY_A_VIF_NAME,
+		     np_vif_policy, NETPOLICY_A_VIF_MAX, np_parse_vif },
+};
+
+static_assert(NETPOLICY_A_NET_MAX <= NETPOLICY_A_POLICY_MAX);
+static_assert(NETPOLICY_A_VM_MAX <= NETPOLICY_A_POLICY_MAX);
+static_assert(NETPOLICY_A_VIF_MAX <= NETPOLICY_A_POLICY_MAX);
+static_assert(NETPOLICY_A_NIC_MAX <= NETPOLICY_A_POLICY_MAX);
+
+static int np_parse_array(struct np_txn *txn, enum np_kind kind,
+			  const struct nlattr *array,
+			  struct netlink_ext_ack *extack)
 {
 	const struct nlattr *e;
 	int rem, err;
+	void *obj;
 
 	nla_for_each_nested(e, array, rem) {
-		if (vifs) {
-			struct np_vif *vif = np_parse_vif(e, extack);
-
-			if (IS_ERR(vif))
-				return PTR_ERR(vif);
-			err = np_txn_add_vif(txn, vif);
-			if (err)
-				np_vif_free(vif);
-		} else {
-			struct np_network *net = np_parse_net(e, extack);
-
-			if (IS_ERR(net))
-				return PTR_ERR(net);
-			err = np_txn_add_net(txn, net);
-			if (err)
-				np_network_free(net);
-		}
-		if (err)
+		obj = np_kinds[kind].parse(e, extack);
+		if (IS_ERR(obj))
+			return PTR_ERR(obj);
+		err = np_txn_add(txn, kind, obj);
+		if (err) {
+			np_obj_free(kind, obj);
 			return err;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Every object array of the request: each may appear many times (one
+ * attribute holds at most 64 KiB). The genl core validated them all.
+ */
+static int np_parse_load(struct np_txn *txn, struct genl_info *info)
+{
+	const struct nlattr *a;
+	int rem, err, k;
+
+	nlmsg_for_each_attr(a, info->nlhdr, GENL_HDRLEN, rem) {
+		for (k = 0; k < NP_NKINDS; k++) {
+			if (nla_type(a) != np_kinds[k].array_attr)
+				continue;
+			err = np_parse_array(txn, k, a, info->extack);
+			if (err)
+				return err;
+		}
+	}
+	if (info->attrs[NETPOLICY_A_HOST]) {
+		txn->set_host = true;
+		nla_strscpy(txn->host, info->attrs[NETPOLICY_A_HOST],
+			    sizeof(txn->host));
 	}
 	return 0;
 }
@@ -401,12 +579,7 @@ static int np_nl_load(struct sk_buff *skb, struct genl_info *info)
 	if (info->attrs[NETPOLICY_A_FLAGS])
 		replace = nla_get_u32(info->attrs[NETPOLICY_A_FLAGS]) &
 			  NETPOLICY_LOAD_F_REPLACE;
-	if (info->attrs[NETPOLICY_A_NETS])
-		err = np_parse_array(&txn, info->attrs[NETPOLICY_A_NETS], false,
-				     info->extack);
-	if (!err && info->attrs[NETPOLICY_A_VIFS])
-		err = np_parse_array(&txn, info->attrs[NETPOLICY_A_VIFS], true,
-				     info->extack);
+	err = np_parse_load(&txn, info);
 	if (err) {
 		np_txn_destroy(&txn);
 		return err;
@@ -424,48 +597,41 @@ static int np_nl_load(struct sk_buff *skb, struct genl_info *info)
 
 static int np_nl_del(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlattr *tb[NETPOLICY_A_VIF_MAX + 1];
-	const char *net_name = NULL, *vif_name = NULL;
 	struct net *net = genl_info_net(info);
-	struct nlattr *nest;
+	/* the largest object nest; np_kinds[] says how many each parses */
+	struct nlattr *tb[NETPOLICY_A_POLICY_MAX + 1];
+	const char *name = NULL;
 	struct np_net *pn;
-	int err;
+	int err, k, found = -1;
 
-	nest = info->attrs[NETPOLICY_A_NET];
-	if (nest) {
-		err = nla_parse_nested(tb, NETPOLICY_A_NET_MAX, nest,
-				       np_net_policy, info->extack);
-		if (err)
-			return err;
-		if (NL_REQ_ATTR_CHECK(info->extack, nest, tb,
-				      NETPOLICY_A_NET_NAME))
-			return -EINVAL;
-		net_name = nla_data(tb[NETPOLICY_A_NET_NAME]);
-	} else {
-		nest = info->attrs[NETPOLICY_A_VIF];
-		if (!nest) {
-			GENL_SET_ERR_MSG(info, "name a network or a VIF object");
+	for (k = 0; k < NP_NKINDS; k++) {
+		struct nlattr *nest = info->attrs[np_kinds[k].attr];
+
+		if (!nest)
+			continue;
+		if (found >= 0) {
+			GENL_SET_ERR_MSG(info, "delete one object at a time");
 			return -EINVAL;
 		}
-		err = nla_parse_nested(tb, NETPOLICY_A_VIF_MAX, nest,
-				       np_vif_policy, info->extack);
+		found = k;
+		err = nla_parse_nested(tb, np_kinds[k].maxattr, nest,
+				       np_kinds[k].policy, info->extack);
 		if (err)
 			return err;
-		if (NL_REQ_ATTR_CHECK(info->extack, nest, tb,
-				      NETPOLICY_A_VIF_NAME))
+		name = np_name(tb, np_kinds[k].name_attr, nest, info->extack);
+		if (!name)
 			return -EINVAL;
-		vif_name = nla_data(tb[NETPOLICY_A_VIF_NAME]);
 	}
-	if (info->attrs[NETPOLICY_A_NET] && info->attrs[NETPOLICY_A_VIF]) {
-		GENL_SET_ERR_MSG(info, "delete one object at a time");
+	if (found < 0) {
+		GENL_SET_ERR_MSG(info, "name the object to delete");
 		return -EINVAL;
 	}
 
 	rtnl_lock();
 	pn = np_net(net);
 	err = np_publish(net, np_table_without(rtnl_dereference(pn->table),
-					       net_name, vif_name,
-					       pn->next_gen + 1, info->extack));
+					       found, name, pn->next_gen + 1,
+					       info->extack));
 	rtnl_unlock();
 	return err;
 }
@@ -505,85 +671,156 @@ static int np_put_sels(struct sk_buff *skb, int type,
 	return 0;
 }
 
+static int np_put_policy(struct sk_buff *skb, const struct np_policy *pol)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, NETPOLICY_A_POLICY);
+	if (!nest || nla_put_string(skb, NETPOLICY_A_POLICY_NAME, pol->name))
+		return -EMSGSIZE;
+	if ((pol->present & NP_POL_CROSS_SERVER) &&
+	    nla_put_u8(skb, NETPOLICY_A_POLICY_ALLOW_CROSS_SERVER,
+		       pol->allow_cross_server))
+		return -EMSGSIZE;
+	if ((pol->present & NP_POL_ENCRYPTION) &&
+	    nla_put_u8(skb, NETPOLICY_A_POLICY_REQUIRE_ENCRYPTION,
+		       pol->require_encryption))
+		return -EMSGSIZE;
+	if ((pol->present & NP_POL_ENC_ALG) &&
+	    nla_put_u8(skb, NETPOLICY_A_POLICY_ENCRYPTION_ALG, pol->enc_alg))
+		return -EMSGSIZE;
+	if ((pol->present & NP_POL_COMPRESS) &&
+	    nla_put_u8(skb, NETPOLICY_A_POLICY_COMPRESS, pol->compress))
+		return -EMSGSIZE;
+	if ((pol->present & NP_POL_HOST) &&
+	    nla_put_string(skb, NETPOLICY_A_POLICY_HOST, pol->host))
+		return -EMSGSIZE;
+	if ((pol->present & NP_POL_PHYS) &&
+	    np_put_sels(skb, NETPOLICY_A_POLICY_PHYSICAL_IFS_ALLOWED,
+			pol->sels, pol->n_phys))
+		return -EMSGSIZE;
+	if ((pol->present & NP_POL_ISOLATE) &&
+	    np_put_sels(skb, NETPOLICY_A_POLICY_ISOLATE_FROM,
+			pol->sels + pol->n_phys, pol->n_isolate))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 static int np_put_net(struct sk_buff *skb, const struct np_network *net)
 {
-	const struct np_policy *pol = &net->policy;
-	struct nlattr *nest, *pnest;
+	struct nlattr *nest;
 
 	nest = nla_nest_start(skb, NETPOLICY_A_NET);
 	if (!nest || nla_put_string(skb, NETPOLICY_A_NET_NAME, net->name) ||
 	    nla_put_string(skb, NETPOLICY_A_NET_BRIDGE, net->bridge))
 		return -EMSGSIZE;
-	if (pol->name[0] || pol->present) {
-		pnest = nla_nest_start(skb, NETPOLICY_A_NET_POLICY);
-		if (!pnest)
+	if (net->policy &&
+	    nla_put_string(skb, NETPOLICY_A_NET_POLICY, net->policy->name))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int np_put_tags(struct sk_buff *skb, int type, const char *tags,
+		       unsigned int n)
+{
+	struct nlattr *nest;
+	unsigned int i;
+
+	if (!n)
+		return 0;
+	nest = nla_nest_start(skb, type);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < n; i++) {
+		if (nla_put_string(skb, i + 1, tags))
 			return -EMSGSIZE;
-		if (pol->name[0] &&
-		    nla_put_string(skb, NETPOLICY_A_POLICY_NAME, pol->name))
-			return -EMSGSIZE;
-		if ((pol->present & NP_POL_CROSS_SERVER) &&
-		    nla_put_u8(skb, NETPOLICY_A_POLICY_ALLOW_CROSS_SERVER,
-			       pol->allow_cross_server))
-			return -EMSGSIZE;
-		if ((pol->present & NP_POL_ENCRYPTION) &&
-		    nla_put_u8(skb, NETPOLICY_A_POLICY_REQUIRE_ENCRYPTION,
-			       pol->require_encryption))
-			return -EMSGSIZE;
-		if ((pol->present & NP_POL_PHYS) &&
-		    np_put_sels(skb, NETPOLICY_A_POLICY_PHYSICAL_IFS_ALLOWED,
-				pol->sels, pol->n_phys))
-			return -EMSGSIZE;
-		if ((pol->present & NP_POL_ISOLATE) &&
-		    np_put_sels(skb, NETPOLICY_A_POLICY_ISOLATE_FROM,
-				pol->sels + pol->n_phys, pol->n_isolate))
-			return -EMSGSIZE;
-		nla_nest_end(skb, pnest);
+		tags += strlen(tags) + 1;
 	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int np_put_vm(struct sk_buff *skb, const struct np_vm *vm)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, NETPOLICY_A_VM);
+	if (!nest || nla_put_string(skb, NETPOLICY_A_VM_NAME, vm->name))
+		return -EMSGSIZE;
+	if (vm->has_uuid && nla_put(skb, NETPOLICY_A_VM_UUID,
+				    NETPOLICY_UUID_LEN, vm->uuid))
+		return -EMSGSIZE;
+	if (np_put_tags(skb, NETPOLICY_A_VM_TAGS, vm->tags, vm->n_tags))
+		return -EMSGSIZE;
+	if (vm->policy &&
+	    nla_put_string(skb, NETPOLICY_A_VM_POLICY, vm->policy->name))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int np_put_nic(struct sk_buff *skb, const struct np_nic *nic)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, NETPOLICY_A_NIC);
+	if (!nest || nla_put_string(skb, NETPOLICY_A_NIC_NAME, nic->name) ||
+	    np_put_tags(skb, NETPOLICY_A_NIC_TAGS, nic->tags, nic->n_tags))
+		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
 }
 
 static int np_put_vif(struct sk_buff *skb, const struct np_vif *vif)
 {
-	struct nlattr *nest, *tags;
-	unsigned int i;
+	struct nlattr *nest;
 
 	nest = nla_nest_start(skb, NETPOLICY_A_VIF);
 	if (!nest || nla_put_string(skb, NETPOLICY_A_VIF_NAME, vif->name) ||
-	    nla_put_string(skb, NETPOLICY_A_VIF_NETWORK, vif->network_name))
+	    nla_put_string(skb, NETPOLICY_A_VIF_NETWORK, vif->network->name))
 		return -EMSGSIZE;
 	if (vif->ifname[0] &&
 	    nla_put_string(skb, NETPOLICY_A_VIF_IFNAME, vif->ifname))
 		return -EMSGSIZE;
 	if (vif->has_mac && nla_put(skb, NETPOLICY_A_VIF_MAC, ETH_ALEN, vif->mac))
 		return -EMSGSIZE;
-	if (vif->vm_name[0] &&
-	    nla_put_string(skb, NETPOLICY_A_VIF_VM_NAME, vif->vm_name))
+	if (vif->vm && nla_put_string(skb, NETPOLICY_A_VIF_VM, vif->vm->name))
 		return -EMSGSIZE;
-	if (vif->has_uuid && nla_put(skb, NETPOLICY_A_VIF_VM_UUID,
-				     NETPOLICY_UUID_LEN, vif->vm_uuid))
+	if (vif->policy &&
+	    nla_put_string(skb, NETPOLICY_A_VIF_POLICY, vif->policy->name))
 		return -EMSGSIZE;
-	if (vif->n_tags) {
-		tags = nla_nest_start(skb, NETPOLICY_A_VIF_VM_TAGS);
-		if (!tags)
-			return -EMSGSIZE;
-		for (i = 0; i < vif->n_tags; i++)
-			if (nla_put_string(skb, i + 1, vif->tags[i]))
-				return -EMSGSIZE;
-		nla_nest_end(skb, tags);
-	}
 	nla_nest_end(skb, nest);
 	return 0;
+}
+
+static int np_put_obj(struct sk_buff *skb, enum np_kind kind, const void *obj)
+{
+	switch (kind) {
+	case NP_POLICY:
+		return np_put_policy(skb, obj);
+	case NP_NIC:
+		return np_put_nic(skb, obj);
+	case NP_NET:
+		return np_put_net(skb, obj);
+	case NP_VM:
+		return np_put_vm(skb, obj);
+	default:
+		return np_put_vif(skb, obj);
+	}
 }
 
 static int np_put_port(struct sk_buff *skb, const struct np_port *port)
 {
 	const struct net_device *dev = port->dev;
 	struct nlattr *nest;
-	char msg[96];
+	char msg[NP_MSG_LEN];
 
-	if (port->reason == NETPOLICY_R_NONE ||
-	    port->reason == NETPOLICY_R_NO_VIF_OBJECT)
+	if (port->msg[0])
+		strscpy(msg, port->msg, sizeof(msg));
+	else if (port->reason == NETPOLICY_R_NONE ||
+		 port->reason == NETPOLICY_R_NO_VIF_OBJECT)
 		strscpy(msg, np_reason_text(port->reason), sizeof(msg));
 	else if (port->err)
 		snprintf(msg, sizeof(msg), "%s %s (error %d)",
@@ -606,6 +843,11 @@ static int np_put_port(struct sk_buff *skb, const struct np_port *port)
 	    (nla_put_string(skb, NETPOLICY_A_PORT_VIF, port->vif) ||
 	     nla_put_string(skb, NETPOLICY_A_PORT_NETWORK, port->network) ||
 	     nla_put_string(skb, NETPOLICY_A_PORT_BRIDGE, port->bridge)))
+		return -EMSGSIZE;
+	if (port->vm[0] && nla_put_string(skb, NETPOLICY_A_PORT_VM, port->vm))
+		return -EMSGSIZE;
+	if (port->policy[0] &&
+	    nla_put_string(skb, NETPOLICY_A_PORT_POLICY, port->policy))
 		return -EMSGSIZE;
 	if (port->err && nla_put_u32(skb, NETPOLICY_A_PORT_ERRNO, port->err))
 		return -EMSGSIZE;
@@ -661,8 +903,16 @@ static int np_dump_ret(struct sk_buff *skb, int put_err)
 	return skb->len;
 }
 
+static const u8 np_dump_cmds[NP_NKINDS] = {
+	[NP_POLICY] = NETPOLICY_CMD_GET_POLICY,
+	[NP_NIC] = NETPOLICY_CMD_GET_NIC,
+	[NP_NET] = NETPOLICY_CMD_GET_NET,
+	[NP_VM] = NETPOLICY_CMD_GET_VM,
+	[NP_VIF] = NETPOLICY_CMD_GET_VIF,
+};
+
 static int np_dump_objects(struct sk_buff *skb, struct netlink_callback *cb,
-			   bool vifs)
+			   enum np_kind kind)
 {
 	struct np_dump_ctx *ctx = (struct np_dump_ctx *)cb->ctx;
 	struct np_net *pn = np_net(sock_net(skb->sk));
@@ -675,22 +925,20 @@ static int np_dump_objects(struct sk_buff *skb, struct netlink_callback *cb,
 	if (!t)
 		goto out;
 	cb->seq = t->gen;
-	while (ctx->idx < (vifs ? t->n_vifs : t->n_nets)) {
+	while (ctx->idx < t->objs[kind].n) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &np_family, NLM_F_MULTI,
-				  vifs ? NETPOLICY_CMD_GET_VIF :
-					 NETPOLICY_CMD_GET_NET);
+				  np_dump_cmds[kind]);
 		if (!hdr) {
 			err = -EMSGSIZE;
 			break;
 		}
 		genl_dump_check_consistent(cb, hdr);
-		if (vifs)
-			err = np_put_vif(skb, t->vifs[ctx->idx]);
-		else
-			err = np_put_net(skb, t->nets[ctx->idx]);
+		err = np_put_obj(skb, kind, t->objs[kind].v[ctx->idx]);
 		if (!err)
 			err = nla_put_u32(skb, NETPOLICY_A_GENERATION, t->gen);
+		if (!err && kind == NP_POLICY && !ctx->idx && t->host[0])
+			err = nla_put_string(skb, NETPOLICY_A_HOST, t->host);
 		if (err) {
 			genlmsg_cancel(skb, hdr);
 			break;
@@ -705,12 +953,28 @@ out:
 
 static int np_nl_dump_nets(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	return np_dump_objects(skb, cb, false);
+	return np_dump_objects(skb, cb, NP_NET);
 }
 
 static int np_nl_dump_vifs(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	return np_dump_objects(skb, cb, true);
+	return np_dump_objects(skb, cb, NP_VIF);
+}
+
+static int np_nl_dump_vms(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return np_dump_objects(skb, cb, NP_VM);
+}
+
+static int np_nl_dump_policies(struct sk_buff *skb,
+			       struct netlink_callback *cb)
+{
+	return np_dump_objects(skb, cb, NP_POLICY);
+}
+
+static int np_nl_dump_nics(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return np_dump_objects(skb, cb, NP_NIC);
 }
 
 static int np_nl_dump_ports(struct sk_buff *skb, struct netlink_callback *cb)
@@ -778,6 +1042,21 @@ static const struct genl_ops np_ops[] = {
 		.cmd = NETPOLICY_CMD_GET_PORT,
 		.start = np_dump_start,
 		.dumpit = np_nl_dump_ports,
+	},
+	{
+		.cmd = NETPOLICY_CMD_GET_VM,
+		.start = np_dump_start,
+		.dumpit = np_nl_dump_vms,
+	},
+	{
+		.cmd = NETPOLICY_CMD_GET_POLICY,
+		.start = np_dump_start,
+		.dumpit = np_nl_dump_policies,
+	},
+	{
+		.cmd = NETPOLICY_CMD_GET_NIC,
+		.start = np_dump_start,
+		.dumpit = np_nl_dump_nics,
 	},
 };
 

@@ -3,6 +3,7 @@
  * netpolicy: internal interfaces between the module's parts.
  *
  *  table.c   compiled object tables: build, lookup (pure data, no locks)
+ *  decide.c  the attach decision (pure: policies + facts -> verdict)
  *  glob.c    interface name globs
  *  device.c  netdevice notifier, ports, attaching
  *  netlink.c the generic netlink family
@@ -16,6 +17,7 @@
 #include <linux/hashtable.h>
 #include <linux/netdevice.h>
 #include <linux/rcupdate.h>
+#include <linux/workqueue.h>
 #include <uapi/linux/netpolicy.h>
 
 struct netlink_ext_ack;
@@ -26,43 +28,109 @@ struct np_selector {
 	char value[NETPOLICY_NAME_MAX];
 };
 
-#define NP_POL_CROSS_SERVER	BIT(0)	/* allow_cross_server was written */
-#define NP_POL_ENCRYPTION	BIT(1)	/* require_encryption was written */
-#define NP_POL_PHYS		BIT(2)	/* PHYSICAL_IFS_ALLOWED was written */
-#define NP_POL_ISOLATE		BIT(3)	/* ISOLATE_FROM was written */
-
-struct np_policy {
-	char name[NETPOLICY_NAME_MAX];		/* "" when the network has none */
-	u8 present;				/* NP_POL_* */
-	bool allow_cross_server;
-	bool require_encryption;
-	u8 n_phys;
-	u8 n_isolate;
-	struct np_selector *sels;		/* n_phys, then n_isolate */
-};
-
-struct np_network {
-	char name[NETPOLICY_NAME_MAX];
-	char bridge[IFNAMSIZ];
-	struct np_policy policy;
+/*
+ * Every object starts with this header: generic code sorts, finds and
+ * checks objects of any kind by name through it.
+ */
+struct np_obj {
+	const char *name;			/* points into the object */
 	const struct nlattr *origin;		/* request attr, while loading */
 };
 
-struct np_vif {
+enum np_kind {
+	NP_POLICY,
+	NP_NIC,
+	NP_NET,
+	NP_VM,
+	NP_VIF,
+	NP_NKINDS				/* in the order refs resolve */
+};
+
+#define NP_POL_CROSS_SERVER	BIT(0)	/* ALLOW_CROSS_SERVER was written */
+#define NP_POL_ENCRYPTION	BIT(1)	/* REQUIRE_ENCRYPTION was written */
+#define NP_POL_PHYS		BIT(2)	/* PHYSICAL_IFS_ALLOWED was written */
+#define NP_POL_ISOLATE		BIT(3)	/* ISOLATE_FROM was written */
+#define NP_POL_ENC_ALG		BIT(4)	/* ENCRYPTION_ALGORITHM was written */
+#define NP_POL_COMPRESS		BIT(5)	/* COMPRESS was written */
+#define NP_POL_HOST		BIT(6)	/* RESTRICT_TO_HOST was written */
+
+struct np_policy {
+	struct np_obj o;
+	u8 present;				/* NP_POL_* */
+	bool allow_cross_server;
+	bool require_encryption;
+	bool compress;
+	u8 enc_alg;				/* enum netpolicy_enc_alg */
+	u8 n_phys;
+	u8 n_isolate;
+	char host[NETPOLICY_NAME_MAX];
+	struct np_selector *sels;		/* n_phys, then n_isolate */
 	char name[NETPOLICY_NAME_MAX];
-	char ifname[IFNAMSIZ];			/* name or glob; "" = any */
-	u8 mac[ETH_ALEN];
-	bool has_mac;
-	bool has_uuid;
-	u8 prefix_len;				/* literal chars before a wildcard */
-	bool is_glob;
+};
+
+/*
+ * References to other objects are unions: the referenced object's name
+ * (*_ref) while a table is being built, pointing into the request or into
+ * the previous table, then the object itself once np_table_build()
+ * resolved it.
+ */
+struct np_nic {
+	struct np_obj o;
 	u8 n_tags;
-	char network_name[NETPOLICY_NAME_MAX];
-	const struct np_network *network;	/* resolved by np_table_build() */
-	char vm_name[NETPOLICY_NAME_MAX];
-	u8 vm_uuid[NETPOLICY_UUID_LEN];
-	char (*tags)[NETPOLICY_NAME_MAX];
-	const struct nlattr *origin;
+	char *tags;				/* n_tags strings, packed */
+	char name[IFNAMSIZ];
+};
+
+struct np_network {
+	struct np_obj o;
+	union {
+		const struct np_policy *policy;
+		const char *policy_ref;
+	};
+	char bridge[IFNAMSIZ];
+	char name[NETPOLICY_NAME_MAX];
+};
+
+struct np_vm {
+	struct np_obj o;
+	union {
+		const struct np_policy *policy;
+		const char *policy_ref;
+	};
+	char *tags;				/* n_tags strings, packed */
+	u8 uuid[NETPOLICY_UUID_LEN];
+	bool has_uuid;
+	u8 n_tags;
+	char name[];
+};
+
+struct np_vif {
+	struct np_obj o;
+	union {
+		const struct np_network *network;
+		const char *network_ref;
+	};
+	union {
+		const struct np_vm *vm;
+		const char *vm_ref;
+	};
+	union {
+		const struct np_policy *policy;
+		const char *policy_ref;
+	};
+	u8 mac[ETH_ALEN];
+	u8 has_mac:1;
+	u8 is_glob:1;
+	u8 prefix_len;				/* literal chars before a wildcard */
+	char ifname[IFNAMSIZ];			/* name or glob; "" = any */
+	char name[];
+};
+
+/* The objects of one kind, sorted by name once in a table. */
+struct np_objv {
+	void **v;
+	u32 n;
+	u32 cap;
 };
 
 /*
@@ -72,10 +140,9 @@ struct np_vif {
  */
 struct np_table {
 	u32 gen;
-	u32 n_nets;
-	u32 n_vifs;
-	struct np_network **nets;		/* sorted by name */
-	struct np_vif **vifs;			/* sorted by name */
+	bool any_isolate;			/* some policy has ISOLATE_FROM */
+	char host[NETPOLICY_NAME_MAX];		/* this host's name, or "" */
+	struct np_objv objs[NP_NKINDS];
 	u32 hash_mask;				/* slots - 1, a power of two */
 	u8 max_prefix;				/* longest glob literal prefix */
 	u32 seed;
@@ -90,12 +157,9 @@ struct np_table {
  * takes them; np_txn_destroy() frees whatever it still owns.
  */
 struct np_txn {
-	struct np_network **nets;
-	u32 n_nets;
-	u32 cap_nets;
-	struct np_vif **vifs;
-	u32 n_vifs;
-	u32 cap_vifs;
+	struct np_objv objs[NP_NKINDS];
+	bool set_host;
+	char host[NETPOLICY_NAME_MAX];
 };
 
 /* glob.c */
@@ -104,23 +168,59 @@ unsigned int np_glob_prefix_len(const char *pattern);
 bool np_glob_valid(const char *pattern);
 
 /* table.c */
-void np_network_free(struct np_network *net);
-void np_vif_free(struct np_vif *vif);
-int np_txn_add_net(struct np_txn *txn, struct np_network *net);
-int np_txn_add_vif(struct np_txn *txn, struct np_vif *vif);
+void np_obj_free(enum np_kind kind, void *obj);
+struct np_vm *np_vm_alloc(const char *name);
+struct np_vif *np_vif_alloc(const char *name);
+int np_txn_add(struct np_txn *txn, enum np_kind kind, void *obj);
 void np_txn_destroy(struct np_txn *txn);
 struct np_table *np_table_build(const struct np_table *old, bool keep_old,
 				struct np_txn *txn, u32 gen,
 				struct netlink_ext_ack *extack);
 struct np_table *np_table_without(const struct np_table *old,
-				  const char *net_name, const char *vif_name,
+				  enum np_kind kind, const char *name,
 				  u32 gen, struct netlink_ext_ack *extack);
 void np_table_free(struct np_table *t);
 void np_table_free_rcu(struct np_table *t);
 const struct np_vif *np_table_lookup(const struct np_table *t,
 				     const char *ifname, const u8 *mac);
-const struct np_network *np_table_find_net(const struct np_table *t,
-					   const char *name);
+const void *np_table_find(const struct np_table *t, enum np_kind kind,
+			  const char *name);
+bool np_tags_have(const char *tags, unsigned int n, const char *tag);
+
+/* decide.c: the attach decision, a pure function of the facts below. */
+
+/* A port of the target bridge that is not a VM interface. */
+struct np_uplink {
+	const char *name;
+	const char *underlay;			/* NULL: no fixed underlay */
+	bool encrypted;				/* passes through MACsec */
+};
+
+struct np_facts {
+	const char *bridge;
+	struct np_uplink *links;
+	u32 n_links;
+	const struct np_vif **peers;		/* VM interfaces on the bridge */
+	const char **peer_ifnames;
+	u32 n_peers;
+};
+
+#define NP_NEED_LINKS	BIT(0)
+#define NP_NEED_PEERS	BIT(1)
+
+#define NP_MSG_LEN	256
+
+struct np_verdict {
+	u8 reason;				/* NETPOLICY_R_NONE: allowed */
+	const struct np_policy *policy;		/* the one that refused */
+	char msg[NP_MSG_LEN];
+};
+
+unsigned int np_decide_needs(const struct np_table *t,
+			     const struct np_vif *vif);
+u8 np_decide(const struct np_table *t, const struct np_vif *vif,
+	     const struct np_facts *f, struct np_verdict *v);
+bool np_sel_match_vm(const struct np_selector *sel, const struct np_vm *vm);
 
 /* Per network namespace state. */
 struct np_net {
@@ -129,6 +229,7 @@ struct np_net {
 	u32 ports_gen;				/* RTNL: bumped on port change */
 	struct list_head ports;			/* RTNL: in order first seen */
 	DECLARE_HASHTABLE(port_hash, 10);	/* RTNL: by ifindex */
+	struct work_struct recheck;		/* np_ports_recheck_work() */
 };
 
 struct np_net *np_net(struct net *net);
@@ -146,12 +247,16 @@ struct np_port {
 	bool busy;				/* we are changing its master */
 	char vif[NETPOLICY_NAME_MAX];
 	char network[NETPOLICY_NAME_MAX];
+	char vm[NETPOLICY_NAME_MAX];
+	char policy[NETPOLICY_NAME_MAX];	/* the one that refused it */
 	char bridge[IFNAMSIZ];
+	char msg[NP_MSG_LEN];			/* a policy refusal, in words */
 };
 
 int np_device_init(void);
 void np_device_uninit(void);
 void np_ports_reconcile(struct net *net);
+void np_ports_recheck_work(struct work_struct *work);
 void np_ports_net_exit(struct np_net *pn);
 
 /* netlink.c */

@@ -22,6 +22,7 @@
 #include <linux/etherdevice.h>
 #include <linux/jhash.h>
 #include <linux/log2.h>
+#include <linux/overflow.h>
 #include <linux/netlink.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -30,114 +31,220 @@
 
 #include "netpolicy.h"
 
-void np_network_free(struct np_network *net)
+static void np_policy_free(struct np_policy *pol)
 {
-	if (!net)
+	kfree(pol->sels);
+	kfree(pol);
+}
+
+/**
+ * np_obj_free - free an object of any kind
+ * @kind: its kind
+ * @obj: the object, or NULL
+ */
+void np_obj_free(enum np_kind kind, void *obj)
+{
+	if (!obj)
 		return;
-	kfree(net->policy.sels);
-	kfree(net);
-}
-
-void np_vif_free(struct np_vif *vif)
-{
-	if (!vif)
+	switch (kind) {
+	case NP_POLICY:
+		np_policy_free(obj);
 		return;
-	kfree(vif->tags);
-	kfree(vif);
-}
-
-static struct np_network *np_network_dup(const struct np_network *src)
-{
-	struct np_network *net;
-	unsigned int n = src->policy.n_phys + src->policy.n_isolate;
-
-	net = kmemdup(src, sizeof(*net), GFP_KERNEL);
-	if (!net)
-		return NULL;
-	net->origin = NULL;
-	net->policy.sels = NULL;
-	if (n) {
-		net->policy.sels = kmemdup(src->policy.sels,
-					   n * sizeof(*src->policy.sels),
-					   GFP_KERNEL);
-		if (!net->policy.sels) {
-			kfree(net);
-			return NULL;
-		}
+	case NP_NIC:
+		kfree(((struct np_nic *)obj)->tags);
+		break;
+	case NP_VM:
+		kfree(((struct np_vm *)obj)->tags);
+		break;
+	default:
+		break;
 	}
-	return net;
+	kfree(obj);
 }
 
-static struct np_vif *np_vif_dup(const struct np_vif *src)
+/* VMs and VIFs are the objects that number in the 100,000s: sized to fit. */
+struct np_vm *np_vm_alloc(const char *name)
 {
-	struct np_vif *vif;
+	size_t len = strlen(name) + 1;
+	struct np_vm *vm = kzalloc(struct_size(vm, name, len), GFP_KERNEL);
 
-	vif = kmemdup(src, sizeof(*vif), GFP_KERNEL);
+	if (!vm)
+		return NULL;
+	memcpy(vm->name, name, len);
+	vm->o.name = vm->name;
+	return vm;
+}
+
+struct np_vif *np_vif_alloc(const char *name)
+{
+	size_t len = strlen(name) + 1;
+	struct np_vif *vif = kzalloc(struct_size(vif, name, len), GFP_KERNEL);
+
 	if (!vif)
 		return NULL;
-	vif->origin = NULL;
-	vif->network = NULL;
-	vif->tags = NULL;
-	if (src->n_tags) {
-		vif->tags = kmemdup(src->tags, src->n_tags * sizeof(*src->tags),
-				    GFP_KERNEL);
-		if (!vif->tags) {
-			kfree(vif);
-			return NULL;
-		}
-	}
+	memcpy(vif->name, name, len);
+	vif->o.name = vif->name;
 	return vif;
 }
 
-static int grow(void ***arr, u32 n, u32 *cap)
+static size_t tags_size(const char *tags, unsigned int n)
+{
+	const char *p = tags;
+
+	while (n--)
+		p += strlen(p) + 1;
+	return p - tags;
+}
+
+/**
+ * np_tags_have - whether a packed tag list holds @tag
+ * @tags: @n NUL-terminated strings, one after the other
+ * @n: how many
+ * @tag: the tag
+ */
+bool np_tags_have(const char *tags, unsigned int n, const char *tag)
+{
+	while (n--) {
+		if (!strcmp(tags, tag))
+			return true;
+		tags += strlen(tags) + 1;
+	}
+	return false;
+}
+
+/*
+ * A copy of @src (from the published table) for a new table: references
+ * become the names of the objects they point to, resolved again by
+ * np_table_build() in the new table.
+ */
+static void *np_obj_dup(enum np_kind kind, const void *src)
+{
+	const struct np_policy *pol = src;
+	const struct np_network *net = src;
+	const struct np_nic *nic = src;
+	const struct np_vif *vif = src;
+	const struct np_vm *vm = src;
+	struct np_policy *p;
+	struct np_network *n;
+	struct np_nic *c;
+	struct np_vif *f;
+	struct np_vm *m;
+
+	switch (kind) {
+	case NP_POLICY:
+		p = kmemdup(pol, sizeof(*p), GFP_KERNEL);
+		if (!p)
+			return NULL;
+		p->o.name = p->name;
+		p->sels = NULL;
+		if (pol->n_phys + pol->n_isolate) {
+			p->sels = kmemdup(pol->sels, (pol->n_phys +
+					  pol->n_isolate) * sizeof(*p->sels),
+					  GFP_KERNEL);
+			if (!p->sels) {
+				kfree(p);
+				return NULL;
+			}
+		}
+		return p;
+	case NP_NIC:
+		c = kmemdup(nic, sizeof(*c), GFP_KERNEL);
+		if (!c)
+			return NULL;
+		c->o.name = c->name;
+		c->tags = NULL;
+		if (nic->n_tags) {
+			c->tags = kmemdup(nic->tags,
+					  tags_size(nic->tags, nic->n_tags),
+					  GFP_KERNEL);
+			if (!c->tags) {
+				kfree(c);
+				return NULL;
+			}
+		}
+		return c;
+	case NP_NET:
+		n = kmemdup(net, sizeof(*n), GFP_KERNEL);
+		if (!n)
+			return NULL;
+		n->o.name = n->name;
+		n->policy_ref = net->policy ? net->policy->name : NULL;
+		return n;
+	case NP_VM:
+		m = np_vm_alloc(vm->name);
+		if (!m)
+			return NULL;
+		memcpy(m->uuid, vm->uuid, sizeof(m->uuid));
+		m->has_uuid = vm->has_uuid;
+		m->policy_ref = vm->policy ? vm->policy->name : NULL;
+		if (vm->n_tags) {
+			m->tags = kmemdup(vm->tags,
+					  tags_size(vm->tags, vm->n_tags),
+					  GFP_KERNEL);
+			if (!m->tags) {
+				kfree(m);
+				return NULL;
+			}
+			m->n_tags = vm->n_tags;
+		}
+		return m;
+	case NP_VIF:
+		f = np_vif_alloc(vif->name);
+		if (!f)
+			return NULL;
+		memcpy(f->mac, vif->mac, ETH_ALEN);
+		f->has_mac = vif->has_mac;
+		f->is_glob = vif->is_glob;
+		f->prefix_len = vif->prefix_len;
+		memcpy(f->ifname, vif->ifname, sizeof(f->ifname));
+		f->network_ref = vif->network->name;
+		f->vm_ref = vif->vm ? vif->vm->name : NULL;
+		f->policy_ref = vif->policy ? vif->policy->name : NULL;
+		return f;
+	default:
+		return NULL;
+	}
+}
+
+static int objv_push(struct np_objv *ov, void *obj)
 {
 	void **bigger;
 	u32 want;
 
-	if (n < *cap)
-		return 0;
-	want = *cap ? *cap * 2 : 16;
-	bigger = kvrealloc(*arr, *cap * sizeof(void *), want * sizeof(void *),
-			   GFP_KERNEL);
-	if (!bigger)
-		return -ENOMEM;
-	*arr = bigger;
-	*cap = want;
+	if (ov->n == ov->cap) {
+		want = ov->cap ? ov->cap * 2 : 16;
+		bigger = kvrealloc(ov->v, ov->cap * sizeof(void *),
+				   want * sizeof(void *), GFP_KERNEL);
+		if (!bigger)
+			return -ENOMEM;
+		ov->v = bigger;
+		ov->cap = want;
+	}
+	ov->v[ov->n++] = obj;
 	return 0;
 }
 
-/**
- * np_txn_add_net - hand a network object to a transaction
- * @txn: the transaction
- * @net: the object; owned by @txn on success, still the caller's on error
- *
- * Return: 0 or -ENOMEM.
- */
-int np_txn_add_net(struct np_txn *txn, struct np_network *net)
+static void objv_free(struct np_objv *ov, enum np_kind kind)
 {
-	int err = grow((void ***)&txn->nets, txn->n_nets, &txn->cap_nets);
+	u32 i;
 
-	if (err)
-		return err;
-	txn->nets[txn->n_nets++] = net;
-	return 0;
+	for (i = 0; i < ov->n; i++)
+		np_obj_free(kind, ov->v[i]);
+	kvfree(ov->v);
+	memset(ov, 0, sizeof(*ov));
 }
 
 /**
- * np_txn_add_vif - hand a VIF object to a transaction
+ * np_txn_add - hand an object to a transaction
  * @txn: the transaction
- * @vif: the object; owned by @txn on success, still the caller's on error
+ * @kind: the object's kind
+ * @obj: the object; owned by @txn on success, still the caller's on error
  *
  * Return: 0 or -ENOMEM.
  */
-int np_txn_add_vif(struct np_txn *txn, struct np_vif *vif)
+int np_txn_add(struct np_txn *txn, enum np_kind kind, void *obj)
 {
-	int err = grow((void ***)&txn->vifs, txn->n_vifs, &txn->cap_vifs);
-
-	if (err)
-		return err;
-	txn->vifs[txn->n_vifs++] = vif;
-	return 0;
+	return objv_push(&txn->objs[kind], obj);
 }
 
 /**
@@ -146,29 +253,21 @@ int np_txn_add_vif(struct np_txn *txn, struct np_vif *vif)
  */
 void np_txn_destroy(struct np_txn *txn)
 {
-	u32 i;
+	int k;
 
-	for (i = 0; i < txn->n_nets; i++)
-		np_network_free(txn->nets[i]);
-	for (i = 0; i < txn->n_vifs; i++)
-		np_vif_free(txn->vifs[i]);
-	kvfree(txn->nets);
-	kvfree(txn->vifs);
+	for (k = 0; k < NP_NKINDS; k++)
+		objv_free(&txn->objs[k], k);
 	memset(txn, 0, sizeof(*txn));
 }
 
 void np_table_free(struct np_table *t)
 {
-	u32 i;
+	int k;
 
 	if (!t)
 		return;
-	for (i = 0; i < t->n_nets; i++)
-		np_network_free(t->nets[i]);
-	for (i = 0; i < t->n_vifs; i++)
-		np_vif_free(t->vifs[i]);
-	kvfree(t->nets);
-	kvfree(t->vifs);
+	for (k = 0; k < NP_NKINDS; k++)
+		objv_free(&t->objs[k], k);
 	kvfree(t->by_mac);
 	kvfree(t->by_name);
 	kvfree(t->by_prefix);
@@ -190,40 +289,35 @@ void np_table_free_rcu(struct np_table *t)
 		call_rcu(&t->rcu, np_table_free_rcu_cb);
 }
 
-static int cmp_net(const void *a, const void *b)
+static int cmp_obj(const void *a, const void *b)
 {
-	const struct np_network *x = *(const struct np_network **)a;
-	const struct np_network *y = *(const struct np_network **)b;
-
-	return strcmp(x->name, y->name);
-}
-
-static int cmp_vif(const void *a, const void *b)
-{
-	const struct np_vif *x = *(const struct np_vif **)a;
-	const struct np_vif *y = *(const struct np_vif **)b;
+	const struct np_obj *x = *(const struct np_obj **)a;
+	const struct np_obj *y = *(const struct np_obj **)b;
 
 	return strcmp(x->name, y->name);
 }
 
 /**
- * np_table_find_net - the network object named @name
+ * np_table_find - the object of @kind named @name
  * @t: the table
+ * @kind: the kind of object
  * @name: the object name
  *
  * Return: the object, or NULL.
  */
-const struct np_network *np_table_find_net(const struct np_table *t,
-					   const char *name)
+const void *np_table_find(const struct np_table *t, enum np_kind kind,
+			  const char *name)
 {
-	u32 lo = 0, hi = t->n_nets;
+	const struct np_objv *ov = &t->objs[kind];
+	u32 lo = 0, hi = ov->n;
 
 	while (lo < hi) {
 		u32 mid = lo + (hi - lo) / 2;
-		int c = strcmp(name, t->nets[mid]->name);
+		const struct np_obj *o = ov->v[mid];
+		int c = strcmp(name, o->name);
 
 		if (!c)
-			return t->nets[mid];
+			return o;
 		if (c < 0)
 			hi = mid;
 		else
@@ -264,7 +358,7 @@ static int index_vif(struct np_table *t, const struct np_vif *vif,
 		for (i = h & t->hash_mask; (o = t->by_mac[i]);
 		     i = (i + 1) & t->hash_mask) {
 			if (ether_addr_equal(o->mac, vif->mac)) {
-				NL_SET_ERR_MSG_ATTR(extack, vif->origin,
+				NL_SET_ERR_MSG_ATTR(extack, vif->o.origin,
 						    "two VIF objects have the same MAC address");
 				return -EEXIST;
 			}
@@ -275,7 +369,7 @@ static int index_vif(struct np_table *t, const struct np_vif *vif,
 		for (i = h & t->hash_mask; (o = t->by_name[i]);
 		     i = (i + 1) & t->hash_mask) {
 			if (!strcmp(o->ifname, vif->ifname)) {
-				NL_SET_ERR_MSG_ATTR(extack, vif->origin,
+				NL_SET_ERR_MSG_ATTR(extack, vif->o.origin,
 						    "two VIF objects have the same interface name");
 				return -EEXIST;
 			}
@@ -289,15 +383,111 @@ static int index_vif(struct np_table *t, const struct np_vif *vif,
 	return 0;
 }
 
-/* Index of the first object of a sorted array whose name repeats, or 0. */
-static u32 first_duplicate(void **objs, u32 n, size_t name_off)
+/* Sort each kind by name; refuse a name that repeats. */
+static int sort_and_check(struct np_table *t, struct netlink_ext_ack *extack)
+{
+	int k;
+	u32 i;
+
+	for (k = 0; k < NP_NKINDS; k++) {
+		struct np_objv *ov = &t->objs[k];
+
+		sort(ov->v, ov->n, sizeof(*ov->v), cmp_obj, NULL);
+		for (i = 1; i < ov->n; i++) {
+			const struct np_obj *a = ov->v[i - 1], *b = ov->v[i];
+
+			if (strcmp(a->name, b->name))
+				continue;
+			/* 6.1's extack takes only literal messages */
+			switch (k) {
+			case NP_POLICY:
+				NL_SET_ERR_MSG_ATTR(extack, b->origin ?: a->origin,
+						    "a policy object with this name exists");
+				break;
+			case NP_NIC:
+				NL_SET_ERR_MSG_ATTR(extack, b->origin ?: a->origin,
+						    "a NIC object with this name exists");
+				break;
+			case NP_NET:
+				NL_SET_ERR_MSG_ATTR(extack, b->origin ?: a->origin,
+						    "a network object with this name exists");
+				break;
+			case NP_VM:
+				NL_SET_ERR_MSG_ATTR(extack, b->origin ?: a->origin,
+						    "a VM object with this name exists");
+				break;
+			default:
+				NL_SET_ERR_MSG_ATTR(extack, b->origin ?: a->origin,
+						    "a VIF object with this name exists");
+			}
+			return -EEXIST;
+		}
+	}
+	return 0;
+}
+
+/* Turn the name references of every object into pointers. */
+static int resolve(struct np_table *t, struct netlink_ext_ack *extack)
 {
 	u32 i;
 
-	for (i = 1; i < n; i++)
-		if (!strcmp((const char *)objs[i - 1] + name_off,
-			    (const char *)objs[i] + name_off))
-			return i;
+	for (i = 0; i < t->objs[NP_POLICY].n; i++) {
+		const struct np_policy *pol = t->objs[NP_POLICY].v[i];
+
+		if (pol->n_isolate)
+			t->any_isolate = true;
+	}
+	for (i = 0; i < t->objs[NP_NET].n; i++) {
+		struct np_network *net = t->objs[NP_NET].v[i];
+
+		if (!net->policy_ref)
+			continue;
+		net->policy = np_table_find(t, NP_POLICY, net->policy_ref);
+		if (!net->policy) {
+			NL_SET_ERR_MSG_ATTR(extack, net->o.origin,
+					    "network object names a policy object that does not exist");
+			return -ENOENT;
+		}
+	}
+	for (i = 0; i < t->objs[NP_VM].n; i++) {
+		struct np_vm *vm = t->objs[NP_VM].v[i];
+
+		if (!vm->policy_ref)
+			continue;
+		vm->policy = np_table_find(t, NP_POLICY, vm->policy_ref);
+		if (!vm->policy) {
+			NL_SET_ERR_MSG_ATTR(extack, vm->o.origin,
+					    "VM object names a policy object that does not exist");
+			return -ENOENT;
+		}
+	}
+	for (i = 0; i < t->objs[NP_VIF].n; i++) {
+		struct np_vif *vif = t->objs[NP_VIF].v[i];
+
+		vif->network = np_table_find(t, NP_NET, vif->network_ref);
+		if (!vif->network) {
+			NL_SET_ERR_MSG_ATTR(extack, vif->o.origin,
+					    "VIF object names a network object that does not exist");
+			return -ENOENT;
+		}
+		if (vif->vm_ref) {
+			vif->vm = np_table_find(t, NP_VM, vif->vm_ref);
+			if (!vif->vm) {
+				NL_SET_ERR_MSG_ATTR(extack, vif->o.origin,
+						    "VIF object names a VM object that does not exist");
+				return -ENOENT;
+			}
+		}
+		if (vif->policy_ref) {
+			vif->policy = np_table_find(t, NP_POLICY,
+						    vif->policy_ref);
+			if (!vif->policy) {
+				NL_SET_ERR_MSG_ATTR(extack, vif->o.origin,
+						    "VIF object names a policy object that does not exist");
+				return -ENOENT;
+			}
+		}
+	}
 	return 0;
 }
 
@@ -309,9 +499,9 @@ static u32 first_duplicate(void **objs, u32 n, size_t name_off)
  * @gen: the new table's generation
  * @extack: where to report what is wrong
  *
- * Checks that names are unique, that every VIF object's network exists and
- * that MACs and exact interface names are unique, then builds the indexes.
- * @old is only read.
+ * Checks that names are unique per kind, that every reference names an
+ * object that exists, and that MACs and exact interface names are unique,
+ * then builds the indexes. @old is only read.
  *
  * Return: the new table, or an ERR_PTR() with @extack set.
  */
@@ -319,160 +509,139 @@ struct np_table *np_table_build(const struct np_table *old, bool keep_old,
 				struct np_txn *txn, u32 gen,
 				struct netlink_ext_ack *extack)
 {
-	u32 old_nets = keep_old && old ? old->n_nets : 0;
-	u32 old_vifs = keep_old && old ? old->n_vifs : 0;
+	const struct np_objv *vifs;
 	struct np_table *t;
 	u32 i, slots;
 	int err = -ENOMEM;
+	int k;
 
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
-	if (!t)
-		goto fail_txn;
+	if (!t) {
+		np_txn_destroy(txn);
+		return ERR_PTR(-ENOMEM);
+	}
 	t->gen = gen;
 	t->seed = get_random_u32();
-	t->nets = kvcalloc(old_nets + txn->n_nets + 1, sizeof(*t->nets),
-			   GFP_KERNEL);
-	t->vifs = kvcalloc(old_vifs + txn->n_vifs + 1, sizeof(*t->vifs),
-			   GFP_KERNEL);
-	if (!t->nets || !t->vifs)
-		goto fail_txn;
+	if (txn->set_host)
+		strscpy(t->host, txn->host, sizeof(t->host));
+	else if (old)
+		strscpy(t->host, old->host, sizeof(t->host));
 
 	/* Take the transaction's objects first: from here @t owns them. */
-	for (i = 0; i < txn->n_nets; i++)
-		t->nets[t->n_nets++] = txn->nets[i];
-	for (i = 0; i < txn->n_vifs; i++)
-		t->vifs[t->n_vifs++] = txn->vifs[i];
-	txn->n_nets = 0;
-	txn->n_vifs = 0;
-
-	for (i = 0; i < old_nets; i++) {
-		t->nets[t->n_nets] = np_network_dup(old->nets[i]);
-		if (!t->nets[t->n_nets])
-			goto fail;
-		t->n_nets++;
+	for (k = 0; k < NP_NKINDS; k++) {
+		t->objs[k] = txn->objs[k];
+		memset(&txn->objs[k], 0, sizeof(txn->objs[k]));
 	}
-	for (i = 0; i < old_vifs; i++) {
-		t->vifs[t->n_vifs] = np_vif_dup(old->vifs[i]);
-		if (!t->vifs[t->n_vifs])
-			goto fail;
-		t->n_vifs++;
-	}
+	for (k = 0; keep_old && old && k < NP_NKINDS; k++) {
+		for (i = 0; i < old->objs[k].n; i++) {
+			void *obj = np_obj_dup(k, old->objs[k].v[i]);
 
-	sort(t->nets, t->n_nets, sizeof(*t->nets), cmp_net, NULL);
-	sort(t->vifs, t->n_vifs, sizeof(*t->vifs), cmp_vif, NULL);
-	i = first_duplicate((void **)t->nets, t->n_nets,
-			    offsetof(struct np_network, name));
-	if (i) {
-		NL_SET_ERR_MSG_ATTR(extack, t->nets[i]->origin ?:
-				    t->nets[i - 1]->origin,
-				    "a network object with this name exists");
-		err = -EEXIST;
-		goto fail;
-	}
-	i = first_duplicate((void **)t->vifs, t->n_vifs,
-			    offsetof(struct np_vif, name));
-	if (i) {
-		NL_SET_ERR_MSG_ATTR(extack, t->vifs[i]->origin ?:
-				    t->vifs[i - 1]->origin,
-				    "a VIF object with this name exists");
-		err = -EEXIST;
-		goto fail;
-	}
-
-	for (i = 0; i < t->n_vifs; i++) {
-		struct np_vif *vif = t->vifs[i];
-
-		vif->network = np_table_find_net(t, vif->network_name);
-		if (!vif->network) {
-			NL_SET_ERR_MSG_ATTR(extack, vif->origin,
-					    "VIF object names a network object that does not exist");
-			err = -ENOENT;
-			goto fail;
+			if (!obj || objv_push(&t->objs[k], obj)) {
+				np_obj_free(k, obj);
+				goto fail;
+			}
 		}
 	}
 
+	err = sort_and_check(t, extack);
+	if (!err)
+		err = resolve(t, extack);
+	if (err)
+		goto fail;
+
 	err = -ENOMEM;
-	slots = roundup_pow_of_two(max_t(u32, 2 * t->n_vifs, 16));
+	vifs = &t->objs[NP_VIF];
+	slots = roundup_pow_of_two(max_t(u32, 2 * vifs->n, 16));
 	t->hash_mask = slots - 1;
 	t->by_mac = kvcalloc(slots, sizeof(*t->by_mac), GFP_KERNEL);
 	t->by_name = kvcalloc(slots, sizeof(*t->by_name), GFP_KERNEL);
 	t->by_prefix = kvcalloc(slots, sizeof(*t->by_prefix), GFP_KERNEL);
 	if (!t->by_mac || !t->by_name || !t->by_prefix)
 		goto fail;
-	for (i = 0; i < t->n_vifs; i++) {
-		err = index_vif(t, t->vifs[i], extack);
+	for (i = 0; i < vifs->n; i++) {
+		err = index_vif(t, vifs->v[i], extack);
 		if (err)
 			goto fail;
 	}
-	for (i = 0; i < t->n_nets; i++)
-		t->nets[i]->origin = NULL;
-	for (i = 0; i < t->n_vifs; i++)
-		t->vifs[i]->origin = NULL;
+	for (k = 0; k < NP_NKINDS; k++)
+		for (i = 0; i < t->objs[k].n; i++)
+			((struct np_obj *)t->objs[k].v[i])->origin = NULL;
 	return t;
 
-fail_txn:
-	np_txn_destroy(txn);
 fail:
 	np_table_free(t);
 	return ERR_PTR(err);
 }
 
+/* Whether any object of @t refers to @obj (of @kind). */
+static bool np_obj_referenced(const struct np_table *t, enum np_kind kind,
+			      const void *obj)
+{
+	u32 i;
+
+	if (kind == NP_POLICY) {
+		for (i = 0; i < t->objs[NP_NET].n; i++)
+			if (((struct np_network *)t->objs[NP_NET].v[i])->policy == obj)
+				return true;
+		for (i = 0; i < t->objs[NP_VM].n; i++)
+			if (((struct np_vm *)t->objs[NP_VM].v[i])->policy == obj)
+				return true;
+	}
+	for (i = 0; i < t->objs[NP_VIF].n; i++) {
+		const struct np_vif *vif = t->objs[NP_VIF].v[i];
+
+		if ((kind == NP_NET && vif->network == obj) ||
+		    (kind == NP_VM && vif->vm == obj) ||
+		    (kind == NP_POLICY && vif->policy == obj))
+			return true;
+	}
+	return false;
+}
+
 /**
  * np_table_without - compile a copy of @old less one object
  * @old: the published table, or NULL
- * @net_name: the network object to leave out, or NULL
- * @vif_name: the VIF object to leave out, or NULL
+ * @kind: the kind of object to leave out
+ * @name: its name
  * @gen: the new table's generation
  * @extack: where to report what is wrong
  *
  * Return: the new table, or an ERR_PTR(): -ENOENT if there is no such
- * object, -EBUSY if a VIF object still names the network.
+ * object, -EBUSY if another object still names it.
  */
 struct np_table *np_table_without(const struct np_table *old,
-				  const char *net_name, const char *vif_name,
+				  enum np_kind kind, const char *name,
 				  u32 gen, struct netlink_ext_ack *extack)
 {
+	const void *victim = old ? np_table_find(old, kind, name) : NULL;
 	struct np_txn txn = {};
-	bool found = false;
-	u32 i;
 	int err = -ENOMEM;
+	u32 i;
+	int k;
 
-	for (i = 0; old && i < old->n_nets; i++) {
-		struct np_network *net;
-
-		if (net_name && !strcmp(old->nets[i]->name, net_name)) {
-			found = true;
-			continue;
-		}
-		net = np_network_dup(old->nets[i]);
-		if (!net || np_txn_add_net(&txn, net)) {
-			np_network_free(net);
-			goto fail;
-		}
-	}
-	for (i = 0; old && i < old->n_vifs; i++) {
-		struct np_vif *vif;
-
-		if (vif_name && !strcmp(old->vifs[i]->name, vif_name)) {
-			found = true;
-			continue;
-		}
-		if (net_name && !strcmp(old->vifs[i]->network_name, net_name)) {
-			NL_SET_ERR_MSG(extack,
-				       "the network object is named by a VIF object: delete that first");
-			err = -EBUSY;
-			goto fail;
-		}
-		vif = np_vif_dup(old->vifs[i]);
-		if (!vif || np_txn_add_vif(&txn, vif)) {
-			np_vif_free(vif);
-			goto fail;
-		}
-	}
-	if (!found) {
+	if (!victim) {
 		NL_SET_ERR_MSG(extack, "no such object");
-		err = -ENOENT;
-		goto fail;
+		return ERR_PTR(-ENOENT);
+	}
+	if (np_obj_referenced(old, kind, victim)) {
+		NL_SET_ERR_MSG(extack,
+			       "the object is still named by another object: delete or change that first");
+		return ERR_PTR(-EBUSY);
+	}
+	txn.set_host = true;
+	strscpy(txn.host, old->host, sizeof(txn.host));
+	for (k = 0; k < NP_NKINDS; k++) {
+		for (i = 0; i < old->objs[k].n; i++) {
+			void *obj;
+
+			if (old->objs[k].v[i] == victim)
+				continue;
+			obj = np_obj_dup(k, old->objs[k].v[i]);
+			if (!obj || np_txn_add(&txn, k, obj)) {
+				np_obj_free(k, obj);
+				goto fail;
+			}
+		}
 	}
 	return np_table_build(NULL, false, &txn, gen, extack);
 
@@ -509,7 +678,7 @@ const struct np_vif *np_table_lookup(const struct np_table *t,
 	int plen;
 	u32 i;
 
-	if (!t->n_vifs)
+	if (!t->objs[NP_VIF].n)
 		return NULL;
 
 	if (mac) {

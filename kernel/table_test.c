@@ -107,6 +107,7 @@ static struct np_network *mk_net(struct kunit *test, const char *name,
 
 	KUNIT_ASSERT_NOT_NULL(test, net);
 	strscpy(net->name, name, sizeof(net->name));
+	net->o.name = net->name;
 	strscpy(net->bridge, bridge, sizeof(net->bridge));
 	return net;
 }
@@ -114,11 +115,10 @@ static struct np_network *mk_net(struct kunit *test, const char *name,
 static struct np_vif *mk_vif(struct kunit *test, const char *name,
 			     const char *ifname, const u8 *mac, const char *net)
 {
-	struct np_vif *vif = kzalloc(sizeof(*vif), GFP_KERNEL);
+	struct np_vif *vif = np_vif_alloc(name);
 
 	KUNIT_ASSERT_NOT_NULL(test, vif);
-	strscpy(vif->name, name, sizeof(vif->name));
-	strscpy(vif->network_name, net, sizeof(vif->network_name));
+	vif->network_ref = net;
 	if (ifname) {
 		strscpy(vif->ifname, ifname, sizeof(vif->ifname));
 		vif->prefix_len = np_glob_prefix_len(ifname);
@@ -134,12 +134,12 @@ static struct np_vif *mk_vif(struct kunit *test, const char *name,
 static void add_net(struct kunit *test, struct np_txn *txn,
 		    struct np_network *net)
 {
-	KUNIT_ASSERT_EQ(test, np_txn_add_net(txn, net), 0);
+	KUNIT_ASSERT_EQ(test, np_txn_add(txn, NP_NET, net), 0);
 }
 
 static void add_vif(struct kunit *test, struct np_txn *txn, struct np_vif *vif)
 {
-	KUNIT_ASSERT_EQ(test, np_txn_add_vif(txn, vif), 0);
+	KUNIT_ASSERT_EQ(test, np_txn_add(txn, NP_VIF, vif), 0);
 }
 
 static const char *lookup_name(const struct np_table *t, const char *ifname,
@@ -256,11 +256,13 @@ static void np_table_rollback_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, PTR_ERR(t), (long)c->err);
 
 	KUNIT_EXPECT_EQ(test, old->gen, 1U);
-	KUNIT_EXPECT_EQ(test, old->n_nets, 2U);
-	KUNIT_EXPECT_EQ(test, old->n_vifs, 6U);
+	KUNIT_EXPECT_EQ(test, old->objs[NP_NET].n, 2U);
+	KUNIT_EXPECT_EQ(test, old->objs[NP_VIF].n, 6U);
 	KUNIT_EXPECT_STREQ(test, lookup_name(old, "fine0", NULL), "(none)");
 	KUNIT_EXPECT_STREQ(test, lookup_name(old, "tap-web1", mac1), "by-mac");
-	KUNIT_EXPECT_STREQ(test, old->nets[0]->name, "back");
+	KUNIT_EXPECT_STREQ(test,
+			   ((struct np_network *)old->objs[NP_NET].v[0])->name,
+			   "back");
 	np_table_free(old);
 }
 
@@ -273,16 +275,16 @@ static void np_table_merge_and_delete_test(struct kunit *test)
 	t = np_table_build(old, true, &txn, 2, NULL);
 	np_txn_destroy(&txn);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	KUNIT_EXPECT_EQ(test, t->n_vifs, 7U);
+	KUNIT_EXPECT_EQ(test, t->objs[NP_VIF].n, 7U);
 	KUNIT_EXPECT_STREQ(test, lookup_name(t, "new0", NULL), "new");
 	KUNIT_EXPECT_STREQ(test, lookup_name(t, "tap0", NULL), "all-taps");
 
 	/* a network still named by a VIF object cannot go */
-	t2 = np_table_without(t, "back", NULL, 3, NULL);
+	t2 = np_table_without(t, NP_NET, "back", 3, NULL);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(t2), -EBUSY);
-	t2 = np_table_without(t, NULL, "nosuch", 3, NULL);
+	t2 = np_table_without(t, NP_VIF, "nosuch", 3, NULL);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(t2), -ENOENT);
-	t2 = np_table_without(t, NULL, "all-taps", 3, NULL);
+	t2 = np_table_without(t, NP_VIF, "all-taps", 3, NULL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t2));
 	KUNIT_EXPECT_STREQ(test, lookup_name(t2, "tap0", NULL), "(none)");
 	KUNIT_EXPECT_STREQ(test, lookup_name(t2, "new0", NULL), "new");
@@ -294,7 +296,7 @@ static void np_table_merge_and_delete_test(struct kunit *test)
 	t = np_table_build(old, false, &txn, 4, NULL);
 	np_txn_destroy(&txn);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	KUNIT_EXPECT_EQ(test, t->n_vifs, 0U);
+	KUNIT_EXPECT_EQ(test, t->objs[NP_VIF].n, 0U);
 	KUNIT_EXPECT_STREQ(test, lookup_name(t, "tap0", NULL), "(none)");
 	np_table_free(t);
 	np_table_free(t2);
@@ -309,8 +311,8 @@ static const struct np_vif *naive_lookup(const struct np_table *t,
 	int best_rank = 0, best_prefix = -1;
 	u32 i;
 
-	for (i = 0; i < t->n_vifs; i++) {
-		const struct np_vif *v = t->vifs[i];
+	for (i = 0; i < t->objs[NP_VIF].n; i++) {
+		const struct np_vif *v = t->objs[NP_VIF].v[i];
 		int rank = 0;
 
 		if (v->has_mac) {

@@ -3,7 +3,8 @@
  * npmgr: the policy file parser and checker.
  *
  *   file   := { block }
- *   block  := ( "policy" | "network" | "vif" ) name "{" { stmt } "}"
+ *   block  := ( "policy" | "network" | "vm" | "vif" | "nic" ) name
+ *             "{" { stmt } "}"
  *   stmt   := key "=" value [ ";" ]
  *   value  := word | string | "{" [ item { "," item } [ "," ] ] "}"
  *   item   := word | string | ( "TAG" | "NAME" ) "(" ( word | string ) ")"
@@ -302,22 +303,49 @@ static int take_set(struct parser *p, bool sel, void **items, size_t *n,
 	return 0;
 }
 
-enum block_kind { B_POLICY, B_NETWORK, B_VIF };
+enum block_kind { B_POLICY, B_NETWORK, B_VM, B_VIF, B_NIC, B_COUNT };
 
 static const char *const policy_keys[] = {
 	"ALLOW_CROSS_SERVER", "REQUIRE_ENCRYPTION", "PHYSICAL_IFS_ALLOWED",
-	"ISOLATE_FROM", NULL,
+	"ISOLATE_FROM", "ENCRYPTION_ALGORITHM", "COMPRESS", "RESTRICT_TO_HOST",
+	NULL,
 };
 static const char *const network_keys[] = { "bridge", "policy", NULL };
+static const char *const vm_keys[] = { "uuid", "tags", "policy", NULL };
 static const char *const vif_keys[] = {
-	"ifname", "mac", "network", "vm", "uuid", "tags", NULL,
+	"ifname", "mac", "network", "vm", "policy", NULL,
 };
+static const char *const nic_keys[] = { "tags", NULL };
 static const char *const *const block_keys[] = {
-	[B_POLICY] = policy_keys, [B_NETWORK] = network_keys, [B_VIF] = vif_keys,
+	[B_POLICY] = policy_keys, [B_NETWORK] = network_keys,
+	[B_VM] = vm_keys, [B_VIF] = vif_keys, [B_NIC] = nic_keys,
 };
 static const char *const block_names[] = {
-	[B_POLICY] = "policy", [B_NETWORK] = "network", [B_VIF] = "vif",
+	[B_POLICY] = "policy", [B_NETWORK] = "network", [B_VM] = "vm",
+	[B_VIF] = "vif", [B_NIC] = "nic",
 };
+
+static const char *const enc_algs[] = {
+	[NETPOLICY_ENC_GCM_AES_128] = "gcm-aes-128",
+	[NETPOLICY_ENC_GCM_AES_256] = "gcm-aes-256",
+};
+
+const char *enc_alg_name(int alg)
+{
+	if (alg < NETPOLICY_ENC_GCM_AES_128 || alg > NETPOLICY_ENC_MAX)
+		return "?";
+	return enc_algs[alg];
+}
+
+int enc_alg_parse(const char *s)
+{
+	int i;
+
+	for (i = NETPOLICY_ENC_GCM_AES_128; i <= NETPOLICY_ENC_MAX; i++)
+		if (!strcmp(enc_algs[i], s))
+			return i;
+	return 0;
+}
 
 static int key_index(enum block_kind kind, const char *key)
 {
@@ -335,6 +363,12 @@ static void unknown_key(struct parser *p, enum block_kind kind,
 	char list[256] = "";
 	int i;
 
+	if (kind == B_VIF && (!strcmp(key, "uuid") || !strcmp(key, "tags"))) {
+		diag_add(p->d, pos,
+			 "'%s' describes the VM, not the interface: write it in a 'vm NAME { }' block and set 'vm = NAME' here",
+			 key);
+		return;
+	}
 	for (i = 0; block_keys[kind][i]; i++) {
 		strncat(list, i ? ", " : "", sizeof(list) - strlen(list) - 1);
 		strncat(list, block_keys[kind][i], sizeof(list) - strlen(list) - 1);
@@ -343,8 +377,30 @@ static void unknown_key(struct parser *p, enum block_kind kind,
 		 key, block_names[kind], list);
 }
 
+static int take_uuid(struct parser *p, bool *has, uint8_t uuid[16])
+{
+	struct np_pos at;
+	char *s = take_text(p, "a UUID", &at);
+	int err = 0;
+
+	if (!s)
+		return -1;
+	*has = true;
+	if (!parse_uuid(s, uuid)) {
+		diag_add(p->d, at,
+			 "'%.64s' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+			 s);
+		err = -1;
+	}
+	free(s);
+	return err;
+}
+
 static int policy_stmt(struct parser *p, struct np_policy_def *pol, int key)
 {
+	struct np_pos at;
+	char *s;
+
 	switch (key) {
 	case 0:
 		pol->has_cross = true;
@@ -356,10 +412,27 @@ static int policy_stmt(struct parser *p, struct np_policy_def *pol, int key)
 		pol->has_phys = true;
 		return take_set(p, true, (void **)&pol->phys, &pol->n_phys,
 				NETPOLICY_SELECTORS_MAX, "PHYSICAL_IFS_ALLOWED");
-	default:
+	case 3:
 		pol->has_iso = true;
 		return take_set(p, true, (void **)&pol->iso, &pol->n_iso,
 				NETPOLICY_SELECTORS_MAX, "ISOLATE_FROM");
+	case 4:
+		s = take_text(p, "an encryption algorithm", &at);
+		if (!s)
+			return -1;
+		pol->has_alg = true;
+		pol->alg = enc_alg_parse(s);
+		if (!pol->alg)
+			diag_add(p->d, at,
+				 "unsupported encryption algorithm '%.64s' (supported: gcm-aes-128, gcm-aes-256)",
+				 s);
+		free(s);
+		return pol->alg ? 0 : -1;
+	case 5:
+		pol->has_compress = true;
+		return take_bool(p, &pol->compress);
+	default:
+		return take_name(p, "a host name", &pol->host, NULL);
 	}
 }
 
@@ -383,6 +456,27 @@ static int network_stmt(struct parser *p, struct np_net_def *net, int key)
 	return 0;
 }
 
+static int vm_stmt(struct parser *p, struct np_vm_def *vm, int key)
+{
+	switch (key) {
+	case 0:
+		return take_uuid(p, &vm->has_uuid, vm->uuid);
+	case 1:
+		return take_set(p, false, (void **)&vm->tags, &vm->n_tags,
+				NETPOLICY_TAGS_MAX, "tags");
+	default:
+		return take_name(p, "a policy name", &vm->policy,
+				 &vm->policy_pos);
+	}
+}
+
+static int nic_stmt(struct parser *p, struct np_nic_def *nic, int key)
+{
+	(void)key;
+	return take_set(p, false, (void **)&nic->tags, &nic->n_tags,
+			NETPOLICY_TAGS_MAX, "tags");
+}
+
 static int vif_stmt(struct parser *p, struct np_vif_def *vif, int key)
 {
 	struct np_pos at;
@@ -394,13 +488,13 @@ static int vif_stmt(struct parser *p, struct np_vif_def *vif, int key)
 		return take_name(p, "a network name", &vif->network,
 				 &vif->network_pos);
 	case 3:
-		return take_name(p, "a VM name", &vif->vm, NULL);
-	case 5:
-		return take_set(p, false, (void **)&vif->tags, &vif->n_tags,
-				NETPOLICY_TAGS_MAX, "tags");
+		return take_name(p, "a VM name", &vif->vm, &vif->vm_pos);
+	case 4:
+		return take_name(p, "a policy name", &vif->policy,
+				 &vif->policy_pos);
 	}
 	s = take_text(p, key == 0 ? "an interface name or glob" :
-			 key == 1 ? "a MAC address" : "a UUID", &at);
+			 "a MAC address", &at);
 	if (!s)
 		return -1;
 	if (key == 0) {
@@ -414,36 +508,41 @@ static int vif_stmt(struct parser *p, struct np_vif_def *vif, int key)
 		}
 		return err;
 	}
-	if (key == 1) {
-		vif->has_mac = true;
-		vif->mac_pos = at;
-		if (!parse_mac(s, vif->mac)) {
-			diag_add(p->d, at,
-				 "'%.64s' is not a MAC address (xx:xx:xx:xx:xx:xx)",
-				 s);
-			err = -1;
-		} else if ((vif->mac[0] & 1) ||
-			   !(vif->mac[0] | vif->mac[1] | vif->mac[2] |
-			     vif->mac[3] | vif->mac[4] | vif->mac[5])) {
-			diag_add(p->d, at,
-				 "'%.64s' is a multicast or zero MAC address", s);
-			err = -1;
-		}
-	} else {
-		vif->has_uuid = true;
-		if (!parse_uuid(s, vif->uuid)) {
-			diag_add(p->d, at,
-				 "'%.64s' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
-				 s);
-			err = -1;
-		}
+	vif->has_mac = true;
+	vif->mac_pos = at;
+	if (!parse_mac(s, vif->mac)) {
+		diag_add(p->d, at,
+			 "'%.64s' is not a MAC address (xx:xx:xx:xx:xx:xx)", s);
+		err = -1;
+	} else if ((vif->mac[0] & 1) ||
+		   !(vif->mac[0] | vif->mac[1] | vif->mac[2] |
+		     vif->mac[3] | vif->mac[4] | vif->mac[5])) {
+		diag_add(p->d, at, "'%.64s' is a multicast or zero MAC address",
+			 s);
+		err = -1;
 	}
 	free(s);
 	return err;
 }
 
+/* Append a zeroed element to a growing array; returns it. */
+static void *push(void **arr, size_t *n, size_t size)
+{
+	char *base;
+
+	*arr = xrealloc(*arr, (*n + 1) * size);
+	base = *arr;
+	memset(base + *n * size, 0, size);
+	return base + (*n)++ * size;
+}
+
 static int parse_block(struct parser *p, struct np_config *cfg)
 {
+	static const char *const what[] = {
+		[B_POLICY] = "a policy name", [B_NETWORK] = "a network name",
+		[B_VM] = "a VM name", [B_VIF] = "a VIF name",
+		[B_NIC] = "an interface name",
+	};
 	enum block_kind kind;
 	struct np_pos name_pos;
 	unsigned int seen = 0;
@@ -451,45 +550,63 @@ static int parse_block(struct parser *p, struct np_config *cfg)
 	void *obj;
 	int rc;
 
-	if (p->tok.type == T_WORD && !strcmp(p->tok.text, "policy"))
-		kind = B_POLICY;
-	else if (p->tok.type == T_WORD && !strcmp(p->tok.text, "network"))
-		kind = B_NETWORK;
-	else if (p->tok.type == T_WORD && !strcmp(p->tok.text, "vif"))
-		kind = B_VIF;
-	else
-		return fail_expect(p, "'policy', 'network' or 'vif'");
+	for (kind = 0; kind < B_COUNT; kind++)
+		if (p->tok.type == T_WORD && !strcmp(p->tok.text, block_names[kind]))
+			break;
+	if (kind == B_COUNT)
+		return fail_expect(p, "'policy', 'network', 'vm', 'vif' or 'nic'");
 	next(p);
-	if (take_name(p, kind == B_POLICY ? "a policy name" :
-			 kind == B_NETWORK ? "a network name" : "a VIF name",
-		      &name, &name_pos))
+	if (take_name(p, what[kind], &name, &name_pos))
 		return -1;
+	if (kind == B_NIC && (strlen(name) >= IFNAMSIZ_NP || !glob_valid(name) ||
+			      strpbrk(name, "*?"))) {
+		diag_add(p->d, name_pos, "'%.64s' is not a valid interface name",
+			 name);
+		free(name);
+		return -1;
+	}
 
-	if (kind == B_POLICY) {
-		struct np_policy_def *d;
-
-		cfg->policies = xrealloc(cfg->policies,
-					 (cfg->n_policies + 1) * sizeof(*d));
-		d = memset(&cfg->policies[cfg->n_policies++], 0, sizeof(*d));
+	switch (kind) {
+	case B_POLICY: {
+		struct np_policy_def *d = push((void **)&cfg->policies,
+					       &cfg->n_policies, sizeof(*d));
 		d->name = name;
 		d->pos = name_pos;
 		obj = d;
-	} else if (kind == B_NETWORK) {
-		struct np_net_def *d;
-
-		cfg->nets = xrealloc(cfg->nets, (cfg->n_nets + 1) * sizeof(*d));
-		d = memset(&cfg->nets[cfg->n_nets++], 0, sizeof(*d));
+		break;
+	}
+	case B_NETWORK: {
+		struct np_net_def *d = push((void **)&cfg->nets, &cfg->n_nets,
+					    sizeof(*d));
 		d->name = name;
 		d->pos = name_pos;
 		obj = d;
-	} else {
-		struct np_vif_def *d;
-
-		cfg->vifs = xrealloc(cfg->vifs, (cfg->n_vifs + 1) * sizeof(*d));
-		d = memset(&cfg->vifs[cfg->n_vifs++], 0, sizeof(*d));
+		break;
+	}
+	case B_VM: {
+		struct np_vm_def *d = push((void **)&cfg->vms, &cfg->n_vms,
+					   sizeof(*d));
 		d->name = name;
 		d->pos = name_pos;
 		obj = d;
+		break;
+	}
+	case B_VIF: {
+		struct np_vif_def *d = push((void **)&cfg->vifs, &cfg->n_vifs,
+					    sizeof(*d));
+		d->name = name;
+		d->pos = name_pos;
+		obj = d;
+		break;
+	}
+	default: {
+		struct np_nic_def *d = push((void **)&cfg->nics, &cfg->n_nics,
+					    sizeof(*d));
+		d->name = name;
+		d->pos = name_pos;
+		obj = d;
+		break;
+	}
 	}
 
 	if (expect(p, T_LBRACE, "'{'"))
@@ -514,12 +631,23 @@ static int parse_block(struct parser *p, struct np_config *cfg)
 		next(p);
 		if (expect(p, T_EQ, "'='"))
 			return -1;
-		if (kind == B_POLICY)
+		switch (kind) {
+		case B_POLICY:
 			rc = policy_stmt(p, obj, key);
-		else if (kind == B_NETWORK)
+			break;
+		case B_NETWORK:
 			rc = network_stmt(p, obj, key);
-		else
+			break;
+		case B_VM:
+			rc = vm_stmt(p, obj, key);
+			break;
+		case B_VIF:
 			rc = vif_stmt(p, obj, key);
+			break;
+		default:
+			rc = nic_stmt(p, obj, key);
+			break;
+		}
 		if (rc)
 			return -1;
 		if (p->tok.type == T_SEMI)
@@ -555,86 +683,258 @@ int config_parse(const char *file, const char *buf, size_t len,
 	return rc;
 }
 
-static struct np_policy_def *find_policy(struct np_config *cfg, const char *n)
+/* Objects of every kind start with their name and its position. */
+struct named {
+	char *name;
+	struct np_pos pos;
+};
+
+static int cmp_named_ptr(const void *a, const void *b)
 {
+	const struct named *x = *(const struct named *const *)a;
+	const struct named *y = *(const struct named *const *)b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	return x->pos.line != y->pos.line ? x->pos.line - y->pos.line :
+					    x->pos.col - y->pos.col;
+}
+
+/* Pointers to @n objects of @size bytes, sorted by name, then position. */
+static const struct named **sorted_index(const void *arr, size_t n,
+					 size_t size)
+{
+	const struct named **idx = xcalloc(n ? n : 1, sizeof(*idx));
 	size_t i;
 
-	for (i = 0; i < cfg->n_policies; i++)
-		if (!strcmp(cfg->policies[i].name, n))
-			return &cfg->policies[i];
+	for (i = 0; i < n; i++)
+		idx[i] = (const struct named *)((const char *)arr + i * size);
+	if (n)
+		qsort(idx, n, sizeof(*idx), cmp_named_ptr);
+	return idx;
+}
+
+static const struct named *index_find(const struct named **idx, size_t n,
+				      const char *name)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(name, idx[mid]->name);
+
+		if (!c) {
+			while (mid && !strcmp(idx[mid - 1]->name, name))
+				mid--;
+			return idx[mid];
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
 	return NULL;
 }
 
-static struct np_net_def *find_net(struct np_config *cfg, const char *n)
+static void report_duplicates(struct np_diags *d, const struct named **idx,
+			      size_t n, const char *kind)
 {
 	size_t i;
 
-	for (i = 0; i < cfg->n_nets; i++)
-		if (!strcmp(cfg->nets[i].name, n))
-			return &cfg->nets[i];
-	return NULL;
+	for (i = 1; i < n; i++)
+		if (!strcmp(idx[i]->name, idx[i - 1]->name))
+			diag_add(d, idx[i]->pos,
+				 "%s '%s' is defined twice (first at line %d)",
+				 kind, idx[i]->name, idx[i - 1]->pos.line);
 }
+
+static int cmp_vif_mac(const void *a, const void *b)
+{
+	const struct np_vif_def *x = *(const struct np_vif_def *const *)a;
+	const struct np_vif_def *y = *(const struct np_vif_def *const *)b;
+	int c = memcmp(x->mac, y->mac, sizeof(x->mac));
+
+	return c ? c : x->pos.line - y->pos.line;
+}
+
+static int cmp_vif_ifname(const void *a, const void *b)
+{
+	const struct np_vif_def *x = *(const struct np_vif_def *const *)a;
+	const struct np_vif_def *y = *(const struct np_vif_def *const *)b;
+	int c = strcmp(x->ifname, y->ifname);
+
+	return c ? c : x->pos.line - y->pos.line;
+}
+
+/* MACs, and exact interface names of VIFs without a MAC, are unique. */
+static void check_vif_keys(struct np_config *cfg, struct np_diags *d)
+{
+	const struct np_vif_def **v = xcalloc(cfg->n_vifs + 1, sizeof(*v));
+	size_t i, n = 0;
+
+	for (i = 0; i < cfg->n_vifs; i++)
+		if (cfg->vifs[i].has_mac)
+			v[n++] = &cfg->vifs[i];
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_vif_mac);
+	for (i = 1; i < n; i++)
+		if (!memcmp(v[i]->mac, v[i - 1]->mac, sizeof(v[i]->mac)))
+			diag_add(d, v[i]->mac_pos,
+				 "vif '%s' has the same MAC address as vif '%s'",
+				 v[i]->name, v[i - 1]->name);
+	n = 0;
+	for (i = 0; i < cfg->n_vifs; i++)
+		if (!cfg->vifs[i].has_mac && cfg->vifs[i].ifname &&
+		    !strpbrk(cfg->vifs[i].ifname, "*?"))
+			v[n++] = &cfg->vifs[i];
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_vif_ifname);
+	for (i = 1; i < n; i++)
+		if (!strcmp(v[i]->ifname, v[i - 1]->ifname))
+			diag_add(d, v[i]->ifname_pos,
+				 "vif '%s' has the same interface name as vif '%s'",
+				 v[i]->name, v[i - 1]->name);
+	free(v);
+}
+
+/* One policy that governs a VIF, and where it comes from. */
+struct applied {
+	const struct np_policy_def *pol;
+	const char *kind;
+	const char *owner;
+};
+
+static void contradiction(struct np_diags *d, const struct np_vif_def *v,
+			  const struct applied *a, const struct applied *b,
+			  const char *attr, const char *va, const char *vb)
+{
+	diag_add(d, v->pos,
+		 "vif '%s': contradictory policies: %s = %s in policy '%s' (%s %s) but %s in policy '%s' (%s %s)",
+		 v->name, attr, va, a->pol->name, a->kind, a->owner, vb,
+		 b->pol->name, b->kind, b->owner);
+}
+
+static const char *tf(bool b)
+{
+	return b ? "true" : "false";
+}
+
+/* Two policies of one VIF must not say opposite things. */
+static void check_pair(struct np_diags *d, const struct np_vif_def *v,
+		       const struct applied *a, const struct applied *b)
+{
+	const struct np_policy_def *p = a->pol, *q = b->pol;
+
+	if (p == q)
+		return;
+	if (p->has_cross && q->has_cross && p->cross != q->cross)
+		contradiction(d, v, a, b, "ALLOW_CROSS_SERVER", tf(p->cross),
+			      tf(q->cross));
+	if (p->has_cross && p->cross && q->host)
+		contradiction(d, v, a, b, "ALLOW_CROSS_SERVER", "true",
+			      "local only (RESTRICT_TO_HOST)");
+	if (q->has_cross && q->cross && p->host)
+		contradiction(d, v, b, a, "ALLOW_CROSS_SERVER", "true",
+			      "local only (RESTRICT_TO_HOST)");
+	if (p->has_enc && q->has_enc && p->enc != q->enc)
+		contradiction(d, v, a, b, "REQUIRE_ENCRYPTION", tf(p->enc),
+			      tf(q->enc));
+	if (p->has_alg && q->has_alg && p->alg != q->alg)
+		contradiction(d, v, a, b, "ENCRYPTION_ALGORITHM",
+			      enc_alg_name(p->alg), enc_alg_name(q->alg));
+	if (p->has_compress && q->has_compress && p->compress != q->compress)
+		contradiction(d, v, a, b, "COMPRESS", tf(p->compress),
+			      tf(q->compress));
+	if (p->host && q->host && strcmp(p->host, q->host))
+		contradiction(d, v, a, b, "RESTRICT_TO_HOST", p->host, q->host);
+}
+
+static void check_policy(struct np_diags *d, const struct np_policy_def *p)
+{
+	if (p->has_alg && !(p->has_enc && p->enc))
+		diag_add(d, p->pos,
+			 "policy '%s' sets ENCRYPTION_ALGORITHM without REQUIRE_ENCRYPTION = true",
+			 p->name);
+	if (p->host && p->has_cross && p->cross)
+		diag_add(d, p->pos,
+			 "policy '%s' is contradictory: RESTRICT_TO_HOST makes the network local only, but ALLOW_CROSS_SERVER = true",
+			 p->name);
+}
+
+static size_t add_applied(struct applied *ap, size_t n,
+			  const struct named **pi, size_t n_pi,
+			  const char *policy, const char *kind,
+			  const char *owner)
+{
+	const struct np_policy_def *p;
+
+	if (!policy)
+		return n;
+	p = (const void *)index_find(pi, n_pi, policy);
+	if (!p)
+		return n;
+	ap[n].pol = p;
+	ap[n].kind = kind;
+	ap[n].owner = owner;
+	return n + 1;
+}
+
+#define INDEX(arr, n) sorted_index((arr), (n), sizeof(*(arr)))
 
 /**
- * config_check - everything the kernel would refuse, found before sending
+ * config_check - everything the kernel would refuse, and every
+ * contradiction between policies, found before sending
  *
- * Reports every problem (not only the first) into @d. Resolves each
- * network's policy.
+ * Reports every problem (not only the first) into @d. A VIF's VM with no
+ * block of its own is added as an empty VM object. O(n log n).
  */
 void config_check(struct np_config *cfg, struct np_diags *d)
 {
-	size_t i, j;
+	const struct named **pi = INDEX(cfg->policies, cfg->n_policies);
+	const struct named **ni = INDEX(cfg->nets, cfg->n_nets);
+	const struct named **vi = INDEX(cfg->vms, cfg->n_vms);
+	const struct named **fi = INDEX(cfg->vifs, cfg->n_vifs);
+	const struct named **ci = INDEX(cfg->nics, cfg->n_nics);
+	size_t i, j, k, n_vms = cfg->n_vms;
 
+	report_duplicates(d, pi, cfg->n_policies, "policy");
+	report_duplicates(d, ni, cfg->n_nets, "network");
+	report_duplicates(d, vi, cfg->n_vms, "vm");
+	report_duplicates(d, fi, cfg->n_vifs, "vif");
+	report_duplicates(d, ci, cfg->n_nics, "nic");
 	for (i = 0; i < cfg->n_policies; i++)
-		for (j = 0; j < i; j++)
-			if (!strcmp(cfg->policies[i].name, cfg->policies[j].name))
-				diag_add(d, cfg->policies[i].pos,
-					 "policy '%s' is defined twice (first at line %d)",
-					 cfg->policies[i].name,
-					 cfg->policies[j].pos.line);
+		check_policy(d, &cfg->policies[i]);
 	for (i = 0; i < cfg->n_nets; i++) {
 		struct np_net_def *n = &cfg->nets[i];
 
-		for (j = 0; j < i; j++)
-			if (!strcmp(n->name, cfg->nets[j].name))
-				diag_add(d, n->pos,
-					 "network '%s' is defined twice (first at line %d)",
-					 n->name, cfg->nets[j].pos.line);
 		if (!n->bridge)
 			diag_add(d, n->pos, "network '%s' has no bridge", n->name);
-		if (n->policy) {
-			n->pol = find_policy(cfg, n->policy);
-			if (!n->pol)
-				diag_add(d, n->policy_pos,
-					 "network '%s' names policy '%s', which is not defined",
-					 n->name, n->policy);
-		}
+		if (n->policy && !index_find(pi, cfg->n_policies, n->policy))
+			diag_add(d, n->policy_pos,
+				 "network '%s' names policy '%s', which is not defined",
+				 n->name, n->policy);
 	}
+	for (i = 0; i < cfg->n_vms; i++) {
+		struct np_vm_def *m = &cfg->vms[i];
+
+		if (m->policy && !index_find(pi, cfg->n_policies, m->policy))
+			diag_add(d, m->policy_pos,
+				 "vm '%s' names policy '%s', which is not defined",
+				 m->name, m->policy);
+	}
+	check_vif_keys(cfg, d);
 	for (i = 0; i < cfg->n_vifs; i++) {
-		struct np_vif_def *v = &cfg->vifs[i];
+		const struct np_vif_def *v = &cfg->vifs[i];
+		const struct np_net_def *net = NULL;
+		const struct np_vm_def *vm = NULL;
+		struct applied ap[3];
+		size_t n_ap = 0;
 
-		for (j = 0; j < i; j++) {
-			const struct np_vif_def *w = &cfg->vifs[j];
-
-			if (!strcmp(v->name, w->name))
-				diag_add(d, v->pos,
-					 "vif '%s' is defined twice (first at line %d)",
-					 v->name, w->pos.line);
-			if (v->has_mac && w->has_mac &&
-			    !memcmp(v->mac, w->mac, sizeof(v->mac)))
-				diag_add(d, v->mac_pos,
-					 "vif '%s' has the same MAC address as vif '%s'",
-					 v->name, w->name);
-			if (!v->has_mac && !w->has_mac && v->ifname &&
-			    w->ifname && !strpbrk(v->ifname, "*?") &&
-			    !strcmp(v->ifname, w->ifname))
-				diag_add(d, v->ifname_pos,
-					 "vif '%s' has the same interface name as vif '%s'",
-					 v->name, w->name);
-		}
 		if (!v->network)
 			diag_add(d, v->pos, "vif '%s' has no network", v->name);
-		else if (!find_net(cfg, v->network))
+		else if (!(net = (const void *)index_find(ni, cfg->n_nets,
+							  v->network)))
 			diag_add(d, v->network_pos,
 				 "vif '%s' names network '%s', which is not defined",
 				 v->name, v->network);
@@ -642,7 +942,57 @@ void config_check(struct np_config *cfg, struct np_diags *d)
 			diag_add(d, v->pos,
 				 "vif '%s' needs an ifname or a mac to recognise its interface",
 				 v->name);
+		if (v->policy && !index_find(pi, cfg->n_policies, v->policy))
+			diag_add(d, v->policy_pos,
+				 "vif '%s' names policy '%s', which is not defined",
+				 v->name, v->policy);
+		if (v->vm)
+			vm = (const void *)index_find(vi, n_vms, v->vm);
+
+		/* the policies that will govern it, as the kernel combines them */
+		if (net)
+			n_ap = add_applied(ap, n_ap, pi, cfg->n_policies,
+					   net->policy, "network", net->name);
+		if (vm)
+			n_ap = add_applied(ap, n_ap, pi, cfg->n_policies,
+					   vm->policy, "VM", vm->name);
+		n_ap = add_applied(ap, n_ap, pi, cfg->n_policies, v->policy,
+				   "VIF", v->name);
+		for (j = 0; j < n_ap; j++)
+			for (k = j + 1; k < n_ap; k++)
+				check_pair(d, v, &ap[j], &ap[k]);
 	}
+	/* VMs named only by a VIF become objects of their own */
+	for (i = 0; i < cfg->n_vifs; i++) {
+		const char *vm = cfg->vifs[i].vm;
+		struct np_vm_def *m;
+
+		if (!vm || index_find(vi, n_vms, vm))
+			continue;
+		for (j = n_vms; j < cfg->n_vms; j++)
+			if (!strcmp(cfg->vms[j].name, vm))
+				break;
+		if (j < cfg->n_vms)
+			continue;
+		m = push((void **)&cfg->vms, &cfg->n_vms, sizeof(*m));
+		m->name = xstrdup(vm);
+		m->pos = cfg->vifs[i].vm_pos;
+	}
+	free(pi);
+	free(ni);
+	free(vi);
+	free(fi);
+	free(ci);
+	diags_sort(d);
+}
+
+static void free_strs(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }
 
 static void policy_free(struct np_policy_def *pol)
@@ -650,6 +1000,7 @@ static void policy_free(struct np_policy_def *pol)
 	size_t i;
 
 	free(pol->name);
+	free(pol->host);
 	for (i = 0; i < pol->n_phys; i++)
 		free(pol->phys[i].value);
 	for (i = 0; i < pol->n_iso; i++)
@@ -660,7 +1011,7 @@ static void policy_free(struct np_policy_def *pol)
 
 void config_free(struct np_config *cfg)
 {
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < cfg->n_policies; i++)
 		policy_free(&cfg->policies[i]);
@@ -669,6 +1020,11 @@ void config_free(struct np_config *cfg)
 		free(cfg->nets[i].bridge);
 		free(cfg->nets[i].policy);
 	}
+	for (i = 0; i < cfg->n_vms; i++) {
+		free(cfg->vms[i].name);
+		free(cfg->vms[i].policy);
+		free_strs(cfg->vms[i].tags, cfg->vms[i].n_tags);
+	}
 	for (i = 0; i < cfg->n_vifs; i++) {
 		struct np_vif_def *v = &cfg->vifs[i];
 
@@ -676,49 +1032,73 @@ void config_free(struct np_config *cfg)
 		free(v->ifname);
 		free(v->network);
 		free(v->vm);
-		for (j = 0; j < v->n_tags; j++)
-			free(v->tags[j]);
-		free(v->tags);
+		free(v->policy);
+	}
+	for (i = 0; i < cfg->n_nics; i++) {
+		free(cfg->nics[i].name);
+		free_strs(cfg->nics[i].tags, cfg->nics[i].n_tags);
 	}
 	free(cfg->policies);
 	free(cfg->nets);
+	free(cfg->vms);
 	free(cfg->vifs);
+	free(cfg->nics);
+	free(cfg->host);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
-static int cmp_policy(const void *a, const void *b)
+static int cmp_named(const void *a, const void *b)
 {
-	return strcmp(((const struct np_policy_def *)a)->name,
-		      ((const struct np_policy_def *)b)->name);
+	return strcmp(((const struct named *)a)->name,
+		      ((const struct named *)b)->name);
 }
 
-static int cmp_net(const void *a, const void *b)
+static void sort_named(void *arr, size_t n, size_t size)
 {
-	return strcmp(((const struct np_net_def *)a)->name,
-		      ((const struct np_net_def *)b)->name);
+	if (n)
+		qsort(arr, n, size, cmp_named);
 }
 
-static int cmp_vif(const void *a, const void *b)
-{
-	return strcmp(((const struct np_vif_def *)a)->name,
-		      ((const struct np_vif_def *)b)->name);
-}
-
-/* Sort by name; re-resolves each network's policy pointer. */
+/* Sort every kind by name, for printing and for config_*() lookups. */
 void config_sort(struct np_config *cfg)
 {
-	size_t i;
+	sort_named(cfg->policies, cfg->n_policies, sizeof(*cfg->policies));
+	sort_named(cfg->nets, cfg->n_nets, sizeof(*cfg->nets));
+	sort_named(cfg->vms, cfg->n_vms, sizeof(*cfg->vms));
+	sort_named(cfg->vifs, cfg->n_vifs, sizeof(*cfg->vifs));
+	sort_named(cfg->nics, cfg->n_nics, sizeof(*cfg->nics));
+}
 
-	if (cfg->n_policies)
-		qsort(cfg->policies, cfg->n_policies, sizeof(*cfg->policies),
-		      cmp_policy);
-	if (cfg->n_nets)
-		qsort(cfg->nets, cfg->n_nets, sizeof(*cfg->nets), cmp_net);
-	if (cfg->n_vifs)
-		qsort(cfg->vifs, cfg->n_vifs, sizeof(*cfg->vifs), cmp_vif);
-	for (i = 0; i < cfg->n_nets; i++)
-		cfg->nets[i].pol = cfg->nets[i].policy ?
-				   find_policy(cfg, cfg->nets[i].policy) : NULL;
+static void *find_sorted(const void *arr, size_t n, size_t size,
+			 const char *name)
+{
+	struct named key = { .name = (char *)name };
+
+	if (!n || !name)
+		return NULL;
+	return bsearch(&key, arr, n, size, cmp_named);
+}
+
+struct np_policy_def *config_policy(const struct np_config *cfg,
+				    const char *name)
+{
+	return find_sorted(cfg->policies, cfg->n_policies,
+			   sizeof(*cfg->policies), name);
+}
+
+struct np_net_def *config_net(const struct np_config *cfg, const char *name)
+{
+	return find_sorted(cfg->nets, cfg->n_nets, sizeof(*cfg->nets), name);
+}
+
+struct np_vm_def *config_vm(const struct np_config *cfg, const char *name)
+{
+	return find_sorted(cfg->vms, cfg->n_vms, sizeof(*cfg->vms), name);
+}
+
+struct np_nic_def *config_nic(const struct np_config *cfg, const char *name)
+{
+	return find_sorted(cfg->nics, cfg->n_nics, sizeof(*cfg->nics), name);
 }
 
 void port_free(struct np_port_info *p)
@@ -728,4 +1108,6 @@ void port_free(struct np_port_info *p)
 	free(p->vif);
 	free(p->network);
 	free(p->bridge);
+	free(p->vm);
+	free(p->policy);
 }

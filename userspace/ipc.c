@@ -190,42 +190,103 @@ static int put_sels(struct nl_msg *msg, int type, const struct np_sel *s,
 	return 0;
 }
 
-static int put_net(struct nl_msg *msg, int type, const struct np_net_def *n)
+static int put_policy(struct nl_msg *msg, int type, const void *obj)
 {
-	struct nlattr *nest = nla_nest_start(msg, type), *pn;
-	const struct np_policy_def *p = n->pol;
+	const struct np_policy_def *p = obj;
+	struct nlattr *nest = nla_nest_start(msg, type);
 
-	if (!nest || nla_put_string(msg, NETPOLICY_A_NET_NAME, n->name) ||
-	    nla_put_string(msg, NETPOLICY_A_NET_BRIDGE, n->bridge))
+	if (!nest || nla_put_string(msg, NETPOLICY_A_POLICY_NAME, p->name))
 		return -1;
-	if (p) {
-		pn = nla_nest_start(msg, NETPOLICY_A_NET_POLICY);
-		if (!pn || nla_put_string(msg, NETPOLICY_A_POLICY_NAME, p->name))
-			return -1;
-		if (p->has_cross &&
-		    nla_put_u8(msg, NETPOLICY_A_POLICY_ALLOW_CROSS_SERVER, p->cross))
-			return -1;
-		if (p->has_enc &&
-		    nla_put_u8(msg, NETPOLICY_A_POLICY_REQUIRE_ENCRYPTION, p->enc))
-			return -1;
-		if (p->has_phys &&
-		    put_sels(msg, NETPOLICY_A_POLICY_PHYSICAL_IFS_ALLOWED,
-			     p->phys, p->n_phys))
-			return -1;
-		if (p->has_iso &&
-		    put_sels(msg, NETPOLICY_A_POLICY_ISOLATE_FROM, p->iso,
-			     p->n_iso))
-			return -1;
-		nla_nest_end(msg, pn);
-	}
+	if (p->has_cross &&
+	    nla_put_u8(msg, NETPOLICY_A_POLICY_ALLOW_CROSS_SERVER, p->cross))
+		return -1;
+	if (p->has_enc &&
+	    nla_put_u8(msg, NETPOLICY_A_POLICY_REQUIRE_ENCRYPTION, p->enc))
+		return -1;
+	if (p->has_alg &&
+	    nla_put_u8(msg, NETPOLICY_A_POLICY_ENCRYPTION_ALG, (uint8_t)p->alg))
+		return -1;
+	if (p->has_compress &&
+	    nla_put_u8(msg, NETPOLICY_A_POLICY_COMPRESS, p->compress))
+		return -1;
+	if (p->host && nla_put_string(msg, NETPOLICY_A_POLICY_HOST, p->host))
+		return -1;
+	if (p->has_phys &&
+	    put_sels(msg, NETPOLICY_A_POLICY_PHYSICAL_IFS_ALLOWED, p->phys,
+		     p->n_phys))
+		return -1;
+	if (p->has_iso &&
+	    put_sels(msg, NETPOLICY_A_POLICY_ISOLATE_FROM, p->iso, p->n_iso))
+		return -1;
 	nla_nest_end(msg, nest);
 	return 0;
 }
 
-static int put_vif(struct nl_msg *msg, int type, const struct np_vif_def *v)
+static int put_net(struct nl_msg *msg, int type, const void *obj)
 {
-	struct nlattr *nest = nla_nest_start(msg, type), *tags;
+	const struct np_net_def *n = obj;
+	struct nlattr *nest = nla_nest_start(msg, type);
+
+	if (!nest || nla_put_string(msg, NETPOLICY_A_NET_NAME, n->name) ||
+	    nla_put_string(msg, NETPOLICY_A_NET_BRIDGE, n->bridge))
+		return -1;
+	if (n->policy && nla_put_string(msg, NETPOLICY_A_NET_POLICY, n->policy))
+		return -1;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int put_tags(struct nl_msg *msg, int type, char **tags, size_t n)
+{
+	struct nlattr *nest;
 	size_t i;
+
+	if (!n)
+		return 0;
+	nest = nla_nest_start(msg, type);
+	if (!nest)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (nla_put_string(msg, (int)i + 1, tags[i]))
+			return -1;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int put_vm(struct nl_msg *msg, int type, const void *obj)
+{
+	const struct np_vm_def *m = obj;
+	struct nlattr *nest = nla_nest_start(msg, type);
+
+	if (!nest || nla_put_string(msg, NETPOLICY_A_VM_NAME, m->name))
+		return -1;
+	if (m->has_uuid &&
+	    nla_put(msg, NETPOLICY_A_VM_UUID, NETPOLICY_UUID_LEN, m->uuid))
+		return -1;
+	if (put_tags(msg, NETPOLICY_A_VM_TAGS, m->tags, m->n_tags))
+		return -1;
+	if (m->policy && nla_put_string(msg, NETPOLICY_A_VM_POLICY, m->policy))
+		return -1;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int put_nic(struct nl_msg *msg, int type, const void *obj)
+{
+	const struct np_nic_def *c = obj;
+	struct nlattr *nest = nla_nest_start(msg, type);
+
+	if (!nest || nla_put_string(msg, NETPOLICY_A_NIC_NAME, c->name) ||
+	    put_tags(msg, NETPOLICY_A_NIC_TAGS, c->tags, c->n_tags))
+		return -1;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int put_vif(struct nl_msg *msg, int type, const void *obj)
+{
+	const struct np_vif_def *v = obj;
+	struct nlattr *nest = nla_nest_start(msg, type);
 
 	if (!nest || nla_put_string(msg, NETPOLICY_A_VIF_NAME, v->name) ||
 	    nla_put_string(msg, NETPOLICY_A_VIF_NETWORK, v->network))
@@ -234,20 +295,10 @@ static int put_vif(struct nl_msg *msg, int type, const struct np_vif_def *v)
 		return -1;
 	if (v->has_mac && nla_put(msg, NETPOLICY_A_VIF_MAC, 6, v->mac))
 		return -1;
-	if (v->vm && nla_put_string(msg, NETPOLICY_A_VIF_VM_NAME, v->vm))
+	if (v->vm && nla_put_string(msg, NETPOLICY_A_VIF_VM, v->vm))
 		return -1;
-	if (v->has_uuid &&
-	    nla_put(msg, NETPOLICY_A_VIF_VM_UUID, NETPOLICY_UUID_LEN, v->uuid))
+	if (v->policy && nla_put_string(msg, NETPOLICY_A_VIF_POLICY, v->policy))
 		return -1;
-	if (v->n_tags) {
-		tags = nla_nest_start(msg, NETPOLICY_A_VIF_VM_TAGS);
-		if (!tags)
-			return -1;
-		for (i = 0; i < v->n_tags; i++)
-			if (nla_put_string(msg, (int)i + 1, v->tags[i]))
-				return -1;
-		nla_nest_end(msg, tags);
-	}
 	nla_nest_end(msg, nest);
 	return 0;
 }
@@ -257,42 +308,73 @@ static size_t load_size(const struct np_config *cfg)
 {
 	size_t size = 4096, i;
 
-	for (i = 0; i < cfg->n_nets; i++) {
-		const struct np_policy_def *p = cfg->nets[i].pol;
-
-		size += 256;
-		if (p)
-			size += 128 + (p->n_phys + p->n_iso) * 96;
-	}
-	for (i = 0; i < cfg->n_vifs; i++)
-		size += 512 + cfg->vifs[i].n_tags * 72;
+	for (i = 0; i < cfg->n_policies; i++)
+		size += 256 + (cfg->policies[i].n_phys +
+			       cfg->policies[i].n_iso) * 96;
+	size += cfg->n_nets * 192 + cfg->n_vifs * 256;
+	for (i = 0; i < cfg->n_vms; i++)
+		size += 128 + cfg->vms[i].n_tags * 72;
+	for (i = 0; i < cfg->n_nics; i++)
+		size += 64 + cfg->nics[i].n_tags * 72;
 	return size;
 }
 
-int ipc_load(struct np_ipc *ipc, const struct np_config *cfg, bool replace)
+/*
+ * An attribute holds at most 64 KiB (and an array at most 16383 indexed
+ * elements): every object array goes in chunks of this many bytes.
+ */
+#define CHUNK_BYTES 48000
+
+typedef int (*put_fn)(struct nl_msg *msg, int type, const void *obj);
+
+static int put_array(struct nl_msg *msg, int attr, const void *objs, size_t n,
+		     size_t size, put_fn put)
+{
+	struct nlattr *arr = NULL;
+	size_t i;
+	int idx = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!arr) {
+			arr = nla_nest_start(msg, attr);
+			if (!arr)
+				return -1;
+			idx = 0;
+		}
+		if (put(msg, ++idx, (const char *)objs + i * size))
+			return -1;
+		if ((char *)nlmsg_tail(nlmsg_hdr(msg)) - (char *)arr > CHUNK_BYTES) {
+			nla_nest_end(msg, arr);
+			arr = NULL;
+		}
+	}
+	if (arr)
+		nla_nest_end(msg, arr);
+	return 0;
+}
+
+int ipc_load(struct np_ipc *ipc, const struct np_config *cfg, bool replace,
+	     const char *host)
 {
 	struct nl_msg *msg = new_msg(ipc, NETPOLICY_CMD_LOAD, 0, load_size(cfg));
-	struct nlattr *arr;
-	size_t i;
 
 	if (!msg)
 		goto nomem;
 	if (replace && nla_put_u32(msg, NETPOLICY_A_FLAGS, NETPOLICY_LOAD_F_REPLACE))
 		goto nomem;
-	arr = nla_nest_start(msg, NETPOLICY_A_NETS);
-	if (!arr)
+	if (host && nla_put_string(msg, NETPOLICY_A_HOST, host))
 		goto nomem;
-	for (i = 0; i < cfg->n_nets; i++)
-		if (put_net(msg, (int)i + 1, &cfg->nets[i]))
-			goto nomem;
-	nla_nest_end(msg, arr);
-	arr = nla_nest_start(msg, NETPOLICY_A_VIFS);
-	if (!arr)
+	if (put_array(msg, NETPOLICY_A_POLICIES, cfg->policies, cfg->n_policies,
+		      sizeof(*cfg->policies), put_policy) ||
+	    put_array(msg, NETPOLICY_A_NICS, cfg->nics, cfg->n_nics,
+		      sizeof(*cfg->nics), put_nic) ||
+	    put_array(msg, NETPOLICY_A_NETS, cfg->nets, cfg->n_nets,
+		      sizeof(*cfg->nets), put_net) ||
+	    put_array(msg, NETPOLICY_A_VMS, cfg->vms, cfg->n_vms,
+		      sizeof(*cfg->vms), put_vm) ||
+	    put_array(msg, NETPOLICY_A_VIFS, cfg->vifs, cfg->n_vifs,
+		      sizeof(*cfg->vifs), put_vif))
 		goto nomem;
-	for (i = 0; i < cfg->n_vifs; i++)
-		if (put_vif(msg, (int)i + 1, &cfg->vifs[i]))
-			goto nomem;
-	nla_nest_end(msg, arr);
 	return transact(ipc, msg, "load", NULL, NULL);
 nomem:
 	nlmsg_free(msg);
@@ -300,16 +382,29 @@ nomem:
 	return -ENOMEM;
 }
 
-int ipc_del(struct np_ipc *ipc, bool vif, const char *name)
+int ipc_del(struct np_ipc *ipc, const char *what, const char *name)
 {
-	struct nl_msg *msg = new_msg(ipc, NETPOLICY_CMD_DEL, 0, 0);
+	static const struct { const char *what; int nest, name; } kinds[] = {
+		{ "network", NETPOLICY_A_NET, NETPOLICY_A_NET_NAME },
+		{ "vif", NETPOLICY_A_VIF, NETPOLICY_A_VIF_NAME },
+		{ "vm", NETPOLICY_A_VM, NETPOLICY_A_VM_NAME },
+		{ "policy", NETPOLICY_A_POLICY, NETPOLICY_A_POLICY_NAME },
+		{ "nic", NETPOLICY_A_NIC, NETPOLICY_A_NIC_NAME },
+	};
+	struct nl_msg *msg;
 	struct nlattr *nest;
+	size_t k;
 
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		if (!strcmp(kinds[k].what, what))
+			break;
+	if (k == sizeof(kinds) / sizeof(kinds[0]))
+		return -EINVAL;
+	msg = new_msg(ipc, NETPOLICY_CMD_DEL, 0, 0);
 	if (!msg)
 		return -ENOMEM;
-	nest = nla_nest_start(msg, vif ? NETPOLICY_A_VIF : NETPOLICY_A_NET);
-	if (!nest || nla_put_string(msg, vif ? NETPOLICY_A_VIF_NAME :
-				    NETPOLICY_A_NET_NAME, name)) {
+	nest = nla_nest_start(msg, kinds[k].nest);
+	if (!nest || nla_put_string(msg, kinds[k].name, name)) {
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
@@ -347,83 +442,139 @@ static void get_sels(struct nlattr *arr, struct np_sel **out, size_t *n)
 	}
 }
 
-static struct np_policy_def *find_or_add_policy(struct np_config *cfg,
-						 const char *name, bool *added)
+static void get_tags(struct nlattr *arr, char ***tags, size_t *n)
 {
-	size_t i;
+	struct nlattr *e;
+	int rem;
 
-	for (i = 0; i < cfg->n_policies; i++)
-		if (!strcmp(cfg->policies[i].name, name)) {
-			*added = false;
-			return &cfg->policies[i];
-		}
+	if (!arr)
+		return;
+	nla_for_each_nested(e, arr, rem) {
+		*tags = xrealloc(*tags, (*n + 1) * sizeof(char *));
+		(*tags)[(*n)++] = dup_attr(e);
+	}
+}
+
+/* Parse the object nest @type of a dump message into @t[], or NULL. */
+static struct nlattr **object_nest(struct nl_msg *msg, int type,
+				   struct nlattr **t, int max,
+				   struct np_config *cfg)
+{
+	struct nlattr *tb[NETPOLICY_A_MAX + 1];
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, NETPOLICY_A_MAX, NULL) < 0 ||
+	    !tb[type] || nla_parse_nested(t, max, tb[type], NULL) < 0)
+		return NULL;
+	if (tb[NETPOLICY_A_HOST] && !cfg->host)
+		cfg->host = dup_attr(tb[NETPOLICY_A_HOST]);
+	return t;
+}
+
+static int on_policy(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *pt[NETPOLICY_A_POLICY_MAX + 1];
+	struct np_config *cfg = arg;
+	struct np_policy_def *p;
+
+	if (!object_nest(msg, NETPOLICY_A_POLICY, pt, NETPOLICY_A_POLICY_MAX,
+			 cfg) || !pt[NETPOLICY_A_POLICY_NAME])
+		return NL_SKIP;
 	cfg->policies = xrealloc(cfg->policies,
-				 (cfg->n_policies + 1) * sizeof(*cfg->policies));
-	memset(&cfg->policies[cfg->n_policies], 0, sizeof(*cfg->policies));
-	cfg->policies[cfg->n_policies].name = xstrdup(name);
-	*added = true;
-	return &cfg->policies[cfg->n_policies++];
+				 (cfg->n_policies + 1) * sizeof(*p));
+	p = memset(&cfg->policies[cfg->n_policies++], 0, sizeof(*p));
+	p->name = dup_attr(pt[NETPOLICY_A_POLICY_NAME]);
+	if (pt[NETPOLICY_A_POLICY_ALLOW_CROSS_SERVER]) {
+		p->has_cross = true;
+		p->cross = nla_get_u8(pt[NETPOLICY_A_POLICY_ALLOW_CROSS_SERVER]);
+	}
+	if (pt[NETPOLICY_A_POLICY_REQUIRE_ENCRYPTION]) {
+		p->has_enc = true;
+		p->enc = nla_get_u8(pt[NETPOLICY_A_POLICY_REQUIRE_ENCRYPTION]);
+	}
+	if (pt[NETPOLICY_A_POLICY_ENCRYPTION_ALG]) {
+		p->has_alg = true;
+		p->alg = nla_get_u8(pt[NETPOLICY_A_POLICY_ENCRYPTION_ALG]);
+	}
+	if (pt[NETPOLICY_A_POLICY_COMPRESS]) {
+		p->has_compress = true;
+		p->compress = nla_get_u8(pt[NETPOLICY_A_POLICY_COMPRESS]);
+	}
+	p->host = dup_attr(pt[NETPOLICY_A_POLICY_HOST]);
+	if (pt[NETPOLICY_A_POLICY_PHYSICAL_IFS_ALLOWED]) {
+		p->has_phys = true;
+		get_sels(pt[NETPOLICY_A_POLICY_PHYSICAL_IFS_ALLOWED], &p->phys,
+			 &p->n_phys);
+	}
+	if (pt[NETPOLICY_A_POLICY_ISOLATE_FROM]) {
+		p->has_iso = true;
+		get_sels(pt[NETPOLICY_A_POLICY_ISOLATE_FROM], &p->iso, &p->n_iso);
+	}
+	return NL_OK;
 }
 
 static int on_net(struct nl_msg *msg, void *arg)
 {
-	struct nlattr *tb[NETPOLICY_A_MAX + 1], *nt[NETPOLICY_A_NET_MAX + 1];
-	struct nlattr *pt[NETPOLICY_A_POLICY_MAX + 1];
+	struct nlattr *nt[NETPOLICY_A_NET_MAX + 1];
 	struct np_config *cfg = arg;
 	struct np_net_def *n;
 
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, NETPOLICY_A_MAX, NULL) < 0 ||
-	    !tb[NETPOLICY_A_NET] ||
-	    nla_parse_nested(nt, NETPOLICY_A_NET_MAX, tb[NETPOLICY_A_NET], NULL) < 0 ||
+	if (!object_nest(msg, NETPOLICY_A_NET, nt, NETPOLICY_A_NET_MAX, cfg) ||
 	    !nt[NETPOLICY_A_NET_NAME])
 		return NL_SKIP;
 	cfg->nets = xrealloc(cfg->nets, (cfg->n_nets + 1) * sizeof(*cfg->nets));
 	n = memset(&cfg->nets[cfg->n_nets++], 0, sizeof(*n));
 	n->name = dup_attr(nt[NETPOLICY_A_NET_NAME]);
 	n->bridge = dup_attr(nt[NETPOLICY_A_NET_BRIDGE]);
-	if (nt[NETPOLICY_A_NET_POLICY] &&
-	    nla_parse_nested(pt, NETPOLICY_A_POLICY_MAX, nt[NETPOLICY_A_NET_POLICY],
-			     NULL) >= 0 && pt[NETPOLICY_A_POLICY_NAME]) {
-		struct np_policy_def *p;
-		bool added;
+	n->policy = dup_attr(nt[NETPOLICY_A_NET_POLICY]);
+	return NL_OK;
+}
 
-		n->policy = dup_attr(pt[NETPOLICY_A_POLICY_NAME]);
-		p = find_or_add_policy(cfg, n->policy, &added);
-		if (!added)
-			return NL_OK;
-		if (pt[NETPOLICY_A_POLICY_ALLOW_CROSS_SERVER]) {
-			p->has_cross = true;
-			p->cross = nla_get_u8(pt[NETPOLICY_A_POLICY_ALLOW_CROSS_SERVER]);
-		}
-		if (pt[NETPOLICY_A_POLICY_REQUIRE_ENCRYPTION]) {
-			p->has_enc = true;
-			p->enc = nla_get_u8(pt[NETPOLICY_A_POLICY_REQUIRE_ENCRYPTION]);
-		}
-		if (pt[NETPOLICY_A_POLICY_PHYSICAL_IFS_ALLOWED]) {
-			p->has_phys = true;
-			get_sels(pt[NETPOLICY_A_POLICY_PHYSICAL_IFS_ALLOWED],
-				 &p->phys, &p->n_phys);
-		}
-		if (pt[NETPOLICY_A_POLICY_ISOLATE_FROM]) {
-			p->has_iso = true;
-			get_sels(pt[NETPOLICY_A_POLICY_ISOLATE_FROM], &p->iso,
-				 &p->n_iso);
-		}
+static int on_vm(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *mt[NETPOLICY_A_VM_MAX + 1];
+	struct np_config *cfg = arg;
+	struct np_vm_def *m;
+
+	if (!object_nest(msg, NETPOLICY_A_VM, mt, NETPOLICY_A_VM_MAX, cfg) ||
+	    !mt[NETPOLICY_A_VM_NAME])
+		return NL_SKIP;
+	cfg->vms = xrealloc(cfg->vms, (cfg->n_vms + 1) * sizeof(*cfg->vms));
+	m = memset(&cfg->vms[cfg->n_vms++], 0, sizeof(*m));
+	m->name = dup_attr(mt[NETPOLICY_A_VM_NAME]);
+	m->policy = dup_attr(mt[NETPOLICY_A_VM_POLICY]);
+	if (mt[NETPOLICY_A_VM_UUID] &&
+	    nla_len(mt[NETPOLICY_A_VM_UUID]) == NETPOLICY_UUID_LEN) {
+		m->has_uuid = true;
+		memcpy(m->uuid, nla_data(mt[NETPOLICY_A_VM_UUID]),
+		       NETPOLICY_UUID_LEN);
 	}
+	get_tags(mt[NETPOLICY_A_VM_TAGS], &m->tags, &m->n_tags);
+	return NL_OK;
+}
+
+static int on_nic(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *ct[NETPOLICY_A_NIC_MAX + 1];
+	struct np_config *cfg = arg;
+	struct np_nic_def *c;
+
+	if (!object_nest(msg, NETPOLICY_A_NIC, ct, NETPOLICY_A_NIC_MAX, cfg) ||
+	    !ct[NETPOLICY_A_NIC_NAME])
+		return NL_SKIP;
+	cfg->nics = xrealloc(cfg->nics, (cfg->n_nics + 1) * sizeof(*cfg->nics));
+	c = memset(&cfg->nics[cfg->n_nics++], 0, sizeof(*c));
+	c->name = dup_attr(ct[NETPOLICY_A_NIC_NAME]);
+	get_tags(ct[NETPOLICY_A_NIC_TAGS], &c->tags, &c->n_tags);
 	return NL_OK;
 }
 
 static int on_vif(struct nl_msg *msg, void *arg)
 {
-	struct nlattr *tb[NETPOLICY_A_MAX + 1], *vt[NETPOLICY_A_VIF_MAX + 1];
+	struct nlattr *vt[NETPOLICY_A_VIF_MAX + 1];
 	struct np_config *cfg = arg;
 	struct np_vif_def *v;
-	struct nlattr *e;
-	int rem;
 
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, NETPOLICY_A_MAX, NULL) < 0 ||
-	    !tb[NETPOLICY_A_VIF] ||
-	    nla_parse_nested(vt, NETPOLICY_A_VIF_MAX, tb[NETPOLICY_A_VIF], NULL) < 0 ||
+	if (!object_nest(msg, NETPOLICY_A_VIF, vt, NETPOLICY_A_VIF_MAX, cfg) ||
 	    !vt[NETPOLICY_A_VIF_NAME])
 		return NL_SKIP;
 	cfg->vifs = xrealloc(cfg->vifs, (cfg->n_vifs + 1) * sizeof(*cfg->vifs));
@@ -431,22 +582,11 @@ static int on_vif(struct nl_msg *msg, void *arg)
 	v->name = dup_attr(vt[NETPOLICY_A_VIF_NAME]);
 	v->ifname = dup_attr(vt[NETPOLICY_A_VIF_IFNAME]);
 	v->network = dup_attr(vt[NETPOLICY_A_VIF_NETWORK]);
-	v->vm = dup_attr(vt[NETPOLICY_A_VIF_VM_NAME]);
+	v->vm = dup_attr(vt[NETPOLICY_A_VIF_VM]);
+	v->policy = dup_attr(vt[NETPOLICY_A_VIF_POLICY]);
 	if (vt[NETPOLICY_A_VIF_MAC] && nla_len(vt[NETPOLICY_A_VIF_MAC]) == 6) {
 		v->has_mac = true;
 		memcpy(v->mac, nla_data(vt[NETPOLICY_A_VIF_MAC]), 6);
-	}
-	if (vt[NETPOLICY_A_VIF_VM_UUID] &&
-	    nla_len(vt[NETPOLICY_A_VIF_VM_UUID]) == NETPOLICY_UUID_LEN) {
-		v->has_uuid = true;
-		memcpy(v->uuid, nla_data(vt[NETPOLICY_A_VIF_VM_UUID]),
-		       NETPOLICY_UUID_LEN);
-	}
-	if (vt[NETPOLICY_A_VIF_VM_TAGS]) {
-		nla_for_each_nested(e, vt[NETPOLICY_A_VIF_VM_TAGS], rem) {
-			v->tags = xrealloc(v->tags, (v->n_tags + 1) * sizeof(char *));
-			v->tags[v->n_tags++] = dup_attr(e);
-		}
 	}
 	return NL_OK;
 }
@@ -477,6 +617,8 @@ static void parse_port(struct nlattr *nest, struct np_port_info *p)
 	p->vif = dup_attr(t[NETPOLICY_A_PORT_VIF]);
 	p->network = dup_attr(t[NETPOLICY_A_PORT_NETWORK]);
 	p->bridge = dup_attr(t[NETPOLICY_A_PORT_BRIDGE]);
+	p->vm = dup_attr(t[NETPOLICY_A_PORT_VM]);
+	p->policy = dup_attr(t[NETPOLICY_A_PORT_POLICY]);
 }
 
 struct port_list {
@@ -516,38 +658,49 @@ static int dump(struct np_ipc *ipc, int cmd, nl_recvmsg_msg_cb_t fn,
 	return rc;
 }
 
-static void reset_nets(void *arg)
+static void reset_config(void *arg)
 {
-	struct np_config *cfg = arg;
-	struct np_vif_def *vifs = cfg->vifs;
-	size_t n_vifs = cfg->n_vifs;
-
-	cfg->vifs = NULL;
-	cfg->n_vifs = 0;
-	config_free(cfg);
-	cfg->vifs = vifs;
-	cfg->n_vifs = n_vifs;
+	config_free(arg);
 }
 
-static void reset_vifs(void *arg)
-{
-	struct np_config *cfg = arg, tmp = { 0 };
-
-	tmp.vifs = cfg->vifs;
-	tmp.n_vifs = cfg->n_vifs;
-	config_free(&tmp);
-	cfg->vifs = NULL;
-	cfg->n_vifs = 0;
-}
+/* Move every object of @from into @to (both are dump results). */
+#define MOVE(to, from, arr, n)						\
+	do {								\
+		(to)->arr = (from)->arr;				\
+		(to)->n = (from)->n;					\
+		(from)->arr = NULL;					\
+		(from)->n = 0;						\
+	} while (0)
 
 int ipc_get_config(struct np_ipc *ipc, struct np_config *cfg)
 {
-	int rc;
+	struct np_config part[5];
+	static const struct {
+		int cmd;
+		nl_recvmsg_msg_cb_t fn;
+	} dumps[5] = {
+		{ NETPOLICY_CMD_GET_POLICY, on_policy },
+		{ NETPOLICY_CMD_GET_NIC, on_nic },
+		{ NETPOLICY_CMD_GET_NET, on_net },
+		{ NETPOLICY_CMD_GET_VM, on_vm },
+		{ NETPOLICY_CMD_GET_VIF, on_vif },
+	};
+	int rc = 0, i;
 
 	memset(cfg, 0, sizeof(*cfg));
-	rc = dump(ipc, NETPOLICY_CMD_GET_NET, on_net, cfg, reset_nets);
-	if (!rc)
-		rc = dump(ipc, NETPOLICY_CMD_GET_VIF, on_vif, cfg, reset_vifs);
+	memset(part, 0, sizeof(part));
+	for (i = 0; i < 5 && !rc; i++)
+		rc = dump(ipc, dumps[i].cmd, dumps[i].fn, &part[i],
+			  reset_config);
+	MOVE(cfg, &part[0], policies, n_policies);
+	cfg->host = part[0].host;
+	part[0].host = NULL;
+	MOVE(cfg, &part[1], nics, n_nics);
+	MOVE(cfg, &part[2], nets, n_nets);
+	MOVE(cfg, &part[3], vms, n_vms);
+	MOVE(cfg, &part[4], vifs, n_vifs);
+	for (i = 0; i < 5; i++)
+		config_free(&part[i]);
 	config_sort(cfg);
 	return rc;
 }

@@ -79,52 +79,73 @@ static int cmd_load(int argc, char **argv)
 	struct np_config cfg;
 	struct np_ipc *ipc;
 	bool add = false;
-	const char *file = NULL;
+	const char *file = NULL, *host = NULL;
+	char hostname[256];
 	int i, rc;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--add"))
 			add = true;
+		else if (!strcmp(argv[i], "--host") && i + 1 < argc)
+			host = argv[++i];
+		else if (!strcmp(argv[i], "--host"))
+			return usage_error("load: --host needs a %s", "NAME");
 		else if (!file)
 			file = argv[i];
 		else
 			return usage_error("load: unexpected argument '%s'", argv[i]);
 	}
 	if (!file)
-		return usage_error("usage: npmgr load [--add] %s", "FILE");
+		return usage_error("usage: npmgr load [--add] [--host NAME] %s",
+				   "FILE");
+	if (!host) {
+		if (gethostname(hostname, sizeof(hostname)))
+			hostname[0] = '\0';
+		hostname[sizeof(hostname) - 1] = '\0';
+		host = hostname;
+	}
+	if (!*host || strlen(host) >= NETPOLICY_NAME_MAX)
+		return usage_error("load: the host name must be 1 to %d characters (use --host)",
+				   NETPOLICY_NAME_MAX - 1);
 	rc = compile_file(file, &cfg);
 	if (rc) {
 		config_free(&cfg);
 		return rc;
 	}
 	ipc = ipc_open();
-	rc = ipc ? ipc_load(ipc, &cfg, !add) : -1;
+	rc = ipc ? ipc_load(ipc, &cfg, !add, host) : -1;
 	ipc_close(ipc);
 	if (!rc && isatty(STDOUT_FILENO))
-		printf("loaded %zu polic%s, %zu network%s, %zu vif%s from %s\n",
+		printf("loaded %zu polic%s, %zu network%s, %zu vm%s, %zu vif%s, %zu nic%s from %s (host %s)\n",
 		       cfg.n_policies, cfg.n_policies == 1 ? "y" : "ies",
 		       cfg.n_nets, cfg.n_nets == 1 ? "" : "s",
-		       cfg.n_vifs, cfg.n_vifs == 1 ? "" : "s", file);
+		       cfg.n_vms, cfg.n_vms == 1 ? "" : "s",
+		       cfg.n_vifs, cfg.n_vifs == 1 ? "" : "s",
+		       cfg.n_nics, cfg.n_nics == 1 ? "" : "s", file, host);
 	config_free(&cfg);
 	return rc ? 1 : 0;
 }
 
 static int cmd_del(int argc, char **argv)
 {
+	static const char *const kinds[] = {
+		"network", "vif", "vm", "policy", "nic",
+	};
 	struct np_ipc *ipc;
-	bool vif;
+	size_t k;
 	int rc;
 
 	if (argc != 3)
-		return usage_error("usage: npmgr del %s NAME", "network|vif");
-	if (!strcmp(argv[1], "network"))
-		vif = false;
-	else if (!strcmp(argv[1], "vif"))
-		vif = true;
-	else
-		return usage_error("del: '%s' is not 'network' or 'vif'", argv[1]);
+		return usage_error("usage: npmgr del %s NAME",
+				   "network|vif|vm|policy|nic");
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		if (!strcmp(argv[1], kinds[k]))
+			break;
+	if (k == sizeof(kinds) / sizeof(kinds[0]))
+		return usage_error("del: '%s' is not network, vif, vm, policy or nic",
+				   argv[1]);
 	ipc = ipc_open();
-	rc = ipc ? ipc_del(ipc, vif, argv[2]) : -1;
+	rc = ipc ? ipc_del(ipc, kinds[k], argv[2]) : -1;
 	ipc_close(ipc);
 	return rc ? 1 : 0;
 }
@@ -191,6 +212,32 @@ static int cmd_show(int argc, char **argv)
 	return rc ? 1 : 0;
 }
 
+static int cmd_explain(int argc, char **argv)
+{
+	struct np_port_info *ports = NULL;
+	struct np_config cfg = { 0 };
+	struct np_ipc *ipc;
+	size_t n = 0, i;
+	int rc;
+
+	if (argc != 2)
+		return usage_error("usage: npmgr explain %s", "IFNAME|VM|VIF");
+	ipc = ipc_open();
+	if (!ipc)
+		return 1;
+	rc = ipc_get_config(ipc, &cfg);
+	if (!rc)
+		rc = ipc_get_ports(ipc, &ports, &n);
+	ipc_close(ipc);
+	if (!rc)
+		rc = explain(stdout, &cfg, ports, n, argv[1]);
+	for (i = 0; i < n; i++)
+		port_free(&ports[i]);
+	free(ports);
+	config_free(&cfg);
+	return rc ? 1 : 0;
+}
+
 static void on_event(int ev, const struct np_port_info *p, void *arg)
 {
 	(void)arg;
@@ -218,11 +265,12 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } commands[] = {
-	{ "load", cmd_load, "load [--add] FILE   replace (or add to) the loaded objects" },
+	{ "load", cmd_load, "load [--add] [--host NAME] FILE  replace (or add to) the loaded objects" },
 	{ "check", cmd_check, "check FILE          parse and check a policy file, load nothing" },
 	{ "show", cmd_show, "show [config|interfaces]  print objects and interface states" },
 	{ "monitor", cmd_monitor, "monitor             print attach/detach/refusal events as they happen" },
-	{ "del", cmd_del, "del network|vif NAME  delete one object" },
+	{ "explain", cmd_explain, "explain IFNAME|VM|VIF  why an interface is (not) attached, step by step" },
+	{ "del", cmd_del, "del network|vif|vm|policy|nic NAME  delete one object" },
 	{ "flush", cmd_flush, "flush               delete every object of this namespace" },
 	{ "help", cmd_help, "help                this text" },
 };

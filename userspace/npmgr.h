@@ -30,6 +30,10 @@ struct np_policy_def {
 	struct np_pos pos;
 	bool has_cross, cross;
 	bool has_enc, enc;
+	bool has_alg;
+	int alg;			/* enum netpolicy_enc_alg */
+	bool has_compress, compress;
+	char *host;			/* RESTRICT_TO_HOST, or NULL */
 	bool has_phys, has_iso;
 	struct np_sel *phys;
 	size_t n_phys;
@@ -44,7 +48,17 @@ struct np_net_def {
 	struct np_pos bridge_pos;
 	char *policy;			/* policy name, or NULL */
 	struct np_pos policy_pos;
-	struct np_policy_def *pol;	/* resolved / as reported by the kernel */
+};
+
+struct np_vm_def {
+	char *name;
+	struct np_pos pos;
+	bool has_uuid;
+	uint8_t uuid[NETPOLICY_UUID_LEN];
+	char **tags;
+	size_t n_tags;
+	char *policy;
+	struct np_pos policy_pos;
 };
 
 struct np_vif_def {
@@ -58,8 +72,14 @@ struct np_vif_def {
 	char *network;
 	struct np_pos network_pos;
 	char *vm;
-	bool has_uuid;
-	uint8_t uuid[NETPOLICY_UUID_LEN];
+	struct np_pos vm_pos;
+	char *policy;
+	struct np_pos policy_pos;
+};
+
+struct np_nic_def {
+	char *name;
+	struct np_pos pos;
 	char **tags;
 	size_t n_tags;
 };
@@ -69,8 +89,13 @@ struct np_config {
 	size_t n_policies;
 	struct np_net_def *nets;
 	size_t n_nets;
+	struct np_vm_def *vms;
+	size_t n_vms;
 	struct np_vif_def *vifs;
 	size_t n_vifs;
+	struct np_nic_def *nics;
+	size_t n_nics;
+	char *host;			/* as loaded in the kernel */
 };
 
 struct np_port_info {
@@ -80,14 +105,20 @@ struct np_port_info {
 	int kind, state, reason;
 	uint32_t err;
 	char *message;
-	char *vif, *network, *bridge;
+	char *vif, *network, *bridge, *vm, *policy;
 };
 
 /* Diagnostics: "file:line:col: error: message" plus the source line. */
+struct np_diag_ent {
+	struct np_pos pos;
+	size_t start, len;		/* its text in np_diags.text */
+};
+
 struct np_diags {
 	char *text;			/* all messages, newline separated */
 	size_t len, cap;
 	int count;
+	struct np_diag_ent *ents;	/* one per message, in order added */
 	const char *file;
 	const char *buf;		/* the source, to quote lines */
 	size_t buf_len;
@@ -101,6 +132,7 @@ char *xstrndup(const char *s, size_t n);
 void diag_add(struct np_diags *d, struct np_pos pos, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void diags_free(struct np_diags *d);
+void diags_sort(struct np_diags *d);	/* by position in the file */
 int read_file(const char *path, char **buf, size_t *len);
 bool parse_mac(const char *s, uint8_t mac[6]);
 bool parse_uuid(const char *s, uint8_t uuid[16]);
@@ -114,6 +146,14 @@ int config_parse(const char *file, const char *buf, size_t len,
 void config_check(struct np_config *cfg, struct np_diags *d);
 void config_free(struct np_config *cfg);
 void config_sort(struct np_config *cfg);
+/* After config_sort(): binary search by name, NULL if absent. */
+struct np_policy_def *config_policy(const struct np_config *cfg,
+				    const char *name);
+struct np_net_def *config_net(const struct np_config *cfg, const char *name);
+struct np_vm_def *config_vm(const struct np_config *cfg, const char *name);
+struct np_nic_def *config_nic(const struct np_config *cfg, const char *name);
+const char *enc_alg_name(int alg);
+int enc_alg_parse(const char *s);
 void port_free(struct np_port_info *p);
 
 /* print.c */
@@ -126,13 +166,19 @@ void print_event(FILE *f, int ev, const struct np_port_info *p, bool json);
 const char *state_name(int state);
 const char *kind_name(int kind);
 const char *event_name(int ev);
+const char *reason_name(int reason);
+/* explain.c */
+int explain(FILE *f, const struct np_config *cfg,
+	    const struct np_port_info *ports, size_t n_ports, const char *what);
 
 /* ipc.c */
 struct np_ipc;
 struct np_ipc *ipc_open(void);
 void ipc_close(struct np_ipc *ipc);
-int ipc_load(struct np_ipc *ipc, const struct np_config *cfg, bool replace);
-int ipc_del(struct np_ipc *ipc, bool vif, const char *name);
+int ipc_load(struct np_ipc *ipc, const struct np_config *cfg, bool replace,
+	     const char *host);
+/* @what: "network", "vif", "vm", "policy" or "nic" */
+int ipc_del(struct np_ipc *ipc, const char *what, const char *name);
 int ipc_flush(struct np_ipc *ipc);
 int ipc_get_config(struct np_ipc *ipc, struct np_config *cfg);
 int ipc_get_ports(struct np_ipc *ipc, struct np_port_info **ports, size_t *n);

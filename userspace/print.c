@@ -29,6 +29,30 @@ const char *kind_name(int kind)
 	}
 }
 
+/* The reason code's name, as `explain` and JSON print it. */
+const char *reason_name(int reason)
+{
+	static const char *const names[] = {
+		[NETPOLICY_R_NONE] = "none",
+		[NETPOLICY_R_NO_VIF_OBJECT] = "no-vif-object",
+		[NETPOLICY_R_NO_BRIDGE] = "no-bridge",
+		[NETPOLICY_R_NOT_A_BRIDGE] = "not-a-bridge",
+		[NETPOLICY_R_ATTACH_FAILED] = "attach-failed",
+		[NETPOLICY_R_MOVED] = "moved",
+		[NETPOLICY_R_ISOLATED] = "isolated",
+		[NETPOLICY_R_WRONG_HOST] = "wrong-host",
+		[NETPOLICY_R_CROSS_SERVER] = "cross-server",
+		[NETPOLICY_R_PHYSICAL_IF] = "physical-if",
+		[NETPOLICY_R_NOT_ENCRYPTED] = "not-encrypted",
+		[NETPOLICY_R_ISOLATED_PEER] = "isolated-peer",
+	};
+
+	if (reason < 0 || reason >= (int)(sizeof(names) / sizeof(names[0])) ||
+	    !names[reason])
+		return "unknown";
+	return names[reason];
+}
+
 const char *event_name(int ev)
 {
 	switch (ev) {
@@ -97,24 +121,54 @@ static void put_kv(FILE *f, const char *key, const char *value)
 	fputc('\n', f);
 }
 
+static void put_tags(FILE *f, char **tags, size_t n)
+{
+	size_t j;
+
+	if (!n)
+		return;
+	fputs("\ttags = {", f);
+	for (j = 0; j < n; j++) {
+		fputs(j ? ", " : "", f);
+		put_value(f, tags[j]);
+	}
+	fputs("}\n", f);
+}
+
+static const char *tf(bool has, bool v)
+{
+	return !has ? NULL : v ? "true" : "false";
+}
+
 void print_config(FILE *f, const struct np_config *cfg)
 {
 	bool first = true;
-	size_t i, j;
+	size_t i;
 	char buf[40];
 
+	if (cfg->host) {
+		fprintf(f, "# loaded for host %s\n", cfg->host);
+		first = false;
+	}
 	for (i = 0; i < cfg->n_policies; i++) {
 		const struct np_policy_def *p = &cfg->policies[i];
 
 		open_block(f, &first, "policy", p->name);
-		put_kv(f, "ALLOW_CROSS_SERVER",
-		       !p->has_cross ? NULL : p->cross ? "true" : "false");
-		put_kv(f, "REQUIRE_ENCRYPTION",
-		       !p->has_enc ? NULL : p->enc ? "true" : "false");
+		put_kv(f, "ALLOW_CROSS_SERVER", tf(p->has_cross, p->cross));
+		put_kv(f, "REQUIRE_ENCRYPTION", tf(p->has_enc, p->enc));
+		put_kv(f, "ENCRYPTION_ALGORITHM",
+		       p->has_alg ? enc_alg_name(p->alg) : NULL);
+		put_kv(f, "COMPRESS", tf(p->has_compress, p->compress));
+		put_kv(f, "RESTRICT_TO_HOST", p->host);
 		if (p->has_phys)
 			put_sels(f, "PHYSICAL_IFS_ALLOWED", p->phys, p->n_phys);
 		if (p->has_iso)
 			put_sels(f, "ISOLATE_FROM", p->iso, p->n_iso);
+		fputs("}\n", f);
+	}
+	for (i = 0; i < cfg->n_nics; i++) {
+		open_block(f, &first, "nic", cfg->nics[i].name);
+		put_tags(f, cfg->nics[i].tags, cfg->nics[i].n_tags);
 		fputs("}\n", f);
 	}
 	for (i = 0; i < cfg->n_nets; i++) {
@@ -123,6 +177,17 @@ void print_config(FILE *f, const struct np_config *cfg)
 		open_block(f, &first, "network", n->name);
 		put_kv(f, "bridge", n->bridge ? n->bridge : "");
 		put_kv(f, "policy", n->policy);
+		fputs("}\n", f);
+	}
+	for (i = 0; i < cfg->n_vms; i++) {
+		const struct np_vm_def *m = &cfg->vms[i];
+
+		open_block(f, &first, "vm", m->name);
+		if (m->has_uuid)
+			format_uuid(m->uuid, buf);
+		put_kv(f, "uuid", m->has_uuid ? buf : NULL);
+		put_tags(f, m->tags, m->n_tags);
+		put_kv(f, "policy", m->policy);
 		fputs("}\n", f);
 	}
 	for (i = 0; i < cfg->n_vifs; i++) {
@@ -135,17 +200,7 @@ void print_config(FILE *f, const struct np_config *cfg)
 		put_kv(f, "mac", v->has_mac ? buf : NULL);
 		put_kv(f, "network", v->network ? v->network : "");
 		put_kv(f, "vm", v->vm);
-		if (v->has_uuid)
-			format_uuid(v->uuid, buf);
-		put_kv(f, "uuid", v->has_uuid ? buf : NULL);
-		if (v->n_tags) {
-			fputs("\ttags = {", f);
-			for (j = 0; j < v->n_tags; j++) {
-				fputs(j ? ", " : "", f);
-				put_value(f, v->tags[j]);
-			}
-			fputs("}\n", f);
-		}
+		put_kv(f, "policy", v->policy);
 		fputs("}\n", f);
 	}
 }
@@ -247,78 +302,128 @@ static void json_port(FILE *f, const struct np_port_info *p)
 	json_kv(f, &first, "vif", p->vif);
 	json_kv(f, &first, "network", p->network);
 	json_kv(f, &first, "bridge", p->bridge);
+	json_kv(f, &first, "vm", p->vm);
+	json_kv(f, &first, "reason_code", reason_name(p->reason));
+	json_kv(f, &first, "policy", p->policy);
 	json_kv(f, &first, "reason", p->message && *p->message ? p->message : NULL);
 	if (p->err)
 		fprintf(f, ",\"errno\":%u", p->err);
 	fputc('}', f);
 }
 
+static void json_bool(FILE *f, const char *k, bool has, bool v)
+{
+	if (has)
+		fprintf(f, ",\"%s\":%s", k, v ? "true" : "false");
+}
+
+static void json_tags(FILE *f, char **tags, size_t n)
+{
+	size_t j;
+
+	fputs(",\"tags\":[", f);
+	for (j = 0; j < n; j++) {
+		fputs(j ? "," : "", f);
+		json_str(f, tags[j]);
+	}
+	fputc(']', f);
+}
+
+static void json_objects(FILE *f, const struct np_config *cfg)
+{
+	size_t i;
+	char buf[40];
+
+	fputs("\"host\":", f);
+	if (cfg->host)
+		json_str(f, cfg->host);
+	else
+		fputs("null", f);
+	fputs(",\"policies\":[", f);
+	for (i = 0; i < cfg->n_policies; i++) {
+		const struct np_policy_def *p = &cfg->policies[i];
+		bool first = true;
+
+		fputs(i ? ",{" : "{", f);
+		json_kv(f, &first, "name", p->name);
+		json_bool(f, "ALLOW_CROSS_SERVER", p->has_cross, p->cross);
+		json_bool(f, "REQUIRE_ENCRYPTION", p->has_enc, p->enc);
+		if (p->has_alg)
+			json_kv(f, &first, "ENCRYPTION_ALGORITHM",
+				enc_alg_name(p->alg));
+		json_bool(f, "COMPRESS", p->has_compress, p->compress);
+		if (p->host)
+			json_kv(f, &first, "RESTRICT_TO_HOST", p->host);
+		if (p->has_phys) {
+			fputs(",\"PHYSICAL_IFS_ALLOWED\":", f);
+			json_sels(f, p->phys, p->n_phys);
+		}
+		if (p->has_iso) {
+			fputs(",\"ISOLATE_FROM\":", f);
+			json_sels(f, p->iso, p->n_iso);
+		}
+		fputc('}', f);
+	}
+	fputs("],\"nics\":[", f);
+	for (i = 0; i < cfg->n_nics; i++) {
+		bool first = true;
+
+		fputs(i ? ",{" : "{", f);
+		json_kv(f, &first, "name", cfg->nics[i].name);
+		json_tags(f, cfg->nics[i].tags, cfg->nics[i].n_tags);
+		fputc('}', f);
+	}
+	fputs("],\"networks\":[", f);
+	for (i = 0; i < cfg->n_nets; i++) {
+		bool first = true;
+
+		fputs(i ? ",{" : "{", f);
+		json_kv(f, &first, "name", cfg->nets[i].name);
+		json_kv(f, &first, "bridge", cfg->nets[i].bridge);
+		json_kv(f, &first, "policy", cfg->nets[i].policy);
+		fputc('}', f);
+	}
+	fputs("],\"vms\":[", f);
+	for (i = 0; i < cfg->n_vms; i++) {
+		const struct np_vm_def *m = &cfg->vms[i];
+		bool first = true;
+
+		fputs(i ? ",{" : "{", f);
+		json_kv(f, &first, "name", m->name);
+		if (m->has_uuid)
+			format_uuid(m->uuid, buf);
+		json_kv(f, &first, "uuid", m->has_uuid ? buf : NULL);
+		json_tags(f, m->tags, m->n_tags);
+		json_kv(f, &first, "policy", m->policy);
+		fputc('}', f);
+	}
+	fputs("],\"vifs\":[", f);
+	for (i = 0; i < cfg->n_vifs; i++) {
+		const struct np_vif_def *v = &cfg->vifs[i];
+		bool first = true;
+
+		fputs(i ? ",{" : "{", f);
+		json_kv(f, &first, "name", v->name);
+		json_kv(f, &first, "ifname", v->ifname);
+		if (v->has_mac)
+			format_mac(v->mac, buf);
+		json_kv(f, &first, "mac", v->has_mac ? buf : NULL);
+		json_kv(f, &first, "network", v->network);
+		json_kv(f, &first, "vm", v->vm);
+		json_kv(f, &first, "policy", v->policy);
+		fputc('}', f);
+	}
+	fputc(']', f);
+}
+
 void print_json(FILE *f, const struct np_config *cfg, bool with_ports,
 		const struct np_port_info *ports, size_t n_ports)
 {
-	size_t i, j;
-	char buf[40];
+	size_t i;
 
 	fputc('{', f);
-	if (cfg) {
-		fputs("\"policies\":[", f);
-		for (i = 0; i < cfg->n_policies; i++) {
-			const struct np_policy_def *p = &cfg->policies[i];
-			bool first = true;
-
-			fputs(i ? ",{" : "{", f);
-			json_kv(f, &first, "name", p->name);
-			if (p->has_cross)
-				fprintf(f, ",\"ALLOW_CROSS_SERVER\":%s",
-					p->cross ? "true" : "false");
-			if (p->has_enc)
-				fprintf(f, ",\"REQUIRE_ENCRYPTION\":%s",
-					p->enc ? "true" : "false");
-			if (p->has_phys) {
-				fputs(",\"PHYSICAL_IFS_ALLOWED\":", f);
-				json_sels(f, p->phys, p->n_phys);
-			}
-			if (p->has_iso) {
-				fputs(",\"ISOLATE_FROM\":", f);
-				json_sels(f, p->iso, p->n_iso);
-			}
-			fputc('}', f);
-		}
-		fputs("],\"networks\":[", f);
-		for (i = 0; i < cfg->n_nets; i++) {
-			bool first = true;
-
-			fputs(i ? ",{" : "{", f);
-			json_kv(f, &first, "name", cfg->nets[i].name);
-			json_kv(f, &first, "bridge", cfg->nets[i].bridge);
-			json_kv(f, &first, "policy", cfg->nets[i].policy);
-			fputc('}', f);
-		}
-		fputs("],\"vifs\":[", f);
-		for (i = 0; i < cfg->n_vifs; i++) {
-			const struct np_vif_def *v = &cfg->vifs[i];
-			bool first = true;
-
-			fputs(i ? ",{" : "{", f);
-			json_kv(f, &first, "name", v->name);
-			json_kv(f, &first, "ifname", v->ifname);
-			if (v->has_mac)
-				format_mac(v->mac, buf);
-			json_kv(f, &first, "mac", v->has_mac ? buf : NULL);
-			json_kv(f, &first, "network", v->network);
-			json_kv(f, &first, "vm", v->vm);
-			if (v->has_uuid)
-				format_uuid(v->uuid, buf);
-			json_kv(f, &first, "uuid", v->has_uuid ? buf : NULL);
-			fputs(",\"tags\":[", f);
-			for (j = 0; j < v->n_tags; j++) {
-				fputs(j ? "," : "", f);
-				json_str(f, v->tags[j]);
-			}
-			fputs("]}", f);
-		}
-		fputs("]", f);
-	}
+	if (cfg)
+		json_objects(f, cfg);
 	if (with_ports) {
 		fprintf(f, "%s\"interfaces\":[", cfg ? "," : "");
 		for (i = 0; i < n_ports; i++) {

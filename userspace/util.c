@@ -90,8 +90,13 @@ static void diag_fmt(struct np_diags *d, const char *fmt, ...)
  */
 void diag_add(struct np_diags *d, struct np_pos pos, const char *fmt, ...)
 {
+	size_t start = d->len;
 	va_list ap;
 
+	d->ents = xrealloc(d->ents, (d->count + 1) * sizeof(*d->ents));
+	d->ents[d->count].pos = pos;
+	d->ents[d->count].start = start;
+	d->ents[d->count].len = 0;
 	d->count++;
 	if (pos.line > 0)
 		diag_fmt(d, "%s:%d:%d: error: ", d->file ? d->file : "<input>",
@@ -112,7 +117,7 @@ void diag_add(struct np_diags *d, struct np_pos pos, const char *fmt, ...)
 				line++;
 		}
 		if (p >= end)
-			return;	/* end of file: no line to quote */
+			goto out;	/* end of file: no line to quote */
 		eol = memchr(p, '\n', end - p);
 		if (!eol)
 			eol = end;
@@ -125,12 +130,48 @@ void diag_add(struct np_diags *d, struct np_pos pos, const char *fmt, ...)
 			diag_append(d, " ", 1);
 		diag_append(d, "^\n", 2);
 	}
+out:
+	d->ents[d->count - 1].len = d->len - start;
+}
+
+static int cmp_ent(const void *a, const void *b)
+{
+	const struct np_diag_ent *x = a, *y = b;
+
+	if (x->pos.line != y->pos.line)
+		return x->pos.line - y->pos.line;
+	if (x->pos.col != y->pos.col)
+		return x->pos.col - y->pos.col;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Order the messages by file position (equal positions: as added). */
+void diags_sort(struct np_diags *d)
+{
+	char *sorted;
+	size_t off = 0;
+	int i;
+
+	if (d->count < 2)
+		return;
+	qsort(d->ents, d->count, sizeof(*d->ents), cmp_ent);
+	sorted = xcalloc(d->len + 1, 1);
+	for (i = 0; i < d->count; i++) {
+		memcpy(sorted + off, d->text + d->ents[i].start, d->ents[i].len);
+		d->ents[i].start = off;
+		off += d->ents[i].len;
+	}
+	free(d->text);
+	d->text = sorted;
+	d->cap = d->len + 1;
 }
 
 void diags_free(struct np_diags *d)
 {
 	free(d->text);
+	free(d->ents);
 	d->text = NULL;
+	d->ents = NULL;
 	d->len = d->cap = 0;
 	d->count = 0;
 }

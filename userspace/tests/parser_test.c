@@ -103,29 +103,45 @@ int main(void)
 	expect_roundtrip("all object kinds, sorted, quoted when needed",
 		"# comment\n"
 		"vif \"b vif\" { mac = 52:54:00:AB:cd:01; network = n; vm = \"my vm\";"
-		" uuid = 6C1B7E2A-3F7D-4C55-9A2E-1D0B6F1E8A01; tags = {x, \"y z\",} }\n"
-		"vif a { ifname = \"tap*\" network = n }\n"
+		" policy = q }\n"
+		"vm \"my vm\" { uuid = 6C1B7E2A-3F7D-4C55-9A2E-1D0B6F1E8A01; tags = {x, \"y z\",}"
+		" policy = q }\n"
+		"vif a { ifname = \"tap*\" network = n vm = lone }\n"
+		"nic eth1 { tags = {trusted} }\n"
 		"network n { bridge = br0 policy = p }\n"
-		"policy p { ALLOW_CROSS_SERVER = false ISOLATE_FROM = {} }\n",
+		"policy q { REQUIRE_ENCRYPTION = true ENCRYPTION_ALGORITHM = gcm-aes-256"
+		" COMPRESS = false PHYSICAL_IFS_ALLOWED = {TAG(trusted), NAME(eth2)} }\n"
+		"policy p { ALLOW_CROSS_SERVER = false ISOLATE_FROM = {}"
+		" RESTRICT_TO_HOST = hv1 }\n",
 		"policy p {\n"
 		"\tALLOW_CROSS_SERVER = false\n"
+		"\tRESTRICT_TO_HOST = hv1\n"
 		"\tISOLATE_FROM = {}\n"
 		"}\n\n"
+		"policy q {\n"
+		"\tREQUIRE_ENCRYPTION = true\n"
+		"\tENCRYPTION_ALGORITHM = gcm-aes-256\n"
+		"\tCOMPRESS = false\n"
+		"\tPHYSICAL_IFS_ALLOWED = {TAG(trusted), NAME(eth2)}\n"
+		"}\n\n"
+		"nic eth1 {\n\ttags = {trusted}\n}\n\n"
 		"network n {\n\tbridge = br0\n\tpolicy = p\n}\n\n"
-		"vif a {\n\tifname = tap*\n\tnetwork = n\n}\n\n"
+		"vm lone {\n}\n\n"
+		"vm \"my vm\" {\n\tuuid = 6c1b7e2a-3f7d-4c55-9a2e-1d0b6f1e8a01\n"
+		"\ttags = {x, \"y z\"}\n\tpolicy = q\n}\n\n"
+		"vif a {\n\tifname = tap*\n\tnetwork = n\n\tvm = lone\n}\n\n"
 		"vif \"b vif\" {\n\tmac = 52:54:00:ab:cd:01\n\tnetwork = n\n"
-		"\tvm = \"my vm\"\n\tuuid = 6c1b7e2a-3f7d-4c55-9a2e-1d0b6f1e8a01\n"
-		"\ttags = {x, \"y z\"}\n}\n");
+		"\tvm = \"my vm\"\n\tpolicy = q\n}\n");
 
 	expect_roundtrip("empty file", "  # nothing\n", "");
 
 	expect_error("unknown key",
 		"policy p {\n  ENCRYPT = true\n}\n",
-		"t.policy:2:3: error: unknown key 'ENCRYPT' in a policy block (known keys: ALLOW_CROSS_SERVER, REQUIRE_ENCRYPTION, PHYSICAL_IFS_ALLOWED, ISOLATE_FROM)\n"
+		"t.policy:2:3: error: unknown key 'ENCRYPT' in a policy block (known keys: ALLOW_CROSS_SERVER, REQUIRE_ENCRYPTION, PHYSICAL_IFS_ALLOWED, ISOLATE_FROM, ENCRYPTION_ALGORITHM, COMPRESS, RESTRICT_TO_HOST)\n"
 		"    ENCRYPT = true\n    ^\n");
 	expect_error("unknown block",
 		"host h { }\n",
-		"t.policy:1:1: error: expected 'policy', 'network' or 'vif', found 'host'\n"
+		"t.policy:1:1: error: expected 'policy', 'network', 'vm', 'vif' or 'nic', found 'host'\n"
 		"  host h { }\n  ^\n");
 	expect_error("bad boolean",
 		"policy p { REQUIRE_ENCRYPTION = yes }\n",
@@ -195,10 +211,25 @@ int main(void)
 		"  vif v { mac = 01:00:5e:00:00:01 network = n }\n"
 		"                ^\n");
 	expect_error("bad uuid",
-		"vif v { uuid = 1234 }\n",
-		"t.policy:1:16: error: '1234' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)\n"
-		"  vif v { uuid = 1234 }\n"
-		"                 ^\n");
+		"vm v { uuid = 1234 }\n",
+		"t.policy:1:15: error: '1234' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)\n"
+		"  vm v { uuid = 1234 }\n"
+		"                ^\n");
+	expect_error("VM identity in a vif block",
+		"vif v { tags = {a} }\n",
+		"t.policy:1:9: error: 'tags' describes the VM, not the interface: write it in a 'vm NAME { }' block and set 'vm = NAME' here\n"
+		"  vif v { tags = {a} }\n"
+		"          ^\n");
+	expect_error("unsupported algorithm",
+		"policy p { REQUIRE_ENCRYPTION = true ENCRYPTION_ALGORITHM = des }\n",
+		"t.policy:1:61: error: unsupported encryption algorithm 'des' (supported: gcm-aes-128, gcm-aes-256)\n"
+		"  policy p { REQUIRE_ENCRYPTION = true ENCRYPTION_ALGORITHM = des }\n"
+		"                                                              ^\n");
+	expect_error("bad nic name",
+		"nic \"eth*\" { }\n",
+		"t.policy:1:5: error: 'eth*' is not a valid interface name\n"
+		"  nic \"eth*\" { }\n"
+		"      ^\n");
 	expect_error("bad glob",
 		"vif v { ifname = \"tap 0\" network = n }\n",
 		"t.policy:1:18: error: 'tap 0' is not a valid interface name or glob (1 to 15 characters, no '/', ':' or spaces)\n"
@@ -227,10 +258,10 @@ int main(void)
 		"t.policy:2:35: error: network 'n' names policy 'nope', which is not defined\n"
 		"  network n { bridge = br0 policy = nope }\n"
 		"                                    ^\n"
-		"t.policy:3:19: error: vif 'a' names network 'ghost', which is not defined\n"
-		"  vif a { network = ghost }\n                    ^\n"
 		"t.policy:3:5: error: vif 'a' needs an ifname or a mac to recognise its interface\n"
 		"  vif a { network = ghost }\n      ^\n"
+		"t.policy:3:19: error: vif 'a' names network 'ghost', which is not defined\n"
+		"  vif a { network = ghost }\n                    ^\n"
 		"t.policy:5:18: error: vif 'c' has the same interface name as vif 'b'\n"
 		"  vif c { ifname = tap0 network = n }\n                   ^\n"
 		"t.policy:7:15: error: vif 'e' has the same MAC address as vif 'd'\n"
@@ -240,17 +271,66 @@ int main(void)
 		"t.policy:9:5: error: vif 'f' has no network\n"
 		"  vif f { ifname = y }\n      ^\n");
 
+	/* contradictions between the policies of one VIF are errors */
+	expect_error("VIF policy forbids what the network's allows",
+		"policy span { ALLOW_CROSS_SERVER = true }\n"
+		"policy local { ALLOW_CROSS_SERVER = false }\n"
+		"network n { bridge = br0 policy = span }\n"
+		"vif v { ifname = tap0 network = n policy = local }\n",
+		"t.policy:4:5: error: vif 'v': contradictory policies: ALLOW_CROSS_SERVER = true in policy 'span' (network n) but false in policy 'local' (VIF v)\n"
+		"  vif v { ifname = tap0 network = n policy = local }\n"
+		"      ^\n");
+	expect_error("every attribute that can contradict",
+		"policy a { REQUIRE_ENCRYPTION = true ENCRYPTION_ALGORITHM = gcm-aes-128"
+		" COMPRESS = true RESTRICT_TO_HOST = hv1 }\n"
+		"policy b { REQUIRE_ENCRYPTION = false COMPRESS = false"
+		" RESTRICT_TO_HOST = hv2 }\n"
+		"policy c { REQUIRE_ENCRYPTION = true ENCRYPTION_ALGORITHM = gcm-aes-256"
+		" ALLOW_CROSS_SERVER = true }\n"
+		"network n { bridge = br0 policy = a }\n"
+		"vm m { policy = b }\n"
+		"vif v { ifname = tap0 network = n vm = m }\n"
+		"vif w { ifname = tap1 network = n policy = c }\n",
+		"t.policy:6:5: error: vif 'v': contradictory policies: REQUIRE_ENCRYPTION = true in policy 'a' (network n) but false in policy 'b' (VM m)\n"
+		"  vif v { ifname = tap0 network = n vm = m }\n      ^\n"
+		"t.policy:6:5: error: vif 'v': contradictory policies: COMPRESS = true in policy 'a' (network n) but false in policy 'b' (VM m)\n"
+		"  vif v { ifname = tap0 network = n vm = m }\n      ^\n"
+		"t.policy:6:5: error: vif 'v': contradictory policies: RESTRICT_TO_HOST = hv1 in policy 'a' (network n) but hv2 in policy 'b' (VM m)\n"
+		"  vif v { ifname = tap0 network = n vm = m }\n      ^\n"
+		"t.policy:7:5: error: vif 'w': contradictory policies: ALLOW_CROSS_SERVER = true in policy 'c' (VIF w) but local only (RESTRICT_TO_HOST) in policy 'a' (network n)\n"
+		"  vif w { ifname = tap1 network = n policy = c }\n      ^\n"
+		"t.policy:7:5: error: vif 'w': contradictory policies: ENCRYPTION_ALGORITHM = gcm-aes-128 in policy 'a' (network n) but gcm-aes-256 in policy 'c' (VIF w)\n"
+		"  vif w { ifname = tap1 network = n policy = c }\n      ^\n");
+	expect_error("policies that contradict themselves, dangling policy names",
+		"policy p { ENCRYPTION_ALGORITHM = gcm-aes-128 }\n"
+		"policy q { RESTRICT_TO_HOST = hv1 ALLOW_CROSS_SERVER = true }\n"
+		"vm m { policy = nope }\n"
+		"vm m { }\n"
+		"network n { bridge = b }\n"
+		"vif v { ifname = t network = n policy = gone }\n",
+		"t.policy:1:8: error: policy 'p' sets ENCRYPTION_ALGORITHM without REQUIRE_ENCRYPTION = true\n"
+		"  policy p { ENCRYPTION_ALGORITHM = gcm-aes-128 }\n         ^\n"
+		"t.policy:2:8: error: policy 'q' is contradictory: RESTRICT_TO_HOST makes the network local only, but ALLOW_CROSS_SERVER = true\n"
+		"  policy q { RESTRICT_TO_HOST = hv1 ALLOW_CROSS_SERVER = true }\n         ^\n"
+		"t.policy:3:17: error: vm 'm' names policy 'nope', which is not defined\n"
+		"  vm m { policy = nope }\n                  ^\n"
+		"t.policy:4:4: error: vm 'm' is defined twice (first at line 3)\n"
+		"  vm m { }\n     ^\n"
+		"t.policy:6:41: error: vif 'v' names policy 'gone', which is not defined\n"
+		"  vif v { ifname = t network = n policy = gone }\n"
+		"                                          ^\n");
+
 	/* limits */
 	n = 0;
 	src = xcalloc(8192, 1);
-	n += sprintf(src + n, "vif v {\n ifname = t network = n tags = {");
+	n += sprintf(src + n, "vm v {\n tags = {");
 	for (int i = 0; i <= NETPOLICY_TAGS_MAX; i++)
 		n += sprintf(src + n, "t%d,", i);
-	sprintf(src + n, "} }\nnetwork n { bridge = b }\n");
+	sprintf(src + n, "} }\n");
 	{
 		const char *l2 = strchr(src, '\n') + 1;
 		int l2len = (int)(strchr(l2, '\n') - l2);
-		int col = 151;	/* where t32, the 33rd tag, starts */
+		int col = 128;	/* where t32, the 33rd tag, starts */
 		char want[1024];
 
 		n = (size_t)snprintf(want, sizeof(want),

@@ -11,15 +11,20 @@
  * the socket it was sent on, and a device is matched only against the
  * objects of its own namespace.
  *
+ *  - A policy object is a named set of constraints (the patent's policy
+ *    block: ALLOW_CROSS_SERVER, REQUIRE_ENCRYPTION, PHYSICAL_IFS_ALLOWED,
+ *    ISOLATE_FROM, and RESTRICT_TO_HOST, COMPRESS, ENCRYPTION_ALGORITHM).
+ *    Network, VM and VIF objects name the policy that applies to them.
  *  - A network object has a unique name, the name of the bridge its
- *    interfaces join, and an optional policy (the patent's policy block:
- *    ALLOW_CROSS_SERVER, REQUIRE_ENCRYPTION, PHYSICAL_IFS_ALLOWED,
- *    ISOLATE_FROM). The policy is stored and reported; enforcing it is
- *    not part of this protocol version's attach decision.
+ *    interfaces join, and optionally a policy.
+ *  - A VM object has a unique name, a 16-byte UUID, tags, and optionally a
+ *    policy. ISOLATE_FROM selectors match VMs by name and by tag.
  *  - A VIF object says how a VM interface is recognised: an interface name
  *    (exact, or a glob using '*' and '?'), a MAC address, or both (then
- *    both must match). It names the network the interface joins and the VM
- *    it belongs to (name, 16-byte UUID, tags).
+ *    both must match). It names the network the interface joins, and
+ *    optionally its VM and a policy of its own.
+ *  - A NIC object names a physical interface of the host and gives it tags
+ *    (PHYSICAL_IFS_ALLOWED = {TAG(...)} matches them).
  *  - A port is an interface the module has seen: every tap device (tun
  *    driver in TAP mode) and every Xen netback vif in the namespace. A port
  *    is in one of the states of enum netpolicy_port_state.
@@ -34,29 +39,38 @@
  * Commands
  * --------
  * NETPOLICY_CMD_LOAD (admin, doit)
- *	Adds network objects (NETPOLICY_A_NETS, an array of nests of
- *	NETPOLICY_A_NET_*) and VIF objects (NETPOLICY_A_VIFS, an array of nests
- *	of NETPOLICY_A_VIF_*). With NETPOLICY_LOAD_F_REPLACE in
+ *	Adds objects, given as arrays of nests: NETPOLICY_A_POLICIES
+ *	(NETPOLICY_A_POLICY_*), NETPOLICY_A_NETS (NETPOLICY_A_NET_*),
+ *	NETPOLICY_A_VMS (NETPOLICY_A_VM_*), NETPOLICY_A_VIFS
+ *	(NETPOLICY_A_VIF_*) and NETPOLICY_A_NICS (NETPOLICY_A_NIC_*). Each of
+ *	these array attributes may appear any number of times (an attribute
+ *	holds at most 64 KiB, so large sets are sent in chunks). References
+ *	between objects are by name and are resolved against the objects of
+ *	the resulting set; a dangling reference is an error (ENOENT).
+ *	NETPOLICY_A_HOST, if present, sets the name of this host, which
+ *	RESTRICT_TO_HOST is compared with. With NETPOLICY_LOAD_F_REPLACE in
  *	NETPOLICY_A_FLAGS the request replaces every object of the namespace;
  *	without it, a name that already exists is an error (EEXIST). The load
  *	is all-or-nothing: on any error nothing changes and the extack message
  *	names the offending attribute. On success every port of the namespace
- *	is re-evaluated before the reply is sent. The whole load must fit in
- *	one netlink message (npmgr raises its socket buffer accordingly).
+ *	is re-evaluated before the reply is sent; ports whose decision does
+ *	not change are not touched.
  *
  * NETPOLICY_CMD_DEL (admin, doit)
- *	Deletes the network object named by NETPOLICY_A_NET_NAME inside a
- *	NETPOLICY_A_NET nest, or the VIF object named by NETPOLICY_A_VIF_NAME
- *	inside a NETPOLICY_A_VIF nest. A network still named by a VIF object
- *	cannot be deleted (EBUSY). Ports that lose their binding are detached.
+ *	Deletes one object: the one named by the _NAME attribute inside a
+ *	NETPOLICY_A_NET, NETPOLICY_A_VIF, NETPOLICY_A_VM, NETPOLICY_A_POLICY or
+ *	NETPOLICY_A_NIC nest. An object still named by another one cannot be
+ *	deleted (EBUSY). Ports whose decision changes are re-evaluated.
  *
  * NETPOLICY_CMD_FLUSH (admin, doit)
  *	Deletes every object of the namespace; bound ports are detached.
  *
- * NETPOLICY_CMD_GET_NET, NETPOLICY_CMD_GET_VIF (dump)
+ * NETPOLICY_CMD_GET_NET, _GET_VIF, _GET_VM, _GET_POLICY, _GET_NIC (dump)
  *	One message per object, sorted by name, each carrying a
- *	NETPOLICY_A_NET or NETPOLICY_A_VIF nest and NETPOLICY_A_GENERATION.
- *	A dump interrupted by a change is flagged NLM_F_DUMP_INTR.
+ *	NETPOLICY_A_NET, _VIF, _VM, _POLICY or _NIC nest and
+ *	NETPOLICY_A_GENERATION; GET_POLICY's first message also carries
+ *	NETPOLICY_A_HOST when a host name is set. A dump interrupted by a
+ *	change is flagged NLM_F_DUMP_INTR.
  *
  * NETPOLICY_CMD_GET_PORT (dump)
  *	One message per port, in the order the ports were first seen, each
@@ -71,12 +85,12 @@
 #define _UAPI_LINUX_NETPOLICY_H
 
 #define NETPOLICY_GENL_NAME		"netpolicy"
-#define NETPOLICY_GENL_VERSION		1
+#define NETPOLICY_GENL_VERSION		2
 #define NETPOLICY_MCGRP_EVENTS		"events"
 
 /* Longest object, VM, tag or selector name, including the trailing NUL. */
 #define NETPOLICY_NAME_MAX		64
-/* Most tags on one VM, and most selectors in one policy set. */
+/* Most tags on one VM or NIC, and most selectors in one selector set. */
 #define NETPOLICY_TAGS_MAX		32
 #define NETPOLICY_SELECTORS_MAX		64
 #define NETPOLICY_UUID_LEN		16
@@ -90,6 +104,9 @@ enum netpolicy_cmd {
 	NETPOLICY_CMD_GET_VIF,
 	NETPOLICY_CMD_GET_PORT,
 	NETPOLICY_CMD_EVENT,
+	NETPOLICY_CMD_GET_VM,
+	NETPOLICY_CMD_GET_POLICY,
+	NETPOLICY_CMD_GET_NIC,
 	__NETPOLICY_CMD_MAX
 };
 
@@ -111,6 +128,13 @@ enum netpolicy_attr {
 	NETPOLICY_A_PORT,		/* nest of NETPOLICY_A_PORT_* */
 	NETPOLICY_A_GENERATION,		/* u32: object set generation */
 	NETPOLICY_A_EVENT,		/* u8: enum netpolicy_event */
+	NETPOLICY_A_POLICIES,		/* array of nests of NETPOLICY_A_POLICY_* */
+	NETPOLICY_A_VMS,		/* array of nests of NETPOLICY_A_VM_* */
+	NETPOLICY_A_NICS,		/* array of nests of NETPOLICY_A_NIC_* */
+	NETPOLICY_A_POLICY,		/* nest of NETPOLICY_A_POLICY_* */
+	NETPOLICY_A_VM,			/* nest of NETPOLICY_A_VM_* */
+	NETPOLICY_A_NIC,		/* nest of NETPOLICY_A_NIC_* */
+	NETPOLICY_A_HOST,		/* string: this host's name */
 	__NETPOLICY_A_MAX
 };
 
@@ -120,27 +144,38 @@ enum netpolicy_net_attr {
 	NETPOLICY_A_NET_UNSPEC,
 	NETPOLICY_A_NET_NAME,		/* string, required */
 	NETPOLICY_A_NET_BRIDGE,		/* string: ifname, required on load */
-	NETPOLICY_A_NET_POLICY,		/* nest of NETPOLICY_A_POLICY_* */
+	NETPOLICY_A_NET_POLICY,		/* string: policy object */
 	__NETPOLICY_A_NET_MAX
 };
 
 #define NETPOLICY_A_NET_MAX (__NETPOLICY_A_NET_MAX - 1)
 
 /*
- * A policy as the administrator wrote it. Attributes that are absent were
- * not written; NETPOLICY_A_POLICY_NAME names the policy block it came from.
+ * A policy as the administrator wrote it: attributes that are absent were
+ * not written and constrain nothing.
  */
 enum netpolicy_policy_attr {
 	NETPOLICY_A_POLICY_UNSPEC,
-	NETPOLICY_A_POLICY_NAME,		/* string */
+	NETPOLICY_A_POLICY_NAME,		/* string, required */
 	NETPOLICY_A_POLICY_ALLOW_CROSS_SERVER,	/* u8: 0 or 1 */
 	NETPOLICY_A_POLICY_REQUIRE_ENCRYPTION,	/* u8: 0 or 1 */
 	NETPOLICY_A_POLICY_PHYSICAL_IFS_ALLOWED,/* array of selector nests */
 	NETPOLICY_A_POLICY_ISOLATE_FROM,	/* array of selector nests */
+	NETPOLICY_A_POLICY_ENCRYPTION_ALG,	/* u8: enum netpolicy_enc_alg */
+	NETPOLICY_A_POLICY_COMPRESS,		/* u8: 0 or 1 */
+	NETPOLICY_A_POLICY_HOST,		/* string: RESTRICT_TO_HOST */
 	__NETPOLICY_A_POLICY_MAX
 };
 
 #define NETPOLICY_A_POLICY_MAX (__NETPOLICY_A_POLICY_MAX - 1)
+
+enum netpolicy_enc_alg {
+	NETPOLICY_ENC_GCM_AES_128 = 1,	/* "gcm-aes-128" */
+	NETPOLICY_ENC_GCM_AES_256,	/* "gcm-aes-256" */
+	__NETPOLICY_ENC_MAX
+};
+
+#define NETPOLICY_ENC_MAX (__NETPOLICY_ENC_MAX - 1)
 
 enum netpolicy_selector_type {
 	NETPOLICY_SEL_TAG = 1,		/* TAG(value) */
@@ -165,13 +200,32 @@ enum netpolicy_vif_attr {
 	NETPOLICY_A_VIF_IFNAME,		/* string: name or glob, < IFNAMSIZ */
 	NETPOLICY_A_VIF_MAC,		/* binary: ETH_ALEN bytes */
 	NETPOLICY_A_VIF_NETWORK,	/* string: network object, required */
-	NETPOLICY_A_VIF_VM_NAME,	/* string */
-	NETPOLICY_A_VIF_VM_UUID,	/* binary: NETPOLICY_UUID_LEN bytes */
-	NETPOLICY_A_VIF_VM_TAGS,	/* array of strings */
+	NETPOLICY_A_VIF_VM,		/* string: VM object */
+	NETPOLICY_A_VIF_POLICY,		/* string: policy object */
 	__NETPOLICY_A_VIF_MAX
 };
 
 #define NETPOLICY_A_VIF_MAX (__NETPOLICY_A_VIF_MAX - 1)
+
+enum netpolicy_vm_attr {
+	NETPOLICY_A_VM_UNSPEC,
+	NETPOLICY_A_VM_NAME,		/* string, required */
+	NETPOLICY_A_VM_UUID,		/* binary: NETPOLICY_UUID_LEN bytes */
+	NETPOLICY_A_VM_TAGS,		/* array of strings */
+	NETPOLICY_A_VM_POLICY,		/* string: policy object */
+	__NETPOLICY_A_VM_MAX
+};
+
+#define NETPOLICY_A_VM_MAX (__NETPOLICY_A_VM_MAX - 1)
+
+enum netpolicy_nic_attr {
+	NETPOLICY_A_NIC_UNSPEC,
+	NETPOLICY_A_NIC_NAME,		/* string: interface name, required */
+	NETPOLICY_A_NIC_TAGS,		/* array of strings */
+	__NETPOLICY_A_NIC_MAX
+};
+
+#define NETPOLICY_A_NIC_MAX (__NETPOLICY_A_NIC_MAX - 1)
 
 enum netpolicy_port_kind {
 	NETPOLICY_KIND_TAP = 1,		/* tun driver, TAP mode */
@@ -195,6 +249,13 @@ enum netpolicy_reason {
 	NETPOLICY_R_NOT_A_BRIDGE,	/* refused: target is not a bridge */
 	NETPOLICY_R_ATTACH_FAILED,	/* refused: the bridge refused the port */
 	NETPOLICY_R_MOVED,		/* pending: another agent moved it */
+	/* Refusals by policy, in the order the constraints are checked. */
+	NETPOLICY_R_ISOLATED,		/* ISOLATE_FROM matches the port's VM */
+	NETPOLICY_R_WRONG_HOST,		/* RESTRICT_TO_HOST names another host */
+	NETPOLICY_R_CROSS_SERVER,	/* local-only network, bridge has an uplink */
+	NETPOLICY_R_PHYSICAL_IF,	/* an uplink's underlay is not allowed */
+	NETPOLICY_R_NOT_ENCRYPTED,	/* an uplink is not encrypted */
+	NETPOLICY_R_ISOLATED_PEER,	/* the bridge carries an isolated VM */
 	__NETPOLICY_R_MAX
 };
 
@@ -211,6 +272,8 @@ enum netpolicy_port_attr {
 	NETPOLICY_A_PORT_BRIDGE,	/* string: target bridge, if bound */
 	NETPOLICY_A_PORT_ERRNO,		/* u32: positive errno of a refusal */
 	NETPOLICY_A_PORT_MAC,		/* binary: ETH_ALEN bytes */
+	NETPOLICY_A_PORT_VM,		/* string: VM object, if bound to one */
+	NETPOLICY_A_PORT_POLICY,	/* string: the policy that refused it */
 	__NETPOLICY_A_PORT_MAX
 };
 

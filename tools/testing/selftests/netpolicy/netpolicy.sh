@@ -168,7 +168,9 @@ test_show_exact() {
 	tap $A tap-batch0
 	tap $A tap-zz
 	expect_eq "npmgr show" \
-"policy secure {
+"# loaded for host $(hostname)
+
+policy secure {
 	ALLOW_CROSS_SERVER = true
 	REQUIRE_ENCRYPTION = true
 	PHYSICAL_IFS_ALLOWED = {TAG(testdev_network1), TAG(testdev_network2)}
@@ -182,6 +184,12 @@ network back {
 network front {
 	bridge = br-front
 	policy = secure
+}
+
+vm db {
+}
+
+vm web {
 }
 
 vif batch {
@@ -225,7 +233,7 @@ test_delete_recreate() {
 	[ "$(state_of $A tap-web0)" = unbound ] || fail "not unbound after del"
 	# a network still in use cannot go, and the kernel says why
 	! np $A del network back 2> "$tmp/err" || fail "deleted a network in use"
-	grep -q "kernel says: the network object is named by a VIF object" "$tmp/err" ||
+	grep -q "kernel says: the object is still named by another object: delete or change that first" "$tmp/err" ||
 		fail "no extack message: $(cat "$tmp/err")"
 	np $A del network front
 	! np $A del network front 2>/dev/null || fail "deleted twice"
@@ -296,7 +304,7 @@ test_monitor_events() {
 	kill $mon $monj
 	wait $mon $monj 2>/dev/null || true
 	expect_eq "JSON event" \
-'{"event":"removed","port":{"interface":"tap-web1","ifindex":5,"mac":"MAC","kind":"tap","state":"attached","vif":"web","network":"front","bridge":"br-front","reason":null}}' \
+'{"event":"removed","port":{"interface":"tap-web1","ifindex":5,"mac":"MAC","kind":"tap","state":"attached","vif":"web","network":"front","bridge":"br-front","vm":"web","reason_code":"none","policy":null,"reason":null}}' \
 		"$(grep '"removed".*tap-web1' "$tmp/events.json" | sed 's/"mac":"[0-9a-f:]*"/"mac":"MAC"/')"
 	expect_eq "event stream" \
 "pending tap-web0 vif=web network=front bridge=br-front: bridge does not exist: br-front

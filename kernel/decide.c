@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The attach decision.
+ *
+ * A pure function of the compiled table, the VIF object that binds a
+ * device, and the facts about the target bridge that device.c gathers
+ * under RTNL (its uplinks and the VM interfaces on it). It takes no lock
+ * and touches no device, so KUnit checks it against a naive model.
+ *
+ * The constraints are checked in the order of enum netpolicy_reason; the
+ * policies of a VIF in the order network, VM, VIF; and within one policy,
+ * uplinks and peers in the order given. The first failure is the verdict.
+ */
+
+#include <linux/kernel.h>
+#include <linux/string.h>
+
+#include "netpolicy.h"
+
+struct np_applied {
+	const struct np_policy *pol;
+	const char *kind;			/* whose policy it is: */
+	const char *owner;			/* "network", "web" */
+};
+
+/* The policies that govern @vif, in the documented order. */
+static unsigned int np_applicable(const struct np_vif *vif,
+				  struct np_applied ap[3])
+{
+	unsigned int n = 0;
+
+	if (vif->network->policy)
+		ap[n++] = (struct np_applied){ vif->network->policy, "network",
+					       vif->network->name };
+	if (vif->vm && vif->vm->policy)
+		ap[n++] = (struct np_applied){ vif->vm->policy, "VM",
+					       vif->vm->name };
+	if (vif->policy)
+		ap[n++] = (struct np_applied){ vif->policy, "VIF", vif->name };
+	return n;
+}
+
+/**
+ * np_sel_match_vm - whether a VM matches a selector
+ * @sel: NAME(x) matches the VM named x, TAG(t) a VM tagged t
+ * @vm: the VM, or NULL (an interface without a VM matches nothing)
+ */
+bool np_sel_match_vm(const struct np_selector *sel, const struct np_vm *vm)
+{
+	if (!vm)
+		return false;
+	if (sel->type == NETPOLICY_SEL_NAME)
+		return !strcmp(sel->value, vm->name);
+	return np_tags_have(vm->tags, vm->n_tags, sel->value);
+}
+
+static bool np_sel_match_nic(const struct np_table *t,
+			     const struct np_selector *sel, const char *ifname)
+{
+	const struct np_nic *nic;
+
+	if (sel->type == NETPOLICY_SEL_NAME)
+		return !strcmp(sel->value, ifname);
+	nic = np_table_find(t, NP_NIC, ifname);
+	return nic && np_tags_have(nic->tags, nic->n_tags, sel->value);
+}
+
+static const char *sel_kind(const struct np_selector *sel)
+{
+	return sel->type == NETPOLICY_SEL_NAME ? "NAME" : "TAG";
+}
+
+static bool np_local_only(const struct np_policy *pol)
+{
+	return (pol->present & NP_POL_HOST) ||
+	       ((pol->present & NP_POL_CROSS_SERVER) && !pol->allow_cross_server);
+}
+
+static bool np_needs_links(const struct np_policy *pol)
+{
+	return np_local_only(pol) || (pol->present & NP_POL_PHYS) ||
+	       ((pol->present & NP_POL_ENCRYPTION) && pol->require_encryption);
+}
+
+/**
+ * np_decide_needs - which facts np_decide() needs for @vif
+ * @t: the table
+ * @vif: the VIF object
+ *
+ * Return: NP_NEED_LINKS and/or NP_NEED_PEERS; 0 means the decision needs
+ * no walk over the bridge's ports.
+ */
+unsigned int np_decide_needs(const struct np_table *t,
+			     const struct np_vif *vif)
+{
+	struct np_applied ap[3];
+	unsigned int i, n, needs = 0;
+
+	n = np_applicable(vif, ap);
+	for (i = 0; i < n; i++)
+		if (np_needs_links(ap[i].pol))
+			needs |= NP_NEED_LINKS;
+	/* another port's policy may isolate from this one's VM */
+	if (t->any_isolate)
+		needs |= NP_NEED_PEERS;
+	return needs;
+}
+
+static __printf(4, 5) u8 refuse(struct np_verdict *v, u8 reason,
+				const struct np_applied *a, const char *fmt, ...)
+{
+	va_list args;
+	int len;
+
+	v->reason = reason;
+	v->policy = a->pol;
+	len = scnprintf(v->msg, sizeof(v->msg),
+			"network configuration cannot be satisfied: policy '%s' (%s %s): ",
+			a->pol->name, a->kind, a->owner);
+	va_start(args, fmt);
+	vscnprintf(v->msg + len, sizeof(v->msg) - len, fmt, args);
+	va_end(args);
+	return reason;
+}
+
+/* A policy of a peer on the bridge that isolates from @vm, if any. */
+static bool np_peer_isolates(const struct np_vif *peer, const struct np_vm *vm,
+			     struct np_applied *out, const struct np_selector **sel)
+{
+	struct np_applied ap[3];
+	unsigned int i, j, n;
+
+	n = np_applicable(peer, ap);
+	for (i = 0; i < n; i++) {
+		const struct np_policy *q = ap[i].pol;
+
+		for (j = 0; j < q->n_isolate; j++) {
+			if (np_sel_match_vm(&q->sels[q->n_phys + j], vm)) {
+				*out = ap[i];
+				*sel = &q->sels[q->n_phys + j];
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/**
+ * np_decide - may the device bound by @vif attach to its network's bridge
+ * @t: the table @vif belongs to
+ * @vif: the VIF object
+ * @f: the bridge's uplinks and peers (what np_decide_needs() asked for)
+ * @v: the verdict: NETPOLICY_R_NONE, or the reason, policy and message
+ *
+ * Return: @v->reason.
+ */
+u8 np_decide(const struct np_table *t, const struct np_vif *vif,
+	     const struct np_facts *f, struct np_verdict *v)
+{
+	const struct np_vm *vm = vif->vm;
+	const struct np_selector *sel;
+	struct np_applied ap[3], pa;
+	unsigned int i, j, k, n;
+
+	v->reason = NETPOLICY_R_NONE;
+	v->policy = NULL;
+	v->msg[0] = '\0';
+	n = np_applicable(vif, ap);
+
+	/* 1. the interface's own VM is isolated from */
+	for (i = 0; i < n; i++) {
+		const struct np_policy *p = ap[i].pol;
+
+		for (j = 0; j < p->n_isolate; j++) {
+			sel = &p->sels[p->n_phys + j];
+			if (np_sel_match_vm(sel, vm))
+				return refuse(v, NETPOLICY_R_ISOLATED, &ap[i],
+					      "ISOLATE_FROM %s(%s) matches VM '%s'",
+					      sel_kind(sel), sel->value, vm->name);
+		}
+	}
+
+	/* 2. the network lives on another host */
+	for (i = 0; i < n; i++) {
+		const struct np_policy *p = ap[i].pol;
+
+		if (!(p->present & NP_POL_HOST) || !strcmp(p->host, t->host))
+			continue;
+		if (!t->host[0])
+			return refuse(v, NETPOLICY_R_WRONG_HOST, &ap[i],
+				      "RESTRICT_TO_HOST %s, but this host's name was never loaded",
+				      p->host);
+		return refuse(v, NETPOLICY_R_WRONG_HOST, &ap[i],
+			      "RESTRICT_TO_HOST %s, but this host is %s",
+			      p->host, t->host);
+	}
+
+	/* 3. a local-only network with an uplink */
+	for (i = 0; i < n && f->n_links; i++) {
+		const struct np_policy *p = ap[i].pol;
+
+		if (!np_local_only(p))
+			continue;
+		if (p->present & NP_POL_HOST)
+			return refuse(v, NETPOLICY_R_CROSS_SERVER, &ap[i],
+				      "RESTRICT_TO_HOST %s (local only), but bridge %s has uplink %s",
+				      p->host, f->bridge, f->links[0].name);
+		return refuse(v, NETPOLICY_R_CROSS_SERVER, &ap[i],
+			      "ALLOW_CROSS_SERVER = false, but bridge %s has uplink %s",
+			      f->bridge, f->links[0].name);
+	}
+
+	/* 4. an uplink over a physical interface the policy does not allow */
+	for (i = 0; i < n; i++) {
+		const struct np_policy *p = ap[i].pol;
+
+		if (!(p->present & NP_POL_PHYS))
+			continue;
+		for (k = 0; k < f->n_links; k++) {
+			const struct np_uplink *l = &f->links[k];
+
+			if (!l->underlay)
+				return refuse(v, NETPOLICY_R_PHYSICAL_IF, &ap[i],
+					      "PHYSICAL_IFS_ALLOWED, but uplink %s of bridge %s has no fixed underlay device",
+					      l->name, f->bridge);
+			for (j = 0; j < p->n_phys; j++)
+				if (np_sel_match_nic(t, &p->sels[j], l->underlay))
+					break;
+			if (j == p->n_phys)
+				return refuse(v, NETPOLICY_R_PHYSICAL_IF, &ap[i],
+					      "PHYSICAL_IFS_ALLOWED does not allow %s (the underlay of uplink %s of bridge %s)",
+					      l->underlay, l->name, f->bridge);
+		}
+	}
+
+	/* 5. an unencrypted uplink */
+	for (i = 0; i < n; i++) {
+		const struct np_policy *p = ap[i].pol;
+
+		if (!(p->present & NP_POL_ENCRYPTION) || !p->require_encryption)
+			continue;
+		for (k = 0; k < f->n_links; k++)
+			if (!f->links[k].encrypted)
+				return refuse(v, NETPOLICY_R_NOT_ENCRYPTED, &ap[i],
+					      "REQUIRE_ENCRYPTION = true, but uplink %s of bridge %s is not encrypted",
+					      f->links[k].name, f->bridge);
+	}
+
+	/* 6. the bridge carries a VM isolated from this one, or vice versa */
+	for (i = 0; i < n; i++) {
+		const struct np_policy *p = ap[i].pol;
+
+		for (j = 0; j < p->n_isolate; j++) {
+			sel = &p->sels[p->n_phys + j];
+			for (k = 0; k < f->n_peers; k++)
+				if (np_sel_match_vm(sel, f->peers[k]->vm))
+					return refuse(v, NETPOLICY_R_ISOLATED_PEER,
+						      &ap[i],
+						      "ISOLATE_FROM %s(%s) matches VM '%s' of interface %s on bridge %s",
+						      sel_kind(sel), sel->value,
+						      f->peers[k]->vm->name,
+						      f->peer_ifnames[k], f->bridge);
+		}
+	}
+	for (k = 0; k < f->n_peers && vm; k++) {
+		if (np_peer_isolates(f->peers[k], vm, &pa, &sel))
+			return refuse(v, NETPOLICY_R_ISOLATED_PEER, &pa,
+				      "ISOLATE_FROM %s(%s) of interface %s on bridge %s matches this VM '%s'",
+				      sel_kind(sel), sel->value,
+				      f->peer_ifnames[k], f->bridge, vm->name);
+	}
+	return NETPOLICY_R_NONE;
+}
