@@ -293,6 +293,9 @@ static struct np_table *m_compile(struct kunit *test, const struct model *m)
 	return t;
 }
 
+static const char refusal_prefix[] =
+	"network configuration cannot be satisfied: policy '";
+
 static void m_check(struct kunit *test, const struct model *m,
 		    const char *what)
 {
@@ -326,8 +329,7 @@ static void m_check(struct kunit *test, const struct model *m,
 				       pol_names[want.pol], "%s: %s", what,
 				       v->msg);
 	if (v->reason)
-		KUNIT_EXPECT_NOT_NULL(test,
-				      strstr(v->msg, "network configuration cannot be satisfied: policy '"));
+		KUNIT_EXPECT_NOT_NULL(test, strstr(v->msg, refusal_prefix));
 	/* the needs hint never hides a fact the verdict depends on */
 	if (!(np_decide_needs(t, self) & NP_NEED_LINKS) && m->n_links) {
 		struct np_facts nolinks = f;
