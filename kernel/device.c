@@ -22,6 +22,9 @@
 
 #include "netpolicy.h"
 
+/* See np_ports_reconcile(). */
+#define NP_RECONCILE_PASSES 4
+
 static u8 np_dev_kind(const struct net_device *dev)
 {
 	const struct device *parent = dev->dev.parent;
@@ -139,12 +142,15 @@ static void np_facts_free(struct np_facts *f)
 /*
  * What np_decide() needs to know about @br: its uplinks (every port that is
  * not a VM interface we track) and the VM interfaces on it other than @dev
- * with the VIF object that binds each. Caller holds RTNL.
+ * with the VIF object that binds each. A VM interface that its own policies
+ * refuse whatever its neighbours (constraints 1-5) is on its way off the
+ * bridge and does not count as a peer. Caller holds RTNL.
  */
 static int np_facts_gather(struct net *net, struct np_net *pn,
 			   const struct np_table *t, struct net_device *dev,
 			   struct net_device *br, struct np_facts *f)
 {
+	struct np_verdict *scratch;
 	struct net_device *lower;
 	struct list_head *iter;
 	u32 n = 0;
@@ -156,23 +162,31 @@ static int np_facts_gather(struct net *net, struct np_net *pn,
 	f->links = kcalloc(n, sizeof(*f->links), GFP_KERNEL);
 	f->peers = kcalloc(n, sizeof(*f->peers), GFP_KERNEL);
 	f->peer_ifnames = kcalloc(n, sizeof(*f->peer_ifnames), GFP_KERNEL);
-	if (!f->links || !f->peers || !f->peer_ifnames)
+	scratch = kmalloc(sizeof(*scratch), GFP_KERNEL);
+	if (!f->links || !f->peers || !f->peer_ifnames || !scratch) {
+		kfree(scratch);
 		return -ENOMEM;
+	}
+	netdev_for_each_lower_dev(br, lower, iter)
+		if (lower != dev && !np_port_find(pn, lower))
+			np_uplink_facts(net, lower, &f->links[f->n_links++]);
 	netdev_for_each_lower_dev(br, lower, iter) {
+		struct np_facts own = *f;
 		const struct np_vif *vif;
 
-		if (lower == dev)
+		if (lower == dev || !np_port_find(pn, lower))
 			continue;
-		if (!np_port_find(pn, lower)) {
-			np_uplink_facts(net, lower, &f->links[f->n_links++]);
-			continue;
-		}
 		vif = np_table_lookup(t, lower->name, lower->dev_addr);
-		if (vif) {
-			f->peers[f->n_peers] = vif;
-			f->peer_ifnames[f->n_peers++] = lower->name;
-		}
+		if (!vif)
+			continue;
+		own.bridge = vif->network->bridge;
+		own.n_peers = 0;
+		if (np_decide(t, vif, &own, scratch))
+			continue;
+		f->peers[f->n_peers] = vif;
+		f->peer_ifnames[f->n_peers++] = lower->name;
 	}
+	kfree(scratch);
 	return 0;
 }
 
@@ -203,7 +217,7 @@ static void np_port_detach_any(struct np_port *port)
  * @in_upper: called from inside another agent's CHANGEUPPER, where the
  * port's master must not be changed: a refusal then schedules a re-check.
  */
-static void np_port_evaluate(struct net *net, struct np_net *pn,
+static bool np_port_evaluate(struct net *net, struct np_net *pn,
 			     struct np_port *port, bool in_upper)
 {
 	const struct np_table *t = rtnl_dereference(pn->table);
@@ -213,13 +227,13 @@ static void np_port_evaluate(struct net *net, struct np_net *pn,
 	struct np_verdict *verdict;
 	struct np_facts facts = {};
 	struct np_port *old;
-	bool was_ours;
+	bool was_ours, changed = false;
 	int err;
 
 	ASSERT_RTNL();
 	/* Never act on a device that is on its way out (e.g. netns teardown). */
 	if (dev->reg_state != NETREG_REGISTERED)
-		return;
+		return false;
 	old = kmemdup(port, sizeof(*port), GFP_KERNEL);
 	verdict = kmalloc(sizeof(*verdict), GFP_KERNEL);
 	if (!old || !verdict) {
@@ -323,6 +337,7 @@ out:
 	    !strcmp(old->msg, port->msg))
 		goto free;
 
+	changed = true;
 	pn->ports_gen++;
 	if (was_ours && (port->state != NETPOLICY_PORT_ATTACHED ||
 			 strcmp(old->bridge, port->bridge)))
@@ -340,6 +355,7 @@ out:
 free:
 	kfree(old);
 	kfree(verdict);
+	return changed;
 }
 
 static void np_port_add(struct net *net, struct net_device *dev, u8 kind)
@@ -438,17 +454,24 @@ static void np_uplink_changed(struct net *net, void *ptr)
  *
  * Called after a new table is published. Newest port first: when a change
  * makes two attached ports isolated from each other, the newer one is
- * refused, as it would have been had it registered after the change.
+ * refused, as it would have been had it registered after the change. A
+ * port that leaves a bridge may let another one (already evaluated) join:
+ * passes repeat while anything changed, at most NP_RECONCILE_PASSES times.
  * Caller holds RTNL.
  */
 void np_ports_reconcile(struct net *net)
 {
 	struct np_net *pn = np_net(net);
 	struct np_port *port;
+	bool changed = true;
+	int pass;
 
 	ASSERT_RTNL();
-	list_for_each_entry_reverse(port, &pn->ports, list)
-		np_port_evaluate(net, pn, port, false);
+	for (pass = 0; changed && pass < NP_RECONCILE_PASSES; pass++) {
+		changed = false;
+		list_for_each_entry_reverse(port, &pn->ports, list)
+			changed |= np_port_evaluate(net, pn, port, false);
+	}
 }
 
 /*
@@ -462,10 +485,17 @@ void np_ports_recheck_work(struct work_struct *work)
 	struct np_net *pn = container_of(work, struct np_net, recheck);
 	struct np_port *port;
 
+	bool changed = true;
+	int pass;
+
 	rtnl_lock();
-	list_for_each_entry_reverse(port, &pn->ports, list)
-		if (port->reason != NETPOLICY_R_MOVED)
-			np_port_evaluate(dev_net(port->dev), pn, port, false);
+	for (pass = 0; changed && pass < NP_RECONCILE_PASSES; pass++) {
+		changed = false;
+		list_for_each_entry_reverse(port, &pn->ports, list)
+			if (port->reason != NETPOLICY_R_MOVED)
+				changed |= np_port_evaluate(dev_net(port->dev),
+							    pn, port, false);
+	}
 	rtnl_unlock();
 }
 

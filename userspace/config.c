@@ -880,6 +880,37 @@ static size_t add_applied(struct applied *ap, size_t n,
 	return n + 1;
 }
 
+static int cmp_vif_vm(const void *a, const void *b)
+{
+	return strcmp((*(const struct np_vif_def *const *)a)->vm,
+		      (*(const struct np_vif_def *const *)b)->vm);
+}
+
+/* An empty VM object for every VM name that only VIFs mention. */
+static void add_implicit_vms(struct np_config *cfg, const struct named **vi,
+			     size_t n_vi)
+{
+	const struct np_vif_def **need = xcalloc(cfg->n_vifs + 1, sizeof(*need));
+	size_t i, n = 0;
+
+	for (i = 0; i < cfg->n_vifs; i++)
+		if (cfg->vifs[i].vm && !index_find(vi, n_vi, cfg->vifs[i].vm))
+			need[n++] = &cfg->vifs[i];
+	if (n)
+		qsort(need, n, sizeof(*need), cmp_vif_vm);
+	/* (pushing moves cfg->vms, which @vi points into: it is not used now) */
+	for (i = 0; i < n; i++) {
+		struct np_vm_def *m;
+
+		if (i && !strcmp(need[i]->vm, need[i - 1]->vm))
+			continue;
+		m = push((void **)&cfg->vms, &cfg->n_vms, sizeof(*m));
+		m->name = xstrdup(need[i]->vm);
+		m->pos = need[i]->vm_pos;
+	}
+	free(need);
+}
+
 #define INDEX(arr, n) sorted_index((arr), (n), sizeof(*(arr)))
 
 /**
@@ -963,21 +994,7 @@ void config_check(struct np_config *cfg, struct np_diags *d)
 				check_pair(d, v, &ap[j], &ap[k]);
 	}
 	/* VMs named only by a VIF become objects of their own */
-	for (i = 0; i < cfg->n_vifs; i++) {
-		const char *vm = cfg->vifs[i].vm;
-		struct np_vm_def *m;
-
-		if (!vm || index_find(vi, n_vms, vm))
-			continue;
-		for (j = n_vms; j < cfg->n_vms; j++)
-			if (!strcmp(cfg->vms[j].name, vm))
-				break;
-		if (j < cfg->n_vms)
-			continue;
-		m = push((void **)&cfg->vms, &cfg->n_vms, sizeof(*m));
-		m->name = xstrdup(vm);
-		m->pos = cfg->vifs[i].vm_pos;
-	}
+	add_implicit_vms(cfg, vi, n_vms);
 	free(pi);
 	free(ni);
 	free(vi);

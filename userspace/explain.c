@@ -135,7 +135,7 @@ static void explain_vif(FILE *f, const struct np_config *cfg,
 			result = "FAILED";
 		else
 			result = "not reached";
-		fprintf(f, "    %d. %-54s %s\n", c - NETPOLICY_R_ISOLATED + 1,
+		fprintf(f, "    %d. %-54s  %s\n", c - NETPOLICY_R_ISOLATED + 1,
 			check_text[c], result);
 	}
 	if (!p) {

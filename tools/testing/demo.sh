@@ -38,10 +38,14 @@ run ip tuntap add tap-db mode tap
 run ip link set tap-db address 52:54:00:00:0d:b0   # vif 'db' (by MAC)
 run ip tuntap add tap-batch0 mode tap    # vif 'batch': its bridge is missing
 run ip tuntap add tap-guest9 mode tap    # no VIF object binds it
+run ip tuntap add tap-insecure mode tap  # policy 'secure' isolates its VM
 sleep 0.5
 
-say "state: tap-db and tap-batch0 wait for br-back, tap-guest9 is unbound"
+say "state: tap-db and tap-batch0 wait for br-back, tap-guest9 is unbound, tap-insecure refused"
 run "$npmgr" show interfaces
+
+say "why tap-insecure is refused"
+run "$npmgr" explain tap-insecure
 
 say "br-back appears: the pending interfaces are attached at once"
 run ip link add br-back type bridge
@@ -52,13 +56,22 @@ run "$npmgr" show
 
 say "what the kernel sees (ip link: master of each tap)"
 ip -o link show type tun 2>/dev/null || true
-for d in tap-web0 tap-web1 tap-db tap-batch0 tap-guest9; do
+for d in tap-web0 tap-web1 tap-db tap-batch0 tap-guest9 tap-insecure; do
 	m=$(basename "$(readlink /sys/class/net/$d/master 2>/dev/null)" 2>/dev/null || true)
 	printf '  %-11s master %s\n' "$d" "${m:-(none)}"
 done
 [ "$(basename "$(readlink /sys/class/net/tap-web0/master)")" = br-front ]
 [ "$(basename "$(readlink /sys/class/net/tap-batch0/master)")" = br-back ]
 [ ! -e /sys/class/net/tap-guest9/master ]
+[ ! -e /sys/class/net/tap-insecure/master ]
+
+say "an untagged uplink joins br-front: policy 'secure' allows only NICs tagged testdev_network1/2, so its interfaces are detached (fail closed)"
+run ip link add eth-plain type dummy
+run ip link set eth-plain master br-front
+sleep 0.5
+run "$npmgr" show interfaces
+run ip link set eth-plain nomaster
+sleep 0.5
 
 say "a VM stops: its interface is removed"
 run ip link del tap-web1

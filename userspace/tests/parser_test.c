@@ -135,6 +135,20 @@ int main(void)
 
 	expect_roundtrip("empty file", "  # nothing\n", "");
 
+	expect_roundtrip("VMs named only by VIFs become objects, once each",
+		"network n { bridge = b }\n"
+		"vm z { }\n"
+		"vif a { ifname = t1 network = n vm = y }\n"
+		"vif b { ifname = t2 network = n vm = x }\n"
+		"vif c { ifname = t3 network = n vm = y }\n"
+		"vif d { ifname = t4 network = n vm = z }\n",
+		"network n {\n\tbridge = b\n}\n\n"
+		"vm x {\n}\n\nvm y {\n}\n\nvm z {\n}\n\n"
+		"vif a {\n\tifname = t1\n\tnetwork = n\n\tvm = y\n}\n\n"
+		"vif b {\n\tifname = t2\n\tnetwork = n\n\tvm = x\n}\n\n"
+		"vif c {\n\tifname = t3\n\tnetwork = n\n\tvm = y\n}\n\n"
+		"vif d {\n\tifname = t4\n\tnetwork = n\n\tvm = z\n}\n");
+
 	expect_error("unknown key",
 		"policy p {\n  ENCRYPT = true\n}\n",
 		"t.policy:2:3: error: unknown key 'ENCRYPT' in a policy block (known keys: ALLOW_CROSS_SERVER, REQUIRE_ENCRYPTION, PHYSICAL_IFS_ALLOWED, ISOLATE_FROM, ENCRYPTION_ALGORITHM, COMPRESS, RESTRICT_TO_HOST)\n"

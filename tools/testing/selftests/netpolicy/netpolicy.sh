@@ -56,6 +56,24 @@ state_of() { # ns dev -> "state vif reason..."
 		grep "\"interface\":\"$2\"" | sed 's/.*"state":"\([a-z]*\)".*/\1/'
 }
 
+# "state reason_code policy | message" of a port, from npmgr's JSON
+port_fields() { # ns dev
+	np "$1" -j show interfaces | tr '{' '\n' | grep "\"interface\":\"$2\"" |
+		sed -n 's/.*"state":"\([^"]*\)".*"reason_code":"\([^"]*\)","policy":"\{0,1\}\([^",]*\)"\{0,1\},"reason":"\{0,1\}\([^"]*\)"\{0,1\}.*/\1 \2 \3 | \4/p'
+}
+# Re-checks after a bridge gains or loses an uplink run deferred: poll.
+wait_master() { # ns dev want
+	local i
+	for i in $(seq 50); do
+		[ "$(master_of "$1" "$2")" = "$3" ] && return 0
+		sleep 0.1
+	done
+	expect_master "$1" "$2" "$3"
+}
+refusal() { # policy owner constraint...
+	echo "network configuration cannot be satisfied: policy '$1' ($2): $3"
+}
+
 write_policy() { # file, default: the demo-like policy
 	cat > "$tmp/p.policy" <<'POL'
 policy secure {
@@ -444,6 +462,328 @@ test_race_reload_create_script() {
 	done
 	expect_eq "all attached" "40" \
 		"$(np $A show interfaces | grep -c ' attached  r ')"
+}
+
+test_policy_cross_server() {
+	cat > "$tmp/l.policy" <<'POL'
+policy local { ALLOW_CROSS_SERVER = false }
+network lan { bridge = br-lan policy = local }
+vif a { ifname = "tap-a*" network = lan vm = a }
+POL
+	ip -n $A link add br-lan type bridge
+	ip -n $A link add up0 type dummy
+	ip -n $A link set up0 master br-lan
+	np $A load "$tmp/l.policy" > /dev/null
+	tap $A tap-a0
+	expect_master $A tap-a0 none
+	msg=$(refusal local "network lan" "ALLOW_CROSS_SERVER = false, but bridge br-lan has uplink up0")
+	expect_eq "refusal" "refused cross-server local | $msg" "$(port_fields $A tap-a0)"
+	dmesg | grep -qF "netpolicy: tap-a0: refused: $msg" || fail "refusal not logged"
+	# the uplink leaves: the re-check attaches the interface
+	ip -n $A link set up0 nomaster
+	wait_master $A tap-a0 br-lan
+	# an uplink joins: fail closed, detached and reported at once
+	np $A monitor > "$tmp/events" 2>&1 &
+	mon=$!
+	sleep 0.5
+	ip -n $A link set up0 master br-lan
+	wait_master $A tap-a0 none
+	sleep 0.3
+	kill $mon; wait $mon 2>/dev/null || true
+	expect_eq "events" \
+"detached tap-a0 vif=a network=lan bridge=br-lan: $msg
+refused tap-a0 vif=a network=lan bridge=br-lan: $msg" "$(cat "$tmp/events")"
+	# allowing cross-server traffic by reload attaches it again
+	sed -i 's/= false/= true/' "$tmp/l.policy"
+	np $A load "$tmp/l.policy" > /dev/null
+	expect_master $A tap-a0 br-lan
+}
+
+test_policy_physical_ifs() {
+	cat > "$tmp/p.policy" <<'POL'
+policy tagged { PHYSICAL_IFS_ALLOWED = {TAG(trusted), NAME(d-named)} }
+nic d-trusted { tags = {trusted} }
+network wan { bridge = br-wan policy = tagged }
+vif a { ifname = "tap-a*" network = wan }
+POL
+	ip -n $A link add br-wan type bridge
+	for d in d-trusted d-other d-named; do ip -n $A link add $d type dummy; done
+	np $A load "$tmp/p.policy" > /dev/null
+	n=0
+	check_uplink() { # how-to-create uplink-name want-master [message]
+		n=$((n + 1))
+		ip -n $A link add $1
+		ip -n $A link set "$2" master br-wan
+		tap $A "tap-a$n"
+		expect_master $A "tap-a$n" "$3"
+		[ -z "${4:-}" ] ||
+			expect_eq "$2" "refused physical-if tagged | $(refusal tagged "network wan" "$4")" \
+				"$(port_fields $A "tap-a$n")"
+		ip -n $A link del "tap-a$n"
+		ip -n $A link del "$2"
+	}
+	check_uplink "vx-t type vxlan id 1 dev d-trusted dstport 4789" vx-t br-wan
+	check_uplink "link d-trusted name v10 type vlan id 10" v10 br-wan
+	check_uplink "vx-n type vxlan id 3 dstport 4789 dev d-named" vx-n br-wan
+	check_uplink "vx-o type vxlan id 2 dev d-other dstport 4789" vx-o none \
+		"PHYSICAL_IFS_ALLOWED does not allow d-other (the underlay of uplink vx-o of bridge br-wan)"
+	check_uplink "vx-u type vxlan id 4 dstport 4789 remote 192.0.2.1" vx-u none \
+		"PHYSICAL_IFS_ALLOWED, but uplink vx-u of bridge br-wan has no fixed underlay device"
+	check_uplink "gt0 type gretap remote 192.0.2.1 local 192.0.2.2" gt0 none \
+		"PHYSICAL_IFS_ALLOWED, but uplink gt0 of bridge br-wan has no fixed underlay device"
+	# re-tagging the NIC by reload flips the decision
+	ip -n $A link add vx-o type vxlan id 2 dev d-other dstport 4789
+	ip -n $A link set vx-o master br-wan
+	tap $A tap-a99
+	expect_master $A tap-a99 none
+	sed -i 's/nic d-trusted/nic d-other/' "$tmp/p.policy"
+	np $A load "$tmp/p.policy" > /dev/null
+	expect_master $A tap-a99 br-wan
+}
+
+test_policy_encryption() {
+	cat > "$tmp/e.policy" <<'POL'
+policy enc { REQUIRE_ENCRYPTION = true ENCRYPTION_ALGORITHM = gcm-aes-256 }
+network sec { bridge = br-sec policy = enc }
+vif a { ifname = "tap-a*" network = sec }
+POL
+	ip -n $A link add br-sec type bridge
+	ip -n $A link add d0 type dummy
+	ip -n $A link add d1 type dummy
+	np $A load "$tmp/e.policy" > /dev/null
+	# no uplink: the traffic never leaves the host
+	tap $A tap-a0
+	expect_master $A tap-a0 br-sec
+	ip -n $A link set d0 master br-sec
+	wait_master $A tap-a0 none
+	expect_eq "plain uplink" \
+		"refused not-encrypted enc | $(refusal enc "network sec" "REQUIRE_ENCRYPTION = true, but uplink d0 of bridge br-sec is not encrypted")" \
+		"$(port_fields $A tap-a0)"
+	ip -n $A link set d0 nomaster
+	if ! ip -n $A link add link d1 ms0 type macsec 2> "$tmp/err"; then
+		echo "    (no MACsec in this kernel: $(cat "$tmp/err"); encrypted case not run)"
+		return 0
+	fi
+	# a MACsec uplink, and a VXLAN tunnel over MACsec, are encrypted
+	ip -n $A link set ms0 master br-sec
+	wait_master $A tap-a0 br-sec
+	ip -n $A link set ms0 nomaster
+	ip -n $A link add vx0 type vxlan id 7 dev ms0 dstport 4789
+	ip -n $A link set vx0 master br-sec
+	tap $A tap-a1
+	expect_master $A tap-a1 br-sec
+	expect_master $A tap-a0 br-sec
+}
+
+isolate_policy() { # shady-tags web-tags bad-vm-name
+	cat > "$tmp/i.policy" <<POL
+policy secure { ISOLATE_FROM = {NAME(my_insecure_vm), TAG(untrusted)} }
+network front { bridge = br-front policy = secure }
+network guest { bridge = br-front }
+vm $3 { }
+vm web { tags = {$2} }
+vm shady { tags = {$1} }
+vif bad { ifname = tap-bad network = front vm = $3 }
+vif web { ifname = tap-web network = front vm = web }
+vif shady { ifname = tap-shady network = front vm = shady }
+vif visitor { ifname = tap-vis network = guest vm = my_insecure_vm }
+POL
+}
+
+test_policy_isolate() {
+	ip -n $A link add br-front type bridge
+	isolate_policy untrusted prod my_insecure_vm
+	np $A load "$tmp/i.policy" > /dev/null 2>&1 || fail "load: $(np $A load "$tmp/i.policy" 2>&1)"
+	for t in tap-bad tap-shady tap-web tap-vis; do tap $A $t; done
+	expect_master $A tap-web br-front
+	expect_master $A tap-bad none
+	expect_master $A tap-shady none
+	expect_master $A tap-vis none
+	expect_eq "by NAME" "refused isolated secure | $(refusal secure "network front" "ISOLATE_FROM NAME(my_insecure_vm) matches VM 'my_insecure_vm'")" \
+		"$(port_fields $A tap-bad)"
+	expect_eq "by TAG" "refused isolated secure | $(refusal secure "network front" "ISOLATE_FROM TAG(untrusted) matches VM 'shady'")" \
+		"$(port_fields $A tap-shady)"
+	expect_eq "another network on the same bridge" \
+		"refused isolated-peer secure | $(refusal secure "network front" "ISOLATE_FROM NAME(my_insecure_vm) of interface tap-web on bridge br-front matches this VM 'my_insecure_vm'")" \
+		"$(port_fields $A tap-vis)"
+	# the visitor's VM stops; then VMs are re-tagged and renamed: the
+	# decisions flip at reload, and flip back
+	ip -n $A link del tap-vis
+	isolate_policy '' untrusted fixed_vm
+	np $A load "$tmp/i.policy" > /dev/null
+	expect_master $A tap-shady br-front
+	expect_master $A tap-bad br-front
+	expect_master $A tap-web none
+	[ "$(port_fields $A tap-web | cut -d' ' -f1-2)" = "refused isolated" ] || fail "web not refused"
+	isolate_policy untrusted prod my_insecure_vm
+	np $A load "$tmp/i.policy" > /dev/null
+	expect_master $A tap-shady none
+	expect_master $A tap-bad none
+	expect_master $A tap-web br-front
+	# a reload that makes two attached interfaces isolated refuses the newer
+	sed -i 's/ISOLATE_FROM = .* }/}/' "$tmp/i.policy"
+	np $A load "$tmp/i.policy" > /dev/null
+	tap $A tap-vis
+	expect_master $A tap-vis br-front
+	isolate_policy untrusted prod my_insecure_vm
+	np $A load "$tmp/i.policy" > /dev/null
+	expect_master $A tap-web br-front
+	expect_master $A tap-vis none
+	expect_eq "peer on the bridge" \
+		"refused isolated-peer secure | $(refusal secure "network front" "ISOLATE_FROM NAME(my_insecure_vm) of interface tap-web on bridge br-front matches this VM 'my_insecure_vm'")" \
+		"$(port_fields $A tap-vis)"
+}
+
+test_policy_host() {
+	cat > "$tmp/h.policy" <<'POL'
+policy pinned { RESTRICT_TO_HOST = hv1 }
+network n { bridge = br-n policy = pinned }
+vif a { ifname = "tap-a*" network = n }
+POL
+	ip -n $A link add br-n type bridge
+	np $A load --host hv2 "$tmp/h.policy" > /dev/null
+	tap $A tap-a0
+	expect_master $A tap-a0 none
+	expect_eq "other host" "refused wrong-host pinned | $(refusal pinned "network n" "RESTRICT_TO_HOST hv1, but this host is hv2")" \
+		"$(port_fields $A tap-a0)"
+	np $A load --host hv1 "$tmp/h.policy" > /dev/null
+	expect_master $A tap-a0 br-n
+	# local only: an uplink refuses it
+	ip -n $A link add d0 type dummy
+	ip -n $A link set d0 master br-n
+	wait_master $A tap-a0 none
+	expect_eq "local only" "refused cross-server pinned | $(refusal pinned "network n" "RESTRICT_TO_HOST hv1 (local only), but bridge br-n has uplink d0")" \
+		"$(port_fields $A tap-a0)"
+}
+
+test_contradiction_loads_nothing() {
+	ip -n $A link add br-front type bridge
+	write_policy
+	np $A load "$tmp/p.policy" > /dev/null
+	before=$(np $A show config)
+	cat > "$tmp/c.policy" <<'POL'
+policy span { ALLOW_CROSS_SERVER = true }
+policy local { ALLOW_CROSS_SERVER = false }
+network n { bridge = br0 policy = span }
+vif v { ifname = tap0 network = n policy = local }
+POL
+	! np $A load "$tmp/c.policy" 2> "$tmp/err" || fail "contradiction loaded"
+	expect_eq "error" \
+"$tmp/c.policy:4:5: error: vif 'v': contradictory policies: ALLOW_CROSS_SERVER = true in policy 'span' (network n) but false in policy 'local' (VIF v)
+  vif v { ifname = tap0 network = n policy = local }
+      ^
+npmgr: $tmp/c.policy: 1 error, nothing loaded" "$(cat "$tmp/err")"
+	expect_eq "unchanged" "$before" "$(np $A show config)"
+}
+
+test_explain() {
+	ip -n $A link add br-front type bridge
+	isolate_policy untrusted prod my_insecure_vm
+	np $A load "$tmp/i.policy" > /dev/null
+	tap $A tap-web
+	tap $A tap-shady
+	expect_eq "explain a refusal" \
+"interface tap-shady (tap, ifindex N)
+  vif object  shady (matched by name tap-shady)
+  network     front, bridge br-front
+  vm          shady (tags untrusted)
+  policies    secure (network front)
+  checks
+    1. ISOLATE_FROM does not match this VM                     FAILED
+    2. RESTRICT_TO_HOST names this host                        not set
+    3. local only: the bridge has no uplink                    not set
+    4. PHYSICAL_IFS_ALLOWED allows every uplink's NIC          not set
+    5. REQUIRE_ENCRYPTION: every uplink is encrypted           not set
+    6. ISOLATE_FROM: no isolated VM on the bridge, either way  not reached
+  result      refused (isolated): $(refusal secure "network front" "ISOLATE_FROM TAG(untrusted) matches VM 'shady'")" \
+		"$(np $A explain tap-shady | sed 's/ifindex [0-9]*/ifindex N/')"
+	expect_eq "explain an attached VM by name" \
+"interface tap-web (tap, ifindex N)
+  vif object  web (matched by name tap-web)
+  network     front, bridge br-front
+  vm          web (tags prod)
+  policies    secure (network front)
+  checks
+    1. ISOLATE_FROM does not match this VM                     passed
+    2. RESTRICT_TO_HOST names this host                        not set
+    3. local only: the bridge has no uplink                    not set
+    4. PHYSICAL_IFS_ALLOWED allows every uplink's NIC          not set
+    5. REQUIRE_ENCRYPTION: every uplink is encrypted           not set
+    6. ISOLATE_FROM: no isolated VM on the bridge, either way  passed
+  result      attached (none)" "$(np $A explain web | sed 's/ifindex [0-9]*/ifindex N/')"
+	! np $A explain nothing-here 2> "$tmp/err" || fail "explained nothing"
+	expect_eq "unknown name" "npmgr: explain: no interface, VM or VIF object named 'nothing-here'" \
+		"$(cat "$tmp/err")"
+}
+
+test_reload_no_flap() {
+	# 20 attached interfaces; a reload that re-tags one VM touches only it
+	ip -n $A link add br-front type bridge
+	gen() { # tag of VM one
+		echo "policy secure { ISOLATE_FROM = {TAG(untrusted)} }"
+		echo "network front { bridge = br-front policy = secure }"
+		echo "vm one { tags = {$1} }"
+		echo "vif many { ifname = \"tap-m*\" network = front vm = many }"
+		echo "vif one { ifname = tap-one network = front vm = one }"
+	}
+	gen ok > "$tmp/a.policy"
+	gen untrusted > "$tmp/b.policy"
+	np $A load "$tmp/a.policy" > /dev/null
+	for i in $(seq 0 19); do tap $A "tap-m$i"; done
+	tap $A tap-one
+	expect_master $A tap-one br-front
+	np $A monitor > "$tmp/events" 2>&1 &
+	mon=$!
+	ip -n $A monitor link > "$tmp/links" 2>&1 &
+	ipmon=$!
+	sleep 0.5
+	np $A load "$tmp/b.policy" > /dev/null
+	np $A load "$tmp/b.policy" > /dev/null	# the same again: nothing at all
+	sleep 0.5
+	kill $mon $ipmon; wait $mon $ipmon 2>/dev/null || true
+	msg=$(refusal secure "network front" "ISOLATE_FROM TAG(untrusted) matches VM 'one'")
+	expect_eq "only tap-one's events" \
+"detached tap-one vif=one network=front bridge=br-front: $msg
+refused tap-one vif=one network=front bridge=br-front: $msg" "$(cat "$tmp/events")"
+	! grep -q "tap-m" "$tmp/links" || fail "unchanged ports flapped: $(grep tap-m "$tmp/links" | head -3)"
+	for i in $(seq 0 19); do expect_master $A "tap-m$i" br-front; done
+	expect_master $A tap-one none
+}
+
+test_policy_storm() {
+	# Devices appear while policy reloads flip which VMs are isolated; the
+	# final state must be what the final load says, device by device.
+	ip -n $A link add br-front type bridge
+	gen() { # tag of odd VMs
+		echo "policy secure { ISOLATE_FROM = {TAG(untrusted)} }"
+		echo "network front { bridge = br-front policy = secure }"
+		for i in $(seq 0 39); do
+			[ $((i % 2)) = 1 ] && t=$1 || t=fine
+			echo "vm s$i { tags = {$t} }"
+			echo "vif s$i { ifname = tap-s$i network = front vm = s$i }"
+		done
+	}
+	gen untrusted > "$tmp/a.policy"
+	gen fine > "$tmp/b.policy"
+	np $A load "$tmp/a.policy" > /dev/null
+	(
+		for i in $(seq 1 15); do
+			np $A load "$tmp/b.policy" > /dev/null
+			np $A load "$tmp/a.policy" > /dev/null
+		done
+	) &
+	loader=$!
+	for i in $(seq 0 39); do tap $A "tap-s$i"; done
+	wait $loader
+	for i in $(seq 0 39); do
+		if [ $((i % 2)) = 1 ]; then
+			expect_master $A "tap-s$i" none
+			[ "$(port_fields $A "tap-s$i" | cut -d' ' -f1-2)" = "refused isolated" ] ||
+				fail "tap-s$i: $(port_fields $A "tap-s$i")"
+		else
+			expect_master $A "tap-s$i" br-front
+		fi
+	done
 }
 
 # ---------------------------------------------------------------------------
