@@ -109,24 +109,6 @@ static const struct nla_policy np_policy[NETPOLICY_A_MAX + 1] = {
 	[NETPOLICY_A_HOST] = NP_NAME_POLICY,
 };
 
-/*
- * Give back the unused tail of an array allocated at its maximum size
- * (freeing it when nothing is used): objects live as long as their table.
- */
-static void np_shrink(void **arr, size_t used)
-{
-	void *smaller;
-
-	if (!used) {
-		kfree(*arr);
-		*arr = NULL;
-		return;
-	}
-	smaller = krealloc(*arr, used, GFP_KERNEL);
-	if (smaller)
-		*arr = smaller;
-}
-
 /* Parse an array of selector nests into @out[*n...]. */
 static int np_parse_sels(const struct nlattr *array, struct np_selector *out,
 			 u8 *n, unsigned int room, struct netlink_ext_ack *extack)
@@ -159,6 +141,18 @@ static int np_parse_sels(const struct nlattr *array, struct np_selector *out,
 	return 0;
 }
 
+/*
+ * Index the attributes of an object nest that the genl core validated
+ * already, with the family policy (every nest of a request is reached
+ * from it): validating 100,000 objects twice is not free.
+ */
+static int np_parse_validated(struct nlattr **tb, int maxtype,
+			      const struct nlattr *nest,
+			      struct netlink_ext_ack *extack)
+{
+	return nla_parse_nested(tb, maxtype, nest, NULL, extack);
+}
+
 /* Require a non-empty NUL-terminated name attribute. */
 static const char *np_name(struct nlattr **tb, int type,
 			   const struct nlattr *nest,
@@ -183,14 +177,14 @@ static void *np_parse_policy(const struct nlattr *nest,
 			     struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[NETPOLICY_A_POLICY_MAX + 1];
+	struct np_selector *sels;
 	struct np_policy *pol;
 	const char *name;
 	struct nlattr *a;
 	u8 n = 0;
 	int err;
 
-	err = nla_parse_nested(tb, NETPOLICY_A_POLICY_MAX, nest, np_pol_policy,
-			       extack);
+	err = np_parse_validated(tb, NETPOLICY_A_POLICY_MAX, nest, extack);
 	if (err)
 		return ERR_PTR(err);
 	name = np_name(tb, NETPOLICY_A_POLICY_NAME, nest, extack);
@@ -232,31 +226,33 @@ static void *np_parse_policy(const struct nlattr *nest,
 			goto fail;
 		}
 	}
+	if (tb[NETPOLICY_A_POLICY_PHYSICAL_IFS_ALLOWED])
+		pol->present |= NP_POL_PHYS;
+	if (tb[NETPOLICY_A_POLICY_ISOLATE_FROM])
+		pol->present |= NP_POL_ISOLATE;
+	if (!(pol->present & (NP_POL_PHYS | NP_POL_ISOLATE)))
+		return pol;
+	/* parse into the most room two sets may need, keep only what is used */
 	err = -ENOMEM;
-	pol->sels = kcalloc(2 * NETPOLICY_SELECTORS_MAX, sizeof(*pol->sels),
-			    GFP_KERNEL);
-	if (!pol->sels)
+	sels = kvcalloc(2 * NETPOLICY_SELECTORS_MAX, sizeof(*sels), GFP_KERNEL);
+	if (!sels)
 		goto fail;
 	a = tb[NETPOLICY_A_POLICY_PHYSICAL_IFS_ALLOWED];
-	if (a) {
-		pol->present |= NP_POL_PHYS;
-		err = np_parse_sels(a, pol->sels, &n, NETPOLICY_SELECTORS_MAX,
-				    extack);
-		if (err)
-			goto fail;
-	}
+	err = a ? np_parse_sels(a, sels, &n, NETPOLICY_SELECTORS_MAX, extack) : 0;
 	pol->n_phys = n;
 	a = tb[NETPOLICY_A_POLICY_ISOLATE_FROM];
-	if (a) {
-		pol->present |= NP_POL_ISOLATE;
-		err = np_parse_sels(a, pol->sels, &n,
-				    pol->n_phys + NETPOLICY_SELECTORS_MAX,
-				    extack);
-		if (err)
-			goto fail;
-	}
+	if (!err && a)
+		err = np_parse_sels(a, sels, &n,
+				    pol->n_phys + NETPOLICY_SELECTORS_MAX, extack);
 	pol->n_isolate = n - pol->n_phys;
-	np_shrink((void **)&pol->sels, n * sizeof(*pol->sels));
+	if (!err && n) {
+		pol->sels = kmemdup(sels, n * sizeof(*sels), GFP_KERNEL);
+		if (!pol->sels)
+			err = -ENOMEM;
+	}
+	kvfree(sels);
+	if (err)
+		goto fail;
 	return pol;
 
 fail:
@@ -272,8 +268,7 @@ static void *np_parse_net(const struct nlattr *nest,
 	const char *name;
 	int err;
 
-	err = nla_parse_nested(tb, NETPOLICY_A_NET_MAX, nest, np_net_policy,
-			       extack);
+	err = np_parse_validated(tb, NETPOLICY_A_NET_MAX, nest, extack);
 	if (err)
 		return ERR_PTR(err);
 	name = np_name(tb, NETPOLICY_A_NET_NAME, nest, extack);
@@ -350,8 +345,7 @@ static void *np_parse_vm(const struct nlattr *nest,
 	struct np_vm *vm;
 	int err;
 
-	err = nla_parse_nested(tb, NETPOLICY_A_VM_MAX, nest, np_vm_policy,
-			       extack);
+	err = np_parse_validated(tb, NETPOLICY_A_VM_MAX, nest, extack);
 	if (err)
 		return ERR_PTR(err);
 	name = np_name(tb, NETPOLICY_A_VM_NAME, nest, extack);
@@ -386,8 +380,7 @@ static void *np_parse_nic(const struct nlattr *nest,
 	const char *name;
 	int err;
 
-	err = nla_parse_nested(tb, NETPOLICY_A_NIC_MAX, nest, np_nic_policy,
-			       extack);
+	err = np_parse_validated(tb, NETPOLICY_A_NIC_MAX, nest, extack);
 	if (err)
 		return ERR_PTR(err);
 	name = np_name(tb, NETPOLICY_A_NIC_NAME, nest, extack);
@@ -423,8 +416,7 @@ static void *np_parse_vif(const struct nlattr *nest,
 	const char *name;
 	int err;
 
-	err = nla_parse_nested(tb, NETPOLICY_A_VIF_MAX, nest, np_vif_policy,
-			       extack);
+	err = np_parse_validated(tb, NETPOLICY_A_VIF_MAX, nest, extack);
 	if (err)
 		return ERR_PTR(err);
 	name = np_name(tb, NETPOLICY_A_VIF_NAME, nest, extack);

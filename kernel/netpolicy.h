@@ -143,7 +143,9 @@ struct np_table {
 	bool any_isolate;			/* some policy has ISOLATE_FROM */
 	char host[NETPOLICY_NAME_MAX];		/* this host's name, or "" */
 	struct np_objv objs[NP_NKINDS];
-	u32 hash_mask;				/* slots - 1, a power of two */
+	u32 mac_mask;				/* slots - 1, a power of two */
+	u32 name_mask;
+	u32 prefix_mask;
 	u8 max_prefix;				/* longest glob literal prefix */
 	u32 seed;
 	const struct np_vif **by_mac;		/* open addressing, linear probe */

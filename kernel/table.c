@@ -337,13 +337,13 @@ static u32 hash_name(const struct np_table *t, const char *name, u32 len)
 }
 
 /* Insert @vif at the end of the probe sequence starting at @h. */
-static void slot_put(const struct np_table *t, const struct np_vif **slots,
-		     u32 h, const struct np_vif *vif)
+static void slot_put(u32 mask, const struct np_vif **slots, u32 h,
+		     const struct np_vif *vif)
 {
-	u32 i = h & t->hash_mask;
+	u32 i = h & mask;
 
 	while (slots[i])
-		i = (i + 1) & t->hash_mask;
+		i = (i + 1) & mask;
 	slots[i] = vif;
 }
 
@@ -355,8 +355,8 @@ static int index_vif(struct np_table *t, const struct np_vif *vif,
 
 	if (vif->has_mac) {
 		h = hash_mac(t, vif->mac);
-		for (i = h & t->hash_mask; (o = t->by_mac[i]);
-		     i = (i + 1) & t->hash_mask) {
+		for (i = h & t->mac_mask; (o = t->by_mac[i]);
+		     i = (i + 1) & t->mac_mask) {
 			if (ether_addr_equal(o->mac, vif->mac)) {
 				NL_SET_ERR_MSG_ATTR(extack, vif->o.origin,
 						    "two VIF objects have the same MAC address");
@@ -366,8 +366,8 @@ static int index_vif(struct np_table *t, const struct np_vif *vif,
 		t->by_mac[i] = vif;
 	} else if (!vif->is_glob) {
 		h = hash_name(t, vif->ifname, vif->prefix_len);
-		for (i = h & t->hash_mask; (o = t->by_name[i]);
-		     i = (i + 1) & t->hash_mask) {
+		for (i = h & t->name_mask; (o = t->by_name[i]);
+		     i = (i + 1) & t->name_mask) {
 			if (!strcmp(o->ifname, vif->ifname)) {
 				NL_SET_ERR_MSG_ATTR(extack, vif->o.origin,
 						    "two VIF objects have the same interface name");
@@ -376,11 +376,20 @@ static int index_vif(struct np_table *t, const struct np_vif *vif,
 		}
 		t->by_name[i] = vif;
 	} else {
-		slot_put(t, t->by_prefix,
+		slot_put(t->prefix_mask, t->by_prefix,
 			 hash_name(t, vif->ifname, vif->prefix_len), vif);
 		t->max_prefix = max(t->max_prefix, vif->prefix_len);
 	}
 	return 0;
+}
+
+/* An empty open-addressing index for @n keys. */
+static const struct np_vif **np_slots_alloc(u32 n, u32 *mask)
+{
+	u32 slots = roundup_pow_of_two(max_t(u32, 2 * n, 16));
+
+	*mask = slots - 1;
+	return kvcalloc(slots, sizeof(const struct np_vif *), GFP_KERNEL);
 }
 
 /* Sort each kind by name; refuse a name that repeats. */
@@ -426,11 +435,63 @@ static int sort_and_check(struct np_table *t, struct netlink_ext_ack *extack)
 	return 0;
 }
 
-/* Turn the name references of every object into pointers. */
+/* A name index of one kind of objects, used while resolving references. */
+struct np_names {
+	const struct np_obj **slots;
+	u32 mask;
+};
+
+static u32 hash_obj_name(const char *name)
+{
+	return jhash(name, strlen(name), 0);
+}
+
+static int np_names_build(struct np_names *nx, const struct np_objv *ov)
+{
+	u32 slots = roundup_pow_of_two(max_t(u32, 2 * ov->n, 16)), i, h;
+
+	nx->mask = slots - 1;
+	nx->slots = kvcalloc(slots, sizeof(*nx->slots), GFP_KERNEL);
+	if (!nx->slots)
+		return -ENOMEM;
+	for (i = 0; i < ov->n; i++) {
+		const struct np_obj *o = ov->v[i];
+
+		for (h = hash_obj_name(o->name) & nx->mask; nx->slots[h];
+		     h = (h + 1) & nx->mask)
+			;
+		nx->slots[h] = o;
+	}
+	return 0;
+}
+
+static const void *np_names_find(const struct np_names *nx, const char *name)
+{
+	const struct np_obj *o;
+	u32 h;
+
+	for (h = hash_obj_name(name) & nx->mask; (o = nx->slots[h]);
+	     h = (h + 1) & nx->mask)
+		if (!strcmp(o->name, name))
+			return o;
+	return NULL;
+}
+
+/*
+ * Turn the name references of every object into pointers: O(1) each
+ * through temporary name indexes (names are unique by now).
+ */
 static int resolve(struct np_table *t, struct netlink_ext_ack *extack)
 {
+	struct np_names pols = {}, nets = {}, vms = {};
+	int err = -ENOMEM;
 	u32 i;
 
+	if (np_names_build(&pols, &t->objs[NP_POLICY]) ||
+	    np_names_build(&nets, &t->objs[NP_NET]) ||
+	    np_names_build(&vms, &t->objs[NP_VM]))
+		goto out;
+	err = -ENOENT;
 	for (i = 0; i < t->objs[NP_POLICY].n; i++) {
 		const struct np_policy *pol = t->objs[NP_POLICY].v[i];
 
@@ -442,11 +503,11 @@ static int resolve(struct np_table *t, struct netlink_ext_ack *extack)
 
 		if (!net->policy_ref)
 			continue;
-		net->policy = np_table_find(t, NP_POLICY, net->policy_ref);
+		net->policy = np_names_find(&pols, net->policy_ref);
 		if (!net->policy) {
 			NL_SET_ERR_MSG_ATTR(extack, net->o.origin,
 					    "network object names a policy object that does not exist");
-			return -ENOENT;
+			goto out;
 		}
 	}
 	for (i = 0; i < t->objs[NP_VM].n; i++) {
@@ -454,41 +515,45 @@ static int resolve(struct np_table *t, struct netlink_ext_ack *extack)
 
 		if (!vm->policy_ref)
 			continue;
-		vm->policy = np_table_find(t, NP_POLICY, vm->policy_ref);
+		vm->policy = np_names_find(&pols, vm->policy_ref);
 		if (!vm->policy) {
 			NL_SET_ERR_MSG_ATTR(extack, vm->o.origin,
 					    "VM object names a policy object that does not exist");
-			return -ENOENT;
+			goto out;
 		}
 	}
 	for (i = 0; i < t->objs[NP_VIF].n; i++) {
 		struct np_vif *vif = t->objs[NP_VIF].v[i];
 
-		vif->network = np_table_find(t, NP_NET, vif->network_ref);
+		vif->network = np_names_find(&nets, vif->network_ref);
 		if (!vif->network) {
 			NL_SET_ERR_MSG_ATTR(extack, vif->o.origin,
 					    "VIF object names a network object that does not exist");
-			return -ENOENT;
+			goto out;
 		}
 		if (vif->vm_ref) {
-			vif->vm = np_table_find(t, NP_VM, vif->vm_ref);
+			vif->vm = np_names_find(&vms, vif->vm_ref);
 			if (!vif->vm) {
 				NL_SET_ERR_MSG_ATTR(extack, vif->o.origin,
 						    "VIF object names a VM object that does not exist");
-				return -ENOENT;
+				goto out;
 			}
 		}
 		if (vif->policy_ref) {
-			vif->policy = np_table_find(t, NP_POLICY,
-						    vif->policy_ref);
+			vif->policy = np_names_find(&pols, vif->policy_ref);
 			if (!vif->policy) {
 				NL_SET_ERR_MSG_ATTR(extack, vif->o.origin,
 						    "VIF object names a policy object that does not exist");
-				return -ENOENT;
+				goto out;
 			}
 		}
 	}
-	return 0;
+	err = 0;
+out:
+	kvfree(pols.slots);
+	kvfree(nets.slots);
+	kvfree(vms.slots);
+	return err;
 }
 
 /**
@@ -509,9 +574,9 @@ struct np_table *np_table_build(const struct np_table *old, bool keep_old,
 				struct np_txn *txn, u32 gen,
 				struct netlink_ext_ack *extack)
 {
+	u32 i, n_mac = 0, n_name = 0, n_prefix = 0;
 	const struct np_objv *vifs;
 	struct np_table *t;
-	u32 i, slots;
 	int err = -ENOMEM;
 	int k;
 
@@ -551,11 +616,20 @@ struct np_table *np_table_build(const struct np_table *old, bool keep_old,
 
 	err = -ENOMEM;
 	vifs = &t->objs[NP_VIF];
-	slots = roundup_pow_of_two(max_t(u32, 2 * vifs->n, 16));
-	t->hash_mask = slots - 1;
-	t->by_mac = kvcalloc(slots, sizeof(*t->by_mac), GFP_KERNEL);
-	t->by_name = kvcalloc(slots, sizeof(*t->by_name), GFP_KERNEL);
-	t->by_prefix = kvcalloc(slots, sizeof(*t->by_prefix), GFP_KERNEL);
+	/* each index sized for its own keys, at a load factor of at most 1/2 */
+	for (i = 0; i < vifs->n; i++) {
+		const struct np_vif *vif = vifs->v[i];
+
+		if (vif->has_mac)
+			n_mac++;
+		else if (vif->is_glob)
+			n_prefix++;
+		else
+			n_name++;
+	}
+	t->by_mac = np_slots_alloc(n_mac, &t->mac_mask);
+	t->by_name = np_slots_alloc(n_name, &t->name_mask);
+	t->by_prefix = np_slots_alloc(n_prefix, &t->prefix_mask);
 	if (!t->by_mac || !t->by_name || !t->by_prefix)
 		goto fail;
 	for (i = 0; i < vifs->n; i++) {
@@ -682,8 +756,8 @@ const struct np_vif *np_table_lookup(const struct np_table *t,
 		return NULL;
 
 	if (mac) {
-		for (i = hash_mac(t, mac) & t->hash_mask; (o = t->by_mac[i]);
-		     i = (i + 1) & t->hash_mask)
+		for (i = hash_mac(t, mac) & t->mac_mask; (o = t->by_mac[i]);
+		     i = (i + 1) & t->mac_mask)
 			if (ether_addr_equal(o->mac, mac)) {
 				if (vif_accepts(o, ifname))
 					return o;
@@ -691,14 +765,14 @@ const struct np_vif *np_table_lookup(const struct np_table *t,
 			}
 	}
 
-	for (i = hash_name(t, ifname, len) & t->hash_mask; (o = t->by_name[i]);
-	     i = (i + 1) & t->hash_mask)
+	for (i = hash_name(t, ifname, len) & t->name_mask; (o = t->by_name[i]);
+	     i = (i + 1) & t->name_mask)
 		if (!strcmp(o->ifname, ifname))
 			return o;
 
 	for (plen = min_t(u32, len, t->max_prefix); plen >= 0; plen--) {
-		for (i = hash_name(t, ifname, plen) & t->hash_mask;
-		     (o = t->by_prefix[i]); i = (i + 1) & t->hash_mask) {
+		for (i = hash_name(t, ifname, plen) & t->prefix_mask;
+		     (o = t->by_prefix[i]); i = (i + 1) & t->prefix_mask) {
 			if (o->prefix_len == plen &&
 			    !memcmp(o->ifname, ifname, plen) &&
 			    np_glob_match(o->ifname, ifname))

@@ -356,6 +356,38 @@ int main(void)
 	}
 	free(src);
 
+	/* the examples the documentation shows are valid */
+	{
+		static const char *const examples[] = {
+			"Documentation/examples/demo.policy",
+			"Documentation/examples/reference.policy",
+		};
+
+		for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); i++) {
+			struct np_config cfg;
+			size_t len;
+			char *buf, *diag;
+
+			if (read_file(examples[i], &buf, &len)) {
+				failed++;
+				printf("FAIL %s: cannot read (run from the top directory)\n",
+				       examples[i]);
+				continue;
+			}
+			diag = diagnose(buf, &cfg);
+			if (*diag) {
+				failed++;
+				printf("FAIL %s\n%s", examples[i], diag);
+			} else {
+				passed++;
+				printf("ok   %s is valid\n", examples[i]);
+			}
+			free(diag);
+			free(buf);
+			config_free(&cfg);
+		}
+	}
+
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Benchmarks of the decision path, run by `make bench` (KUnit on UML with
+ * netpolicy_kunit.bench=1; skipped otherwise, so `make check` never times
+ * anything).
+ *
+ * A table of the size the policy engine is specified for (100,000 VIF
+ * objects, 50,000 VMs, 10,000 networks, 10,000 policies) is built with
+ * np_table_build(), then a decision (np_table_lookup() + np_decide() for a
+ * random interface name) is timed against the same on a table of 10
+ * objects. The table's memory is counted exactly with ksize().
+ */
+
+#include <kunit/test.h>
+#include <linux/ktime.h>
+#include <linux/moduleparam.h>
+#include <linux/prandom.h>
+#include <linux/slab.h>
+
+#include "netpolicy.h"
+
+static bool bench;
+static u64 build_ns;			/* of the last big_table() */
+module_param(bench, bool, 0444);
+MODULE_PARM_DESC(bench, "run the netpolicy benchmarks");
+
+static void *alloc_policy(int i)
+{
+	struct np_policy *p = kzalloc(sizeof(*p), GFP_KERNEL);
+
+	if (!p)
+		return NULL;
+	snprintf(p->name, sizeof(p->name), "p%d", i);
+	p->o.name = p->name;
+	if (i % 3 == 0) {
+		p->present |= NP_POL_ENCRYPTION;
+		p->require_encryption = true;
+	}
+	if (i % 3 == 1)
+		p->present |= NP_POL_CROSS_SERVER;
+	p->n_isolate = i % 4 == 0;
+	p->n_phys = (i % 5 == 0) * 2;
+	if (p->n_isolate + p->n_phys) {
+		p->sels = kcalloc(p->n_isolate + p->n_phys, sizeof(*p->sels),
+				  GFP_KERNEL);
+		if (!p->sels) {
+			kfree(p);
+			return NULL;
+		}
+		if (p->n_phys) {
+			p->present |= NP_POL_PHYS;
+			p->sels[0].type = NETPOLICY_SEL_TAG;
+			snprintf(p->sels[0].value, NETPOLICY_NAME_MAX,
+				 "uplink%d", i % 7);
+			p->sels[1].type = NETPOLICY_SEL_NAME;
+			snprintf(p->sels[1].value, NETPOLICY_NAME_MAX, "eth%d",
+				 i % 4);
+		}
+		if (p->n_isolate) {
+			p->present |= NP_POL_ISOLATE;
+			p->sels[p->n_phys].type = NETPOLICY_SEL_NAME;
+			snprintf(p->sels[p->n_phys].value, NETPOLICY_NAME_MAX,
+				 "nobody%d", i);
+		}
+	}
+	return p;
+}
+
+/* The same shape as tools/testing/bench/gen_policy.awk. */
+static struct np_table *big_table(struct kunit *test, int vifs, int nets,
+				  int pols)
+{
+	struct np_txn txn = {};
+	struct np_table *t;
+	char name[32];
+	u64 start;
+	int i;
+
+	/* names live in the kunit arena until the table resolved them */
+	char (*refs)[16] = kunit_kcalloc(test, nets + vifs / 2 + pols + 1,
+					 16, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, refs);
+	for (i = 0; i < pols; i++) {
+		void *p = alloc_policy(i);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_ASSERT_EQ(test, np_txn_add(&txn, NP_POLICY, p), 0);
+		snprintf(refs[i], 16, "p%d", i);
+	}
+	for (i = 0; i < nets; i++) {
+		struct np_network *n = kzalloc(sizeof(*n), GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, n);
+		snprintf(n->name, sizeof(n->name), "n%d", i);
+		n->o.name = n->name;
+		snprintf(n->bridge, sizeof(n->bridge), "brn%d", i % 1000);
+		n->policy_ref = refs[i % pols];
+		KUNIT_ASSERT_EQ(test, np_txn_add(&txn, NP_NET, n), 0);
+		snprintf(refs[pols + i], 16, "n%d", i);
+	}
+	for (i = 0; i < vifs / 2; i++) {
+		struct np_vm *vm;
+		int len;
+
+		snprintf(name, sizeof(name), "vm%d", i);
+		vm = np_vm_alloc(name);
+		KUNIT_ASSERT_NOT_NULL(test, vm);
+		vm->tags = kmalloc(24, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, vm->tags);
+		len = snprintf(vm->tags, 24, "t%d", i % 100) + 1;
+		snprintf(vm->tags + len, 24 - len, "tier%d", i % 3);
+		vm->n_tags = 2;
+		KUNIT_ASSERT_EQ(test, np_txn_add(&txn, NP_VM, vm), 0);
+		snprintf(refs[pols + nets + i], 16, "vm%d", i);
+	}
+	for (i = 0; i < vifs; i++) {
+		struct np_vif *vif;
+
+		snprintf(name, sizeof(name), "v%d", i);
+		vif = np_vif_alloc(name);
+		KUNIT_ASSERT_NOT_NULL(test, vif);
+		snprintf(vif->ifname, sizeof(vif->ifname), "vt%d", i);
+		vif->prefix_len = strlen(vif->ifname);
+		vif->network_ref = refs[pols + i % nets];
+		vif->vm_ref = vifs > 1 ? refs[pols + nets + i / 2] : NULL;
+		KUNIT_ASSERT_EQ(test, np_txn_add(&txn, NP_VIF, vif), 0);
+	}
+	start = ktime_get_ns();
+	t = np_table_build(NULL, false, &txn, 1, NULL);
+	build_ns = ktime_get_ns() - start;
+	np_txn_destroy(&txn);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	return t;
+}
+
+static size_t arr_bytes(const void *p, size_t n)
+{
+	return is_vmalloc_addr(p) ? PAGE_ALIGN(n) : ksize(p);
+}
+
+/* Every byte the table holds: objects, their parts, arrays, indexes. */
+static size_t table_bytes(const struct np_table *t)
+{
+	size_t b = ksize(t);
+	u32 i;
+	int k;
+
+	for (k = 0; k < NP_NKINDS; k++) {
+		const struct np_objv *ov = &t->objs[k];
+
+		b += arr_bytes(ov->v, ov->cap * sizeof(void *));
+		for (i = 0; i < ov->n; i++) {
+			b += ksize(ov->v[i]);
+			if (k == NP_POLICY && ((struct np_policy *)ov->v[i])->sels)
+				b += ksize(((struct np_policy *)ov->v[i])->sels);
+			if (k == NP_VM && ((struct np_vm *)ov->v[i])->tags)
+				b += ksize(((struct np_vm *)ov->v[i])->tags);
+			if (k == NP_NIC && ((struct np_nic *)ov->v[i])->tags)
+				b += ksize(((struct np_nic *)ov->v[i])->tags);
+		}
+	}
+	b += arr_bytes(t->by_mac, (t->mac_mask + 1) * sizeof(void *));
+	b += arr_bytes(t->by_name, (t->name_mask + 1) * sizeof(void *));
+	b += arr_bytes(t->by_prefix, (t->prefix_mask + 1) * sizeof(void *));
+	return b;
+}
+
+/* ns per decision: lookup by name, then np_decide() with no uplinks. */
+static u64 time_decisions(struct kunit *test, const struct np_table *t,
+			  int vifs, int rounds)
+{
+	struct np_verdict *v = kunit_kzalloc(test, sizeof(*v), GFP_KERNEL);
+	struct np_facts f = { .bridge = "brn0" };
+	struct rnd_state rnd;
+	char ifname[IFNAMSIZ];
+	u64 start, best = U64_MAX;
+	int r, i, refused = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	prandom_seed_state(&rnd, 7);
+	for (r = 0; r < 5; r++) {
+		start = ktime_get_ns();
+		for (i = 0; i < rounds; i++) {
+			const struct np_vif *vif;
+
+			snprintf(ifname, sizeof(ifname), "vt%u",
+				 prandom_u32_state(&rnd) % vifs);
+			vif = np_table_lookup(t, ifname, NULL);
+			KUNIT_ASSERT_NOT_NULL(test, vif);
+			refused += !!np_decide(t, vif, &f, v);
+		}
+		best = min(best, ktime_get_ns() - start);
+	}
+	KUNIT_EXPECT_GE(test, refused, 0);
+	return best / rounds;
+}
+
+static void np_bench_decision(struct kunit *test)
+{
+	struct np_table *small, *big;
+	u64 ns_small, ns_big;
+	size_t bytes;
+
+	if (!bench)
+		kunit_skip(test, "a benchmark: make bench runs it");
+	small = big_table(test, 10, 10, 10);
+	big = big_table(test, 100000, 10000, 10000);
+	kunit_info(test, "BENCH np_table_build of 170000 objects: %llu ms\n",
+		   build_ns / 1000000);
+	ns_small = time_decisions(test, small, 10, 200000);
+	ns_big = time_decisions(test, big, 100000, 200000);
+	bytes = table_bytes(big);
+	kunit_info(test, "BENCH decision ns: 10 objects %llu, 100000 VIFs %llu, ratio %llu.%02llu\n",
+		   ns_small, ns_big, ns_big / ns_small,
+		   (ns_big * 100 / ns_small) % 100);
+	kunit_info(test, "BENCH table bytes: %zu for 100000 VIFs + 50000 VMs + 10000 networks + 10000 policies = %zu per VIF object\n",
+		   bytes, bytes / 100000);
+	np_table_free(small);
+	np_table_free(big);
+}
+
+static struct kunit_case np_bench_cases[] = {
+	KUNIT_CASE(np_bench_decision),
+	{}
+};
+
+static struct kunit_suite np_bench_suite = {
+	.name = "netpolicy-bench",
+	.test_cases = np_bench_cases,
+};
+
+kunit_test_suite(np_bench_suite);

@@ -1,0 +1,129 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Policy engine benchmark, run inside the test VM by `make bench`.
+#
+# With 100,000 VIF objects, 50,000 VMs, 10,000 networks and 10,000 policies
+# (tools/testing/bench/gen_policy.awk):
+#   - npmgr check (compile only) and npmgr load (compile + send + kernel
+#     build + publish) wall time; target: load under 2 s;
+#   - kernel memory of the loaded set, from /proc/meminfo (Slab +
+#     VmallocUsed) before and after, per VIF object; target <= 256 bytes;
+#   - tap creation (one ip -batch of BENCH_N taps that the set binds to
+#     1000 bridges) with the 100,000-object set vs a 10-object set: the
+#     per-device cost must not grow with the set (ratio ~1);
+#   - a reload of the same set with one policy changed: events and link
+#     changes it causes (target: only the affected device), and its time.
+# The in-kernel cost of one decision is measured by the KUnit benchmark
+# (kernel/bench_test.c), which `make bench` runs too.
+set -eu
+top=$(cd "$(dirname "$0")/../../.." && pwd)
+N=${BENCH_N:-2000}
+KO=$top/kernel/netpolicy.ko
+NPMGR=$top/userspace/npmgr
+work=$(mktemp -d)
+
+if [ -z "${NP_IN_VM:-}" ]; then
+	echo "policy_bench.sh runs inside the test VM: use 'make bench'" >&2
+	exit 4
+fi
+
+gen() { # file vifs nets pols [changed policy]
+	awk -v vifs="$2" -v nets="$3" -v pols="$4" -v change="${5:--1}" \
+		-f "$top/tools/testing/bench/gen_policy.awk" > "$1"
+}
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+mem_kb() {
+	echo 2 > /proc/sys/vm/drop_caches
+	awk '/^Slab:/ { s = $2 } /^VmallocUsed:/ { v = $2 } END { print s + v }' /proc/meminfo
+}
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+modprobe -a tun bridge
+insmod "$KO"
+gen "$work/big.policy" 100000 10000 10000
+# policy 200 isolates VMs tagged t0: among the taps below only vt200
+# (network n200, VM vm100, tagged t0) is on a network that uses it
+gen "$work/big1.policy" 100000 10000 10000 200
+gen "$work/small.policy" 10 10 10
+echo "netpolicy policy-engine benchmark: kernel $(uname -r), QEMU TCG, $(nproc) vCPUs"
+echo "set: 100000 VIFs, 50000 VMs, 10000 networks, 10000 policies ($(wc -c < "$work/big.policy") bytes)"
+
+# compile only, and compile + load: medians of 3
+: > "$work/check"
+: > "$work/load"
+for r in 1 2 3; do
+	t0=$(ms); "$NPMGR" check "$work/big.policy"; t1=$(ms)
+	echo $((t1 - t0)) >> "$work/check"
+	"$NPMGR" flush; sleep 1
+	t0=$(ms); "$NPMGR" load --host hv1 "$work/big.policy" > /dev/null; t1=$(ms)
+	echo $((t1 - t0)) >> "$work/load"
+done
+
+# memory: the set loaded vs flushed (RCU frees the old table: wait)
+"$NPMGR" flush; sleep 2
+m0=$(mem_kb)
+"$NPMGR" load --host hv1 "$work/big.policy" > /dev/null
+sleep 2
+m1=$(mem_kb)
+"$NPMGR" flush; sleep 2
+m2=$(mem_kb)
+"$NPMGR" load --host hv1 "$work/big.policy" > /dev/null
+sleep 2
+m3=$(mem_kb)
+
+# tap creation with the big set vs the small set; 1000 bridges
+for i in $(seq 0 999); do echo "link add brn$i type bridge"; done > "$work/bridges"
+ip -batch "$work/bridges"
+for i in $(seq 0 $((N - 1))); do echo "tuntap add vt$i mode tap"; done > "$work/add"
+for i in $(seq 0 $((N - 1))); do echo "link del vt$i"; done > "$work/del"
+: > "$work/tbig"
+: > "$work/tsmall"
+for r in 1 2 3; do
+	for set in big small; do
+		"$NPMGR" load --host hv1 "$work/$set.policy" > /dev/null
+		t0=$(ms); ip -batch "$work/add"; t1=$(ms)
+		echo $((t1 - t0)) >> "$work/t$set"
+		ip -batch "$work/del"
+	done
+done
+attached_small=$("$NPMGR" show interfaces | grep -c ' attached ' || true)
+
+# reload with one policy changed, N taps attached
+"$NPMGR" load --host hv1 "$work/big.policy" > /dev/null
+ip -batch "$work/add"
+before=$("$NPMGR" show interfaces | grep -c ' attached ' || true)
+"$NPMGR" monitor > "$work/events" 2>&1 &
+mon=$!
+ip monitor link > "$work/links" 2>&1 &
+ipmon=$!
+sleep 1
+t0=$(ms); "$NPMGR" load --host hv1 "$work/big1.policy" > /dev/null; t1=$(ms)
+reload=$((t1 - t0))
+t0=$(ms); "$NPMGR" load --host hv1 "$work/big1.policy" > /dev/null; t1=$(ms)
+same=$((t1 - t0))
+sleep 1
+kill $mon $ipmon
+wait $mon $ipmon 2>/dev/null || true
+after=$("$NPMGR" show interfaces | grep -c ' attached ' || true)
+events=$(wc -l < "$work/events")
+touched=$(grep -o 'vt[0-9]*' "$work/events" | sort -u | tr '\n' ' ')
+links=$(grep -o ' vt[0-9]*' "$work/links" | sort -u | tr '\n' ' ')
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+check=$(median < "$work/check")
+load=$(median < "$work/load")
+tbig=$(median < "$work/tbig")
+tsmall=$(median < "$work/tsmall")
+per_vif_a=$(( (m1 - m0) * 1024 / 100000 ))
+per_vif_b=$(( (m3 - m2) * 1024 / 100000 ))
+echo
+printf '%-52s %s\n' "npmgr check (parse + check), ms" "$check   (runs: $(tr '\n' ' ' < "$work/check"))"
+printf '%-52s %s\n' "npmgr load (compile, send, build, publish), ms" "$load   (runs: $(tr '\n' ' ' < "$work/load"); target < 2000)"
+printf '%-52s %s\n' "kernel memory of the set, bytes per VIF object" "$per_vif_a, $per_vif_b   (Slab+VmallocUsed: +$((m1 - m0)) kB, +$((m3 - m2)) kB; target <= 256)"
+printf '%-52s %s\n' "$N taps, 100000-object set vs 10-object set, ms" "$tbig vs $tsmall = $(ratio "$tbig" "$tsmall")   (big $(tr '\n' ' ' < "$work/tbig")| small $(tr '\n' ' ' < "$work/tsmall"))"
+printf '%-52s %s\n' "reload, one policy changed, ms" "$reload   (the same set again: $same)"
+printf '%-52s %s\n' "  attached before / after" "$before / $after of $N   (small set: $attached_small)"
+printf '%-52s %s\n' "  events ($events lines), devices in them" "${touched:-none}"
+printf '%-52s %s\n' "  ip monitor link: devices that changed" "${links:-none}"
+echo "target: only vt200 touched (its VM is tagged t0, which the changed policy isolates)"
