@@ -101,7 +101,7 @@ bench: deps
 	NP_KUNIT_BUILD=$(CURDIR)/.cache/kunit-bench \
 	NP_KUNITCONFIG=$(CURDIR)/tools/testing/kunit/bench.kunitconfig \
 		tools/testing/kunit/run --kernel_args netpolicy_kunit.bench=1 \
-		'netpolicy-bench' | grep -E 'BENCH|PASSED|FAILED|SKIPPED|Elapsed'
+		--raw_output=kunit 'netpolicy-bench' | grep -E 'BENCH|^ *(not )?ok'
 	tools/testing/vm/vm-run -t 1200 -m 2048 -- tools/testing/bench/policy_bench.sh
 	tools/testing/vm/vm-run -t 3000 -m 2048 -- tools/testing/bench/attach_bench.sh
 
