@@ -411,8 +411,12 @@ static void np_port_upper_changed(struct net *net, struct np_port *port)
 	/* ours, or the device is going away (bridge lets go) */
 	if (port->busy || port->dev->reg_state != NETREG_REGISTERED)
 		return;
-	/* a VM interface joined or left a bridge: isolation may change */
-	if (t && t->any_isolate)
+	/*
+	 * A VM interface joined or left a bridge: isolation may change; and a
+	 * refused port is never left on a master another agent gave it.
+	 */
+	if ((t && t->any_isolate) ||
+	    (master && port->state == NETPOLICY_PORT_REFUSED))
 		queue_work(system_wq, &pn->recheck);
 	if (port->state == NETPOLICY_PORT_UNBOUND)
 		return;

@@ -607,6 +607,11 @@ test_policy_isolate() {
 	expect_eq "another network on the same bridge" \
 		"refused isolated-peer secure | $(refusal secure "network front" "ISOLATE_FROM NAME(my_insecure_vm) of interface tap-web on bridge br-front matches this VM 'my_insecure_vm'")" \
 		"$(port_fields $A tap-vis)"
+	# a hotplug script attaching a refused interface is undone at once
+	ip -n $A link set tap-bad master br-front
+	wait_master $A tap-bad none
+	[ "$(port_fields $A tap-bad | cut -d' ' -f1-2)" = "refused isolated" ] ||
+		fail "tap-bad: $(port_fields $A tap-bad)"
 	# the visitor's VM stops; then VMs are re-tagged and renamed: the
 	# decisions flip at reload, and flip back
 	ip -n $A link del tap-vis
