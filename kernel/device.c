@@ -452,20 +452,14 @@ static void np_uplink_changed(struct net *net, void *ptr)
 	queue_work(system_wq, &pn->recheck);
 }
 
-/**
- * np_ports_reconcile - re-evaluate every port of @net
- * @net: the namespace
- *
- * Called after a new table is published. Newest port first: when a change
- * makes two attached ports isolated from each other, the newer one is
- * refused, as it would have been had it registered after the change. A
- * port that leaves a bridge may let another one (already evaluated) join:
- * passes repeat while anything changed, at most NP_RECONCILE_PASSES times.
- * Caller holds RTNL.
+/*
+ * Evaluate the ports of @pn newest first, in passes while anything changed
+ * (at most NP_RECONCILE_PASSES); with @keep_moved, ports another agent
+ * moved off their bridge are left where they are. Caller holds RTNL.
  */
-void np_ports_reconcile(struct net *net)
+static void np_ports_passes(struct net *net, struct np_net *pn,
+			    bool keep_moved)
 {
-	struct np_net *pn = np_net(net);
 	struct np_port *port;
 	bool changed = true;
 	int pass;
@@ -474,8 +468,24 @@ void np_ports_reconcile(struct net *net)
 	for (pass = 0; changed && pass < NP_RECONCILE_PASSES; pass++) {
 		changed = false;
 		list_for_each_entry_reverse(port, &pn->ports, list)
-			changed |= np_port_evaluate(net, pn, port, false);
+			if (!keep_moved || port->reason != NETPOLICY_R_MOVED)
+				changed |= np_port_evaluate(net, pn, port, false);
 	}
+}
+
+/**
+ * np_ports_reconcile - re-evaluate every port of @net
+ * @net: the namespace
+ *
+ * Called after a new table is published. Newest port first: when a change
+ * makes two attached ports isolated from each other, the newer one is
+ * refused, as it would have been had it registered after the change. A
+ * port that leaves a bridge may let another one (already evaluated) join:
+ * passes repeat while anything changed. Caller holds RTNL.
+ */
+void np_ports_reconcile(struct net *net)
+{
+	np_ports_passes(net, np_net(net), false);
 }
 
 /*
@@ -487,19 +497,9 @@ void np_ports_reconcile(struct net *net)
 void np_ports_recheck_work(struct work_struct *work)
 {
 	struct np_net *pn = container_of(work, struct np_net, recheck);
-	struct np_port *port;
-
-	bool changed = true;
-	int pass;
 
 	rtnl_lock();
-	for (pass = 0; changed && pass < NP_RECONCILE_PASSES; pass++) {
-		changed = false;
-		list_for_each_entry_reverse(port, &pn->ports, list)
-			if (port->reason != NETPOLICY_R_MOVED)
-				changed |= np_port_evaluate(dev_net(port->dev),
-							    pn, port, false);
-	}
+	np_ports_passes(pn->net, pn, true);
 	rtnl_unlock();
 }
 

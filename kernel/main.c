@@ -36,6 +36,7 @@ static int __net_init np_net_init(struct net *net)
 	INIT_LIST_HEAD(&pn->ports);
 	hash_init(pn->port_hash);
 	INIT_WORK(&pn->recheck, np_ports_recheck_work);
+	pn->net = net;
 	RCU_INIT_POINTER(pn->table, NULL);
 	return 0;
 }

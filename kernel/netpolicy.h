@@ -232,6 +232,7 @@ struct np_net {
 	struct list_head ports;			/* RTNL: in order first seen */
 	DECLARE_HASHTABLE(port_hash, 10);	/* RTNL: by ifindex */
 	struct work_struct recheck;		/* np_ports_recheck_work() */
+	struct net *net;			/* the namespace this is of */
 };
 
 struct np_net *np_net(struct net *net);
