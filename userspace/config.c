@@ -1129,6 +1129,11 @@ struct np_vm_def *config_vm(const struct np_config *cfg, const char *name)
 	return find_sorted(cfg->vms, cfg->n_vms, sizeof(*cfg->vms), name);
 }
 
+struct np_vif_def *config_vif(const struct np_config *cfg, const char *name)
+{
+	return find_sorted(cfg->vifs, cfg->n_vifs, sizeof(*cfg->vifs), name);
+}
+
 struct np_nic_def *config_nic(const struct np_config *cfg, const char *name)
 {
 	return find_sorted(cfg->nics, cfg->n_nics, sizeof(*cfg->nics), name);

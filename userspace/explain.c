@@ -18,6 +18,21 @@ struct source {
 	const char *owner;
 };
 
+static size_t add_source(struct source *src, size_t n,
+			 const struct np_config *cfg, const char *policy,
+			 const char *kind, const char *owner)
+{
+	const struct np_policy_def *pol = policy ? config_policy(cfg, policy) : NULL;
+
+	if (!pol)
+		return n;
+	src[n].pol = pol;
+	src[n].kind = kind;
+	src[n].owner = owner;
+	return n + 1;
+}
+
+/* The policies that govern @v, in the kernel's order: network, VM, VIF. */
 static size_t sources(const struct np_config *cfg, const struct np_vif_def *v,
 		      struct source src[3])
 {
@@ -25,24 +40,11 @@ static size_t sources(const struct np_config *cfg, const struct np_vif_def *v,
 	const struct np_vm_def *vm = v->vm ? config_vm(cfg, v->vm) : NULL;
 	size_t n = 0;
 
-	if (net && net->policy && (src[n].pol = config_policy(cfg, net->policy)))
-		src[n].kind = "network", src[n++].owner = net->name;
-	if (vm && vm->policy && (src[n].pol = config_policy(cfg, vm->policy)))
-		src[n].kind = "VM", src[n++].owner = vm->name;
-	if (v->policy && (src[n].pol = config_policy(cfg, v->policy)))
-		src[n].kind = "VIF", src[n++].owner = v->name;
-	return n;
-}
-
-static const struct np_vif_def *find_vif(const struct np_config *cfg,
-					 const char *name)
-{
-	size_t i;
-
-	for (i = 0; name && i < cfg->n_vifs; i++)
-		if (!strcmp(cfg->vifs[i].name, name))
-			return &cfg->vifs[i];
-	return NULL;
+	if (net)
+		n = add_source(src, n, cfg, net->policy, "network", net->name);
+	if (vm)
+		n = add_source(src, n, cfg, vm->policy, "VM", vm->name);
+	return add_source(src, n, cfg, v->policy, "VIF", v->name);
 }
 
 static bool writes(const struct np_policy_def *p, int check)
@@ -169,7 +171,7 @@ int explain(FILE *f, const struct np_config *cfg,
 		found = true;
 		fprintf(f, "interface %s (%s, ifindex %u)\n", p->ifname,
 			kind_name(p->kind), p->ifindex);
-		v = find_vif(cfg, p->vif);
+		v = p->vif ? config_vif(cfg, p->vif) : NULL;
 		if (v)
 			explain_vif(f, cfg, v, p);
 		else

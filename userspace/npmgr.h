@@ -151,6 +151,7 @@ struct np_policy_def *config_policy(const struct np_config *cfg,
 				    const char *name);
 struct np_net_def *config_net(const struct np_config *cfg, const char *name);
 struct np_vm_def *config_vm(const struct np_config *cfg, const char *name);
+struct np_vif_def *config_vif(const struct np_config *cfg, const char *name);
 struct np_nic_def *config_nic(const struct np_config *cfg, const char *name);
 const char *enc_alg_name(int alg);
 int enc_alg_parse(const char *s);
