@@ -12,23 +12,29 @@
 
 static int passed, failed;
 
-/* Parse + check @src as file "t.policy"; return the diagnostics text. */
-static char *diagnose(const char *src, struct np_config *cfg)
+/* Parse + check @len bytes as file "t.policy"; the diagnostics text. */
+static char *diagnose_n(const char *src, size_t len, struct np_config *cfg)
 {
 	struct np_diags d = { 0 };
 	char *out;
 
-	if (!config_parse("t.policy", src, strlen(src), cfg, &d))
+	if (!config_parse("t.policy", src, len, cfg, &d))
 		config_check(cfg, &d);
 	out = xstrdup(d.text ? d.text : "");
 	diags_free(&d);
 	return out;
 }
 
-static void expect_error(const char *name, const char *src, const char *want)
+static char *diagnose(const char *src, struct np_config *cfg)
+{
+	return diagnose_n(src, strlen(src), cfg);
+}
+
+static void expect_error_n(const char *name, const char *src, size_t len,
+			   const char *want)
 {
 	struct np_config cfg;
-	char *got = diagnose(src, &cfg);
+	char *got = diagnose_n(src, len, &cfg);
 
 	if (strcmp(got, want)) {
 		failed++;
@@ -39,6 +45,11 @@ static void expect_error(const char *name, const char *src, const char *want)
 	}
 	free(got);
 	config_free(&cfg);
+}
+
+static void expect_error(const char *name, const char *src, const char *want)
+{
+	expect_error_n(name, src, strlen(src), want);
 }
 
 static char *print_to_string(const struct np_config *cfg)
@@ -196,6 +207,19 @@ int main(void)
 		"t.policy:1:28: error: unexpected character '$'\n"
 		"  network n { bridge = br0 } $\n"
 		"                             ^\n");
+	{
+		static const char nul[] = "network \"a\0b\" { bridge = b }\n";
+
+		expect_error_n("NUL byte in a string", nul, sizeof(nul) - 1,
+			"t.policy:1:9: error: NUL byte in string\n"
+			"  network \"a?b\" { bridge = b }\n"
+			"          ^\n");
+	}
+	expect_error("control byte",
+		"network n { bridge = b }\x01\n",
+		"t.policy:1:25: error: unexpected byte 0x01\n"
+		"  network n { bridge = b }?\n"
+		"                          ^\n");
 	expect_error("end of file in block",
 		"network n { bridge = br0\n",
 		"t.policy:2:1: error: expected a key or '}', found end of file\n");
