@@ -917,6 +917,21 @@ static int np_dump_objects(struct sk_buff *skb, struct netlink_callback *cb,
 	if (!t)
 		goto out;
 	cb->seq = t->gen;
+	/* the host name travels with the first policy, or alone */
+	if (kind == NP_POLICY && !t->objs[kind].n && t->host[0] && !ctx->idx) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &np_family, NLM_F_MULTI,
+				  np_dump_cmds[kind]);
+		if (!hdr || nla_put_u32(skb, NETPOLICY_A_GENERATION, t->gen) ||
+		    nla_put_string(skb, NETPOLICY_A_HOST, t->host)) {
+			err = -EMSGSIZE;
+			if (hdr)
+				genlmsg_cancel(skb, hdr);
+			goto out;
+		}
+		genlmsg_end(skb, hdr);
+		ctx->idx++;
+	}
 	while (ctx->idx < t->objs[kind].n) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &np_family, NLM_F_MULTI,

@@ -729,6 +729,7 @@ struct keyset {
 		const void *obj;
 	} *slots;
 	size_t mask;
+	size_t count;
 };
 
 static uint32_t hash_bytes(const void *p, size_t len)
@@ -749,20 +750,50 @@ static void keyset_init(struct keyset *ks, size_t n)
 		slots *= 2;
 	ks->slots = xcalloc(slots, sizeof(*ks->slots));
 	ks->mask = slots - 1;
+	ks->count = 0;
+}
+
+static void keyset_put(struct keyset *ks, const struct slot *e)
+{
+	size_t i = hash_bytes(e->key, e->len) & ks->mask;
+
+	while (ks->slots[i].key)
+		i = (i + 1) & ks->mask;
+	ks->slots[i] = *e;
+	ks->count++;
+}
+
+/* Double the slots when half are used: the set never fills. */
+static void keyset_grow(struct keyset *ks)
+{
+	struct keyset bigger;
+	size_t i;
+
+	keyset_init(&bigger, ks->mask + 1);
+	for (i = 0; i <= ks->mask; i++)
+		if (ks->slots[i].key)
+			keyset_put(&bigger, &ks->slots[i]);
+	free(ks->slots);
+	*ks = bigger;
 }
 
 /* The object that has @key already, else NULL after adding @obj. */
 static const void *keyset_add(struct keyset *ks, const void *key, size_t len,
 			      const void *obj)
 {
+	struct slot e = { key, len, obj };
 	size_t i = hash_bytes(key, len) & ks->mask;
 
 	for (; ks->slots[i].key; i = (i + 1) & ks->mask)
 		if (ks->slots[i].len == len && !memcmp(ks->slots[i].key, key, len))
 			return ks->slots[i].obj;
-	ks->slots[i].key = key;
-	ks->slots[i].len = len;
-	ks->slots[i].obj = obj;
+	if (2 * (ks->count + 1) > ks->mask + 1) {
+		keyset_grow(ks);
+		keyset_put(ks, &e);
+	} else {
+		ks->slots[i] = e;
+		ks->count++;
+	}
 	return NULL;
 }
 
@@ -777,14 +808,18 @@ static const void *keyset_get(const struct keyset *ks, const char *name)
 	return NULL;
 }
 
-/* Index @n objects of @size bytes by name; report names defined twice. */
+/*
+ * Index @n objects of @size bytes by name, with room for @room more;
+ * report names defined twice.
+ */
 static void index_names(struct keyset *ks, const void *arr, size_t n,
-			size_t size, struct np_diags *d, const char *kind)
+			size_t size, size_t room, struct np_diags *d,
+			const char *kind)
 {
 	const struct named *first;
 	size_t i;
 
-	keyset_init(ks, n);
+	keyset_init(ks, n + room);
 	for (i = 0; i < n; i++) {
 		const struct named *o = (const void *)((const char *)arr + i * size);
 
@@ -796,17 +831,22 @@ static void index_names(struct keyset *ks, const void *arr, size_t n,
 	}
 }
 
-/* MACs, and exact interface names of VIFs without a MAC, are unique. */
-static void check_vif_keys(struct np_config *cfg, struct np_diags *d)
+/*
+ * MACs, and exact interface names of VIFs without a MAC, are unique, also
+ * against the VIFs of @loaded (those come first: the file's are reported).
+ */
+static void check_vif_keys(struct np_config *cfg,
+			   const struct np_config *loaded, struct np_diags *d)
 {
+	size_t n_old = loaded ? loaded->n_vifs : 0, i;
 	struct keyset macs, names;
 	const struct np_vif_def *w;
-	size_t i;
 
-	keyset_init(&macs, cfg->n_vifs);
-	keyset_init(&names, cfg->n_vifs);
-	for (i = 0; i < cfg->n_vifs; i++) {
-		const struct np_vif_def *v = &cfg->vifs[i];
+	keyset_init(&macs, n_old + cfg->n_vifs);
+	keyset_init(&names, n_old + cfg->n_vifs);
+	for (i = 0; i < n_old + cfg->n_vifs; i++) {
+		const struct np_vif_def *v = i < n_old ? &loaded->vifs[i] :
+					     &cfg->vifs[i - n_old];
 
 		if (v->has_mac) {
 			w = keyset_add(&macs, v->mac, sizeof(v->mac), v);
@@ -931,27 +971,57 @@ static void add_implicit_vms(struct np_config *cfg, struct keyset *vi)
 	free(need);
 }
 
-#define INDEX(ks, arr, n, kind) \
-	index_names((ks), (arr), (n), sizeof(*(arr)), d, (kind))
+/* The objects of @arr already loaded count as defined; the file's clash. */
+static void index_loaded(struct keyset *ks, const void *arr, size_t n,
+			 size_t size, struct np_diags *d, const char *kind)
+{
+	const struct named *mine;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct named *o = (const void *)((const char *)arr + i * size);
+
+		mine = keyset_add(ks, o->name, strlen(o->name) + 1, o);
+		if (mine)
+			diag_add(d, mine->pos,
+				 "%s '%s' is loaded already (load without --add replaces what is loaded)",
+				 kind, mine->name);
+	}
+}
+
+/* Index one kind of objects of the file (cfg), then those of @loaded. */
+#define INDEX(ks, arr, n, kind)						\
+	do {								\
+		index_names((ks), cfg->arr, cfg->n, sizeof(*cfg->arr),	\
+			    loaded ? loaded->n : 0, d, (kind));		\
+		if (loaded)						\
+			index_loaded((ks), loaded->arr, loaded->n,	\
+				     sizeof(*loaded->arr), d, (kind));	\
+	} while (0)
 
 /**
- * config_check - everything the kernel would refuse, and every
+ * config_check_with - everything the kernel would refuse, and every
  * contradiction between policies, found before sending
+ * @cfg: the file's objects
+ * @loaded: the objects already loaded, for `load --add` (or NULL): names
+ *	may refer to them, and must not repeat them
+ * @d: where the problems go
  *
  * Reports every problem (not only the first) into @d, sorted by position.
  * A VIF's VM with no block of its own is added as an empty VM object.
  * O(n) in the number of objects (hash sets), plus sorting the messages.
  */
-void config_check(struct np_config *cfg, struct np_diags *d)
+void config_check_with(struct np_config *cfg, const struct np_config *loaded,
+		       struct np_diags *d)
 {
 	struct keyset pi, ni, vi, fi, ci;
 	size_t i, j, k;
 
-	INDEX(&pi, cfg->policies, cfg->n_policies, "policy");
-	INDEX(&ni, cfg->nets, cfg->n_nets, "network");
-	INDEX(&vi, cfg->vms, cfg->n_vms, "vm");
-	INDEX(&fi, cfg->vifs, cfg->n_vifs, "vif");
-	INDEX(&ci, cfg->nics, cfg->n_nics, "nic");
+	INDEX(&pi, policies, n_policies, "policy");
+	INDEX(&ni, nets, n_nets, "network");
+	INDEX(&vi, vms, n_vms, "vm");
+	INDEX(&fi, vifs, n_vifs, "vif");
+	INDEX(&ci, nics, n_nics, "nic");
 	for (i = 0; i < cfg->n_policies; i++)
 		check_policy(d, &cfg->policies[i]);
 	for (i = 0; i < cfg->n_nets; i++) {
@@ -972,7 +1042,7 @@ void config_check(struct np_config *cfg, struct np_diags *d)
 				 "vm '%s' names policy '%s', which is not defined",
 				 m->name, m->policy);
 	}
-	check_vif_keys(cfg, d);
+	check_vif_keys(cfg, loaded, d);
 	for (i = 0; i < cfg->n_vifs; i++) {
 		const struct np_vif_def *v = &cfg->vifs[i];
 		const struct np_net_def *net = NULL;
@@ -1017,6 +1087,11 @@ void config_check(struct np_config *cfg, struct np_diags *d)
 	free(fi.slots);
 	free(ci.slots);
 	diags_sort(d);
+}
+
+void config_check(struct np_config *cfg, struct np_diags *d)
+{
+	config_check_with(cfg, NULL, d);
 }
 
 static void free_strs(char **v, size_t n)

@@ -462,11 +462,12 @@ static struct nlattr **object_nest(struct nl_msg *msg, int type,
 {
 	struct nlattr *tb[NETPOLICY_A_MAX + 1];
 
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, NETPOLICY_A_MAX, NULL) < 0 ||
-	    !tb[type] || nla_parse_nested(t, max, tb[type], NULL) < 0)
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, NETPOLICY_A_MAX, NULL) < 0)
 		return NULL;
 	if (tb[NETPOLICY_A_HOST] && !cfg->host)
 		cfg->host = dup_attr(tb[NETPOLICY_A_HOST]);
+	if (!tb[type] || nla_parse_nested(t, max, tb[type], NULL) < 0)
+		return NULL;
 	return t;
 }
 

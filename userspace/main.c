@@ -32,8 +32,12 @@ static int usage_error(const char *fmt, ...)
 	return 2;
 }
 
-/* Parse and check @path; print every problem. 0 when the file is good. */
-static int compile_file(const char *path, struct np_config *cfg)
+/*
+ * Parse and check @path (against @loaded, for load --add); print every
+ * problem. 0 when the file is good.
+ */
+static int compile_file(const char *path, struct np_config *cfg,
+			const struct np_config *loaded)
 {
 	struct np_diags d = { 0 };
 	char *buf;
@@ -46,7 +50,7 @@ static int compile_file(const char *path, struct np_config *cfg)
 		return 1;
 	}
 	if (!config_parse(path, buf, len, cfg, &d))
-		config_check(cfg, &d);
+		config_check_with(cfg, loaded, &d);
 	if (d.count) {
 		fputs(d.text, stderr);
 		fprintf(stderr, "npmgr: %s: %d error%s, nothing loaded\n", path,
@@ -65,7 +69,7 @@ static int cmd_check(int argc, char **argv)
 
 	if (argc != 2)
 		return usage_error("usage: npmgr check %s", "FILE");
-	rc = compile_file(argv[1], &cfg);
+	rc = compile_file(argv[1], &cfg, NULL);
 	if (!rc && json) {
 		config_sort(&cfg);
 		print_json(stdout, &cfg, false, NULL, 0);
@@ -76,7 +80,7 @@ static int cmd_check(int argc, char **argv)
 
 static int cmd_load(int argc, char **argv)
 {
-	struct np_config cfg;
+	struct np_config cfg, loaded = { 0 };
 	struct np_ipc *ipc;
 	bool add = false;
 	const char *file = NULL, *host = NULL;
@@ -107,13 +111,23 @@ static int cmd_load(int argc, char **argv)
 	if (!*host || strlen(host) >= NETPOLICY_NAME_MAX)
 		return usage_error("load: the host name must be 1 to %d characters (use --host)",
 				   NETPOLICY_NAME_MAX - 1);
-	rc = compile_file(file, &cfg);
-	if (rc) {
-		config_free(&cfg);
-		return rc;
+	/*
+	 * A file is checked before the kernel is asked anything; with --add
+	 * it may refer to what is loaded (and must not repeat it), so that
+	 * is read first.
+	 */
+	ipc = add ? ipc_open() : NULL;
+	if (add && (!ipc || ipc_get_config(ipc, &loaded))) {
+		ipc_close(ipc);
+		config_free(&loaded);
+		return 1;
 	}
-	ipc = ipc_open();
-	rc = ipc ? ipc_load(ipc, &cfg, !add, host) : -1;
+	rc = compile_file(file, &cfg, add ? &loaded : NULL);
+	config_free(&loaded);
+	if (!rc && !ipc)
+		ipc = ipc_open();
+	if (!rc)
+		rc = ipc ? ipc_load(ipc, &cfg, !add, host) : -1;
 	ipc_close(ipc);
 	if (!rc && isatty(STDOUT_FILENO))
 		printf("loaded %zu polic%s, %zu network%s, %zu vm%s, %zu vif%s, %zu nic%s from %s (host %s)\n",

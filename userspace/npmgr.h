@@ -144,6 +144,8 @@ bool glob_valid(const char *pattern);
 int config_parse(const char *file, const char *buf, size_t len,
 		 struct np_config *cfg, struct np_diags *d);
 void config_check(struct np_config *cfg, struct np_diags *d);
+void config_check_with(struct np_config *cfg, const struct np_config *loaded,
+		       struct np_diags *d);
 void config_free(struct np_config *cfg);
 void config_sort(struct np_config *cfg);
 /* After config_sort(): binary search by name, NULL if absent. */

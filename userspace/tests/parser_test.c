@@ -380,6 +380,31 @@ int main(void)
 	}
 	free(src);
 
+	/* many VMs named only by VIFs: the VM name set grows past its start */
+	{
+		size_t cap = 64 * 1024, len = 0;
+		char *big = xcalloc(cap, 1);
+		struct np_config cfg;
+		char *diag;
+
+		len += (size_t)sprintf(big + len, "network n { bridge = b }\n");
+		for (int i = 0; i < 1000; i++)
+			len += (size_t)sprintf(big + len,
+				"vif v%d { ifname = t%d network = n vm = m%d }\n",
+				i, i, i);
+		diag = diagnose(big, &cfg);
+		if (*diag || cfg.n_vms != 1000) {
+			failed++;
+			printf("FAIL 1000 implicit VMs: %zu VMs\n%s", cfg.n_vms, diag);
+		} else {
+			passed++;
+			printf("ok   1000 implicit VMs\n");
+		}
+		free(diag);
+		free(big);
+		config_free(&cfg);
+	}
+
 	/* the examples the documentation shows are valid */
 	{
 		static const char *const examples[] = {

@@ -68,8 +68,9 @@
  * NETPOLICY_CMD_GET_NET, _GET_VIF, _GET_VM, _GET_POLICY, _GET_NIC (dump)
  *	One message per object, sorted by name, each carrying a
  *	NETPOLICY_A_NET, _VIF, _VM, _POLICY or _NIC nest and
- *	NETPOLICY_A_GENERATION; GET_POLICY's first message also carries
- *	NETPOLICY_A_HOST when a host name is set. A dump interrupted by a
+ *	NETPOLICY_A_GENERATION. When a host name is set, GET_POLICY's first
+ *	message also carries NETPOLICY_A_HOST (with no policies, a message
+ *	carrying only NETPOLICY_A_GENERATION and NETPOLICY_A_HOST). A dump interrupted by a
  *	change is flagged NLM_F_DUMP_INTR.
  *
  * NETPOLICY_CMD_GET_PORT (dump)

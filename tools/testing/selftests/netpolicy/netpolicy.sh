@@ -278,11 +278,11 @@ test_load_all_or_nothing() {
 	! np $A load --add "$tmp/bad.policy" 2> "$tmp/err" || fail "bad file loaded"
 	grep -q "bad.policy:2:39: error: vif 'bad' names network 'nowhere'" "$tmp/err" ||
 		fail "no file:line:col: $(cat "$tmp/err")"
-	# the kernel refuses a name that exists (--add), atomically
+	# --add: a name that is loaded already is an error, nothing is loaded
 	printf 'network other { bridge = br-o }\nnetwork front { bridge = br-y }\n' > "$tmp/dup.policy"
 	! np $A load --add "$tmp/dup.policy" 2> "$tmp/err" || fail "duplicate loaded"
-	grep -q "kernel says: a network object with this name exists" "$tmp/err" ||
-		fail "no extack: $(cat "$tmp/err")"
+	grep -q "dup.policy:2:9: error: network 'front' is loaded already" "$tmp/err" ||
+		fail "no error: $(cat "$tmp/err")"
 	expect_eq "state unchanged after refused loads" "$before" "$(np $A show)"
 }
 
@@ -660,6 +660,43 @@ POL
 	wait_master $A tap-a0 none
 	expect_eq "local only" "refused cross-server pinned | $(refusal pinned "network n" "RESTRICT_TO_HOST hv1 (local only), but bridge br-n has uplink d0")" \
 		"$(port_fields $A tap-a0)"
+}
+
+test_add_and_delete_kinds() {
+	ip -n $A link add br-front type bridge
+	cat > "$tmp/base.policy" <<'POL'
+policy secure { ISOLATE_FROM = {TAG(untrusted)} }
+network front { bridge = br-front policy = secure }
+nic eth9 { tags = {x} }
+POL
+	cat > "$tmp/more.policy" <<'POL'
+vm web { tags = {prod} policy = secure }
+vif web { ifname = tap-web network = front vm = web }
+POL
+	np $A load "$tmp/base.policy" > /dev/null
+	# --add may refer to what is loaded
+	np $A load --add "$tmp/more.policy" > /dev/null
+	tap $A tap-web
+	expect_master $A tap-web br-front
+	! np $A load --add "$tmp/base.policy" 2> "$tmp/err" || fail "loaded twice"
+	grep -q "base.policy:1:8: error: policy 'secure' is loaded already" "$tmp/err" ||
+		fail "$(cat "$tmp/err")"
+	# what is still named by another object cannot go, whatever its kind
+	for o in "policy secure" "vm web" "network front"; do
+		# shellcheck disable=SC2086
+		! np $A del $o 2> "$tmp/err" || fail "deleted $o in use"
+		grep -q "kernel says: the object is still named by another object" "$tmp/err" ||
+			fail "$o: $(cat "$tmp/err")"
+	done
+	! np $A del vm nosuch 2> "$tmp/err" || fail "deleted nothing"
+	grep -q "kernel says: no such object" "$tmp/err" || fail "$(cat "$tmp/err")"
+	np $A del nic eth9
+	np $A del vif web
+	expect_master $A tap-web none
+	np $A del vm web
+	np $A del network front
+	np $A del policy secure
+	expect_eq "all gone" "# loaded for host $(hostname)" "$(np $A show config)"
 }
 
 test_contradiction_loads_nothing() {
