@@ -103,7 +103,8 @@ static void next(struct parser *p)
 		p->tok.type = T_EOF;
 		return;
 	}
-	if (c && (s = strchr(singles, c))) {
+	if ((c == '{' || c == '}' || c == '=' || c == ',' || c == '(' ||
+	     c == ')' || c == ';') && (s = strchr(singles, c))) {
 		p->tok.type = single_types[s - singles];
 		advance(p);
 		return;

@@ -40,9 +40,12 @@ char *xstrdup(const char *s)
 
 char *xstrndup(const char *s, size_t n)
 {
-	char *p = xcalloc(n + 1, 1);
+	char *p = malloc(n + 1);
 
+	if (!p)
+		oom();
 	memcpy(p, s, n);
+	p[n] = '\0';
 	return p;
 }
 
