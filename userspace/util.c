@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "npmgr.h"
 
@@ -183,11 +184,15 @@ int read_file(const char *path, char **buf, size_t *len)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	size_t cap = 4096, n = 0, r;
+	struct stat st;
 	char *b;
 
 	if (!f)
 		return -errno;
-	b = xcalloc(cap, 1);
+	/* a regular file is read in one piece (a large one: no copies) */
+	if (!fstat(fileno(f), &st) && S_ISREG(st.st_mode) && st.st_size > 0)
+		cap = (size_t)st.st_size + 2;
+	b = xrealloc(NULL, cap);
 	while ((r = fread(b + n, 1, cap - n - 1, f)) > 0) {
 		n += r;
 		if (n + 1 >= cap) {
