@@ -179,7 +179,7 @@ static u64 time_decisions(struct kunit *test, const struct np_table *t,
 	struct rnd_state rnd;
 	char ifname[IFNAMSIZ];
 	u64 start, best = U64_MAX;
-	int r, i, refused = 0;
+	int r, i;
 
 	KUNIT_ASSERT_NOT_NULL(test, v);
 	prandom_seed_state(&rnd, 7);
@@ -192,11 +192,10 @@ static u64 time_decisions(struct kunit *test, const struct np_table *t,
 				 prandom_u32_state(&rnd) % span * (vifs / span));
 			vif = np_table_lookup(t, ifname, NULL);
 			KUNIT_ASSERT_NOT_NULL(test, vif);
-			refused += !!np_decide(t, vif, &f, v);
+			np_decide(t, vif, &f, v);
 		}
 		best = min(best, ktime_get_ns() - start);
 	}
-	KUNIT_EXPECT_GE(test, refused, 0);
 	return best / rounds;
 }
 

@@ -76,7 +76,11 @@ static bool np_local_only(const struct np_policy *pol)
 	       ((pol->present & NP_POL_CROSS_SERVER) && !pol->allow_cross_server);
 }
 
-static bool np_needs_links(const struct np_policy *pol)
+/**
+ * np_policy_needs_links - whether @pol constrains the bridge's uplinks
+ * @pol: the policy
+ */
+bool np_policy_needs_links(const struct np_policy *pol)
 {
 	return np_local_only(pol) || (pol->present & NP_POL_PHYS) ||
 	       ((pol->present & NP_POL_ENCRYPTION) && pol->require_encryption);
@@ -98,7 +102,7 @@ unsigned int np_decide_needs(const struct np_table *t,
 
 	n = np_applicable(vif, ap);
 	for (i = 0; i < n; i++)
-		if (np_needs_links(ap[i].pol))
+		if (np_policy_needs_links(ap[i].pol))
 			needs |= NP_NEED_LINKS;
 	/* another port's policy may isolate from this one's VM */
 	if (t->any_isolate)

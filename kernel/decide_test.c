@@ -340,6 +340,15 @@ static void m_check(struct kunit *test, const struct model *m,
 				    "%s: result depends on links not asked for",
 				    what);
 	}
+	if (!(np_decide_needs(t, self) & NP_NEED_PEERS) && m->n_peers) {
+		struct np_facts nopeers = f;
+
+		nopeers.n_peers = 0;
+		np_decide(t, self, &nopeers, v);
+		KUNIT_EXPECT_EQ_MSG(test, v->reason, want.reason,
+				    "%s: result depends on peers not asked for",
+				    what);
+	}
 	np_table_free(t);
 }
 

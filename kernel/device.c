@@ -140,17 +140,19 @@ static void np_facts_free(struct np_facts *f)
 }
 
 /*
- * What np_decide() needs to know about @br: its uplinks (every port that is
- * not a VM interface we track) and the VM interfaces on it other than @dev
- * with the VIF object that binds each. A VM interface that its own policies
- * refuse whatever its neighbours (constraints 1-5) is on its way off the
- * bridge and does not count as a peer. Caller holds RTNL.
+ * What np_decide() needs to know about @br (@needs, from np_decide_needs()):
+ * its uplinks (every port that is not a VM interface we track) and, for
+ * NP_NEED_PEERS, the VM interfaces on it other than @dev with the VIF
+ * object that binds each. A VM interface that its own policies refuse
+ * whatever its neighbours (constraints 1-5) is on its way off the bridge
+ * and does not count as a peer; deciding that borrows @scratch. Caller
+ * holds RTNL.
  */
 static int np_facts_gather(struct net *net, struct np_net *pn,
 			   const struct np_table *t, struct net_device *dev,
-			   struct net_device *br, struct np_facts *f)
+			   struct net_device *br, unsigned int needs,
+			   struct np_facts *f, struct np_verdict *scratch)
 {
-	struct np_verdict *scratch;
 	struct net_device *lower;
 	struct list_head *iter;
 	u32 n = 0;
@@ -160,16 +162,18 @@ static int np_facts_gather(struct net *net, struct np_net *pn,
 	if (!n)
 		return 0;
 	f->links = kcalloc(n, sizeof(*f->links), GFP_KERNEL);
-	f->peers = kcalloc(n, sizeof(*f->peers), GFP_KERNEL);
-	f->peer_ifnames = kcalloc(n, sizeof(*f->peer_ifnames), GFP_KERNEL);
-	scratch = kmalloc(sizeof(*scratch), GFP_KERNEL);
-	if (!f->links || !f->peers || !f->peer_ifnames || !scratch) {
-		kfree(scratch);
+	if (!f->links)
 		return -ENOMEM;
-	}
+	/* peers' own checks need the uplinks too, so those always come */
 	netdev_for_each_lower_dev(br, lower, iter)
 		if (lower != dev && !np_port_find(pn, lower))
 			np_uplink_facts(net, lower, &f->links[f->n_links++]);
+	if (!(needs & NP_NEED_PEERS))
+		return 0;
+	f->peers = kcalloc(n, sizeof(*f->peers), GFP_KERNEL);
+	f->peer_ifnames = kcalloc(n, sizeof(*f->peer_ifnames), GFP_KERNEL);
+	if (!f->peers || !f->peer_ifnames)
+		return -ENOMEM;
 	netdev_for_each_lower_dev(br, lower, iter) {
 		struct np_facts own = *f;
 		const struct np_vif *vif;
@@ -186,7 +190,6 @@ static int np_facts_gather(struct net *net, struct np_net *pn,
 		f->peers[f->n_peers] = vif;
 		f->peer_ifnames[f->n_peers++] = lower->name;
 	}
-	kfree(scratch);
 	return 0;
 }
 
@@ -224,29 +227,30 @@ static bool np_port_evaluate(struct net *net, struct np_net *pn,
 	struct net_device *dev = port->dev;
 	const struct np_vif *vif = NULL;
 	struct net_device *master, *br;
-	struct np_verdict *verdict;
 	struct np_facts facts = {};
-	struct np_port *old;
-	bool was_ours, changed = false;
+	struct np_verdict verdict;
+	/* what an event reports, as it was: compared at the end */
+	struct {
+		u8 state, reason;
+		int err;
+		char vif[NETPOLICY_NAME_MAX];
+		char bridge[IFNAMSIZ];
+	} old;
+	bool msg_changed;
+	unsigned int needs;
 	int err;
 
 	ASSERT_RTNL();
 	/* Never act on a device that is on its way out (e.g. netns teardown). */
 	if (dev->reg_state != NETREG_REGISTERED)
 		return false;
-	old = kmemdup(port, sizeof(*port), GFP_KERNEL);
-	verdict = kmalloc(sizeof(*verdict), GFP_KERNEL);
-	if (!old || !verdict) {
-		/* fail closed: never leave a port attached without a decision */
-		np_port_detach_ours(port);
-		port->state = NETPOLICY_PORT_REFUSED;
-		port->reason = NETPOLICY_R_ATTACH_FAILED;
-		port->err = ENOMEM;
-		goto free;
-	}
-	was_ours = port->state == NETPOLICY_PORT_ATTACHED;
+	old.state = port->state;
+	old.reason = port->reason;
+	old.err = port->err;
+	strscpy(old.vif, port->vif, sizeof(old.vif));
+	strscpy(old.bridge, port->bridge, sizeof(old.bridge));
+	verdict.msg[0] = '\0';
 	port->policy[0] = '\0';
-	port->msg[0] = '\0';
 	port->err = 0;
 
 	if (t)
@@ -267,22 +271,25 @@ static bool np_port_evaluate(struct net *net, struct np_net *pn,
 	br = __dev_get_by_name(net, vif->network->bridge);
 
 	facts.bridge = vif->network->bridge;
-	if (br && netif_is_bridge_master(br) && np_decide_needs(t, vif)) {
-		err = np_facts_gather(net, pn, t, dev, br, &facts);
+	needs = np_decide_needs(t, vif);
+	if (br && netif_is_bridge_master(br) && needs) {
+		err = np_facts_gather(net, pn, t, dev, br, needs, &facts,
+				      &verdict);
 		if (err) {
+			/* fail closed: no attachment without a decision */
 			np_port_detach_ours(port);
 			port->state = NETPOLICY_PORT_REFUSED;
 			port->reason = NETPOLICY_R_ATTACH_FAILED;
 			port->err = -err;
+			verdict.msg[0] = '\0';
 			goto out;
 		}
 	}
-	if (np_decide(t, vif, &facts, verdict)) {
+	if (np_decide(t, vif, &facts, &verdict)) {
 		port->state = NETPOLICY_PORT_REFUSED;
-		port->reason = verdict->reason;
-		strscpy(port->policy, verdict->policy->name,
+		port->reason = verdict.reason;
+		strscpy(port->policy, verdict.policy->name,
 			sizeof(port->policy));
-		strscpy(port->msg, verdict->msg, sizeof(port->msg));
 		/* fail closed: a refused port is on no bridge at all */
 		if (!master || master->ifindex == port->master_ifindex)
 			np_port_detach_ours(port);
@@ -331,16 +338,19 @@ static bool np_port_evaluate(struct net *net, struct np_net *pn,
 
 out:
 	np_facts_free(&facts);
-	if (old->state == port->state && old->reason == port->reason &&
-	    old->err == port->err && !strcmp(old->vif, port->vif) &&
-	    !strcmp(old->bridge, port->bridge) &&
-	    !strcmp(old->msg, port->msg))
-		goto free;
+	/* verdict.msg is the policy refusal in words, or "" */
+	msg_changed = strcmp(port->msg, verdict.msg);
+	if (msg_changed)
+		strscpy(port->msg, verdict.msg, sizeof(port->msg));
+	if (old.state == port->state && old.reason == port->reason &&
+	    old.err == port->err && !strcmp(old.vif, port->vif) &&
+	    !strcmp(old.bridge, port->bridge) && !msg_changed)
+		return false;
 
-	changed = true;
 	pn->ports_gen++;
-	if (was_ours && (port->state != NETPOLICY_PORT_ATTACHED ||
-			 strcmp(old->bridge, port->bridge)))
+	if (old.state == NETPOLICY_PORT_ATTACHED &&
+	    (port->state != NETPOLICY_PORT_ATTACHED ||
+	     strcmp(old.bridge, port->bridge)))
 		np_genl_port_event(net, port, NETPOLICY_EV_DETACHED);
 	if (port->state == NETPOLICY_PORT_REFUSED && port->msg[0])
 		net_info_ratelimited("%s: refused: %s\n", dev->name, port->msg);
@@ -352,10 +362,7 @@ out:
 		net_info_ratelimited("%s: refused: %s %s\n", dev->name,
 				     np_reason_text(port->reason), port->bridge);
 	np_genl_port_event(net, port, state_event(port->state));
-free:
-	kfree(old);
-	kfree(verdict);
-	return changed;
+	return true;
 }
 
 static void np_port_add(struct net *net, struct net_device *dev, u8 kind)
@@ -400,7 +407,8 @@ static void np_port_del(struct net *net, struct np_port *port)
 
 /*
  * Someone else changed the master of one of our ports. Do not fight it
- * from inside their operation: record what it means, act at the next load.
+ * from inside their operation: record what it means; a refused port, or a
+ * change that may matter to isolation, is re-checked by the deferred work.
  */
 static void np_port_upper_changed(struct net *net, struct np_port *port)
 {
@@ -445,9 +453,11 @@ static void np_uplink_changed(struct net *net, void *ptr)
 {
 	struct netdev_notifier_changeupper_info *info = ptr;
 	struct np_net *pn = np_net(net);
+	const struct np_table *t = rtnl_dereference(pn->table);
 
-	if (!netif_is_bridge_master(info->upper_dev) ||
-	    !rtnl_dereference(pn->table) || list_empty(&pn->ports))
+	/* only policies with uplink constraints care about uplinks */
+	if (!netif_is_bridge_master(info->upper_dev) || !t ||
+	    !t->any_uplink_rule || list_empty(&pn->ports))
 		return;
 	queue_work(system_wq, &pn->recheck);
 }

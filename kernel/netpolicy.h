@@ -141,6 +141,7 @@ struct np_objv {
 struct np_table {
 	u32 gen;
 	bool any_isolate;			/* some policy has ISOLATE_FROM */
+	bool any_uplink_rule;			/* np_policy_needs_links() */
 	char host[NETPOLICY_NAME_MAX];		/* this host's name, or "" */
 	struct np_objv objs[NP_NKINDS];
 	u32 mac_mask;				/* slots - 1, a power of two */
@@ -218,6 +219,7 @@ struct np_verdict {
 	char msg[NP_MSG_LEN];
 };
 
+bool np_policy_needs_links(const struct np_policy *pol);
 unsigned int np_decide_needs(const struct np_table *t,
 			     const struct np_vif *vif);
 u8 np_decide(const struct np_table *t, const struct np_vif *vif,

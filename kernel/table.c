@@ -543,6 +543,8 @@ static int resolve(struct np_table *t, struct netlink_ext_ack *extack)
 
 		if (pol->n_isolate)
 			t->any_isolate = true;
+		if (np_policy_needs_links(pol))
+			t->any_uplink_rule = true;
 	}
 	for (i = 0; i < t->objs[NP_NET].n; i++) {
 		struct np_network *net = t->objs[NP_NET].v[i];

@@ -299,22 +299,16 @@ static int take_set(struct parser *p, bool sel, void **items, size_t *n,
 		if (take_name(p, sel ? "a selector value" : "a tag", &value, &at))
 			return -1;
 		if (sel) {
-			struct np_sel *s;
+			struct np_sel *s = xpush(items, n, sizeof(*s));
 
-			*items = xrealloc(*items, (*n + 1) * sizeof(*s));
-			s = (struct np_sel *)*items + *n;
 			s->type = type;
 			s->value = value;
-			(*n)++;
 			if (expect(p, T_RPAREN, "')'"))
 				return -1;
 		} else {
-			char **t;
+			char **t = xpush(items, n, sizeof(*t));
 
-			*items = xrealloc(*items, (*n + 1) * sizeof(*t));
-			t = (char **)*items + *n;
 			*t = value;
-			(*n)++;
 		}
 		if (p->tok.type == T_COMMA)
 			next(p);
@@ -547,22 +541,6 @@ static int vif_stmt(struct parser *p, struct np_vif_def *vif, int key)
 	return err;
 }
 
-/*
- * Append a zeroed element to a growing array; returns it. The capacity is
- * the next power of two (an array only ever grows through here), so
- * 100,000 objects cost 17 reallocations, not 100,000.
- */
-static void *push(void **arr, size_t *n, size_t size)
-{
-	char *base;
-
-	if (!(*n & (*n - 1)))	/* 0, 1, 2, 4, ...: full */
-		*arr = xrealloc(*arr, (*n ? 2 * *n : 1) * size);
-	base = *arr;
-	memset(base + *n * size, 0, size);
-	return base + (*n)++ * size;
-}
-
 static int parse_block(struct parser *p, struct np_config *cfg)
 {
 	static const char *const what[] = {
@@ -595,7 +573,7 @@ static int parse_block(struct parser *p, struct np_config *cfg)
 
 	switch (kind) {
 	case B_POLICY: {
-		struct np_policy_def *d = push((void **)&cfg->policies,
+		struct np_policy_def *d = xpush((void **)&cfg->policies,
 					       &cfg->n_policies, sizeof(*d));
 		d->name = name;
 		d->pos = name_pos;
@@ -603,7 +581,7 @@ static int parse_block(struct parser *p, struct np_config *cfg)
 		break;
 	}
 	case B_NETWORK: {
-		struct np_net_def *d = push((void **)&cfg->nets, &cfg->n_nets,
+		struct np_net_def *d = xpush((void **)&cfg->nets, &cfg->n_nets,
 					    sizeof(*d));
 		d->name = name;
 		d->pos = name_pos;
@@ -611,7 +589,7 @@ static int parse_block(struct parser *p, struct np_config *cfg)
 		break;
 	}
 	case B_VM: {
-		struct np_vm_def *d = push((void **)&cfg->vms, &cfg->n_vms,
+		struct np_vm_def *d = xpush((void **)&cfg->vms, &cfg->n_vms,
 					   sizeof(*d));
 		d->name = name;
 		d->pos = name_pos;
@@ -619,7 +597,7 @@ static int parse_block(struct parser *p, struct np_config *cfg)
 		break;
 	}
 	case B_VIF: {
-		struct np_vif_def *d = push((void **)&cfg->vifs, &cfg->n_vifs,
+		struct np_vif_def *d = xpush((void **)&cfg->vifs, &cfg->n_vifs,
 					    sizeof(*d));
 		d->name = name;
 		d->pos = name_pos;
@@ -627,7 +605,7 @@ static int parse_block(struct parser *p, struct np_config *cfg)
 		break;
 	}
 	default: {
-		struct np_nic_def *d = push((void **)&cfg->nics, &cfg->n_nics,
+		struct np_nic_def *d = xpush((void **)&cfg->nics, &cfg->n_nics,
 					    sizeof(*d));
 		d->name = name;
 		d->pos = name_pos;
@@ -963,7 +941,7 @@ static void add_implicit_vms(struct np_config *cfg, struct keyset *vi)
 	}
 	/* (pushing moves cfg->vms: @vi is not used after this) */
 	for (i = 0; i < n; i++) {
-		struct np_vm_def *m = push((void **)&cfg->vms, &cfg->n_vms,
+		struct np_vm_def *m = xpush((void **)&cfg->vms, &cfg->n_vms,
 					   sizeof(*m));
 
 		m->name = xstrdup(need[i]->vm);

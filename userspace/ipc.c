@@ -435,10 +435,10 @@ static void get_sels(struct nlattr *arr, struct np_sel **out, size_t *n)
 		if (nla_parse_nested(tb, NETPOLICY_A_SEL_MAX, e, NULL) < 0 ||
 		    !tb[NETPOLICY_A_SEL_TYPE] || !tb[NETPOLICY_A_SEL_VALUE])
 			continue;
-		*out = xrealloc(*out, (*n + 1) * sizeof(**out));
-		(*out)[*n].type = nla_get_u8(tb[NETPOLICY_A_SEL_TYPE]);
-		(*out)[*n].value = dup_attr(tb[NETPOLICY_A_SEL_VALUE]);
-		(*n)++;
+		struct np_sel *sel = xpush((void **)out, n, sizeof(*sel));
+
+		sel->type = nla_get_u8(tb[NETPOLICY_A_SEL_TYPE]);
+		sel->value = dup_attr(tb[NETPOLICY_A_SEL_VALUE]);
 	}
 }
 
@@ -450,8 +450,9 @@ static void get_tags(struct nlattr *arr, char ***tags, size_t *n)
 	if (!arr)
 		return;
 	nla_for_each_nested(e, arr, rem) {
-		*tags = xrealloc(*tags, (*n + 1) * sizeof(char *));
-		(*tags)[(*n)++] = dup_attr(e);
+		char **tag = xpush((void **)tags, n, sizeof(*tag));
+
+		*tag = dup_attr(e);
 	}
 }
 
@@ -480,9 +481,7 @@ static int on_policy(struct nl_msg *msg, void *arg)
 	if (!object_nest(msg, NETPOLICY_A_POLICY, pt, NETPOLICY_A_POLICY_MAX,
 			 cfg) || !pt[NETPOLICY_A_POLICY_NAME])
 		return NL_SKIP;
-	cfg->policies = xrealloc(cfg->policies,
-				 (cfg->n_policies + 1) * sizeof(*p));
-	p = memset(&cfg->policies[cfg->n_policies++], 0, sizeof(*p));
+	p = xpush((void **)&cfg->policies, &cfg->n_policies, sizeof(*p));
 	p->name = dup_attr(pt[NETPOLICY_A_POLICY_NAME]);
 	if (pt[NETPOLICY_A_POLICY_ALLOW_CROSS_SERVER]) {
 		p->has_cross = true;
@@ -522,8 +521,7 @@ static int on_net(struct nl_msg *msg, void *arg)
 	if (!object_nest(msg, NETPOLICY_A_NET, nt, NETPOLICY_A_NET_MAX, cfg) ||
 	    !nt[NETPOLICY_A_NET_NAME])
 		return NL_SKIP;
-	cfg->nets = xrealloc(cfg->nets, (cfg->n_nets + 1) * sizeof(*cfg->nets));
-	n = memset(&cfg->nets[cfg->n_nets++], 0, sizeof(*n));
+	n = xpush((void **)&cfg->nets, &cfg->n_nets, sizeof(*n));
 	n->name = dup_attr(nt[NETPOLICY_A_NET_NAME]);
 	n->bridge = dup_attr(nt[NETPOLICY_A_NET_BRIDGE]);
 	n->policy = dup_attr(nt[NETPOLICY_A_NET_POLICY]);
@@ -539,8 +537,7 @@ static int on_vm(struct nl_msg *msg, void *arg)
 	if (!object_nest(msg, NETPOLICY_A_VM, mt, NETPOLICY_A_VM_MAX, cfg) ||
 	    !mt[NETPOLICY_A_VM_NAME])
 		return NL_SKIP;
-	cfg->vms = xrealloc(cfg->vms, (cfg->n_vms + 1) * sizeof(*cfg->vms));
-	m = memset(&cfg->vms[cfg->n_vms++], 0, sizeof(*m));
+	m = xpush((void **)&cfg->vms, &cfg->n_vms, sizeof(*m));
 	m->name = dup_attr(mt[NETPOLICY_A_VM_NAME]);
 	m->policy = dup_attr(mt[NETPOLICY_A_VM_POLICY]);
 	if (mt[NETPOLICY_A_VM_UUID] &&
@@ -562,8 +559,7 @@ static int on_nic(struct nl_msg *msg, void *arg)
 	if (!object_nest(msg, NETPOLICY_A_NIC, ct, NETPOLICY_A_NIC_MAX, cfg) ||
 	    !ct[NETPOLICY_A_NIC_NAME])
 		return NL_SKIP;
-	cfg->nics = xrealloc(cfg->nics, (cfg->n_nics + 1) * sizeof(*cfg->nics));
-	c = memset(&cfg->nics[cfg->n_nics++], 0, sizeof(*c));
+	c = xpush((void **)&cfg->nics, &cfg->n_nics, sizeof(*c));
 	c->name = dup_attr(ct[NETPOLICY_A_NIC_NAME]);
 	get_tags(ct[NETPOLICY_A_NIC_TAGS], &c->tags, &c->n_tags);
 	return NL_OK;
@@ -578,8 +574,7 @@ static int on_vif(struct nl_msg *msg, void *arg)
 	if (!object_nest(msg, NETPOLICY_A_VIF, vt, NETPOLICY_A_VIF_MAX, cfg) ||
 	    !vt[NETPOLICY_A_VIF_NAME])
 		return NL_SKIP;
-	cfg->vifs = xrealloc(cfg->vifs, (cfg->n_vifs + 1) * sizeof(*cfg->vifs));
-	v = memset(&cfg->vifs[cfg->n_vifs++], 0, sizeof(*v));
+	v = xpush((void **)&cfg->vifs, &cfg->n_vifs, sizeof(*v));
 	v->name = dup_attr(vt[NETPOLICY_A_VIF_NAME]);
 	v->ifname = dup_attr(vt[NETPOLICY_A_VIF_IFNAME]);
 	v->network = dup_attr(vt[NETPOLICY_A_VIF_NETWORK]);
@@ -635,8 +630,8 @@ static int on_port(struct nl_msg *msg, void *arg)
 	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, NETPOLICY_A_MAX, NULL) < 0 ||
 	    !tb[NETPOLICY_A_PORT])
 		return NL_SKIP;
-	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
-	parse_port(tb[NETPOLICY_A_PORT], &l->v[l->n++]);
+	parse_port(tb[NETPOLICY_A_PORT], xpush((void **)&l->v, &l->n,
+						sizeof(*l->v)));
 	return NL_OK;
 }
 

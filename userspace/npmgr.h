@@ -127,6 +127,7 @@ struct np_diags {
 /* util.c */
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t size);
+void *xpush(void **arr, size_t *n, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 void diag_add(struct np_diags *d, struct np_pos pos, const char *fmt, ...)
