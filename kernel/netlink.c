@@ -75,6 +75,7 @@ static const struct nla_policy np_vm_policy[NETPOLICY_A_VM_MAX + 1] = {
 	[NETPOLICY_A_VM_UUID] = NLA_POLICY_EXACT_LEN(NETPOLICY_UUID_LEN),
 	[NETPOLICY_A_VM_TAGS] = { .type = NLA_NESTED },
 	[NETPOLICY_A_VM_POLICY] = NP_NAME_POLICY,
+	[NETPOLICY_A_VM_SOURCE] = NLA_POLICY_MAX(NLA_U8, NETPOLICY_SOURCE_MAX),
 };
 
 static const struct nla_policy np_vif_policy[NETPOLICY_A_VIF_MAX + 1] = {
@@ -84,6 +85,7 @@ static const struct nla_policy np_vif_policy[NETPOLICY_A_VIF_MAX + 1] = {
 	[NETPOLICY_A_VIF_NETWORK] = NP_NAME_POLICY,
 	[NETPOLICY_A_VIF_VM] = NP_NAME_POLICY,
 	[NETPOLICY_A_VIF_POLICY] = NP_NAME_POLICY,
+	[NETPOLICY_A_VIF_SOURCE] = NLA_POLICY_MAX(NLA_U8, NETPOLICY_SOURCE_MAX),
 };
 
 static const struct nla_policy np_nic_policy[NETPOLICY_A_NIC_MAX + 1] = {
@@ -107,6 +109,7 @@ static const struct nla_policy np_policy[NETPOLICY_A_MAX + 1] = {
 	[NETPOLICY_A_VM] = NLA_POLICY_NESTED(np_vm_policy),
 	[NETPOLICY_A_NIC] = NLA_POLICY_NESTED(np_nic_policy),
 	[NETPOLICY_A_HOST] = NP_NAME_POLICY,
+	[NETPOLICY_A_SOURCE] = NLA_POLICY_MAX(NLA_U8, NETPOLICY_SOURCE_MAX),
 };
 
 /* Parse an array of selector nests into @out[*n...]. */
@@ -356,6 +359,8 @@ static void *np_parse_vm(const struct nlattr *nest,
 		return ERR_PTR(-ENOMEM);
 	vm->o.origin = nest;
 	vm->policy_ref = np_ref(tb, NETPOLICY_A_VM_POLICY);
+	if (tb[NETPOLICY_A_VM_SOURCE])
+		vm->source = nla_get_u8(tb[NETPOLICY_A_VM_SOURCE]);
 	if (tb[NETPOLICY_A_VM_UUID]) {
 		vm->has_uuid = true;
 		memcpy(vm->uuid, nla_data(tb[NETPOLICY_A_VM_UUID]),
@@ -435,6 +440,8 @@ static void *np_parse_vif(const struct nlattr *nest,
 	vif->network_ref = nla_data(tb[NETPOLICY_A_VIF_NETWORK]);
 	vif->vm_ref = np_ref(tb, NETPOLICY_A_VIF_VM);
 	vif->policy_ref = np_ref(tb, NETPOLICY_A_VIF_POLICY);
+	if (tb[NETPOLICY_A_VIF_SOURCE])
+		vif->source = nla_get_u8(tb[NETPOLICY_A_VIF_SOURCE]);
 	err = -EINVAL;
 	if (tb[NETPOLICY_A_VIF_IFNAME]) {
 		nla_strscpy(vif->ifname, tb[NETPOLICY_A_VIF_IFNAME],
@@ -594,7 +601,7 @@ static int np_nl_del(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *tb[NETPOLICY_A_POLICY_MAX + 1];
 	const char *name = NULL;
 	struct np_net *pn;
-	int err, k, found = -1;
+	int err, k, found = -1, source = -1;
 
 	for (k = 0; k < NP_NKINDS; k++) {
 		struct nlattr *nest = info->attrs[np_kinds[k].attr];
@@ -618,12 +625,21 @@ static int np_nl_del(struct sk_buff *skb, struct genl_info *info)
 		GENL_SET_ERR_MSG(info, "name the object to delete");
 		return -EINVAL;
 	}
+	if (info->attrs[NETPOLICY_A_SOURCE]) {
+		if (found != NP_VM && found != NP_VIF) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    info->attrs[NETPOLICY_A_SOURCE],
+					    "only VIF and VM objects have a source");
+			return -EINVAL;
+		}
+		source = nla_get_u8(info->attrs[NETPOLICY_A_SOURCE]);
+	}
 
 	rtnl_lock();
 	pn = np_net(net);
 	err = np_publish(net, np_table_without(rtnl_dereference(pn->table),
-					       found, name, pn->next_gen + 1,
-					       info->extack));
+					       found, name, source,
+					       pn->next_gen + 1, info->extack));
 	rtnl_unlock();
 	return err;
 }
@@ -749,6 +765,8 @@ static int np_put_vm(struct sk_buff *skb, const struct np_vm *vm)
 	if (vm->policy &&
 	    nla_put_string(skb, NETPOLICY_A_VM_POLICY, vm->policy->name))
 		return -EMSGSIZE;
+	if (vm->source && nla_put_u8(skb, NETPOLICY_A_VM_SOURCE, vm->source))
+		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
 }
@@ -782,6 +800,8 @@ static int np_put_vif(struct sk_buff *skb, const struct np_vif *vif)
 		return -EMSGSIZE;
 	if (vif->policy &&
 	    nla_put_string(skb, NETPOLICY_A_VIF_POLICY, vif->policy->name))
+		return -EMSGSIZE;
+	if (vif->source && nla_put_u8(skb, NETPOLICY_A_VIF_SOURCE, vif->source))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;

@@ -101,6 +101,7 @@ struct np_vm {
 	u8 uuid[NETPOLICY_UUID_LEN];
 	bool has_uuid;
 	u8 n_tags;
+	u8 source;				/* enum netpolicy_source */
 	char name[];
 };
 
@@ -121,6 +122,7 @@ struct np_vif {
 	u8 mac[ETH_ALEN];
 	u8 has_mac:1;
 	u8 is_glob:1;
+	u8 source:2;				/* enum netpolicy_source */
 	u8 prefix_len;				/* literal chars before a wildcard */
 	char ifname[IFNAMSIZ];			/* name or glob; "" = any */
 	char name[];
@@ -181,7 +183,8 @@ struct np_table *np_table_build(const struct np_table *old, bool keep_old,
 				struct netlink_ext_ack *extack);
 struct np_table *np_table_without(const struct np_table *old,
 				  enum np_kind kind, const char *name,
-				  u32 gen, struct netlink_ext_ack *extack);
+				  int source, u32 gen,
+				  struct netlink_ext_ack *extack);
 void np_table_free(struct np_table *t);
 void np_table_free_rcu(struct np_table *t);
 const struct np_vif *np_table_lookup(const struct np_table *t,

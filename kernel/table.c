@@ -176,6 +176,7 @@ static void *np_obj_dup(enum np_kind kind, const void *src)
 			return NULL;
 		memcpy(m->uuid, vm->uuid, sizeof(m->uuid));
 		m->has_uuid = vm->has_uuid;
+		m->source = vm->source;
 		m->policy_ref = vm->policy ? vm->policy->name : NULL;
 		if (vm->n_tags) {
 			m->tags = kmemdup(vm->tags,
@@ -195,6 +196,7 @@ static void *np_obj_dup(enum np_kind kind, const void *src)
 		memcpy(f->mac, vif->mac, ETH_ALEN);
 		f->has_mac = vif->has_mac;
 		f->is_glob = vif->is_glob;
+		f->source = vif->source;
 		f->prefix_len = vif->prefix_len;
 		memcpy(f->ifname, vif->ifname, sizeof(f->ifname));
 		f->network_ref = vif->network->name;
@@ -436,11 +438,41 @@ static const struct np_vif **np_slots_alloc(u32 n, u32 *mask)
 	return kvcalloc(slots, sizeof(const struct np_vif *), GFP_KERNEL);
 }
 
-/* Sort each kind by name; refuse a name that repeats. */
+/* Where a VM or VIF object came from; other kinds are configuration. */
+static u8 np_obj_source(enum np_kind kind, const void *obj)
+{
+	if (kind == NP_VM)
+		return ((const struct np_vm *)obj)->source;
+	if (kind == NP_VIF)
+		return ((const struct np_vif *)obj)->source;
+	return NETPOLICY_SOURCE_CONFIG;
+}
+
+/*
+ * Of two objects of one kind with the same name, the one a table keeps
+ * (see NETPOLICY_CMD_LOAD in the uapi header): the configuration's over a
+ * toolstack's, the newer (from the request, o.origin set) of two of one
+ * toolstack source. NULL: a clash that is an error.
+ */
+static const struct np_obj *np_clash_winner(enum np_kind kind,
+					    const struct np_obj *a,
+					    const struct np_obj *b)
+{
+	u8 sa = np_obj_source(kind, a), sb = np_obj_source(kind, b);
+
+	if (sa != sb)
+		return sa == NETPOLICY_SOURCE_CONFIG ? a :
+		       sb == NETPOLICY_SOURCE_CONFIG ? b : NULL;
+	if (sa == NETPOLICY_SOURCE_CONFIG || !a->origin == !b->origin)
+		return NULL;
+	return a->origin ? a : b;
+}
+
+/* Sort each kind by name; settle or refuse a name that repeats. */
 static int sort_and_check(struct np_table *t, struct netlink_ext_ack *extack)
 {
 	int k, err;
-	u32 i;
+	u32 i, w;
 
 	for (k = 0; k < NP_NKINDS; k++) {
 		struct np_objv *ov = &t->objs[k];
@@ -448,11 +480,22 @@ static int sort_and_check(struct np_table *t, struct netlink_ext_ack *extack)
 		err = np_sort_by_name(ov);
 		if (err)
 			return err;
-		for (i = 1; i < ov->n; i++) {
-			const struct np_obj *a = ov->v[i - 1], *b = ov->v[i];
+		for (i = 1, w = 1; i < ov->n; i++) {
+			const struct np_obj *a = ov->v[w - 1], *b = ov->v[i];
+			const struct np_obj *keep;
 
-			if (strcmp(a->name, b->name))
+			if (w != i)
+				ov->v[w] = ov->v[i];
+			if (strcmp(a->name, b->name)) {
+				w++;
 				continue;
+			}
+			keep = np_clash_winner(k, a, b);
+			if (keep) {
+				np_obj_free(k, (void *)(keep == a ? b : a));
+				ov->v[w - 1] = (void *)keep;
+				continue;
+			}
 			/* 6.1's extack takes only literal messages */
 			switch (k) {
 			case NP_POLICY:
@@ -475,8 +518,13 @@ static int sort_and_check(struct np_table *t, struct netlink_ext_ack *extack)
 				NL_SET_ERR_MSG_ATTR(extack, b->origin ?: a->origin,
 						    "a VIF object with this name exists");
 			}
+			/* leave every live object in @ov for the caller to free */
+			memmove(&ov->v[w], &ov->v[i], (ov->n - i) * sizeof(*ov->v));
+			ov->n = w + ov->n - i;
 			return -EEXIST;
 		}
+		if (ov->n)
+			ov->n = w;
 	}
 	return 0;
 }
@@ -574,6 +622,11 @@ static int resolve(struct np_table *t, struct netlink_ext_ack *extack)
 		struct np_vif *vif = t->objs[NP_VIF].v[i];
 
 		vif->network = np_names_find(&nets, vif->network_ref);
+		if (!vif->network && !vif->o.origin && vif->source) {
+			NL_SET_ERR_MSG(extack,
+				       "a running guest's VIF object (from its toolstack) names a network object the new set lacks");
+			goto out;
+		}
 		if (!vif->network) {
 			NL_SET_ERR_MSG_ATTR(extack, vif->o.origin,
 					    "VIF object names a network object that does not exist");
@@ -602,6 +655,42 @@ out:
 	kvfree(nets.slots);
 	kvfree(vms.slots);
 	return err;
+}
+
+/*
+ * A toolstack's VIF object kept across a replacing load may name a VM
+ * object that only the old configuration had (it won the name clash): give
+ * it an empty VM object of the VIF's source, so the guest stays described.
+ */
+static int np_fill_vms(struct np_table *t)
+{
+	struct np_objv *vms = &t->objs[NP_VM];
+	u32 i, j, n_now, n_before = vms->n;
+	struct np_vm *vm;
+
+	for (i = 0; i < t->objs[NP_VIF].n; i++) {
+		const struct np_vif *vif = t->objs[NP_VIF].v[i];
+		bool have;
+
+		if (vif->source == NETPOLICY_SOURCE_CONFIG || !vif->vm_ref)
+			continue;
+		n_now = vms->n;
+		vms->n = n_before;		/* the sorted part */
+		have = np_table_find(t, NP_VM, vif->vm_ref);
+		vms->n = n_now;
+		for (j = n_before; !have && j < n_now; j++)
+			have = !strcmp(((struct np_vm *)vms->v[j])->name,
+				       vif->vm_ref);
+		if (have)
+			continue;
+		vm = np_vm_alloc(vif->vm_ref);
+		if (!vm || objv_push(vms, vm)) {
+			np_obj_free(NP_VM, vm);
+			return -ENOMEM;
+		}
+		vm->source = vif->source;
+	}
+	return vms->n == n_before ? 0 : np_sort_by_name(vms);
 }
 
 /**
@@ -645,10 +734,16 @@ struct np_table *np_table_build(const struct np_table *old, bool keep_old,
 		t->objs[k] = txn->objs[k];
 		memset(&txn->objs[k], 0, sizeof(txn->objs[k]));
 	}
-	for (k = 0; keep_old && old && k < NP_NKINDS; k++) {
+	/* Keep the old objects; replacing, only those of a toolstack. */
+	for (k = 0; old && k < NP_NKINDS; k++) {
 		for (i = 0; i < old->objs[k].n; i++) {
-			void *obj = np_obj_dup(k, old->objs[k].v[i]);
+			const void *src = old->objs[k].v[i];
+			void *obj;
 
+			if (!keep_old &&
+			    np_obj_source(k, src) == NETPOLICY_SOURCE_CONFIG)
+				continue;
+			obj = np_obj_dup(k, src);
 			if (!obj || objv_push(&t->objs[k], obj)) {
 				np_obj_free(k, obj);
 				goto fail;
@@ -657,6 +752,8 @@ struct np_table *np_table_build(const struct np_table *old, bool keep_old,
 	}
 
 	err = sort_and_check(t, extack);
+	if (!err && !keep_old && old)
+		err = np_fill_vms(t);
 	if (!err)
 		err = resolve(t, extack);
 	if (err)
@@ -725,6 +822,7 @@ static bool np_obj_referenced(const struct np_table *t, enum np_kind kind,
  * @old: the published table, or NULL
  * @kind: the kind of object to leave out
  * @name: its name
+ * @source: delete it only if it has this enum netpolicy_source (-1: any)
  * @gen: the new table's generation
  * @extack: where to report what is wrong
  *
@@ -733,7 +831,8 @@ static bool np_obj_referenced(const struct np_table *t, enum np_kind kind,
  */
 struct np_table *np_table_without(const struct np_table *old,
 				  enum np_kind kind, const char *name,
-				  u32 gen, struct netlink_ext_ack *extack)
+				  int source, u32 gen,
+				  struct netlink_ext_ack *extack)
 {
 	const void *victim = old ? np_table_find(old, kind, name) : NULL;
 	struct np_txn txn = {};
@@ -743,6 +842,10 @@ struct np_table *np_table_without(const struct np_table *old,
 
 	if (!victim) {
 		NL_SET_ERR_MSG(extack, "no such object");
+		return ERR_PTR(-ENOENT);
+	}
+	if (source >= 0 && np_obj_source(kind, victim) != source) {
+		NL_SET_ERR_MSG(extack, "no such object from that source");
 		return ERR_PTR(-ENOENT);
 	}
 	if (np_obj_referenced(old, kind, victim)) {

@@ -280,11 +280,11 @@ static void np_table_merge_and_delete_test(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, lookup_name(t, "tap0", NULL), "all-taps");
 
 	/* a network still named by a VIF object cannot go */
-	t2 = np_table_without(t, NP_NET, "back", 3, NULL);
+	t2 = np_table_without(t, NP_NET, "back", -1, 3, NULL);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(t2), -EBUSY);
-	t2 = np_table_without(t, NP_VIF, "nosuch", 3, NULL);
+	t2 = np_table_without(t, NP_VIF, "nosuch", -1, 3, NULL);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(t2), -ENOENT);
-	t2 = np_table_without(t, NP_VIF, "all-taps", 3, NULL);
+	t2 = np_table_without(t, NP_VIF, "all-taps", -1, 3, NULL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t2));
 	KUNIT_EXPECT_STREQ(test, lookup_name(t2, "tap0", NULL), "(none)");
 	KUNIT_EXPECT_STREQ(test, lookup_name(t2, "new0", NULL), "new");
@@ -301,6 +301,132 @@ static void np_table_merge_and_delete_test(struct kunit *test)
 	np_table_free(t);
 	np_table_free(t2);
 	np_table_free(old);
+}
+
+/* What a toolstack watcher sends: from the request, of source xenstore. */
+static const struct nlattr np_test_req_attr;
+
+static struct np_vm *mk_vm(struct kunit *test, const char *name, u8 source,
+			   const char *tag)
+{
+	struct np_vm *vm = np_vm_alloc(name);
+
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	vm->source = source;
+	vm->o.origin = &np_test_req_attr;
+	if (tag) {
+		vm->tags = kstrdup(tag, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, vm->tags);
+		vm->n_tags = 1;
+	}
+	return vm;
+}
+
+static struct np_vif *mk_xs_vif(struct kunit *test, const char *ifname,
+				const u8 *mac, const char *net, const char *vm)
+{
+	struct np_vif *vif = mk_vif(test, ifname, ifname, mac, net);
+
+	vif->source = NETPOLICY_SOURCE_XENSTORE;
+	vif->vm_ref = vm;
+	vif->o.origin = &np_test_req_attr;
+	return vif;
+}
+
+static struct np_table *build(struct kunit *test, const struct np_table *old,
+			      bool keep_old, struct np_txn *txn, u32 gen)
+{
+	struct np_table *t = np_table_build(old, keep_old, txn, gen, NULL);
+
+	np_txn_destroy(txn);
+	return t;
+}
+
+static const struct np_vm *vm_of(const struct np_table *t, const char *name)
+{
+	const struct np_vif *vif = np_table_find(t, NP_VIF, name);
+
+	return vif ? vif->vm : NULL;
+}
+
+/* The rules between configuration and toolstack objects (uapi header). */
+static void np_table_sources_test(struct kunit *test)
+{
+	const u8 xs = NETPOLICY_SOURCE_XENSTORE, cf = NETPOLICY_SOURCE_CONFIG;
+	struct np_table *t0, *t1, *t2, *t3, *t4;
+	struct np_txn txn = {};
+	const struct np_vm *vm;
+
+	/* the administrator's set: a network, VM "g" tagged, a VIF */
+	add_net(test, &txn, mk_net(test, "n1", "br1"));
+	KUNIT_ASSERT_EQ(test, np_txn_add(&txn, NP_VM, mk_vm(test, "g", cf, "dmz")), 0);
+	add_vif(test, &txn, mk_vif(test, "c", "tap-c", NULL, "n1"));
+	t0 = build(test, NULL, false, &txn, 1);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t0));
+
+	/* the watcher adds guest g: the configuration's VM "g" stays */
+	KUNIT_ASSERT_EQ(test, np_txn_add(&txn, NP_VM, mk_vm(test, "g", xs, NULL)), 0);
+	add_vif(test, &txn, mk_xs_vif(test, "vif1.0", NULL, "n1", "g"));
+	t1 = build(test, t0, true, &txn, 2);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t1));
+	vm = vm_of(t1, "vif1.0");
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	KUNIT_EXPECT_EQ(test, vm->source, cf);
+	KUNIT_EXPECT_EQ(test, vm->n_tags, 1);
+
+	/* re-reading it is idempotent: the newer toolstack object wins */
+	KUNIT_ASSERT_EQ(test, np_txn_add(&txn, NP_VM, mk_vm(test, "g", xs, NULL)), 0);
+	add_vif(test, &txn, mk_xs_vif(test, "vif1.0", mac1, "n1", "g"));
+	t2 = build(test, t1, true, &txn, 3);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t2));
+	KUNIT_EXPECT_EQ(test, t2->objs[NP_VIF].n, 2U);
+	KUNIT_EXPECT_TRUE(test, (bool)((const struct np_vif *)
+				       np_table_find(t2, NP_VIF, "vif1.0"))->has_mac);
+
+	/* a replacing load without VM "g" keeps the guest's VIF and gives it
+	 * an empty VM of its source; the configuration's VIF is gone
+	 */
+	add_net(test, &txn, mk_net(test, "n1", "br1"));
+	t3 = build(test, t2, false, &txn, 4);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t3));
+	KUNIT_EXPECT_EQ(test, t3->objs[NP_VIF].n, 1U);
+	vm = vm_of(t3, "vif1.0");
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	KUNIT_EXPECT_EQ(test, vm->source, xs);
+	KUNIT_EXPECT_EQ(test, vm->n_tags, 0);
+	KUNIT_EXPECT_STREQ(test, lookup_name(t3, "tap-c", NULL), "(none)");
+
+	/* ... but one without the guest's network fails */
+	add_net(test, &txn, mk_net(test, "n2", "br2"));
+	t4 = build(test, t3, false, &txn, 5);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(t4), -ENOENT);
+
+	/* a configuration VIF of the same name wins over the guest's */
+	add_vif(test, &txn, mk_vif(test, "vif1.0", "vif1.0", NULL, "n1"));
+	t4 = build(test, t3, true, &txn, 5);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t4));
+	KUNIT_EXPECT_EQ(test, (u8)((const struct np_vif *)
+				   np_table_find(t4, NP_VIF, "vif1.0"))->source,
+			cf);
+
+	/* a watcher deletes only its own objects */
+	KUNIT_EXPECT_EQ(test, PTR_ERR(np_table_without(t4, NP_VIF, "vif1.0",
+						       xs, 6, NULL)), -ENOENT);
+	np_table_free(t4);
+	t4 = np_table_without(t3, NP_VIF, "vif1.0", xs, 6, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t4));
+	KUNIT_EXPECT_EQ(test, t4->objs[NP_VIF].n, 0U);
+
+	/* two configuration objects of one name are still an error */
+	KUNIT_ASSERT_EQ(test, np_txn_add(&txn, NP_VM, mk_vm(test, "g", cf, NULL)), 0);
+	KUNIT_ASSERT_EQ(test, np_txn_add(&txn, NP_VM, mk_vm(test, "g", cf, NULL)), 0);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(build(test, t4, true, &txn, 7)), -EEXIST);
+
+	np_table_free(t4);
+	np_table_free(t3);
+	np_table_free(t2);
+	np_table_free(t1);
+	np_table_free(t0);
 }
 
 /* The reference lookup: scan everything, apply the precedence literally. */
@@ -411,6 +537,7 @@ static struct kunit_case np_table_cases[] = {
 	KUNIT_CASE(np_table_precedence_test),
 	KUNIT_CASE_PARAM(np_table_rollback_test, build_err_gen_params),
 	KUNIT_CASE(np_table_merge_and_delete_test),
+	KUNIT_CASE(np_table_sources_test),
 	KUNIT_CASE(np_table_random_test),
 	{}
 };

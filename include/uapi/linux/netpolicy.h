@@ -49,18 +49,38 @@
  *	the resulting set; a dangling reference is an error (ENOENT).
  *	NETPOLICY_A_HOST, if present, sets the name of this host, which
  *	RESTRICT_TO_HOST is compared with. With NETPOLICY_LOAD_F_REPLACE in
- *	NETPOLICY_A_FLAGS the request replaces every object of the namespace;
- *	without it, a name that already exists is an error (EEXIST). The load
+ *	NETPOLICY_A_FLAGS the request replaces every object of the namespace
+ *	that came from the configuration; without it, a name that already
+ *	exists is an error (EEXIST). The load
  *	is all-or-nothing: on any error nothing changes and the extack message
  *	names the offending attribute. On success every port of the namespace
  *	is re-evaluated before the reply is sent; ports whose decision does
  *	not change are not touched.
  *
+ *	VIF and VM objects carry a source (enum netpolicy_source, attributes
+ *	NETPOLICY_A_VIF_SOURCE and NETPOLICY_A_VM_SOURCE): the configuration
+ *	(the default) or a toolstack watcher such as `npmgr xenwatch`, which
+ *	describes the guests that are running. The two sources meet by name:
+ *	- a replacing load keeps the VIF and VM objects of other sources; a
+ *	  kept VIF that names a VM object the new set lacks gets an empty VM
+ *	  object of its source; one that names a network the new set lacks
+ *	  fails the load (ENOENT): remove a network only once no running
+ *	  guest uses it;
+ *	- when a configuration object and a toolstack object of one kind have
+ *	  the same name, the configuration object stays and the other is
+ *	  dropped (so the administrator's `vm NAME { tags ... }` describes a
+ *	  Xen guest of that name);
+ *	- a toolstack object replaces an older one of the same name and
+ *	  source (a watcher re-reading the toolstack is idempotent).
+ *
  * NETPOLICY_CMD_DEL (admin, doit)
  *	Deletes one object: the one named by the _NAME attribute inside a
  *	NETPOLICY_A_NET, NETPOLICY_A_VIF, NETPOLICY_A_VM, NETPOLICY_A_POLICY or
  *	NETPOLICY_A_NIC nest. An object still named by another one cannot be
- *	deleted (EBUSY). Ports whose decision changes are re-evaluated.
+ *	deleted (EBUSY). With NETPOLICY_A_SOURCE, only an object of that
+ *	source is deleted (else ENOENT): a watcher never deletes the
+ *	administrator's object of the same name. Ports whose decision changes
+ *	are re-evaluated.
  *
  * NETPOLICY_CMD_FLUSH (admin, doit)
  *	Deletes every object of the namespace; bound ports are detached.
@@ -119,6 +139,15 @@ enum netpolicy_load_flag {
 	__NETPOLICY_LOAD_F_ALL = NETPOLICY_LOAD_F_REPLACE
 };
 
+/* Where a VIF or VM object came from; see NETPOLICY_CMD_LOAD. */
+enum netpolicy_source {
+	NETPOLICY_SOURCE_CONFIG,	/* the policy configuration */
+	NETPOLICY_SOURCE_XENSTORE,	/* a running Xen guest (xenstore) */
+	__NETPOLICY_SOURCE_MAX
+};
+
+#define NETPOLICY_SOURCE_MAX (__NETPOLICY_SOURCE_MAX - 1)
+
 enum netpolicy_attr {
 	NETPOLICY_A_UNSPEC,
 	NETPOLICY_A_FLAGS,		/* u32: enum netpolicy_load_flag */
@@ -136,6 +165,7 @@ enum netpolicy_attr {
 	NETPOLICY_A_VM,			/* nest of NETPOLICY_A_VM_* */
 	NETPOLICY_A_NIC,		/* nest of NETPOLICY_A_NIC_* */
 	NETPOLICY_A_HOST,		/* string: this host's name */
+	NETPOLICY_A_SOURCE,		/* u8: enum netpolicy_source (DEL) */
 	__NETPOLICY_A_MAX
 };
 
@@ -203,6 +233,7 @@ enum netpolicy_vif_attr {
 	NETPOLICY_A_VIF_NETWORK,	/* string: network object, required */
 	NETPOLICY_A_VIF_VM,		/* string: VM object */
 	NETPOLICY_A_VIF_POLICY,		/* string: policy object */
+	NETPOLICY_A_VIF_SOURCE,		/* u8: enum netpolicy_source */
 	__NETPOLICY_A_VIF_MAX
 };
 
@@ -214,6 +245,7 @@ enum netpolicy_vm_attr {
 	NETPOLICY_A_VM_UUID,		/* binary: NETPOLICY_UUID_LEN bytes */
 	NETPOLICY_A_VM_TAGS,		/* array of strings */
 	NETPOLICY_A_VM_POLICY,		/* string: policy object */
+	NETPOLICY_A_VM_SOURCE,		/* u8: enum netpolicy_source */
 	__NETPOLICY_A_VM_MAX
 };
 
