@@ -19,18 +19,19 @@ DESTDIR ?=
 
 KSRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h) \
 	 include/uapi/linux/netpolicy.h
-USRC := $(addprefix userspace/,main.c config.c print.c ipc.c util.c explain.c)
+USRC := $(addprefix userspace/,main.c config.c print.c ipc.c util.c explain.c xen.c)
 UHDR := userspace/npmgr.h include/uapi/linux/netpolicy.h
 
 CC ?= cc
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
-NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
+NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null) \
+	   $(shell pkg-config --libs xenstore 2>/dev/null || echo -lxenstore)
 UCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	   -isystem include/uapi $(NL_CFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all module module-debug npmgr deps clean install dkms-install check \
-	check-build style sparse test-userspace kunit selftest demo bench fuzz dkms-check
+.PHONY: all module module-debug npmgr deps clean install install-xen dkms-install check \
+	check-build style sparse test-userspace kunit selftest xen-selftest demo bench fuzz dkms-check
 
 all: module npmgr
 
@@ -90,6 +91,11 @@ kunit:
 selftest: module npmgr
 	tools/testing/vm/vm-run -t 1200 -- tools/testing/selftests/netpolicy/run_all.sh
 
+# Xen 4.17 under QEMU, the Debian kernel as dom0, real PV guests (xl).
+xen-selftest: module npmgr
+	tools/testing/xen/mkguest > /dev/null
+	tools/testing/vm/vm-run -X -t 1500 -m 2048 -- tools/testing/selftests/netpolicy/run_xen.sh
+
 # deps first, then a fresh make: KDIR and the libnl flags are computed
 # when make starts, and on a new machine the packages are not there yet.
 demo: deps
@@ -104,6 +110,8 @@ bench: deps
 		--raw_output=kunit 'netpolicy-bench' | grep -E 'BENCH|^ *(not )?ok'
 	tools/testing/vm/vm-run -t 1200 -m 2048 -- tools/testing/bench/policy_bench.sh
 	tools/testing/vm/vm-run -t 3000 -m 2048 -- tools/testing/bench/attach_bench.sh
+	tools/testing/xen/mkguest > /dev/null
+	tools/testing/vm/vm-run -X -t 1500 -m 3072 -- tools/testing/bench/xen_bench.sh | grep BENCH
 
 dkms-check: deps
 	tools/testing/dkms-check
@@ -120,7 +128,18 @@ install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
 	install -D -m 0755 userspace/npmgr $(DESTDIR)$(PREFIX)/sbin/npmgr
 	install -D -m 0644 userspace/npmgr.8 $(DESTDIR)$(PREFIX)/share/man/man8/npmgr.8
+	$(MAKE) install-xen
 	depmod -a $(KVER)
+
+# Xen dom0: the hotplug script and the xenstore watcher's unit.
+XEN_SCRIPTS ?= /etc/xen/scripts
+SYSTEMD_UNITS ?= /etc/systemd/system
+install-xen: npmgr
+	install -D -m 0755 userspace/npmgr $(DESTDIR)$(PREFIX)/sbin/npmgr
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' userspace/xen/vif-netpolicy.in > userspace/xen/vif-netpolicy
+	install -D -m 0755 userspace/xen/vif-netpolicy $(DESTDIR)$(XEN_SCRIPTS)/vif-netpolicy
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' userspace/xen/npmgr-xenwatch.service.in > userspace/xen/npmgr-xenwatch.service
+	install -D -m 0644 userspace/xen/npmgr-xenwatch.service $(DESTDIR)$(SYSTEMD_UNITS)/npmgr-xenwatch.service
 
 dkms-install:
 	rm -rf /usr/src/netpolicy-$(VERSION)
@@ -135,4 +154,5 @@ dkms-install:
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -f userspace/npmgr userspace/tests/parser_test userspace/tests/parser_test-asan \
-		userspace/fuzz/fuzz_parser
+		userspace/fuzz/fuzz_parser userspace/xen/vif-netpolicy \
+		userspace/xen/npmgr-xenwatch.service

@@ -6,6 +6,8 @@
  */
 
 #include <errno.h>
+#include <poll.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -267,6 +269,8 @@ static int put_vm(struct nl_msg *msg, int type, const void *obj)
 		return -1;
 	if (m->policy && nla_put_string(msg, NETPOLICY_A_VM_POLICY, m->policy))
 		return -1;
+	if (m->source && nla_put_u8(msg, NETPOLICY_A_VM_SOURCE, m->source))
+		return -1;
 	nla_nest_end(msg, nest);
 	return 0;
 }
@@ -298,6 +302,8 @@ static int put_vif(struct nl_msg *msg, int type, const void *obj)
 	if (v->vm && nla_put_string(msg, NETPOLICY_A_VIF_VM, v->vm))
 		return -1;
 	if (v->policy && nla_put_string(msg, NETPOLICY_A_VIF_POLICY, v->policy))
+		return -1;
+	if (v->source && nla_put_u8(msg, NETPOLICY_A_VIF_SOURCE, v->source))
 		return -1;
 	nla_nest_end(msg, nest);
 	return 0;
@@ -382,7 +388,8 @@ nomem:
 	return -ENOMEM;
 }
 
-int ipc_del(struct np_ipc *ipc, const char *what, const char *name)
+int ipc_del(struct np_ipc *ipc, const char *what, const char *name,
+	    int source, bool quiet)
 {
 	static const struct { const char *what; int nest, name; } kinds[] = {
 		{ "network", NETPOLICY_A_NET, NETPOLICY_A_NET_NAME },
@@ -409,7 +416,11 @@ int ipc_del(struct np_ipc *ipc, const char *what, const char *name)
 		return -ENOMEM;
 	}
 	nla_nest_end(msg, nest);
-	return transact(ipc, msg, "del", NULL, NULL);
+	if (source >= 0 && nla_put_u8(msg, NETPOLICY_A_SOURCE, source)) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return transact(ipc, msg, quiet ? NULL : "del", NULL, NULL);
 }
 
 int ipc_flush(struct np_ipc *ipc)
@@ -547,6 +558,8 @@ static int on_vm(struct nl_msg *msg, void *arg)
 		       NETPOLICY_UUID_LEN);
 	}
 	get_tags(mt[NETPOLICY_A_VM_TAGS], &m->tags, &m->n_tags);
+	if (mt[NETPOLICY_A_VM_SOURCE])
+		m->source = nla_get_u8(mt[NETPOLICY_A_VM_SOURCE]);
 	return NL_OK;
 }
 
@@ -584,6 +597,8 @@ static int on_vif(struct nl_msg *msg, void *arg)
 		v->has_mac = true;
 		memcpy(v->mac, nla_data(vt[NETPOLICY_A_VIF_MAC]), 6);
 	}
+	if (vt[NETPOLICY_A_VIF_SOURCE])
+		v->source = nla_get_u8(vt[NETPOLICY_A_VIF_SOURCE]);
 	return NL_OK;
 }
 
@@ -769,4 +784,112 @@ int ipc_monitor(struct np_ipc *ipc, ipc_event_fn fn, void *arg)
 			return -EIO;
 		}
 	}
+}
+
+/* A port state that is a decision, as ipc_wait_port() means it. */
+static bool decided(const struct np_port_info *p)
+{
+	return p->state == NETPOLICY_PORT_ATTACHED ||
+	       p->state == NETPOLICY_PORT_REFUSED ||
+	       p->state == NETPOLICY_PORT_PENDING;
+}
+
+struct waiter {
+	const char *ifname;
+	struct np_port_info *out;
+	bool done;
+};
+
+static void on_wait_event(int ev, const struct np_port_info *p, void *arg)
+{
+	struct waiter *w = arg;
+
+	if (w->done || !p->ifname || strcmp(p->ifname, w->ifname))
+		return;
+	if (ev == NETPOLICY_EV_REMOVED || decided(p)) {
+		port_free(w->out);
+		*w->out = *p;
+		w->out->ifname = xstrdup(p->ifname);
+		w->out->message = p->message ? xstrdup(p->message) : NULL;
+		w->out->vif = p->vif ? xstrdup(p->vif) : NULL;
+		w->out->network = p->network ? xstrdup(p->network) : NULL;
+		w->out->bridge = p->bridge ? xstrdup(p->bridge) : NULL;
+		w->out->vm = p->vm ? xstrdup(p->vm) : NULL;
+		w->out->policy = p->policy ? xstrdup(p->policy) : NULL;
+		if (ev == NETPOLICY_EV_REMOVED)
+			w->out->state = 0;
+		w->done = true;
+	}
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+/* Whether @w's interface is decided now, by a port dump. */
+static int wait_look(struct np_ipc *ipc, struct waiter *w)
+{
+	struct np_port_info *ports = NULL;
+	size_t n = 0, i;
+	int rc = ipc_get_ports(ipc, &ports, &n);
+
+	for (i = 0; !rc && i < n; i++)
+		if (!w->done && !strcmp(ports[i].ifname, w->ifname) &&
+		    decided(&ports[i])) {
+			port_free(w->out);
+			*w->out = ports[i];
+			memset(&ports[i], 0, sizeof(ports[i]));
+			w->done = true;
+		}
+	for (i = 0; i < n; i++)
+		port_free(&ports[i]);
+	free(ports);
+	return rc;
+}
+
+int ipc_wait_port(struct np_ipc *ipc, const char *ifname, int timeout_ms,
+		  struct np_port_info *out)
+{
+	struct waiter w = { ifname, out, false };
+	struct monitor m = { on_wait_event, &w };
+	long deadline = now_ms() + timeout_ms;
+	struct np_ipc *ev;
+	int grp, rc;
+
+	memset(out, 0, sizeof(*out));
+	ev = ipc_open();
+	if (!ev)
+		return -EIO;
+	/* Listen first, then look: a decision between the two is not lost. */
+	grp = genl_ctrl_resolve_grp(ev->sk, NETPOLICY_GENL_NAME,
+				    NETPOLICY_MCGRP_EVENTS);
+	if (grp < 0 || nl_socket_add_membership(ev->sk, grp) < 0) {
+		ipc_close(ev);
+		return -EIO;
+	}
+	nl_socket_disable_seq_check(ev->sk);
+	nl_socket_modify_cb(ev->sk, NL_CB_VALID, NL_CB_CUSTOM, on_event, &m);
+	rc = wait_look(ipc, &w);
+	while (!rc && !w.done) {
+		struct pollfd pfd = { nl_socket_get_fd(ev->sk), POLLIN, 0 };
+		long left = deadline - now_ms();
+
+		if (left <= 0) {
+			rc = -ETIMEDOUT;
+			break;
+		}
+		if (poll(&pfd, 1, (int)left) <= 0)
+			continue;
+		rc = nl_recvmsgs_default(ev->sk);
+		if (rc == -NLE_NOMEM)		/* events were lost: look again */
+			rc = wait_look(ipc, &w);
+		else
+			rc = rc < 0 ? -EIO : 0;
+	}
+	ipc_close(ev);
+	return rc;
 }

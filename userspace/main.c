@@ -78,6 +78,32 @@ static int cmd_check(int argc, char **argv)
 	return rc;
 }
 
+/*
+ * The objects a toolstack watcher made lose a name clash to the file's (see
+ * the uapi header): for checking the file they do not count.
+ */
+static void drop_toolstack(struct np_config *c)
+{
+	struct np_config mine = { 0 };
+	size_t i, n;
+
+	for (i = n = 0; i < c->n_vms; i++)
+		if (c->vms[i].source)
+			*(struct np_vm_def *)xpush((void **)&mine.vms, &mine.n_vms,
+						   sizeof(*mine.vms)) = c->vms[i];
+		else
+			c->vms[n++] = c->vms[i];
+	c->n_vms = n;
+	for (i = n = 0; i < c->n_vifs; i++)
+		if (c->vifs[i].source)
+			*(struct np_vif_def *)xpush((void **)&mine.vifs, &mine.n_vifs,
+						    sizeof(*mine.vifs)) = c->vifs[i];
+		else
+			c->vifs[n++] = c->vifs[i];
+	c->n_vifs = n;
+	config_free(&mine);
+}
+
 static int cmd_load(int argc, char **argv)
 {
 	struct np_config cfg, loaded = { 0 };
@@ -122,6 +148,7 @@ static int cmd_load(int argc, char **argv)
 		config_free(&loaded);
 		return 1;
 	}
+	drop_toolstack(&loaded);
 	rc = compile_file(file, &cfg, add ? &loaded : NULL);
 	config_free(&loaded);
 	if (!rc && !ipc)
@@ -159,7 +186,7 @@ static int cmd_del(int argc, char **argv)
 		return usage_error("del: '%s' is not network, vif, vm, policy or nic",
 				   argv[1]);
 	ipc = ipc_open();
-	rc = ipc ? ipc_del(ipc, kinds[k], argv[2]) : -1;
+	rc = ipc ? ipc_del(ipc, kinds[k], argv[2], -1, false) : -1;
 	ipc_close(ipc);
 	return rc ? 1 : 0;
 }
@@ -286,6 +313,8 @@ static const struct {
 	{ "explain", cmd_explain, "explain IFNAME|VM|VIF  why an interface is (not) attached, step by step" },
 	{ "del", cmd_del, "del network|vif|vm|policy|nic NAME  delete one object" },
 	{ "flush", cmd_flush, "flush               delete every object of this namespace" },
+	{ "xenwatch", cmd_xenwatch, "xenwatch [--once] [-v]  describe running Xen guests' vifs to the kernel, from xenstore" },
+	{ "xen-hotplug", cmd_xen_hotplug, "xen-hotplug online|offline|add|remove  the vif-netpolicy hotplug script (run by libxl)" },
 	{ "help", cmd_help, "help                this text" },
 };
 

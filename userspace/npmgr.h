@@ -59,6 +59,7 @@ struct np_vm_def {
 	size_t n_tags;
 	char *policy;
 	struct np_pos policy_pos;
+	int source;			/* enum netpolicy_source */
 };
 
 struct np_vif_def {
@@ -75,6 +76,7 @@ struct np_vif_def {
 	struct np_pos vm_pos;
 	char *policy;
 	struct np_pos policy_pos;
+	int source;			/* enum netpolicy_source */
 };
 
 struct np_nic_def {
@@ -181,12 +183,27 @@ struct np_ipc *ipc_open(void);
 void ipc_close(struct np_ipc *ipc);
 int ipc_load(struct np_ipc *ipc, const struct np_config *cfg, bool replace,
 	     const char *host);
-/* @what: "network", "vif", "vm", "policy" or "nic" */
-int ipc_del(struct np_ipc *ipc, const char *what, const char *name);
+/*
+ * @what: "network", "vif", "vm", "policy" or "nic"; @source: delete only an
+ * object of that enum netpolicy_source (-1: any). @quiet: print no error.
+ */
+int ipc_del(struct np_ipc *ipc, const char *what, const char *name,
+	    int source, bool quiet);
 int ipc_flush(struct np_ipc *ipc);
 int ipc_get_config(struct np_ipc *ipc, struct np_config *cfg);
 int ipc_get_ports(struct np_ipc *ipc, struct np_port_info **ports, size_t *n);
 typedef void (*ipc_event_fn)(int ev, const struct np_port_info *p, void *arg);
 int ipc_monitor(struct np_ipc *ipc, ipc_event_fn fn, void *arg);
+/*
+ * Wait until the interface @ifname has a decision (attached, refused, or
+ * pending on a missing bridge) and fill @out with its state. -ETIMEDOUT
+ * after @timeout_ms.
+ */
+int ipc_wait_port(struct np_ipc *ipc, const char *ifname, int timeout_ms,
+		  struct np_port_info *out);
+
+/* xen.c */
+int cmd_xenwatch(int argc, char **argv);
+int cmd_xen_hotplug(int argc, char **argv);
 
 #endif

@@ -5,6 +5,7 @@
  */
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "npmgr.h"
@@ -140,11 +141,76 @@ static const char *tf(bool has, bool v)
 	return !has ? NULL : v ? "true" : "false";
 }
 
+static void print_vm(FILE *f, bool *first, const struct np_vm_def *m)
+{
+	char buf[40];
+
+	open_block(f, first, "vm", m->name);
+	if (m->has_uuid)
+		format_uuid(m->uuid, buf);
+	put_kv(f, "uuid", m->has_uuid ? buf : NULL);
+	put_tags(f, m->tags, m->n_tags);
+	put_kv(f, "policy", m->policy);
+	fputs("}\n", f);
+}
+
+static void print_vif(FILE *f, bool *first, const struct np_vif_def *v)
+{
+	char buf[40];
+
+	open_block(f, first, "vif", v->name);
+	put_kv(f, "ifname", v->ifname);
+	if (v->has_mac)
+		format_mac(v->mac, buf);
+	put_kv(f, "mac", v->has_mac ? buf : NULL);
+	put_kv(f, "network", v->network ? v->network : "");
+	put_kv(f, "vm", v->vm);
+	put_kv(f, "policy", v->policy);
+	fputs("}\n", f);
+}
+
+/*
+ * The objects a toolstack watcher made (running Xen guests) are not part of
+ * the policy file: printed commented out, so the output still loads as a
+ * policy file.
+ */
+static void print_toolstack(FILE *f, const struct np_config *cfg)
+{
+	bool first = false;
+	char *text = NULL, *line, *save = NULL;
+	size_t len = 0, i;
+	FILE *m;
+
+	for (i = 0; i < cfg->n_vms && !cfg->vms[i].source; i++)
+		;
+	if (i == cfg->n_vms) {
+		for (i = 0; i < cfg->n_vifs && !cfg->vifs[i].source; i++)
+			;
+		if (i == cfg->n_vifs)
+			return;
+	}
+	m = open_memstream(&text, &len);
+	if (!m)
+		return;
+	for (i = 0; i < cfg->n_vms; i++)
+		if (cfg->vms[i].source)
+			print_vm(m, &first, &cfg->vms[i]);
+	for (i = 0; i < cfg->n_vifs; i++)
+		if (cfg->vifs[i].source)
+			print_vif(m, &first, &cfg->vifs[i]);
+	fclose(m);
+	fputs("\n# From xenstore (running Xen guests, npmgr xenwatch); not part of\n"
+	      "# the policy file:\n", f);
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		fprintf(f, "#%s%s\n", *line ? " " : "", line);
+	free(text);
+}
+
 void print_config(FILE *f, const struct np_config *cfg)
 {
 	bool first = true;
 	size_t i;
-	char buf[40];
 
 	if (cfg->host) {
 		fprintf(f, "# loaded for host %s\n", cfg->host);
@@ -179,30 +245,13 @@ void print_config(FILE *f, const struct np_config *cfg)
 		put_kv(f, "policy", n->policy);
 		fputs("}\n", f);
 	}
-	for (i = 0; i < cfg->n_vms; i++) {
-		const struct np_vm_def *m = &cfg->vms[i];
-
-		open_block(f, &first, "vm", m->name);
-		if (m->has_uuid)
-			format_uuid(m->uuid, buf);
-		put_kv(f, "uuid", m->has_uuid ? buf : NULL);
-		put_tags(f, m->tags, m->n_tags);
-		put_kv(f, "policy", m->policy);
-		fputs("}\n", f);
-	}
-	for (i = 0; i < cfg->n_vifs; i++) {
-		const struct np_vif_def *v = &cfg->vifs[i];
-
-		open_block(f, &first, "vif", v->name);
-		put_kv(f, "ifname", v->ifname);
-		if (v->has_mac)
-			format_mac(v->mac, buf);
-		put_kv(f, "mac", v->has_mac ? buf : NULL);
-		put_kv(f, "network", v->network ? v->network : "");
-		put_kv(f, "vm", v->vm);
-		put_kv(f, "policy", v->policy);
-		fputs("}\n", f);
-	}
+	for (i = 0; i < cfg->n_vms; i++)
+		if (!cfg->vms[i].source)
+			print_vm(f, &first, &cfg->vms[i]);
+	for (i = 0; i < cfg->n_vifs; i++)
+		if (!cfg->vifs[i].source)
+			print_vif(f, &first, &cfg->vifs[i]);
+	print_toolstack(f, cfg);
 }
 
 static const char *dash(const char *s)
@@ -395,6 +444,8 @@ static void json_objects(FILE *f, const struct np_config *cfg)
 		json_kv(f, &first, "uuid", m->has_uuid ? buf : NULL);
 		json_tags(f, m->tags, m->n_tags);
 		json_kv(f, &first, "policy", m->policy);
+		json_kv(f, &first, "source",
+			m->source == NETPOLICY_SOURCE_XENSTORE ? "xenstore" : NULL);
 		fputc('}', f);
 	}
 	fputs("],\"vifs\":[", f);
@@ -411,6 +462,8 @@ static void json_objects(FILE *f, const struct np_config *cfg)
 		json_kv(f, &first, "network", v->network);
 		json_kv(f, &first, "vm", v->vm);
 		json_kv(f, &first, "policy", v->policy);
+		json_kv(f, &first, "source",
+			v->source == NETPOLICY_SOURCE_XENSTORE ? "xenstore" : NULL);
 		fputc('}', f);
 	}
 	fputc(']', f);

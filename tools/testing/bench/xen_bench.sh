@@ -1,0 +1,113 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# xl create with netpolicy vs Xen's stock vif-bridge, in the Xen test bed's
+# dom0 (make bench runs it through `vm-run -X`), in one run:
+#
+#   attached  time from `xl create` to the vif being a port of its bridge
+#             (from `ip -ts monitor link`)
+#   returned  time from `xl create` to its return (hotplug done)
+#
+# Guests are created paused (-p): the guest kernel's boot is not part of
+# either number, the domain build and the hotplug script are. Rounds
+# alternate between the two methods. Then 8 guests created at once, per
+# method: the time until all 8 are attached and all 8 xl create calls
+# returned, against one guest (8x serial work would be a ratio of 8).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../../.." && pwd)
+NPMGR=$top/userspace/npmgr
+ROUNDS=${ROUNDS:-5}
+tmp=$(mktemp -d)
+trap 'for d in $(xl list | awk "NR > 2 { print \$1 }"); do xl destroy $d; done 2>/dev/null; kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
+
+if [ -z "${NP_IN_XEN:-}" ]; then
+	echo "SKIP: run in the Xen test bed (make bench)"
+	exit 4
+fi
+"$top/tools/testing/xen/dom0-up" || exit 1
+modprobe bridge
+lsmod | grep -q '^netpolicy ' || insmod "$top/kernel/netpolicy.ko" || exit 1
+sed "s|@SBINDIR@|$top/userspace|" "$top/userspace/xen/vif-netpolicy.in" \
+	> /etc/xen/scripts/vif-netpolicy
+chmod 0755 /etc/xen/scripts/vif-netpolicy
+# the guest in dom0's memory: no 9p reads during the domain build
+cp "$("$top/tools/testing/xen/mkguest")"/{vmlinux,guest.cpio.gz} "$tmp/"
+
+# vif-bridge attaches to the bridge the `bridge` key names: "front";
+# netpolicy to the bridge of network object "front": "xenbr-front".
+ip link add front type bridge && ip link set front up
+ip link add xenbr-front type bridge && ip link set xenbr-front up
+printf 'network front {\n    bridge = xenbr-front\n}\n' > "$tmp/p.policy"
+"$NPMGR" load "$tmp/p.policy" > /dev/null || exit 1
+
+cfg() { # name script
+	cat > "$tmp/$1.cfg" <<CFG
+name = "$1"
+type = "pv"
+kernel = "$tmp/vmlinux"
+ramdisk = "$tmp/guest.cpio.gz"
+memory = 64
+vcpus = 1
+vif = [ 'bridge=front,script=$2' ]
+CFG
+	echo "$tmp/$1.cfg"
+}
+now() { date +%s.%N; }
+# seconds of an `ip -ts monitor` timestamp "[2026-11-26T01:02:03.456789]"
+ts_secs() { date -d "$(echo "$1" | tr -d '[]' | tr T ' ')" +%s.%N; }
+
+# create N guests at once with SCRIPT; print "attached returned" (seconds
+# until the last vif was attached, until the last xl create returned)
+run() { # script n
+	local script=$1 n=$2 i t0 t_ret t_att line dev
+	ip -ts monitor link > "$tmp/mon" 2>&1 &
+	local mon=$!
+	sleep 0.3
+	t0=$(now)
+	for i in $(seq "$n"); do
+		xl create -q -p "$(cfg "b$i" "$script")" > "$tmp/xl$i.log" 2>&1 &
+	done
+	wait $(jobs -p | grep -v "^$mon$") 2>/dev/null
+	t_ret=$(now)
+	sleep 0.3
+	kill $mon
+	wait $mon 2>/dev/null
+	t_att=0
+	for i in $(seq "$n"); do
+		dev=vif$(xl domid "b$i").0
+		line=$(grep -E "^\[[^]]*\] [0-9]+: $dev: .* master (front|xenbr-front) " "$tmp/mon" | head -n 1)
+		[ -n "$line" ] || { echo "xen_bench: $dev never attached ($script)" >&2; cat "$tmp/xl$i.log" >&2; exit 1; }
+		t_att=$(echo "$(ts_secs "${line%%]*}]") - $t0" | bc -l | awk -v m="$t_att" '{ print ($1 > m) ? $1 : m }')
+	done
+	for i in $(seq "$n"); do xl destroy "b$i"; done
+	sleep 1
+	echo "$t_att $(echo "$t_ret - $t0" | bc -l)"
+}
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+run vif-bridge 1 > /dev/null		# warm the caches for both
+run vif-netpolicy 1 > /dev/null
+for r in $(seq "$ROUNDS"); do
+	run vif-bridge 1 >> "$tmp/vb"
+	run vif-netpolicy 1 >> "$tmp/np"
+done
+vb_att=$(cut -d' ' -f1 "$tmp/vb" | median)
+vb_ret=$(cut -d' ' -f2 "$tmp/vb" | median)
+np_att=$(cut -d' ' -f1 "$tmp/np" | median)
+np_ret=$(cut -d' ' -f2 "$tmp/np" | median)
+vb8=$(run vif-bridge 8)
+np8=$(run vif-netpolicy 8)
+
+printf 'BENCH xen one guest, median of %d (s)   attached  returned\n' "$ROUNDS"
+printf 'BENCH   vif-bridge (stock)               %8.2f  %8.2f\n' "$vb_att" "$vb_ret"
+printf 'BENCH   vif-netpolicy                    %8.2f  %8.2f\n' "$np_att" "$np_ret"
+printf 'BENCH   ratio netpolicy/vif-bridge       %8.2f  %8.2f   (target <= 0.5)\n' \
+	"$(echo "$np_att / $vb_att" | bc -l)" "$(echo "$np_ret / $vb_ret" | bc -l)"
+printf 'BENCH xen 8 guests at once (s): all attached, all returned; ratio to one guest\n'
+set -- $vb8
+printf 'BENCH   vif-bridge      %6.2f %6.2f   ratio %5.2f %5.2f\n' "$1" "$2" \
+	"$(echo "$1 / $vb_att" | bc -l)" "$(echo "$2 / $vb_ret" | bc -l)"
+set -- $np8
+printf 'BENCH   vif-netpolicy   %6.2f %6.2f   ratio %5.2f %5.2f\n' "$1" "$2" \
+	"$(echo "$1 / $np_att" | bc -l)" "$(echo "$2 / $np_ret" | bc -l)"

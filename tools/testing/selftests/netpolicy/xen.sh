@@ -1,0 +1,382 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# netpolicy on a real Xen: kselftest-style cases run in dom0 (booted by
+# `vm-run -X`: Xen 4.17 + the Debian kernel as PV dom0, under QEMU TCG),
+# with real PV guests created by xl.
+#
+#   dom0 (this script)                         domU g1, g2, ... (PV)
+#   netpolicy.ko  npmgr xenwatch               busybox /init from mkguest:
+#   xenbr-front (network "front") 10.9.0.1     np_ip=10.9.0.N, pings np_ping=
+#     +-- vif<d>.0  <-- netback -- xen-netfront eth0
+#
+# xl vif specs say bridge=NETWORK,script=vif-netpolicy: the module attaches
+# each vif when netback registers it; the hotplug script only reports the
+# decision to libxl. Every case ends with the dom0 kernel log checked.
+# Usage: xen.sh [TEST...]   (default: all)
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../../../.." && pwd)
+NPMGR=$top/userspace/npmgr
+tmp=$(mktemp -d)
+# the guest in dom0's memory: xl reads 65 MB of kernel per create
+guest=$tmp/guest
+mkdir -p "$guest"
+cp "$("$top/tools/testing/xen/mkguest")"/{vmlinux,guest.cpio.gz} "$guest/"
+watch_pid=
+mon_pid=
+
+fail() { echo "    FAIL: $*"; exit 1; }
+expect_eq() { # desc want got
+	[ "$2" = "$3" ] && return 0
+	echo "    FAIL: $1"
+	diff -u <(printf '%s\n' "$2") <(printf '%s\n' "$3") | sed 's/^/    /'
+	exit 1
+}
+master_of() {
+	local l
+	l=$(readlink "/sys/class/net/$1/master" 2>/dev/null) && basename "$l" || echo none
+}
+domid() { xl domid "$1" 2>/dev/null || true; }
+# The Xen consoles log guests' output (xenconsoled --log=guest).
+console() { cat "/var/log/xen/console/guest-$1.log" 2>/dev/null; }
+wait_console() { # guest pattern [seconds]
+	local i
+	for i in $(seq $((${3:-60} * 5))); do
+		console "$1" | grep -q -- "$2" && return 0
+		sleep 0.2
+	done
+	echo "    console of $1:"; console "$1" | tail -n 20 | sed 's/^/    | /'
+	fail "$1: no '$2' on its console"
+}
+# A guest that is (re)booting answers within a minute under TCG.
+ping_guest() {
+	local i
+	for i in $(seq 30); do
+		busybox ping -c 1 -W 2 "$1" > /dev/null 2>&1 && return 0
+	done
+	return 1
+}
+wait_gone() { # ifname
+	local i
+	for i in $(seq 100); do
+		[ -e "/sys/class/net/$1" ] || return 0
+		sleep 0.1
+	done
+	fail "$1 still exists"
+}
+# "ifname state network" of every port, from npmgr's JSON
+ports() {
+	"$NPMGR" -j show interfaces | tr '{' '\n' |
+		sed -n 's/.*"interface":"\([^"]*\)".*"state":"\([^"]*\)".*/\1 \2/p' | sort
+}
+# The VIF objects npmgr xenwatch and the hotplug script made
+xs_objects() {
+	"$NPMGR" -j show config | tr '{' '\n' | grep '"source":"xenstore"' |
+		sed -n 's/^"name":"\([^"]*\)".*/\1/p' | sort | tr '\n' ' '
+}
+
+guest_cfg() { # name ip [script] [ping...]
+	local name=$1 ip=$2 script=${3:-vif-netpolicy} p pings=""
+	shift 3 2>/dev/null || shift $#
+	for p in "$@"; do pings+=" np_ping=$p"; done
+	cat > "$tmp/$name.cfg" <<CFG
+name = "$name"
+type = "pv"
+kernel = "$guest/vmlinux"
+ramdisk = "$guest/guest.cpio.gz"
+extra = "console=hvc0 quiet np_ip=$ip/24$pings"
+memory = 96
+vcpus = 1
+vif = [ 'mac=00:16:3e:09:00:${ip##*.},bridge=front,script=$script' ]
+on_crash = "destroy"
+CFG
+	echo "$tmp/$name.cfg"
+}
+
+write_policy() { # extra policy lines for network front
+	cat > "$tmp/p.policy" <<POL
+policy guests {
+    ALLOW_CROSS_SERVER = false
+$1
+}
+network front {
+    bridge = xenbr-front
+    policy = guests
+}
+vm g1 {
+    tags = {web}
+}
+POL
+	"$NPMGR" load "$tmp/p.policy" || fail "load"
+}
+
+start_watch() {
+	"$NPMGR" xenwatch -v > "$tmp/xenwatch.log" 2>&1 &
+	watch_pid=$!
+	for _ in $(seq 50); do
+		grep -q "xenwatch: watching" "$tmp/xenwatch.log" && return 0
+		sleep 0.1
+	done
+	cat "$tmp/xenwatch.log"
+	fail "xenwatch did not start"
+}
+# A hotplug script that only reports success, as in testbeds.md.
+printf '#!/bin/sh\n[ "$1" = online ] && xenstore-write "$XENBUS_PATH/hotplug-status" connected\nexit 0\n' \
+	> /etc/xen/scripts/vif-report-only
+chmod +x /etc/xen/scripts/vif-report-only
+
+stop_watch() {
+	kill "$watch_pid" 2>/dev/null
+	while kill -0 "$watch_pid" 2>/dev/null; do sleep 0.1; done
+	watch_pid=
+}
+sorted() { printf '%s\n' "$@" | sort | tr '\n' ' '; }
+start_monitor() {
+	"$NPMGR" monitor > "$tmp/events" 2>&1 &
+	mon_pid=$!
+	sleep 0.3
+}
+events_for() { # ifname -> the event names, in order
+	awk -v i="$1" '$2 == i { print $1 }' "$tmp/events" | tr '\n' ' '
+}
+
+setup() {
+	ip link add xenbr-front type bridge
+	ip addr add 10.9.0.1/24 dev xenbr-front
+	ip link set xenbr-front up
+	write_policy ""
+	start_monitor
+	start_watch
+}
+
+cleanup() {
+	local d
+	for _ in 1 2 3; do
+		# a domain being rebooted can reappear once
+		for d in $(xl list | awk 'NR > 2 { print $1 }'); do
+			xl destroy "$d" > /dev/null 2>&1
+		done
+		sleep 0.5
+	done
+	# also a watcher a case started itself
+	pkill -f "^$NPMGR (xenwatch|monitor)" 2>/dev/null
+	while pgrep -f "^$NPMGR (xenwatch|monitor)" > /dev/null; do sleep 0.1; done
+	wait 2>/dev/null
+	watch_pid=
+	mon_pid=
+	"$NPMGR" flush > /dev/null 2>&1
+	ip link del xenbr-front 2>/dev/null
+	rm -f /var/log/xen/console/guest-*.log
+	return 0
+}
+trap 'cleanup; rm -rf "$tmp"' EXIT
+
+# ---------------------------------------------------------------------------
+
+# Two PV guests: both vifs attached by the module through vif-netpolicy
+# (vif-bridge is not involved), the guests ping each other and dom0.
+test_two_guests_ping() {
+	local d1 d2
+	xl create -q "$(guest_cfg g1 10.9.0.11 vif-netpolicy 10.9.0.1 10.9.0.12)" ||
+		fail "xl create g1"
+	xl create -q "$(guest_cfg g2 10.9.0.12 vif-netpolicy 10.9.0.1 10.9.0.11)" ||
+		fail "xl create g2"
+	d1=$(domid g1)
+	d2=$(domid g2)
+	expect_eq "vif masters" "xenbr-front xenbr-front" \
+		"$(master_of "vif$d1.0") $(master_of "vif$d2.0")"
+	expect_eq "ports" "$(printf 'vif%s.0 attached\n' "$d1" "$d2" | sort)" "$(ports)"
+	# vm g1 has a block in the policy file: that one describes the guest
+	expect_eq "objects from xenstore" "$(sorted g2 "vif$d1.0" "vif$d2.0")" "$(xs_objects)"
+	# g1's tags come from the policy file's vm block, not from xenstore
+	"$NPMGR" show config | grep -q "tags = {web}" || fail "vm g1 lost its tags"
+	expect_eq "hotplug-status" "connected" \
+		"$(xenstore-read "/local/domain/0/backend/vif/$d1/0/hotplug-status")"
+	wait_console g1 "np-ping 10.9.0.12 ok"
+	wait_console g2 "np-ping 10.9.0.11 ok"
+	wait_console g1 "np-ping 10.9.0.1 ok"
+	busybox ping -c 1 -W 5 10.9.0.11 > /dev/null || fail "dom0 cannot ping g1"
+	busybox ping -c 1 -W 5 10.9.0.12 > /dev/null || fail "dom0 cannot ping g2"
+	expect_eq "events of g1's vif" "attached " "$(events_for "vif$d1.0")"
+}
+
+# ISOLATE_FROM = {NAME(my_insecure_vm)}: xl create fails at once with the
+# refusal as its error, and nothing is attached or left behind.
+test_isolated_guest_refused() {
+	local out rc want
+	write_policy "    ISOLATE_FROM = {NAME(my_insecure_vm)}"
+	out=$(xl create "$(guest_cfg my_insecure_vm 10.9.0.66)" 2>&1) && rc=0 || rc=$?
+	[ $rc != 0 ] || fail "xl create succeeded"
+	want="network configuration cannot be satisfied: policy 'guests' (network front): ISOLATE_FROM NAME(my_insecure_vm) matches VM 'my_insecure_vm'"
+	echo "$out" | grep -qF "$want" || { echo "$out" | sed 's/^/    | /'; fail "xl's output lacks the refusal"; }
+	xl list | grep -q my_insecure_vm && fail "the domain is still there"
+	expect_eq "bridge ports" "" "$(ls /sys/class/net/xenbr-front/brif)"
+	# refused; then netback removes it, and libxl's offline call deletes
+	# its objects (unbound if that came first)
+	expect_eq "events" "refused removed " \
+		"$(awk '$1 != "unbound" { print $1 }' "$tmp/events" | tr '\n' ' ')"
+	sleep 0.5
+	expect_eq "objects from xenstore" "" "$(xs_objects)"
+}
+
+# xl reboot: the old vif goes, the new domain's vif is attached.
+test_reboot() {
+	local d1 d2 i
+	xl create -q "$(guest_cfg g1 10.9.0.11)" || fail "xl create"
+	d1=$(domid g1)
+	wait_console g1 "np-guest: ready"
+	xl reboot g1 || fail "xl reboot"
+	for i in $(seq 100); do
+		d2=$(domid g1)
+		[ -n "$d2" ] && [ "$d2" != "$d1" ] &&
+			[ "$(master_of "vif$d2.0")" = xenbr-front ] && break
+		sleep 0.2
+	done
+	wait_gone "vif$d1.0"
+	expect_eq "master" "xenbr-front" "$(master_of "vif$d2.0")"
+	expect_eq "ports" "vif$d2.0 attached" "$(ports)"
+	expect_eq "objects from xenstore" "vif$d2.0 " "$(xs_objects)"
+	expect_eq "events of the old vif" "attached removed " "$(events_for "vif$d1.0")"
+	expect_eq "events of the new vif" "attached " "$(events_for "vif$d2.0")"
+	ping_guest 10.9.0.11 || fail "rebooted g1 unreachable"
+}
+
+# xl shutdown and xl destroy: no vif, port or object left behind.
+test_shutdown_destroy() {
+	local d1 d2
+	xl create -q "$(guest_cfg g1 10.9.0.11)" || fail "xl create g1"
+	xl create -q "$(guest_cfg g2 10.9.0.12)" || fail "xl create g2"
+	d1=$(domid g1)
+	d2=$(domid g2)
+	wait_console g1 "np-guest: ready"
+	xl shutdown -w g1 > /dev/null || fail "xl shutdown"
+	xl destroy g2 || fail "xl destroy"
+	wait_gone "vif$d1.0"
+	wait_gone "vif$d2.0"
+	sleep 0.5
+	expect_eq "ports" "" "$(ports)"
+	expect_eq "objects from xenstore" "" "$(xs_objects)"
+	expect_eq "bridge ports" "" "$(ls /sys/class/net/xenbr-front/brif)"
+	expect_eq "events of g1's vif" "attached removed " "$(events_for "vif$d1.0")"
+}
+
+# xl save + xl restore, the local stand-in for a migration.
+test_save_restore() {
+	local d1 d2
+	xl create -q "$(guest_cfg g1 10.9.0.11)" || fail "xl create"
+	d1=$(domid g1)
+	wait_console g1 "np-guest: ready"
+	xl save g1 "$tmp/g1.save" > /dev/null 2>&1 || fail "xl save"
+	wait_gone "vif$d1.0"
+	expect_eq "ports while saved" "" "$(ports)"
+	xl restore "$tmp/g1.save" > /dev/null 2>&1 || fail "xl restore"
+	d2=$(domid g1)
+	expect_eq "master" "xenbr-front" "$(master_of "vif$d2.0")"
+	expect_eq "ports" "vif$d2.0 attached" "$(ports)"
+	expect_eq "objects from xenstore" "vif$d2.0 " "$(xs_objects)"
+	ping_guest 10.9.0.11 || fail "restored g1 unreachable"
+	rm -f "$tmp/g1.save"
+}
+
+# The xenstore watch and the vif's registration race. With a script that
+# only reports success (the watcher stopped), the vif registers first: it
+# stays unbound (never attached without a decision) until the watcher
+# describes it, then it is attached.
+test_vif_before_object() {
+	local d1
+	stop_watch
+	xl create -q "$(guest_cfg g1 10.9.0.11 vif-report-only)" || fail "xl create"
+	d1=$(domid g1)
+	expect_eq "before the watcher" "none vif$d1.0 unbound" \
+		"$(master_of "vif$d1.0") $(ports)"
+	start_watch
+	for _ in $(seq 50); do
+		[ "$(master_of "vif$d1.0")" = xenbr-front ] && break
+		sleep 0.1
+	done
+	expect_eq "after the watcher" "xenbr-front vif$d1.0 attached" \
+		"$(master_of "vif$d1.0") $(ports)"
+	# a new port without a VIF object sends no event; its attachment does
+	expect_eq "events" "attached " "$(events_for "vif$d1.0")"
+}
+
+# A watcher started after guests went away deletes what they left.
+test_watch_rebuilds() {
+	local d1
+	# objects made by the watcher; a script that does not delete them
+	xl create -q "$(guest_cfg g1 10.9.0.11 vif-report-only)" || fail "xl create"
+	d1=$(domid g1)
+	for _ in $(seq 50); do
+		[ "$(master_of "vif$d1.0")" = xenbr-front ] && break
+		sleep 0.1
+	done
+	stop_watch
+	xl destroy g1
+	wait_gone "vif$d1.0"
+	[ -n "$(xs_objects)" ] || fail "test premise: objects were deleted"
+	"$NPMGR" xenwatch --once 2> "$tmp/once.log" || fail "xenwatch --once"
+	expect_eq "objects from xenstore" "" "$(xs_objects)"
+	grep -q "vif$d1.0: no such vif in xenstore any more, deleted" "$tmp/once.log" ||
+		fail "xenwatch did not say what it deleted: $(cat "$tmp/once.log")"
+}
+
+# The administrator reloads the policy file while guests run: their vifs
+# stay attached and described; a file without their network is refused.
+test_reload_keeps_guests() {
+	local d1 out
+	xl create -q "$(guest_cfg g1 10.9.0.11)" || fail "xl create"
+	d1=$(domid g1)
+	"$NPMGR" load "$tmp/p.policy" || fail "reload"
+	expect_eq "after reload" "xenbr-front vif$d1.0 attached" \
+		"$(master_of "vif$d1.0") $(ports)"
+	expect_eq "objects from xenstore" "vif$d1.0 " "$(xs_objects)"
+	printf 'network other {\n    bridge = xenbr-other\n}\n' > "$tmp/other.policy"
+	! out=$("$NPMGR" load "$tmp/other.policy" 2>&1) || fail "load without network front succeeded"
+	echo "$out" | grep -qF "a running guest's VIF object (from its toolstack) names a network object the new set lacks" ||
+		fail "unexpected error: $out"
+	expect_eq "after the refused load" "xenbr-front vif$d1.0 attached" \
+		"$(master_of "vif$d1.0") $(ports)"
+	expect_eq "events" "attached " "$(events_for "vif$d1.0")"
+}
+
+# ---------------------------------------------------------------------------
+
+all_tests=$(declare -F | awk '$3 ~ /^test_/ { sub("test_", "", $3); print $3 }')
+[ $# -gt 0 ] && all_tests="$*"
+
+bad_log='WARNING:|BUG:|Oops|oops:|general protection|unregister_netdevice: waiting|refcount_t:|KASAN|UBSAN|lockdep|possible circular locking|suspicious RCU usage|leak'
+pass=0
+failn=0
+n=0
+for t in $all_tests; do
+	n=$((n + 1))
+	dmesg -c > /dev/null
+	setup
+	# a hung case fails, with what dom0 looked like, and the rest run
+	( set -e; "test_$t" ) &
+	tpid=$!
+	( exec 2> /dev/null; sleep 240 || exit 0; echo "    FAIL: timed out"; xl list; ps axf | grep -v "\]$"
+	  tail -n 5 "$tmp/xenwatch.log"; kill -9 "$tpid" ) &
+	dog=$!
+	wait "$tpid"
+	rc=$?
+	pkill -P "$dog" sleep 2>/dev/null
+	wait "$dog" 2>/dev/null
+	cleanup
+	if dmesg | grep -E "$bad_log" > "$tmp/dmesg"; then
+		echo "    FAIL: kernel log:"
+		sed 's/^/    /' "$tmp/dmesg"
+		rc=1
+	fi
+	if [ $rc = 0 ]; then
+		echo "ok $n xen_$t"
+		pass=$((pass + 1))
+	else
+		echo "not ok $n xen_$t"
+		failn=$((failn + 1))
+	fi
+done
+echo "netpolicy xen selftests: $pass passed, $failn failed"
+[ $failn = 0 ]
