@@ -47,7 +47,7 @@ name = "$1"
 type = "pv"
 kernel = "$tmp/vmlinux"
 ramdisk = "$tmp/guest.cpio.gz"
-memory = 64
+memory = 96
 vcpus = 1
 vif = [ 'bridge=front,script=$2' ]
 CFG
