@@ -56,10 +56,21 @@ userspace/tests/parser_test: $(PARSER_TEST_SRC) $(UHDR)
 userspace/tests/parser_test-asan: $(PARSER_TEST_SRC) $(UHDR)
 	$(CC) $(UCFLAGS) -O1 $(SAN) -Iuserspace -o $@ $(PARSER_TEST_SRC)
 
-test-userspace: userspace/tests/parser_test userspace/tests/parser_test-asan
+XEN_TEST_SRC := userspace/tests/xen_test.c userspace/config.c userspace/util.c \
+	userspace/print.c userspace/ipc.c
+userspace/tests/xen_test: $(XEN_TEST_SRC) userspace/xen.c $(UHDR)
+	$(CC) $(UCFLAGS) -Iuserspace -o $@ $(XEN_TEST_SRC) $(NL_LIBS)
+userspace/tests/xen_test-asan: $(XEN_TEST_SRC) userspace/xen.c $(UHDR)
+	$(CC) $(UCFLAGS) -O1 $(SAN) -Iuserspace -o $@ $(XEN_TEST_SRC) $(NL_LIBS)
+
+test-userspace: userspace/tests/parser_test userspace/tests/parser_test-asan \
+		userspace/tests/xen_test userspace/tests/xen_test-asan
 	userspace/tests/parser_test
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		userspace/tests/parser_test-asan
+	userspace/tests/xen_test
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		userspace/tests/xen_test-asan
 
 # libFuzzer harness for the policy parser, run for a bounded time.
 FUZZ_SECONDS ?= 60
@@ -154,5 +165,6 @@ dkms-install:
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -f userspace/npmgr userspace/tests/parser_test userspace/tests/parser_test-asan \
+		userspace/tests/xen_test userspace/tests/xen_test-asan \
 		userspace/fuzz/fuzz_parser userspace/xen/vif-netpolicy \
 		userspace/xen/npmgr-xenwatch.service

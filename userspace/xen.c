@@ -94,7 +94,7 @@ static bool parse_uint(const char *s, unsigned int *out)
 	char *end;
 	unsigned long v;
 
-	if (!s || !*s)
+	if (!s || *s < '0' || *s > '9')	/* strtoul skips spaces, takes signs */
 		return false;
 	errno = 0;
 	v = strtoul(s, &end, 10);
@@ -651,11 +651,18 @@ int cmd_xen_hotplug(int argc, char **argv)
 	}
 
 	if (!strcmp(cmd, "offline") || !strcmp(cmd, "remove")) {
-		/* The device is going; the module forgets its port itself. */
+		/*
+		 * The device is going; the module forgets its port itself.
+		 * The domain may be gone from xenstore already: then libxl's
+		 * `vif` still names the interface, and the watcher deletes
+		 * the VM object.
+		 */
 		rc = xvif_read(xs, dir, &x, why, sizeof(why));
 		if (!rc) {
 			xvif_del(ipc, x.ifname, x.ioemu, x.vm);
 			xvif_free(&x);
+		} else if (env_if && *env_if) {
+			xvif_del(ipc, env_if, false, NULL);
 		}
 		ipc_close(ipc);
 		xs_close(xs);

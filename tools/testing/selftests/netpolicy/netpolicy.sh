@@ -16,6 +16,7 @@
 set -u
 
 top=$(cd "$(dirname "$0")/../../../.." && pwd)
+. "$(dirname "$0")/lib.sh"
 NPMGR=${NPMGR:-$top/userspace/npmgr}
 KO=${NETPOLICY_KO:-$top/kernel/netpolicy.ko}
 tmp=$(mktemp -d)
@@ -39,17 +40,10 @@ master_of() {
 }
 tap() { ip -n "$1" tuntap add "$2" mode tap; }
 
-fail() { echo "    FAIL: $*"; exit 1; }
 expect_master() { # ns dev want
 	local got
 	got=$(master_of "$1" "$2")
 	[ "$got" = "$3" ] || fail "$2: master is '$got', want '$3'"
-}
-expect_eq() { # desc want got
-	[ "$2" = "$3" ] && return 0
-	echo "    FAIL: $1"
-	diff -u <(printf '%s\n' "$2") <(printf '%s\n' "$3") | sed 's/^/    /'
-	exit 1
 }
 state_of() { # ns dev -> "state vif reason..."
 	np "$1" -j show interfaces | tr '{' '\n' |
@@ -831,37 +825,9 @@ test_policy_storm() {
 
 # ---------------------------------------------------------------------------
 
-all_tests=$(declare -F | awk '$3 ~ /^test_/ { sub("test_", "", $3); print $3 }')
-[ $# -gt 0 ] && all_tests="$*"
-
 if [ "$(id -u)" != 0 ]; then echo "SKIP: must be root"; exit 4; fi
 [ -x "$NPMGR" ] || { echo "SKIP: $NPMGR not built"; exit 4; }
 lsmod | grep -q '^netpolicy ' || { echo "SKIP: netpolicy.ko not loaded"; exit 4; }
 
-bad_log='WARNING:|BUG:|Oops|oops:|general protection|unregister_netdevice: waiting|refcount_t:|KASAN|UBSAN|lockdep|possible circular locking|suspicious RCU usage|leak'
-pass=0
-failn=0
-n=0
-for t in $all_tests; do
-	n=$((n + 1))
-	dmesg -c > /dev/null
-	setup_ns
-	( set -e; "test_$t" )
-	rc=$?
-	cleanup
-	# kernel log must be clean after each test
-	if dmesg | grep -E "$bad_log" > "$tmp/dmesg"; then
-		echo "    FAIL: kernel log:"
-		sed 's/^/    /' "$tmp/dmesg"
-		rc=1
-	fi
-	if [ $rc = 0 ]; then
-		echo "ok $n $t"
-		pass=$((pass + 1))
-	else
-		echo "not ok $n $t"
-		failn=$((failn + 1))
-	fi
-done
-echo "netpolicy selftests: $pass passed, $failn failed"
-[ $failn = 0 ]
+setup() { setup_ns; }
+run_cases netpolicy "$@"

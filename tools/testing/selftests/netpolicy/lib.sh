@@ -1,0 +1,64 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# What the netpolicy test suites (netpolicy.sh, xen.sh) share: assertions
+# and the case runner. Sourced, not run.
+
+fail() { echo "    FAIL: $*"; exit 1; }
+expect_eq() { # desc want got
+	[ "$2" = "$3" ] && return 0
+	echo "    FAIL: $1"
+	diff -u <(printf '%s\n' "$2") <(printf '%s\n' "$3") | sed 's/^/    /'
+	exit 1
+}
+
+# What must never be in the kernel log after a case.
+np_bad_log='WARNING:|BUG:|Oops|oops:|general protection|unregister_netdevice: waiting|refcount_t:|KASAN|UBSAN|lockdep|possible circular locking|suspicious RCU usage|leak'
+
+# run_cases PREFIX [TEST...]: run the suite's test_* functions (default:
+# all), each as `setup; test_NAME; cleanup` with the kernel log checked
+# after it; TAP-like lines; "<PREFIX> selftests: N passed, N failed".
+# With NP_CASE_TIMEOUT=S a case that runs longer fails, and the suite's
+# `on_timeout` (if any) says what the system looked like.
+run_cases() {
+	local prefix=$1 t n=0 pass=0 failn=0 rc tpid dog tests
+	shift
+	tests=$(declare -F | awk '$3 ~ /^test_/ { sub("test_", "", $3); print $3 }')
+	[ $# -gt 0 ] && tests="$*"
+	for t in $tests; do
+		n=$((n + 1))
+		dmesg -c > /dev/null
+		setup
+		if [ -n "${NP_CASE_TIMEOUT:-}" ]; then
+			( set -e; "test_$t" ) &
+			tpid=$!
+			( exec 2> /dev/null; sleep "$NP_CASE_TIMEOUT" || exit 0
+			  echo "    FAIL: timed out after ${NP_CASE_TIMEOUT}s"
+			  declare -F on_timeout > /dev/null && on_timeout
+			  kill -9 "$tpid" ) &
+			dog=$!
+			wait "$tpid"
+			rc=$?
+			pkill -P "$dog" sleep 2> /dev/null
+			wait "$dog" 2> /dev/null
+		else
+			( set -e; "test_$t" )
+			rc=$?
+		fi
+		cleanup
+		if dmesg | grep -E "$np_bad_log" > "$tmp/dmesg"; then
+			echo "    FAIL: kernel log:"
+			sed 's/^/    /' "$tmp/dmesg"
+			rc=1
+		fi
+		if [ $rc = 0 ]; then
+			echo "ok $n $t"
+			pass=$((pass + 1))
+		else
+			echo "not ok $n $t"
+			failn=$((failn + 1))
+		fi
+	done
+	echo "$prefix selftests: $pass passed, $failn failed"
+	[ $failn = 0 ]
+}
