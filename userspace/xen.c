@@ -456,6 +456,24 @@ static void on_watch(struct watcher *w, const char *path)
 			refresh(w, domid, w->t[k].devid);
 }
 
+/*
+ * A dead xenstored does not always wake a watch; after this long without
+ * events the watcher asks it something.
+ */
+#define XS_PROBE_SECONDS 3
+
+static bool xs_alive(struct xs_handle *xs)
+{
+	unsigned int len;
+	char *v = xs_read(xs, XBT_NULL, "/local/domain/0/name", &len);
+
+	if (v || errno == ENOENT) {
+		free(v);
+		return true;
+	}
+	return false;
+}
+
 static volatile sig_atomic_t stopping;
 
 static void on_signal(int sig)
@@ -479,7 +497,7 @@ static struct xs_handle *xs_connect(bool *said)
 int cmd_xenwatch(int argc, char **argv)
 {
 	struct watcher w = { 0 };
-	bool once = false, said = false;
+	bool once = false, said = false, lost = false;
 	struct sigaction sa = { 0 };
 	sigset_t block, waiting;
 	int i, rc = 0;
@@ -519,9 +537,9 @@ int cmd_xenwatch(int argc, char **argv)
 			ppoll(NULL, 0, &(struct timespec){ 1, 0 }, &waiting);
 			continue;
 		}
-		if (said)
+		if (said || lost)
 			xlog("xenwatch: connected to xenstore");
-		said = false;
+		said = lost = false;
 		/* the watch fires once at once, and then for every change */
 		if (!xs_watch(w.xs, XS_BACKEND, "np")) {
 			xlog("xenwatch: cannot watch %s: %s", XS_BACKEND,
@@ -540,14 +558,27 @@ int cmd_xenwatch(int argc, char **argv)
 			struct pollfd pfd = { xs_fileno(w.xs), POLLIN, 0 };
 			unsigned int num;
 			char **ev;
+			int n;
 
-			if (ppoll(&pfd, 1, NULL, &waiting) < 0)
+			n = ppoll(&pfd, 1, &(struct timespec){ XS_PROBE_SECONDS, 0 },
+				  &waiting);
+			if (n < 0)
 				continue;
+			if (n == 0) {
+				/* quiet: is xenstored still there? */
+				if (!xs_alive(w.xs)) {
+					xlog("xenwatch: lost xenstore; reconnecting");
+					lost = true;
+					break;
+				}
+				continue;
+			}
 			ev = xs_read_watch(w.xs, &num);
 			if (!ev) {
 				/* xenstored went away: reconnect, re-read */
 				xlog("xenwatch: lost xenstore (%s); reconnecting",
 				     strerror(errno));
+				lost = true;
 				break;
 			}
 			on_watch(&w, ev[XS_WATCH_PATH]);

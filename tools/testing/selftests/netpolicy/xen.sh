@@ -348,6 +348,41 @@ test_reload_keeps_guests() {
 	expect_eq "events" "attached " "$(events_for "vif$d1.0")"
 }
 
+# xenstored restarts (runs last: the toolstack's state is gone after it):
+# the watcher reconnects, re-reads, and follows xenstore again. The vif
+# here is only a backend directory, written by hand, with no device.
+test_xenstored_restart() {
+	local be=/local/domain/0/backend/vif/77/0
+	pkill -x xenstored
+	for _ in $(seq 150); do		# the watcher probes every 3 s
+		grep -q "lost xenstore" "$tmp/xenwatch.log" && break
+		sleep 0.1
+	done
+	grep -q "lost xenstore" "$tmp/xenwatch.log" || fail "the watcher did not notice"
+	/usr/lib/xen-4.17/bin/xenstored --pid-file /var/run/xenstored.pid
+	/usr/lib/xen-4.17/bin/xen-init-dom0 > /dev/null 2>&1 || true
+	for _ in $(seq 100); do
+		grep -q "connected to xenstore" "$tmp/xenwatch.log" && break
+		sleep 0.1
+	done
+	grep -q "connected to xenstore" "$tmp/xenwatch.log" ||
+		fail "the watcher did not reconnect: $(tail -n 3 "$tmp/xenwatch.log")"
+	xenstore-write /local/domain/77/name ghost "$be/frontend-id" 77 \
+		"$be/handle" 0 "$be/bridge" front "$be/type" vif
+	for _ in $(seq 50); do
+		[ -n "$(xs_objects)" ] && break
+		sleep 0.1
+	done
+	expect_eq "objects after the restart" "ghost vif77.0 " "$(xs_objects)"
+	xenstore-rm /local/domain/0/backend/vif/77
+	for _ in $(seq 50); do
+		[ -z "$(xs_objects)" ] && break
+		sleep 0.1
+	done
+	expect_eq "objects after the vif went" "" "$(xs_objects)"
+	xenstore-rm /local/domain/77
+}
+
 # ---------------------------------------------------------------------------
 
 on_timeout() {
