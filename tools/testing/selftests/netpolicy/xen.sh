@@ -182,6 +182,11 @@ test_two_guests_ping() {
 	expect_eq "vif masters" "xenbr-front xenbr-front" \
 		"$(master_of "vif$d1.0") $(master_of "vif$d2.0")"
 	expect_eq "ports" "$(printf 'vif%s.0 attached\n' "$d1" "$d2" | sort)" "$(ports)"
+	# what the administrator sees (ports in the order they appeared)
+	expect_eq "npmgr show interfaces" "INTERFACE KIND STATE VIF NETWORK BRIDGE REASON
+vif$d1.0 xen-vif attached vif$d1.0 front xenbr-front -
+vif$d2.0 xen-vif attached vif$d2.0 front xenbr-front -" \
+		"$("$NPMGR" show interfaces | tr -s ' ' | sed 's/ $//')"
 	# vm g1 has a block in the policy file: that one describes the guest
 	expect_eq "objects from xenstore" "$(sorted g2 "vif$d1.0" "vif$d2.0")" "$(xs_objects)"
 	# g1's tags come from the policy file's vm block, not from xenstore
