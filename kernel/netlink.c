@@ -575,6 +575,12 @@ static int np_nl_load(struct sk_buff *skb, struct genl_info *info)
 	bool replace = false;
 	int err = 0;
 
+	if (info->attrs[NETPOLICY_A_SOURCE]) {
+		/* a source belongs to each object, not to the request */
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NETPOLICY_A_SOURCE],
+				    "NETPOLICY_A_SOURCE is for DEL; give each VIF and VM its own");
+		return -EINVAL;
+	}
 	if (info->attrs[NETPOLICY_A_FLAGS])
 		replace = nla_get_u32(info->attrs[NETPOLICY_A_FLAGS]) &
 			  NETPOLICY_LOAD_F_REPLACE;

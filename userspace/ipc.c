@@ -800,7 +800,7 @@ struct waiter {
 	bool done;
 };
 
-static void on_wait_event(int ev, const struct np_port_info *p, void *arg)
+static void on_wait_event(int ev, struct np_port_info *p, void *arg)
 {
 	struct waiter *w = arg;
 
@@ -808,14 +808,8 @@ static void on_wait_event(int ev, const struct np_port_info *p, void *arg)
 		return;
 	if (ev == NETPOLICY_EV_REMOVED || decided(p)) {
 		port_free(w->out);
-		*w->out = *p;
-		w->out->ifname = xstrdup(p->ifname);
-		w->out->message = p->message ? xstrdup(p->message) : NULL;
-		w->out->vif = p->vif ? xstrdup(p->vif) : NULL;
-		w->out->network = p->network ? xstrdup(p->network) : NULL;
-		w->out->bridge = p->bridge ? xstrdup(p->bridge) : NULL;
-		w->out->vm = p->vm ? xstrdup(p->vm) : NULL;
-		w->out->policy = p->policy ? xstrdup(p->policy) : NULL;
+		*w->out = *p;			/* take it; on_event frees the husk */
+		memset(p, 0, sizeof(*p));
 		if (ev == NETPOLICY_EV_REMOVED)
 			w->out->state = 0;
 		w->done = true;

@@ -279,7 +279,7 @@ static int cmd_explain(int argc, char **argv)
 	return rc ? 1 : 0;
 }
 
-static void on_event(int ev, const struct np_port_info *p, void *arg)
+static void on_event(int ev, struct np_port_info *p, void *arg)
 {
 	(void)arg;
 	print_event(stdout, ev, p, json);

@@ -192,7 +192,8 @@ int ipc_del(struct np_ipc *ipc, const char *what, const char *name,
 int ipc_flush(struct np_ipc *ipc);
 int ipc_get_config(struct np_ipc *ipc, struct np_config *cfg);
 int ipc_get_ports(struct np_ipc *ipc, struct np_port_info **ports, size_t *n);
-typedef void (*ipc_event_fn)(int ev, const struct np_port_info *p, void *arg);
+/* @p is the callback's to keep: it may move fields out (and NULL them). */
+typedef void (*ipc_event_fn)(int ev, struct np_port_info *p, void *arg);
 int ipc_monitor(struct np_ipc *ipc, ipc_event_fn fn, void *arg);
 /*
  * Wait until the interface @ifname has a decision (attached, refused, or

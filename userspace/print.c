@@ -181,14 +181,6 @@ static void print_toolstack(FILE *f, const struct np_config *cfg)
 	size_t len = 0, i;
 	FILE *m;
 
-	for (i = 0; i < cfg->n_vms && !cfg->vms[i].source; i++)
-		;
-	if (i == cfg->n_vms) {
-		for (i = 0; i < cfg->n_vifs && !cfg->vifs[i].source; i++)
-			;
-		if (i == cfg->n_vifs)
-			return;
-	}
 	m = open_memstream(&text, &len);
 	if (!m)
 		return;
@@ -199,6 +191,10 @@ static void print_toolstack(FILE *f, const struct np_config *cfg)
 		if (cfg->vifs[i].source)
 			print_vif(m, &first, &cfg->vifs[i]);
 	fclose(m);
+	if (!len) {
+		free(text);
+		return;
+	}
 	fputs("\n# From xenstore (running Xen guests, npmgr xenwatch); not part of\n"
 	      "# the policy file:\n", f);
 	for (line = strtok_r(text, "\n", &save); line;

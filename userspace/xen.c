@@ -188,6 +188,12 @@ out:
 	return rc;
 }
 
+/* The name of an HVM guest's emulated tap: libxl's <ifname>-emu. */
+static void emu_name(const char *ifname, char out[IFNAMSIZ])
+{
+	snprintf(out, IFNAMSIZ, "%s-emu", ifname);
+}
+
 /* The objects describing @x, for an adding load. */
 static void xvif_objects(const struct xvif *x, struct np_config *cfg)
 {
@@ -202,15 +208,12 @@ static void xvif_objects(const struct xvif *x, struct np_config *cfg)
 	memcpy(m->uuid, x->uuid, sizeof(m->uuid));
 	m->source = NETPOLICY_SOURCE_XENSTORE;
 	for (i = 0; i < (x->ioemu ? 2 : 1); i++) {
+		char emu[IFNAMSIZ];
+
 		v = xpush((void **)&cfg->vifs, &cfg->n_vifs, sizeof(*v));
-		if (i == 0)
-			v->name = xstrdup(x->ifname);
-		else if (asprintf(&v->name, "%s-emu", x->ifname) < 0)
-			v->name = NULL;
-		if (!v->name) {
-			fputs("npmgr: out of memory\n", stderr);
-			exit(1);
-		}
+		if (i)
+			emu_name(x->ifname, emu);
+		v->name = xstrdup(i ? emu : x->ifname);
 		v->ifname = xstrdup(v->name);
 		v->network = xstrdup(x->network);
 		v->vm = xstrdup(x->vm);
@@ -234,11 +237,11 @@ static int xvif_add(struct np_ipc *ipc, const struct xvif *x)
 static void xvif_del(struct np_ipc *ipc, const char *ifname, bool ioemu,
 		     const char *vm)
 {
-	char emu[IFNAMSIZ + 8];
+	char emu[IFNAMSIZ];
 
 	ipc_del(ipc, "vif", ifname, NETPOLICY_SOURCE_XENSTORE, true);
 	if (ioemu) {
-		snprintf(emu, sizeof(emu), "%s-emu", ifname);
+		emu_name(ifname, emu);
 		ipc_del(ipc, "vif", emu, NETPOLICY_SOURCE_XENSTORE, true);
 	}
 	/* EBUSY while another of the VM's interfaces remains: fine */
@@ -250,8 +253,7 @@ static void xvif_del(struct np_ipc *ipc, const char *ifname, bool ioemu,
 
 /* What the watcher has told the kernel, per backend directory. */
 struct tracked {
-	unsigned int domid, devid;
-	struct xvif x;
+	struct xvif x;			/* its domid/devid name the directory */
 	bool seen;			/* during a full sync */
 };
 
@@ -268,7 +270,7 @@ static struct tracked *tracked_find(struct watcher *w, unsigned int domid,
 	size_t i;
 
 	for (i = 0; i < w->n; i++)
-		if (w->t[i].domid == domid && w->t[i].devid == devid)
+		if (w->t[i].x.domid == domid && w->t[i].x.devid == devid)
 			return &w->t[i];
 	return NULL;
 }
@@ -330,8 +332,6 @@ static void refresh(struct watcher *w, unsigned int domid, unsigned int devid)
 		xvif_free(&tr->x);
 	} else {
 		tr = xpush((void **)&w->t, &w->n, sizeof(*tr));
-		tr->domid = domid;
-		tr->devid = devid;
 		tr->seen = true;
 	}
 	if (xvif_add(w->ipc, &x))
@@ -397,9 +397,9 @@ static int full_sync(struct watcher *w)
 		if (v->source != NETPOLICY_SOURCE_XENSTORE)
 			continue;
 		for (t = 0; t < w->n && !ours; t++) {
-			char emu[IFNAMSIZ + 8];
+			char emu[IFNAMSIZ];
 
-			snprintf(emu, sizeof(emu), "%s-emu", w->t[t].x.ifname);
+			emu_name(w->t[t].x.ifname, emu);
 			ours = !strcmp(v->name, w->t[t].x.ifname) ||
 			       (w->t[t].x.ioemu && !strcmp(v->name, emu));
 		}
@@ -452,8 +452,8 @@ static void on_watch(struct watcher *w, const char *path)
 	}
 	/* the domain's directory itself: each of its vifs may be gone */
 	for (k = w->n; k-- > 0;)
-		if (w->t[k].domid == domid)
-			refresh(w, domid, w->t[k].devid);
+		if (w->t[k].x.domid == domid)
+			refresh(w, domid, w->t[k].x.devid);
 }
 
 /*
