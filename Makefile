@@ -19,12 +19,14 @@ DESTDIR ?=
 
 KSRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h) \
 	 include/uapi/linux/netpolicy.h
-USRC := $(addprefix userspace/,main.c config.c print.c ipc.c util.c explain.c xen.c)
-UHDR := userspace/npmgr.h include/uapi/linux/netpolicy.h
+USRC := $(addprefix userspace/,main.c config.c print.c ipc.c util.c explain.c xen.c \
+	realize.c sha256.c)
+UHDR := userspace/npmgr.h userspace/realize.h userspace/sha256.h \
+	include/uapi/linux/netpolicy.h
 
 CC ?= cc
-NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
-NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null) \
+NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 libnl-route-3.0 2>/dev/null)
+NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 libnl-route-3.0 2>/dev/null) \
 	   $(shell pkg-config --libs xenstore 2>/dev/null || echo -lxenstore)
 UCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	   -isystem include/uapi $(NL_CFLAGS)
@@ -50,7 +52,8 @@ userspace/npmgr: $(USRC) $(UHDR)
 	$(CC) $(UCFLAGS) -o $@ $(USRC) $(NL_LIBS)
 
 # Userspace unit tests, plain and under ASan/UBSan.
-PARSER_TEST_SRC := userspace/tests/parser_test.c userspace/config.c userspace/util.c userspace/print.c
+PARSER_TEST_SRC := userspace/tests/parser_test.c userspace/config.c userspace/util.c userspace/print.c \
+	userspace/sha256.c
 userspace/tests/parser_test: $(PARSER_TEST_SRC) $(UHDR)
 	$(CC) $(UCFLAGS) -Iuserspace -o $@ $(PARSER_TEST_SRC)
 userspace/tests/parser_test-asan: $(PARSER_TEST_SRC) $(UHDR)
@@ -99,8 +102,12 @@ sparse:
 kunit:
 	tools/testing/kunit/run
 
-selftest: module npmgr
-	tools/testing/vm/vm-run -t 1200 -- tools/testing/selftests/netpolicy/run_all.sh
+TAPVM := tools/testing/selftests/netpolicy/tapvm
+$(TAPVM): $(TAPVM).c
+	$(CC) $(UCFLAGS) -o $@ $<
+
+selftest: module npmgr $(TAPVM)
+	tools/testing/vm/vm-run -t 1800 -- tools/testing/selftests/netpolicy/run_all.sh
 
 # Xen 4.17 under QEMU, the Debian kernel as dom0, real PV guests (xl).
 xen-selftest: module npmgr
@@ -121,6 +128,8 @@ bench: deps
 		--raw_output=kunit 'netpolicy-bench' | grep -E 'BENCH|^ *(not )?ok'
 	tools/testing/vm/vm-run -t 1200 -m 2048 -- tools/testing/bench/policy_bench.sh
 	tools/testing/vm/vm-run -t 3000 -m 2048 -- tools/testing/bench/attach_bench.sh
+	$(MAKE) $(TAPVM)
+	tools/testing/vm/vm-run -t 1200 -m 2048 -- tools/testing/bench/tunnel_bench.sh | grep BENCH
 	tools/testing/xen/mkguest > /dev/null
 	tools/testing/vm/vm-run -X -t 1500 -m 3072 -- tools/testing/bench/xen_bench.sh | grep BENCH
 

@@ -70,7 +70,11 @@ static const char *sel_kind(const struct np_selector *sel)
 	return sel->type == NETPOLICY_SEL_NAME ? "NAME" : "TAG";
 }
 
-static bool np_local_only(const struct np_policy *pol)
+/**
+ * np_local_only - whether @pol keeps its network on this host
+ * @pol: the policy
+ */
+bool np_local_only(const struct np_policy *pol)
 {
 	return (pol->present & NP_POL_HOST) ||
 	       ((pol->present & NP_POL_CROSS_SERVER) && !pol->allow_cross_server);
@@ -104,6 +108,8 @@ unsigned int np_decide_needs(const struct np_table *t,
 	for (i = 0; i < n; i++)
 		if (np_policy_needs_links(ap[i].pol))
 			needs |= NP_NEED_LINKS;
+	if (vif->network->tunnel)
+		needs |= NP_NEED_LINKS;
 	/* another port's policy may isolate from this one's VM */
 	if (t->any_isolate)
 		needs |= NP_NEED_PEERS;
@@ -125,6 +131,52 @@ static __printf(4, 5) u8 refuse(struct np_verdict *v, u8 reason,
 	vscnprintf(v->msg + len, sizeof(v->msg) - len, fmt, args);
 	va_end(args);
 	return reason;
+}
+
+static const char *np_tunnel_name(u8 tunnel)
+{
+	switch (tunnel) {
+	case NETPOLICY_TUNNEL_VXLAN:
+		return "vxlan";
+	case NETPOLICY_TUNNEL_GRETAP:
+		return "gretap";
+	default:
+		return "geneve";
+	}
+}
+
+static const char *np_enc_alg_name(u8 alg)
+{
+	switch (alg) {
+	case NETPOLICY_ENC_GCM_AES_128:
+		return "gcm-aes-128";
+	case NETPOLICY_ENC_GCM_AES_256:
+		return "gcm-aes-256";
+	default:
+		return "another cipher suite";
+	}
+}
+
+/*
+ * The network's realization claims a tunnel: one of the bridge's uplinks
+ * must be (or sit on) a tunnel of that kind and identifier.
+ */
+static u8 np_check_realized(const struct np_network *net,
+			    const struct np_facts *f, struct np_verdict *v)
+{
+	unsigned int k;
+
+	for (k = 0; k < f->n_links; k++)
+		if (f->links[k].tunnel == net->tunnel &&
+		    f->links[k].tunnel_id == net->tunnel_id)
+			return NETPOLICY_R_NONE;
+	v->reason = NETPOLICY_R_NOT_REALIZED;
+	v->policy = NULL;
+	scnprintf(v->msg, sizeof(v->msg),
+		  "network configuration cannot be satisfied: network '%s' is realized as %s %u, but bridge %s has no such tunnel port",
+		  net->name, np_tunnel_name(net->tunnel), net->tunnel_id,
+		  f->bridge);
+	return v->reason;
 }
 
 /* A policy of a peer on the bridge that isolates from @vm, if any. */
@@ -243,11 +295,21 @@ u8 np_decide(const struct np_table *t, const struct np_vif *vif,
 
 		if (!(p->present & NP_POL_ENCRYPTION) || !p->require_encryption)
 			continue;
-		for (k = 0; k < f->n_links; k++)
-			if (!f->links[k].encrypted)
+		for (k = 0; k < f->n_links; k++) {
+			const struct np_uplink *l = &f->links[k];
+
+			if (!l->encrypted)
 				return refuse(v, NETPOLICY_R_NOT_ENCRYPTED, &ap[i],
 					      "REQUIRE_ENCRYPTION = true, but uplink %s of bridge %s is not encrypted",
-					      f->links[k].name, f->bridge);
+					      l->name, f->bridge);
+			if ((p->present & NP_POL_ENC_ALG) &&
+			    l->enc_alg != p->enc_alg)
+				return refuse(v, NETPOLICY_R_NOT_ENCRYPTED, &ap[i],
+					      "ENCRYPTION_ALGORITHM = %s, but uplink %s of bridge %s uses %s",
+					      np_enc_alg_name(p->enc_alg),
+					      l->name, f->bridge,
+					      np_enc_alg_name(l->enc_alg));
+		}
 	}
 
 	/* 6. the bridge carries a VM isolated from this one, or vice versa */
@@ -273,5 +335,9 @@ u8 np_decide(const struct np_table *t, const struct np_vif *vif,
 				      sel_kind(sel), sel->value,
 				      f->peer_ifnames[k], f->bridge, vm->name);
 	}
+
+	/* 7. the tunnel the network was realized with is there */
+	if (vif->network->tunnel)
+		return np_check_realized(vif->network, f, v);
 	return NETPOLICY_R_NONE;
 }

@@ -31,6 +31,7 @@ struct m_sel {
 struct m_pol {
 	u8 present;
 	bool cross, enc;
+	u8 alg;					/* ENCRYPTION_ALGORITHM, or 0 */
 	const char *host;
 	int n_phys, n_iso;
 	struct m_sel phys[M_SELS], iso[M_SELS];
@@ -57,6 +58,8 @@ struct model {
 	struct np_uplink links[M_LINKS];
 	int n_links;
 	const char *host;
+	u8 tunnel;				/* the network's realization */
+	u32 tunnel_id;
 };
 
 static const char * const vm_names[M_VMS] = { "vm0", "vm1", "vm2", "vm3" };
@@ -151,10 +154,20 @@ static struct m_verdict reference(const struct model *m)
 						 NETPOLICY_R_PHYSICAL_IF, i, ap[i]);
 			}
 			if ((p->present & NP_POL_ENCRYPTION) && p->enc &&
-			    !u->encrypted)
+			    (!u->encrypted || (p->alg && u->enc_alg != p->alg)))
 				consider(&best, &key, NETPOLICY_R_NOT_ENCRYPTED,
 					 i, ap[i]);
 		}
+	}
+	/* the realized tunnel must be among the uplinks */
+	if (m->tunnel) {
+		bool found = false;
+
+		for (l = 0; l < m->n_links; l++)
+			found |= m->links[l].tunnel == m->tunnel &&
+				 m->links[l].tunnel_id == m->tunnel_id;
+		if (!found)
+			consider(&best, &key, NETPOLICY_R_NOT_REALIZED, 0, -1);
 	}
 	/* peers whose own policies isolate from this VM */
 	for (k = 0; k < m->n_peers; k++) {
@@ -236,6 +249,10 @@ static struct np_table *m_compile(struct kunit *test, const struct model *m)
 		p->present = mp->present;
 		p->allow_cross_server = mp->cross;
 		p->require_encryption = mp->enc;
+		if (mp->alg) {
+			p->present |= NP_POL_ENC_ALG;
+			p->enc_alg = mp->alg;
+		}
 		if (mp->host) {
 			p->present |= NP_POL_HOST;
 			strscpy(p->host, mp->host, sizeof(p->host));
@@ -271,6 +288,8 @@ static struct np_table *m_compile(struct kunit *test, const struct model *m)
 	net->o.name = net->name;
 	strscpy(net->bridge, "br0", sizeof(net->bridge));
 	net->policy_ref = m->net_pol >= 0 ? pol_names[m->net_pol] : NULL;
+	net->tunnel = m->tunnel;
+	net->tunnel_id = m->tunnel_id;
 	add(test, &txn, NP_NET, net);
 	for (i = 0; i < M_VMS; i++) {
 		struct np_vm *vm = np_vm_alloc(vm_names[i]);
@@ -295,6 +314,8 @@ static struct np_table *m_compile(struct kunit *test, const struct model *m)
 
 static const char refusal_prefix[] =
 	"network configuration cannot be satisfied: policy '";
+static const char realized_prefix[] =
+	"network configuration cannot be satisfied: network 'n' is realized as ";
 
 static void m_check(struct kunit *test, const struct model *m,
 		    const char *what)
@@ -324,11 +345,13 @@ static void m_check(struct kunit *test, const struct model *m,
 	KUNIT_EXPECT_EQ_MSG(test, v->reason, want.reason,
 			    "%s: decide says %u (%s), reference %u (policy %d)",
 			    what, v->reason, v->msg, want.reason, want.pol);
-	if (want.reason && v->reason == want.reason)
+	if (want.reason && v->reason == want.reason && want.pol >= 0)
 		KUNIT_EXPECT_STREQ_MSG(test, v->policy->name,
 				       pol_names[want.pol], "%s: %s", what,
 				       v->msg);
-	if (v->reason)
+	if (v->reason == NETPOLICY_R_NOT_REALIZED)
+		KUNIT_EXPECT_NOT_NULL(test, strstr(v->msg, realized_prefix));
+	else if (v->reason)
 		KUNIT_EXPECT_NOT_NULL(test, strstr(v->msg, refusal_prefix));
 	/* the needs hint never hides a fact the verdict depends on */
 	if (!(np_decide_needs(t, self) & NP_NEED_LINKS) && m->n_links) {
@@ -481,6 +504,55 @@ static void np_decide_examples_test(struct kunit *test)
 	m_check(test, &m, "a peer isolates from this VM");
 }
 
+/* The realization checks, with the messages an operator reads. */
+static void np_decide_realization_test(struct kunit *test)
+{
+	struct np_verdict *v = kunit_kzalloc(test, sizeof(*v), GFP_KERNEL);
+	struct np_facts f = { .bridge = "br0" };
+	struct np_table *t;
+	struct model m;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	m_base(&m);
+	m.tunnel = NETPOLICY_TUNNEL_VXLAN;
+	m.tunnel_id = 100;
+	m.n_links = 1;
+	m.links[0] = (struct np_uplink){ .name = "vx0", .underlay = "eth0",
+					 .tunnel = NETPOLICY_TUNNEL_GENEVE,
+					 .tunnel_id = 100 };
+	KUNIT_EXPECT_EQ(test, reference(&m).reason, NETPOLICY_R_NOT_REALIZED);
+	m_check(test, &m, "a tunnel of another kind");
+	t = m_compile(test, &m);
+	f.links = m.links;
+	f.n_links = 1;
+	np_decide(t, np_table_find(t, NP_VIF, "self"), &f, v);
+	KUNIT_EXPECT_STREQ(test, v->msg,
+			   "network configuration cannot be satisfied: network 'n' is realized as vxlan 100, but bridge br0 has no such tunnel port");
+	KUNIT_EXPECT_NULL(test, v->policy);
+	np_table_free(t);
+	m.links[0].tunnel = NETPOLICY_TUNNEL_VXLAN;
+	KUNIT_EXPECT_EQ(test, reference(&m).reason, 0);
+	m_check(test, &m, "the realized tunnel");
+
+	/* REQUIRE_ENCRYPTION with gcm-aes-256 over a gcm-aes-128 MACsec */
+	m.pols[0].present |= NP_POL_ENCRYPTION;
+	m.pols[0].enc = true;
+	m.pols[0].alg = NETPOLICY_ENC_GCM_AES_256;
+	m.net_pol = 0;
+	m.links[0].encrypted = true;
+	m.links[0].enc_alg = NETPOLICY_ENC_GCM_AES_128;
+	KUNIT_EXPECT_EQ(test, reference(&m).reason, NETPOLICY_R_NOT_ENCRYPTED);
+	m_check(test, &m, "another cipher suite");
+	t = m_compile(test, &m);
+	np_decide(t, np_table_find(t, NP_VIF, "self"), &f, v);
+	KUNIT_EXPECT_STREQ(test, v->msg,
+			   "network configuration cannot be satisfied: policy 'p0' (network n): ENCRYPTION_ALGORITHM = gcm-aes-256, but uplink vx0 of bridge br0 uses gcm-aes-128");
+	np_table_free(t);
+	m.links[0].enc_alg = NETPOLICY_ENC_GCM_AES_256;
+	KUNIT_EXPECT_EQ(test, reference(&m).reason, 0);
+	m_check(test, &m, "the policy's cipher suite");
+}
+
 static const char * const r_hosts[] = { "hv1", "hv2" };
 static const char * const r_tags[] = { "red", "blue" };
 static const char * const r_nic_vals[] = { "a", "b", "eth0", "eth2" };
@@ -507,6 +579,8 @@ static void np_decide_random_test(struct kunit *test)
 			if (R(3) == 0) {
 				p->present |= NP_POL_ENCRYPTION;
 				p->enc = R(2);
+				if (p->enc && R(2))
+					p->alg = 1 + R(NETPOLICY_ENC_MAX);
 			}
 			if (R(4) == 0)
 				p->host = r_hosts[R(2)];
@@ -550,10 +624,19 @@ static void np_decide_random_test(struct kunit *test)
 			m.peers[i] = (struct m_vif){ R(M_VMS + 1) - 1,
 						     R(3) ? -1 : R(M_POLS) };
 		m.n_links = R(M_LINKS + 1);
-		for (i = 0; i < m.n_links; i++)
+		for (i = 0; i < m.n_links; i++) {
 			m.links[i] = (struct np_uplink){
 				i ? "up1" : "up0",
 				R(4) ? r_underlays[R(3)] : NULL, R(2) };
+			m.links[i].enc_alg = m.links[i].encrypted ?
+					     R(NETPOLICY_ENC_MAX + 1) : 0;
+			m.links[i].tunnel = R(NETPOLICY_TUNNEL_MAX + 1);
+			m.links[i].tunnel_id = 100 + R(2);
+		}
+		if (R(3) == 0) {
+			m.tunnel = 1 + R(NETPOLICY_TUNNEL_MAX);
+			m.tunnel_id = 100 + R(2);
+		}
 		m.host = r_hosts[R(2)];
 		snprintf(what, sizeof(what), "random round %d", round);
 		m_check(test, &m, what);
@@ -567,6 +650,7 @@ static struct kunit_case np_decide_cases[] = {
 	KUNIT_CASE(np_decide_single_test),
 	KUNIT_CASE(np_decide_pairs_test),
 	KUNIT_CASE(np_decide_examples_test),
+	KUNIT_CASE(np_decide_realization_test),
 	KUNIT_CASE(np_decide_random_test),
 	{}
 };

@@ -17,8 +17,10 @@
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
+#include <linux/if_link.h>
+#include <linux/if_macsec.h>
+#include <linux/if_tunnel.h>
 #include <net/rtnetlink.h>
-#include <net/vxlan.h>
 
 #include "netpolicy.h"
 
@@ -97,10 +99,114 @@ static bool np_is_tunnel(const struct net_device *dev)
 	return false;
 }
 
+/* Room for the driver attributes np_link_facts() reads. */
+#define NP_INFO_MAX 40
+static_assert(NP_INFO_MAX >= IFLA_MACSEC_MAX);
+static_assert(NP_INFO_MAX >= IFLA_VXLAN_MAX);
+static_assert(NP_INFO_MAX >= IFLA_GENEVE_MAX);
+static_assert(NP_INFO_MAX >= IFLA_GRE_MAX);
+
+/*
+ * The attributes @dev's driver reports about itself (what `ip -d link
+ * show` prints), parsed into @tb. Asking the driver's own fill_info()
+ * keeps us off its private structures. Caller holds RTNL and frees the
+ * returned buffer; NULL if the driver reports nothing.
+ */
+static struct sk_buff *np_link_info(struct net_device *dev,
+				    struct nlattr **tb)
+{
+	const struct rtnl_link_ops *ops = dev->rtnl_link_ops;
+	struct sk_buff *skb;
+	size_t size;
+
+	if (!ops || !ops->fill_info)
+		return NULL;
+	size = ops->get_size ? ops->get_size(dev) : 0;
+	skb = alloc_skb(max_t(size_t, size, NLMSG_GOODSIZE), GFP_KERNEL);
+	if (!skb)
+		return NULL;
+	if (ops->fill_info(skb, dev) ||
+	    nla_parse_deprecated(tb, NP_INFO_MAX, (struct nlattr *)skb->data,
+				 skb->len, NULL, NULL)) {
+		kfree_skb(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+static u8 np_macsec_alg(const struct nlattr *cs)
+{
+	switch (cs ? nla_get_u64(cs) : 0) {
+	case MACSEC_CIPHER_ID_GCM_AES_128:
+	case MACSEC_DEFAULT_CIPHER_ID:
+		return NETPOLICY_ENC_GCM_AES_128;
+	case MACSEC_CIPHER_ID_GCM_AES_256:
+		return NETPOLICY_ENC_GCM_AES_256;
+	default:
+		return 0;			/* XPN, or unknown */
+	}
+}
+
+static bool np_flag(const struct nlattr *a)
+{
+	return a && nla_get_u8(a);
+}
+
+/*
+ * What one device on an uplink's path tells about the path: a MACsec
+ * device that protects, encrypts and drops unprotected frames (validate
+ * strict) encrypts it, with its cipher suite; a VXLAN, Geneve or GRE
+ * device is its tunnel, with its VNI or key. Returns the ifindex of the
+ * device below @d (its own ifindex, or 0, when there is none).
+ */
+static int np_link_facts(struct net_device *d, struct np_uplink *l)
+{
+	struct nlattr *tb[NP_INFO_MAX + 1];
+	struct sk_buff *skb;
+	int lower = dev_get_iflink(d);
+	u8 tunnel = 0;
+	u32 id = 0;
+
+	if (!netif_is_macsec(d) && !np_is_tunnel(d))
+		return lower;
+	skb = np_link_info(d, tb);
+	if (!skb)
+		return np_is_tunnel(d) ? 0 : lower;
+	if (netif_is_macsec(d)) {
+		if (!l->encrypted && np_flag(tb[IFLA_MACSEC_ENCRYPT]) &&
+		    np_flag(tb[IFLA_MACSEC_PROTECT]) &&
+		    tb[IFLA_MACSEC_VALIDATION] &&
+		    nla_get_u8(tb[IFLA_MACSEC_VALIDATION]) ==
+		    MACSEC_VALIDATE_STRICT) {
+			l->encrypted = true;
+			l->enc_alg = np_macsec_alg(tb[IFLA_MACSEC_CIPHER_SUITE]);
+		}
+	} else if (np_kind_is(d, "vxlan")) {
+		tunnel = NETPOLICY_TUNNEL_VXLAN;
+		id = tb[IFLA_VXLAN_ID] ? nla_get_u32(tb[IFLA_VXLAN_ID]) : 0;
+		lower = tb[IFLA_VXLAN_LINK] ? nla_get_u32(tb[IFLA_VXLAN_LINK]) : 0;
+	} else if (np_kind_is(d, "geneve")) {
+		tunnel = NETPOLICY_TUNNEL_GENEVE;
+		id = tb[IFLA_GENEVE_ID] ? nla_get_u32(tb[IFLA_GENEVE_ID]) : 0;
+	} else if (np_kind_is(d, "gretap")) {
+		tunnel = NETPOLICY_TUNNEL_GRETAP;
+		if (tb[IFLA_GRE_OFLAGS] && tb[IFLA_GRE_OKEY] &&
+		    (nla_get_be16(tb[IFLA_GRE_OFLAGS]) & GRE_KEY))
+			id = be32_to_cpu(nla_get_be32(tb[IFLA_GRE_OKEY]));
+	}
+	if (tunnel && !l->tunnel) {
+		l->tunnel = tunnel;
+		l->tunnel_id = id;
+	}
+	kfree_skb(skb);
+	return lower;
+}
+
 /*
  * Follow @up down to the device its frames leave the host through: a
  * VLAN's or MACsec device's parent, a GRE tunnel's link, a VXLAN tunnel's
- * dev. A tunnel without a fixed underlay has none (NULL).
+ * dev. A tunnel without a fixed underlay has none (NULL). On the way,
+ * note the encryption and the tunnel the path has (np_link_facts()).
  */
 static void np_uplink_facts(struct net *net, struct net_device *up,
 			    struct np_uplink *l)
@@ -108,18 +214,12 @@ static void np_uplink_facts(struct net *net, struct net_device *up,
 	struct net_device *d = up;
 	int depth, lower;
 
+	memset(l, 0, sizeof(*l));
 	l->name = up->name;
-	l->encrypted = false;
-	l->underlay = NULL;
 	for (depth = 0; depth < 8; depth++) {
-		if (netif_is_macsec(d))
-			l->encrypted = true;
+		lower = np_link_facts(d, l);
 		if (np_kind_is(d, "veth"))
 			break;			/* its iflink is its peer */
-		if (np_kind_is(d, "vxlan"))
-			lower = ((struct vxlan_dev *)netdev_priv(d))->cfg.remote_ifindex;
-		else
-			lower = dev_get_iflink(d);
 		if (np_is_tunnel(d) && (!lower || lower == d->ifindex))
 			return;			/* no fixed underlay */
 		if (!lower || lower == d->ifindex)
@@ -288,7 +388,8 @@ static bool np_port_evaluate(struct net *net, struct np_net *pn,
 	if (np_decide(t, vif, &facts, &verdict)) {
 		port->state = NETPOLICY_PORT_REFUSED;
 		port->reason = verdict.reason;
-		strscpy(port->policy, verdict.policy->name,
+		strscpy(port->policy,
+			verdict.policy ? verdict.policy->name : "",
 			sizeof(port->policy));
 		/* fail closed: a refused port is on no bridge at all */
 		if (!master || master->ifindex == port->master_ifindex)
@@ -463,6 +564,62 @@ static void np_uplink_changed(struct net *net, void *ptr)
 }
 
 /*
+ * A device that is not a VM interface is about to join a bridge (an
+ * uplink: a NIC, a tunnel, a veth...). Refuse it when the bridge is the
+ * one of a network whose own policy keeps it on this host: the join fails
+ * with EPERM and this message, so no uplink ever reaches such a bridge.
+ * (VM and VIF policies that are local only refuse their interface
+ * instead: see np_decide().)
+ */
+static int np_uplink_veto(struct net *net, struct net_device *dev,
+			  struct netdev_notifier_changeupper_info *info)
+{
+	struct netlink_ext_ack *extack;
+	const struct np_table *t;
+	u32 i;
+
+	if (!info->linking || !netif_is_bridge_master(info->upper_dev) ||
+	    np_dev_kind(dev))
+		return NOTIFY_DONE;
+	t = rtnl_dereference(np_net(net)->table);
+	if (!t || !t->any_uplink_rule)
+		return NOTIFY_DONE;
+	for (i = 0; i < t->objs[NP_NET].n; i++) {
+		const struct np_network *nw = t->objs[NP_NET].v[i];
+
+		if (!nw->policy || !np_local_only(nw->policy) ||
+		    strcmp(nw->bridge, info->upper_dev->name))
+			continue;
+		extack = netdev_notifier_info_to_extack(&info->info);
+		NL_SET_ERR_MSG(extack,
+			       "netpolicy: the bridge carries a local-only network: no uplink may join it");
+		net_info_ratelimited("%s: may not join %s: network %s is local only (policy %s)\n",
+				     dev->name, nw->bridge, nw->name,
+				     nw->policy->name);
+		return notifier_from_errno(-EPERM);
+	}
+	return NOTIFY_DONE;
+}
+
+/*
+ * A MACsec or tunnel device changed (`ip link set ... type macsec encrypt
+ * off`, a new VNI) or came up (the core announces changes of a device
+ * that is down only when it comes up): the uplinks it is part of may no
+ * longer satisfy the policies of the bridges they serve. Re-check every
+ * port.
+ */
+static void np_link_changed(struct net *net, struct net_device *dev)
+{
+	struct np_net *pn = np_net(net);
+	const struct np_table *t = rtnl_dereference(pn->table);
+
+	if (!t || !t->any_uplink_rule || list_empty(&pn->ports) ||
+	    (!netif_is_macsec(dev) && !np_is_tunnel(dev)))
+		return;
+	queue_work(system_wq, &pn->recheck);
+}
+
+/*
  * Evaluate the ports of @pn newest first, in passes while anything changed
  * (at most NP_RECONCILE_PASSES); with @keep_moved, ports another agent
  * moved off their bridge are left where they are. Caller holds RTNL.
@@ -583,6 +740,13 @@ static int np_netdev_event(struct notifier_block *nb, unsigned long event,
 			np_port_evaluate(net, np_net(net), port, false);
 		else if (event == NETDEV_CHANGENAME)
 			np_ports_reconcile_dev(net, dev);
+		break;
+	case NETDEV_PRECHANGEUPPER:
+		return np_uplink_veto(net, dev, ptr);
+	case NETDEV_UP:
+	case NETDEV_CHANGE:
+		if (!np_port_find(np_net(net), dev))
+			np_link_changed(net, dev);
 		break;
 	case NETDEV_CHANGEUPPER:
 		port = np_port_find(np_net(net), dev);

@@ -30,6 +30,7 @@ static const char * const np_reasons[] = {
 	[NETPOLICY_R_PHYSICAL_IF] = "uplink over a physical interface not allowed:",
 	[NETPOLICY_R_NOT_ENCRYPTED] = "uplink not encrypted:",
 	[NETPOLICY_R_ISOLATED_PEER] = "bridge carries an isolated VM:",
+	[NETPOLICY_R_NOT_REALIZED] = "network's tunnel is missing:",
 };
 
 const char *np_reason_text(u8 reason)
@@ -68,6 +69,9 @@ static const struct nla_policy np_net_policy[NETPOLICY_A_NET_MAX + 1] = {
 	[NETPOLICY_A_NET_NAME] = NP_NAME_POLICY,
 	[NETPOLICY_A_NET_BRIDGE] = NP_IFNAME_POLICY,
 	[NETPOLICY_A_NET_POLICY] = NP_NAME_POLICY,
+	[NETPOLICY_A_NET_TUNNEL] = NLA_POLICY_RANGE(NLA_U8, NETPOLICY_TUNNEL_VXLAN,
+						    NETPOLICY_TUNNEL_MAX),
+	[NETPOLICY_A_NET_TUNNEL_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
 static const struct nla_policy np_vm_policy[NETPOLICY_A_VM_MAX + 1] = {
@@ -290,10 +294,28 @@ static void *np_parse_net(const struct nlattr *nest,
 	if (!dev_valid_name(net->bridge)) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[NETPOLICY_A_NET_BRIDGE],
 				    "invalid bridge name");
-		np_obj_free(NP_NET, net);
-		return ERR_PTR(-EINVAL);
+		goto err;
+	}
+	if (!!tb[NETPOLICY_A_NET_TUNNEL] != !!tb[NETPOLICY_A_NET_TUNNEL_ID]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "a tunnel needs both its kind and its identifier");
+		goto err;
+	}
+	if (tb[NETPOLICY_A_NET_TUNNEL]) {
+		net->tunnel = nla_get_u8(tb[NETPOLICY_A_NET_TUNNEL]);
+		net->tunnel_id = nla_get_u32(tb[NETPOLICY_A_NET_TUNNEL_ID]);
+		if (net->tunnel != NETPOLICY_TUNNEL_GRETAP &&
+		    net->tunnel_id > NP_VNI_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NETPOLICY_A_NET_TUNNEL_ID],
+					    "a VNI is at most 2^24 - 1");
+			goto err;
+		}
 	}
 	return net;
+
+err:
+	np_obj_free(NP_NET, net);
+	return ERR_PTR(-EINVAL);
 }
 
 /* Parse an array of tag strings into a packed list. */
@@ -731,6 +753,10 @@ static int np_put_net(struct sk_buff *skb, const struct np_network *net)
 		return -EMSGSIZE;
 	if (net->policy &&
 	    nla_put_string(skb, NETPOLICY_A_NET_POLICY, net->policy->name))
+		return -EMSGSIZE;
+	if (net->tunnel &&
+	    (nla_put_u8(skb, NETPOLICY_A_NET_TUNNEL, net->tunnel) ||
+	     nla_put_u32(skb, NETPOLICY_A_NET_TUNNEL_ID, net->tunnel_id)))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;

@@ -87,6 +87,8 @@ struct np_network {
 		const struct np_policy *policy;
 		const char *policy_ref;
 	};
+	u32 tunnel_id;				/* with tunnel */
+	u8 tunnel;				/* enum netpolicy_tunnel, or 0 */
 	char bridge[IFNAMSIZ];
 	char name[NETPOLICY_NAME_MAX];
 };
@@ -143,7 +145,9 @@ struct np_objv {
 struct np_table {
 	u32 gen;
 	bool any_isolate;			/* some policy has ISOLATE_FROM */
-	bool any_uplink_rule;			/* np_policy_needs_links() */
+	bool any_uplink_rule;			/* np_policy_needs_links(), or
+						 * a network claims a tunnel
+						 */
 	char host[NETPOLICY_NAME_MAX];		/* this host's name, or "" */
 	struct np_objv objs[NP_NKINDS];
 	u32 mac_mask;				/* slots - 1, a power of two */
@@ -199,7 +203,10 @@ bool np_tags_have(const char *tags, unsigned int n, const char *tag);
 struct np_uplink {
 	const char *name;
 	const char *underlay;			/* NULL: no fixed underlay */
-	bool encrypted;				/* passes through MACsec */
+	bool encrypted;				/* through MACsec, see device.c */
+	u8 enc_alg;				/* its enum netpolicy_enc_alg */
+	u8 tunnel;				/* the tunnel on its path, or 0 */
+	u32 tunnel_id;				/* VNI or GRE key */
 };
 
 struct np_facts {
@@ -210,6 +217,8 @@ struct np_facts {
 	const char **peer_ifnames;
 	u32 n_peers;
 };
+
+#define NP_VNI_MAX	((1U << 24) - 1)
 
 #define NP_NEED_LINKS	BIT(0)
 #define NP_NEED_PEERS	BIT(1)
@@ -222,6 +231,7 @@ struct np_verdict {
 	char msg[NP_MSG_LEN];
 };
 
+bool np_local_only(const struct np_policy *pol);
 bool np_policy_needs_links(const struct np_policy *pol);
 unsigned int np_decide_needs(const struct np_table *t,
 			     const struct np_vif *vif);

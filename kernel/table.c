@@ -597,6 +597,8 @@ static int resolve(struct np_table *t, struct netlink_ext_ack *extack)
 	for (i = 0; i < t->objs[NP_NET].n; i++) {
 		struct np_network *net = t->objs[NP_NET].v[i];
 
+		if (net->tunnel)
+			t->any_uplink_rule = true;
 		if (!net->policy_ref)
 			continue;
 		net->policy = np_names_find(&pols, net->policy_ref);

@@ -16,6 +16,7 @@
  * and npmgr(8) describe the format for users.
  */
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -319,27 +320,44 @@ static int take_set(struct parser *p, bool sel, void **items, size_t *n,
 	return 0;
 }
 
-enum block_kind { B_POLICY, B_NETWORK, B_VM, B_VIF, B_NIC, B_COUNT };
+enum block_kind { B_POLICY, B_NETWORK, B_VM, B_VIF, B_NIC, B_HOST, B_COUNT };
 
 static const char *const policy_keys[] = {
 	"ALLOW_CROSS_SERVER", "REQUIRE_ENCRYPTION", "PHYSICAL_IFS_ALLOWED",
 	"ISOLATE_FROM", "ENCRYPTION_ALGORITHM", "COMPRESS", "RESTRICT_TO_HOST",
 	NULL,
 };
-static const char *const network_keys[] = { "bridge", "policy", NULL };
+static const char *const network_keys[] = {
+	"bridge", "policy", "tunnel", "id", "hosts", NULL,
+};
 static const char *const vm_keys[] = { "uuid", "tags", "policy", NULL };
 static const char *const vif_keys[] = {
 	"ifname", "mac", "network", "vm", "policy", NULL,
 };
 static const char *const nic_keys[] = { "tags", NULL };
+static const char *const host_keys[] = { "address", NULL };
 static const char *const *const block_keys[] = {
 	[B_POLICY] = policy_keys, [B_NETWORK] = network_keys,
 	[B_VM] = vm_keys, [B_VIF] = vif_keys, [B_NIC] = nic_keys,
+	[B_HOST] = host_keys,
 };
 static const char *const block_names[] = {
 	[B_POLICY] = "policy", [B_NETWORK] = "network", [B_VM] = "vm",
-	[B_VIF] = "vif", [B_NIC] = "nic",
+	[B_VIF] = "vif", [B_NIC] = "nic", [B_HOST] = "host",
 };
+
+static const char *const tunnels[] = {
+	[NETPOLICY_TUNNEL_VXLAN] = "vxlan",
+	[NETPOLICY_TUNNEL_GRETAP] = "gretap",
+	[NETPOLICY_TUNNEL_GENEVE] = "geneve",
+};
+
+const char *tunnel_name(int tunnel)
+{
+	if (tunnel < NETPOLICY_TUNNEL_VXLAN || tunnel > NETPOLICY_TUNNEL_MAX)
+		return "?";
+	return tunnels[tunnel];
+}
 
 static const char *const enc_algs[] = {
 	[NETPOLICY_ENC_GCM_AES_128] = "gcm-aes-128",
@@ -452,14 +470,61 @@ static int policy_stmt(struct parser *p, struct np_policy_def *pol, int key)
 	}
 }
 
+/* A decimal number from 1 to @max, digits only. */
+static int take_u32(struct parser *p, const char *what, uint32_t max,
+		    uint32_t *out, struct np_pos *pos)
+{
+	char *s = take_text(p, what, pos);
+	unsigned long long v = 0;
+	const char *c;
+
+	if (!s)
+		return -1;
+	for (c = s; *c >= '0' && *c <= '9' && v <= max; c++)
+		v = v * 10 + (unsigned long long)(*c - '0');
+	if (c == s || *c || !v || v > max) {
+		diag_add(p->d, *pos, "'%.64s' is not %s (1 to %u)", s, what, max);
+		free(s);
+		return -1;
+	}
+	free(s);
+	*out = (uint32_t)v;
+	return 0;
+}
+
 static int network_stmt(struct parser *p, struct np_net_def *net, int key)
 {
 	struct np_pos at;
 	char *s;
+	int i;
 
-	if (key == 1)
+	switch (key) {
+	case 1:
 		return take_name(p, "a policy name", &net->policy,
 				 &net->policy_pos);
+	case 2:
+		s = take_text(p, "a tunnel kind", &at);
+		if (!s)
+			return -1;
+		net->tunnel_pos = at;
+		for (i = NETPOLICY_TUNNEL_VXLAN; i <= NETPOLICY_TUNNEL_MAX; i++)
+			if (!strcmp(s, tunnels[i]))
+				net->tunnel = i;
+		if (!net->tunnel)
+			diag_add(p->d, at,
+				 "unknown tunnel kind '%.64s' (known: vxlan, gretap, geneve)",
+				 s);
+		free(s);
+		return net->tunnel ? 0 : -1;
+	case 3:
+		net->has_id = true;
+		return take_u32(p, "a tunnel identifier", UINT32_MAX, &net->id,
+				&net->id_pos);
+	case 4:
+		net->hosts_pos = p->tok.pos;
+		return take_set(p, false, (void **)&net->hosts, &net->n_hosts,
+				NETPOLICY_SELECTORS_MAX, "hosts");
+	}
 	s = take_text(p, "a bridge name", &at);
 	if (!s)
 		return -1;
@@ -491,6 +556,22 @@ static int nic_stmt(struct parser *p, struct np_nic_def *nic, int key)
 	(void)key;
 	return take_set(p, false, (void **)&nic->tags, &nic->n_tags,
 			NETPOLICY_TAGS_MAX, "tags");
+}
+
+static int host_stmt(struct parser *p, struct np_host_def *h, int key)
+{
+	struct in_addr a;
+
+	(void)key;
+	h->address = take_text(p, "an IPv4 address", &h->address_pos);
+	if (!h->address)
+		return -1;
+	if (inet_pton(AF_INET, h->address, &a) != 1) {
+		diag_add(p->d, h->address_pos,
+			 "'%.64s' is not an IPv4 address (a.b.c.d)", h->address);
+		return -1;
+	}
+	return 0;
 }
 
 static int vif_stmt(struct parser *p, struct np_vif_def *vif, int key)
@@ -546,7 +627,7 @@ static int parse_block(struct parser *p, struct np_config *cfg)
 	static const char *const what[] = {
 		[B_POLICY] = "a policy name", [B_NETWORK] = "a network name",
 		[B_VM] = "a VM name", [B_VIF] = "a VIF name",
-		[B_NIC] = "an interface name",
+		[B_NIC] = "an interface name", [B_HOST] = "a host name",
 	};
 	enum block_kind kind;
 	struct np_pos name_pos;
@@ -559,7 +640,7 @@ static int parse_block(struct parser *p, struct np_config *cfg)
 		if (p->tok.type == T_WORD && !strcmp(p->tok.text, block_names[kind]))
 			break;
 	if (kind == B_COUNT)
-		return fail_expect(p, "'policy', 'network', 'vm', 'vif' or 'nic'");
+		return fail_expect(p, "'policy', 'network', 'vm', 'vif', 'nic' or 'host'");
 	next(p);
 	if (take_name(p, what[kind], &name, &name_pos))
 		return -1;
@@ -599,6 +680,14 @@ static int parse_block(struct parser *p, struct np_config *cfg)
 	case B_VIF: {
 		struct np_vif_def *d = xpush((void **)&cfg->vifs, &cfg->n_vifs,
 					    sizeof(*d));
+		d->name = name;
+		d->pos = name_pos;
+		obj = d;
+		break;
+	}
+	case B_HOST: {
+		struct np_host_def *d = xpush((void **)&cfg->pool, &cfg->n_pool,
+					     sizeof(*d));
 		d->name = name;
 		d->pos = name_pos;
 		obj = d;
@@ -648,6 +737,9 @@ static int parse_block(struct parser *p, struct np_config *cfg)
 			break;
 		case B_VIF:
 			rc = vif_stmt(p, obj, key);
+			break;
+		case B_HOST:
+			rc = host_stmt(p, obj, key);
 			break;
 		default:
 			rc = nic_stmt(p, obj, key);
@@ -909,6 +1001,57 @@ static void check_policy(struct np_diags *d, const struct np_policy_def *p)
 			 p->name);
 }
 
+/*
+ * How networks cross hosts: only with a pool (host blocks); a network's
+ * hosts exist; its identifier fits its tunnel and no other network of
+ * that kind has it.
+ */
+static void check_tunnels(const struct np_config *cfg, const struct keyset *hi,
+			  struct np_diags *d)
+{
+	uint32_t (*keys)[2] = xcalloc(cfg->n_nets + 1, sizeof(*keys));
+	struct keyset ids;
+	size_t i, j;
+
+	keyset_init(&ids, cfg->n_nets);
+	for (i = 0; i < cfg->n_nets; i++) {
+		const struct np_net_def *n = &cfg->nets[i];
+		int kind = n->tunnel ?: NETPOLICY_TUNNEL_VXLAN;
+		const struct np_net_def *first;
+
+		if (!cfg->n_pool && (n->tunnel || n->has_id || n->hosts)) {
+			diag_add(d, n->tunnel ? n->tunnel_pos :
+				 n->has_id ? n->id_pos : n->hosts_pos,
+				 "network '%s' says how to cross hosts, but the file declares no host blocks (the pool)",
+				 n->name);
+			continue;
+		}
+		for (j = 0; j < n->n_hosts; j++)
+			if (!keyset_get(hi, n->hosts[j]))
+				diag_add(d, n->hosts_pos,
+					 "network '%s' names host '%s', which is not defined",
+					 n->name, n->hosts[j]);
+		if (!n->has_id)
+			continue;
+		if (kind != NETPOLICY_TUNNEL_GRETAP && n->id > (1U << 24) - 1) {
+			diag_add(d, n->id_pos,
+				 "network '%s': a %s VNI is 1 to 16777215",
+				 n->name, tunnel_name(kind));
+			continue;
+		}
+		keys[i][0] = (uint32_t)kind;
+		keys[i][1] = n->id;
+		first = keyset_add(&ids, keys[i], sizeof(keys[i]), n);
+		if (first)
+			diag_add(d, n->id_pos,
+				 "network '%s' has the %s identifier %u of network '%s' (line %d)",
+				 n->name, tunnel_name(kind), n->id, first->name,
+				 first->pos.line);
+	}
+	free(ids.slots);
+	free(keys);
+}
+
 static size_t add_applied(struct applied *ap, size_t n,
 			  const struct keyset *pi, const char *policy,
 			  const char *kind, const char *owner)
@@ -993,7 +1136,7 @@ static void index_loaded(struct keyset *ks, const void *arr, size_t n,
 void config_check_with(struct np_config *cfg, const struct np_config *loaded,
 		       struct np_diags *d)
 {
-	struct keyset pi, ni, vi, fi, ci;
+	struct keyset pi, ni, vi, fi, ci, hi;
 	size_t i, j, k;
 
 	INDEX(&pi, policies, n_policies, "policy");
@@ -1001,8 +1144,11 @@ void config_check_with(struct np_config *cfg, const struct np_config *loaded,
 	INDEX(&vi, vms, n_vms, "vm");
 	INDEX(&fi, vifs, n_vifs, "vif");
 	INDEX(&ci, nics, n_nics, "nic");
+	index_names(&hi, cfg->pool, cfg->n_pool, sizeof(*cfg->pool), 0, d,
+		    "host");
 	for (i = 0; i < cfg->n_policies; i++)
 		check_policy(d, &cfg->policies[i]);
+	check_tunnels(cfg, &hi, d);
 	for (i = 0; i < cfg->n_nets; i++) {
 		struct np_net_def *n = &cfg->nets[i];
 
@@ -1065,6 +1211,7 @@ void config_check_with(struct np_config *cfg, const struct np_config *loaded,
 	free(vi.slots);
 	free(fi.slots);
 	free(ci.slots);
+	free(hi.slots);
 	diags_sort(d);
 }
 
@@ -1106,7 +1253,13 @@ void config_free(struct np_config *cfg)
 		free(cfg->nets[i].name);
 		free(cfg->nets[i].bridge);
 		free(cfg->nets[i].policy);
+		free_strs(cfg->nets[i].hosts, cfg->nets[i].n_hosts);
 	}
+	for (i = 0; i < cfg->n_pool; i++) {
+		free(cfg->pool[i].name);
+		free(cfg->pool[i].address);
+	}
+	free(cfg->pool);
 	for (i = 0; i < cfg->n_vms; i++) {
 		free(cfg->vms[i].name);
 		free(cfg->vms[i].policy);
@@ -1154,6 +1307,7 @@ void config_sort(struct np_config *cfg)
 	sort_named(cfg->vms, cfg->n_vms, sizeof(*cfg->vms));
 	sort_named(cfg->vifs, cfg->n_vifs, sizeof(*cfg->vifs));
 	sort_named(cfg->nics, cfg->n_nics, sizeof(*cfg->nics));
+	sort_named(cfg->pool, cfg->n_pool, sizeof(*cfg->pool));
 }
 
 static void *find_sorted(const void *arr, size_t n, size_t size,

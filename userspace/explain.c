@@ -59,6 +59,8 @@ static bool writes(const struct np_policy_def *p, int check)
 		return p->host || (p->has_cross && !p->cross);
 	case NETPOLICY_R_PHYSICAL_IF:
 		return p->has_phys;
+	case NETPOLICY_R_NOT_REALIZED:
+		return false;
 	default:
 		return p->has_enc && p->enc;
 	}
@@ -71,6 +73,7 @@ static const char *const check_text[] = {
 	[NETPOLICY_R_PHYSICAL_IF] = "PHYSICAL_IFS_ALLOWED allows every uplink's NIC",
 	[NETPOLICY_R_NOT_ENCRYPTED] = "REQUIRE_ENCRYPTION: every uplink is encrypted",
 	[NETPOLICY_R_ISOLATED_PEER] = "ISOLATE_FROM: no isolated VM on the bridge, either way",
+	[NETPOLICY_R_NOT_REALIZED] = "realized: the network's tunnel is on the bridge",
 };
 
 static bool any_isolate(const struct np_config *cfg)
@@ -91,7 +94,7 @@ static void explain_vif(FILE *f, const struct np_config *cfg,
 	const struct np_vm_def *vm = v->vm ? config_vm(cfg, v->vm) : NULL;
 	bool by_policy = p && p->state == NETPOLICY_PORT_REFUSED &&
 			 p->reason >= NETPOLICY_R_ISOLATED &&
-			 p->reason <= NETPOLICY_R_ISOLATED_PEER;
+			 p->reason <= NETPOLICY_R_NOT_REALIZED;
 	struct source src[3];
 	size_t n = sources(cfg, v, src), i, j;
 	char mac[18];
@@ -119,8 +122,10 @@ static void explain_vif(FILE *f, const struct np_config *cfg,
 			src[i].kind, src[i].owner);
 	fputs(n ? "\n" : " none\n", f);
 	fputs("  checks\n", f);
-	for (c = NETPOLICY_R_ISOLATED; c <= NETPOLICY_R_ISOLATED_PEER; c++) {
-		bool applies = c == NETPOLICY_R_ISOLATED_PEER && any_isolate(cfg);
+	for (c = NETPOLICY_R_ISOLATED; c <= NETPOLICY_R_NOT_REALIZED; c++) {
+		bool applies = (c == NETPOLICY_R_ISOLATED_PEER && any_isolate(cfg)) ||
+			       (c == NETPOLICY_R_NOT_REALIZED && net &&
+				net->rz_tunnel);
 		const char *result;
 
 		for (i = 0; i < n; i++)

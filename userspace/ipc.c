@@ -234,6 +234,10 @@ static int put_net(struct nl_msg *msg, int type, const void *obj)
 		return -1;
 	if (n->policy && nla_put_string(msg, NETPOLICY_A_NET_POLICY, n->policy))
 		return -1;
+	if (n->rz_tunnel &&
+	    (nla_put_u8(msg, NETPOLICY_A_NET_TUNNEL, (uint8_t)n->rz_tunnel) ||
+	     nla_put_u32(msg, NETPOLICY_A_NET_TUNNEL_ID, n->rz_id)))
+		return -1;
 	nla_nest_end(msg, nest);
 	return 0;
 }
@@ -536,6 +540,10 @@ static int on_net(struct nl_msg *msg, void *arg)
 	n->name = dup_attr(nt[NETPOLICY_A_NET_NAME]);
 	n->bridge = dup_attr(nt[NETPOLICY_A_NET_BRIDGE]);
 	n->policy = dup_attr(nt[NETPOLICY_A_NET_POLICY]);
+	if (nt[NETPOLICY_A_NET_TUNNEL] && nt[NETPOLICY_A_NET_TUNNEL_ID]) {
+		n->rz_tunnel = nla_get_u8(nt[NETPOLICY_A_NET_TUNNEL]);
+		n->rz_id = nla_get_u32(nt[NETPOLICY_A_NET_TUNNEL_ID]);
+	}
 	return NL_OK;
 }
 

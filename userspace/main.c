@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "npmgr.h"
+#include "realize.h"
 
 #define NPMGR_VERSION "0.1"
 
@@ -104,65 +105,172 @@ static void drop_toolstack(struct np_config *c)
 	config_free(&mine);
 }
 
+/* --host NAME, or this machine's name; NULL (and a message) if invalid. */
+static const char *host_name(const char *cmd, const char *opt,
+			     char *buf, size_t size)
+{
+	if (!opt) {
+		if (gethostname(buf, size))
+			buf[0] = '\0';
+		buf[size - 1] = '\0';
+		opt = buf;
+	}
+	if (!*opt || strlen(opt) >= NETPOLICY_NAME_MAX) {
+		usage_error("%s: the host name must be 1 to %d characters (use --host)",
+			    cmd, NETPOLICY_NAME_MAX - 1);
+		return NULL;
+	}
+	return opt;
+}
+
+/* Plan the realization of @cfg (from @file) on @host; print problems. */
+static int plan_file(const char *file, struct np_config *cfg,
+		     const char *host, const char *secret,
+		     struct rz_plan **plan)
+{
+	struct np_diags d = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	/* the messages quote the file's lines, so it is read again */
+	if (cfg->n_pool && read_file(file, &buf, &len))
+		buf = NULL;
+	d.file = file;
+	d.buf = buf;
+	d.buf_len = buf ? len : 0;
+	rc = realize_plan(cfg, host, secret, &d, plan);
+	if (d.count) {
+		diags_sort(&d);
+		fputs(d.text, stderr);
+		fprintf(stderr, "npmgr: %s: %d error%s, nothing changed\n", file,
+			d.count, d.count == 1 ? "" : "s");
+		rc = -1;
+	} else if (rc) {
+		fprintf(stderr, "npmgr: %s: nothing changed\n", file);
+	}
+	diags_free(&d);
+	free(buf);
+	return rc;
+}
+
+struct load_opts {
+	bool add;
+	const char *file, *host, *secret;
+	char hostname[256];
+};
+
+static int load_args(const char *cmd, int argc, char **argv,
+		     struct load_opts *o, bool allow_add)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	o->secret = NPMGR_SECRET_DEFAULT;
+	for (i = 1; i < argc; i++) {
+		if (allow_add && !strcmp(argv[i], "--add"))
+			o->add = true;
+		else if (!strcmp(argv[i], "--host") && i + 1 < argc)
+			o->host = argv[++i];
+		else if (!strcmp(argv[i], "--secret") && i + 1 < argc)
+			o->secret = argv[++i];
+		else if (!strcmp(argv[i], "--host") || !strcmp(argv[i], "--secret"))
+			return usage_error("%s: %s needs a value", cmd, argv[i]);
+		else if (!o->file)
+			o->file = argv[i];
+		else
+			return usage_error("%s: unexpected argument '%s'", cmd,
+					   argv[i]);
+	}
+	if (!o->file)
+		return usage_error("usage: npmgr %s %s[--host NAME] [--secret FILE] FILE",
+				   cmd, allow_add ? "[--add] " : "");
+	o->host = host_name(cmd, o->host, o->hostname, sizeof(o->hostname));
+	return o->host ? 0 : 2;
+}
+
 static int cmd_load(int argc, char **argv)
 {
 	struct np_config cfg, loaded = { 0 };
+	struct rz_plan *plan = NULL;
+	struct load_opts o;
 	struct np_ipc *ipc;
-	bool add = false;
-	const char *file = NULL, *host = NULL;
-	char hostname[256];
-	int i, rc;
+	int rc;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--add"))
-			add = true;
-		else if (!strcmp(argv[i], "--host") && i + 1 < argc)
-			host = argv[++i];
-		else if (!strcmp(argv[i], "--host"))
-			return usage_error("load: --host needs a %s", "NAME");
-		else if (!file)
-			file = argv[i];
-		else
-			return usage_error("load: unexpected argument '%s'", argv[i]);
-	}
-	if (!file)
-		return usage_error("usage: npmgr load [--add] [--host NAME] %s",
-				   "FILE");
-	if (!host) {
-		if (gethostname(hostname, sizeof(hostname)))
-			hostname[0] = '\0';
-		hostname[sizeof(hostname) - 1] = '\0';
-		host = hostname;
-	}
-	if (!*host || strlen(host) >= NETPOLICY_NAME_MAX)
-		return usage_error("load: the host name must be 1 to %d characters (use --host)",
-				   NETPOLICY_NAME_MAX - 1);
+	rc = load_args("load", argc, argv, &o, true);
+	if (rc)
+		return rc;
 	/*
 	 * A file is checked before the kernel is asked anything; with --add
 	 * it may refer to what is loaded (and must not repeat it), so that
 	 * is read first.
 	 */
-	ipc = add ? ipc_open() : NULL;
-	if (add && (!ipc || ipc_get_config(ipc, &loaded))) {
+	ipc = o.add ? ipc_open() : NULL;
+	if (o.add && (!ipc || ipc_get_config(ipc, &loaded))) {
 		ipc_close(ipc);
 		config_free(&loaded);
 		return 1;
 	}
 	drop_toolstack(&loaded);
-	rc = compile_file(file, &cfg, add ? &loaded : NULL);
+	rc = compile_file(o.file, &cfg, o.add ? &loaded : NULL);
 	config_free(&loaded);
+	/*
+	 * Realize first, so that the kernel never holds a network whose
+	 * tunnel is not there yet; prune last, once no loaded network
+	 * needs what goes.
+	 */
+	if (!rc)
+		rc = plan_file(o.file, &cfg, o.host, o.secret, &plan);
+	if (!rc)
+		rc = realize_apply(plan);
 	if (!rc && !ipc)
 		ipc = ipc_open();
 	if (!rc)
-		rc = ipc ? ipc_load(ipc, &cfg, !add, host) : -1;
+		rc = ipc ? ipc_load(ipc, &cfg, !o.add, o.host) : -1;
+	if (rc)
+		realize_rollback(plan);
+	else if (!o.add)
+		rc = realize_prune(plan, NULL);
 	ipc_close(ipc);
+	realize_free(plan);
 	if (!rc && isatty(STDOUT_FILENO))
 		printf("loaded %zu polic%s, %zu network%s, %zu vm%s, %zu vif%s, %zu nic%s from %s (host %s)\n",
 		       cfg.n_policies, cfg.n_policies == 1 ? "y" : "ies",
 		       cfg.n_nets, cfg.n_nets == 1 ? "" : "s",
 		       cfg.n_vms, cfg.n_vms == 1 ? "" : "s",
 		       cfg.n_vifs, cfg.n_vifs == 1 ? "" : "s",
-		       cfg.n_nics, cfg.n_nics == 1 ? "" : "s", file, host);
+		       cfg.n_nics, cfg.n_nics == 1 ? "" : "s", o.file, o.host);
+	config_free(&cfg);
+	return rc ? 1 : 0;
+}
+
+static int cmd_realize(int argc, char **argv)
+{
+	struct rz_plan *plan = NULL;
+	struct np_config cfg;
+	struct load_opts o;
+	int rc;
+
+	rc = load_args("realize", argc, argv, &o, false);
+	if (rc)
+		return rc;
+	rc = compile_file(o.file, &cfg, NULL);
+	if (!rc && !cfg.n_pool) {
+		fprintf(stderr, "npmgr: %s declares no host blocks (the pool): there is nothing to realize\n",
+			o.file);
+		rc = 1;
+	}
+	if (!rc)
+		rc = plan_file(o.file, &cfg, o.host, o.secret, &plan);
+	if (!rc)
+		rc = realize_apply(plan);
+	if (!rc)
+		rc = realize_prune(plan, NULL);
+	if (!rc && !realize_changes(plan))
+		printf("host %s: the %zu device%s of %s are as they should be\n",
+		       o.host, realize_devices(plan),
+		       realize_devices(plan) == 1 ? "" : "s", o.file);
+	realize_free(plan);
 	config_free(&cfg);
 	return rc ? 1 : 0;
 }
@@ -188,6 +296,9 @@ static int cmd_del(int argc, char **argv)
 	ipc = ipc_open();
 	rc = ipc ? ipc_del(ipc, kinds[k], argv[2], -1, false) : -1;
 	ipc_close(ipc);
+	/* what netpolicy built for the network goes with it */
+	if (!rc && k == 0)
+		rc = realize_prune(NULL, argv[2]);
 	return rc ? 1 : 0;
 }
 
@@ -306,7 +417,8 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } commands[] = {
-	{ "load", cmd_load, "load [--add] [--host NAME] FILE  replace (or add to) the loaded objects" },
+	{ "load", cmd_load, "load [--add] [--host NAME] [--secret FILE] FILE  realize and load (replace, or add to, what is loaded)" },
+	{ "realize", cmd_realize, "realize [--host NAME] [--secret FILE] FILE  build or repair this host's bridges, tunnels, MACsec" },
 	{ "check", cmd_check, "check FILE          parse and check a policy file, load nothing" },
 	{ "show", cmd_show, "show [config|interfaces]  print objects and interface states" },
 	{ "monitor", cmd_monitor, "monitor             print attach/detach/refusal events as they happen" },

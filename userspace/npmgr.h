@@ -48,6 +48,26 @@ struct np_net_def {
 	struct np_pos bridge_pos;
 	char *policy;			/* policy name, or NULL */
 	struct np_pos policy_pos;
+	/* how to realize it across the pool (host blocks) */
+	int tunnel;			/* enum netpolicy_tunnel, 0: unset */
+	struct np_pos tunnel_pos;
+	bool has_id;
+	uint32_t id;			/* VNI or GRE key */
+	struct np_pos id_pos;
+	char **hosts;			/* the hosts carrying it; NULL: all */
+	size_t n_hosts;
+	struct np_pos hosts_pos;
+	/* the tunnel it is realized with on this host: sent to the kernel */
+	int rz_tunnel;
+	uint32_t rz_id;
+};
+
+/* A member of the pool: a host that may carry networks. */
+struct np_host_def {
+	char *name;
+	struct np_pos pos;
+	char *address;			/* its IPv4 underlay address */
+	struct np_pos address_pos;
 };
 
 struct np_vm_def {
@@ -97,6 +117,8 @@ struct np_config {
 	size_t n_vifs;
 	struct np_nic_def *nics;
 	size_t n_nics;
+	struct np_host_def *pool;	/* host blocks: the file's only */
+	size_t n_pool;
 	char *host;			/* as loaded in the kernel */
 };
 
@@ -160,6 +182,7 @@ struct np_vif_def *config_vif(const struct np_config *cfg, const char *name);
 struct np_nic_def *config_nic(const struct np_config *cfg, const char *name);
 const char *enc_alg_name(int alg);
 int enc_alg_parse(const char *s);
+const char *tunnel_name(int tunnel);
 void port_free(struct np_port_info *p);
 
 /* print.c */

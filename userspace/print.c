@@ -46,6 +46,7 @@ const char *reason_name(int reason)
 		[NETPOLICY_R_PHYSICAL_IF] = "physical-if",
 		[NETPOLICY_R_NOT_ENCRYPTED] = "not-encrypted",
 		[NETPOLICY_R_ISOLATED_PEER] = "isolated-peer",
+		[NETPOLICY_R_NOT_REALIZED] = "not-realized",
 	};
 
 	if (reason < 0 || reason >= (int)(sizeof(names) / sizeof(names[0])) ||
@@ -122,18 +123,22 @@ static void put_kv(FILE *f, const char *key, const char *value)
 	fputc('\n', f);
 }
 
-static void put_tags(FILE *f, char **tags, size_t n)
+static void put_set(FILE *f, const char *key, char **items, size_t n)
 {
 	size_t j;
 
-	if (!n)
-		return;
-	fputs("\ttags = {", f);
+	fprintf(f, "\t%s = {", key);
 	for (j = 0; j < n; j++) {
 		fputs(j ? ", " : "", f);
-		put_value(f, tags[j]);
+		put_value(f, items[j]);
 	}
 	fputs("}\n", f);
+}
+
+static void put_tags(FILE *f, char **tags, size_t n)
+{
+	if (n)
+		put_set(f, "tags", tags, n);
 }
 
 static const char *tf(bool has, bool v)
@@ -233,12 +238,26 @@ void print_config(FILE *f, const struct np_config *cfg)
 		put_tags(f, cfg->nics[i].tags, cfg->nics[i].n_tags);
 		fputs("}\n", f);
 	}
+	for (i = 0; i < cfg->n_pool; i++) {
+		open_block(f, &first, "host", cfg->pool[i].name);
+		put_kv(f, "address", cfg->pool[i].address);
+		fputs("}\n", f);
+	}
 	for (i = 0; i < cfg->n_nets; i++) {
 		const struct np_net_def *n = &cfg->nets[i];
 
 		open_block(f, &first, "network", n->name);
 		put_kv(f, "bridge", n->bridge ? n->bridge : "");
 		put_kv(f, "policy", n->policy);
+		if (n->tunnel)
+			put_kv(f, "tunnel", tunnel_name(n->tunnel));
+		if (n->has_id)
+			fprintf(f, "\tid = %u\n", n->id);
+		if (n->hosts)
+			put_set(f, "hosts", n->hosts, n->n_hosts);
+		if (n->rz_tunnel)
+			fprintf(f, "\t# realized on this host: %s %u\n",
+				tunnel_name(n->rz_tunnel), n->rz_id);
 		fputs("}\n", f);
 	}
 	for (i = 0; i < cfg->n_vms; i++)
@@ -426,6 +445,11 @@ static void json_objects(FILE *f, const struct np_config *cfg)
 		json_kv(f, &first, "name", cfg->nets[i].name);
 		json_kv(f, &first, "bridge", cfg->nets[i].bridge);
 		json_kv(f, &first, "policy", cfg->nets[i].policy);
+		if (cfg->nets[i].rz_tunnel) {
+			json_kv(f, &first, "tunnel",
+				tunnel_name(cfg->nets[i].rz_tunnel));
+			fprintf(f, ",\"tunnel_id\":%u", cfg->nets[i].rz_id);
+		}
 		fputc('}', f);
 	}
 	fputs("],\"vms\":[", f);

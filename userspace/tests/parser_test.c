@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "npmgr.h"
+#include "sha256.h"
 
 static int passed, failed;
 
@@ -98,10 +99,127 @@ static const char patent[] =
 	"    ISOLATE_FROM = {NAME(my_insecure_vm)}\n"
 	"}\n";
 
+static void expect_hex(const char *name, const uint8_t *got, size_t n,
+		       const char *want)
+{
+	char hex[2 * SHA256_LEN + 1];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", got[i]);
+	if (strcmp(hex, want)) {
+		failed++;
+		printf("FAIL %s\n  want %s\n  got  %s\n", name, want, hex);
+	} else {
+		passed++;
+		printf("ok   %s\n", name);
+	}
+}
+
+/* The MACsec keys come from these: known answers from FIPS 180-4, RFC 4231. */
+static void sha256_tests(void)
+{
+	static char million[1000];
+	uint8_t out[SHA256_LEN], key[131];
+	struct sha256 c;
+	int i;
+
+	sha256_init(&c);
+	sha256_update(&c, "abc", 3);
+	sha256_final(&c, out);
+	expect_hex("sha256 abc", out, SHA256_LEN,
+		   "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	sha256_init(&c);
+	sha256_update(&c, "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56);
+	sha256_final(&c, out);
+	expect_hex("sha256 two blocks", out, SHA256_LEN,
+		   "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	memset(million, 'a', sizeof(million));
+	sha256_init(&c);
+	for (i = 0; i < 1000; i++)
+		sha256_update(&c, million, sizeof(million));
+	sha256_final(&c, out);
+	expect_hex("sha256 a million a", out, SHA256_LEN,
+		   "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, out);
+	expect_hex("hmac-sha256 rfc4231 2", out, SHA256_LEN,
+		   "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+	memset(key, 0xaa, sizeof(key));
+	hmac_sha256(key, sizeof(key),
+		    "Test Using Larger Than Block-Size Key - Hash Key First", 54,
+		    out);
+	expect_hex("hmac-sha256 rfc4231 6 (long key)", out, SHA256_LEN,
+		   "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
+static const char pool[] =
+	"host hv1 { address = 192.0.2.1 }\n"
+	"host hv2 { address = 192.0.2.2 }\n"
+	"policy x { ALLOW_CROSS_SERVER = true }\n";
+
+static void pool_tests(void)
+{
+	char src[1024];
+
+	snprintf(src, sizeof(src), "%s%s", pool,
+		 "network n { bridge = br0; policy = x; tunnel = gretap; id = 4000000000;"
+		 " hosts = {hv2, hv1} }\n"
+		 "network m { bridge = br1; policy = x; id = 7 }\n");
+	expect_roundtrip("a pool and how networks cross it", src,
+		"policy x {\n\tALLOW_CROSS_SERVER = true\n}\n\n"
+		"host hv1 {\n\taddress = 192.0.2.1\n}\n\n"
+		"host hv2 {\n\taddress = 192.0.2.2\n}\n\n"
+		"network m {\n\tbridge = br1\n\tpolicy = x\n\tid = 7\n}\n\n"
+		"network n {\n\tbridge = br0\n\tpolicy = x\n\ttunnel = gretap\n"
+		"\tid = 4000000000\n\thosts = {hv2, hv1}\n}\n");
+	expect_error("host address", "host h { address = 300.1.2.3 }\n",
+		"t.policy:1:20: error: '300.1.2.3' is not an IPv4 address (a.b.c.d)\n"
+		"  host h { address = 300.1.2.3 }\n"
+		"                     ^\n");
+	expect_error("tunnel kind", "network n { bridge = b; tunnel = ipip }\n",
+		"t.policy:1:34: error: unknown tunnel kind 'ipip' (known: vxlan, gretap, geneve)\n"
+		"  network n { bridge = b; tunnel = ipip }\n"
+		"                                   ^\n");
+	expect_error("id zero", "network n { bridge = b; id = 0 }\n",
+		"t.policy:1:30: error: '0' is not a tunnel identifier (1 to 4294967295)\n"
+		"  network n { bridge = b; id = 0 }\n"
+		"                               ^\n");
+	expect_error("id not a number", "network n { bridge = b; id = 12x }\n",
+		"t.policy:1:30: error: '12x' is not a tunnel identifier (1 to 4294967295)\n"
+		"  network n { bridge = b; id = 12x }\n"
+		"                               ^\n");
+	expect_error("id overflows", "network n { bridge = b; id = 99999999999999999999 }\n",
+		"t.policy:1:30: error: '99999999999999999999' is not a tunnel identifier (1 to 4294967295)\n"
+		"  network n { bridge = b; id = 99999999999999999999 }\n"
+		"                               ^\n");
+	expect_error("crossing without a pool", "network n { bridge = b; id = 5 }\n",
+		"t.policy:1:30: error: network 'n' says how to cross hosts, but the file declares no host blocks (the pool)\n"
+		"  network n { bridge = b; id = 5 }\n"
+		"                               ^\n");
+	snprintf(src, sizeof(src), "%s%s", pool,
+		 "network n { bridge = b; policy = x; id = 16777216 }\n"
+		 "network m { bridge = c; policy = x; id = 9; hosts = {hv1, hv3} }\n"
+		 "network o { bridge = d; policy = x; id = 9 }\n"
+		 "network p { bridge = e; policy = x; id = 9; tunnel = gretap }\n");
+	expect_error("VNI range, unknown host, VNI clash (per kind)", src,
+		"t.policy:4:42: error: network 'n': a vxlan VNI is 1 to 16777215\n"
+		"  network n { bridge = b; policy = x; id = 16777216 }\n"
+		"                                           ^\n"
+		"t.policy:5:53: error: network 'm' names host 'hv3', which is not defined\n"
+		"  network m { bridge = c; policy = x; id = 9; hosts = {hv1, hv3} }\n"
+		"                                                      ^\n"
+		"t.policy:6:42: error: network 'o' has the vxlan identifier 9 of network 'm' (line 5)\n"
+		"  network o { bridge = d; policy = x; id = 9 }\n"
+		"                                           ^\n");
+}
+
 int main(void)
 {
 	char *src;
 	size_t n;
+
+	sha256_tests();
+	pool_tests();
 
 	expect_roundtrip("patent block verbatim", patent,
 		"policy secure {\n"
@@ -165,9 +283,9 @@ int main(void)
 		"t.policy:2:3: error: unknown key 'ENCRYPT' in a policy block (known keys: ALLOW_CROSS_SERVER, REQUIRE_ENCRYPTION, PHYSICAL_IFS_ALLOWED, ISOLATE_FROM, ENCRYPTION_ALGORITHM, COMPRESS, RESTRICT_TO_HOST)\n"
 		"    ENCRYPT = true\n    ^\n");
 	expect_error("unknown block",
-		"host h { }\n",
-		"t.policy:1:1: error: expected 'policy', 'network', 'vm', 'vif' or 'nic', found 'host'\n"
-		"  host h { }\n  ^\n");
+		"server h { }\n",
+		"t.policy:1:1: error: expected 'policy', 'network', 'vm', 'vif', 'nic' or 'host', found 'server'\n"
+		"  server h { }\n  ^\n");
 	expect_error("bad boolean",
 		"policy p { REQUIRE_ENCRYPTION = yes }\n",
 		"t.policy:1:33: error: expected true or false, found 'yes'\n"

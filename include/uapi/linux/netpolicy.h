@@ -16,7 +16,12 @@
  *    ISOLATE_FROM, and RESTRICT_TO_HOST, COMPRESS, ENCRYPTION_ALGORITHM).
  *    Network, VM and VIF objects name the policy that applies to them.
  *  - A network object has a unique name, the name of the bridge its
- *    interfaces join, and optionally a policy.
+ *    interfaces join, and optionally a policy. When npmgr realized the
+ *    network across hosts it also says how (NETPOLICY_A_NET_TUNNEL and
+ *    _TUNNEL_ID): the kind and identifier of the encapsulated tunnel that
+ *    joins the bridge to the other hosts. The module does not trust that
+ *    claim: before attaching it looks for such a tunnel among the bridge's
+ *    uplinks (enum netpolicy_reason, NETPOLICY_R_NOT_REALIZED).
  *  - A VM object has a unique name, a 16-byte UUID, tags, and optionally a
  *    policy. ISOLATE_FROM selectors match VMs by name and by tag.
  *  - A VIF object says how a VM interface is recognised: an interface name
@@ -176,6 +181,8 @@ enum netpolicy_net_attr {
 	NETPOLICY_A_NET_NAME,		/* string, required */
 	NETPOLICY_A_NET_BRIDGE,		/* string: ifname, required on load */
 	NETPOLICY_A_NET_POLICY,		/* string: policy object */
+	NETPOLICY_A_NET_TUNNEL,		/* u8: enum netpolicy_tunnel */
+	NETPOLICY_A_NET_TUNNEL_ID,	/* u32: VNI or GRE key; needs _TUNNEL */
 	__NETPOLICY_A_NET_MAX
 };
 
@@ -207,6 +214,21 @@ enum netpolicy_enc_alg {
 };
 
 #define NETPOLICY_ENC_MAX (__NETPOLICY_ENC_MAX - 1)
+
+/*
+ * How a network is carried to the other hosts: a tunnel port of the
+ * network's bridge (directly, or through the MACsec device that encrypts
+ * it), with the identifier NETPOLICY_A_NET_TUNNEL_ID (a VXLAN or Geneve
+ * VNI, 1 to 2^24 - 1; a GRE key, 1 to 2^32 - 1).
+ */
+enum netpolicy_tunnel {
+	NETPOLICY_TUNNEL_VXLAN = 1,	/* "vxlan" */
+	NETPOLICY_TUNNEL_GRETAP,	/* "gretap" (IPv4 GRE, Ethernet) */
+	NETPOLICY_TUNNEL_GENEVE,	/* "geneve" */
+	__NETPOLICY_TUNNEL_MAX
+};
+
+#define NETPOLICY_TUNNEL_MAX (__NETPOLICY_TUNNEL_MAX - 1)
 
 enum netpolicy_selector_type {
 	NETPOLICY_SEL_TAG = 1,		/* TAG(value) */
@@ -287,8 +309,9 @@ enum netpolicy_reason {
 	NETPOLICY_R_WRONG_HOST,		/* RESTRICT_TO_HOST names another host */
 	NETPOLICY_R_CROSS_SERVER,	/* local-only network, bridge has an uplink */
 	NETPOLICY_R_PHYSICAL_IF,	/* an uplink's underlay is not allowed */
-	NETPOLICY_R_NOT_ENCRYPTED,	/* an uplink is not encrypted */
+	NETPOLICY_R_NOT_ENCRYPTED,	/* an uplink is not encrypted (so) */
 	NETPOLICY_R_ISOLATED_PEER,	/* the bridge carries an isolated VM */
+	NETPOLICY_R_NOT_REALIZED,	/* the network's tunnel is not there */
 	__NETPOLICY_R_MAX
 };
 

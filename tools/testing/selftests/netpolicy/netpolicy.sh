@@ -477,7 +477,19 @@ POL
 	# the uplink leaves: the re-check attaches the interface
 	ip -n $A link set up0 nomaster
 	wait_master $A tap-a0 br-lan
-	# an uplink joins: fail closed, detached and reported at once
+	# while the network's own policy says local only, no uplink may join
+	ip -n $A link set up0 master br-lan 2> "$tmp/err" &&
+		fail "an uplink joined a local-only bridge"
+	expect_eq "the join is refused" \
+		"Error: netpolicy: the bridge carries a local-only network: no uplink may join it." \
+		"$(cat "$tmp/err")"
+	expect_master $A up0 none
+	expect_master $A tap-a0 br-lan
+	# a VIF's own policy cannot keep uplinks off a shared bridge: one
+	# that joins detaches the VIF (fail closed), reported at once
+	sed -i 's/ policy = local }/ }/; s/vm = a }/vm = a policy = local }/' "$tmp/l.policy"
+	np $A load "$tmp/l.policy" > /dev/null
+	expect_master $A tap-a0 br-lan
 	np $A monitor > "$tmp/events" 2>&1 &
 	mon=$!
 	sleep 0.5
@@ -485,6 +497,7 @@ POL
 	wait_master $A tap-a0 none
 	sleep 0.3
 	kill $mon; wait $mon 2>/dev/null || true
+	msg=$(refusal local "VIF a" "ALLOW_CROSS_SERVER = false, but bridge br-lan has uplink up0")
 	expect_eq "events" \
 "detached tap-a0 vif=a network=lan bridge=br-lan: $msg
 refused tap-a0 vif=a network=lan bridge=br-lan: $msg" "$(cat "$tmp/events")"
@@ -493,7 +506,6 @@ refused tap-a0 vif=a network=lan bridge=br-lan: $msg" "$(cat "$tmp/events")"
 	np $A load "$tmp/l.policy" > /dev/null
 	expect_master $A tap-a0 br-lan
 }
-
 test_policy_physical_ifs() {
 	cat > "$tmp/p.policy" <<'POL'
 policy tagged { PHYSICAL_IFS_ALLOWED = {TAG(trusted), NAME(d-named)} }
@@ -555,10 +567,24 @@ POL
 		"refused not-encrypted enc | $(refusal enc "network sec" "REQUIRE_ENCRYPTION = true, but uplink d0 of bridge br-sec is not encrypted")" \
 		"$(port_fields $A tap-a0)"
 	ip -n $A link set d0 nomaster
-	if ! ip -n $A link add link d1 ms0 type macsec 2> "$tmp/err"; then
-		echo "    (no MACsec in this kernel: $(cat "$tmp/err"); encrypted case not run)"
-		return 0
-	fi
+	# MACsec that only authenticates (the default) is not encryption
+	ip -n $A link add link d1 ms0 type macsec
+	ip -n $A link set ms0 up
+	ip -n $A link set ms0 master br-sec
+	sleep 0.5
+	expect_master $A tap-a0 none
+	expect_eq "integrity only" \
+		"refused not-encrypted enc | $(refusal enc "network sec" "REQUIRE_ENCRYPTION = true, but uplink ms0 of bridge br-sec is not encrypted")" \
+		"$(port_fields $A tap-a0)"
+	# encrypting, but not with ENCRYPTION_ALGORITHM
+	ip -n $A link set ms0 type macsec encrypt on
+	sleep 0.5
+	expect_master $A tap-a0 none
+	expect_eq "another cipher" \
+		"refused not-encrypted enc | $(refusal enc "network sec" "ENCRYPTION_ALGORITHM = gcm-aes-256, but uplink ms0 of bridge br-sec uses gcm-aes-128")" \
+		"$(port_fields $A tap-a0)"
+	ip -n $A link del ms0
+	ip -n $A link add link d1 ms0 type macsec encrypt on cipher gcm-aes-256
 	# a MACsec uplink, and a VXLAN tunnel over MACsec, are encrypted
 	ip -n $A link set ms0 master br-sec
 	wait_master $A tap-a0 br-sec
@@ -569,7 +595,6 @@ POL
 	expect_master $A tap-a1 br-sec
 	expect_master $A tap-a0 br-sec
 }
-
 isolate_policy() { # shady-tags web-tags bad-vm-name
 	cat > "$tmp/i.policy" <<POL
 policy secure { ISOLATE_FROM = {NAME(my_insecure_vm), TAG(untrusted)} }
@@ -648,10 +673,16 @@ POL
 		"$(port_fields $A tap-a0)"
 	np $A load --host hv1 "$tmp/h.policy" > /dev/null
 	expect_master $A tap-a0 br-n
-	# local only: an uplink refuses it
+	# local only: an uplink may not join its bridge
 	ip -n $A link add d0 type dummy
+	ip -n $A link set d0 master br-n 2> /dev/null && fail "d0 joined br-n"
+	expect_master $A tap-a0 br-n
+	# one that was there before the policy refuses it
+	np $A del vif a
+	np $A del network n
 	ip -n $A link set d0 master br-n
-	wait_master $A tap-a0 none
+	np $A load --host hv1 "$tmp/h.policy" > /dev/null
+	expect_master $A tap-a0 none
 	expect_eq "local only" "refused cross-server pinned | $(refusal pinned "network n" "RESTRICT_TO_HOST hv1 (local only), but bridge br-n has uplink d0")" \
 		"$(port_fields $A tap-a0)"
 }
@@ -732,6 +763,7 @@ test_explain() {
     4. PHYSICAL_IFS_ALLOWED allows every uplink's NIC          not set
     5. REQUIRE_ENCRYPTION: every uplink is encrypted           not set
     6. ISOLATE_FROM: no isolated VM on the bridge, either way  not reached
+    7. realized: the network's tunnel is on the bridge         not set
   result      refused (isolated): $(refusal secure "network front" "ISOLATE_FROM TAG(untrusted) matches VM 'shady'")" \
 		"$(np $A explain tap-shady | sed 's/ifindex [0-9]*/ifindex N/')"
 	expect_eq "explain an attached VM by name" \
@@ -747,6 +779,7 @@ test_explain() {
     4. PHYSICAL_IFS_ALLOWED allows every uplink's NIC          not set
     5. REQUIRE_ENCRYPTION: every uplink is encrypted           not set
     6. ISOLATE_FROM: no isolated VM on the bridge, either way  passed
+    7. realized: the network's tunnel is on the bridge         not set
   result      attached (none)" "$(np $A explain web | sed 's/ifindex [0-9]*/ifindex N/')"
 	! np $A explain nothing-here 2> "$tmp/err" || fail "explained nothing"
 	expect_eq "unknown name" "npmgr: explain: no interface, VM or VIF object named 'nothing-here'" \

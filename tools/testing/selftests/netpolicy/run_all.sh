@@ -8,10 +8,19 @@ if [ -z "${NP_IN_VM:-}" ]; then
 	echo "SKIP: run inside the test VM (make selftest), never on the host kernel"
 	exit 4
 fi
-modprobe -a tun bridge dummy vxlan 8021q ip_gre || exit 1
-modprobe macsec 2>/dev/null || true	# optional: the encryption test says when it is missing
+modprobe -a tun bridge dummy veth vxlan 8021q ip_gre geneve macsec || exit 1
 # What udev's default rules do on a real host (KERNEL=="tun", MODE="0666"):
 # containers and user namespaces open /dev/net/tun to create their taps.
 chmod 0666 /dev/net/tun
 insmod "$top/kernel/netpolicy.ko" || exit 1
-"$here/netpolicy.sh" "$@"
+# run_all.sh [SUITE [TEST...]]: SUITE is netpolicy or realize (default: both)
+case "${1:-}" in
+netpolicy | realize)
+	suite=$1
+	shift
+	exec "$here/$suite.sh" "$@" ;;
+esac
+rc=0
+"$here/netpolicy.sh" || rc=1
+"$here/realize.sh" || rc=1
+exit $rc

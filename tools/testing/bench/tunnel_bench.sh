@@ -1,0 +1,160 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Tunnel benchmark, run inside the test VM by `make bench`.
+#
+# VM-to-VM throughput (iperf3, TCP, one stream) across two hosts, through
+# the tunnel npmgr realized, next to the same tunnel built by hand with
+# ip(8) in the same boot, side by side on the same underlay:
+#
+#   plain      npmgr: network with ALLOW_CROSS_SERVER = true (VXLAN, VNI 100)
+#              hand:  ip link add ... type vxlan id 101 + bridge fdb append
+#   encrypted  npmgr: the same with REQUIRE_ENCRYPTION = true (VNI 102,
+#              MACsec gcm-aes-128 on the VXLAN device)
+#              hand:  VXLAN 103 + ip link add ... type macsec encrypt on +
+#              ip macsec add (the same cipher suite)
+#
+# The hosts are network namespaces hA and hB joined by a veth (eth1), the
+# VMs namespaces joined to their host's tap by tapvm, as in realize.sh.
+# Rounds alternate the four paths; each prints its median and the ratio
+# npmgr / hand (the target: >= 0.95).
+#
+# Environment: BENCH_ROUNDS (5), BENCH_SECONDS (4).
+set -eu
+top=$(cd "$(dirname "$0")/../../.." && pwd)
+ROUNDS=${BENCH_ROUNDS:-5}
+SECS=${BENCH_SECONDS:-4}
+NPMGR=$top/userspace/npmgr
+TAPVM=$top/tools/testing/selftests/netpolicy/tapvm
+work=$(mktemp -d)
+
+if [ -z "${NP_IN_VM:-}" ]; then
+	echo "tunnel_bench.sh runs inside the test VM: use 'make bench'" >&2
+	exit 4
+fi
+trap 'jobs -p | xargs -r kill 2> /dev/null; wait 2> /dev/null; rm -rf "$work"' EXIT
+modprobe -a tun bridge veth vxlan macsec
+insmod "$top/kernel/netpolicy.ko"
+
+for h in hA hB; do
+	ip netns add $h
+	ip -n $h link set lo up
+done
+ip -n hA link add eth1 type veth peer name eth1 netns hB
+ip -n hA addr add 10.1.0.1/24 dev eth1
+ip -n hB addr add 10.1.0.2/24 dev eth1
+ip -n hA link set eth1 up
+ip -n hB link set eth1 up
+
+vm() { # host tap vm address
+	ip netns add "$3"
+	ip netns exec "$1" "$TAPVM" "$2" "/run/netns/$3" &
+	for _ in $(seq 50); do
+		ip -n "$3" link show eth0 > /dev/null 2>&1 && break
+		sleep 0.1
+	done
+	ip -n "$3" link set lo up
+	ip -n "$3" link set eth0 mtu 1400 up
+	ip -n "$3" addr add "$4/24" dev eth0
+	ip -n "$1" link set "$2" up
+}
+
+# --- realized by npmgr ---
+head -c 64 /dev/urandom > "$work/pool.key"
+chmod 600 "$work/pool.key"
+cat > "$work/pool.policy" <<'POL'
+host hA { address = 10.1.0.1 }
+host hB { address = 10.1.0.2 }
+nic eth1 { tags = {underlay} }
+policy cross { ALLOW_CROSS_SERVER = true; PHYSICAL_IFS_ALLOWED = {TAG(underlay)} }
+policy secure {
+    ALLOW_CROSS_SERVER = true
+    REQUIRE_ENCRYPTION = true
+    PHYSICAL_IFS_ALLOWED = {TAG(underlay)}
+}
+network plain { bridge = br-p; policy = cross; id = 100 }
+network enc { bridge = br-e; policy = secure; id = 102 }
+vif p { ifname = "tap-p*"; network = plain }
+vif e { ifname = "tap-e*"; network = enc }
+POL
+for h in hA hB; do
+	ip netns exec $h "$NPMGR" load --host $h --secret "$work/pool.key" \
+		"$work/pool.policy" > /dev/null
+done
+
+# --- the same by hand ---
+key_a=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+key_b=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+hand() { # host local peer mymac peermac mykey peerkey
+	local h=$1
+	ip -n $h link add br-hp type bridge
+	ip -n $h link add vx-hp type vxlan id 101 local "$2" dev eth1 dstport 4789
+	ip -n $h link add br-he type bridge
+	ip -n $h link add vx-he type vxlan id 103 local "$2" dev eth1 dstport 4789
+	bridge -n $h fdb append 00:00:00:00:00:00 dev vx-hp dst "$3"
+	bridge -n $h fdb append 00:00:00:00:00:00 dev vx-he dst "$3"
+	ip -n $h link add link vx-he ms-he address "$4" type macsec encrypt on
+	ip netns exec $h ip macsec add ms-he tx sa 0 pn 1 on key 01 "$6"
+	ip netns exec $h ip macsec add ms-he rx address "$5" port 1
+	ip netns exec $h ip macsec add ms-he rx address "$5" port 1 sa 0 pn 1 on key 02 "$7"
+	ip -n $h link set vx-hp master br-hp
+	ip -n $h link set ms-he master br-he
+	for d in br-hp vx-hp br-he vx-he ms-he; do
+		ip -n $h link set $d up
+	done
+}
+hand hA 10.1.0.1 10.1.0.2 02:00:00:00:0a:01 02:00:00:00:0b:01 "$key_a" "$key_b"
+hand hB 10.1.0.2 10.1.0.1 02:00:00:00:0b:01 02:00:00:00:0a:01 "$key_b" "$key_a"
+
+# --- the VMs: a client on hA and a server on hB per path ---
+i=0
+for path in p e hp he; do
+	i=$((i + 1))
+	vm hA "tap-${path}a" "v${path}a" "10.9.$i.1"
+	vm hB "tap-${path}b" "v${path}b" "10.9.$i.2"
+	ip netns exec "v${path}b" iperf3 -s -D -1 > /dev/null 2>&1 || true
+done
+for h in hA hB; do
+	hs=$([ $h = hA ] && echo a || echo b)
+	ip -n $h link set "tap-hp$hs" master br-hp
+	ip -n $h link set "tap-he$hs" master br-he
+done
+for path in p e; do
+	for hs in a b; do
+		h=h$(echo $hs | tr ab AB)
+		m=$(basename "$(ip netns exec $h readlink /sys/class/net/tap-$path$hs/master)")
+		[ "$m" = "br-$path" ] || { echo "tunnel_bench: tap-$path$hs is on '$m'" >&2; exit 1; }
+	done
+done
+i=0
+for path in p e hp he; do
+	i=$((i + 1))
+	ip netns exec "v${path}a" ping -c 3 -W 2 "10.9.$i.2" > /dev/null ||
+		{ echo "tunnel_bench: path $path does not ping" >&2; exit 1; }
+done
+
+# One iperf3 run: Mbit/s received.
+run() { # path index
+	ip netns exec "v${1}b" iperf3 -s -D -1 > /dev/null 2>&1 || true
+	sleep 0.3
+	ip netns exec "v${1}a" iperf3 -c "10.9.$2.2" -t "$SECS" -f m 2> /dev/null |
+		awk '/receiver/ { print $(NF - 2) }'
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+for r in $(seq "$ROUNDS"); do
+	# alternate the order, so that no path always runs first
+	if [ $((r % 2)) = 1 ]; then order="p:1 hp:3 e:2 he:4"; else order="hp:3 p:1 he:4 e:2"; fi
+	for pi in $order; do
+		echo "${pi%%:*} $(run "${pi%%:*}" "${pi##*:}")" >> "$work/results"
+	done
+done
+med() { awk -v p="$1" '$1 == p { print $2 }' "$work/results" | median; }
+for kind in plain encrypted; do
+	if [ $kind = plain ]; then a=p; b=hp; else a=e; b=he; fi
+	ra=$(med $a)
+	rb=$(med $b)
+	awk -v k=$kind -v a="$ra" -v b="$rb" -v n="$ROUNDS" 'BEGIN {
+		printf "BENCH tunnel %-9s npmgr %7.1f Mbit/s  by hand %7.1f Mbit/s  ratio %.3f (median of %d, target >= 0.95)\n",
+			k, a, b, (b > 0 ? a / b : 0), n }'
+done

@@ -1,0 +1,465 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Realization selftests: two hosts carrying networks across an underlay.
+# Run as root on a kernel where netpolicy.ko may be loaded (run_all.sh in
+# the test VM).
+#
+# The two hosts are two network namespaces of one guest (hA, hB), each with
+# its own netpolicy objects and its own npmgr; VMs are network namespaces
+# whose eth0 is joined to a tap of their host by tapvm (what QEMU does).
+# One guest instead of two QEMU guests: the module is per namespace, so
+# the two hosts are as separate as two kernels for everything tested here
+# (own devices, own objects, own routing), a run boots once instead of
+# twice, and the two TCG guests would share this machine's two cores with
+# the benchmark. The underlay is two veth "wires" between the hosts:
+#
+#   +-------- hA --------+   eth1 10.1.0.0/24 (tagged   +-------- hB --------+
+#   | br-*  tunnels      |===  testdev_network1) =======| br-*  tunnels      |
+#   | tap-a1             |===  eth2 10.2.0.0/24 ========| tap-b1  tap-b2     |
+#   +---|----------------+      (untagged)              +---|-------|--------+
+#     vA1 10.9.0.1                                        vB1 .2   vB2 .3
+#
+# Usage: realize.sh [TEST...]   (default: all)
+set -u
+
+top=$(cd "$(dirname "$0")/../../../.." && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+NPMGR=${NPMGR:-$top/userspace/npmgr}
+TAPVM=${TAPVM:-$here/tapvm}
+tmp=$(mktemp -d)
+SECRET=$tmp/pool.key
+
+np() { local h=$1; shift; ip netns exec "$h" "$NPMGR" "$@"; }
+# npmgr load/realize on host hA or hB, as that host
+npl() { local h=$1 cmd=$2; shift 2; np "$h" "$cmd" --host "$h" --secret "$SECRET" "$@"; }
+master_of() {
+	local l
+	l=$(ip netns exec "$1" readlink "/sys/class/net/$2/master" 2>/dev/null) &&
+		basename "$l" || echo none
+}
+expect_master() { # host dev want
+	local got
+	got=$(master_of "$1" "$2")
+	[ "$got" = "$3" ] || fail "$1 $2: master is '$got', want '$3'"
+}
+wait_master() { # host dev want
+	local i
+	for i in $(seq 50); do
+		[ "$(master_of "$1" "$2")" = "$3" ] && return 0
+		sleep 0.1
+	done
+	expect_master "$1" "$2" "$3"
+}
+ifindex() { ip netns exec "$1" cat "/sys/class/net/$2/ifindex" 2>/dev/null || echo none; }
+# the name npmgr gives a device: PREFIX + 8 hex of sha256(a \0 b \0)
+devname() { printf '%s\0%s\0' "$2" "${3:-}" | sha256sum | cut -c1-8 | sed "s/^/$1/"; }
+# "state reason | message" of a port, from npmgr's JSON
+port_state() { # host dev
+	np "$1" -j show interfaces | tr '{' '\n' | grep "\"interface\":\"$2\"" |
+		sed -n 's/.*"state":"\([^"]*\)".*"reason_code":"\([^"]*\)".*"reason":"\{0,1\}\([^"]*\)"\{0,1\}.*/\1 \2 | \3/p'
+}
+vm_ping() { # vm address: one ping, quietly
+	ip netns exec "$1" ping -c 1 -W 2 "$2" > /dev/null 2>&1
+}
+# Pings until one answers: the first ones may wait for ARP and the FDB.
+vm_reach() { # vm address
+	local i
+	for i in 1 2 3 4 5; do
+		vm_ping "$1" "$2" && return 0
+	done
+	return 1
+}
+
+vm() { # host tap vm address
+	ip netns add "$3"
+	ip netns exec "$1" "$TAPVM" "$2" "/run/netns/$3" &
+	local i
+	for i in $(seq 50); do
+		ip -n "$3" link show eth0 > /dev/null 2>&1 && break
+		sleep 0.1
+	done
+	ip -n "$3" link set lo up
+	ip -n "$3" link set eth0 mtu 1400 up
+	ip -n "$3" addr add "$4/24" dev eth0
+	ip -n "$1" link set "$2" up
+}
+
+setup() {
+	local h
+	for h in hA hB; do
+		ip netns add $h
+		ip -n $h link set lo up
+	done
+	ip -n hA link add eth1 type veth peer name eth1 netns hB
+	ip -n hA link add eth2 type veth peer name eth2 netns hB
+	ip -n hA addr add 10.1.0.1/24 dev eth1
+	ip -n hB addr add 10.1.0.2/24 dev eth1
+	ip -n hA addr add 10.2.0.1/24 dev eth2
+	ip -n hB addr add 10.2.0.2/24 dev eth2
+	for h in hA hB; do
+		ip -n $h link set eth1 up
+		ip -n $h link set eth2 up
+	done
+	head -c 64 /dev/urandom > "$SECRET"
+	chmod 600 "$SECRET"
+}
+
+cleanup() {
+	jobs -p | xargs -r kill 2> /dev/null
+	wait 2> /dev/null
+	local n
+	for n in vA1 vB1 vB2 hA hB; do
+		ip netns del $n 2> /dev/null
+	done
+	return 0
+}
+trap 'cleanup; rm -rf "$tmp"' EXIT
+
+# The pool file both hosts load. $1: the policy of network front (and
+# extra lines for it); $2: extra blocks.
+write_pool() {
+	cat > "$tmp/pool.policy" <<POL
+host hA { address = 10.1.0.1 }
+host hB { address = 10.1.0.2 }
+nic eth1 { tags = {testdev_network1} }
+policy cross {
+    ALLOW_CROSS_SERVER = true
+    PHYSICAL_IFS_ALLOWED = {TAG(testdev_network1)}
+}
+policy secure {
+    ALLOW_CROSS_SERVER = true
+    REQUIRE_ENCRYPTION = true
+    PHYSICAL_IFS_ALLOWED = {TAG(testdev_network1)}
+}
+policy local { ALLOW_CROSS_SERVER = false }
+network front {
+    bridge = br-front
+    id = 100
+    ${1:-policy = cross}
+}
+network back {
+    bridge = br-back
+    policy = cross
+    id = 200
+}
+vif a1 { ifname = tap-a1; network = front }
+vif b1 { ifname = tap-b1; network = front }
+vif b2 { ifname = tap-b2; network = back }
+${2:-}
+POL
+}
+
+load_both() {
+	npl hA load "$tmp/pool.policy" > "$tmp/loadA" || fail "load on hA: $(cat "$tmp/loadA")"
+	npl hB load "$tmp/pool.policy" > "$tmp/loadB" || fail "load on hB"
+}
+
+vms() {
+	vm hA tap-a1 vA1 10.9.0.1
+	vm hB tap-b1 vB1 10.9.0.2
+	vm hB tap-b2 vB2 10.9.0.3
+	expect_master hA tap-a1 br-front
+	expect_master hB tap-b1 br-front
+	expect_master hB tap-b2 br-back
+}
+
+# Capture on host $1's $2 while $3 (a command) runs; the hex dump to $4.
+capture() {
+	local h=$1 dev=$2 cmd=$3 out=$4 pid i
+	# IPv4 only: the tunnels' packets, not the hosts' own IPv6 chatter
+	ip netns exec "$h" tcpdump -i "$dev" -nn -U -w "$tmp/cap" ip 2> "$tmp/tcpdump.err" &
+	pid=$!
+	for i in $(seq 50); do
+		grep -q listening "$tmp/tcpdump.err" && break
+		sleep 0.1
+	done
+	eval "$cmd" || true
+	sleep 0.5
+	kill "$pid"
+	wait "$pid" 2> /dev/null
+	tcpdump -r "$tmp/cap" -nn -x 2> /dev/null > "$out"
+}
+# the ICMP payload pattern ping -p writes, as tcpdump -x prints it
+PATTERN=c0ffee11
+pattern_count() { tr -d ' \n\t' < "$1" | grep -o "$PATTERN$PATTERN" | wc -l; }
+packets() { grep -c '^[0-9]' "$1"; }
+
+# ---------------------------------------------------------------------------
+
+test_cross_host_ping() {
+	local vx
+	vx=$(devname npv front)
+	write_pool
+	load_both
+	expect_eq "npmgr load on hA prints what it built" \
+"network back: created vxlan $(devname npv back) (vni 200, over eth1, port of br-back, peers 10.1.0.2)
+network front: created vxlan $vx (vni 100, over eth1, port of br-front, peers 10.1.0.2)" \
+		"$(grep -v 'created bridge' "$tmp/loadA")"
+	grep -q '^network front: created bridge br-front' "$tmp/loadA" ||
+		fail "no bridge created: $(cat "$tmp/loadA")"
+	expect_master hA "$vx" br-front
+	ip -n hA -d link show "$vx" | grep -q "vxlan id 100 local 10.1.0.1 dev eth1" ||
+		fail "$vx: $(ip -n hA -d link show "$vx")"
+	vms
+	vm_reach vA1 10.9.0.2 || fail "vA1 (hA, front) cannot reach vB1 (hB, front)"
+	vm_ping vA1 10.9.0.3 && fail "vA1 (front) reaches vB2 (back)"
+	vm_ping vB2 10.9.0.2 && fail "vB2 (back) reaches vB1 (front) on its own host"
+	expect_eq "npmgr show config marks the realization" \
+		"	# realized on this host: vxlan 100" \
+		"$(np hA show config | sed -n '/^network front/,/^}/p' | grep realized)"
+}
+
+test_realize_idempotent() {
+	local before after
+	write_pool "policy = secure"
+	load_both
+	vms
+	vm_reach vA1 10.9.0.2 || fail "no ping before"
+	before=$(ip -n hA -o link show | awk '{print $1, $2}')
+	np hA monitor > "$tmp/events" &
+	sleep 0.5
+	expect_eq "realize again changes nothing" \
+		"host hA: the 5 devices of $tmp/pool.policy are as they should be" \
+		"$(npl hA realize "$tmp/pool.policy")"
+	npl hA load "$tmp/pool.policy" > "$tmp/again" || fail "reload"
+	expect_eq "a reload prints nothing" "" "$(cat "$tmp/again")"
+	sleep 0.5
+	after=$(ip -n hA -o link show | awk '{print $1, $2}')
+	expect_eq "no device was replaced" "$before" "$after"
+	expect_eq "no event" "" "$(cat "$tmp/events")"
+	vm_ping vA1 10.9.0.2 || fail "no ping after"
+}
+
+test_encrypted_no_plaintext() {
+	local ms
+	ms=$(devname nps front)
+	write_pool "policy = secure"
+	load_both
+	grep -q "^network front: created macsec $ms (gcm-aes-128, 1 peer, over $(devname npv front), port of br-front)$" \
+		"$tmp/loadA" || fail "no macsec: $(cat "$tmp/loadA")"
+	expect_master hA "$ms" br-front
+	expect_master hA "$(devname npv front)" none
+	vms
+	vm_reach vA1 10.9.0.2 || fail "encrypted: vA1 cannot reach vB1"
+	capture hA eth1 "ip netns exec vA1 ping -c 3 -i 0.2 -p $PATTERN 10.9.0.2 > /dev/null" \
+		"$tmp/enc"
+	[ "$(packets "$tmp/enc")" -ge 6 ] || fail "encrypted: nothing on the underlay"
+	expect_eq "encrypted: plaintext payloads on the underlay" 0 "$(pattern_count "$tmp/enc")"
+	# every frame in the tunnel is MACsec (ethertype 88e5)
+	tr -d ' \n\t' < "$tmp/enc" | grep -q 88e5 || fail "encrypted: no MACsec frame"
+	# the same ping on the unencrypted network shows its payload: the
+	# check above can fail
+	vm_reach vB2 10.9.0.3 || true
+	vm hA tap-a2 vA2 10.9.0.4
+	np hA load --add --host hA <(echo 'vif a2 { ifname = tap-a2; network = back }') > /dev/null ||
+		fail "add vif a2"
+	expect_master hA tap-a2 br-back
+	vm_reach vA2 10.9.0.3 || fail "plain: vA2 cannot reach vB2"
+	capture hA eth1 "ip netns exec vA2 ping -c 3 -i 0.2 -p $PATTERN 10.9.0.3 > /dev/null" \
+		"$tmp/plain"
+	[ "$(pattern_count "$tmp/plain")" -ge 3 ] ||
+		fail "plain: the payload pattern is not visible on the underlay"
+	ip netns del vA2
+}
+
+test_algorithm_honoured() {
+	write_pool "policy = aes256" "policy aes256 {
+    ALLOW_CROSS_SERVER = true
+    REQUIRE_ENCRYPTION = true
+    ENCRYPTION_ALGORITHM = gcm-aes-256
+}"
+	load_both
+	ip -n hA -d link show "$(devname nps front)" | grep -q "cipher GCM-AES-256" ||
+		fail "cipher: $(ip -n hA -d link show "$(devname nps front)")"
+	vms
+	vm_reach vA1 10.9.0.2 || fail "gcm-aes-256: no ping"
+}
+
+test_physical_ifs_allowed() {
+	write_pool
+	load_both
+	vms
+	vm_reach vA1 10.9.0.2 || fail "no ping"
+	capture hA eth2 "ip netns exec vA1 ping -c 3 -i 0.2 10.9.0.2 > /dev/null" "$tmp/eth2"
+	expect_eq "packets on the untagged eth2" 0 "$(packets "$tmp/eth2")"
+	capture hA eth1 "ip netns exec vA1 ping -c 3 -i 0.2 10.9.0.2 > /dev/null" "$tmp/eth1"
+	[ "$(packets "$tmp/eth1")" -ge 6 ] || fail "no packets on the tagged eth1"
+	# a tunnel over the untagged NIC, built by hand: refused, fail closed
+	ip -n hA link add gre9 type gretap local 10.2.0.1 remote 10.2.0.2 key 9 dev eth2
+	ip -n hA link set gre9 master br-front up
+	wait_master hA tap-a1 none
+	expect_eq "tap-a1 refused" \
+		"refused physical-if | network configuration cannot be satisfied: policy 'cross' (network front): PHYSICAL_IFS_ALLOWED does not allow eth2 (the underlay of uplink gre9 of bridge br-front)" \
+		"$(port_state hA tap-a1)"
+	ip -n hA link del gre9
+	wait_master hA tap-a1 br-front
+}
+
+test_no_allowed_nic_refused() {
+	write_pool "policy = wrongtag" "policy wrongtag {
+    ALLOW_CROSS_SERVER = true
+    PHYSICAL_IFS_ALLOWED = {TAG(testdev_network2)}
+}"
+	npl hA load "$tmp/pool.policy" > "$tmp/out" 2>&1 && fail "load succeeded"
+	expect_eq "the refusal names the network and the policy" \
+"$tmp/pool.policy:14:9: error: network 'front': no interface of host 'hA' is allowed by PHYSICAL_IFS_ALLOWED of policy 'wrongtag' (declare it with a nic block and its tags)
+  network front {
+          ^
+npmgr: $tmp/pool.policy: 1 error, nothing changed" "$(cat "$tmp/out")"
+	expect_eq "nothing was created" "" "$(ip -n hA -o link show type bridge; ip -n hA -o link show type vxlan)"
+	expect_eq "nothing was loaded" "" "$(np hA show config)"
+}
+
+test_local_only() {
+	write_pool "policy = local"
+	sed -i 's/^    id = 100$//' "$tmp/pool.policy"
+	load_both
+	expect_eq "no tunnel for a local-only network (only back's)" \
+		"$(devname npv back)" \
+		"$(ip -n hA -o link show | grep -Eo ': np[vgesm][0-9a-f]{8}' | cut -c3-)"
+	expect_eq "its bridge has no port" "" "$(ip -n hA -o link show master br-front)"
+	vms
+	vm_ping vA1 10.9.0.2 && fail "vA1 reaches vB1 across hosts on a local-only network"
+	ip -n hA link set eth2 master br-front > "$tmp/err" 2>&1 &&
+		fail "an uplink joined a local-only bridge"
+	expect_eq "the join is refused with the reason" \
+		"Error: netpolicy: the bridge carries a local-only network: no uplink may join it." \
+		"$(cat "$tmp/err")"
+	expect_master hA eth2 none
+	expect_master hA tap-a1 br-front
+	dmesg | grep -q "netpolicy: eth2: may not join br-front: network front is local only (policy local)" ||
+		fail "no log line"
+}
+
+test_drift_encryption_off() {
+	local ms
+	ms=$(devname nps front)
+	write_pool "policy = secure"
+	load_both
+	vms
+	vm_reach vA1 10.9.0.2 || fail "no ping"
+	np hA monitor > "$tmp/events" &
+	sleep 0.5
+	ip -n hA link set "$ms" type macsec encrypt off
+	wait_master hA tap-a1 none
+	expect_eq "tap-a1 refused" \
+		"refused not-encrypted | network configuration cannot be satisfied: policy 'secure' (network front): REQUIRE_ENCRYPTION = true, but uplink $ms of bridge br-front is not encrypted" \
+		"$(port_state hA tap-a1)"
+	sleep 0.3
+	expect_eq "events" "detached tap-a1
+refused tap-a1" "$(awk '{print $1, $2}' "$tmp/events")"
+	dmesg | grep -q "netpolicy: tap-a1: refused: .*REQUIRE_ENCRYPTION = true, but uplink $ms" ||
+		fail "no log line"
+	vm_ping vA1 10.9.0.2 && fail "ping passes while refused"
+	expect_eq "realize repairs it" \
+"network front: replaced macsec $ms (gcm-aes-128, 1 peer, over $(devname npv front), port of br-front): encryption was switched off or weakened" \
+		"$(npl hA realize "$tmp/pool.policy")"
+	wait_master hA tap-a1 br-front
+	vm_reach vA1 10.9.0.2 || fail "no ping after the repair"
+}
+
+test_drift_tunnel_deleted() {
+	local vx
+	vx=$(devname npv front)
+	write_pool
+	load_both
+	vms
+	ip -n hA link del "$vx"
+	wait_master hA tap-a1 none
+	expect_eq "tap-a1 refused" \
+		"refused not-realized | network configuration cannot be satisfied: network 'front' is realized as vxlan 100, but bridge br-front has no such tunnel port" \
+		"$(port_state hA tap-a1)"
+	expect_master hB tap-b1 br-front
+	npl hA realize "$tmp/pool.policy" > /dev/null || fail "realize"
+	wait_master hA tap-a1 br-front
+	vm_reach vA1 10.9.0.2 || fail "no ping after the repair"
+}
+
+test_drift_at_reload() {
+	write_pool "policy = plaincross" "policy plaincross { ALLOW_CROSS_SERVER = true }"
+	load_both
+	vms
+	# a plain uplink on the bridge, then a reload that makes it local only
+	ip -n hA link add dummy0 type dummy
+	ip -n hA link set dummy0 master br-front
+	expect_master hA tap-a1 br-front
+	write_pool "policy = local"
+	sed -i 's/^    id = 100$//' "$tmp/pool.policy"
+	npl hA load "$tmp/pool.policy" > /dev/null || fail "reload"
+	expect_master hA tap-a1 none
+	expect_eq "tap-a1 refused at reload" \
+		"refused cross-server | network configuration cannot be satisfied: policy 'local' (network front): ALLOW_CROSS_SERVER = false, but bridge br-front has uplink dummy0" \
+		"$(port_state hA tap-a1)"
+	expect_eq "the realized tunnel went" "" "$(ip -n hA -o link show "$(devname npv front)" 2> /dev/null)"
+}
+
+test_remove_network() {
+	local keep
+	write_pool
+	load_both
+	keep="$(ifindex hA br-front) $(ifindex hA "$(devname npv front)")"
+	sed -i '/^network back {/,/^}/d; /^vif b2/d' "$tmp/pool.policy"
+	npl hA load "$tmp/pool.policy" > "$tmp/out" || fail "reload"
+	expect_eq "load removes what was built for network back, and only that" \
+"network back: deleted vxlan $(devname npv back): no network needs it
+network back: deleted bridge br-back: no network needs it" "$(cat "$tmp/out")"
+	expect_eq "front untouched" "$keep" \
+		"$(ifindex hA br-front) $(ifindex hA "$(devname npv front)")"
+	# an administrator's bridge is used, never deleted
+	ip -n hA link add br-admin type bridge
+	printf 'network adm {\n bridge = br-admin\n}\n' >> "$tmp/pool.policy"
+	npl hA load "$tmp/pool.policy" > /dev/null || fail "load adm"
+	np hA del vif a1 && np hA del vif b1 && np hA del network front ||
+		fail "del front"
+	expect_eq "del removes the network's devices" "none none" \
+		"$(ifindex hA br-front) $(ifindex hA "$(devname npv front)")"
+	sed -i '/^network adm {/,/^}/d' "$tmp/pool.policy"
+	npl hA load "$tmp/pool.policy" > /dev/null || fail "reload without adm"
+	[ "$(ifindex hA br-admin)" != none ] || fail "br-admin was deleted"
+}
+
+test_gretap_and_geneve() {
+	write_pool "policy = cross
+    tunnel = gretap"
+	load_both
+	expect_master hA "$(devname npg front hB)" br-front
+	vms
+	vm_reach vA1 10.9.0.2 || fail "gretap: no ping"
+	cleanup
+	setup
+	write_pool "policy = plaincross
+    tunnel = geneve" "policy plaincross { ALLOW_CROSS_SERVER = true }"
+	load_both
+	expect_master hA "$(devname npe front hB)" br-front
+	vms
+	vm_reach vA1 10.9.0.2 || fail "geneve: no ping"
+}
+
+test_config_errors() {
+	write_pool "policy = squeeze" "policy squeeze {
+    ALLOW_CROSS_SERVER = true
+    COMPRESS = true
+}"
+	npl hA load "$tmp/pool.policy" > "$tmp/out" 2>&1 && fail "COMPRESS loaded"
+	expect_eq "COMPRESS is refused" \
+		"$tmp/pool.policy:27:8: error: policy 'squeeze': COMPRESS = true cannot be realized (netpolicy encrypts with MACsec, which has no compression; see Documentation, \"Realization\")" \
+		"$(head -n 1 "$tmp/out")"
+	write_pool "policy = secure"
+	chmod 644 "$SECRET"
+	npl hA load "$tmp/pool.policy" > "$tmp/out" 2>&1 && fail "loaded with a 0644 secret"
+	expect_eq "the secret's mode is checked" \
+		"$tmp/pool.policy:8:8: error: the pool secret $SECRET must be a regular file of mode 0600 owned by root (it is mode 0644, owner 0)" \
+		"$(head -n 1 "$tmp/out")"
+	grep -q "$(od -An -tx1 -N8 "$SECRET" | tr -d ' ')" "$tmp/out" && fail "the secret was printed"
+	expect_eq "nothing was created" "" "$(ip -n hA -o link show type bridge)"
+	write_pool "policy = cross" "host hC { address = 10.1.0.3 }"
+	sed -i 's/^    id = 100$//' "$tmp/pool.policy"
+	npl hA load "$tmp/pool.policy" > "$tmp/out" 2>&1 && fail "loaded without id"
+	expect_eq "a crossing network needs an id" \
+		"$tmp/pool.policy:14:9: error: network 'front' crosses hosts (policy 'cross': ALLOW_CROSS_SERVER = true) and needs an 'id' (its VNI, the same on every host)" \
+		"$(head -n 1 "$tmp/out")"
+}
+
+run_cases realize "$@"
