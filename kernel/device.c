@@ -136,14 +136,17 @@ static struct sk_buff *np_link_info(struct net_device *dev,
 
 static u8 np_macsec_alg(const struct nlattr *cs)
 {
+	/* XPN: the same cipher and key, with 64-bit packet numbers */
 	switch (cs ? nla_get_u64(cs) : 0) {
 	case MACSEC_CIPHER_ID_GCM_AES_128:
 	case MACSEC_DEFAULT_CIPHER_ID:
+	case MACSEC_CIPHER_ID_GCM_AES_XPN_128:
 		return NETPOLICY_ENC_GCM_AES_128;
 	case MACSEC_CIPHER_ID_GCM_AES_256:
+	case MACSEC_CIPHER_ID_GCM_AES_XPN_256:
 		return NETPOLICY_ENC_GCM_AES_256;
 	default:
-		return 0;			/* XPN, or unknown */
+		return 0;			/* unknown */
 	}
 }
 

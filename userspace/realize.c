@@ -61,11 +61,18 @@ static const char *const kind_names[] = {
 	[RZ_GENEVE] = "geneve", [RZ_MACSEC] = "macsec",
 };
 
+/* The keys one host sends with on one network (XPN: 64-bit PNs). */
+struct rz_keys {
+	uint8_t key[32];
+	uint8_t keyid[KEYID_LEN];
+	uint8_t salt[MACSEC_SALT_LEN];
+	uint32_t ssci;
+};
+
 /* What a MACsec device receives from one peer. */
 struct rz_rx {
 	uint8_t sci[8];
-	uint8_t key[32];
-	uint8_t keyid[KEYID_LEN];
+	struct rz_keys k;
 };
 
 /* One device this host needs. */
@@ -86,8 +93,7 @@ struct rz_dev {
 	int alg;
 	size_t key_len;
 	uint8_t mac[6];			/* its SCI is MAC, port 1 */
-	uint8_t key[32];
-	uint8_t keyid[KEYID_LEN];
+	struct rz_keys tx;
 	struct rz_rx *rx;
 	size_t n_rx;
 	bool created;			/* by this run (rollback) */
@@ -164,20 +170,23 @@ static void sci_of(const uint8_t mac[6], uint8_t sci[8])
 }
 
 static void keys_of(const struct rz_plan *pl, const char *net,
-		    const char *host, size_t key_len, uint8_t key[32],
-		    uint8_t keyid[KEYID_LEN])
+		    const char *host, size_t key_len, struct rz_keys *k)
 {
 	uint8_t h[SHA256_LEN];
 	struct sha256 c;
 
 	derive(pl, "netpolicy-macsec-key", net, host, h);
-	memcpy(key, h, key_len);
+	memcpy(k->key, h, key_len);
 	/* the key id names the key without revealing it */
 	sha256_init(&c);
 	sha256_update(&c, "netpolicy-macsec-keyid", 23);
 	sha256_update(&c, h, sizeof(h));
 	sha256_final(&c, h);
-	memcpy(keyid, h, KEYID_LEN);
+	memcpy(k->keyid, h, KEYID_LEN);
+	derive(pl, "netpolicy-macsec-salt", net, host, h);
+	memcpy(k->salt, h, sizeof(k->salt));
+	k->ssci = (uint32_t)h[12] << 24 | (uint32_t)h[13] << 16 |
+		  (uint32_t)h[14] << 8 | h[15];
 	memset(h, 0, sizeof(h));
 }
 
@@ -327,10 +336,10 @@ static void seal(struct rz_dev *d)
 	h = fnv64(h, &d->isolated, sizeof(d->isolated));
 	h = fnv64(h, &d->alg, sizeof(d->alg));
 	h = fnv64(h, d->mac, sizeof(d->mac));
-	h = fnv64(h, d->keyid, sizeof(d->keyid));
+	h = fnv64(h, d->tx.keyid, sizeof(d->tx.keyid));
 	for (i = 0; i < d->n_rx; i++) {
 		h = fnv64(h, d->rx[i].sci, sizeof(d->rx[i].sci));
-		h = fnv64(h, d->rx[i].keyid, sizeof(d->rx[i].keyid));
+		h = fnv64(h, d->rx[i].k.keyid, sizeof(d->rx[i].k.keyid));
 	}
 	snprintf(d->alias, sizeof(d->alias), ALIAS_PREFIX "%s:%016llx",
 		 d->net->name, (unsigned long long)h);
@@ -367,7 +376,7 @@ static void plan_macsec(struct rz_plan *pl, const struct net_ctx *c,
 	m->alg = c->alg;
 	m->key_len = c->alg == NETPOLICY_ENC_GCM_AES_256 ? 32 : 16;
 	macsec_mac(c->n->name, c->self->name, m->mac);
-	keys_of(pl, c->n->name, c->self->name, m->key_len, m->key, m->keyid);
+	keys_of(pl, c->n->name, c->self->name, m->key_len, &m->tx);
 	m->rx = xcalloc(n_peers, sizeof(*m->rx));
 	m->n_rx = n_peers;
 	for (i = 0; i < n_peers; i++) {
@@ -376,7 +385,7 @@ static void plan_macsec(struct rz_plan *pl, const struct net_ctx *c,
 		macsec_mac(c->n->name, peers[i]->name, mac);
 		sci_of(mac, m->rx[i].sci);
 		keys_of(pl, c->n->name, peers[i]->name, m->key_len,
-			m->rx[i].key, m->rx[i].keyid);
+			&m->rx[i].k);
 	}
 	seal(t);
 	seal(m);
@@ -565,7 +574,7 @@ void realize_free(struct rz_plan *pl)
 	if (!pl)
 		return;
 	for (i = 0; i < pl->n; i++) {
-		memset(pl->devs[i].key, 0, sizeof(pl->devs[i].key));
+		memset(&pl->devs[i].tx, 0, sizeof(pl->devs[i].tx));
 		if (pl->devs[i].rx)
 			memset(pl->devs[i].rx, 0,
 			       pl->devs[i].n_rx * sizeof(*pl->devs[i].rx));
@@ -617,6 +626,18 @@ static int nl_fail(const struct rz_dev *d, const char *what, int err)
 		d->net->name, what, kind_names[d->kind], d->name,
 		nl_geterror(err));
 	return -1;
+}
+
+/*
+ * The XPN variant of the policy's cipher: the same AES-GCM with the same
+ * key length, but 64-bit packet numbers, so that static keys never run
+ * out (a 32-bit PN is spent by 2^32 frames: 72 minutes at 1 Mpps).
+ */
+static uint64_t cipher_suite(const struct rz_dev *d)
+{
+	return d->alg == NETPOLICY_ENC_GCM_AES_256 ?
+		MACSEC_CIPHER_ID_GCM_AES_XPN_256 :
+		MACSEC_CIPHER_ID_GCM_AES_XPN_128;
 }
 
 /* A new link object describing @d, for creating it. */
@@ -672,9 +693,7 @@ static struct rtnl_link *describe(struct rz_plan *pl, const struct rz_dev *d)
 		a = nl_addr_build(AF_LLC, d->mac, sizeof(d->mac));
 		rtnl_link_set_addr(l, a);
 		nl_addr_put(a);
-		rtnl_link_macsec_set_cipher_suite(l, d->alg == NETPOLICY_ENC_GCM_AES_256 ?
-						  MACSEC_CIPHER_ID_GCM_AES_256 :
-						  MACSEC_CIPHER_ID_GCM_AES_128);
+		rtnl_link_macsec_set_cipher_suite(l, cipher_suite(d));
 		rtnl_link_macsec_set_icv_len(l, MACSEC_STD_ICV_LEN);
 		rtnl_link_macsec_set_encrypt(l, 1);
 		rtnl_link_macsec_set_protect(l, 1);
@@ -717,11 +736,7 @@ static const char *drift(struct rz_plan *pl, struct rtnl_link *l,
 		rtnl_link_macsec_get_cipher_suite(l, &cs);
 		if (!enc || !prot || val != MACSEC_VALIDATE_STRICT)
 			return "encryption was switched off or weakened";
-		/* the kernel reports GCM-AES-128 by its default id */
-		if (d->alg == NETPOLICY_ENC_GCM_AES_256 ?
-		    cs != MACSEC_CIPHER_ID_GCM_AES_256 :
-		    cs != MACSEC_CIPHER_ID_GCM_AES_128 &&
-		    cs != MACSEC_DEFAULT_CIPHER_ID)
+		if (cs != cipher_suite(d))
 			return "its cipher suite changed";
 		break;
 	case RZ_VXLAN:
@@ -770,8 +785,8 @@ out:
 
 /* One request to the macsec family; -EEXIST counts as done. */
 static int macsec_sa(struct nl_sock *gs, int family, int cmd, int ifindex,
-		     const uint8_t *rx_sci, const uint8_t *key, size_t key_len,
-		     const uint8_t *keyid)
+		     const uint8_t *rx_sci, const struct rz_keys *k,
+		     size_t key_len)
 {
 	struct nlattr *nest;
 	struct nl_msg *msg = nlmsg_alloc();
@@ -791,12 +806,15 @@ static int macsec_sa(struct nl_sock *gs, int family, int cmd, int ifindex,
 			goto out;
 		nla_nest_end(msg, nest);
 	}
-	if (key) {
+	if (k) {
 		nest = nla_nest_start(msg, MACSEC_ATTR_SA_CONFIG);
 		if (!nest || nla_put_u8(msg, MACSEC_SA_ATTR_AN, 0) < 0 ||
-		    nla_put_u32(msg, MACSEC_SA_ATTR_PN, 1) < 0 ||
-		    nla_put(msg, MACSEC_SA_ATTR_KEY, (int)key_len, key) < 0 ||
-		    nla_put(msg, MACSEC_SA_ATTR_KEYID, KEYID_LEN, keyid) < 0 ||
+		    nla_put_u64(msg, MACSEC_SA_ATTR_PN, 1) < 0 ||
+		    nla_put(msg, MACSEC_SA_ATTR_KEY, (int)key_len, k->key) < 0 ||
+		    nla_put(msg, MACSEC_SA_ATTR_KEYID, KEYID_LEN, k->keyid) < 0 ||
+		    nla_put_u32(msg, MACSEC_SA_ATTR_SSCI, k->ssci) < 0 ||
+		    nla_put(msg, MACSEC_SA_ATTR_SALT, MACSEC_SALT_LEN,
+			    k->salt) < 0 ||
 		    nla_put_u8(msg, MACSEC_SA_ATTR_ACTIVE, 1) < 0)
 			goto out;
 		nla_nest_end(msg, nest);
@@ -835,17 +853,16 @@ static int macsec_keys(const struct rz_dev *d, int ifindex)
 			nl_geterror(family));
 		return -1;
 	}
-	err = macsec_sa(gs, family, MACSEC_CMD_ADD_TXSA, ifindex, NULL, d->key,
-			d->key_len, d->keyid);
+	err = macsec_sa(gs, family, MACSEC_CMD_ADD_TXSA, ifindex, NULL, &d->tx,
+			d->key_len);
 	added += err == 0;
 	for (i = 0; err >= 0 && i < d->n_rx; i++) {
 		err = macsec_sa(gs, family, MACSEC_CMD_ADD_RXSC, ifindex,
-				d->rx[i].sci, NULL, 0, NULL);
+				d->rx[i].sci, NULL, 0);
 		added += err == 0;
 		if (err >= 0)
 			err = macsec_sa(gs, family, MACSEC_CMD_ADD_RXSA, ifindex,
-					d->rx[i].sci, d->rx[i].key, d->key_len,
-					d->rx[i].keyid);
+					d->rx[i].sci, &d->rx[i].k, d->key_len);
 		added += err == 0;
 	}
 	nl_socket_free(gs);
@@ -1038,8 +1055,9 @@ static int create(struct rz_plan *pl, struct rz_dev *d, const char *why)
 			"key" : "vni", d->id, peer);
 		break;
 	case RZ_MACSEC:
-		fprintf(pl->log, " (%s, %zu peer%s", enc_alg_name(d->alg),
-			d->n_rx, d->n_rx == 1 ? "" : "s");
+		fprintf(pl->log, " (%s, %zu peer%s",
+			d->alg == NETPOLICY_ENC_GCM_AES_256 ? "gcm-aes-xpn-256" :
+			"gcm-aes-xpn-128", d->n_rx, d->n_rx == 1 ? "" : "s");
 		break;
 	default:
 		fprintf(pl->log, "%s%s\n", why ? ": " : "", why ? why : "");

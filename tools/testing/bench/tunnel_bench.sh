@@ -10,9 +10,9 @@
 #   plain      npmgr: network with ALLOW_CROSS_SERVER = true (VXLAN, VNI 100)
 #              hand:  ip link add ... type vxlan id 101 + bridge fdb append
 #   encrypted  npmgr: the same with REQUIRE_ENCRYPTION = true (VNI 102,
-#              MACsec gcm-aes-128 on the VXLAN device)
-#              hand:  VXLAN 103 + ip link add ... type macsec encrypt on +
-#              ip macsec add (the same cipher suite)
+#              MACsec gcm-aes-xpn-128 on the VXLAN device)
+#              hand:  VXLAN 103 + ip link add ... type macsec encrypt on
+#              cipher gcm-aes-xpn-128 + ip macsec add (SAs, salt, ssci)
 #
 # The hosts are network namespaces hA and hB joined by a veth (eth1), the
 # VMs namespaces joined to their host's tap by tapvm, as in realize.sh.
@@ -85,7 +85,9 @@ done
 # --- the same by hand ---
 key_a=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
 key_b=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
-hand() { # host local peer mymac peermac mykey peerkey
+salt_a=$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')
+salt_b=$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')
+hand() { # host local peer mymac peermac mykey peerkey mysalt peersalt myssci peerssci
 	local h=$1
 	ip -n $h link add br-hp type bridge
 	ip -n $h link add vx-hp type vxlan id 101 local "$2" dev eth1 dstport 4789
@@ -93,18 +95,22 @@ hand() { # host local peer mymac peermac mykey peerkey
 	ip -n $h link add vx-he type vxlan id 103 local "$2" dev eth1 dstport 4789
 	bridge -n $h fdb append 00:00:00:00:00:00 dev vx-hp dst "$3"
 	bridge -n $h fdb append 00:00:00:00:00:00 dev vx-he dst "$3"
-	ip -n $h link add link vx-he ms-he address "$4" type macsec encrypt on
-	ip netns exec $h ip macsec add ms-he tx sa 0 pn 1 on key 01 "$6"
+	ip -n $h link add link vx-he ms-he address "$4" type macsec \
+		cipher gcm-aes-xpn-128 encrypt on
+	ip netns exec $h ip macsec add ms-he tx sa 0 xpn 1 salt "$8" ssci "${10}" on key 01 "$6"
 	ip netns exec $h ip macsec add ms-he rx address "$5" port 1
-	ip netns exec $h ip macsec add ms-he rx address "$5" port 1 sa 0 pn 1 on key 02 "$7"
+	ip netns exec $h ip macsec add ms-he rx address "$5" port 1 sa 0 xpn 1 \
+		salt "$9" ssci "${11}" on key 02 "$7"
 	ip -n $h link set vx-hp master br-hp
 	ip -n $h link set ms-he master br-he
 	for d in br-hp vx-hp br-he vx-he ms-he; do
 		ip -n $h link set $d up
 	done
 }
-hand hA 10.1.0.1 10.1.0.2 02:00:00:00:0a:01 02:00:00:00:0b:01 "$key_a" "$key_b"
-hand hB 10.1.0.2 10.1.0.1 02:00:00:00:0b:01 02:00:00:00:0a:01 "$key_b" "$key_a"
+hand hA 10.1.0.1 10.1.0.2 02:00:00:00:0a:01 02:00:00:00:0b:01 "$key_a" "$key_b" \
+	"$salt_a" "$salt_b" 1 2
+hand hB 10.1.0.2 10.1.0.1 02:00:00:00:0b:01 02:00:00:00:0a:01 "$key_b" "$key_a" \
+	"$salt_b" "$salt_a" 2 1
 
 # --- the VMs: a client on hA and a server on hB per path ---
 i=0

@@ -211,6 +211,22 @@ network front: created vxlan $vx (vni 100, over eth1, port of br-front, peers 10
 		"$(np hA show config | sed -n '/^network front/,/^}/p' | grep realized)"
 }
 
+# VMs running before the load: realizing first, loading second means the
+# kernel never sees a network whose tunnel is missing, so the only event is
+# the attachment (no refused / not-realized flap on the way).
+test_vms_before_load() {
+	write_pool "policy = secure"
+	vm hA tap-a1 vA1 10.9.0.1
+	vm hB tap-b1 vB1 10.9.0.2
+	np hA monitor > "$tmp/events" &
+	sleep 0.5
+	load_both
+	sleep 0.5
+	expect_eq "events on hA" "attached tap-a1" "$(awk '{print $1, $2}' "$tmp/events")"
+	expect_master hA tap-a1 br-front
+	vm_reach vA1 10.9.0.2 || fail "no ping"
+}
+
 test_realize_idempotent() {
 	local before after
 	write_pool "policy = secure"
@@ -237,7 +253,7 @@ test_encrypted_no_plaintext() {
 	ms=$(devname nps front)
 	write_pool "policy = secure"
 	load_both
-	grep -q "^network front: created macsec $ms (gcm-aes-128, 1 peer, over $(devname npv front), port of br-front)$" \
+	grep -q "^network front: created macsec $ms (gcm-aes-xpn-128, 1 peer, over $(devname npv front), port of br-front)$" \
 		"$tmp/loadA" || fail "no macsec: $(cat "$tmp/loadA")"
 	expect_master hA "$ms" br-front
 	expect_master hA "$(devname npv front)" none
@@ -271,7 +287,7 @@ test_algorithm_honoured() {
     ENCRYPTION_ALGORITHM = gcm-aes-256
 }"
 	load_both
-	ip -n hA -d link show "$(devname nps front)" | grep -q "cipher GCM-AES-256" ||
+	ip -n hA -d link show "$(devname nps front)" | grep -q "cipher GCM-AES-XPN-256" ||
 		fail "cipher: $(ip -n hA -d link show "$(devname nps front)")"
 	vms
 	vm_reach vA1 10.9.0.2 || fail "gcm-aes-256: no ping"
@@ -354,7 +370,7 @@ refused tap-a1" "$(awk '{print $1, $2}' "$tmp/events")"
 		fail "no log line"
 	vm_ping vA1 10.9.0.2 && fail "ping passes while refused"
 	expect_eq "realize repairs it" \
-"network front: replaced macsec $ms (gcm-aes-128, 1 peer, over $(devname npv front), port of br-front): encryption was switched off or weakened" \
+"network front: replaced macsec $ms (gcm-aes-xpn-128, 1 peer, over $(devname npv front), port of br-front): encryption was switched off or weakened" \
 		"$(npl hA realize "$tmp/pool.policy")"
 	wait_master hA tap-a1 br-front
 	vm_reach vA1 10.9.0.2 || fail "no ping after the repair"
