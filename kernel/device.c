@@ -119,6 +119,7 @@ static struct sk_buff *np_link_info(struct net_device *dev,
 	struct sk_buff *skb;
 	size_t size;
 
+	ASSERT_RTNL();
 	if (!ops || !ops->fill_info)
 		return NULL;
 	size = ops->get_size ? ops->get_size(dev) : 0;

@@ -346,39 +346,46 @@ static const char *const block_names[] = {
 	[B_VIF] = "vif", [B_NIC] = "nic", [B_HOST] = "host",
 };
 
+/* Names of enum values 1..max, for printing and parsing. */
 static const char *const tunnels[] = {
 	[NETPOLICY_TUNNEL_VXLAN] = "vxlan",
 	[NETPOLICY_TUNNEL_GRETAP] = "gretap",
 	[NETPOLICY_TUNNEL_GENEVE] = "geneve",
 };
-
-const char *tunnel_name(int tunnel)
-{
-	if (tunnel < NETPOLICY_TUNNEL_VXLAN || tunnel > NETPOLICY_TUNNEL_MAX)
-		return "?";
-	return tunnels[tunnel];
-}
-
 static const char *const enc_algs[] = {
 	[NETPOLICY_ENC_GCM_AES_128] = "gcm-aes-128",
 	[NETPOLICY_ENC_GCM_AES_256] = "gcm-aes-256",
 };
 
+static const char *enum_name(const char *const *names, int max, int v)
+{
+	return v >= 1 && v <= max ? names[v] : "?";
+}
+
+/* The value named @s, or 0. */
+static int enum_parse(const char *const *names, int max, const char *s)
+{
+	int i;
+
+	for (i = 1; i <= max; i++)
+		if (!strcmp(names[i], s))
+			return i;
+	return 0;
+}
+
+const char *tunnel_name(int tunnel)
+{
+	return enum_name(tunnels, NETPOLICY_TUNNEL_MAX, tunnel);
+}
+
 const char *enc_alg_name(int alg)
 {
-	if (alg < NETPOLICY_ENC_GCM_AES_128 || alg > NETPOLICY_ENC_MAX)
-		return "?";
-	return enc_algs[alg];
+	return enum_name(enc_algs, NETPOLICY_ENC_MAX, alg);
 }
 
 int enc_alg_parse(const char *s)
 {
-	int i;
-
-	for (i = NETPOLICY_ENC_GCM_AES_128; i <= NETPOLICY_ENC_MAX; i++)
-		if (!strcmp(enc_algs[i], s))
-			return i;
-	return 0;
+	return enum_parse(enc_algs, NETPOLICY_ENC_MAX, s);
 }
 
 static int key_index(enum block_kind kind, const char *key)
@@ -496,7 +503,6 @@ static int network_stmt(struct parser *p, struct np_net_def *net, int key)
 {
 	struct np_pos at;
 	char *s;
-	int i;
 
 	switch (key) {
 	case 1:
@@ -507,9 +513,7 @@ static int network_stmt(struct parser *p, struct np_net_def *net, int key)
 		if (!s)
 			return -1;
 		net->tunnel_pos = at;
-		for (i = NETPOLICY_TUNNEL_VXLAN; i <= NETPOLICY_TUNNEL_MAX; i++)
-			if (!strcmp(s, tunnels[i]))
-				net->tunnel = i;
+		net->tunnel = enum_parse(tunnels, NETPOLICY_TUNNEL_MAX, s);
 		if (!net->tunnel)
 			diag_add(p->d, at,
 				 "unknown tunnel kind '%.64s' (known: vxlan, gretap, geneve)",

@@ -27,6 +27,7 @@ SECS=${BENCH_SECONDS:-4}
 NPMGR=$top/userspace/npmgr
 TAPVM=$top/tools/testing/selftests/netpolicy/tapvm
 work=$(mktemp -d)
+. "$top/tools/testing/selftests/netpolicy/twohosts.sh"
 
 if [ -z "${NP_IN_VM:-}" ]; then
 	echo "tunnel_bench.sh runs inside the test VM: use 'make bench'" >&2
@@ -36,28 +37,7 @@ trap 'jobs -p | xargs -r kill 2> /dev/null; wait 2> /dev/null; rm -rf "$work"' E
 modprobe -a tun bridge veth vxlan macsec
 insmod "$top/kernel/netpolicy.ko"
 
-for h in hA hB; do
-	ip netns add $h
-	ip -n $h link set lo up
-done
-ip -n hA link add eth1 type veth peer name eth1 netns hB
-ip -n hA addr add 10.1.0.1/24 dev eth1
-ip -n hB addr add 10.1.0.2/24 dev eth1
-ip -n hA link set eth1 up
-ip -n hB link set eth1 up
-
-vm() { # host tap vm address
-	ip netns add "$3"
-	ip netns exec "$1" "$TAPVM" "$2" "/run/netns/$3" &
-	for _ in $(seq 50); do
-		ip -n "$3" link show eth0 > /dev/null 2>&1 && break
-		sleep 0.1
-	done
-	ip -n "$3" link set lo up
-	ip -n "$3" link set eth0 mtu 1400 up
-	ip -n "$3" addr add "$4/24" dev eth0
-	ip -n "$1" link set "$2" up
-}
+twohosts_up
 
 # --- realized by npmgr ---
 head -c 64 /dev/urandom > "$work/pool.key"

@@ -12,6 +12,27 @@ expect_eq() { # desc want got
 	exit 1
 }
 
+# The master of device DEV in namespace NS, or "none".
+ns_master() { # ns dev
+	local l
+	l=$(ip netns exec "$1" readlink "/sys/class/net/$2/master" 2>/dev/null) &&
+		basename "$l" || echo none
+}
+expect_master() { # ns dev want
+	local got
+	got=$(ns_master "$1" "$2")
+	[ "$got" = "$3" ] || fail "$1 $2: master is '$got', want '$3'"
+}
+# Re-checks after a bridge gains or loses an uplink run deferred: poll.
+wait_master() { # ns dev want
+	local i
+	for i in $(seq 50); do
+		[ "$(ns_master "$1" "$2")" = "$3" ] && return 0
+		sleep 0.1
+	done
+	expect_master "$1" "$2" "$3"
+}
+
 # What must never be in the kernel log after a case.
 np_bad_log='WARNING:|BUG:|Oops|oops:|general protection|unregister_netdevice: waiting|refcount_t:|KASAN|UBSAN|lockdep|possible circular locking|suspicious RCU usage|leak'
 

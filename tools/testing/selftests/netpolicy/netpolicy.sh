@@ -33,18 +33,8 @@ cleanup() {
 trap 'cleanup; rm -rf "$tmp"' EXIT
 
 np() { local ns=$1; shift; ip netns exec "$ns" "$NPMGR" "$@"; }
-master_of() {
-	local l
-	l=$(ip netns exec "$1" readlink "/sys/class/net/$2/master" 2>/dev/null) &&
-		basename "$l" || echo none
-}
 tap() { ip -n "$1" tuntap add "$2" mode tap; }
 
-expect_master() { # ns dev want
-	local got
-	got=$(master_of "$1" "$2")
-	[ "$got" = "$3" ] || fail "$2: master is '$got', want '$3'"
-}
 state_of() { # ns dev -> "state vif reason..."
 	np "$1" -j show interfaces | tr '{' '\n' |
 		grep "\"interface\":\"$2\"" | sed 's/.*"state":"\([a-z]*\)".*/\1/'
@@ -54,15 +44,6 @@ state_of() { # ns dev -> "state vif reason..."
 port_fields() { # ns dev
 	np "$1" -j show interfaces | tr '{' '\n' | grep "\"interface\":\"$2\"" |
 		sed -n 's/.*"state":"\([^"]*\)".*"reason_code":"\([^"]*\)","policy":"\{0,1\}\([^",]*\)"\{0,1\},"reason":"\{0,1\}\([^"]*\)"\{0,1\}.*/\1 \2 \3 | \4/p'
-}
-# Re-checks after a bridge gains or loses an uplink run deferred: poll.
-wait_master() { # ns dev want
-	local i
-	for i in $(seq 50); do
-		[ "$(master_of "$1" "$2")" = "$3" ] && return 0
-		sleep 0.1
-	done
-	expect_master "$1" "$2" "$3"
 }
 refusal() { # policy owner constraint...
 	echo "network configuration cannot be satisfied: policy '$1' ($2): $3"

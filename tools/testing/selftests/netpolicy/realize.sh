@@ -26,6 +26,7 @@ set -u
 top=$(cd "$(dirname "$0")/../../../.." && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
+. "$here/twohosts.sh"
 NPMGR=${NPMGR:-$top/userspace/npmgr}
 TAPVM=${TAPVM:-$here/tapvm}
 tmp=$(mktemp -d)
@@ -34,24 +35,6 @@ SECRET=$tmp/pool.key
 np() { local h=$1; shift; ip netns exec "$h" "$NPMGR" "$@"; }
 # npmgr load/realize on host hA or hB, as that host
 npl() { local h=$1 cmd=$2; shift 2; np "$h" "$cmd" --host "$h" --secret "$SECRET" "$@"; }
-master_of() {
-	local l
-	l=$(ip netns exec "$1" readlink "/sys/class/net/$2/master" 2>/dev/null) &&
-		basename "$l" || echo none
-}
-expect_master() { # host dev want
-	local got
-	got=$(master_of "$1" "$2")
-	[ "$got" = "$3" ] || fail "$1 $2: master is '$got', want '$3'"
-}
-wait_master() { # host dev want
-	local i
-	for i in $(seq 50); do
-		[ "$(master_of "$1" "$2")" = "$3" ] && return 0
-		sleep 0.1
-	done
-	expect_master "$1" "$2" "$3"
-}
 ifindex() { ip netns exec "$1" cat "/sys/class/net/$2/ifindex" 2>/dev/null || echo none; }
 # the name npmgr gives a device: PREFIX + 8 hex of sha256(a \0 b \0)
 devname() { printf '%s\0%s\0' "$2" "${3:-}" | sha256sum | cut -c1-8 | sed "s/^/$1/"; }
@@ -72,36 +55,8 @@ vm_reach() { # vm address
 	return 1
 }
 
-vm() { # host tap vm address
-	ip netns add "$3"
-	ip netns exec "$1" "$TAPVM" "$2" "/run/netns/$3" &
-	local i
-	for i in $(seq 50); do
-		ip -n "$3" link show eth0 > /dev/null 2>&1 && break
-		sleep 0.1
-	done
-	ip -n "$3" link set lo up
-	ip -n "$3" link set eth0 mtu 1400 up
-	ip -n "$3" addr add "$4/24" dev eth0
-	ip -n "$1" link set "$2" up
-}
-
 setup() {
-	local h
-	for h in hA hB; do
-		ip netns add $h
-		ip -n $h link set lo up
-	done
-	ip -n hA link add eth1 type veth peer name eth1 netns hB
-	ip -n hA link add eth2 type veth peer name eth2 netns hB
-	ip -n hA addr add 10.1.0.1/24 dev eth1
-	ip -n hB addr add 10.1.0.2/24 dev eth1
-	ip -n hA addr add 10.2.0.1/24 dev eth2
-	ip -n hB addr add 10.2.0.2/24 dev eth2
-	for h in hA hB; do
-		ip -n $h link set eth1 up
-		ip -n $h link set eth2 up
-	done
+	twohosts_up
 	head -c 64 /dev/urandom > "$SECRET"
 	chmod 600 "$SECRET"
 }
