@@ -50,6 +50,9 @@ npmgr: userspace/npmgr
 
 userspace/npmgr: $(USRC) $(UHDR)
 	$(CC) $(UCFLAGS) -o $@ $(USRC) $(NL_LIBS)
+# npmgr under ASan/UBSan: the realization suite runs it a second time
+userspace/npmgr-asan: $(USRC) $(UHDR)
+	$(CC) $(UCFLAGS) -O1 $(SAN) -o $@ $(USRC) $(NL_LIBS)
 
 # Userspace unit tests, plain and under ASan/UBSan.
 PARSER_TEST_SRC := userspace/tests/parser_test.c userspace/config.c userspace/util.c userspace/print.c \
@@ -106,7 +109,7 @@ TAPVM := tools/testing/selftests/netpolicy/tapvm
 $(TAPVM): $(TAPVM).c
 	$(CC) $(UCFLAGS) -o $@ $<
 
-selftest: module npmgr $(TAPVM)
+selftest: module npmgr userspace/npmgr-asan $(TAPVM)
 	tools/testing/vm/vm-run -t 1800 -- tools/testing/selftests/netpolicy/run_all.sh
 
 # Xen 4.17 under QEMU, the Debian kernel as dom0, real PV guests (xl).
@@ -117,7 +120,7 @@ xen-selftest: module npmgr
 # deps first, then a fresh make: KDIR and the libnl flags are computed
 # when make starts, and on a new machine the packages are not there yet.
 demo: deps
-	$(MAKE) all
+	$(MAKE) all $(TAPVM)
 	tools/testing/vm/vm-run -t 600 -- tools/testing/demo.sh
 
 bench: deps
@@ -173,7 +176,7 @@ dkms-install:
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -f userspace/npmgr userspace/tests/parser_test userspace/tests/parser_test-asan \
+	rm -f userspace/npmgr userspace/npmgr-asan $(TAPVM) userspace/tests/parser_test userspace/tests/parser_test-asan \
 		userspace/tests/xen_test userspace/tests/xen_test-asan \
 		userspace/fuzz/fuzz_parser userspace/xen/vif-netpolicy \
 		userspace/xen/npmgr-xenwatch.service

@@ -3,7 +3,8 @@
 # The end-to-end demo `make demo` runs inside the VM: the distribution
 # kernel, netpolicy.ko loaded, the example policy loaded with npmgr, VM
 # interfaces (taps) created and attached, and one that no rule binds left
-# unattached and reported.
+# unattached and reported. Part 2: two hosts (namespaces) carrying an
+# encrypted network realized by npmgr, VMs pinging across, drift repaired.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 npmgr=$top/userspace/npmgr
@@ -77,4 +78,47 @@ say "a VM stops: its interface is removed"
 run ip link del tap-web1
 sleep 0.5
 kill %1 2>/dev/null || true
+
+# ---------------------------------------------------------------------------
+say "part 2: two hosts (network namespaces hA, hB joined by eth1), network 'front' realized across them"
+modprobe -a veth vxlan macsec
+TAPVM=$top/tools/testing/selftests/netpolicy/tapvm
+. "$top/tools/testing/selftests/netpolicy/twohosts.sh"
+twohosts_up
+pool=$top/Documentation/examples/pool.policy
+secret=$(mktemp)
+head -c 64 /dev/urandom > "$secret"
+chmod 600 "$secret"
+sed 's/^/  | /' "$pool"
+for h in hA hB; do
+	say "on host $h: npmgr load --host $h pool.policy (builds the bridge, the VXLAN tunnel, its MACsec, then loads)"
+	run ip netns exec $h "$npmgr" load --host $h --secret "$secret" "$pool"
+done
+
+say "a VM starts on each host"
+vm hA tap-web0 web-on-hA 10.9.0.1
+vm hB tap-web0 web-on-hB 10.9.0.2
+run ip netns exec hA "$npmgr" show interfaces
+run ip -n hA -d link show master br-front
+
+say "the VM on hA pings the VM on hB, through VXLAN over eth1, encrypted by MACsec"
+ip netns exec web-on-hA ping -c 2 -W 2 10.9.0.2 > /dev/null || true
+run ip netns exec web-on-hA ping -c 3 -W 2 10.9.0.2
+
+say "npmgr realize again: nothing to change"
+run ip netns exec hA "$npmgr" realize --host hA --secret "$secret" "$pool"
+
+say "drift: someone switches MACsec encryption off on hA; the kernel detaches the VM (fail closed)"
+ms=$(ip -n hA -o link show type macsec | awk -F': ' '{ print $2 }' | cut -d@ -f1)
+run ip -n hA link set "$ms" type macsec encrypt off
+sleep 0.5
+run ip netns exec hA "$npmgr" show interfaces
+
+say "npmgr realize repairs it; the VM is attached again"
+run ip netns exec hA "$npmgr" realize --host hA --secret "$secret" "$pool"
+sleep 0.5
+run ip netns exec hA "$npmgr" show interfaces
+run ip netns exec web-on-hA ping -c 2 -W 2 10.9.0.2
+rm -f "$secret"
+jobs -p | xargs -r kill 2> /dev/null
 say "demo done"

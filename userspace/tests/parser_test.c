@@ -528,6 +528,7 @@ int main(void)
 		static const char *const examples[] = {
 			"Documentation/examples/demo.policy",
 			"Documentation/examples/reference.policy",
+			"Documentation/examples/pool.policy",
 		};
 
 		for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); i++) {

@@ -433,4 +433,4 @@ test_config_errors() {
 		"$(head -n 1 "$tmp/out")"
 }
 
-run_cases realize "$@"
+run_cases "${NP_SUITE:-realize}" "$@"

@@ -23,4 +23,9 @@ esac
 rc=0
 "$here/netpolicy.sh" || rc=1
 "$here/realize.sh" || rc=1
+# realize.c talks to the kernel only: its ASan/UBSan run is this one
+if [ -x "$top/userspace/npmgr-asan" ]; then
+	NPMGR=$top/userspace/npmgr-asan NP_SUITE=realize-asan \
+		ASAN_OPTIONS=detect_leaks=1 "$here/realize.sh" || rc=1
+fi
 exit $rc
