@@ -309,7 +309,7 @@ enum netpolicy_reason {
 	NETPOLICY_R_WRONG_HOST,		/* RESTRICT_TO_HOST names another host */
 	NETPOLICY_R_CROSS_SERVER,	/* local-only network, bridge has an uplink */
 	NETPOLICY_R_PHYSICAL_IF,	/* an uplink's underlay is not allowed */
-	NETPOLICY_R_NOT_ENCRYPTED,	/* an uplink is not encrypted (so) */
+	NETPOLICY_R_NOT_ENCRYPTED,	/* an uplink is not encrypted (as asked) */
 	NETPOLICY_R_ISOLATED_PEER,	/* the bridge carries an isolated VM */
 	NETPOLICY_R_NOT_REALIZED,	/* the network's tunnel is not there */
 	__NETPOLICY_R_MAX
