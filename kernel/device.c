@@ -617,8 +617,10 @@ static void np_link_changed(struct net *net, struct net_device *dev)
 	struct np_net *pn = np_net(net);
 	const struct np_table *t = rtnl_dereference(pn->table);
 
+	/* a device on no bridge's path (no upper device) changes nothing */
 	if (!t || !t->any_uplink_rule || list_empty(&pn->ports) ||
-	    (!netif_is_macsec(dev) && !np_is_tunnel(dev)))
+	    (!netif_is_macsec(dev) && !np_is_tunnel(dev)) ||
+	    !netdev_has_any_upper_dev(dev))
 		return;
 	queue_work(system_wq, &pn->recheck);
 }

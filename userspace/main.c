@@ -33,14 +33,23 @@ static int usage_error(const char *fmt, ...)
 	return 2;
 }
 
+/* Where and with what to plan a file's realization (load, realize). */
+struct plan_req {
+	const char *host, *secret;
+	struct rz_plan **plan;
+};
+
 /*
- * Parse and check @path (against @loaded, for load --add); print every
- * problem. 0 when the file is good.
+ * Parse and check @path (against @loaded, for load --add); with @pr, also
+ * plan its realization on this host (the problems quote the same
+ * buffer). Print every problem. 0 when the file is good.
  */
 static int compile_file(const char *path, struct np_config *cfg,
-			const struct np_config *loaded)
+			const struct np_config *loaded,
+			const struct plan_req *pr)
 {
 	struct np_diags d = { 0 };
+	bool planned = false;
 	char *buf;
 	size_t len;
 	int err = read_file(path, &buf, &len);
@@ -52,12 +61,20 @@ static int compile_file(const char *path, struct np_config *cfg,
 	}
 	if (!config_parse(path, buf, len, cfg, &d))
 		config_check_with(cfg, loaded, &d);
+	if (!d.count && pr) {
+		planned = true;
+		err = realize_plan(cfg, pr->host, pr->secret, &d, pr->plan);
+		diags_sort(&d);
+	}
 	if (d.count) {
 		fputs(d.text, stderr);
-		fprintf(stderr, "npmgr: %s: %d error%s, nothing loaded\n", path,
-			d.count, d.count == 1 ? "" : "s");
+		fprintf(stderr, "npmgr: %s: %d error%s, nothing %s\n", path,
+			d.count, d.count == 1 ? "" : "s",
+			planned ? "changed" : "loaded");
+	} else if (err) {
+		fprintf(stderr, "npmgr: %s: nothing changed\n", path);
 	}
-	err = d.count ? 1 : 0;
+	err = d.count || err ? 1 : 0;
 	diags_free(&d);
 	free(buf);
 	return err;
@@ -70,7 +87,7 @@ static int cmd_check(int argc, char **argv)
 
 	if (argc != 2)
 		return usage_error("usage: npmgr check %s", "FILE");
-	rc = compile_file(argv[1], &cfg, NULL);
+	rc = compile_file(argv[1], &cfg, NULL, NULL);
 	if (!rc && json) {
 		config_sort(&cfg);
 		print_json(stdout, &cfg, false, NULL, 0);
@@ -123,37 +140,6 @@ static const char *host_name(const char *cmd, const char *opt,
 	return opt;
 }
 
-/* Plan the realization of @cfg (from @file) on @host; print problems. */
-static int plan_file(const char *file, struct np_config *cfg,
-		     const char *host, const char *secret,
-		     struct rz_plan **plan)
-{
-	struct np_diags d = { 0 };
-	char *buf = NULL;
-	size_t len = 0;
-	int rc;
-
-	/* the messages quote the file's lines, so it is read again */
-	if (cfg->n_pool && read_file(file, &buf, &len))
-		buf = NULL;
-	d.file = file;
-	d.buf = buf;
-	d.buf_len = buf ? len : 0;
-	rc = realize_plan(cfg, host, secret, &d, plan);
-	if (d.count) {
-		diags_sort(&d);
-		fputs(d.text, stderr);
-		fprintf(stderr, "npmgr: %s: %d error%s, nothing changed\n", file,
-			d.count, d.count == 1 ? "" : "s");
-		rc = -1;
-	} else if (rc) {
-		fprintf(stderr, "npmgr: %s: nothing changed\n", file);
-	}
-	diags_free(&d);
-	free(buf);
-	return rc;
-}
-
 struct load_opts {
 	bool add;
 	const char *file, *host, *secret;
@@ -193,6 +179,7 @@ static int cmd_load(int argc, char **argv)
 {
 	struct np_config cfg, loaded = { 0 };
 	struct rz_plan *plan = NULL;
+	struct plan_req pr;
 	struct load_opts o;
 	struct np_ipc *ipc;
 	int rc;
@@ -212,15 +199,14 @@ static int cmd_load(int argc, char **argv)
 		return 1;
 	}
 	drop_toolstack(&loaded);
-	rc = compile_file(o.file, &cfg, o.add ? &loaded : NULL);
+	pr = (struct plan_req){ o.host, o.secret, &plan };
+	rc = compile_file(o.file, &cfg, o.add ? &loaded : NULL, &pr);
 	config_free(&loaded);
 	/*
 	 * Realize first, so that the kernel never holds a network whose
 	 * tunnel is not there yet; prune last, once no loaded network
 	 * needs what goes.
 	 */
-	if (!rc)
-		rc = plan_file(o.file, &cfg, o.host, o.secret, &plan);
 	if (!rc)
 		rc = realize_apply(plan);
 	if (!rc && !ipc)
@@ -248,20 +234,20 @@ static int cmd_realize(int argc, char **argv)
 {
 	struct rz_plan *plan = NULL;
 	struct np_config cfg;
+	struct plan_req pr;
 	struct load_opts o;
 	int rc;
 
 	rc = load_args("realize", argc, argv, &o, false);
 	if (rc)
 		return rc;
-	rc = compile_file(o.file, &cfg, NULL);
+	pr = (struct plan_req){ o.host, o.secret, &plan };
+	rc = compile_file(o.file, &cfg, NULL, &pr);
 	if (!rc && !cfg.n_pool) {
 		fprintf(stderr, "npmgr: %s declares no host blocks (the pool): there is nothing to realize\n",
 			o.file);
 		rc = 1;
 	}
-	if (!rc)
-		rc = plan_file(o.file, &cfg, o.host, o.secret, &plan);
 	if (!rc)
 		rc = realize_apply(plan);
 	if (!rc)

@@ -106,6 +106,8 @@ struct rz_plan {
 	struct nl_cache *links;
 	FILE *log;
 	size_t changes;			/* lines logged: what was done */
+	struct nl_sock *gs;		/* the macsec family, when needed */
+	int macsec_family;
 	uint8_t *secret;
 	size_t secret_len;
 };
@@ -589,6 +591,7 @@ void realize_free(struct rz_plan *pl)
 	if (pl->links)
 		nl_cache_free(pl->links);
 	nl_socket_free(pl->sk);
+	nl_socket_free(pl->gs);
 	free(pl);
 }
 
@@ -716,8 +719,7 @@ static struct rtnl_link *describe(struct rz_plan *pl, const struct rz_dev *d)
  * What in the live device @l differs from @d in a way its alias cannot
  * show (someone changed it after we created it), or NULL.
  */
-static const char *drift(struct rz_plan *pl, struct rtnl_link *l,
-			 const struct rz_dev *d)
+static const char *drift(struct rtnl_link *l, const struct rz_dev *d)
 {
 	const char *type = rtnl_link_get_type(l);
 	uint8_t enc = 0, prot = 0;
@@ -754,9 +756,7 @@ static const char *drift(struct rz_plan *pl, struct rtnl_link *l,
 	default:
 		break;
 	}
-	if (rtnl_link_get_link(l) != ifindex_of(pl, d->lower) &&
-	    d->kind == RZ_MACSEC)
-		return "it sits on another device";
+	/* (a MACsec device cannot move: it dies with its lower device) */
 	return NULL;
 }
 
@@ -835,24 +835,34 @@ out:
  * SA per peer. Adding what exists is a no-op, so this also repairs an SA
  * someone deleted. Returns how many were added, or -1.
  */
-static int macsec_keys(const struct rz_dev *d, int ifindex)
+/* The macsec family's socket, opened once per run. */
+static int macsec_open(struct rz_plan *pl)
 {
-	struct nl_sock *gs = nl_socket_alloc();
-	int family, err, added = 0;
-	size_t i;
-
-	if (!gs || genl_connect(gs)) {
-		nl_socket_free(gs);
+	if (pl->gs)
+		return 0;
+	pl->gs = nl_socket_alloc();
+	if (!pl->gs || genl_connect(pl->gs)) {
 		fprintf(stderr, "npmgr: generic netlink: cannot connect\n");
 		return -1;
 	}
-	family = genl_ctrl_resolve(gs, MACSEC_GENL_NAME);
-	if (family < 0) {
-		nl_socket_free(gs);
+	pl->macsec_family = genl_ctrl_resolve(pl->gs, MACSEC_GENL_NAME);
+	if (pl->macsec_family < 0) {
 		fprintf(stderr, "npmgr: the macsec module is not loaded: %s\n",
-			nl_geterror(family));
+			nl_geterror(pl->macsec_family));
+		nl_socket_free(pl->gs);
+		pl->gs = NULL;
 		return -1;
 	}
+	return 0;
+}
+
+static int macsec_keys(struct rz_plan *pl, const struct rz_dev *d,
+		       int ifindex)
+{
+	struct nl_sock *gs = pl->gs;
+	int family = pl->macsec_family, err, added = 0;
+	size_t i;
+
 	err = macsec_sa(gs, family, MACSEC_CMD_ADD_TXSA, ifindex, NULL, &d->tx,
 			d->key_len);
 	added += err == 0;
@@ -865,7 +875,6 @@ static int macsec_keys(const struct rz_dev *d, int ifindex)
 					d->rx[i].sci, &d->rx[i].k, d->key_len);
 		added += err == 0;
 	}
-	nl_socket_free(gs);
 	if (err < 0) {
 		fprintf(stderr, "npmgr: network %s: cannot key %s: %s\n",
 			d->net->name, d->name, nl_geterror(err));
@@ -1124,7 +1133,7 @@ static int apply_dev(struct rz_plan *pl, struct rz_dev *d)
 		return -1;
 	}
 	why = strcmp(rtnl_link_get_ifalias(l), d->alias) ?
-		"the configuration changed" : drift(pl, l, d);
+		"the configuration changed" : drift(l, d);
 	if (why) {
 		err = delete_link(pl, l, d->net->name, NULL);
 		rtnl_link_put(l);
@@ -1177,7 +1186,7 @@ int realize_apply(struct rz_plan *pl)
 		if (d->kind == RZ_VXLAN && fdb_sync(pl, d, ifindex))
 			return -1;
 		if (d->kind == RZ_MACSEC) {
-			n = macsec_keys(d, ifindex);
+			n = macsec_open(pl) ? -1 : macsec_keys(pl, d, ifindex);
 			if (n < 0)
 				return -1;
 			pl->changes += n && !d->created;

@@ -57,7 +57,8 @@ vm_reach() { # vm address
 
 setup() {
 	twohosts_up
-	head -c 64 /dev/urandom > "$SECRET"
+	# printable, so that a test can look for it where it must not be
+	od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$SECRET"
 	chmod 600 "$SECRET"
 }
 
@@ -217,6 +218,8 @@ test_encrypted_no_plaintext() {
 	capture hA eth1 "ip netns exec vA1 ping -c 3 -i 0.2 -p $PATTERN 10.9.0.2 > /dev/null" \
 		"$tmp/enc"
 	[ "$(packets "$tmp/enc")" -ge 6 ] || fail "encrypted: nothing on the underlay"
+	{ cat "$tmp/loadA" "$tmp/loadB"; np hA show; np hA -j show; dmesg; } |
+		grep -qF "$(cat "$SECRET")" && fail "the pool secret shows up in output or the log"
 	expect_eq "encrypted: plaintext payloads on the underlay" 0 "$(pattern_count "$tmp/enc")"
 	# every frame in the tunnel is MACsec (ethertype 88e5)
 	tr -d ' \n\t' < "$tmp/enc" | grep -q 88e5 || fail "encrypted: no MACsec frame"
@@ -423,7 +426,7 @@ test_config_errors() {
 	expect_eq "the secret's mode is checked" \
 		"$tmp/pool.policy:8:8: error: the pool secret $SECRET must be a regular file of mode 0600 owned by root (it is mode 0644, owner 0)" \
 		"$(head -n 1 "$tmp/out")"
-	grep -q "$(od -An -tx1 -N8 "$SECRET" | tr -d ' ')" "$tmp/out" && fail "the secret was printed"
+	grep -qF "$(cat "$SECRET")" "$tmp/out" && fail "the secret was printed"
 	expect_eq "nothing was created" "" "$(ip -n hA -o link show type bridge)"
 	write_pool "policy = cross" "host hC { address = 10.1.0.3 }"
 	sed -i 's/^    id = 100$//' "$tmp/pool.policy"
