@@ -17,7 +17,7 @@
 #include <linux/prandom.h>
 #include <linux/slab.h>
 
-#include "netpolicy.h"
+#include "decide.h"
 
 static bool bench;
 static u64 build_ns;			/* of the last big_table() */

@@ -3,19 +3,55 @@
  * The attach decision.
  *
  * A pure function of the compiled table, the VIF object that binds a
- * device, and the facts about the target bridge that device.c gathers
+ * device, and the facts about the target bridge that port.c gathers
  * under RTNL (its uplinks and the VM interfaces on it). It takes no lock
  * and touches no device, so KUnit checks it against a naive model.
  *
  * The constraints are checked in the order of enum netpolicy_reason; the
  * policies of a VIF in the order network, VM, VIF; and within one policy,
  * uplinks and peers in the order given. The first failure is the verdict.
+ *
+ * The words of every verdict live here too: the refusal messages, and
+ * np_reason_text() for the reasons that are not a policy's.
  */
 
 #include <linux/kernel.h>
 #include <linux/string.h>
 
-#include "netpolicy.h"
+#include "decide.h"
+
+static const char * const np_reasons[] = {
+	[NETPOLICY_R_NONE] = "",
+	[NETPOLICY_R_NO_VIF_OBJECT] = "no VIF object matches the interface",
+	[NETPOLICY_R_NO_BRIDGE] = "bridge does not exist:",
+	[NETPOLICY_R_NOT_A_BRIDGE] = "device is not a bridge:",
+	[NETPOLICY_R_ATTACH_FAILED] = "bridge refused the port:",
+	[NETPOLICY_R_MOVED] = "moved off its bridge by another agent:",
+	[NETPOLICY_R_ISOLATED] = "isolated from this VM by policy:",
+	[NETPOLICY_R_WRONG_HOST] = "network restricted to another host:",
+	[NETPOLICY_R_CROSS_SERVER] = "local-only network has an uplink:",
+	[NETPOLICY_R_PHYSICAL_IF] = "uplink over a physical interface not allowed:",
+	[NETPOLICY_R_NOT_ENCRYPTED] = "uplink not encrypted:",
+	[NETPOLICY_R_ISOLATED_PEER] = "bridge carries an isolated VM:",
+	[NETPOLICY_R_NOT_REALIZED] = "network's tunnel is missing:",
+};
+
+static_assert(ARRAY_SIZE(np_reasons) == __NETPOLICY_R_MAX);
+
+/**
+ * np_reason_text - a reason in words, as ports report it
+ * @reason: enum netpolicy_reason
+ *
+ * A policy refusal is reported by its own message (np_verdict.msg); this
+ * is the prefix for the others, which the caller completes with the
+ * bridge's name.
+ */
+const char *np_reason_text(u8 reason)
+{
+	if (reason >= ARRAY_SIZE(np_reasons))
+		return "?";
+	return np_reasons[reason];
+}
 
 struct np_applied {
 	const struct np_policy *pol;
@@ -40,20 +76,6 @@ static unsigned int np_applicable(const struct np_vif *vif,
 	return n;
 }
 
-/**
- * np_sel_match_vm - whether a VM matches a selector
- * @sel: NAME(x) matches the VM named x, TAG(t) a VM tagged t
- * @vm: the VM, or NULL (an interface without a VM matches nothing)
- */
-bool np_sel_match_vm(const struct np_selector *sel, const struct np_vm *vm)
-{
-	if (!vm)
-		return false;
-	if (sel->type == NETPOLICY_SEL_NAME)
-		return !strcmp(sel->value, vm->name);
-	return np_tags_have(vm->tags, vm->n_tags, sel->value);
-}
-
 static bool np_sel_match_nic(const struct np_table *t,
 			     const struct np_selector *sel, const char *ifname)
 {
@@ -68,26 +90,6 @@ static bool np_sel_match_nic(const struct np_table *t,
 static const char *sel_kind(const struct np_selector *sel)
 {
 	return sel->type == NETPOLICY_SEL_NAME ? "NAME" : "TAG";
-}
-
-/**
- * np_local_only - whether @pol keeps its network on this host
- * @pol: the policy
- */
-bool np_local_only(const struct np_policy *pol)
-{
-	return (pol->present & NP_POL_HOST) ||
-	       ((pol->present & NP_POL_CROSS_SERVER) && !pol->allow_cross_server);
-}
-
-/**
- * np_policy_needs_links - whether @pol constrains the bridge's uplinks
- * @pol: the policy
- */
-bool np_policy_needs_links(const struct np_policy *pol)
-{
-	return np_local_only(pol) || (pol->present & NP_POL_PHYS) ||
-	       ((pol->present & NP_POL_ENCRYPTION) && pol->require_encryption);
 }
 
 /**
@@ -255,7 +257,7 @@ u8 np_decide(const struct np_table *t, const struct np_vif *vif,
 	for (i = 0; i < n && f->n_links; i++) {
 		const struct np_policy *p = ap[i].pol;
 
-		if (!np_local_only(p))
+		if (!np_policy_local_only(p))
 			continue;
 		if (p->present & NP_POL_HOST)
 			return refuse(v, NETPOLICY_R_CROSS_SERVER, &ap[i],

@@ -15,7 +15,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "netpolicy.h"
+#include "decide.h"
 
 #define M_POLS	4
 #define M_VMS	4

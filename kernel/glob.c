@@ -10,7 +10,7 @@
 #include <linux/netdevice.h>
 #include <linux/string.h>
 
-#include "netpolicy.h"
+#include "glob.h"
 
 static bool is_wild(char c)
 {

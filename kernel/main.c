@@ -20,7 +20,9 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
+#include "netlink.h"
 #include "netpolicy.h"
+#include "port.h"
 
 static unsigned int np_net_id __read_mostly;
 
@@ -75,7 +77,7 @@ static int __init np_init(void)
 	if (err)
 		goto err_genl;
 	/* Last: replays NETDEV_REGISTER for the devices that exist already. */
-	err = np_device_init();
+	err = np_ports_init();
 	if (err)
 		goto err_device;
 	pr_info("loaded: policy-driven attachment of VM interfaces\n");
@@ -94,7 +96,7 @@ static void __exit np_exit(void)
 	 * Ports stay on their bridges: unloading changes no data path. The
 	 * notifier goes first so that no port is created after it.
 	 */
-	np_device_uninit();
+	np_ports_uninit();
 	np_genl_uninit();
 	unregister_pernet_subsys(&np_net_ops);
 	rcu_barrier();	/* tables freed with call_rcu() */

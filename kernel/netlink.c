@@ -10,35 +10,15 @@
 #include <net/genetlink.h>
 #include <net/sock.h>
 
+#include "glob.h"
+#include "netlink.h"
 #include "netpolicy.h"
+#include "port.h"
 
 static struct genl_family np_family;
 
 /* Large enough for the largest object message (64 + 64 selectors, 32 tags). */
 #define NP_DUMP_MIN_ALLOC	SZ_16K
-
-static const char * const np_reasons[] = {
-	[NETPOLICY_R_NONE] = "",
-	[NETPOLICY_R_NO_VIF_OBJECT] = "no VIF object matches the interface",
-	[NETPOLICY_R_NO_BRIDGE] = "bridge does not exist:",
-	[NETPOLICY_R_NOT_A_BRIDGE] = "device is not a bridge:",
-	[NETPOLICY_R_ATTACH_FAILED] = "bridge refused the port:",
-	[NETPOLICY_R_MOVED] = "moved off its bridge by another agent:",
-	[NETPOLICY_R_ISOLATED] = "isolated from this VM by policy:",
-	[NETPOLICY_R_WRONG_HOST] = "network restricted to another host:",
-	[NETPOLICY_R_CROSS_SERVER] = "local-only network has an uplink:",
-	[NETPOLICY_R_PHYSICAL_IF] = "uplink over a physical interface not allowed:",
-	[NETPOLICY_R_NOT_ENCRYPTED] = "uplink not encrypted:",
-	[NETPOLICY_R_ISOLATED_PEER] = "bridge carries an isolated VM:",
-	[NETPOLICY_R_NOT_REALIZED] = "network's tunnel is missing:",
-};
-
-const char *np_reason_text(u8 reason)
-{
-	if (reason >= ARRAY_SIZE(np_reasons))
-		return "?";
-	return np_reasons[reason];
-}
 
 static const struct nla_policy np_sel_policy[NETPOLICY_A_SEL_MAX + 1] = {
 	[NETPOLICY_A_SEL_TYPE] = NLA_POLICY_RANGE(NLA_U8, NETPOLICY_SEL_TAG,
@@ -97,24 +77,36 @@ static const struct nla_policy np_nic_policy[NETPOLICY_A_NIC_MAX + 1] = {
 	[NETPOLICY_A_NIC_TAGS] = { .type = NLA_NESTED },
 };
 
-static const struct nla_policy np_policy[NETPOLICY_A_MAX + 1] = {
+/*
+ * One policy per command (each is strict: an attribute a command does not
+ * take is refused, not ignored).
+ */
+static const struct nla_policy np_load_policy[NETPOLICY_A_MAX + 1] = {
 	[NETPOLICY_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __NETPOLICY_LOAD_F_ALL),
-	[NETPOLICY_A_NETS] = NLA_POLICY_NESTED_ARRAY(np_net_policy),
-	[NETPOLICY_A_VIFS] = NLA_POLICY_NESTED_ARRAY(np_vif_policy),
-	[NETPOLICY_A_NET] = NLA_POLICY_NESTED(np_net_policy),
-	[NETPOLICY_A_VIF] = NLA_POLICY_NESTED(np_vif_policy),
-	[NETPOLICY_A_PORT] = { .type = NLA_REJECT },
-	[NETPOLICY_A_GENERATION] = { .type = NLA_REJECT },
-	[NETPOLICY_A_EVENT] = { .type = NLA_REJECT },
 	[NETPOLICY_A_POLICIES] = NLA_POLICY_NESTED_ARRAY(np_pol_policy),
-	[NETPOLICY_A_VMS] = NLA_POLICY_NESTED_ARRAY(np_vm_policy),
 	[NETPOLICY_A_NICS] = NLA_POLICY_NESTED_ARRAY(np_nic_policy),
-	[NETPOLICY_A_POLICY] = NLA_POLICY_NESTED(np_pol_policy),
-	[NETPOLICY_A_VM] = NLA_POLICY_NESTED(np_vm_policy),
-	[NETPOLICY_A_NIC] = NLA_POLICY_NESTED(np_nic_policy),
+	[NETPOLICY_A_NETS] = NLA_POLICY_NESTED_ARRAY(np_net_policy),
+	[NETPOLICY_A_VMS] = NLA_POLICY_NESTED_ARRAY(np_vm_policy),
+	[NETPOLICY_A_VIFS] = NLA_POLICY_NESTED_ARRAY(np_vif_policy),
 	[NETPOLICY_A_HOST] = NP_NAME_POLICY,
+	/* a source belongs to each object, not to the request */
+	[NETPOLICY_A_SOURCE] = {
+		.type = NLA_REJECT,
+		.reject_message = "NETPOLICY_A_SOURCE is for DEL; give each VIF and VM its own",
+	},
+};
+
+static const struct nla_policy np_del_policy[NETPOLICY_A_MAX + 1] = {
+	[NETPOLICY_A_POLICY] = NLA_POLICY_NESTED(np_pol_policy),
+	[NETPOLICY_A_NIC] = NLA_POLICY_NESTED(np_nic_policy),
+	[NETPOLICY_A_NET] = NLA_POLICY_NESTED(np_net_policy),
+	[NETPOLICY_A_VM] = NLA_POLICY_NESTED(np_vm_policy),
+	[NETPOLICY_A_VIF] = NLA_POLICY_NESTED(np_vif_policy),
 	[NETPOLICY_A_SOURCE] = NLA_POLICY_MAX(NLA_U8, NETPOLICY_SOURCE_MAX),
 };
+
+/* FLUSH and the dumps take no attribute at all. */
+static const struct nla_policy np_no_attrs_policy[NETPOLICY_A_MAX + 1] = {};
 
 /* Parse an array of selector nests into @out[*n...]. */
 static int np_parse_sels(const struct nlattr *array, struct np_selector *out,
@@ -180,6 +172,38 @@ static const char *np_ref(struct nlattr **tb, int type)
 	return tb[type] ? nla_data(tb[type]) : NULL;
 }
 
+/*
+ * The policy attributes that are one u8 each (a flag or an enum): where
+ * each lives in struct np_policy and which NP_POL_* bit says it was
+ * written. The netlink policy above bounds their values.
+ */
+static const struct {
+	u16 attr;
+	u8 bit;
+	u16 offset;
+} np_pol_u8s[] = {
+	{ NETPOLICY_A_POLICY_ALLOW_CROSS_SERVER, NP_POL_CROSS_SERVER,
+	  offsetof(struct np_policy, allow_cross_server) },
+	{ NETPOLICY_A_POLICY_REQUIRE_ENCRYPTION, NP_POL_ENCRYPTION,
+	  offsetof(struct np_policy, require_encryption) },
+	{ NETPOLICY_A_POLICY_ENCRYPTION_ALG, NP_POL_ENC_ALG,
+	  offsetof(struct np_policy, enc_alg) },
+	{ NETPOLICY_A_POLICY_COMPRESS, NP_POL_COMPRESS,
+	  offsetof(struct np_policy, compress) },
+};
+
+static_assert(sizeof(bool) == sizeof(u8));
+
+static u8 *np_pol_u8(struct np_policy *pol, unsigned int i)
+{
+	return (u8 *)pol + np_pol_u8s[i].offset;
+}
+
+static u8 np_pol_u8_get(const struct np_policy *pol, unsigned int i)
+{
+	return *((const u8 *)pol + np_pol_u8s[i].offset);
+}
+
 static void *np_parse_policy(const struct nlattr *nest,
 			     struct netlink_ext_ack *extack)
 {
@@ -188,6 +212,7 @@ static void *np_parse_policy(const struct nlattr *nest,
 	struct np_policy *pol;
 	const char *name;
 	struct nlattr *a;
+	unsigned int i;
 	u8 n = 0;
 	int err;
 
@@ -203,25 +228,12 @@ static void *np_parse_policy(const struct nlattr *nest,
 	strscpy(pol->name, name, sizeof(pol->name));
 	pol->o.name = pol->name;
 	pol->o.origin = nest;
-	a = tb[NETPOLICY_A_POLICY_ALLOW_CROSS_SERVER];
-	if (a) {
-		pol->present |= NP_POL_CROSS_SERVER;
-		pol->allow_cross_server = nla_get_u8(a);
-	}
-	a = tb[NETPOLICY_A_POLICY_REQUIRE_ENCRYPTION];
-	if (a) {
-		pol->present |= NP_POL_ENCRYPTION;
-		pol->require_encryption = nla_get_u8(a);
-	}
-	a = tb[NETPOLICY_A_POLICY_ENCRYPTION_ALG];
-	if (a) {
-		pol->present |= NP_POL_ENC_ALG;
-		pol->enc_alg = nla_get_u8(a);
-	}
-	a = tb[NETPOLICY_A_POLICY_COMPRESS];
-	if (a) {
-		pol->present |= NP_POL_COMPRESS;
-		pol->compress = nla_get_u8(a);
+	for (i = 0; i < ARRAY_SIZE(np_pol_u8s); i++) {
+		a = tb[np_pol_u8s[i].attr];
+		if (!a)
+			continue;
+		pol->present |= np_pol_u8s[i].bit;
+		*np_pol_u8(pol, i) = nla_get_u8(a);
 	}
 	a = tb[NETPOLICY_A_POLICY_HOST];
 	if (a) {
@@ -499,21 +511,20 @@ static const struct {
 	int array_attr;
 	int attr;				/* the nest of one, for DEL */
 	int name_attr;
-	const struct nla_policy *policy;
 	int maxattr;
 	np_parse_fn parse;
 } np_kinds[NP_NKINDS] = {
 	[NP_POLICY] = { NETPOLICY_A_POLICIES, NETPOLICY_A_POLICY,
-			NETPOLICY_A_POLICY_NAME, np_pol_policy,
-			NETPOLICY_A_POLICY_MAX, np_parse_policy },
+			NETPOLICY_A_POLICY_NAME, NETPOLICY_A_POLICY_MAX,
+			np_parse_policy },
 	[NP_NIC] = { NETPOLICY_A_NICS, NETPOLICY_A_NIC, NETPOLICY_A_NIC_NAME,
-		     np_nic_policy, NETPOLICY_A_NIC_MAX, np_parse_nic },
+		     NETPOLICY_A_NIC_MAX, np_parse_nic },
 	[NP_NET] = { NETPOLICY_A_NETS, NETPOLICY_A_NET, NETPOLICY_A_NET_NAME,
-		     np_net_policy, NETPOLICY_A_NET_MAX, np_parse_net },
+		     NETPOLICY_A_NET_MAX, np_parse_net },
 	[NP_VM] = { NETPOLICY_A_VMS, NETPOLICY_A_VM, NETPOLICY_A_VM_NAME,
-		    np_vm_policy, NETPOLICY_A_VM_MAX, np_parse_vm },
+		    NETPOLICY_A_VM_MAX, np_parse_vm },
 	[NP_VIF] = { NETPOLICY_A_VIFS, NETPOLICY_A_VIF, NETPOLICY_A_VIF_NAME,
-		     np_vif_policy, NETPOLICY_A_VIF_MAX, np_parse_vif },
+		     NETPOLICY_A_VIF_MAX, np_parse_vif },
 };
 
 static_assert(NETPOLICY_A_NET_MAX <= NETPOLICY_A_POLICY_MAX);
@@ -597,12 +608,6 @@ static int np_nl_load(struct sk_buff *skb, struct genl_info *info)
 	bool replace = false;
 	int err = 0;
 
-	if (info->attrs[NETPOLICY_A_SOURCE]) {
-		/* a source belongs to each object, not to the request */
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NETPOLICY_A_SOURCE],
-				    "NETPOLICY_A_SOURCE is for DEL; give each VIF and VM its own");
-		return -EINVAL;
-	}
 	if (info->attrs[NETPOLICY_A_FLAGS])
 		replace = nla_get_u32(info->attrs[NETPOLICY_A_FLAGS]) &
 			  NETPOLICY_LOAD_F_REPLACE;
@@ -641,8 +646,8 @@ static int np_nl_del(struct sk_buff *skb, struct genl_info *info)
 			return -EINVAL;
 		}
 		found = k;
-		err = nla_parse_nested(tb, np_kinds[k].maxattr, nest,
-				       np_kinds[k].policy, info->extack);
+		err = np_parse_validated(tb, np_kinds[k].maxattr, nest,
+					 info->extack);
 		if (err)
 			return err;
 		name = np_name(tb, np_kinds[k].name_attr, nest, info->extack);
@@ -710,24 +715,15 @@ static int np_put_sels(struct sk_buff *skb, int type,
 static int np_put_policy(struct sk_buff *skb, const struct np_policy *pol)
 {
 	struct nlattr *nest;
+	unsigned int i;
 
 	nest = nla_nest_start(skb, NETPOLICY_A_POLICY);
 	if (!nest || nla_put_string(skb, NETPOLICY_A_POLICY_NAME, pol->name))
 		return -EMSGSIZE;
-	if ((pol->present & NP_POL_CROSS_SERVER) &&
-	    nla_put_u8(skb, NETPOLICY_A_POLICY_ALLOW_CROSS_SERVER,
-		       pol->allow_cross_server))
-		return -EMSGSIZE;
-	if ((pol->present & NP_POL_ENCRYPTION) &&
-	    nla_put_u8(skb, NETPOLICY_A_POLICY_REQUIRE_ENCRYPTION,
-		       pol->require_encryption))
-		return -EMSGSIZE;
-	if ((pol->present & NP_POL_ENC_ALG) &&
-	    nla_put_u8(skb, NETPOLICY_A_POLICY_ENCRYPTION_ALG, pol->enc_alg))
-		return -EMSGSIZE;
-	if ((pol->present & NP_POL_COMPRESS) &&
-	    nla_put_u8(skb, NETPOLICY_A_POLICY_COMPRESS, pol->compress))
-		return -EMSGSIZE;
+	for (i = 0; i < ARRAY_SIZE(np_pol_u8s); i++)
+		if ((pol->present & np_pol_u8s[i].bit) &&
+		    nla_put_u8(skb, np_pol_u8s[i].attr, np_pol_u8_get(pol, i)))
+			return -EMSGSIZE;
 	if ((pol->present & NP_POL_HOST) &&
 	    nla_put_string(skb, NETPOLICY_A_POLICY_HOST, pol->host))
 		return -EMSGSIZE;
@@ -1076,46 +1072,64 @@ static const struct genl_ops np_ops[] = {
 		.cmd = NETPOLICY_CMD_LOAD,
 		.doit = np_nl_load,
 		.flags = GENL_UNS_ADMIN_PERM,
+		.policy = np_load_policy,
+		.maxattr = NETPOLICY_A_MAX,
 	},
 	{
 		.cmd = NETPOLICY_CMD_DEL,
 		.doit = np_nl_del,
 		.flags = GENL_UNS_ADMIN_PERM,
+		.policy = np_del_policy,
+		.maxattr = NETPOLICY_A_MAX,
 	},
 	{
 		.cmd = NETPOLICY_CMD_FLUSH,
 		.doit = np_nl_flush,
 		.flags = GENL_UNS_ADMIN_PERM,
+		.policy = np_no_attrs_policy,
+		.maxattr = NETPOLICY_A_MAX,
 	},
 	{
 		.cmd = NETPOLICY_CMD_GET_NET,
 		.start = np_dump_start,
 		.dumpit = np_nl_dump_nets,
+		.policy = np_no_attrs_policy,
+		.maxattr = NETPOLICY_A_MAX,
 	},
 	{
 		.cmd = NETPOLICY_CMD_GET_VIF,
 		.start = np_dump_start,
 		.dumpit = np_nl_dump_vifs,
+		.policy = np_no_attrs_policy,
+		.maxattr = NETPOLICY_A_MAX,
 	},
 	{
 		.cmd = NETPOLICY_CMD_GET_PORT,
 		.start = np_dump_start,
 		.dumpit = np_nl_dump_ports,
+		.policy = np_no_attrs_policy,
+		.maxattr = NETPOLICY_A_MAX,
 	},
 	{
 		.cmd = NETPOLICY_CMD_GET_VM,
 		.start = np_dump_start,
 		.dumpit = np_nl_dump_vms,
+		.policy = np_no_attrs_policy,
+		.maxattr = NETPOLICY_A_MAX,
 	},
 	{
 		.cmd = NETPOLICY_CMD_GET_POLICY,
 		.start = np_dump_start,
 		.dumpit = np_nl_dump_policies,
+		.policy = np_no_attrs_policy,
+		.maxattr = NETPOLICY_A_MAX,
 	},
 	{
 		.cmd = NETPOLICY_CMD_GET_NIC,
 		.start = np_dump_start,
 		.dumpit = np_nl_dump_nics,
+		.policy = np_no_attrs_policy,
+		.maxattr = NETPOLICY_A_MAX,
 	},
 };
 
@@ -1127,7 +1141,6 @@ static struct genl_family np_family __ro_after_init = {
 	.name = NETPOLICY_GENL_NAME,
 	.version = NETPOLICY_GENL_VERSION,
 	.maxattr = NETPOLICY_A_MAX,
-	.policy = np_policy,
 	.netnsok = true,
 	.module = THIS_MODULE,
 	.ops = np_ops,

@@ -22,191 +22,14 @@
 #include <linux/etherdevice.h>
 #include <linux/jhash.h>
 #include <linux/log2.h>
-#include <linux/overflow.h>
 #include <linux/netlink.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
 
-#include "netpolicy.h"
-
-static void np_policy_free(struct np_policy *pol)
-{
-	kfree(pol->sels);
-	kfree(pol);
-}
-
-/**
- * np_obj_free - free an object of any kind
- * @kind: its kind
- * @obj: the object, or NULL
- */
-void np_obj_free(enum np_kind kind, void *obj)
-{
-	if (!obj)
-		return;
-	switch (kind) {
-	case NP_POLICY:
-		np_policy_free(obj);
-		return;
-	case NP_NIC:
-		kfree(((struct np_nic *)obj)->tags);
-		break;
-	case NP_VM:
-		kfree(((struct np_vm *)obj)->tags);
-		break;
-	default:
-		break;
-	}
-	kfree(obj);
-}
-
-/* VMs and VIFs are the objects that number in the 100,000s: sized to fit. */
-struct np_vm *np_vm_alloc(const char *name)
-{
-	size_t len = strlen(name) + 1;
-	struct np_vm *vm = kzalloc(struct_size(vm, name, len), GFP_KERNEL);
-
-	if (!vm)
-		return NULL;
-	memcpy(vm->name, name, len);
-	vm->o.name = vm->name;
-	return vm;
-}
-
-struct np_vif *np_vif_alloc(const char *name)
-{
-	size_t len = strlen(name) + 1;
-	struct np_vif *vif = kzalloc(struct_size(vif, name, len), GFP_KERNEL);
-
-	if (!vif)
-		return NULL;
-	memcpy(vif->name, name, len);
-	vif->o.name = vif->name;
-	return vif;
-}
-
-static size_t tags_size(const char *tags, unsigned int n)
-{
-	const char *p = tags;
-
-	while (n--)
-		p += strlen(p) + 1;
-	return p - tags;
-}
-
-/**
- * np_tags_have - whether a packed tag list holds @tag
- * @tags: @n NUL-terminated strings, one after the other
- * @n: how many
- * @tag: the tag
- */
-bool np_tags_have(const char *tags, unsigned int n, const char *tag)
-{
-	while (n--) {
-		if (!strcmp(tags, tag))
-			return true;
-		tags += strlen(tags) + 1;
-	}
-	return false;
-}
-
-/*
- * A copy of @src (from the published table) for a new table: references
- * become the names of the objects they point to, resolved again by
- * np_table_build() in the new table.
- */
-static void *np_obj_dup(enum np_kind kind, const void *src)
-{
-	const struct np_policy *pol = src;
-	const struct np_network *net = src;
-	const struct np_nic *nic = src;
-	const struct np_vif *vif = src;
-	const struct np_vm *vm = src;
-	struct np_policy *p;
-	struct np_network *n;
-	struct np_nic *c;
-	struct np_vif *f;
-	struct np_vm *m;
-
-	switch (kind) {
-	case NP_POLICY:
-		p = kmemdup(pol, sizeof(*p), GFP_KERNEL);
-		if (!p)
-			return NULL;
-		p->o.name = p->name;
-		p->sels = NULL;
-		if (pol->n_phys + pol->n_isolate) {
-			p->sels = kmemdup(pol->sels, (pol->n_phys +
-					  pol->n_isolate) * sizeof(*p->sels),
-					  GFP_KERNEL);
-			if (!p->sels) {
-				kfree(p);
-				return NULL;
-			}
-		}
-		return p;
-	case NP_NIC:
-		c = kmemdup(nic, sizeof(*c), GFP_KERNEL);
-		if (!c)
-			return NULL;
-		c->o.name = c->name;
-		c->tags = NULL;
-		if (nic->n_tags) {
-			c->tags = kmemdup(nic->tags,
-					  tags_size(nic->tags, nic->n_tags),
-					  GFP_KERNEL);
-			if (!c->tags) {
-				kfree(c);
-				return NULL;
-			}
-		}
-		return c;
-	case NP_NET:
-		n = kmemdup(net, sizeof(*n), GFP_KERNEL);
-		if (!n)
-			return NULL;
-		n->o.name = n->name;
-		n->policy_ref = net->policy ? net->policy->name : NULL;
-		return n;
-	case NP_VM:
-		m = np_vm_alloc(vm->name);
-		if (!m)
-			return NULL;
-		memcpy(m->uuid, vm->uuid, sizeof(m->uuid));
-		m->has_uuid = vm->has_uuid;
-		m->source = vm->source;
-		m->policy_ref = vm->policy ? vm->policy->name : NULL;
-		if (vm->n_tags) {
-			m->tags = kmemdup(vm->tags,
-					  tags_size(vm->tags, vm->n_tags),
-					  GFP_KERNEL);
-			if (!m->tags) {
-				kfree(m);
-				return NULL;
-			}
-			m->n_tags = vm->n_tags;
-		}
-		return m;
-	case NP_VIF:
-		f = np_vif_alloc(vif->name);
-		if (!f)
-			return NULL;
-		memcpy(f->mac, vif->mac, ETH_ALEN);
-		f->has_mac = vif->has_mac;
-		f->is_glob = vif->is_glob;
-		f->source = vif->source;
-		f->prefix_len = vif->prefix_len;
-		memcpy(f->ifname, vif->ifname, sizeof(f->ifname));
-		f->network_ref = vif->network->name;
-		f->vm_ref = vif->vm ? vif->vm->name : NULL;
-		f->policy_ref = vif->policy ? vif->policy->name : NULL;
-		return f;
-	default:
-		return NULL;
-	}
-}
+#include "glob.h"
+#include "table.h"
 
 static int objv_push(struct np_objv *ov, void *obj)
 {
@@ -436,16 +259,6 @@ static const struct np_vif **np_slots_alloc(u32 n, u32 *mask)
 
 	*mask = slots - 1;
 	return kvcalloc(slots, sizeof(const struct np_vif *), GFP_KERNEL);
-}
-
-/* Where a VM or VIF object came from; other kinds are configuration. */
-static u8 np_obj_source(enum np_kind kind, const void *obj)
-{
-	if (kind == NP_VM)
-		return ((const struct np_vm *)obj)->source;
-	if (kind == NP_VIF)
-		return ((const struct np_vif *)obj)->source;
-	return NETPOLICY_SOURCE_CONFIG;
 }
 
 /*

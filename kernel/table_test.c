@@ -13,7 +13,8 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "netpolicy.h"
+#include "glob.h"
+#include "table.h"
 
 /* ---- globs ---- */
 

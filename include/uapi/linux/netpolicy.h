@@ -11,8 +11,8 @@
  * the socket it was sent on, and a device is matched only against the
  * objects of its own namespace.
  *
- *  - A policy object is a named set of constraints (the patent's policy
- *    block: ALLOW_CROSS_SERVER, REQUIRE_ENCRYPTION, PHYSICAL_IFS_ALLOWED,
+ *  - A policy object is a named set of constraints (a policy block:
+ *    ALLOW_CROSS_SERVER, REQUIRE_ENCRYPTION, PHYSICAL_IFS_ALLOWED,
  *    ISOLATE_FROM, and RESTRICT_TO_HOST, COMPRESS, ENCRYPTION_ALGORITHM).
  *    Network, VM and VIF objects name the policy that applies to them.
  *  - A network object has a unique name, the name of the bridge its
@@ -43,6 +43,10 @@
  *
  * Commands
  * --------
+ * Every command validates its attributes strictly, against a policy of its
+ * own: an attribute a command does not list below is refused (EINVAL, with
+ * an extack message naming it), never ignored.
+ *
  * NETPOLICY_CMD_LOAD (admin, doit)
  *	Adds objects, given as arrays of nests: NETPOLICY_A_POLICIES
  *	(NETPOLICY_A_POLICY_*), NETPOLICY_A_NETS (NETPOLICY_A_NET_*),
@@ -288,6 +292,8 @@ enum netpolicy_port_kind {
 	__NETPOLICY_KIND_MAX
 };
 
+#define NETPOLICY_KIND_MAX (__NETPOLICY_KIND_MAX - 1)
+
 enum netpolicy_port_state {
 	NETPOLICY_PORT_UNBOUND = 1,	/* no VIF object matches: untouched */
 	NETPOLICY_PORT_PENDING,		/* bound, the bridge does not exist */
@@ -295,6 +301,8 @@ enum netpolicy_port_state {
 	NETPOLICY_PORT_REFUSED,		/* bound, attaching was refused */
 	__NETPOLICY_PORT_MAX
 };
+
+#define NETPOLICY_PORT_MAX (__NETPOLICY_PORT_MAX - 1)
 
 /* Why a port is in its state; NETPOLICY_A_PORT_MESSAGE says it in words. */
 enum netpolicy_reason {
@@ -314,6 +322,8 @@ enum netpolicy_reason {
 	NETPOLICY_R_NOT_REALIZED,	/* the network's tunnel is not there */
 	__NETPOLICY_R_MAX
 };
+
+#define NETPOLICY_R_MAX (__NETPOLICY_R_MAX - 1)
 
 enum netpolicy_port_attr {
 	NETPOLICY_A_PORT_UNSPEC,
@@ -344,5 +354,7 @@ enum netpolicy_event {
 	NETPOLICY_EV_REMOVED,		/* the device is gone */
 	__NETPOLICY_EV_MAX
 };
+
+#define NETPOLICY_EV_MAX (__NETPOLICY_EV_MAX - 1)
 
 #endif /* _UAPI_LINUX_NETPOLICY_H */

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Ports: the tap and Xen vif devices the module tracks, the netdevice
+ * notifier that sees them, and attaching them (port.c).
+ */
+#ifndef _NP_PORT_H
+#define _NP_PORT_H
+
+#include <linux/list.h>
+#include <linux/netdevice.h>
+
+#include "decide.h"
+
+struct np_net;
+struct work_struct;
+
+struct np_port {
+	struct list_head list;
+	struct hlist_node hnode;
+	struct net_device *dev;
+	int master_ifindex;			/* the bridge we attached it to */
+	int err;				/* positive errno of a refusal */
+	u8 kind;
+	u8 state;
+	u8 reason;
+	bool busy;				/* we are changing its master */
+	char vif[NETPOLICY_NAME_MAX];
+	char network[NETPOLICY_NAME_MAX];
+	char vm[NETPOLICY_NAME_MAX];
+	char policy[NETPOLICY_NAME_MAX];	/* the one that refused it */
+	char bridge[IFNAMSIZ];
+	char msg[NP_MSG_LEN];			/* a policy refusal, in words */
+};
+
+int np_ports_init(void);
+void np_ports_uninit(void);
+void np_ports_reconcile(struct net *net);
+void np_ports_recheck_work(struct work_struct *work);
+void np_ports_net_exit(struct np_net *pn);
+
+#endif /* _NP_PORT_H */

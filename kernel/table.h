@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Compiled object tables: immutable sets of objects, built next to the
+ * published one and swapped in as a whole (table.c).
+ */
+#ifndef _NP_TABLE_H
+#define _NP_TABLE_H
+
+#include <linux/rcupdate.h>
+
+#include "object.h"
+
+struct netlink_ext_ack;
+
+/* The objects of one kind, sorted by name once in a table. */
+struct np_objv {
+	void **v;
+	u32 n;
+	u32 cap;
+};
+
+/*
+ * An immutable, compiled set of objects. Published per namespace with RCU;
+ * readers hold rcu_read_lock() or RTNL, the writer (under RTNL) replaces the
+ * whole table and frees the old one after a grace period.
+ */
+struct np_table {
+	u32 gen;
+	bool any_isolate;			/* some policy has ISOLATE_FROM */
+	bool any_uplink_rule;			/* np_policy_needs_links(), or
+						 * a network claims a tunnel
+						 */
+	char host[NETPOLICY_NAME_MAX];		/* this host's name, or "" */
+	struct np_objv objs[NP_NKINDS];
+	u32 mac_mask;				/* slots - 1, a power of two */
+	u32 name_mask;
+	u32 prefix_mask;
+	u8 max_prefix;				/* longest glob literal prefix */
+	u32 seed;
+	const struct np_vif **by_mac;		/* open addressing, linear probe */
+	const struct np_vif **by_name;		/* exact interface names */
+	const struct np_vif **by_prefix;	/* globs, keyed by literal prefix */
+	struct rcu_head rcu;
+};
+
+/*
+ * Objects being loaded. The transaction owns them until np_table_build()
+ * takes them; np_txn_destroy() frees whatever it still owns.
+ */
+struct np_txn {
+	struct np_objv objs[NP_NKINDS];
+	bool set_host;
+	char host[NETPOLICY_NAME_MAX];
+};
+
+int np_txn_add(struct np_txn *txn, enum np_kind kind, void *obj);
+void np_txn_destroy(struct np_txn *txn);
+struct np_table *np_table_build(const struct np_table *old, bool keep_old,
+				struct np_txn *txn, u32 gen,
+				struct netlink_ext_ack *extack);
+struct np_table *np_table_without(const struct np_table *old,
+				  enum np_kind kind, const char *name,
+				  int source, u32 gen,
+				  struct netlink_ext_ack *extack);
+void np_table_free(struct np_table *t);
+void np_table_free_rcu(struct np_table *t);
+const struct np_vif *np_table_lookup(const struct np_table *t,
+				     const char *ifname, const u8 *mac);
+const void *np_table_find(const struct np_table *t, enum np_kind kind,
+			  const char *name);
+
+#endif /* _NP_TABLE_H */
