@@ -19,10 +19,12 @@ DESTDIR ?=
 
 KSRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h) \
 	 include/uapi/linux/netpolicy.h
-USRC := $(addprefix userspace/,main.c config.c print.c ipc.c util.c explain.c xen.c \
-	realize.c sha256.c)
-UHDR := userspace/npmgr.h userspace/realize.h userspace/sha256.h \
-	include/uapi/linux/netpolicy.h
+# npmgr: one source list for the tool, its unit tests and its fuzzer (see
+# "Source map" in Documentation/netpolicy.rst). main.c adds the command line.
+NPMGR_SRC := $(addprefix userspace/,model.c parse.c check.c print.c explain.c \
+	util.c ipc.c sha256.c realize/plan.c realize/apply.c realize/macsec.c \
+	realize/fdb.c realize/secret.c xen/xenstore.c xen/watch.c xen/hotplug.c)
+NPMGR_TESTS := parser_test plan_test xen_test
 
 CC ?= cc
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 libnl-route-3.0 2>/dev/null)
@@ -48,42 +50,50 @@ module-debug:
 
 npmgr: userspace/npmgr
 
-userspace/npmgr: $(USRC) $(UHDR)
-	$(CC) $(UCFLAGS) -o $@ $(USRC) $(NL_LIBS)
+# Each flavour compiles the list into its own objects and archive under
+# build/FLAVOUR/; npmgr, the tests and the fuzzer link that archive, so they
+# run exactly the code npmgr runs. $(call npmgr_flavour,NAME,CC,CFLAGS)
+define npmgr_flavour
+build/$(1)/%.o: userspace/%.c
+	@mkdir -p $$(@D)
+	$(2) $(3) -MMD -MP -c -o $$@ $$<
+build/$(1)/libnpmgr.a: $$(patsubst userspace/%.c,build/$(1)/%.o,$$(NPMGR_SRC))
+	@rm -f $$@
+	ar rcs $$@ $$^
+-include $$(wildcard build/$(1)/*.d build/$(1)/*/*.d)
+endef
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -isystem include/uapi \
+	$(NL_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all
+$(eval $(call npmgr_flavour,plain,$(CC),$(UCFLAGS)))
+$(eval $(call npmgr_flavour,asan,$(CC),$(UCFLAGS) -O1 $(SAN)))
+$(eval $(call npmgr_flavour,fuzz,clang,$(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link))
+
+userspace/npmgr: build/plain/main.o build/plain/libnpmgr.a
+	$(CC) $(UCFLAGS) -o $@ $^ $(NL_LIBS)
 # npmgr under ASan/UBSan: the realization suite runs it a second time
-userspace/npmgr-asan: $(USRC) $(UHDR)
-	$(CC) $(UCFLAGS) -O1 $(SAN) -o $@ $(USRC) $(NL_LIBS)
+userspace/npmgr-asan: build/asan/main.o build/asan/libnpmgr.a
+	$(CC) $(UCFLAGS) -O1 $(SAN) -o $@ $^ $(NL_LIBS)
 
 # Userspace unit tests, plain and under ASan/UBSan.
-PARSER_TEST_SRC := userspace/tests/parser_test.c userspace/config.c userspace/util.c userspace/print.c \
-	userspace/sha256.c
-userspace/tests/parser_test: $(PARSER_TEST_SRC) $(UHDR)
-	$(CC) $(UCFLAGS) -Iuserspace -o $@ $(PARSER_TEST_SRC)
-userspace/tests/parser_test-asan: $(PARSER_TEST_SRC) $(UHDR)
-	$(CC) $(UCFLAGS) -O1 $(SAN) -Iuserspace -o $@ $(PARSER_TEST_SRC)
+TEST_BINS := $(addprefix userspace/tests/,$(NPMGR_TESTS))
+$(TEST_BINS): userspace/tests/%: build/plain/tests/%.o build/plain/libnpmgr.a
+	$(CC) $(UCFLAGS) -o $@ $^ $(NL_LIBS)
+$(addsuffix -asan,$(TEST_BINS)): userspace/tests/%-asan: build/asan/tests/%.o \
+		build/asan/libnpmgr.a
+	$(CC) $(UCFLAGS) -O1 $(SAN) -o $@ $^ $(NL_LIBS)
 
-XEN_TEST_SRC := userspace/tests/xen_test.c userspace/config.c userspace/util.c \
-	userspace/print.c userspace/ipc.c
-userspace/tests/xen_test: $(XEN_TEST_SRC) userspace/xen.c $(UHDR)
-	$(CC) $(UCFLAGS) -Iuserspace -o $@ $(XEN_TEST_SRC) $(NL_LIBS)
-userspace/tests/xen_test-asan: $(XEN_TEST_SRC) userspace/xen.c $(UHDR)
-	$(CC) $(UCFLAGS) -O1 $(SAN) -Iuserspace -o $@ $(XEN_TEST_SRC) $(NL_LIBS)
-
-test-userspace: userspace/tests/parser_test userspace/tests/parser_test-asan \
-		userspace/tests/xen_test userspace/tests/xen_test-asan
-	userspace/tests/parser_test
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		userspace/tests/parser_test-asan
-	userspace/tests/xen_test
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		userspace/tests/xen_test-asan
+test-userspace: $(TEST_BINS) $(addsuffix -asan,$(TEST_BINS))
+	@for t in $(NPMGR_TESTS); do \
+		echo "== $$t"; userspace/tests/$$t || exit 1; \
+		echo "== $$t (ASan/UBSan)"; \
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+			userspace/tests/$$t-asan || exit 1; \
+	done
 
 # libFuzzer harness for the policy parser, run for a bounded time.
 FUZZ_SECONDS ?= 60
-userspace/fuzz/fuzz_parser: userspace/fuzz/fuzz_parser.c userspace/config.c userspace/util.c userspace/print.c $(UHDR)
-	clang -std=gnu11 -g -O1 -Wall -Wextra -Werror -isystem include/uapi -Iuserspace \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-o $@ userspace/fuzz/fuzz_parser.c userspace/config.c userspace/util.c userspace/print.c
+userspace/fuzz/fuzz_parser: build/fuzz/fuzz/fuzz_parser.o build/fuzz/libnpmgr.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^
 fuzz: userspace/fuzz/fuzz_parser
 	mkdir -p .cache/fuzz-corpus
 	userspace/fuzz/fuzz_parser -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
@@ -176,7 +186,7 @@ dkms-install:
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -f userspace/npmgr userspace/npmgr-asan $(TAPVM) userspace/tests/parser_test userspace/tests/parser_test-asan \
-		userspace/tests/xen_test userspace/tests/xen_test-asan \
-		userspace/fuzz/fuzz_parser userspace/xen/vif-netpolicy \
-		userspace/xen/npmgr-xenwatch.service
+	rm -rf build
+	rm -f userspace/npmgr userspace/npmgr-asan $(TAPVM) $(TEST_BINS) \
+		$(addsuffix -asan,$(TEST_BINS)) userspace/fuzz/fuzz_parser \
+		userspace/xen/vif-netpolicy userspace/xen/npmgr-xenwatch.service

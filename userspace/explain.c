@@ -10,78 +10,20 @@
 
 #include <string.h>
 
-#include "npmgr.h"
+#include "print.h"
 
-struct source {
-	const struct np_policy_def *pol;
-	const char *kind;
-	const char *owner;
-};
-
-static size_t add_source(struct source *src, size_t n,
-			 const struct np_config *cfg, const char *policy,
-			 const char *kind, const char *owner)
+static const struct np_policy_def *lookup_policy(const void *cfg,
+						 const char *name)
 {
-	const struct np_policy_def *pol = policy ? config_policy(cfg, policy) : NULL;
-
-	if (!pol)
-		return n;
-	src[n].pol = pol;
-	src[n].kind = kind;
-	src[n].owner = owner;
-	return n + 1;
+	return config_policy(cfg, name);
 }
-
-/* The policies that govern @v, in the kernel's order: network, VM, VIF. */
-static size_t sources(const struct np_config *cfg, const struct np_vif_def *v,
-		      struct source src[3])
-{
-	const struct np_net_def *net = config_net(cfg, v->network);
-	const struct np_vm_def *vm = v->vm ? config_vm(cfg, v->vm) : NULL;
-	size_t n = 0;
-
-	if (net)
-		n = add_source(src, n, cfg, net->policy, "network", net->name);
-	if (vm)
-		n = add_source(src, n, cfg, vm->policy, "VM", vm->name);
-	return add_source(src, n, cfg, v->policy, "VIF", v->name);
-}
-
-static bool writes(const struct np_policy_def *p, int check)
-{
-	switch (check) {
-	case NETPOLICY_R_ISOLATED:
-	case NETPOLICY_R_ISOLATED_PEER:
-		return p->has_iso;
-	case NETPOLICY_R_WRONG_HOST:
-		return p->host;
-	case NETPOLICY_R_CROSS_SERVER:
-		return p->host || (p->has_cross && !p->cross);
-	case NETPOLICY_R_PHYSICAL_IF:
-		return p->has_phys;
-	case NETPOLICY_R_NOT_REALIZED:
-		return false;
-	default:
-		return p->has_enc && p->enc;
-	}
-}
-
-static const char *const check_text[] = {
-	[NETPOLICY_R_ISOLATED] = "ISOLATE_FROM does not match this VM",
-	[NETPOLICY_R_WRONG_HOST] = "RESTRICT_TO_HOST names this host",
-	[NETPOLICY_R_CROSS_SERVER] = "local only: the bridge has no uplink",
-	[NETPOLICY_R_PHYSICAL_IF] = "PHYSICAL_IFS_ALLOWED allows every uplink's NIC",
-	[NETPOLICY_R_NOT_ENCRYPTED] = "REQUIRE_ENCRYPTION: every uplink is encrypted",
-	[NETPOLICY_R_ISOLATED_PEER] = "ISOLATE_FROM: no isolated VM on the bridge, either way",
-	[NETPOLICY_R_NOT_REALIZED] = "realized: the network's tunnel is on the bridge",
-};
 
 static bool any_isolate(const struct np_config *cfg)
 {
 	size_t i;
 
 	for (i = 0; i < cfg->n_policies; i++)
-		if (cfg->policies[i].has_iso)
+		if (pol_has(&cfg->policies[i], PA_ISOLATE_FROM))
 			return true;
 	return false;
 }
@@ -95,8 +37,9 @@ static void explain_vif(FILE *f, const struct np_config *cfg,
 	bool by_policy = p && p->state == NETPOLICY_PORT_REFUSED &&
 			 p->reason >= NETPOLICY_R_ISOLATED &&
 			 p->reason <= NETPOLICY_R_NOT_REALIZED;
-	struct source src[3];
-	size_t n = sources(cfg, v, src), i, j;
+	struct np_applied src[3];
+	size_t n = np_applied_policies(net, vm, v, lookup_policy, cfg, src);
+	size_t i, j;
 	char mac[18];
 	int c;
 
@@ -123,13 +66,14 @@ static void explain_vif(FILE *f, const struct np_config *cfg,
 	fputs(n ? "\n" : " none\n", f);
 	fputs("  checks\n", f);
 	for (c = NETPOLICY_R_ISOLATED; c <= NETPOLICY_R_NOT_REALIZED; c++) {
+		const struct reason_desc *r = reason_desc(c);
 		bool applies = (c == NETPOLICY_R_ISOLATED_PEER && any_isolate(cfg)) ||
 			       (c == NETPOLICY_R_NOT_REALIZED && net &&
-				net->rz_tunnel);
+				net->realized_tunnel);
 		const char *result;
 
-		for (i = 0; i < n; i++)
-			applies |= writes(src[i].pol, c);
+		for (i = 0; i < n && r->asks; i++)
+			applies |= r->asks(src[i].pol);
 		if (!applies)
 			result = "not set";
 		else if (!p)
@@ -143,7 +87,7 @@ static void explain_vif(FILE *f, const struct np_config *cfg,
 		else
 			result = "not reached";
 		fprintf(f, "    %d. %-54s  %s\n", c - NETPOLICY_R_ISOLATED + 1,
-			check_text[c], result);
+			r->check, result);
 	}
 	if (!p) {
 		fputs("  result      no such interface exists now\n", f);

@@ -17,7 +17,7 @@
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
 
-#include "npmgr.h"
+#include "ipc.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -192,51 +192,66 @@ static int put_sels(struct nl_msg *msg, int type, const struct np_sel *s,
 	return 0;
 }
 
-static int put_policy(struct nl_msg *msg, int type, const void *obj)
+static int put_policy(struct nl_msg *msg, int type, const void *obj,
+		      const struct np_load *req)
 {
 	const struct np_policy_def *p = obj;
 	struct nlattr *nest = nla_nest_start(msg, type);
+	const struct pol_attr_desc *d;
+	const struct np_sel *sels;
+	size_t n;
+	int a, err = 0;
 
+	(void)req;
 	if (!nest || nla_put_string(msg, NETPOLICY_A_POLICY_NAME, p->name))
 		return -1;
-	if (p->has_cross &&
-	    nla_put_u8(msg, NETPOLICY_A_POLICY_ALLOW_CROSS_SERVER, p->cross))
-		return -1;
-	if (p->has_enc &&
-	    nla_put_u8(msg, NETPOLICY_A_POLICY_REQUIRE_ENCRYPTION, p->enc))
-		return -1;
-	if (p->has_alg &&
-	    nla_put_u8(msg, NETPOLICY_A_POLICY_ENCRYPTION_ALG, (uint8_t)p->alg))
-		return -1;
-	if (p->has_compress &&
-	    nla_put_u8(msg, NETPOLICY_A_POLICY_COMPRESS, p->compress))
-		return -1;
-	if (p->host && nla_put_string(msg, NETPOLICY_A_POLICY_HOST, p->host))
-		return -1;
-	if (p->has_phys &&
-	    put_sels(msg, NETPOLICY_A_POLICY_PHYSICAL_IFS_ALLOWED, p->phys,
-		     p->n_phys))
-		return -1;
-	if (p->has_iso &&
-	    put_sels(msg, NETPOLICY_A_POLICY_ISOLATE_FROM, p->iso, p->n_iso))
+	for (a = 0; a < PA_COUNT && !err; a++) {
+		if (!pol_has(p, a))
+			continue;
+		d = &pol_attrs[a];
+		switch (d->type) {
+		case PA_T_BOOL:
+		case PA_T_ENUM:
+			err = nla_put_u8(msg, d->nl_attr,
+					 (uint8_t)pol_scalar(p, a));
+			break;
+		case PA_T_NAME:
+			err = nla_put_string(msg, d->nl_attr, pol_value_text(p, a));
+			break;
+		case PA_T_SELECTORS:
+			sels = pol_sel_list(p, a, &n);
+			err = put_sels(msg, d->nl_attr, sels, n);
+			break;
+		}
+	}
+	if (err)
 		return -1;
 	nla_nest_end(msg, nest);
 	return 0;
 }
 
-static int put_net(struct nl_msg *msg, int type, const void *obj)
+static int cmp_claim(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct np_claim *)elem)->network);
+}
+
+static int put_net(struct nl_msg *msg, int type, const void *obj,
+		   const struct np_load *req)
 {
 	const struct np_net_def *n = obj;
 	struct nlattr *nest = nla_nest_start(msg, type);
+	const struct np_claim *c = NULL;
 
+	if (req->n_claims)
+		c = bsearch(n->name, req->claims, req->n_claims,
+			    sizeof(*req->claims), cmp_claim);
 	if (!nest || nla_put_string(msg, NETPOLICY_A_NET_NAME, n->name) ||
 	    nla_put_string(msg, NETPOLICY_A_NET_BRIDGE, n->bridge))
 		return -1;
 	if (n->policy && nla_put_string(msg, NETPOLICY_A_NET_POLICY, n->policy))
 		return -1;
-	if (n->rz_tunnel &&
-	    (nla_put_u8(msg, NETPOLICY_A_NET_TUNNEL, (uint8_t)n->rz_tunnel) ||
-	     nla_put_u32(msg, NETPOLICY_A_NET_TUNNEL_ID, n->rz_id)))
+	if (c && (nla_put_u8(msg, NETPOLICY_A_NET_TUNNEL, (uint8_t)c->tunnel) ||
+		  nla_put_u32(msg, NETPOLICY_A_NET_TUNNEL_ID, c->id)))
 		return -1;
 	nla_nest_end(msg, nest);
 	return 0;
@@ -259,11 +274,13 @@ static int put_tags(struct nl_msg *msg, int type, char **tags, size_t n)
 	return 0;
 }
 
-static int put_vm(struct nl_msg *msg, int type, const void *obj)
+static int put_vm(struct nl_msg *msg, int type, const void *obj,
+		  const struct np_load *req)
 {
 	const struct np_vm_def *m = obj;
 	struct nlattr *nest = nla_nest_start(msg, type);
 
+	(void)req;
 	if (!nest || nla_put_string(msg, NETPOLICY_A_VM_NAME, m->name))
 		return -1;
 	if (m->has_uuid &&
@@ -279,11 +296,13 @@ static int put_vm(struct nl_msg *msg, int type, const void *obj)
 	return 0;
 }
 
-static int put_nic(struct nl_msg *msg, int type, const void *obj)
+static int put_nic(struct nl_msg *msg, int type, const void *obj,
+		   const struct np_load *req)
 {
 	const struct np_nic_def *c = obj;
 	struct nlattr *nest = nla_nest_start(msg, type);
 
+	(void)req;
 	if (!nest || nla_put_string(msg, NETPOLICY_A_NIC_NAME, c->name) ||
 	    put_tags(msg, NETPOLICY_A_NIC_TAGS, c->tags, c->n_tags))
 		return -1;
@@ -291,11 +310,13 @@ static int put_nic(struct nl_msg *msg, int type, const void *obj)
 	return 0;
 }
 
-static int put_vif(struct nl_msg *msg, int type, const void *obj)
+static int put_vif(struct nl_msg *msg, int type, const void *obj,
+		   const struct np_load *req)
 {
 	const struct np_vif_def *v = obj;
 	struct nlattr *nest = nla_nest_start(msg, type);
 
+	(void)req;
 	if (!nest || nla_put_string(msg, NETPOLICY_A_VIF_NAME, v->name) ||
 	    nla_put_string(msg, NETPOLICY_A_VIF_NETWORK, v->network))
 		return -1;
@@ -319,8 +340,8 @@ static size_t load_size(const struct np_config *cfg)
 	size_t size = 4096, i;
 
 	for (i = 0; i < cfg->n_policies; i++)
-		size += 256 + (cfg->policies[i].n_phys +
-			       cfg->policies[i].n_iso) * 96;
+		size += 256 + (cfg->policies[i].n_physical_ifs_allowed +
+			       cfg->policies[i].n_isolate_from) * 96;
 	size += cfg->n_nets * 192 + cfg->n_vifs * 256;
 	for (i = 0; i < cfg->n_vms; i++)
 		size += 128 + cfg->vms[i].n_tags * 72;
@@ -335,10 +356,11 @@ static size_t load_size(const struct np_config *cfg)
  */
 #define CHUNK_BYTES 48000
 
-typedef int (*put_fn)(struct nl_msg *msg, int type, const void *obj);
+typedef int (*put_fn)(struct nl_msg *msg, int type, const void *obj,
+		      const struct np_load *req);
 
 static int put_array(struct nl_msg *msg, int attr, const void *objs, size_t n,
-		     size_t size, put_fn put)
+		     size_t size, put_fn put, const struct np_load *req)
 {
 	struct nlattr *arr = NULL;
 	size_t i;
@@ -351,7 +373,7 @@ static int put_array(struct nl_msg *msg, int attr, const void *objs, size_t n,
 				return -1;
 			idx = 0;
 		}
-		if (put(msg, ++idx, (const char *)objs + i * size))
+		if (put(msg, ++idx, (const char *)objs + i * size, req))
 			return -1;
 		if ((char *)nlmsg_tail(nlmsg_hdr(msg)) - (char *)arr > CHUNK_BYTES) {
 			nla_nest_end(msg, arr);
@@ -363,27 +385,28 @@ static int put_array(struct nl_msg *msg, int attr, const void *objs, size_t n,
 	return 0;
 }
 
-int ipc_load(struct np_ipc *ipc, const struct np_config *cfg, bool replace,
-	     const char *host)
+int ipc_load(struct np_ipc *ipc, const struct np_load *req)
 {
+	const struct np_config *cfg = req->cfg;
 	struct nl_msg *msg = new_msg(ipc, NETPOLICY_CMD_LOAD, 0, load_size(cfg));
 
 	if (!msg)
 		goto nomem;
-	if (replace && nla_put_u32(msg, NETPOLICY_A_FLAGS, NETPOLICY_LOAD_F_REPLACE))
+	if (req->replace &&
+	    nla_put_u32(msg, NETPOLICY_A_FLAGS, NETPOLICY_LOAD_F_REPLACE))
 		goto nomem;
-	if (host && nla_put_string(msg, NETPOLICY_A_HOST, host))
+	if (req->host && nla_put_string(msg, NETPOLICY_A_HOST, req->host))
 		goto nomem;
 	if (put_array(msg, NETPOLICY_A_POLICIES, cfg->policies, cfg->n_policies,
-		      sizeof(*cfg->policies), put_policy) ||
+		      sizeof(*cfg->policies), put_policy, req) ||
 	    put_array(msg, NETPOLICY_A_NICS, cfg->nics, cfg->n_nics,
-		      sizeof(*cfg->nics), put_nic) ||
+		      sizeof(*cfg->nics), put_nic, req) ||
 	    put_array(msg, NETPOLICY_A_NETS, cfg->nets, cfg->n_nets,
-		      sizeof(*cfg->nets), put_net) ||
+		      sizeof(*cfg->nets), put_net, req) ||
 	    put_array(msg, NETPOLICY_A_VMS, cfg->vms, cfg->n_vms,
-		      sizeof(*cfg->vms), put_vm) ||
+		      sizeof(*cfg->vms), put_vm, req) ||
 	    put_array(msg, NETPOLICY_A_VIFS, cfg->vifs, cfg->n_vifs,
-		      sizeof(*cfg->vifs), put_vif))
+		      sizeof(*cfg->vifs), put_vif, req))
 		goto nomem;
 	return transact(ipc, msg, "load", NULL, NULL);
 nomem:
@@ -392,24 +415,21 @@ nomem:
 	return -ENOMEM;
 }
 
-int ipc_del(struct np_ipc *ipc, const char *what, const char *name,
+int ipc_del(struct np_ipc *ipc, enum obj_kind kind, const char *name,
 	    int source, bool quiet)
 {
-	static const struct { const char *what; int nest, name; } kinds[] = {
-		{ "network", NETPOLICY_A_NET, NETPOLICY_A_NET_NAME },
-		{ "vif", NETPOLICY_A_VIF, NETPOLICY_A_VIF_NAME },
-		{ "vm", NETPOLICY_A_VM, NETPOLICY_A_VM_NAME },
-		{ "policy", NETPOLICY_A_POLICY, NETPOLICY_A_POLICY_NAME },
-		{ "nic", NETPOLICY_A_NIC, NETPOLICY_A_NIC_NAME },
+	static const struct { int nest, name; } kinds[OBJ_COUNT] = {
+		[OBJ_POLICY] = { NETPOLICY_A_POLICY, NETPOLICY_A_POLICY_NAME },
+		[OBJ_NIC] = { NETPOLICY_A_NIC, NETPOLICY_A_NIC_NAME },
+		[OBJ_NET] = { NETPOLICY_A_NET, NETPOLICY_A_NET_NAME },
+		[OBJ_VM] = { NETPOLICY_A_VM, NETPOLICY_A_VM_NAME },
+		[OBJ_VIF] = { NETPOLICY_A_VIF, NETPOLICY_A_VIF_NAME },
 	};
 	struct nl_msg *msg;
 	struct nlattr *nest;
-	size_t k;
+	int k = kind;
 
-	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
-		if (!strcmp(kinds[k].what, what))
-			break;
-	if (k == sizeof(kinds) / sizeof(kinds[0]))
+	if (k < 0 || k >= OBJ_COUNT || !kinds[k].nest)
 		return -EINVAL;
 	msg = new_msg(ipc, NETPOLICY_CMD_DEL, 0, 0);
 	if (!msg)
@@ -492,37 +512,36 @@ static int on_policy(struct nl_msg *msg, void *arg)
 	struct nlattr *pt[NETPOLICY_A_POLICY_MAX + 1];
 	struct np_config *cfg = arg;
 	struct np_policy_def *p;
+	int a;
 
 	if (!object_nest(msg, NETPOLICY_A_POLICY, pt, NETPOLICY_A_POLICY_MAX,
 			 cfg) || !pt[NETPOLICY_A_POLICY_NAME])
 		return NL_SKIP;
-	p = xpush((void **)&cfg->policies, &cfg->n_policies, sizeof(*p));
+	p = (struct np_policy_def *)config_push(cfg, OBJ_POLICY);
 	p->name = dup_attr(pt[NETPOLICY_A_POLICY_NAME]);
-	if (pt[NETPOLICY_A_POLICY_ALLOW_CROSS_SERVER]) {
-		p->has_cross = true;
-		p->cross = nla_get_u8(pt[NETPOLICY_A_POLICY_ALLOW_CROSS_SERVER]);
-	}
-	if (pt[NETPOLICY_A_POLICY_REQUIRE_ENCRYPTION]) {
-		p->has_enc = true;
-		p->enc = nla_get_u8(pt[NETPOLICY_A_POLICY_REQUIRE_ENCRYPTION]);
-	}
-	if (pt[NETPOLICY_A_POLICY_ENCRYPTION_ALG]) {
-		p->has_alg = true;
-		p->alg = nla_get_u8(pt[NETPOLICY_A_POLICY_ENCRYPTION_ALG]);
-	}
-	if (pt[NETPOLICY_A_POLICY_COMPRESS]) {
-		p->has_compress = true;
-		p->compress = nla_get_u8(pt[NETPOLICY_A_POLICY_COMPRESS]);
-	}
-	p->host = dup_attr(pt[NETPOLICY_A_POLICY_HOST]);
-	if (pt[NETPOLICY_A_POLICY_PHYSICAL_IFS_ALLOWED]) {
-		p->has_phys = true;
-		get_sels(pt[NETPOLICY_A_POLICY_PHYSICAL_IFS_ALLOWED], &p->phys,
-			 &p->n_phys);
-	}
-	if (pt[NETPOLICY_A_POLICY_ISOLATE_FROM]) {
-		p->has_iso = true;
-		get_sels(pt[NETPOLICY_A_POLICY_ISOLATE_FROM], &p->iso, &p->n_iso);
+	for (a = 0; a < PA_COUNT; a++) {
+		struct nlattr *v = pt[pol_attrs[a].nl_attr];
+		struct np_sel **sels;
+		size_t *n;
+
+		if (!v)
+			continue;
+		p->present |= PA_BIT(a);
+		switch (pol_attrs[a].type) {
+		case PA_T_BOOL:
+			*pol_bool(p, a) = nla_get_u8(v);
+			break;
+		case PA_T_ENUM:
+			*pol_enum(p, a) = nla_get_u8(v);
+			break;
+		case PA_T_NAME:
+			*pol_name(p, a) = dup_attr(v);
+			break;
+		case PA_T_SELECTORS:
+			sels = pol_sels(p, a, &n);
+			get_sels(v, sels, n);
+			break;
+		}
 	}
 	return NL_OK;
 }
@@ -541,8 +560,8 @@ static int on_net(struct nl_msg *msg, void *arg)
 	n->bridge = dup_attr(nt[NETPOLICY_A_NET_BRIDGE]);
 	n->policy = dup_attr(nt[NETPOLICY_A_NET_POLICY]);
 	if (nt[NETPOLICY_A_NET_TUNNEL] && nt[NETPOLICY_A_NET_TUNNEL_ID]) {
-		n->rz_tunnel = nla_get_u8(nt[NETPOLICY_A_NET_TUNNEL]);
-		n->rz_id = nla_get_u32(nt[NETPOLICY_A_NET_TUNNEL_ID]);
+		n->realized_tunnel = nla_get_u8(nt[NETPOLICY_A_NET_TUNNEL]);
+		n->realized_id = nla_get_u32(nt[NETPOLICY_A_NET_TUNNEL_ID]);
 	}
 	return NL_OK;
 }

@@ -11,8 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "npmgr.h"
-#include "realize.h"
+#include "config.h"
+#include "ipc.h"
+#include "print.h"
+#include "realize/realize.h"
+#include "xen/xen.h"
 
 #define NPMGR_VERSION "0.1"
 
@@ -36,8 +39,39 @@ static int usage_error(const char *fmt, ...)
 /* Where and with what to plan a file's realization (load, realize). */
 struct plan_req {
 	const char *host, *secret;
+	struct rz_host *rz;		/* this host's links */
 	struct rz_plan **plan;
 };
+
+/*
+ * Plan @cfg's realization on this host, and key it from the pool secret
+ * when it encrypts. Problems go to @d.
+ */
+static int plan_file(struct np_config *cfg, const struct plan_req *pr,
+		     struct np_diags *d)
+{
+	char *const *links;
+	struct np_pos pos;
+	uint8_t *secret;
+	size_t n, len;
+
+	if (!cfg->n_pool)
+		return 0;			/* no pool: nothing to realize */
+	config_sort(cfg);
+	links = rz_host_links(pr->rz, &n);
+	if (!links)
+		return -1;			/* rtnetlink said why */
+	if (rz_plan_make(cfg, pr->host, links, n, d, pr->plan))
+		return -1;
+	if (!rz_plan_wants_secret(*pr->plan, &pos))
+		return 0;
+	if (rz_read_secret(pr->secret, d, pos, &secret, &len))
+		return -1;
+	rz_plan_key(*pr->plan, secret, len);
+	memset(secret, 0, len);
+	free(secret);
+	return 0;
+}
 
 /*
  * Parse and check @path (against @loaded, for load --add); with @pr, also
@@ -63,7 +97,7 @@ static int compile_file(const char *path, struct np_config *cfg,
 		config_check_with(cfg, loaded, &d);
 	if (!d.count && pr) {
 		planned = true;
-		err = realize_plan(cfg, pr->host, pr->secret, &d, pr->plan);
+		err = plan_file(cfg, pr, &d);
 		diags_sort(&d);
 	}
 	if (d.count) {
@@ -94,32 +128,6 @@ static int cmd_check(int argc, char **argv)
 	}
 	config_free(&cfg);
 	return rc;
-}
-
-/*
- * The objects a toolstack watcher made lose a name clash to the file's (see
- * the uapi header): for checking the file they do not count.
- */
-static void drop_toolstack(struct np_config *c)
-{
-	struct np_config mine = { 0 };
-	size_t i, n;
-
-	for (i = n = 0; i < c->n_vms; i++)
-		if (c->vms[i].source)
-			*(struct np_vm_def *)xpush((void **)&mine.vms, &mine.n_vms,
-						   sizeof(*mine.vms)) = c->vms[i];
-		else
-			c->vms[n++] = c->vms[i];
-	c->n_vms = n;
-	for (i = n = 0; i < c->n_vifs; i++)
-		if (c->vifs[i].source)
-			*(struct np_vif_def *)xpush((void **)&mine.vifs, &mine.n_vifs,
-						    sizeof(*mine.vifs)) = c->vifs[i];
-		else
-			c->vifs[n++] = c->vifs[i];
-	c->n_vifs = n;
-	config_free(&mine);
 }
 
 /* --host NAME, or this machine's name; NULL (and a message) if invalid. */
@@ -179,9 +187,11 @@ static int cmd_load(int argc, char **argv)
 {
 	struct np_config cfg, loaded = { 0 };
 	struct rz_plan *plan = NULL;
+	struct np_load req = { 0 };
+	struct np_ipc *ipc = NULL;
+	struct rz_host *rz = NULL;
 	struct plan_req pr;
 	struct load_opts o;
-	struct np_ipc *ipc;
 	int rc;
 
 	rc = load_args("load", argc, argv, &o, true);
@@ -198,8 +208,9 @@ static int cmd_load(int argc, char **argv)
 		config_free(&loaded);
 		return 1;
 	}
-	drop_toolstack(&loaded);
-	pr = (struct plan_req){ o.host, o.secret, &plan };
+	rz = rz_host_open(stdout);
+	config_drop_toolstack(&loaded);
+	pr = (struct plan_req){ o.host, o.secret, rz, &plan };
 	rc = compile_file(o.file, &cfg, o.add ? &loaded : NULL, &pr);
 	config_free(&loaded);
 	/*
@@ -208,17 +219,22 @@ static int cmd_load(int argc, char **argv)
 	 * needs what goes.
 	 */
 	if (!rc)
-		rc = realize_apply(plan);
+		rc = rz_apply(rz, plan);
 	if (!rc && !ipc)
 		ipc = ipc_open();
+	req.cfg = &cfg;
+	req.claims = rz_plan_claims(plan, &req.n_claims);
+	req.replace = !o.add;
+	req.host = o.host;
 	if (!rc)
-		rc = ipc ? ipc_load(ipc, &cfg, !o.add, o.host) : -1;
+		rc = ipc ? ipc_load(ipc, &req) : -1;
 	if (rc)
-		realize_rollback(plan);
+		rz_rollback(rz, plan);
 	else if (!o.add)
-		rc = realize_prune(plan, NULL);
+		rc = rz_prune(rz, plan, NULL);
 	ipc_close(ipc);
-	realize_free(plan);
+	rz_plan_free(plan);
+	rz_host_close(rz);
 	if (!rc && isatty(STDOUT_FILENO))
 		printf("loaded %zu polic%s, %zu network%s, %zu vm%s, %zu vif%s, %zu nic%s from %s (host %s)\n",
 		       cfg.n_policies, cfg.n_policies == 1 ? "y" : "ies",
@@ -236,12 +252,14 @@ static int cmd_realize(int argc, char **argv)
 	struct np_config cfg;
 	struct plan_req pr;
 	struct load_opts o;
+	struct rz_host *rz;
 	int rc;
 
 	rc = load_args("realize", argc, argv, &o, false);
 	if (rc)
 		return rc;
-	pr = (struct plan_req){ o.host, o.secret, &plan };
+	rz = rz_host_open(stdout);
+	pr = (struct plan_req){ o.host, o.secret, rz, &plan };
 	rc = compile_file(o.file, &cfg, NULL, &pr);
 	if (!rc && !cfg.n_pool) {
 		fprintf(stderr, "npmgr: %s declares no host blocks (the pool): there is nothing to realize\n",
@@ -249,24 +267,26 @@ static int cmd_realize(int argc, char **argv)
 		rc = 1;
 	}
 	if (!rc)
-		rc = realize_apply(plan);
+		rc = rz_apply(rz, plan);
 	if (!rc)
-		rc = realize_prune(plan, NULL);
-	if (!rc && !realize_changes(plan))
+		rc = rz_prune(rz, plan, NULL);
+	if (!rc && !rz_host_changes(rz))
 		printf("host %s: the %zu device%s of %s are as they should be\n",
-		       o.host, realize_devices(plan),
-		       realize_devices(plan) == 1 ? "" : "s", o.file);
-	realize_free(plan);
+		       o.host, rz_plan_devices(plan),
+		       rz_plan_devices(plan) == 1 ? "" : "s", o.file);
+	rz_plan_free(plan);
+	rz_host_close(rz);
 	config_free(&cfg);
 	return rc ? 1 : 0;
 }
 
 static int cmd_del(int argc, char **argv)
 {
-	static const char *const kinds[] = {
-		"network", "vif", "vm", "policy", "nic",
+	static const enum obj_kind kinds[] = {
+		OBJ_NET, OBJ_VIF, OBJ_VM, OBJ_POLICY, OBJ_NIC,
 	};
 	struct np_ipc *ipc;
+	struct rz_host *rz;
 	size_t k;
 	int rc;
 
@@ -274,7 +294,7 @@ static int cmd_del(int argc, char **argv)
 		return usage_error("usage: npmgr del %s NAME",
 				   "network|vif|vm|policy|nic");
 	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
-		if (!strcmp(argv[1], kinds[k]))
+		if (!strcmp(argv[1], obj_kinds[kinds[k]].name))
 			break;
 	if (k == sizeof(kinds) / sizeof(kinds[0]))
 		return usage_error("del: '%s' is not network, vif, vm, policy or nic",
@@ -283,8 +303,11 @@ static int cmd_del(int argc, char **argv)
 	rc = ipc ? ipc_del(ipc, kinds[k], argv[2], -1, false) : -1;
 	ipc_close(ipc);
 	/* what netpolicy built for the network goes with it */
-	if (!rc && k == 0)
-		rc = realize_prune(NULL, argv[2]);
+	if (!rc && kinds[k] == OBJ_NET) {
+		rz = rz_host_open(stdout);
+		rc = rz_prune(rz, NULL, argv[2]);
+		rz_host_close(rz);
+	}
 	return rc ? 1 : 0;
 }
 

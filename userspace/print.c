@@ -8,65 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "npmgr.h"
-
-const char *state_name(int state)
-{
-	switch (state) {
-	case NETPOLICY_PORT_UNBOUND: return "unbound";
-	case NETPOLICY_PORT_PENDING: return "pending";
-	case NETPOLICY_PORT_ATTACHED: return "attached";
-	case NETPOLICY_PORT_REFUSED: return "refused";
-	default: return "unknown";
-	}
-}
-
-const char *kind_name(int kind)
-{
-	switch (kind) {
-	case NETPOLICY_KIND_TAP: return "tap";
-	case NETPOLICY_KIND_XEN_VIF: return "xen-vif";
-	default: return "unknown";
-	}
-}
-
-/* The reason code's name, as `explain` and JSON print it. */
-const char *reason_name(int reason)
-{
-	static const char *const names[] = {
-		[NETPOLICY_R_NONE] = "none",
-		[NETPOLICY_R_NO_VIF_OBJECT] = "no-vif-object",
-		[NETPOLICY_R_NO_BRIDGE] = "no-bridge",
-		[NETPOLICY_R_NOT_A_BRIDGE] = "not-a-bridge",
-		[NETPOLICY_R_ATTACH_FAILED] = "attach-failed",
-		[NETPOLICY_R_MOVED] = "moved",
-		[NETPOLICY_R_ISOLATED] = "isolated",
-		[NETPOLICY_R_WRONG_HOST] = "wrong-host",
-		[NETPOLICY_R_CROSS_SERVER] = "cross-server",
-		[NETPOLICY_R_PHYSICAL_IF] = "physical-if",
-		[NETPOLICY_R_NOT_ENCRYPTED] = "not-encrypted",
-		[NETPOLICY_R_ISOLATED_PEER] = "isolated-peer",
-		[NETPOLICY_R_NOT_REALIZED] = "not-realized",
-	};
-
-	if (reason < 0 || reason >= (int)(sizeof(names) / sizeof(names[0])) ||
-	    !names[reason])
-		return "unknown";
-	return names[reason];
-}
-
-const char *event_name(int ev)
-{
-	switch (ev) {
-	case NETPOLICY_EV_ATTACHED: return "attached";
-	case NETPOLICY_EV_DETACHED: return "detached";
-	case NETPOLICY_EV_PENDING: return "pending";
-	case NETPOLICY_EV_REFUSED: return "refused";
-	case NETPOLICY_EV_UNBOUND: return "unbound";
-	case NETPOLICY_EV_REMOVED: return "removed";
-	default: return "unknown";
-	}
-}
+#include "print.h"
 
 /* A value as the parser reads it back: a bare word when it can be one. */
 static void put_value(FILE *f, const char *s)
@@ -141,9 +83,24 @@ static void put_tags(FILE *f, char **tags, size_t n)
 		put_set(f, "tags", tags, n);
 }
 
-static const char *tf(bool has, bool v)
+/* Every attribute the policy writes, in the table's order. */
+static void print_policy_attrs(FILE *f, const struct np_policy_def *p)
 {
-	return !has ? NULL : v ? "true" : "false";
+	const struct np_sel *sels;
+	size_t n;
+	int i, a;
+
+	for (i = 0; i < PA_COUNT; i++) {
+		a = pol_printed(i);
+		if (!pol_has(p, a))
+			continue;
+		if (pol_attrs[a].type != PA_T_SELECTORS) {
+			put_kv(f, pol_attrs[a].key, pol_value_text(p, a));
+			continue;
+		}
+		sels = pol_sel_list(p, a, &n);
+		put_sels(f, pol_attrs[a].key, sels, n);
+	}
 }
 
 static void print_vm(FILE *f, bool *first, const struct np_vm_def *m)
@@ -221,16 +178,7 @@ void print_config(FILE *f, const struct np_config *cfg)
 		const struct np_policy_def *p = &cfg->policies[i];
 
 		open_block(f, &first, "policy", p->name);
-		put_kv(f, "ALLOW_CROSS_SERVER", tf(p->has_cross, p->cross));
-		put_kv(f, "REQUIRE_ENCRYPTION", tf(p->has_enc, p->enc));
-		put_kv(f, "ENCRYPTION_ALGORITHM",
-		       p->has_alg ? enc_alg_name(p->alg) : NULL);
-		put_kv(f, "COMPRESS", tf(p->has_compress, p->compress));
-		put_kv(f, "RESTRICT_TO_HOST", p->host);
-		if (p->has_phys)
-			put_sels(f, "PHYSICAL_IFS_ALLOWED", p->phys, p->n_phys);
-		if (p->has_iso)
-			put_sels(f, "ISOLATE_FROM", p->iso, p->n_iso);
+		print_policy_attrs(f, p);
 		fputs("}\n", f);
 	}
 	for (i = 0; i < cfg->n_nics; i++) {
@@ -255,9 +203,9 @@ void print_config(FILE *f, const struct np_config *cfg)
 			fprintf(f, "\tid = %u\n", n->id);
 		if (n->hosts)
 			put_set(f, "hosts", n->hosts, n->n_hosts);
-		if (n->rz_tunnel)
+		if (n->realized_tunnel)
 			fprintf(f, "\t# realized on this host: %s %u\n",
-				tunnel_name(n->rz_tunnel), n->rz_id);
+				tunnel_name(n->realized_tunnel), n->realized_id);
 		fputs("}\n", f);
 	}
 	for (i = 0; i < cfg->n_vms; i++)
@@ -375,10 +323,31 @@ static void json_port(FILE *f, const struct np_port_info *p)
 	fputc('}', f);
 }
 
-static void json_bool(FILE *f, const char *k, bool has, bool v)
+static void json_policy_attrs(FILE *f, const struct np_policy_def *p)
 {
-	if (has)
-		fprintf(f, ",\"%s\":%s", k, v ? "true" : "false");
+	const struct np_sel *sels;
+	bool first = false;
+	size_t n;
+	int i, a;
+
+	for (i = 0; i < PA_COUNT; i++) {
+		a = pol_printed(i);
+		if (!pol_has(p, a))
+			continue;
+		switch (pol_attrs[a].type) {
+		case PA_T_BOOL:
+			fprintf(f, ",\"%s\":%s", pol_attrs[a].key,
+				pol_value_text(p, a));
+			break;
+		case PA_T_SELECTORS:
+			fprintf(f, ",\"%s\":", pol_attrs[a].key);
+			sels = pol_sel_list(p, a, &n);
+			json_sels(f, sels, n);
+			break;
+		default:
+			json_kv(f, &first, pol_attrs[a].key, pol_value_text(p, a));
+		}
+	}
 }
 
 static void json_tags(FILE *f, char **tags, size_t n)
@@ -410,22 +379,7 @@ static void json_objects(FILE *f, const struct np_config *cfg)
 
 		fputs(i ? ",{" : "{", f);
 		json_kv(f, &first, "name", p->name);
-		json_bool(f, "ALLOW_CROSS_SERVER", p->has_cross, p->cross);
-		json_bool(f, "REQUIRE_ENCRYPTION", p->has_enc, p->enc);
-		if (p->has_alg)
-			json_kv(f, &first, "ENCRYPTION_ALGORITHM",
-				enc_alg_name(p->alg));
-		json_bool(f, "COMPRESS", p->has_compress, p->compress);
-		if (p->host)
-			json_kv(f, &first, "RESTRICT_TO_HOST", p->host);
-		if (p->has_phys) {
-			fputs(",\"PHYSICAL_IFS_ALLOWED\":", f);
-			json_sels(f, p->phys, p->n_phys);
-		}
-		if (p->has_iso) {
-			fputs(",\"ISOLATE_FROM\":", f);
-			json_sels(f, p->iso, p->n_iso);
-		}
+		json_policy_attrs(f, p);
 		fputc('}', f);
 	}
 	fputs("],\"nics\":[", f);
@@ -445,10 +399,10 @@ static void json_objects(FILE *f, const struct np_config *cfg)
 		json_kv(f, &first, "name", cfg->nets[i].name);
 		json_kv(f, &first, "bridge", cfg->nets[i].bridge);
 		json_kv(f, &first, "policy", cfg->nets[i].policy);
-		if (cfg->nets[i].rz_tunnel) {
+		if (cfg->nets[i].realized_tunnel) {
 			json_kv(f, &first, "tunnel",
-				tunnel_name(cfg->nets[i].rz_tunnel));
-			fprintf(f, ",\"tunnel_id\":%u", cfg->nets[i].rz_id);
+				tunnel_name(cfg->nets[i].realized_tunnel));
+			fprintf(f, ",\"tunnel_id\":%u", cfg->nets[i].realized_id);
 		}
 		fputc('}', f);
 	}
@@ -464,8 +418,7 @@ static void json_objects(FILE *f, const struct np_config *cfg)
 		json_kv(f, &first, "uuid", m->has_uuid ? buf : NULL);
 		json_tags(f, m->tags, m->n_tags);
 		json_kv(f, &first, "policy", m->policy);
-		json_kv(f, &first, "source",
-			m->source == NETPOLICY_SOURCE_XENSTORE ? "xenstore" : NULL);
+		json_kv(f, &first, "source", source_name(m->source));
 		fputc('}', f);
 	}
 	fputs("],\"vifs\":[", f);
@@ -482,8 +435,7 @@ static void json_objects(FILE *f, const struct np_config *cfg)
 		json_kv(f, &first, "network", v->network);
 		json_kv(f, &first, "vm", v->vm);
 		json_kv(f, &first, "policy", v->policy);
-		json_kv(f, &first, "source",
-			v->source == NETPOLICY_SOURCE_XENSTORE ? "xenstore" : NULL);
+		json_kv(f, &first, "source", source_name(v->source));
 		fputc('}', f);
 	}
 	fputc(']', f);

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "npmgr.h"
+#include "util.h"
 
 static void oom(void)
 {

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "npmgr.h"
+#include "../config.h"
+#include "../print.h"
 
 static char *print_to_string(const struct np_config *cfg)
 {

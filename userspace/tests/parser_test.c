@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "npmgr.h"
-#include "sha256.h"
+#include "../config.h"
+#include "../print.h"
+#include "../sha256.h"
 
 static int passed, failed;
 

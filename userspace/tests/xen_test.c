@@ -7,7 +7,10 @@
  * xen.sh). Prints "N passed, N failed"; non-zero exit on any failure.
  */
 
-#include "../xen.c"
+#include <stdio.h>
+#include <string.h>
+
+#include "../xen/xen.h"
 
 static int passed, failed;
 
@@ -23,7 +26,7 @@ static int passed, failed;
 		}							\
 	} while (0)
 
-static void test_parse_uint(void)
+static void test_xen_uint(void)
 {
 	static const struct { const char *s; bool ok; unsigned int v; } c[] = {
 		{ "0", true, 0 }, { "17", true, 17 },
@@ -35,12 +38,12 @@ static void test_parse_uint(void)
 
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		unsigned int v = 99;
-		bool ok = parse_uint(c[i].s, &v);
+		bool ok = xen_uint(c[i].s, &v);
 
 		EXPECT(ok == c[i].ok && (!ok || v == c[i].v),
-		       "parse_uint(\"%s\") = %d, %u", c[i].s, ok, v);
+		       "xen_uint(\"%s\") = %d, %u", c[i].s, ok, v);
 	}
-	EXPECT(!parse_uint(NULL, NULL), "parse_uint(NULL)");
+	EXPECT(!xen_uint(NULL, NULL), "xen_uint(NULL)");
 }
 
 static void test_migration_names(void)
@@ -55,7 +58,7 @@ static void test_migration_names(void)
 
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		snprintf(buf, sizeof(buf), "%s", c[i][0]);
-		strip_migration_suffix(buf);
+		xen_vm_name(buf);
 		EXPECT(!strcmp(buf, c[i][1]), "%s -> %s, want %s", c[i][0], buf,
 		       c[i][1]);
 	}
@@ -91,7 +94,7 @@ static void test_objects(void)
 
 int main(void)
 {
-	test_parse_uint();
+	test_xen_uint();
 	test_migration_names();
 	test_objects();
 	printf("%d passed, %d failed\n", passed, failed);

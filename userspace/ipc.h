@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * npmgr: the generic netlink transport (ipc.c, libnl-genl-3). Everything
+ * that knows about attributes lives there; the rest of npmgr sees the
+ * model only.
+ */
+#ifndef NPMGR_IPC_H
+#define NPMGR_IPC_H
+
+#include "model.h"
+
+struct np_ipc;
+
+/* What one NETPOLICY_CMD_LOAD sends. */
+struct np_load {
+	const struct np_config *cfg;
+	const struct np_claim *claims;	/* realized networks, by name */
+	size_t n_claims;
+	bool replace;			/* NETPOLICY_LOAD_F_REPLACE */
+	const char *host;		/* NETPOLICY_A_HOST, or NULL */
+};
+
+struct np_ipc *ipc_open(void);
+void ipc_close(struct np_ipc *ipc);
+int ipc_load(struct np_ipc *ipc, const struct np_load *req);
+/*
+ * @kind: the kind of object (not OBJ_HOST); @source: delete only an object
+ * of that enum netpolicy_source (-1: any). @quiet: print no error.
+ */
+int ipc_del(struct np_ipc *ipc, enum obj_kind kind, const char *name,
+	    int source, bool quiet);
+int ipc_flush(struct np_ipc *ipc);
+int ipc_get_config(struct np_ipc *ipc, struct np_config *cfg);
+int ipc_get_ports(struct np_ipc *ipc, struct np_port_info **ports, size_t *n);
+/* @p is the callback's to keep: it may move fields out (and NULL them). */
+typedef void (*ipc_event_fn)(int ev, struct np_port_info *p, void *arg);
+int ipc_monitor(struct np_ipc *ipc, ipc_event_fn fn, void *arg);
+/*
+ * Wait until the interface @ifname has a decision (attached, refused, or
+ * pending on a missing bridge) and fill @out with its state. -ETIMEDOUT
+ * after @timeout_ms.
+ */
+int ipc_wait_port(struct np_ipc *ipc, const char *ifname, int timeout_ms,
+		  struct np_port_info *out);
+
+#endif

@@ -1,0 +1,556 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Applying a plan through rtnetlink (libnl-route-3): create what is
+ * missing, replace what drifted, re-attach what was moved, and prune what
+ * netpolicy created that no plan needs. A device is netpolicy's when its
+ * alias starts with "netpolicy:"; nothing else is ever deleted, and an
+ * administrator's bridge is used as it is.
+ */
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/if_bridge.h>
+#include <linux/if_link.h>
+#include <linux/if_tunnel.h>
+#include <netlink/route/link/bridge.h>
+#include <netlink/route/link/geneve.h>
+#include <netlink/route/link/ipgre.h>
+#include <netlink/route/link/macsec.h>
+#include <netlink/route/link/vxlan.h>
+
+#include "host.h"
+
+const char *const rz_kind_names[] = {
+	[RZ_BRIDGE] = "bridge", [RZ_VXLAN] = "vxlan", [RZ_GRETAP] = "gretap",
+	[RZ_GENEVE] = "geneve", [RZ_MACSEC] = "macsec",
+};
+
+/* Connect and read the links, the first time they are needed. */
+static int connect_host(struct rz_host *h)
+{
+	int err;
+
+	if (h->links)
+		return 0;
+	if (!h->sk)
+		h->sk = nl_socket_alloc();
+	if (!h->sk)
+		return -1;
+	err = nl_connect(h->sk, NETLINK_ROUTE);
+	if (!err)
+		err = rtnl_link_alloc_cache(h->sk, AF_UNSPEC, &h->links);
+	if (err) {
+		fprintf(stderr, "npmgr: rtnetlink: %s\n", nl_geterror(err));
+		return -1;
+	}
+	return 0;
+}
+
+static int refill(struct rz_host *h)
+{
+	int err = nl_cache_refill(h->sk, h->links);
+
+	if (err)
+		fprintf(stderr, "npmgr: rtnetlink: %s\n", nl_geterror(err));
+	return err ? -1 : 0;
+}
+
+static int ifindex_of(struct rz_host *h, const char *name)
+{
+	return *name ? rtnl_link_name2i(h->links, name) : 0;
+}
+
+static bool ours(struct rtnl_link *l)
+{
+	const char *a = rtnl_link_get_ifalias(l);
+
+	return a && !strncmp(a, RZ_ALIAS_PREFIX, strlen(RZ_ALIAS_PREFIX));
+}
+
+static struct nl_addr *v4(struct in_addr a)
+{
+	return nl_addr_build(AF_INET, &a, sizeof(a));
+}
+
+int rz_nl_fail(const struct rz_dev *d, const char *what, int err)
+{
+	fprintf(stderr, "npmgr: network %s: cannot %s %s %s: %s\n",
+		d->net->name, what, rz_kind_names[d->kind], d->name,
+		nl_geterror(err));
+	return -1;
+}
+
+/* A new link object describing @d, for creating it. */
+static struct rtnl_link *describe(struct rz_host *h, const struct rz_dev *d)
+{
+	int lower = ifindex_of(h, d->lower), master = ifindex_of(h, d->master);
+	struct rtnl_link *l = NULL;
+	struct nl_addr *a;
+
+	switch (d->kind) {
+	case RZ_BRIDGE:
+		l = rtnl_link_bridge_alloc();
+		break;
+	case RZ_VXLAN:
+		l = rtnl_link_vxlan_alloc();
+		if (!l)
+			break;
+		rtnl_link_vxlan_set_id(l, d->id);
+		a = v4(d->local);
+		rtnl_link_vxlan_set_local(l, a);
+		nl_addr_put(a);
+		rtnl_link_vxlan_set_port(l, 4789);
+		if (lower)
+			rtnl_link_vxlan_set_link(l, (uint32_t)lower);
+		break;
+	case RZ_GRETAP:
+		l = rtnl_link_ipgretap_alloc();
+		if (!l)
+			break;
+		rtnl_link_ipgre_set_local(l, d->local.s_addr);
+		rtnl_link_ipgre_set_remote(l, d->remote.s_addr);
+		rtnl_link_ipgre_set_ikey(l, htonl(d->id));
+		rtnl_link_ipgre_set_okey(l, htonl(d->id));
+		rtnl_link_ipgre_set_iflags(l, GRE_KEY);
+		rtnl_link_ipgre_set_oflags(l, GRE_KEY);
+		if (lower)
+			rtnl_link_ipgre_set_link(l, (uint32_t)lower);
+		break;
+	case RZ_GENEVE:
+		l = rtnl_link_geneve_alloc();
+		if (!l)
+			break;
+		rtnl_link_geneve_set_id(l, d->id);
+		a = v4(d->remote);
+		rtnl_link_geneve_set_remote(l, a);
+		nl_addr_put(a);
+		break;
+	case RZ_MACSEC:
+		l = rtnl_link_macsec_alloc();
+		if (!l)
+			break;
+		rtnl_link_set_link(l, lower);
+		a = nl_addr_build(AF_LLC, d->mac, sizeof(d->mac));
+		rtnl_link_set_addr(l, a);
+		nl_addr_put(a);
+		rtnl_link_macsec_set_cipher_suite(l, rz_cipher_suite(d));
+		rtnl_link_macsec_set_icv_len(l, MACSEC_STD_ICV_LEN);
+		rtnl_link_macsec_set_encrypt(l, 1);
+		rtnl_link_macsec_set_protect(l, 1);
+		rtnl_link_macsec_set_validation_type(l, MACSEC_VALIDATE_STRICT);
+		rtnl_link_macsec_set_replay_protect(l, 0);
+		rtnl_link_macsec_set_send_sci(l, 1);
+		rtnl_link_macsec_set_encoding_sa(l, 0);
+		break;
+	}
+	if (!l)
+		return NULL;
+	rtnl_link_set_name(l, d->name);
+	if (master)
+		rtnl_link_set_master(l, master);
+	rtnl_link_set_flags(l, IFF_UP);
+	return l;
+}
+
+/*
+ * What in the live device @l differs from @d in a way its alias cannot
+ * show (someone changed it after we created it), or NULL.
+ */
+static const char *drift(struct rtnl_link *l, const struct rz_dev *d)
+{
+	const char *type = rtnl_link_get_type(l);
+	uint8_t enc = 0, prot = 0;
+	uint64_t cs = 0;
+	uint32_t id = 0;
+	int val = 0;
+
+	if (!type || strcmp(type, rz_kind_names[d->kind]))
+		return "another kind of device";
+	switch (d->kind) {
+	case RZ_MACSEC:
+		rtnl_link_macsec_get_encrypt(l, &enc);
+		rtnl_link_macsec_get_protect(l, &prot);
+		rtnl_link_macsec_get_validation_type(l,
+			(enum macsec_validation_type *)&val);
+		rtnl_link_macsec_get_cipher_suite(l, &cs);
+		if (!enc || !prot || val != MACSEC_VALIDATE_STRICT)
+			return "encryption was switched off or weakened";
+		if (cs != rz_cipher_suite(d))
+			return "its cipher suite changed";
+		break;
+	case RZ_VXLAN:
+		if (rtnl_link_vxlan_get_id(l, &id) || id != d->id)
+			return "its VNI changed";
+		break;
+	case RZ_GENEVE:
+		if (rtnl_link_geneve_get_id(l, &id) || id != d->id)
+			return "its VNI changed";
+		break;
+	case RZ_GRETAP:
+		if (rtnl_link_ipgre_get_okey(l) != htonl(d->id))
+			return "its key changed";
+		break;
+	default:
+		break;
+	}
+	/* (a MACsec device cannot move: it dies with its lower device) */
+	return NULL;
+}
+
+static int set_isolated(struct rz_host *h, int ifindex)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_BRIDGE, .ifi_index = ifindex };
+	struct nlattr *nest;
+	struct nl_msg *msg;
+	int err = -NLE_NOMEM;
+
+	msg = nlmsg_alloc_simple(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK);
+	if (!msg)
+		return err;
+	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0)
+		goto out;
+	nest = nla_nest_start(msg, IFLA_PROTINFO | NLA_F_NESTED);
+	if (!nest || nla_put_u8(msg, IFLA_BRPORT_ISOLATED, 1) < 0)
+		goto out;
+	nla_nest_end(msg, nest);
+	err = nl_send_sync(h->sk, msg);
+	return err;
+out:
+	nlmsg_free(msg);
+	return err;
+}
+
+
+static int set_alias(struct rz_host *h, const struct rz_dev *d)
+{
+	struct rtnl_link *l = rtnl_link_get_by_name(h->links, d->name);
+	struct rtnl_link *c = rtnl_link_alloc();
+	int err = -NLE_NOMEM;
+
+	if (l && c) {
+		rtnl_link_set_ifalias(c, d->alias);
+		err = rtnl_link_change(h->sk, l, c, 0);
+	}
+	if (c)
+		rtnl_link_put(c);
+	if (l)
+		rtnl_link_put(l);
+	return err ?: refill(h);
+}
+
+static int create(struct rz_host *h, struct rz_dev *d, const char *why)
+{
+	struct rtnl_link *l = describe(h, d);
+	char peer[INET_ADDRSTRLEN];
+	size_t i;
+	int err;
+
+	if (!l)
+		return rz_nl_fail(d, "describe", -NLE_NOMEM);
+	err = rtnl_link_add(h->sk, l, NLM_F_CREATE | NLM_F_EXCL);
+	rtnl_link_put(l);
+	if (err)
+		return rz_nl_fail(d, "create", err);
+	d->created = true;
+	if (refill(h))
+		return -1;
+	/* a new link takes no alias (only a change does): mark it ours now */
+	err = set_alias(h, d);
+	if (err)
+		return rz_nl_fail(d, "mark", err);
+	if (d->isolated && (err = set_isolated(h, ifindex_of(h, d->name))))
+		return rz_nl_fail(d, "isolate the bridge port", err);
+	h->changes++;
+	fprintf(h->log, "network %s: %s %s %s", d->net->name,
+		why ? "replaced" : "created", rz_kind_names[d->kind], d->name);
+	switch (d->kind) {
+	case RZ_VXLAN:
+		fprintf(h->log, " (vni %u", d->id);
+		break;
+	case RZ_GRETAP:
+	case RZ_GENEVE:
+		inet_ntop(AF_INET, &d->remote, peer, sizeof(peer));
+		fprintf(h->log, " (%s %u to %s", d->kind == RZ_GRETAP ?
+			"key" : "vni", d->id, peer);
+		break;
+	case RZ_MACSEC:
+		fprintf(h->log, " (%s, %zu peer%s",
+			d->alg == NETPOLICY_ENC_GCM_AES_256 ? "gcm-aes-xpn-256" :
+			"gcm-aes-xpn-128", d->n_rx, d->n_rx == 1 ? "" : "s");
+		break;
+	default:
+		fprintf(h->log, "%s%s\n", why ? ": " : "", why ? why : "");
+		return 0;
+	}
+	if (d->lower[0])
+		fprintf(h->log, ", over %s", d->lower);
+	if (d->master[0])
+		fprintf(h->log, ", port of %s", d->master);
+	for (i = 0; i < d->n_peers; i++) {
+		inet_ntop(AF_INET, &d->peers[i], peer, sizeof(peer));
+		fprintf(h->log, "%s%s", i ? " " : ", peers ", peer);
+	}
+	fprintf(h->log, ")%s%s\n", why ? ": " : "", why ? why : "");
+	return 0;
+}
+
+static int delete_link(struct rz_host *h, struct rtnl_link *l,
+		       const char *net, const char *why)
+{
+	char name[IFNAMSIZ_NP], *type = rtnl_link_get_type(l);
+	int err;
+
+	snprintf(name, sizeof(name), "%s", rtnl_link_get_name(l));
+	err = rtnl_link_delete(h->sk, l);
+	if (err && err != -NLE_NODEV) {
+		fprintf(stderr, "npmgr: cannot delete %s: %s\n", name,
+			nl_geterror(err));
+		return -1;
+	}
+	h->changes += why != NULL;
+	if (why)
+		fprintf(h->log, "network %s: deleted %s %s: %s\n", net,
+			type ? type : "device", name, why);
+	return 0;
+}
+
+/* Make the live device match @d. */
+static int apply_dev(struct rz_host *h, struct rz_dev *d)
+{
+	struct rtnl_link *l = rtnl_link_get_by_name(h->links, d->name);
+	int master = ifindex_of(h, d->master), ifindex, err = 0;
+	const char *why;
+
+	if (!l)
+		return create(h, d, NULL);
+	if (d->kind == RZ_BRIDGE) {
+		const char *type = rtnl_link_get_type(l);
+
+		if (!type || strcmp(type, "bridge")) {
+			fprintf(stderr,
+				"npmgr: network %s: %s exists and is not a bridge\n",
+				d->net->name, d->name);
+			err = -1;
+		}
+		rtnl_link_put(l);	/* an administrator's bridge is used as is */
+		return err;
+	}
+	if (!ours(l)) {
+		fprintf(stderr,
+			"npmgr: network %s: %s exists and netpolicy did not create it: remove or rename it\n",
+			d->net->name, d->name);
+		rtnl_link_put(l);
+		return -1;
+	}
+	why = strcmp(rtnl_link_get_ifalias(l), d->alias) ?
+		"the configuration changed" : drift(l, d);
+	if (why) {
+		err = delete_link(h, l, d->net->name, NULL);
+		rtnl_link_put(l);
+		if (!err)
+			err = refill(h);
+		return err ? err : create(h, d, why);
+	}
+	ifindex = rtnl_link_get_ifindex(l);
+	if (rtnl_link_get_master(l) != master ||
+	    !(rtnl_link_get_flags(l) & IFF_UP)) {
+		struct rtnl_link *c = rtnl_link_alloc();
+
+		if (!c) {
+			rtnl_link_put(l);
+			return -1;
+		}
+		rtnl_link_set_master(c, master);
+		rtnl_link_set_flags(c, IFF_UP);
+		err = rtnl_link_change(h->sk, l, c, 0);
+		rtnl_link_put(c);
+		if (!err && master && d->isolated)
+			err = set_isolated(h, ifindex);
+		if (err) {
+			rtnl_link_put(l);
+			return rz_nl_fail(d, "reattach", err);
+		}
+		h->changes++;
+		fprintf(h->log, "network %s: %s %s is up and a port of %s again\n",
+			d->net->name, rz_kind_names[d->kind], d->name,
+			*d->master ? d->master : "nothing");
+	}
+	rtnl_link_put(l);
+	return 0;
+}
+
+int rz_apply(struct rz_host *h, struct rz_plan *pl)
+{
+	size_t i;
+	int n;
+
+	if (!pl)
+		return 0;
+	if (connect_host(h))
+		return -1;
+	for (i = 0; i < pl->n; i++) {
+		struct rz_dev *d = &pl->devs[i];
+		int ifindex;
+
+		if (apply_dev(h, d))
+			return -1;
+		ifindex = ifindex_of(h, d->name);
+		if (d->kind == RZ_VXLAN && rz_fdb_sync(h, d, ifindex))
+			return -1;
+		if (d->kind != RZ_MACSEC)
+			continue;
+		n = rz_macsec_keys(h, d, ifindex);
+		if (n < 0)
+			return -1;
+		h->changes += n && !d->created;
+		if (n && !d->created)
+			fprintf(h->log,
+				"network %s: macsec %s: restored %d missing key%s\n",
+				d->net->name, d->name, n, n == 1 ? "" : "s");
+	}
+	return 0;
+}
+
+void rz_rollback(struct rz_host *h, struct rz_plan *pl)
+{
+	size_t i;
+
+	if (!pl || connect_host(h))
+		return;
+	for (i = pl->n; i-- > 0;) {
+		struct rtnl_link *l;
+
+		if (!pl->devs[i].created)
+			continue;
+		l = rtnl_link_get_by_name(h->links, pl->devs[i].name);
+		if (l) {
+			delete_link(h, l, pl->devs[i].net->name, NULL);
+			rtnl_link_put(l);
+		}
+	}
+}
+
+static bool planned(const struct rz_plan *pl, const char *name)
+{
+	size_t i;
+
+	for (i = 0; pl && i < pl->n; i++)
+		if (!strcmp(pl->devs[i].name, name))
+			return true;
+	return false;
+}
+
+/* The network named in our alias "netpolicy:NET:..." of @l, into @net. */
+static bool alias_net(struct rtnl_link *l, char *net, size_t size)
+{
+	const char *a, *end;
+
+	if (!ours(l))
+		return false;
+	a = rtnl_link_get_ifalias(l) + strlen(RZ_ALIAS_PREFIX);
+	end = strrchr(a, ':');
+	if (!end || (size_t)(end - a) >= size)
+		return false;
+	memcpy(net, a, (size_t)(end - a));
+	net[end - a] = '\0';
+	return true;
+}
+
+struct prune_ctx {
+	struct rz_host *h;
+	const struct rz_plan *pl;
+	const char *only;
+	bool bridges;			/* this pass: bridges, else the rest */
+	int err;
+};
+
+static void prune_one(struct nl_object *o, void *arg)
+{
+	struct rtnl_link *l = (struct rtnl_link *)o;
+	struct prune_ctx *p = arg;
+	const char *type = rtnl_link_get_type(l);
+	char net[NETPOLICY_NAME_MAX];
+	bool bridge = type && !strcmp(type, "bridge");
+
+	if (bridge != p->bridges || !alias_net(l, net, sizeof(net)) ||
+	    planned(p->pl, rtnl_link_get_name(l)) ||
+	    (p->only && strcmp(p->only, net)))
+		return;
+	if (delete_link(p->h, l, net, "no network needs it"))
+		p->err = -1;
+}
+
+int rz_prune(struct rz_host *h, const struct rz_plan *pl, const char *only_net)
+{
+	struct prune_ctx p = { h, pl, only_net, false, 0 };
+
+	if (connect_host(h))
+		return -1;
+	/* tunnels and MACsec devices first: they are the bridges' ports */
+	nl_cache_foreach(h->links, prune_one, &p);
+	if (!p.err && !refill(h)) {
+		p.bridges = true;
+		nl_cache_foreach(h->links, prune_one, &p);
+	}
+	return p.err;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void add_name(struct nl_object *o, void *arg)
+{
+	struct rz_host *h = arg;
+	const char *name = rtnl_link_get_name((struct rtnl_link *)o);
+	char **slot;
+
+	if (!name)
+		return;
+	slot = xpush((void **)&h->names, &h->n_names, sizeof(*h->names));
+	*slot = xstrdup(name);
+}
+
+char *const *rz_host_links(struct rz_host *h, size_t *n)
+{
+	if (!h->names && !connect_host(h)) {
+		nl_cache_foreach(h->links, add_name, h);
+		if (h->n_names)
+			qsort(h->names, h->n_names, sizeof(*h->names), cmp_str);
+	}
+	*n = h->n_names;
+	return h->names;		/* NULL only on error: "lo" exists */
+}
+
+struct rz_host *rz_host_open(FILE *log)
+{
+	struct rz_host *h = xcalloc(1, sizeof(*h));
+
+	h->log = log;
+	return h;
+}
+
+size_t rz_host_changes(const struct rz_host *h)
+{
+	return h ? h->changes : 0;
+}
+
+void rz_host_close(struct rz_host *h)
+{
+	size_t i;
+
+	if (!h)
+		return;
+	for (i = 0; i < h->n_names; i++)
+		free(h->names[i]);
+	free(h->names);
+	if (h->links)
+		nl_cache_free(h->links);
+	nl_socket_free(h->sk);
+	nl_socket_free(h->gs);
+	free(h);
+}

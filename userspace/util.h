@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * npmgr: small helpers (util.c): allocation that never returns NULL,
+ * diagnostics that name file:line:col and quote the line, reading files,
+ * MAC addresses and UUIDs.
+ */
+#ifndef NPMGR_UTIL_H
+#define NPMGR_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define IFNAMSIZ_NP 16
+
+/* A position in a policy file; line 0: none. */
+struct np_pos {
+	int line;
+	int col;
+};
+
+/* Diagnostics: "file:line:col: error: message" plus the source line. */
+struct np_diag_ent {
+	struct np_pos pos;
+	size_t start, len;		/* its text in np_diags.text */
+};
+
+struct np_diags {
+	char *text;			/* all messages, newline separated */
+	size_t len, cap;
+	int count;
+	struct np_diag_ent *ents;	/* one per message, in order added */
+	const char *file;
+	const char *buf;		/* the source, to quote lines */
+	size_t buf_len;
+};
+
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t size);
+void *xpush(void **arr, size_t *n, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+void diag_add(struct np_diags *d, struct np_pos pos, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void diags_free(struct np_diags *d);
+void diags_sort(struct np_diags *d);	/* by position in the file */
+int read_file(const char *path, char **buf, size_t *len);
+bool parse_mac(const char *s, uint8_t mac[6]);
+bool parse_uuid(const char *s, uint8_t uuid[16]);
+void format_mac(const uint8_t mac[6], char out[18]);
+void format_uuid(const uint8_t uuid[16], char out[37]);
+bool glob_valid(const char *pattern);
+
+#endif
