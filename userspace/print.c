@@ -362,83 +362,97 @@ static void json_tags(FILE *f, char **tags, size_t n)
 	fputc(']', f);
 }
 
+static void json_nic(FILE *f, bool *first, const void *obj)
+{
+	const struct np_nic_def *c = obj;
+
+	(void)first;
+	json_tags(f, c->tags, c->n_tags);
+}
+
+static void json_net(FILE *f, bool *first, const void *obj)
+{
+	const struct np_net_def *n = obj;
+
+	json_kv(f, first, "bridge", n->bridge);
+	json_kv(f, first, "policy", n->policy);
+	if (n->realized_tunnel) {
+		json_kv(f, first, "tunnel", tunnel_name(n->realized_tunnel));
+		fprintf(f, ",\"tunnel_id\":%u", n->realized_id);
+	}
+}
+
+static void json_vm(FILE *f, bool *first, const void *obj)
+{
+	const struct np_vm_def *m = obj;
+	char buf[40];
+
+	if (m->has_uuid)
+		format_uuid(m->uuid, buf);
+	json_kv(f, first, "uuid", m->has_uuid ? buf : NULL);
+	json_tags(f, m->tags, m->n_tags);
+	json_kv(f, first, "policy", m->policy);
+	json_kv(f, first, "source", source_name(m->source));
+}
+
+static void json_vif(FILE *f, bool *first, const void *obj)
+{
+	const struct np_vif_def *v = obj;
+	char buf[40];
+
+	json_kv(f, first, "ifname", v->ifname);
+	if (v->has_mac)
+		format_mac(v->mac, buf);
+	json_kv(f, first, "mac", v->has_mac ? buf : NULL);
+	json_kv(f, first, "network", v->network);
+	json_kv(f, first, "vm", v->vm);
+	json_kv(f, first, "policy", v->policy);
+	json_kv(f, first, "source", source_name(v->source));
+}
+
+static void json_policy(FILE *f, bool *first, const void *obj)
+{
+	(void)first;
+	json_policy_attrs(f, obj);
+}
+
+/* The arrays of `show -j`, in order; every object starts with its name. */
+static const struct {
+	const char *key;
+	enum obj_kind kind;
+	void (*fields)(FILE *f, bool *first, const void *obj);
+} json_arrays[] = {
+	{ "policies", OBJ_POLICY, json_policy },
+	{ "nics", OBJ_NIC, json_nic },
+	{ "networks", OBJ_NET, json_net },
+	{ "vms", OBJ_VM, json_vm },
+	{ "vifs", OBJ_VIF, json_vif },
+};
+
 static void json_objects(FILE *f, const struct np_config *cfg)
 {
-	size_t i;
-	char buf[40];
+	size_t a, i;
 
 	fputs("\"host\":", f);
 	if (cfg->host)
 		json_str(f, cfg->host);
 	else
 		fputs("null", f);
-	fputs(",\"policies\":[", f);
-	for (i = 0; i < cfg->n_policies; i++) {
-		const struct np_policy_def *p = &cfg->policies[i];
-		bool first = true;
+	for (a = 0; a < sizeof(json_arrays) / sizeof(json_arrays[0]); a++) {
+		enum obj_kind k = json_arrays[a].kind;
 
-		fputs(i ? ",{" : "{", f);
-		json_kv(f, &first, "name", p->name);
-		json_policy_attrs(f, p);
-		fputc('}', f);
-	}
-	fputs("],\"nics\":[", f);
-	for (i = 0; i < cfg->n_nics; i++) {
-		bool first = true;
+		fprintf(f, ",\"%s\":[", json_arrays[a].key);
+		for (i = 0; i < config_count(cfg, k); i++) {
+			const struct named *o = config_obj(cfg, k, i);
+			bool first = true;
 
-		fputs(i ? ",{" : "{", f);
-		json_kv(f, &first, "name", cfg->nics[i].name);
-		json_tags(f, cfg->nics[i].tags, cfg->nics[i].n_tags);
-		fputc('}', f);
-	}
-	fputs("],\"networks\":[", f);
-	for (i = 0; i < cfg->n_nets; i++) {
-		bool first = true;
-
-		fputs(i ? ",{" : "{", f);
-		json_kv(f, &first, "name", cfg->nets[i].name);
-		json_kv(f, &first, "bridge", cfg->nets[i].bridge);
-		json_kv(f, &first, "policy", cfg->nets[i].policy);
-		if (cfg->nets[i].realized_tunnel) {
-			json_kv(f, &first, "tunnel",
-				tunnel_name(cfg->nets[i].realized_tunnel));
-			fprintf(f, ",\"tunnel_id\":%u", cfg->nets[i].realized_id);
+			fputs(i ? ",{" : "{", f);
+			json_kv(f, &first, "name", o->name);
+			json_arrays[a].fields(f, &first, o);
+			fputc('}', f);
 		}
-		fputc('}', f);
+		fputc(']', f);
 	}
-	fputs("],\"vms\":[", f);
-	for (i = 0; i < cfg->n_vms; i++) {
-		const struct np_vm_def *m = &cfg->vms[i];
-		bool first = true;
-
-		fputs(i ? ",{" : "{", f);
-		json_kv(f, &first, "name", m->name);
-		if (m->has_uuid)
-			format_uuid(m->uuid, buf);
-		json_kv(f, &first, "uuid", m->has_uuid ? buf : NULL);
-		json_tags(f, m->tags, m->n_tags);
-		json_kv(f, &first, "policy", m->policy);
-		json_kv(f, &first, "source", source_name(m->source));
-		fputc('}', f);
-	}
-	fputs("],\"vifs\":[", f);
-	for (i = 0; i < cfg->n_vifs; i++) {
-		const struct np_vif_def *v = &cfg->vifs[i];
-		bool first = true;
-
-		fputs(i ? ",{" : "{", f);
-		json_kv(f, &first, "name", v->name);
-		json_kv(f, &first, "ifname", v->ifname);
-		if (v->has_mac)
-			format_mac(v->mac, buf);
-		json_kv(f, &first, "mac", v->has_mac ? buf : NULL);
-		json_kv(f, &first, "network", v->network);
-		json_kv(f, &first, "vm", v->vm);
-		json_kv(f, &first, "policy", v->policy);
-		json_kv(f, &first, "source", source_name(v->source));
-		fputc('}', f);
-	}
-	fputc(']', f);
 }
 
 void print_json(FILE *f, const struct np_config *cfg, bool with_ports,

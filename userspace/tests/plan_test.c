@@ -15,20 +15,7 @@
 
 #include "../config.h"
 #include "../realize/rz.h"
-
-static int passed, failed;
-
-#define EXPECT(cond, ...)						\
-	do {								\
-		if (cond) {						\
-			passed++;					\
-		} else {						\
-			failed++;					\
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);	\
-			printf(__VA_ARGS__);				\
-			putchar('\n');					\
-		}							\
-	} while (0)
+#include "expect.h"
 
 /* One planning: the file, its parse, the plan and its diagnostics. */
 struct run {
@@ -395,6 +382,5 @@ int main(void)
 	test_errors();
 	test_no_pool();
 	test_macsec();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return test_summary();
 }

@@ -11,20 +11,7 @@
 #include <string.h>
 
 #include "../xen/xen.h"
-
-static int passed, failed;
-
-#define EXPECT(cond, ...)						\
-	do {								\
-		if (cond) {						\
-			passed++;					\
-		} else {						\
-			failed++;					\
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);	\
-			printf(__VA_ARGS__);				\
-			putchar('\n');					\
-		}							\
-	} while (0)
+#include "expect.h"
 
 static void test_xen_uint(void)
 {
@@ -97,6 +84,5 @@ int main(void)
 	test_xen_uint();
 	test_migration_names();
 	test_objects();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return test_summary();
 }
