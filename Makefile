@@ -22,9 +22,11 @@ KSRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h) \
 # npmgr: one source list for the tool, its unit tests and its fuzzer (see
 # "Source map" in Documentation/netpolicy.rst). main.c adds the command line.
 NPMGR_SRC := $(addprefix userspace/,model.c parse.c check.c print.c explain.c \
-	util.c ipc.c sha256.c realize/plan.c realize/apply.c realize/macsec.c \
-	realize/fdb.c realize/secret.c xen/xenstore.c xen/watch.c xen/hotplug.c)
-NPMGR_TESTS := parser_test plan_test xen_test
+	util.c ipc.c sha256.c realize/plan.c realize/apply.c realize/link.c \
+	realize/fdb.c realize/cak.c realize/mka.c realize/ctrl.c \
+	realize/macsec.c realize/sessions.c realize/supervise.c \
+	xen/xenstore.c xen/watch.c xen/hotplug.c)
+NPMGR_TESTS := parser_test plan_test mka_test xen_test
 
 CC ?= cc
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 libnl-route-3.0 2>/dev/null)
@@ -90,14 +92,20 @@ test-userspace: $(TEST_BINS) $(addsuffix -asan,$(TEST_BINS))
 			userspace/tests/$$t-asan || exit 1; \
 	done
 
-# libFuzzer harness for the policy parser, run for a bounded time.
+# libFuzzer harnesses: the policy parser; the texts key agreement reads
+# (fuzz_mka.c). Each runs for a bounded time.
 FUZZ_SECONDS ?= 60
+FUZZ_MKA_SECONDS ?= 30
 userspace/fuzz/fuzz_parser: build/fuzz/fuzz/fuzz_parser.o build/fuzz/libnpmgr.a
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^
-fuzz: userspace/fuzz/fuzz_parser
-	mkdir -p .cache/fuzz-corpus
+userspace/fuzz/fuzz_mka: build/fuzz/fuzz/fuzz_mka.o build/fuzz/libnpmgr.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^
+fuzz: userspace/fuzz/fuzz_parser userspace/fuzz/fuzz_mka
+	mkdir -p .cache/fuzz-corpus .cache/fuzz-mka-corpus
 	userspace/fuzz/fuzz_parser -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 		-dict=userspace/fuzz/policy.dict .cache/fuzz-corpus userspace/fuzz/seeds
+	userspace/fuzz/fuzz_mka -max_total_time=$(FUZZ_MKA_SECONDS) -max_len=1024 \
+		.cache/fuzz-mka-corpus userspace/fuzz/mka-seeds
 
 style:
 	@ksrc=$$(tools/testing/ksrc) && \
@@ -116,10 +124,14 @@ kunit:
 	tools/testing/kunit/run
 
 TAPVM := tools/testing/selftests/netpolicy/tapvm
-$(TAPVM): $(TAPVM).c
+SECTAG := tools/testing/selftests/netpolicy/sectag
+$(TAPVM): %: %.c
 	$(CC) $(UCFLAGS) -o $@ $<
+# sectag checks captures with the keys: OpenSSL's AES (CMAC, key wrap, GCM)
+$(SECTAG): %: %.c
+	$(CC) $(UCFLAGS) -o $@ $< -lcrypto
 
-selftest: module npmgr userspace/npmgr-asan $(TAPVM)
+selftest: module npmgr userspace/npmgr-asan $(TAPVM) $(SECTAG)
 	tools/testing/vm/vm-run -t 1800 -- tools/testing/selftests/netpolicy/run_all.sh
 
 # Xen 4.17 under QEMU, the Debian kernel as dom0, real PV guests (xl).
@@ -187,6 +199,6 @@ dkms-install:
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf build
-	rm -f userspace/npmgr userspace/npmgr-asan $(TAPVM) $(TEST_BINS) \
-		$(addsuffix -asan,$(TEST_BINS)) userspace/fuzz/fuzz_parser \
+	rm -f userspace/npmgr userspace/npmgr-asan $(TAPVM) $(SECTAG) $(TEST_BINS) \
+		$(addsuffix -asan,$(TEST_BINS)) userspace/fuzz/fuzz_parser userspace/fuzz/fuzz_mka \
 		userspace/xen/vif-netpolicy userspace/xen/npmgr-xenwatch.service

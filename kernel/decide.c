@@ -304,6 +304,10 @@ u8 np_decide(const struct np_table *t, const struct np_vif *vif,
 				return refuse(v, NETPOLICY_R_NOT_ENCRYPTED, &ap[i],
 					      "REQUIRE_ENCRYPTION = true, but uplink %s of bridge %s is not encrypted",
 					      l->name, f->bridge);
+			if (!l->replay_protected)
+				return refuse(v, NETPOLICY_R_NOT_ENCRYPTED, &ap[i],
+					      "REQUIRE_ENCRYPTION = true, but uplink %s of bridge %s accepts replayed frames (MACsec replay protection off, or a window above 0)",
+					      l->name, f->bridge);
 			if ((p->present & NP_POL_ENC_ALG) &&
 			    l->enc_alg != p->enc_alg)
 				return refuse(v, NETPOLICY_R_NOT_ENCRYPTED, &ap[i],

@@ -14,6 +14,7 @@ struct np_uplink {
 	const char *name;
 	const char *underlay;			/* NULL: no fixed underlay */
 	bool encrypted;				/* through MACsec, see uplink.c */
+	bool replay_protected;			/* that MACsec drops replays */
 	u8 enc_alg;				/* its enum netpolicy_enc_alg */
 	u8 tunnel;				/* the tunnel on its path, or 0 */
 	u32 tunnel_id;				/* VNI or GRE key */

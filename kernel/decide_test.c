@@ -154,7 +154,8 @@ static struct m_verdict reference(const struct model *m)
 						 NETPOLICY_R_PHYSICAL_IF, i, ap[i]);
 			}
 			if ((p->present & NP_POL_ENCRYPTION) && p->enc &&
-			    (!u->encrypted || (p->alg && u->enc_alg != p->alg)))
+			    (!u->encrypted || !u->replay_protected ||
+			     (p->alg && u->enc_alg != p->alg)))
 				consider(&best, &key, NETPOLICY_R_NOT_ENCRYPTED,
 					 i, ap[i]);
 		}
@@ -489,6 +490,9 @@ static void np_decide_examples_test(struct kunit *test)
 	m_base(&m);
 	m_break(&m, NETPOLICY_R_NOT_ENCRYPTED, 2);
 	m.links[0].encrypted = true;
+	KUNIT_EXPECT_EQ(test, reference(&m).reason, NETPOLICY_R_NOT_ENCRYPTED);
+	m_check(test, &m, "encrypted uplink that accepts replays");
+	m.links[0].replay_protected = true;
 	KUNIT_EXPECT_EQ(test, reference(&m).reason, 0);
 	m_check(test, &m, "encrypted uplink");
 
@@ -541,6 +545,14 @@ static void np_decide_realization_test(struct kunit *test)
 	m.net_pol = 0;
 	m.links[0].encrypted = true;
 	m.links[0].enc_alg = NETPOLICY_ENC_GCM_AES_128;
+	KUNIT_EXPECT_EQ(test, reference(&m).reason, NETPOLICY_R_NOT_ENCRYPTED);
+	m_check(test, &m, "no replay protection");
+	t = m_compile(test, &m);
+	np_decide(t, np_table_find(t, NP_VIF, "self"), &f, v);
+	KUNIT_EXPECT_STREQ(test, v->msg,
+			   "network configuration cannot be satisfied: policy 'p0' (network n): REQUIRE_ENCRYPTION = true, but uplink vx0 of bridge br0 accepts replayed frames (MACsec replay protection off, or a window above 0)");
+	np_table_free(t);
+	m.links[0].replay_protected = true;
 	KUNIT_EXPECT_EQ(test, reference(&m).reason, NETPOLICY_R_NOT_ENCRYPTED);
 	m_check(test, &m, "another cipher suite");
 	t = m_compile(test, &m);
@@ -630,6 +642,8 @@ static void np_decide_random_test(struct kunit *test)
 				R(4) ? r_underlays[R(3)] : NULL, R(2) };
 			m.links[i].enc_alg = m.links[i].encrypted ?
 					     R(NETPOLICY_ENC_MAX + 1) : 0;
+			m.links[i].replay_protected = m.links[i].encrypted &&
+						      R(4);
 			m.links[i].tunnel = R(NETPOLICY_TUNNEL_MAX + 1);
 			m.links[i].tunnel_id = 100 + R(2);
 		}

@@ -97,7 +97,8 @@ static bool np_flag(const struct nlattr *a)
 /*
  * What one device on an uplink's path tells about the path: a MACsec
  * device that protects, encrypts and drops unprotected frames (validate
- * strict) encrypts it, with its cipher suite; a VXLAN, Geneve or GRE
+ * strict) encrypts it, with its cipher suite, and protects it against
+ * replay if it drops every frame it accepted before (replay on, window 0); a VXLAN, Geneve or GRE
  * device is its tunnel, with its VNI or key. Returns the ifindex of the
  * device below @d (its own ifindex, or 0, when there is none).
  */
@@ -122,6 +123,11 @@ static int np_link_facts(struct net_device *d, struct np_uplink *l)
 		    MACSEC_VALIDATE_STRICT) {
 			l->encrypted = true;
 			l->enc_alg = np_macsec_alg(tb[IFLA_MACSEC_CIPHER_SUITE]);
+			/* window 0: no frame is accepted twice */
+			l->replay_protected =
+				np_flag(tb[IFLA_MACSEC_REPLAY_PROTECT]) &&
+				tb[IFLA_MACSEC_WINDOW] &&
+				!nla_get_u32(tb[IFLA_MACSEC_WINDOW]);
 		}
 	} else if (np_kind_is(d, "vxlan")) {
 		tunnel = NETPOLICY_TUNNEL_VXLAN;

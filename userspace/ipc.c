@@ -743,6 +743,18 @@ int ipc_get_config(struct np_ipc *ipc, struct np_config *cfg)
 	return rc;
 }
 
+int ipc_get_host(struct np_ipc *ipc, char **host)
+{
+	struct np_config part = { 0 };
+	int rc = dump(ipc, NETPOLICY_CMD_GET_POLICY, on_policy, &part,
+		      reset_config);
+
+	*host = part.host;
+	part.host = NULL;
+	config_free(&part);
+	return rc;
+}
+
 static void reset_ports(void *arg)
 {
 	struct port_list *l = arg;

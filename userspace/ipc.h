@@ -31,6 +31,8 @@ int ipc_del(struct np_ipc *ipc, enum obj_kind kind, const char *name,
 	    int source, bool quiet);
 int ipc_flush(struct np_ipc *ipc);
 int ipc_get_config(struct np_ipc *ipc, struct np_config *cfg);
+/* The host name the objects were loaded for (NULL: none). */
+int ipc_get_host(struct np_ipc *ipc, char **host);
 int ipc_get_ports(struct np_ipc *ipc, struct np_port_info **ports, size_t *n);
 /* @p is the callback's to keep: it may move fields out (and NULL them). */
 typedef void (*ipc_event_fn)(int ev, struct np_port_info *p, void *arg);

@@ -9,6 +9,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -38,22 +40,24 @@ static int usage_error(const char *fmt, ...)
 
 /* Where and with what to plan a file's realization (load, realize). */
 struct plan_req {
-	const char *host, *secret;
+	const char *host, *keys;	/* this host; the CAK directory */
 	struct rz_host *rz;		/* this host's links */
 	struct rz_plan **plan;
 };
 
 /*
- * Plan @cfg's realization on this host, and key it from the pool secret
- * when it encrypts. Problems go to @d.
+ * Plan @cfg's realization on this host, with the CAK of every encrypted
+ * network. Problems go to @d.
  */
 static int plan_file(struct np_config *cfg, const struct plan_req *pr,
 		     struct np_diags *d)
 {
+	uint8_t cak[RZ_CAK_LEN];
 	char *const *links;
 	struct np_pos pos;
-	uint8_t *secret;
-	size_t n, len;
+	const char *net;
+	size_t n, i;
+	int rc = 0;
 
 	if (!cfg->n_pool)
 		return 0;			/* no pool: nothing to realize */
@@ -63,14 +67,24 @@ static int plan_file(struct np_config *cfg, const struct plan_req *pr,
 		return -1;			/* rtnetlink said why */
 	if (rz_plan_make(cfg, pr->host, links, n, d, pr->plan))
 		return -1;
-	if (!rz_plan_wants_secret(*pr->plan, &pos))
-		return 0;
-	if (rz_read_secret(pr->secret, d, pos, &secret, &len))
-		return -1;
-	rz_plan_key(*pr->plan, secret, len);
-	memset(secret, 0, len);
-	free(secret);
-	return 0;
+	for (i = 0; i < rz_plan_caks(*pr->plan); i++) {
+		net = rz_plan_cak_network(*pr->plan, i, &pos);
+		if (rz_read_cak(pr->keys, net, d, pos, cak)) {
+			rc = -1;
+			continue;
+		}
+		rz_plan_set_cak(*pr->plan, i, cak);
+		explicit_bzero(cak, sizeof(cak));
+	}
+	if (!rc && rz_plan_sessions(*pr->plan) &&
+	    access(RZ_WPA_SUPPLICANT, X_OK)) {
+		rz_plan_cak_network(*pr->plan, 0, &pos);
+		diag_add(d, pos,
+			 "REQUIRE_ENCRYPTION needs the key agreement daemon %s: %s (Debian: apt-get install wpasupplicant)",
+			 RZ_WPA_SUPPLICANT, strerror(errno));
+		rc = -1;
+	}
+	return rc;
 }
 
 /*
@@ -124,7 +138,7 @@ static int cmd_check(int argc, char **argv)
 	rc = compile_file(argv[1], &cfg, NULL, NULL);
 	if (!rc && json) {
 		config_sort(&cfg);
-		print_json(stdout, &cfg, false, NULL, 0);
+		print_json(stdout, &cfg, false, NULL, 0, NULL, 0);
 	}
 	config_free(&cfg);
 	return rc;
@@ -150,7 +164,7 @@ static const char *host_name(const char *cmd, const char *opt,
 
 struct load_opts {
 	bool add;
-	const char *file, *host, *secret;
+	const char *file, *host, *keys;
 	char hostname[256];
 };
 
@@ -160,15 +174,18 @@ static int load_args(const char *cmd, int argc, char **argv,
 	int i;
 
 	memset(o, 0, sizeof(*o));
-	o->secret = NPMGR_SECRET_DEFAULT;
+	o->keys = NPMGR_KEYS_DEFAULT;
 	for (i = 1; i < argc; i++) {
 		if (allow_add && !strcmp(argv[i], "--add"))
 			o->add = true;
 		else if (!strcmp(argv[i], "--host") && i + 1 < argc)
 			o->host = argv[++i];
-		else if (!strcmp(argv[i], "--secret") && i + 1 < argc)
-			o->secret = argv[++i];
-		else if (!strcmp(argv[i], "--host") || !strcmp(argv[i], "--secret"))
+		else if (!strcmp(argv[i], "--keys") && i + 1 < argc)
+			o->keys = argv[++i];
+		else if (!strcmp(argv[i], "--secret"))
+			return usage_error("%s: --secret is gone: each encrypted network has its own key, NETWORK.cak in the --keys directory (see npmgr(8))",
+					   cmd);
+		else if (!strcmp(argv[i], "--host") || !strcmp(argv[i], "--keys"))
 			return usage_error("%s: %s needs a value", cmd, argv[i]);
 		else if (!o->file)
 			o->file = argv[i];
@@ -177,7 +194,7 @@ static int load_args(const char *cmd, int argc, char **argv,
 					   argv[i]);
 	}
 	if (!o->file)
-		return usage_error("usage: npmgr %s %s[--host NAME] [--secret FILE] FILE",
+		return usage_error("usage: npmgr %s %s[--host NAME] [--keys DIR] FILE",
 				   cmd, allow_add ? "[--add] " : "");
 	o->host = host_name(cmd, o->host, o->hostname, sizeof(o->hostname));
 	return o->host ? 0 : 2;
@@ -208,9 +225,9 @@ static int cmd_load(int argc, char **argv)
 		config_free(&loaded);
 		return 1;
 	}
-	rz = rz_host_open(stdout);
+	rz = rz_host_open(stdout, o.host);
 	config_drop_toolstack(&loaded);
-	pr = (struct plan_req){ o.host, o.secret, rz, &plan };
+	pr = (struct plan_req){ o.host, o.keys, rz, &plan };
 	rc = compile_file(o.file, &cfg, o.add ? &loaded : NULL, &pr);
 	config_free(&loaded);
 	/*
@@ -258,8 +275,8 @@ static int cmd_realize(int argc, char **argv)
 	rc = load_args("realize", argc, argv, &o, false);
 	if (rc)
 		return rc;
-	rz = rz_host_open(stdout);
-	pr = (struct plan_req){ o.host, o.secret, rz, &plan };
+	rz = rz_host_open(stdout, o.host);
+	pr = (struct plan_req){ o.host, o.keys, rz, &plan };
 	rc = compile_file(o.file, &cfg, NULL, &pr);
 	if (!rc && !cfg.n_pool) {
 		fprintf(stderr, "npmgr: %s declares no host blocks (the pool): there is nothing to realize\n",
@@ -270,14 +287,30 @@ static int cmd_realize(int argc, char **argv)
 		rc = rz_apply(rz, plan);
 	if (!rc)
 		rc = rz_prune(rz, plan, NULL);
-	if (!rc && !rz_host_changes(rz))
+	if (!rc && !rz_host_changes(rz) && !rz_plan_sessions(plan))
 		printf("host %s: the %zu device%s of %s are as they should be\n",
 		       o.host, rz_plan_devices(plan),
 		       rz_plan_devices(plan) == 1 ? "" : "s", o.file);
+	else if (!rc && !rz_host_changes(rz))
+		printf("host %s: the %zu device%s and %zu key agreement session%s of %s are as they should be\n",
+		       o.host, rz_plan_devices(plan),
+		       rz_plan_devices(plan) == 1 ? "" : "s",
+		       rz_plan_sessions(plan),
+		       rz_plan_sessions(plan) == 1 ? "" : "s", o.file);
 	rz_plan_free(plan);
 	rz_host_close(rz);
 	config_free(&cfg);
 	return rc ? 1 : 0;
+}
+
+static int cmd_genkey(int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1)
+		return usage_error("usage: npmgr genkey%s", "");
+	if (isatty(STDOUT_FILENO))
+		fprintf(stderr, "npmgr: genkey: writing a key to a terminal; redirect it: (umask 077; npmgr genkey > /etc/netpolicy/keys/NETWORK.cak)\n");
+	return rz_genkey(stdout) ? 1 : 0;
 }
 
 static int cmd_del(int argc, char **argv)
@@ -301,13 +334,18 @@ static int cmd_del(int argc, char **argv)
 				   argv[1]);
 	ipc = ipc_open();
 	rc = ipc ? ipc_del(ipc, kinds[k], argv[2], -1, false) : -1;
-	ipc_close(ipc);
 	/* what netpolicy built for the network goes with it */
 	if (!rc && kinds[k] == OBJ_NET) {
-		rz = rz_host_open(stdout);
+		char *host = NULL, name[256];
+
+		if (ipc_get_host(ipc, &host) || !host)
+			host = xstrdup(host_name("del", NULL, name, sizeof(name)) ?: "");
+		rz = rz_host_open(stdout, host);
 		rc = rz_prune(rz, NULL, argv[2]);
 		rz_host_close(rz);
+		free(host);
 	}
+	ipc_close(ipc);
 	return rc ? 1 : 0;
 }
 
@@ -325,24 +363,42 @@ static int cmd_flush(int argc, char **argv)
 	return rc ? 1 : 0;
 }
 
+/* The sessions of the host the kernel's objects were loaded for. */
+static int read_sessions(struct np_ipc *ipc, const char *loaded_host,
+			 struct np_session_info **sessions, size_t *n)
+{
+	char *host = NULL, name[256];
+	int rc, err;
+
+	if (loaded_host)
+		host = xstrdup(loaded_host);
+	else if (ipc_get_host(ipc, &host) || !host)
+		host = xstrdup(host_name("show", NULL, name, sizeof(name)) ?: "");
+	rc = rz_sessions_read(host, sessions, n);
+	err = errno;
+	free(host);
+	errno = err;
+	return rc;
+}
+
 static int cmd_show(int argc, char **argv)
 {
-	bool want_cfg = true, want_ports = true;
+	bool want_cfg = true, want_ports = true, want_keys = true;
+	struct np_session_info *sessions = NULL;
 	struct np_port_info *ports = NULL;
 	struct np_config cfg = { 0 };
+	size_t n = 0, n_sessions = 0, i;
 	struct np_ipc *ipc;
-	size_t n = 0, i;
 	int rc = 0;
 
 	if (argc > 2)
-		return usage_error("usage: npmgr show [%s]", "config|interfaces");
+		return usage_error("usage: npmgr show [%s]", "config|interfaces|keys");
 	if (argc == 2) {
-		if (!strcmp(argv[1], "config"))
-			want_ports = false;
-		else if (!strcmp(argv[1], "interfaces"))
-			want_cfg = false;
-		else
-			return usage_error("show: '%s' is not 'config' or 'interfaces'",
+		want_cfg = !strcmp(argv[1], "config");
+		want_ports = !strcmp(argv[1], "interfaces");
+		want_keys = !strcmp(argv[1], "keys");
+		if (!want_cfg && !want_ports && !want_keys)
+			return usage_error("show: '%s' is not 'config', 'interfaces' or 'keys'",
 					   argv[1]);
 	}
 	ipc = ipc_open();
@@ -352,11 +408,22 @@ static int cmd_show(int argc, char **argv)
 		rc = ipc_get_config(ipc, &cfg);
 	if (!rc && want_ports)
 		rc = ipc_get_ports(ipc, &ports, &n);
+	if (!rc && want_keys &&
+	    read_sessions(ipc, want_cfg ? cfg.host : NULL, &sessions,
+			  &n_sessions)) {
+		/* the sessions' directory is root's: others see the rest */
+		fprintf(stderr, "npmgr: cannot read the key agreement sessions in %s: %s\n",
+			NPMGR_RUN_DIR, strerror(errno));
+		if (argc == 2)
+			rc = -1;
+		want_keys = false;
+	}
 	ipc_close(ipc);
 	if (!rc) {
 		if (json) {
 			print_json(stdout, want_cfg ? &cfg : NULL, want_ports,
-				   ports, n);
+				   ports, n, want_keys ? sessions : NULL,
+				   n_sessions);
 		} else {
 			if (want_cfg)
 				print_config(stdout, &cfg);
@@ -364,11 +431,19 @@ static int cmd_show(int argc, char **argv)
 				fputc('\n', stdout);
 			if (want_ports)
 				print_ports(stdout, ports, n);
+			/* a host without encrypted networks shows no table */
+			if (want_keys && (n_sessions || argc == 2)) {
+				if (want_cfg || want_ports)
+					fputc('\n', stdout);
+				print_sessions(stdout, sessions, n_sessions,
+					       time(NULL));
+			}
 		}
 	}
 	for (i = 0; i < n; i++)
 		port_free(&ports[i]);
 	free(ports);
+	free(sessions);
 	config_free(&cfg);
 	return rc ? 1 : 0;
 }
@@ -426,16 +501,18 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } commands[] = {
-	{ "load", cmd_load, "load [--add] [--host NAME] [--secret FILE] FILE  realize and load (replace, or add to, what is loaded)" },
-	{ "realize", cmd_realize, "realize [--host NAME] [--secret FILE] FILE  build or repair this host's bridges, tunnels, MACsec" },
+	{ "load", cmd_load, "load [--add] [--host NAME] [--keys DIR] FILE  realize and load (replace, or add to, what is loaded)" },
+	{ "realize", cmd_realize, "realize [--host NAME] [--keys DIR] FILE  build or repair this host's bridges, tunnels, key agreement" },
+	{ "genkey", cmd_genkey, "genkey              print a new network key (CAK) for NETWORK.cak" },
 	{ "check", cmd_check, "check FILE          parse and check a policy file, load nothing" },
-	{ "show", cmd_show, "show [config|interfaces]  print objects and interface states" },
+	{ "show", cmd_show, "show [config|interfaces|keys]  print objects, interface states, key agreement sessions" },
 	{ "monitor", cmd_monitor, "monitor             print attach/detach/refusal events as they happen" },
 	{ "explain", cmd_explain, "explain IFNAME|VM|VIF  why an interface is (not) attached, step by step" },
 	{ "del", cmd_del, "del network|vif|vm|policy|nic NAME  delete one object" },
 	{ "flush", cmd_flush, "flush               delete every object of this namespace" },
 	{ "xenwatch", cmd_xenwatch, "xenwatch [--once] [-v]  describe running Xen guests' vifs to the kernel, from xenstore" },
 	{ "xen-hotplug", cmd_xen_hotplug, "xen-hotplug online|offline|add|remove  the vif-netpolicy hotplug script (run by libxl)" },
+	{ "mka-supervise", cmd_mka_supervise, "mka-supervise --host NAME --session ID  one key agreement session's supervisor (load and realize start it)" },
 	{ "help", cmd_help, "help                this text" },
 };
 
@@ -482,6 +559,10 @@ int main(int argc, char **argv)
 			i--;
 		}
 	}
+	/* commands that hold keys never leave them in a core dump */
+	if (!strcmp(argv[1], "load") || !strcmp(argv[1], "realize") ||
+	    !strcmp(argv[1], "genkey"))
+		prctl(PR_SET_DUMPABLE, 0);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);

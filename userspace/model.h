@@ -282,6 +282,23 @@ struct np_port_info {
 
 void port_free(struct np_port_info *p);
 
+/* A key agreement session, as its supervisor last reported it. */
+struct np_session_info {
+	char network[NETPOLICY_NAME_MAX];
+	char peer[NETPOLICY_NAME_MAX];	/* the other host of the session */
+	char tunnel[IFNAMSIZ_NP];
+	char bridge[IFNAMSIZ_NP];
+	char macsec[IFNAMSIZ_NP];	/* its MACsec device, or "" */
+	char state[16];			/* secured, waiting, restarting, down */
+	char key_server[40];		/* "this host", the peer's SCI, or "" */
+	char key_id[40];		/* the transmit SA's key identifier */
+	unsigned int live_peers, key_number, restarts;
+	long long key_since;		/* when this key came (Unix time) */
+	long long last_rekey;		/* the last key change, or 0 */
+	long long updated;		/* when the supervisor wrote this */
+	bool running;			/* the supervisor runs */
+};
+
 /* The names of the protocol's enums ("?" or "unknown" when out of range). */
 const char *tunnel_name(int tunnel);
 int tunnel_parse(const char *s);

@@ -222,14 +222,59 @@ static const char *dash(const char *s)
 	return s && *s ? s : "-";
 }
 
-static void port_columns(const struct np_port_info *p, const char *col[6])
+#define TABLE_COLS	10
+#define CELL		NETPOLICY_NAME_MAX
+
+/*
+ * Row @i of a table: a string per column in @col; cells it has to make go
+ * in @buf.
+ */
+typedef void (*row_fn)(const void *ctx, size_t i, const char **col,
+		       char (*buf)[CELL]);
+
+/*
+ * A table: a header, then a row per item, every column but the last as
+ * wide as its widest cell.
+ */
+static void print_table(FILE *f, const char *const *head, size_t cols,
+			size_t n, row_fn row, const void *ctx)
 {
+	const char *col[TABLE_COLS];
+	char buf[TABLE_COLS][CELL];
+	size_t w[TABLE_COLS], i, c;
+
+	for (c = 0; c < cols; c++)
+		w[c] = strlen(head[c]);
+	for (i = 0; i < n; i++) {
+		row(ctx, i, col, buf);
+		for (c = 0; c + 1 < cols; c++)
+			if (strlen(col[c]) > w[c])
+				w[c] = strlen(col[c]);
+	}
+	for (c = 0; c + 1 < cols; c++)
+		fprintf(f, "%-*s  ", (int)w[c], head[c]);
+	fprintf(f, "%s\n", head[cols - 1]);
+	for (i = 0; i < n; i++) {
+		row(ctx, i, col, buf);
+		for (c = 0; c + 1 < cols; c++)
+			fprintf(f, "%-*s  ", (int)w[c], col[c]);
+		fprintf(f, "%s\n", col[cols - 1]);
+	}
+}
+
+static void port_row(const void *ctx, size_t i, const char **col,
+		     char (*buf)[CELL])
+{
+	const struct np_port_info *p = (const struct np_port_info *)ctx + i;
+
+	(void)buf;
 	col[0] = p->ifname;
 	col[1] = kind_name(p->kind);
 	col[2] = state_name(p->state);
 	col[3] = dash(p->vif);
 	col[4] = dash(p->network);
 	col[5] = dash(p->bridge);
+	col[6] = dash(p->message);
 }
 
 void print_ports(FILE *f, const struct np_port_info *ports, size_t n)
@@ -237,26 +282,8 @@ void print_ports(FILE *f, const struct np_port_info *ports, size_t n)
 	static const char *const head[] = {
 		"INTERFACE", "KIND", "STATE", "VIF", "NETWORK", "BRIDGE", "REASON",
 	};
-	const char *col[6];
-	size_t w[6], i, c;
 
-	for (c = 0; c < 6; c++)
-		w[c] = strlen(head[c]);
-	for (i = 0; i < n; i++) {
-		port_columns(&ports[i], col);
-		for (c = 0; c < 6; c++)
-			if (strlen(col[c]) > w[c])
-				w[c] = strlen(col[c]);
-	}
-	for (c = 0; c < 6; c++)
-		fprintf(f, "%-*s  ", (int)w[c], head[c]);
-	fprintf(f, "%s\n", head[6]);
-	for (i = 0; i < n; i++) {
-		port_columns(&ports[i], col);
-		for (c = 0; c < 6; c++)
-			fprintf(f, "%-*s  ", (int)w[c], col[c]);
-		fprintf(f, "%s\n", dash(ports[i].message));
-	}
+	print_table(f, head, 7, n, port_row, ports);
 }
 
 static void json_str(FILE *f, const char *s)
@@ -455,19 +482,131 @@ static void json_objects(FILE *f, const struct np_config *cfg)
 	}
 }
 
-void print_json(FILE *f, const struct np_config *cfg, bool with_ports,
-		const struct np_port_info *ports, size_t n_ports)
+/* "42s", "3m05s", "2h10m", "3d04h": how long @secs is. */
+static void duration(long long secs, char *out, size_t size)
 {
+	if (secs < 0)
+		secs = 0;
+	if (secs < 60)
+		snprintf(out, size, "%llds", secs);
+	else if (secs < 3600)
+		snprintf(out, size, "%lldm%02llds", secs / 60, secs % 60);
+	else if (secs < 86400)
+		snprintf(out, size, "%lldh%02lldm", secs / 3600, secs / 60 % 60);
+	else
+		snprintf(out, size, "%lldd%02lldh", secs / 86400, secs / 3600 % 24);
+}
+
+/* Who distributes the keys: this host, the peer, or nobody yet. */
+static const char *key_server(const struct np_session_info *s)
+{
+	if (!strcmp(s->key_server, "this host"))
+		return s->key_server;
+	return s->key_server[0] ? s->peer : NULL;
+}
+
+struct sessions {
+	const struct np_session_info *s;
+	long long now;
+};
+
+static void session_row(const void *ctx, size_t i, const char **col,
+			char (*cells)[CELL])
+{
+	const struct sessions *t = ctx;
+	const struct np_session_info *s = &t->s[i];
+	size_t c;
+
+	snprintf(cells[0], CELL, "%s", s->network);
+	snprintf(cells[1], CELL, "%s", s->peer);
+	snprintf(cells[2], CELL, "%s", s->tunnel);
+	snprintf(cells[3], CELL, "%s", dash(s->macsec));
+	snprintf(cells[4], CELL, "%s", s->state);
+	snprintf(cells[5], CELL, "%s", dash(key_server(s)));
+	if (s->key_id[0])
+		snprintf(cells[6], CELL, "%u", s->key_number);
+	else
+		snprintf(cells[6], CELL, "-");
+	if (s->key_since)
+		duration(t->now - s->key_since, cells[7], CELL);
+	else
+		snprintf(cells[7], CELL, "-");
+	if (s->last_rekey) {
+		duration(t->now - s->last_rekey, cells[8], CELL - 8);
+		strcat(cells[8], " ago");
+	} else {
+		snprintf(cells[8], CELL, "-");
+	}
+	snprintf(cells[9], CELL, "%u", s->restarts);
+	for (c = 0; c < 10; c++)
+		col[c] = cells[c];
+}
+
+void print_sessions(FILE *f, const struct np_session_info *s, size_t n,
+		    long long now)
+{
+	static const char *const head[] = {
+		"NETWORK", "PEER", "TUNNEL", "MACSEC", "STATE", "KEY SERVER",
+		"KEY", "KEY AGE", "LAST REKEY", "RESTARTS",
+	};
+	struct sessions t = { s, now };
+
+	print_table(f, head, 10, n, session_row, &t);
+}
+
+static void json_session(FILE *f, const struct np_session_info *s)
+{
+	bool first = true;
+
+	fputc('{', f);
+	json_kv(f, &first, "network", s->network);
+	json_kv(f, &first, "peer", s->peer);
+	json_kv(f, &first, "tunnel", s->tunnel);
+	json_kv(f, &first, "bridge", s->bridge);
+	json_kv(f, &first, "macsec", s->macsec[0] ? s->macsec : NULL);
+	json_kv(f, &first, "state", s->state);
+	json_kv(f, &first, "key_server", key_server(s));
+	fprintf(f, ",\"live_peers\":%u", s->live_peers);
+	json_kv(f, &first, "key_id", s->key_id[0] ? s->key_id : NULL);
+	fprintf(f, ",\"key_number\":%u", s->key_number);
+	if (s->key_since)
+		fprintf(f, ",\"key_since\":%lld", s->key_since);
+	else
+		fputs(",\"key_since\":null", f);
+	if (s->last_rekey)
+		fprintf(f, ",\"last_rekey\":%lld", s->last_rekey);
+	else
+		fputs(",\"last_rekey\":null", f);
+	fprintf(f, ",\"restarts\":%u,\"running\":%s,\"updated\":%lld}",
+		s->restarts, s->running ? "true" : "false", s->updated);
+}
+
+void print_json(FILE *f, const struct np_config *cfg, bool with_ports,
+		const struct np_port_info *ports, size_t n_ports,
+		const struct np_session_info *sessions, size_t n_sessions)
+{
+	bool first = true;
 	size_t i;
 
 	fputc('{', f);
-	if (cfg)
+	if (cfg) {
 		json_objects(f, cfg);
+		first = false;
+	}
 	if (with_ports) {
-		fprintf(f, "%s\"interfaces\":[", cfg ? "," : "");
+		fprintf(f, "%s\"interfaces\":[", first ? "" : ",");
 		for (i = 0; i < n_ports; i++) {
 			fputs(i ? "," : "", f);
 			json_port(f, &ports[i]);
+		}
+		fputc(']', f);
+		first = false;
+	}
+	if (sessions || n_sessions) {
+		fprintf(f, "%s\"sessions\":[", first ? "" : ",");
+		for (i = 0; i < n_sessions; i++) {
+			fputs(i ? "," : "", f);
+			json_session(f, &sessions[i]);
 		}
 		fputc(']', f);
 	}

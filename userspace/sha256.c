@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * SHA-256 (FIPS 180-4) and HMAC-SHA-256 (RFC 2104), for deriving MACsec
- * keys from the pool secret. Small and slow is fine: a few hashes per
- * network per `npmgr load`.
+ * SHA-256 (FIPS 180-4), for names: of the devices npmgr creates, of the
+ * key agreement sessions (CKN), of their files. Nothing secret is hashed
+ * here. Small and slow is fine: a few hashes per network per `npmgr
+ * load`.
  */
 
 #include <string.h>
@@ -107,35 +108,4 @@ void sha256_final(struct sha256 *c, uint8_t out[SHA256_LEN])
 		out[4 * i + 3] = (uint8_t)c->h[i];
 	}
 	memset(c, 0, sizeof(*c));
-}
-
-void hmac_sha256(const void *key, size_t key_len, const void *msg,
-		 size_t msg_len, uint8_t out[SHA256_LEN])
-{
-	uint8_t k[64] = { 0 }, pad[64], inner[SHA256_LEN];
-	struct sha256 c;
-	int i;
-
-	if (key_len > sizeof(k)) {
-		sha256_init(&c);
-		sha256_update(&c, key, key_len);
-		sha256_final(&c, k);
-	} else {
-		memcpy(k, key, key_len);
-	}
-	for (i = 0; i < 64; i++)
-		pad[i] = k[i] ^ 0x36;
-	sha256_init(&c);
-	sha256_update(&c, pad, sizeof(pad));
-	sha256_update(&c, msg, msg_len);
-	sha256_final(&c, inner);
-	for (i = 0; i < 64; i++)
-		pad[i] = k[i] ^ 0x5c;
-	sha256_init(&c);
-	sha256_update(&c, pad, sizeof(pad));
-	sha256_update(&c, inner, sizeof(inner));
-	sha256_final(&c, out);
-	memset(k, 0, sizeof(k));
-	memset(pad, 0, sizeof(pad));
-	memset(inner, 0, sizeof(inner));
 }

@@ -17,7 +17,5 @@ struct sha256 {
 void sha256_init(struct sha256 *c);
 void sha256_update(struct sha256 *c, const void *data, size_t n);
 void sha256_final(struct sha256 *c, uint8_t out[SHA256_LEN]);
-void hmac_sha256(const void *key, size_t key_len, const void *msg,
-		 size_t msg_len, uint8_t out[SHA256_LEN]);
 
 #endif

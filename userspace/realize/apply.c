@@ -16,16 +16,16 @@
 #include <linux/if_link.h>
 #include <linux/if_tunnel.h>
 #include <netlink/route/link/bridge.h>
+#include <netlink/route/link/inet6.h>
 #include <netlink/route/link/geneve.h>
 #include <netlink/route/link/ipgre.h>
-#include <netlink/route/link/macsec.h>
 #include <netlink/route/link/vxlan.h>
 
 #include "host.h"
 
 const char *const rz_kind_names[] = {
 	[RZ_BRIDGE] = "bridge", [RZ_VXLAN] = "vxlan", [RZ_GRETAP] = "gretap",
-	[RZ_GENEVE] = "geneve", [RZ_MACSEC] = "macsec",
+	[RZ_GENEVE] = "geneve",
 };
 
 /* Connect and read the links, the first time they are needed. */
@@ -128,30 +128,15 @@ static struct rtnl_link *describe(struct rz_host *h, const struct rz_dev *d)
 		rtnl_link_geneve_set_remote(l, a);
 		nl_addr_put(a);
 		break;
-	case RZ_MACSEC:
-		l = rtnl_link_macsec_alloc();
-		if (!l)
-			break;
-		rtnl_link_set_link(l, lower);
-		a = nl_addr_build(AF_LLC, d->mac, sizeof(d->mac));
-		rtnl_link_set_addr(l, a);
-		nl_addr_put(a);
-		rtnl_link_macsec_set_cipher_suite(l, rz_cipher_suite(d));
-		rtnl_link_macsec_set_icv_len(l, MACSEC_STD_ICV_LEN);
-		rtnl_link_macsec_set_encrypt(l, 1);
-		rtnl_link_macsec_set_protect(l, 1);
-		rtnl_link_macsec_set_validation_type(l, MACSEC_VALIDATE_STRICT);
-		rtnl_link_macsec_set_replay_protect(l, 0);
-		rtnl_link_macsec_set_send_sci(l, 1);
-		rtnl_link_macsec_set_encoding_sa(l, 0);
-		break;
 	}
 	if (!l)
 		return NULL;
 	rtnl_link_set_name(l, d->name);
 	if (master)
 		rtnl_link_set_master(l, master);
-	rtnl_link_set_flags(l, IFF_UP);
+	/* a tunnel comes up once it has no IPv6 of its own (see create()) */
+	if (d->kind == RZ_BRIDGE)
+		rtnl_link_set_flags(l, IFF_UP);
 	return l;
 }
 
@@ -162,25 +147,11 @@ static struct rtnl_link *describe(struct rz_host *h, const struct rz_dev *d)
 static const char *drift(struct rtnl_link *l, const struct rz_dev *d)
 {
 	const char *type = rtnl_link_get_type(l);
-	uint8_t enc = 0, prot = 0;
-	uint64_t cs = 0;
 	uint32_t id = 0;
-	int val = 0;
 
 	if (!type || strcmp(type, rz_kind_names[d->kind]))
 		return "another kind of device";
 	switch (d->kind) {
-	case RZ_MACSEC:
-		rtnl_link_macsec_get_encrypt(l, &enc);
-		rtnl_link_macsec_get_protect(l, &prot);
-		rtnl_link_macsec_get_validation_type(l,
-			(enum macsec_validation_type *)&val);
-		rtnl_link_macsec_get_cipher_suite(l, &cs);
-		if (!enc || !prot || val != MACSEC_VALIDATE_STRICT)
-			return "encryption was switched off or weakened";
-		if (cs != rz_cipher_suite(d))
-			return "its cipher suite changed";
-		break;
 	case RZ_VXLAN:
 		if (rtnl_link_vxlan_get_id(l, &id) || id != d->id)
 			return "its VNI changed";
@@ -196,33 +167,8 @@ static const char *drift(struct rtnl_link *l, const struct rz_dev *d)
 	default:
 		break;
 	}
-	/* (a MACsec device cannot move: it dies with its lower device) */
 	return NULL;
 }
-
-static int set_isolated(struct rz_host *h, int ifindex)
-{
-	struct ifinfomsg ifi = { .ifi_family = AF_BRIDGE, .ifi_index = ifindex };
-	struct nlattr *nest;
-	struct nl_msg *msg;
-	int err = -NLE_NOMEM;
-
-	msg = nlmsg_alloc_simple(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK);
-	if (!msg)
-		return err;
-	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0)
-		goto out;
-	nest = nla_nest_start(msg, IFLA_PROTINFO | NLA_F_NESTED);
-	if (!nest || nla_put_u8(msg, IFLA_BRPORT_ISOLATED, 1) < 0)
-		goto out;
-	nla_nest_end(msg, nest);
-	err = nl_send_sync(h->sk, msg);
-	return err;
-out:
-	nlmsg_free(msg);
-	return err;
-}
-
 
 static int set_alias(struct rz_host *h, const struct rz_dev *d)
 {
@@ -232,6 +178,29 @@ static int set_alias(struct rz_host *h, const struct rz_dev *d)
 
 	if (l && c) {
 		rtnl_link_set_ifalias(c, d->alias);
+		err = rtnl_link_change(h->sk, l, c, 0);
+	}
+	if (c)
+		rtnl_link_put(c);
+	if (l)
+		rtnl_link_put(l);
+	return err ?: refill(h);
+}
+
+static int no_ipv6_then_up(struct rz_host *h, const struct rz_dev *d)
+{
+	struct rtnl_link *l = rtnl_link_get_by_name(h->links, d->name);
+	struct rtnl_link *c = rtnl_link_alloc();
+	int err = -NLE_NOMEM;
+
+	if (l && c) {
+		rtnl_link_inet6_set_addr_gen_mode(c, IN6_ADDR_GEN_MODE_NONE);
+		err = rtnl_link_change(h->sk, l, c, 0);
+		rtnl_link_put(c);
+		c = rtnl_link_alloc();
+	}
+	if (!err && c) {
+		rtnl_link_set_flags(c, IFF_UP);
 		err = rtnl_link_change(h->sk, l, c, 0);
 	}
 	if (c)
@@ -257,11 +226,23 @@ static int create(struct rz_host *h, struct rz_dev *d, const char *why)
 	d->created = true;
 	if (refill(h))
 		return -1;
+	/*
+	 * A tunnel carries the network's frames and nothing of the host's own:
+	 * no IPv6 link-local address, so no neighbour discovery or MLD in
+	 * clear on an encrypted network's underlay. (Linux 6.1 applies
+	 * IFLA_AF_SPEC on a change, not on creation; the tunnel was created
+	 * down so that no address came first.)
+	 */
+	if (d->kind != RZ_BRIDGE) {
+		err = no_ipv6_then_up(h, d);
+		if (err)
+			return rz_nl_fail(d, "bring up", err);
+	}
 	/* a new link takes no alias (only a change does): mark it ours now */
 	err = set_alias(h, d);
 	if (err)
 		return rz_nl_fail(d, "mark", err);
-	if (d->isolated && (err = set_isolated(h, ifindex_of(h, d->name))))
+	if (d->isolated && (err = rz_link_isolate(h->sk, ifindex_of(h, d->name))))
 		return rz_nl_fail(d, "isolate the bridge port", err);
 	h->changes++;
 	fprintf(h->log, "network %s: %s %s %s", d->net->name,
@@ -275,11 +256,6 @@ static int create(struct rz_host *h, struct rz_dev *d, const char *why)
 		inet_ntop(AF_INET, &d->remote, peer, sizeof(peer));
 		fprintf(h->log, " (%s %u to %s", d->kind == RZ_GRETAP ?
 			"key" : "vni", d->id, peer);
-		break;
-	case RZ_MACSEC:
-		fprintf(h->log, " (%s, %zu peer%s",
-			d->alg == NETPOLICY_ENC_GCM_AES_256 ? "gcm-aes-xpn-256" :
-			"gcm-aes-xpn-128", d->n_rx, d->n_rx == 1 ? "" : "s");
 		break;
 	default:
 		fprintf(h->log, "%s%s\n", why ? ": " : "", why ? why : "");
@@ -357,18 +333,9 @@ static int apply_dev(struct rz_host *h, struct rz_dev *d)
 	ifindex = rtnl_link_get_ifindex(l);
 	if (rtnl_link_get_master(l) != master ||
 	    !(rtnl_link_get_flags(l) & IFF_UP)) {
-		struct rtnl_link *c = rtnl_link_alloc();
-
-		if (!c) {
-			rtnl_link_put(l);
-			return -1;
-		}
-		rtnl_link_set_master(c, master);
-		rtnl_link_set_flags(c, IFF_UP);
-		err = rtnl_link_change(h->sk, l, c, 0);
-		rtnl_link_put(c);
+		err = rz_link_set_master(h->sk, l, master, true);
 		if (!err && master && d->isolated)
-			err = set_isolated(h, ifindex);
+			err = rz_link_isolate(h->sk, ifindex);
 		if (err) {
 			rtnl_link_put(l);
 			return rz_nl_fail(d, "reattach", err);
@@ -385,7 +352,6 @@ static int apply_dev(struct rz_host *h, struct rz_dev *d)
 int rz_apply(struct rz_host *h, struct rz_plan *pl)
 {
 	size_t i;
-	int n;
 
 	if (!pl)
 		return 0;
@@ -393,31 +359,21 @@ int rz_apply(struct rz_host *h, struct rz_plan *pl)
 		return -1;
 	for (i = 0; i < pl->n; i++) {
 		struct rz_dev *d = &pl->devs[i];
-		int ifindex;
 
 		if (apply_dev(h, d))
 			return -1;
-		ifindex = ifindex_of(h, d->name);
-		if (d->kind == RZ_VXLAN && rz_fdb_sync(h, d, ifindex))
+		if (d->kind == RZ_VXLAN &&
+		    rz_fdb_sync(h, d, ifindex_of(h, d->name)))
 			return -1;
-		if (d->kind != RZ_MACSEC)
-			continue;
-		n = rz_macsec_keys(h, d, ifindex);
-		if (n < 0)
-			return -1;
-		h->changes += n && !d->created;
-		if (n && !d->created)
-			fprintf(h->log,
-				"network %s: macsec %s: restored %d missing key%s\n",
-				d->net->name, d->name, n, n == 1 ? "" : "s");
 	}
-	return 0;
+	return rz_sessions_apply(h, pl);
 }
 
 void rz_rollback(struct rz_host *h, struct rz_plan *pl)
 {
 	size_t i;
 
+	rz_sessions_rollback(h);
 	if (!pl || connect_host(h))
 		return;
 	for (i = pl->n; i-- > 0;) {
@@ -489,7 +445,10 @@ int rz_prune(struct rz_host *h, const struct rz_plan *pl, const char *only_net)
 
 	if (connect_host(h))
 		return -1;
-	/* tunnels and MACsec devices first: they are the bridges' ports */
+	/* sessions first: their MACsec devices sit on the tunnels */
+	if (rz_sessions_prune(h, pl, only_net))
+		p.err = -1;
+	/* tunnels first: they are the bridges' ports */
 	nl_cache_foreach(h->links, prune_one, &p);
 	if (!p.err && !refill(h)) {
 		p.bridges = true;
@@ -526,11 +485,12 @@ char *const *rz_host_links(struct rz_host *h, size_t *n)
 	return h->names;		/* NULL only on error: "lo" exists */
 }
 
-struct rz_host *rz_host_open(FILE *log)
+struct rz_host *rz_host_open(FILE *log, const char *host)
 {
 	struct rz_host *h = xcalloc(1, sizeof(*h));
 
 	h->log = log;
+	h->name = host;
 	return h;
 }
 
@@ -548,9 +508,9 @@ void rz_host_close(struct rz_host *h)
 	for (i = 0; i < h->n_names; i++)
 		free(h->names[i]);
 	free(h->names);
+	free(h->started);
 	if (h->links)
 		nl_cache_free(h->links);
 	nl_socket_free(h->sk);
-	nl_socket_free(h->gs);
 	free(h);
 }

@@ -14,21 +14,66 @@ struct rz_host {
 	struct nl_sock *sk;		/* rtnetlink */
 	struct nl_cache *links;
 	FILE *log;
+	const char *name;		/* this host, whose sessions these are */
 	size_t changes;			/* lines logged: what was done */
-	struct nl_sock *gs;		/* the macsec family, when needed */
-	int macsec_family;
 	char **names;			/* rz_host_links() */
 	size_t n_names;
+	struct rz_mka *started;		/* sessions this run started */
+	size_t n_started;
 };
 
 /* Print "cannot WHAT KIND NAME: ERR"; -1. */
 int rz_nl_fail(const struct rz_dev *d, const char *what, int err);
-/*
- * The SAs of MACsec device @d: its transmit SA, and a receive channel and
- * SA per peer. Adding what exists is a no-op, so this also repairs an SA
- * someone deleted. Returns how many were added, or -1.
- */
-int rz_macsec_keys(struct rz_host *h, const struct rz_dev *d, int ifindex);
+
+/* A MACsec device a key agreement session made, as the kernel has it. */
+struct rz_macsec {
+	int ifindex;
+	uint64_t sci;			/* as the kernel stores it: MAC, port
+					 * (big endian), in memory order */
+	char name[IFNAMSIZ_NP];
+	int master;			/* its master's ifindex, or 0 */
+	bool up;
+	bool encrypt, protect, replay;
+	uint32_t window;
+	int validate;			/* enum macsec_validation_type */
+	uint64_t cipher;
+};
+
+/* Its transmit SA in use (the encoding SA). */
+struct rz_txsa {
+	bool found, active;
+	uint8_t an;
+	uint64_t pn;			/* the next packet number */
+	uint8_t keyid[16];		/* MKA: key server MI, key number */
+};
+
+/* The MACsec device on @lower (an ifindex) with SCI @sci, or by name. */
+bool rz_macsec_by_sci(struct nl_cache *links, int lower, uint64_t sci,
+		      struct rz_macsec *out);
+bool rz_macsec_by_name(struct nl_cache *links, int lower, const char *name,
+		       struct rz_macsec *out);
+/* How @m differs from what a session makes, or NULL. */
+const char *rz_macsec_drift(const struct rz_macsec *m);
+/* The macsec family: a connected socket in *@gs, and the family id. */
+int rz_macsec_family(struct nl_sock **gs);
+int rz_macsec_txsa(struct nl_sock *gs, int family, int ifindex,
+		   struct rz_txsa *out);
+
+/* rtnetlink changes shared by apply.c and the supervisor (link.c). */
+int rz_link_set_master(struct nl_sock *sk, struct rtnl_link *l, int master,
+		       bool up);
+int rz_link_isolate(struct nl_sock *sk, int ifindex);
+int rz_link_set_mac(struct nl_sock *sk, struct rtnl_link *l,
+		    const uint8_t mac[6]);
+
+/* Sessions (sessions.c): start, restart and stop their supervisors. */
+/* Write @text to @path (mode 0600) through a temporary file; 0 or -1. */
+int rz_write_private(const char *path, const char *text);
+int rz_sessions_apply(struct rz_host *h, const struct rz_plan *pl);
+void rz_sessions_rollback(struct rz_host *h);
+int rz_sessions_prune(struct rz_host *h, const struct rz_plan *pl,
+		      const char *only_net);
+
 /* The VXLAN device @d's flooding list is exactly its peers. */
 int rz_fdb_sync(struct rz_host *h, const struct rz_dev *d, int ifindex);
 

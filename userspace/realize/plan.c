@@ -10,9 +10,9 @@
  *    pool carry it: a tunnel to them (one VXLAN device with a forwarding
  *    entry per peer, or one GRE / Geneve device per peer), bound to the
  *    NIC PHYSICAL_IFS_ALLOWED selects;
- *  - with REQUIRE_ENCRYPTION = true: a MACsec device on each tunnel, which
- *    is the bridge port instead of the tunnel, keyed from the pool secret
- *    (rz_plan_key()).
+ *  - with REQUIRE_ENCRYPTION = true: a key agreement session (MKA) on each
+ *    tunnel, whose MACsec device is the bridge port instead of the tunnel;
+ *    the caller gives the plan each encrypted network's CAK.
  *
  * Every device netpolicy creates carries the alias
  * "netpolicy:NETWORK:FINGERPRINT", where the fingerprint hashes everything
@@ -48,66 +48,6 @@ static void short_hash(const char *a, const char *b, char out[9])
 	sha256_update(&c, b, strlen(b) + 1);
 	sha256_final(&c, h);
 	snprintf(out, 9, "%02x%02x%02x%02x", h[0], h[1], h[2], h[3]);
-}
-
-/* HMAC(secret, label \0 net \0 host): per network and sending host. */
-static void derive(const uint8_t *secret, size_t secret_len,
-		   const char *label, const char *net, const char *host,
-		   uint8_t out[SHA256_LEN])
-{
-	size_t ll = strlen(label) + 1, nl = strlen(net) + 1;
-	size_t hl = strlen(host) + 1;
-	char *msg = xcalloc(1, ll + nl + hl);
-
-	memcpy(msg, label, ll);
-	memcpy(msg + ll, net, nl);
-	memcpy(msg + ll + nl, host, hl);
-	hmac_sha256(secret, secret_len, msg, ll + nl + hl, out);
-	free(msg);
-}
-
-/* The MACsec device of @host for @net: a locally administered address. */
-static void macsec_mac(const char *net, const char *host, uint8_t mac[6])
-{
-	uint8_t h[SHA256_LEN];
-	struct sha256 c;
-
-	sha256_init(&c);
-	sha256_update(&c, "netpolicy-macsec-mac", 21);
-	sha256_update(&c, net, strlen(net) + 1);
-	sha256_update(&c, host, strlen(host) + 1);
-	sha256_final(&c, h);
-	memcpy(mac, h, 6);
-	mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02);
-}
-
-static void sci_of(const uint8_t mac[6], uint8_t sci[8])
-{
-	memcpy(sci, mac, 6);
-	sci[6] = 0;
-	sci[7] = 1;			/* port 1: the kernel's default */
-}
-
-static void keys_of(const uint8_t *secret, size_t secret_len,
-		    const char *net, const char *host, size_t key_len,
-		    struct rz_keys *k)
-{
-	uint8_t h[SHA256_LEN];
-	struct sha256 c;
-
-	derive(secret, secret_len, "netpolicy-macsec-key", net, host, h);
-	memcpy(k->key, h, key_len);
-	/* the key id names the key without revealing it */
-	sha256_init(&c);
-	sha256_update(&c, "netpolicy-macsec-keyid", 23);
-	sha256_update(&c, h, sizeof(h));
-	sha256_final(&c, h);
-	memcpy(k->keyid, h, RZ_KEYID_LEN);
-	derive(secret, secret_len, "netpolicy-macsec-salt", net, host, h);
-	memcpy(k->salt, h, sizeof(k->salt));
-	k->ssci = (uint32_t)h[12] << 24 | (uint32_t)h[13] << 16 |
-		  (uint32_t)h[14] << 8 | h[15];
-	memset(h, 0, sizeof(h));
 }
 
 static bool carries(const struct np_net_def *n, const char *host)
@@ -207,7 +147,6 @@ static struct rz_dev *add_dev(struct rz_plan *pl, enum rz_kind kind,
 static void seal(struct rz_dev *d)
 {
 	uint64_t h = 14695981039346656037ULL;
-	size_t i;
 
 	h = fnv64(h, &d->kind, sizeof(d->kind));
 	h = fnv64(h, d->master, sizeof(d->master));
@@ -216,13 +155,7 @@ static void seal(struct rz_dev *d)
 	h = fnv64(h, &d->local, sizeof(d->local));
 	h = fnv64(h, &d->remote, sizeof(d->remote));
 	h = fnv64(h, &d->isolated, sizeof(d->isolated));
-	h = fnv64(h, &d->alg, sizeof(d->alg));
-	h = fnv64(h, d->mac, sizeof(d->mac));
-	h = fnv64(h, d->tx.keyid, sizeof(d->tx.keyid));
-	for (i = 0; i < d->n_rx; i++) {
-		h = fnv64(h, d->rx[i].sci, sizeof(d->rx[i].sci));
-		h = fnv64(h, d->rx[i].k.keyid, sizeof(d->rx[i].k.keyid));
-	}
+	h = fnv64(h, "no-ipv6", 8);	/* tunnels made before carried IPv6 */
 	snprintf(d->alias, sizeof(d->alias), RZ_ALIAS_PREFIX "%s:%016llx",
 		 d->net->name, (unsigned long long)h);
 }
@@ -232,43 +165,30 @@ struct net_ctx {
 	const struct np_host_def *self;
 	const char *underlay;
 	bool encrypt;
-	int alg;
+	size_t cak;			/* with encrypt: in rz_plan.caks */
 };
 
 /*
- * The MACsec device on tunnel @t, receiving from the hosts @peers; sealed
- * once rz_plan_key() gave it its keys.
+ * Tunnel @t carries encrypted network traffic to @peer: a key agreement
+ * session with it, whose MACsec device is an isolated port of the bridge
+ * (the tunnel is no port: what reaches the bridge is decrypted).
  */
-static void plan_macsec(struct rz_plan *pl, const struct net_ctx *c,
-			struct rz_dev *t, const struct np_host_def **peers,
-			size_t n_peers)
+static void plan_session(struct rz_plan *pl, const struct net_ctx *c,
+			 struct rz_dev *t, const char *bridge,
+			 const struct np_host_def *peer, bool isolated)
 {
-	char name[IFNAMSIZ_NP];
-	struct rz_dev *m;
-	size_t i;
+	struct rz_mka *m = xpush((void **)&pl->mkas, &pl->n_mkas, sizeof(*m));
+	char h[9];
 
-	snprintf(name, sizeof(name), "nps%s", t->name + 3);
-	m = add_dev(pl, RZ_MACSEC, c->n, name);
-	/* add_dev() may move the array: find the tunnel again */
-	t = &pl->devs[pl->n - 2];
-	snprintf(m->master, sizeof(m->master), "%s", t->master);
-	snprintf(m->lower, sizeof(m->lower), "%s", t->name);
-	t->master[0] = '\0';
-	m->isolated = t->isolated;
-	t->isolated = false;
-	m->alg = c->alg;
-	m->key_len = c->alg == NETPOLICY_ENC_GCM_AES_256 ? 32 : 16;
-	macsec_mac(c->n->name, c->self->name, m->mac);
-	m->rx = xcalloc(n_peers, sizeof(*m->rx));
-	m->n_rx = n_peers;
-	for (i = 0; i < n_peers; i++) {
-		uint8_t mac[6];
-
-		m->rx[i].host = peers[i]->name;
-		macsec_mac(c->n->name, peers[i]->name, mac);
-		sci_of(mac, m->rx[i].sci);
-	}
-	seal(t);
+	m->net = c->n;
+	m->cak = c->cak;
+	m->self = c->self->name;
+	m->peer = peer->name;
+	m->isolated = isolated;
+	short_hash(peer->name, "", h);
+	snprintf(m->sid, sizeof(m->sid), "%s-%s", t->name, h);
+	snprintf(m->tunnel, sizeof(m->tunnel), "%s", t->name);
+	snprintf(m->bridge, sizeof(m->bridge), "%s", bridge);
 }
 
 static void plan_tunnels(struct rz_plan *pl, const struct net_ctx *c,
@@ -291,10 +211,13 @@ static void plan_tunnels(struct rz_plan *pl, const struct net_ctx *c,
 		inet_pton(AF_INET, c->self->address, &t->local);
 		snprintf(t->lower, sizeof(t->lower), "%s", c->underlay ?: "");
 		snprintf(t->master, sizeof(t->master), "%s", c->n->bridge);
+		/* encrypted: a session per peer, all on this one device */
+		for (i = 0; c->encrypt && i < n_peers; i++)
+			plan_session(pl, c, t, c->n->bridge, peers[i],
+				     n_peers > 1);
 		if (c->encrypt)
-			plan_macsec(pl, c, t, peers, n_peers);
-		else
-			seal(t);
+			t->master[0] = '\0';
+		seal(t);
 		return;
 	}
 	/* point to point: one device per peer, isolated from each other */
@@ -310,10 +233,13 @@ static void plan_tunnels(struct rz_plan *pl, const struct net_ctx *c,
 		snprintf(t->lower, sizeof(t->lower), "%s", c->underlay ?: "");
 		snprintf(t->master, sizeof(t->master), "%s", c->n->bridge);
 		t->isolated = n_peers > 1;
-		if (c->encrypt)
-			plan_macsec(pl, c, t, &peers[i], 1);
-		else
-			seal(t);
+		if (c->encrypt) {
+			plan_session(pl, c, t, c->n->bridge, peers[i],
+				     t->isolated);
+			t->master[0] = '\0';
+			t->isolated = false;
+		}
+		seal(t);
 	}
 }
 
@@ -379,11 +305,20 @@ static void plan_net(struct rz_plan *pl, const struct np_config *cfg,
 		}
 	}
 	c.encrypt = pol_requires_encryption(pol);
-	c.alg = pol_has(pol, PA_ENCRYPTION_ALGORITHM) ?
-		pol->encryption_algorithm : NETPOLICY_ENC_GCM_AES_128;
-	if (c.encrypt && !pl->wants_secret) {
-		pl->wants_secret = true;
-		pl->secret_pos = pol->pos;
+	if (c.encrypt && pol_has(pol, PA_ENCRYPTION_ALGORITHM) &&
+	    pol->encryption_algorithm != NETPOLICY_ENC_GCM_AES_128) {
+		diag_add(d, pol->pos,
+			 "policy '%s': ENCRYPTION_ALGORITHM = %s cannot be realized: the key agreement (MKA in Debian 12's wpa_supplicant 2.10) agrees on gcm-aes-128 only (see Documentation, \"Encryption: key agreement\")",
+			 pol->name, enc_alg_name(pol->encryption_algorithm));
+		goto out;
+	}
+	if (c.encrypt) {
+		struct rz_cak *k = xpush((void **)&pl->caks, &pl->n_caks,
+					 sizeof(*k));
+
+		k->net = n;
+		k->pos = pol->pos;
+		c.cak = pl->n_caks - 1;
 	}
 	plan_tunnels(pl, &c, peers, n_peers);
 	/* networks are planned in name order: the claims come sorted */
@@ -433,29 +368,28 @@ int rz_plan_make(const struct np_config *cfg, const char *self_name,
 	return 0;
 }
 
-bool rz_plan_wants_secret(const struct rz_plan *pl, struct np_pos *pos)
+size_t rz_plan_caks(const struct rz_plan *pl)
 {
-	if (!pl || !pl->wants_secret)
-		return false;
-	*pos = pl->secret_pos;
-	return true;
+	return pl ? pl->n_caks : 0;
 }
 
-void rz_plan_key(struct rz_plan *pl, const uint8_t *secret, size_t len)
+const char *rz_plan_cak_network(const struct rz_plan *pl, size_t i,
+				struct np_pos *pos)
 {
-	size_t i, j;
+	*pos = pl->caks[i].pos;
+	return pl->caks[i].net->name;
+}
 
-	for (i = 0; i < pl->n; i++) {
-		struct rz_dev *m = &pl->devs[i];
+void rz_plan_set_cak(struct rz_plan *pl, size_t i,
+		     const uint8_t key[RZ_CAK_LEN])
+{
+	memcpy(pl->caks[i].key, key, RZ_CAK_LEN);
+	pl->caks[i].set = true;
+}
 
-		if (m->kind != RZ_MACSEC)
-			continue;
-		keys_of(secret, len, m->net->name, pl->self, m->key_len, &m->tx);
-		for (j = 0; j < m->n_rx; j++)
-			keys_of(secret, len, m->net->name, m->rx[j].host,
-				m->key_len, &m->rx[j].k);
-		seal(m);
-	}
+size_t rz_plan_sessions(const struct rz_plan *pl)
+{
+	return pl ? pl->n_mkas : 0;
 }
 
 const struct np_claim *rz_plan_claims(const struct rz_plan *pl, size_t *n)
@@ -475,14 +409,12 @@ void rz_plan_free(struct rz_plan *pl)
 
 	if (!pl)
 		return;
-	for (i = 0; i < pl->n; i++) {
-		memset(&pl->devs[i].tx, 0, sizeof(pl->devs[i].tx));
-		if (pl->devs[i].rx)
-			memset(pl->devs[i].rx, 0,
-			       pl->devs[i].n_rx * sizeof(*pl->devs[i].rx));
-		free(pl->devs[i].rx);
+	for (i = 0; i < pl->n; i++)
 		free(pl->devs[i].peers);
-	}
+	if (pl->caks)
+		explicit_bzero(pl->caks, pl->n_caks * sizeof(*pl->caks));
+	free(pl->caks);
+	free(pl->mkas);
 	free(pl->devs);
 	free(pl->claims);
 	free(pl);

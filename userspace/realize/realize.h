@@ -4,13 +4,15 @@
  *
  * Planning (plan.c) is pure: from the pool's objects, this host's name and
  * the names of the links that exist, it computes the devices this host
- * must have (bridges, tunnels, MACsec devices and their keys) and what the
- * kernel is told about each network (its claims). It reads no file and
- * asks the kernel nothing, so it is unit-tested on the host.
+ * must have (bridges and tunnels), the key agreement sessions that encrypt
+ * them, and what the kernel is told about each network (its claims). It
+ * reads no file and asks the kernel nothing, so it is unit-tested on the
+ * host; the caller reads each encrypted network's CAK (cak.c) into it.
  *
- * Applying (apply.c, with macsec.c and fdb.c) makes the live devices
- * match a plan through rtnetlink and the macsec generic netlink family,
- * and prunes what netpolicy created that no plan needs.
+ * Applying (apply.c, with fdb.c) makes the live devices match a plan
+ * through rtnetlink; sessions.c starts and stops the supervisor of each
+ * session (supervise.c, `npmgr mka-supervise`), which runs wpa_supplicant.
+ * What netpolicy created that no plan needs is pruned.
  */
 #ifndef NPMGR_REALIZE_H
 #define NPMGR_REALIZE_H
@@ -19,7 +21,10 @@
 
 #include "../model.h"
 
-#define NPMGR_SECRET_DEFAULT "/etc/netpolicy/pool.key"
+#define NPMGR_KEYS_DEFAULT "/etc/netpolicy/keys"
+#define NPMGR_RUN_DIR "/run/netpolicy/mka"
+#define RZ_WPA_SUPPLICANT "/sbin/wpa_supplicant"
+#define RZ_CAK_LEN 32		/* a 256-bit CAK: 64 hex digits in its file */
 
 struct rz_plan;
 struct rz_host;
@@ -33,39 +38,61 @@ struct rz_host;
 int rz_plan_make(const struct np_config *cfg, const char *self,
 		 char *const *links, size_t n_links, struct np_diags *d,
 		 struct rz_plan **out);
-/* Whether the plan encrypts with the pool secret; @pos: who asks first. */
-bool rz_plan_wants_secret(const struct rz_plan *pl, struct np_pos *pos);
-/* Derive every MACsec key of the plan from the pool secret. */
-void rz_plan_key(struct rz_plan *pl, const uint8_t *secret, size_t len);
+/*
+ * The encrypted networks whose CAK the plan needs, i < rz_plan_caks():
+ * the name, and where its policy is (for a message about its CAK file).
+ */
+size_t rz_plan_caks(const struct rz_plan *pl);
+const char *rz_plan_cak_network(const struct rz_plan *pl, size_t i,
+				struct np_pos *pos);
+void rz_plan_set_cak(struct rz_plan *pl, size_t i,
+		     const uint8_t key[RZ_CAK_LEN]);
+/* The key agreement sessions of the plan. */
+size_t rz_plan_sessions(const struct rz_plan *pl);
 /* The networks the plan realizes with a tunnel, sorted by name. */
 const struct np_claim *rz_plan_claims(const struct rz_plan *pl, size_t *n);
 size_t rz_plan_devices(const struct rz_plan *pl);
 void rz_plan_free(struct rz_plan *pl);
 
 /*
- * Read the pool secret: a regular file of at least 32 bytes that only
- * root (or the caller) owns and may read. Problems go to @d at @pos.
+ * Read network @network's CAK from @dir/NETWORK.cak: a regular file owned
+ * by root (or the caller), no access for group or others, 64 hex digits.
+ * Problems go to @d at @pos. The key never leaves @key (wipe it).
  */
-int rz_read_secret(const char *path, struct np_diags *d, struct np_pos pos,
-		   uint8_t **secret, size_t *len);
+int rz_read_cak(const char *dir, const char *network, struct np_diags *d,
+		struct np_pos pos, uint8_t key[RZ_CAK_LEN]);
+/* 64 hex digits, maybe surrounded by white space, not all zero. */
+bool rz_cak_parse(const char *s, size_t n, uint8_t key[RZ_CAK_LEN]);
+/* `npmgr genkey`: print a fresh CAK. */
+int rz_genkey(FILE *out);
 
 /*
  * This host's links, through rtnetlink (connected when first needed);
  * what was done goes to @log.
  */
-struct rz_host *rz_host_open(FILE *log);
+struct rz_host *rz_host_open(FILE *log, const char *host);
 /* The names of the links that exist, sorted (NULL: none, or an error). */
 char *const *rz_host_links(struct rz_host *h, size_t *n);
-/* Create, repair or replace the planned devices. */
+/*
+ * Create, repair or replace the planned devices; start, restart or keep
+ * the planned key agreement sessions.
+ */
 int rz_apply(struct rz_host *h, struct rz_plan *pl);
-/* Delete the devices rz_apply() created (a load that failed). */
+/* Undo what rz_apply() created and started (a load that failed). */
 void rz_rollback(struct rz_host *h, struct rz_plan *pl);
 /*
- * Delete the devices netpolicy created that @pl does not need (@pl NULL:
- * none is needed), only those of network @only_net if it is set.
+ * Stop the sessions and delete the devices netpolicy created that @pl
+ * does not need (@pl NULL: none is needed), only those of network
+ * @only_net if it is set.
  */
 int rz_prune(struct rz_host *h, const struct rz_plan *pl,
 	     const char *only_net);
+/* The key agreement sessions of host @host, as their supervisors say. */
+int rz_sessions_read(const char *host, struct np_session_info **out,
+		     size_t *n);
+/* `npmgr mka-supervise`: one session's supervisor (supervise.c). */
+int cmd_mka_supervise(int argc, char **argv);
+
 /* How many changes rz_apply() and rz_prune() made (lines logged). */
 size_t rz_host_changes(const struct rz_host *h);
 void rz_host_close(struct rz_host *h);

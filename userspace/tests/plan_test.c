@@ -139,8 +139,8 @@ static void test_vxlan(void)
 	EXPECT(n == 1 && !strcmp(c[0].network, "front") &&
 	       c[0].tunnel == NETPOLICY_TUNNEL_VXLAN && c[0].id == 100,
 	       "vxlan: the kernel is told front is realized as vxlan 100");
-	EXPECT(!rz_plan_wants_secret(r.pl, &(struct np_pos){ 0 }),
-	       "vxlan: a plain network needs no secret");
+	EXPECT(!rz_plan_caks(r.pl) && !rz_plan_sessions(r.pl),
+	       "vxlan: a plain network needs no key and no session");
 	done(&r);
 
 	/* the same network planned on another host: same names, same alias */
@@ -324,53 +324,75 @@ static void test_no_pool(void)
 }
 
 static const char secure[] =
-	"policy secure { ALLOW_CROSS_SERVER = true REQUIRE_ENCRYPTION = true ENCRYPTION_ALGORITHM = gcm-aes-256 }\n"
-	"network front { bridge = br-front policy = secure id = 100 }\n";
+	"policy secure { ALLOW_CROSS_SERVER = true REQUIRE_ENCRYPTION = true }\n"
+	"network front { bridge = br-front policy = secure id = 100 }\n"
+	"network back { bridge = br-back policy = secure tunnel = gretap id = 7 }\n";
 
-static void test_macsec(void)
+static void test_sessions(void)
 {
-	static const uint8_t secret[40] = "0123456789abcdef0123456789abcdef0123456";
-	const struct rz_dev *vx, *ms, *msb;
-	struct np_pos pos = { 0, 0 };
-	char sealed[128];
-	struct run r, s;
+	const struct rz_mka *m;
+	const struct rz_dev *vx;
+	struct np_pos pos;
+	struct run r;
+	char err[512];
+	size_t i;
 
 	plan(&r, secure, "hA", "");
-	vx = dev(&r, 1);
-	ms = dev(&r, 2);
-	EXPECT(!r.rc && r.pl && r.pl->n == 3 && vx && ms &&
-	       ms->kind == RZ_MACSEC, "macsec: bridge, tunnel, MACsec");
-	EXPECT(vx && ms && !vx->master[0] && !strcmp(ms->master, "br-front") &&
-	       !strcmp(ms->lower, vx->name) && !strcmp(ms->name + 3, vx->name + 3) &&
-	       !strncmp(ms->name, "nps", 3),
-	       "macsec: the MACsec device is the bridge port, on the tunnel");
-	EXPECT(ms && ms->alg == NETPOLICY_ENC_GCM_AES_256 && ms->key_len == 32 &&
-	       ms->n_rx == 2 && (ms->mac[0] & 3) == 2,
-	       "macsec: cipher, key length, a receive channel per peer, a local unicast MAC");
-	EXPECT(rz_plan_wants_secret(r.pl, &pos) && pos.line == 4 && pos.col == 8,
-	       "macsec: the secret is wanted, first by policy 'secure' (%d:%d)",
-	       pos.line, pos.col);
-	snprintf(sealed, sizeof(sealed), "%s", ms ? ms->alias : "");
-	if (r.pl)
-		rz_plan_key(r.pl, secret, sizeof(secret));
-	EXPECT(ms && strcmp(sealed, ms->alias),
-	       "macsec: keying seals the device (its alias names its keys)");
-
-	plan(&s, secure, "hB", "");
-	if (s.pl)
-		rz_plan_key(s.pl, secret, sizeof(secret));
-	msb = dev(&s, 2);
-	/* hA receives from hB (its first peer) what hB sends */
-	EXPECT(ms && msb && !memcmp(ms->rx[0].k.key, msb->tx.key, 32) &&
-	       !memcmp(ms->rx[0].k.salt, msb->tx.salt, sizeof(msb->tx.salt)) &&
-	       ms->rx[0].k.ssci == msb->tx.ssci &&
-	       !memcmp(ms->rx[0].sci, msb->mac, 6),
-	       "macsec: a receiver's key, salt, SSCI and SCI are the sender's");
-	EXPECT(ms && msb && memcmp(ms->tx.key, msb->tx.key, 32) &&
-	       ms->tx.ssci != msb->tx.ssci && memcmp(ms->mac, msb->mac, 6),
-	       "macsec: each host sends with its own key, SSCI and SCI");
+	EXPECT(!r.rc && r.pl && r.pl->n == 5, "sessions: two bridges, a VXLAN, two GRE devices (%zu)",
+	       r.pl ? r.pl->n : 0);
+	EXPECT(rz_plan_sessions(r.pl) == 4,
+	       "sessions: one per peer and network: two on the VXLAN device, one per GRE device (%zu)",
+	       r.pl ? rz_plan_sessions(r.pl) : 0);
+	EXPECT(rz_plan_caks(r.pl) == 2 &&
+	       !strcmp(rz_plan_cak_network(r.pl, 0, &pos), "back") &&
+	       pos.line == 4 && pos.col == 8 &&
+	       !strcmp(rz_plan_cak_network(r.pl, 1, &pos), "front"),
+	       "sessions: one CAK per encrypted network, asked for at its policy");
+	vx = dev(&r, 4);
+	for (i = 2; r.pl && i < 4; i++) {
+		m = &r.pl->mkas[i];
+		EXPECT(vx && vx->kind == RZ_VXLAN &&
+		       !strcmp(m->tunnel, vx->name) &&
+		       !strcmp(m->bridge, "br-front") && !vx->master[0] &&
+		       m->isolated && !strcmp(m->net->name, "front") &&
+		       !strcmp(m->self, "hA") &&
+		       !strcmp(m->peer, i == 2 ? "hB" : "hC"),
+		       "sessions: the VXLAN device is no bridge port: its sessions' MACsec devices are, isolated");
+	}
+	EXPECT(r.pl && strcmp(r.pl->mkas[2].sid, r.pl->mkas[3].sid) &&
+	       !strncmp(r.pl->mkas[2].sid, vx->name, strlen(vx->name)) &&
+	       r.pl->mkas[2].sid[strlen(vx->name)] == '-' &&
+	       strlen(r.pl->mkas[2].sid) == strlen(vx->name) + 9,
+	       "sessions: a session's id is its tunnel and its peer's hash (%s)",
+	       r.pl ? r.pl->mkas[2].sid : "");
+	m = r.pl ? &r.pl->mkas[0] : NULL;
+	EXPECT(m && !strncmp(m->tunnel, "npg", 3) && m->isolated &&
+	       !strcmp(m->peer, "hB") && !strcmp(m->bridge, "br-back") &&
+	       dev(&r, 1) && !dev(&r, 1)->master[0] && !dev(&r, 1)->isolated,
+	       "sessions: a per-peer GRE device's MACsec device is the isolated port");
 	done(&r);
-	done(&s);
+
+	/* two hosts: one peer, one port, nothing to isolate from */
+	plan(&r, "policy p { ALLOW_CROSS_SERVER = true REQUIRE_ENCRYPTION = true }\n"
+		 "network front { bridge = br policy = p id = 1 hosts = {hA, hC} }\n",
+		 "hC", "");
+	EXPECT(!r.rc && rz_plan_sessions(r.pl) == 1 &&
+	       !r.pl->mkas[0].isolated && !strcmp(r.pl->mkas[0].peer, "hA"),
+	       "sessions: two hosts, one session, its port not isolated");
+	done(&r);
+
+	plan(&r, "policy p { ALLOW_CROSS_SERVER = true REQUIRE_ENCRYPTION = true ENCRYPTION_ALGORITHM = gcm-aes-256 }\n"
+		 "network front { bridge = br policy = p id = 1 }\n", "hA", "");
+	EXPECT(r.rc == -1 &&
+	       !strcmp(first_error(&r, err, sizeof(err)),
+		       "t.policy:4:8: error: policy 'p': ENCRYPTION_ALGORITHM = gcm-aes-256 cannot be realized: the key agreement (MKA in Debian 12's wpa_supplicant 2.10) agrees on gcm-aes-128 only (see Documentation, \"Encryption: key agreement\")"),
+	       "sessions: gcm-aes-256 is refused, not weakened: %s", err);
+	done(&r);
+	plan(&r, "policy p { ALLOW_CROSS_SERVER = true REQUIRE_ENCRYPTION = true ENCRYPTION_ALGORITHM = gcm-aes-128 }\n"
+		 "network front { bridge = br policy = p id = 1 }\n", "hA", "");
+	EXPECT(!r.rc && rz_plan_sessions(r.pl) == 2,
+	       "sessions: gcm-aes-128 is what MKA agrees on");
+	done(&r);
 }
 
 int main(void)
@@ -381,6 +403,6 @@ int main(void)
 	test_local();
 	test_errors();
 	test_no_pool();
-	test_macsec();
+	test_sessions();
 	return test_summary();
 }

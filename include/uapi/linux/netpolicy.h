@@ -304,7 +304,13 @@ enum netpolicy_port_state {
 
 #define NETPOLICY_PORT_MAX (__NETPOLICY_PORT_MAX - 1)
 
-/* Why a port is in its state; NETPOLICY_A_PORT_MESSAGE says it in words. */
+/*
+ * Why a port is in its state; NETPOLICY_A_PORT_MESSAGE says it in words.
+ * An uplink counts as encrypted (NETPOLICY_R_NOT_ENCRYPTED otherwise) when a
+ * MACsec device on its path encrypts, protects every frame, validates
+ * strictly and drops every replayed frame (replay protection on, window
+ * 0), with the cipher suite ENCRYPTION_ALGORITHM names (or its XPN variant).
+ */
 enum netpolicy_reason {
 	NETPOLICY_R_NONE,
 	NETPOLICY_R_NO_VIF_OBJECT,	/* unbound: no VIF object matches */

@@ -83,3 +83,38 @@ run_cases() {
 	echo "$prefix selftests: $pass passed, $failn failed"
 	[ $failn = 0 ]
 }
+
+# Key agreement sessions (npmgr mka-supervise, one per encrypted tunnel).
+# Stop those of hosts HOST... (before their namespaces go: a supervisor
+# deletes its MACsec device in its own namespace).
+sessions_stop() { # host...
+	local h p pid i
+	for h in "$@"; do
+		for p in /run/netpolicy/mka/"$h"/*.pid; do
+			[ -e "$p" ] || continue
+			pid=$(cat "$p")
+			kill "$pid" 2> /dev/null || continue
+			for i in $(seq 100); do
+				kill -0 "$pid" 2> /dev/null || break
+				sleep 0.05
+			done
+		done
+		rm -rf "/run/netpolicy/mka/$h"
+	done
+}
+# How many sessions of network NET on host HOST are in state STATE.
+sessions_in() { # host net state
+	ip netns exec "$1" "$NPMGR" -j show keys | tr '{' '\n' |
+		grep "\"network\":\"$2\"" | grep -c "\"state\":\"$3\""
+}
+# Wait until N (default 1) sessions of NET on HOST are secured.
+wait_secured() { # host net [n]
+	local i
+	for i in $(seq 150); do
+		[ "$(sessions_in "$1" "$2" secured)" -ge "${3:-1}" ] && return 0
+		sleep 0.2
+	done
+	echo "    the session logs:"
+	tail -n 25 /run/netpolicy/mka/*/*.log 2>&1 | sed 's/^/    /'
+	fail "$1: network $2: no secured key agreement session after 30 s: $(ip netns exec "$1" "$NPMGR" show keys)"
+}

@@ -557,8 +557,8 @@ POL
 	expect_eq "integrity only" \
 		"refused not-encrypted enc | $(refusal enc "network sec" "REQUIRE_ENCRYPTION = true, but uplink ms0 of bridge br-sec is not encrypted")" \
 		"$(port_fields $A tap-a0)"
-	# encrypting, but not with ENCRYPTION_ALGORITHM
-	ip -n $A link set ms0 type macsec encrypt on
+	# encrypting, protected against replay, but not with ENCRYPTION_ALGORITHM
+	ip -n $A link set ms0 type macsec encrypt on replay on window 0
 	sleep 0.5
 	expect_master $A tap-a0 none
 	expect_eq "another cipher" \
@@ -566,8 +566,22 @@ POL
 		"$(port_fields $A tap-a0)"
 	ip -n $A link del ms0
 	ip -n $A link add link d1 ms0 type macsec encrypt on cipher gcm-aes-256
-	# a MACsec uplink, and a VXLAN tunnel over MACsec, are encrypted
+	# (up: the core announces the changes of a device that is down only
+	# when it comes up)
+	ip -n $A link set ms0 up
+	# encrypting with the cipher, but a captured frame could be replayed
 	ip -n $A link set ms0 master br-sec
+	sleep 0.5
+	expect_master $A tap-a0 none
+	expect_eq "replay protection off" \
+		"refused not-encrypted enc | $(refusal enc "network sec" "REQUIRE_ENCRYPTION = true, but uplink ms0 of bridge br-sec accepts replayed frames (MACsec replay protection off, or a window above 0)")" \
+		"$(port_fields $A tap-a0)"
+	# a window accepts a replay of any of the last frames it covers
+	ip -n $A link set ms0 type macsec replay on window 32
+	sleep 0.5
+	expect_master $A tap-a0 none
+	# a MACsec uplink, and a VXLAN tunnel over MACsec, are encrypted
+	ip -n $A link set ms0 type macsec replay on window 0
 	wait_master $A tap-a0 br-sec
 	ip -n $A link set ms0 nomaster
 	ip -n $A link add vx0 type vxlan id 7 dev ms0 dstport 4789

@@ -30,19 +30,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 NPMGR=${NPMGR:-$top/userspace/npmgr}
 TAPVM=${TAPVM:-$here/tapvm}
 tmp=$(mktemp -d)
-SECRET=$tmp/pool.key
+KEYS=$tmp/keys
 
-np() { local h=$1; shift; ip netns exec "$h" "$NPMGR" "$@"; }
-# npmgr load/realize on host hA or hB, as that host
-npl() { local h=$1 cmd=$2; shift 2; np "$h" "$cmd" --host "$h" --secret "$SECRET" "$@"; }
 ifindex() { ip netns exec "$1" cat "/sys/class/net/$2/ifindex" 2>/dev/null || echo none; }
-# the name npmgr gives a device: PREFIX + 8 hex of sha256(a \0 b \0)
-devname() { printf '%s\0%s\0' "$2" "${3:-}" | sha256sum | cut -c1-8 | sed "s/^/$1/"; }
 # "state reason | message" of a port, from npmgr's JSON
 port_state() { # host dev
 	np "$1" -j show interfaces | tr '{' '\n' | grep "\"interface\":\"$2\"" |
 		sed -n 's/.*"state":"\([^"]*\)".*"reason_code":"\([^"]*\)".*"reason":"\{0,1\}\([^"]*\)"\{0,1\}.*/\1 \2 | \3/p'
 }
+# The MACsec device a key agreement session made on host $1, or "none".
+macsec_dev() { ip -n "$1" -o link show type macsec | awk -F'[ :@]+' '{print $2; exit}' | grep . || echo none; }
 vm_ping() { # vm address: one ping, quietly
 	ip netns exec "$1" ping -c 1 -W 2 "$2" > /dev/null 2>&1
 }
@@ -57,15 +54,15 @@ vm_reach() { # vm address
 
 setup() {
 	twohosts_up
-	# printable, so that a test can look for it where it must not be
-	od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$SECRET"
-	chmod 600 "$SECRET"
+	mkdir -p -m 700 "$KEYS"
+	(umask 077; "$NPMGR" genkey > "$KEYS/front.cak"; "$NPMGR" genkey > "$KEYS/back.cak")
 }
 
 cleanup() {
 	jobs -p | xargs -r kill 2> /dev/null
 	wait 2> /dev/null
 	local n
+	sessions_stop hA hB
 	for n in vA1 vB1 vB2 hA hB; do
 		ip netns del $n 2> /dev/null
 	done
@@ -180,6 +177,7 @@ test_vms_before_load() {
 	sleep 0.5
 	expect_eq "events on hA" "attached tap-a1" "$(awk '{print $1, $2}' "$tmp/events")"
 	expect_master hA tap-a1 br-front
+	wait_secured hA front
 	vm_reach vA1 10.9.0.2 || fail "no ping"
 }
 
@@ -188,12 +186,13 @@ test_realize_idempotent() {
 	write_pool "policy = secure"
 	load_both
 	vms
+	wait_secured hA front
 	vm_reach vA1 10.9.0.2 || fail "no ping before"
 	before=$(ip -n hA -o link show | awk '{print $1, $2}')
 	np hA monitor > "$tmp/events" &
 	sleep 0.5
 	expect_eq "realize again changes nothing" \
-		"host hA: the 5 devices of $tmp/pool.policy are as they should be" \
+		"host hA: the 4 devices and 1 key agreement session of $tmp/pool.policy are as they should be" \
 		"$(npl hA realize "$tmp/pool.policy")"
 	npl hA load "$tmp/pool.policy" > "$tmp/again" || fail "reload"
 	expect_eq "a reload prints nothing" "" "$(cat "$tmp/again")"
@@ -201,25 +200,46 @@ test_realize_idempotent() {
 	after=$(ip -n hA -o link show | awk '{print $1, $2}')
 	expect_eq "no device was replaced" "$before" "$after"
 	expect_eq "no event" "" "$(cat "$tmp/events")"
+	expect_eq "the session was not restarted" 0 \
+		"$(np hA -j show keys | grep -o '"restarts":[0-9]*' | cut -d: -f2)"
 	vm_ping vA1 10.9.0.2 || fail "no ping after"
 }
 
 test_encrypted_no_plaintext() {
-	local ms
-	ms=$(devname nps front)
+	local ms vx
+	vx=$(devname npv front)
 	write_pool "policy = secure"
 	load_both
-	grep -q "^network front: created macsec $ms (gcm-aes-xpn-128, 1 peer, over $(devname npv front), port of br-front)$" \
-		"$tmp/loadA" || fail "no macsec: $(cat "$tmp/loadA")"
+	expect_eq "load starts a key agreement session" \
+		"network front: started key agreement with hB on $vx (MKA, MACsec port of br-front)" \
+		"$(grep 'key agreement' "$tmp/loadA")"
+	ms=$(macsec_dev hA)
 	expect_master hA "$ms" br-front
-	expect_master hA "$(devname npv front)" none
+	expect_master hA "$vx" none
+	ip -n hA -d link show "$ms" | grep -q "cipher GCM-AES-128 icvlen 16 encodingsa [0-3] validate strict encrypt on .* replay on window 0" ||
+		fail "$ms: $(ip -n hA -d link show "$ms")"
 	vms
+	wait_secured hA front
+	wait_secured hB front
 	vm_reach vA1 10.9.0.2 || fail "encrypted: vA1 cannot reach vB1"
 	capture hA eth1 "ip netns exec vA1 ping -c 3 -i 0.2 -p $PATTERN 10.9.0.2 > /dev/null" \
 		"$tmp/enc"
 	[ "$(packets "$tmp/enc")" -ge 6 ] || fail "encrypted: nothing on the underlay"
-	{ cat "$tmp/loadA" "$tmp/loadB"; np hA show; np hA -j show; dmesg; } |
-		grep -qF "$(cat "$SECRET")" && fail "the pool secret shows up in output or the log"
+	{ cat "$tmp/loadA" "$tmp/loadB"; np hA show; np hA -j show; dmesg
+	  cat /run/netpolicy/mka/hA/*.state /run/netpolicy/mka/hA/*.log; ps -eo args; } |
+		grep -qFf "$KEYS/front.cak" && fail "the CAK shows up in output, state, logs or command lines"
+	expect_eq "the daemon's configuration is root's alone" "600 0 600 0" \
+		"$(stat -c '%a %u' /run/netpolicy/mka/hA/"$vx"-*.conf /run/netpolicy/mka/hA/"$vx"-*.wpa | xargs)"
+	expect_eq "in a directory of its own" "700" "$(stat -c '%a' /run/netpolicy/mka/hA)"
+	# the sessions are root's: nobody sees the rest of show, and why not
+	ip netns exec hA setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$NPMGR" show > "$tmp/out" 2> "$tmp/err" || fail "nobody cannot show"
+	grep -q '^INTERFACE ' "$tmp/out" || fail "nobody's show: $(cat "$tmp/out")"
+	expect_eq "nobody is told why there are no sessions" \
+		"npmgr: cannot read the key agreement sessions in /run/netpolicy/mka: Permission denied" \
+		"$(cat "$tmp/err")"
+	ip netns exec hA setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$NPMGR" show keys > /dev/null 2>&1 && fail "nobody read the sessions"
 	expect_eq "encrypted: plaintext payloads on the underlay" 0 "$(pattern_count "$tmp/enc")"
 	# every frame in the tunnel is MACsec (ethertype 88e5)
 	tr -d ' \n\t' < "$tmp/enc" | grep -q 88e5 || fail "encrypted: no MACsec frame"
@@ -244,11 +264,18 @@ test_algorithm_honoured() {
     REQUIRE_ENCRYPTION = true
     ENCRYPTION_ALGORITHM = gcm-aes-256
 }"
+	npl hA load "$tmp/pool.policy" > "$tmp/out" 2>&1 && fail "gcm-aes-256 was realized with less"
+	expect_eq "gcm-aes-256 is refused, not weakened" \
+		"$tmp/pool.policy:27:8: error: policy 'aes256': ENCRYPTION_ALGORITHM = gcm-aes-256 cannot be realized: the key agreement (MKA in Debian 12's wpa_supplicant 2.10) agrees on gcm-aes-128 only (see Documentation, \"Encryption: key agreement\")" \
+		"$(head -n 1 "$tmp/out")"
+	expect_eq "nothing was created" "" "$(ip -n hA -o link show type bridge)"
+	sed -i 's/gcm-aes-256/gcm-aes-128/' "$tmp/pool.policy"
 	load_both
-	ip -n hA -d link show "$(devname nps front)" | grep -q "cipher GCM-AES-XPN-256" ||
-		fail "cipher: $(ip -n hA -d link show "$(devname nps front)")"
+	ip -n hA -d link show "$(macsec_dev hA)" | grep -q "cipher GCM-AES-128 " ||
+		fail "cipher: $(ip -n hA -d link show "$(macsec_dev hA)")"
 	vms
-	vm_reach vA1 10.9.0.2 || fail "gcm-aes-256: no ping"
+	wait_secured hA front
+	vm_reach vA1 10.9.0.2 || fail "gcm-aes-128: no ping"
 }
 
 test_physical_ifs_allowed() {
@@ -309,11 +336,12 @@ test_local_only() {
 
 test_drift_encryption_off() {
 	local ms
-	ms=$(devname nps front)
 	write_pool "policy = secure"
 	load_both
 	vms
+	wait_secured hA front
 	vm_reach vA1 10.9.0.2 || fail "no ping"
+	ms=$(macsec_dev hA)
 	np hA monitor > "$tmp/events" &
 	sleep 0.5
 	ip -n hA link set "$ms" type macsec encrypt off
@@ -327,11 +355,22 @@ refused tap-a1" "$(awk '{print $1, $2}' "$tmp/events")"
 	dmesg | grep -q "netpolicy: tap-a1: refused: .*REQUIRE_ENCRYPTION = true, but uplink $ms" ||
 		fail "no log line"
 	vm_ping vA1 10.9.0.2 && fail "ping passes while refused"
-	expect_eq "realize repairs it" \
-"network front: replaced macsec $ms (gcm-aes-xpn-128, 1 peer, over $(devname npv front), port of br-front): encryption was switched off or weakened" \
+	expect_eq "realize restarts the session" \
+"network front: restarted key agreement with hB on $(devname npv front): encryption was switched off or weakened" \
 		"$(npl hA realize "$tmp/pool.policy")"
 	wait_master hA tap-a1 br-front
+	wait_secured hA front
 	vm_reach vA1 10.9.0.2 || fail "no ping after the repair"
+	# replay protection switched off is drift too
+	ip -n hA link set "$(macsec_dev hA)" type macsec replay off
+	wait_master hA tap-a1 none
+	expect_eq "replay off: tap-a1 refused" \
+		"refused not-encrypted | network configuration cannot be satisfied: policy 'secure' (network front): REQUIRE_ENCRYPTION = true, but uplink $(macsec_dev hA) of bridge br-front accepts replayed frames (MACsec replay protection off, or a window above 0)" \
+		"$(port_state hA tap-a1)"
+	expect_eq "realize restarts it again" \
+"network front: restarted key agreement with hB on $(devname npv front): replay protection was switched off or widened" \
+		"$(npl hA realize "$tmp/pool.policy")"
+	wait_master hA tap-a1 br-front
 }
 
 test_drift_tunnel_deleted() {
@@ -385,8 +424,11 @@ network back: deleted bridge br-back: no network needs it" "$(cat "$tmp/out")"
 	ip -n hA link add br-admin type bridge
 	printf 'network adm {\n bridge = br-admin\n}\n' >> "$tmp/pool.policy"
 	npl hA load "$tmp/pool.policy" > /dev/null || fail "load adm"
-	np hA del vif a1 && np hA del vif b1 && np hA del network front ||
-		fail "del front"
+	np hA del vif a1 && np hA del vif b1 &&
+		np hA del network front > "$tmp/out" || fail "del front"
+	expect_eq "del says what it removed" \
+"network front: deleted vxlan $(devname npv front): no network needs it
+network front: deleted bridge br-front: no network needs it" "$(cat "$tmp/out")"
 	expect_eq "del removes the network's devices" "none none" \
 		"$(ifindex hA br-front) $(ifindex hA "$(devname npv front)")"
 	sed -i '/^network adm {/,/^}/d' "$tmp/pool.policy"
@@ -421,12 +463,18 @@ test_config_errors() {
 		"$tmp/pool.policy:27:8: error: policy 'squeeze': COMPRESS = true cannot be realized (netpolicy encrypts with MACsec, which has no compression; see Documentation, \"Realization\")" \
 		"$(head -n 1 "$tmp/out")"
 	write_pool "policy = secure"
-	chmod 644 "$SECRET"
-	npl hA load "$tmp/pool.policy" > "$tmp/out" 2>&1 && fail "loaded with a 0644 secret"
-	expect_eq "the secret's mode is checked" \
-		"$tmp/pool.policy:8:8: error: the pool secret $SECRET must be a regular file of mode 0600 owned by root (it is mode 0644, owner 0)" \
+	chmod 644 "$KEYS/front.cak"
+	npl hA load "$tmp/pool.policy" > "$tmp/out" 2>&1 && fail "loaded with a 0644 CAK"
+	expect_eq "the CAK file's mode is checked" \
+		"$tmp/pool.policy:8:8: error: the CAK file $KEYS/front.cak must be a regular file of mode 0600 owned by root (it is mode 0644, owner 0)" \
 		"$(head -n 1 "$tmp/out")"
-	grep -qF "$(cat "$SECRET")" "$tmp/out" && fail "the secret was printed"
+	grep -qF "$(cat "$KEYS/front.cak")" "$tmp/out" && fail "the CAK was printed"
+	chmod 600 "$KEYS/front.cak"
+	rm "$KEYS/front.cak"
+	npl hA load "$tmp/pool.policy" > "$tmp/out" 2>&1 && fail "loaded without a CAK"
+	expect_eq "a missing CAK file is named" \
+		"$tmp/pool.policy:8:8: error: network 'front' is encrypted and needs its CAK in $KEYS/front.cak: No such file or directory (create it with npmgr genkey; see Documentation, \"Encryption: key agreement\")" \
+		"$(head -n 1 "$tmp/out")"
 	expect_eq "nothing was created" "" "$(ip -n hA -o link show type bridge)"
 	write_pool "policy = cross" "host hC { address = 10.1.0.3 }"
 	sed -i 's/^    id = 100$//' "$tmp/pool.policy"

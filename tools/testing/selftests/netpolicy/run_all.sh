@@ -13,9 +13,12 @@ modprobe -a tun bridge dummy veth vxlan 8021q ip_gre geneve macsec || exit 1
 # containers and user namespaces open /dev/net/tun to create their taps.
 chmod 0666 /dev/net/tun
 insmod "$top/kernel/netpolicy.ko" || exit 1
-# run_all.sh [SUITE [TEST...]]: SUITE is netpolicy or realize (default: both)
+# run_all.sh [SUITE [TEST...]]: SUITE is netpolicy, realize or keys
+# (default: all three)
+# a case that hangs fails (and says where) instead of stopping the suite
+export NP_CASE_TIMEOUT=${NP_CASE_TIMEOUT:-600}
 case "${1:-}" in
-netpolicy | realize)
+netpolicy | realize | keys)
 	suite=$1
 	shift
 	exec "$here/$suite.sh" "$@" ;;
@@ -23,6 +26,7 @@ esac
 rc=0
 "$here/netpolicy.sh" || rc=1
 "$here/realize.sh" || rc=1
+"$here/keys.sh" || rc=1
 # realize.c talks to the kernel only: its ASan/UBSan run is this one
 if [ -x "$top/userspace/npmgr-asan" ]; then
 	NPMGR=$top/userspace/npmgr-asan NP_SUITE=realize-asan \

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Two hosts and their VMs in one guest, for realize.sh and the tunnel
-# benchmark. Sourced, not run; needs $TAPVM.
+# Hosts and their VMs in one guest, for realize.sh, keys.sh and the tunnel
+# benchmark. Sourced, not run; needs $TAPVM (and $NPMGR for np, npl).
 #
 #   hosts: network namespaces hA and hB joined by two veth "wires",
 #          eth1 (10.1.0.1 - 10.1.0.2) and eth2 (10.2.0.1 - 10.2.0.2)
@@ -42,3 +42,10 @@ vm() { # host tap vm address
 	ip -n "$3" addr add "$4/24" dev eth0
 	ip -n "$1" link set "$2" up
 }
+
+# npmgr in host namespace $1; `npl HOST load|realize ...` as that host,
+# with the CAKs in $KEYS (or $KEYS_OF)
+np() { local h=$1; shift; ip netns exec "$h" "$NPMGR" "$@"; }
+npl() { local h=$1 cmd=$2; shift 2; np "$h" "$cmd" --host "$h" --keys "${KEYS_OF:-$KEYS}" "$@"; }
+# the name npmgr gives a device: PREFIX + 8 hex of sha256(a \0 b \0)
+devname() { printf '%s\0%s\0' "$2" "${3:-}" | sha256sum | cut -c1-8 | sed "s/^/$1/"; }
