@@ -86,13 +86,14 @@ TAPVM=$top/tools/testing/selftests/netpolicy/tapvm
 . "$top/tools/testing/selftests/netpolicy/twohosts.sh"
 twohosts_up
 pool=$top/Documentation/examples/pool.policy
-secret=$(mktemp)
-head -c 64 /dev/urandom > "$secret"
-chmod 600 "$secret"
+keys=$(mktemp -d)
 sed 's/^/  | /' "$pool"
+say "the network's key (CAK), the same on both hosts: npmgr genkey"
+printf '$ (umask 077; npmgr genkey > %s/front.cak)\n' "$keys"
+(umask 077; "$npmgr" genkey > "$keys/front.cak")
 for h in hA hB; do
-	say "on host $h: npmgr load --host $h pool.policy (builds the bridge, the VXLAN tunnel, its MACsec, then loads)"
-	run ip netns exec $h "$npmgr" load --host $h --secret "$secret" "$pool"
+	say "on host $h: npmgr load --host $h pool.policy (builds the bridge and the VXLAN tunnel, starts MKA with the other host, then loads)"
+	run ip netns exec $h "$npmgr" load --host $h --keys "$keys" "$pool"
 done
 
 say "a VM starts on each host"
@@ -101,12 +102,19 @@ vm hB tap-web0 web-on-hB 10.9.0.2
 run ip netns exec hA "$npmgr" show interfaces
 run ip -n hA -d link show master br-front
 
+say "the hosts agree on a fresh MACsec key (MKA, wpa_supplicant): npmgr show keys"
+for i in $(seq 100); do
+	ip netns exec hA "$npmgr" show keys | grep -q ' secured ' && break
+	sleep 0.2
+done
+run ip netns exec hA "$npmgr" show keys
+
 say "the VM on hA pings the VM on hB, through VXLAN over eth1, encrypted by MACsec"
 ip netns exec web-on-hA ping -c 2 -W 2 10.9.0.2 > /dev/null || true
 run ip netns exec web-on-hA ping -c 3 -W 2 10.9.0.2
 
 say "npmgr realize again: nothing to change"
-run ip netns exec hA "$npmgr" realize --host hA --secret "$secret" "$pool"
+run ip netns exec hA "$npmgr" realize --host hA --keys "$keys" "$pool"
 
 say "drift: someone switches MACsec encryption off on hA; the kernel detaches the VM (fail closed)"
 ms=$(ip -n hA -o link show type macsec | awk -F': ' '{ print $2 }' | cut -d@ -f1)
@@ -114,11 +122,21 @@ run ip -n hA link set "$ms" type macsec encrypt off
 sleep 0.5
 run ip netns exec hA "$npmgr" show interfaces
 
-say "npmgr realize repairs it; the VM is attached again"
-run ip netns exec hA "$npmgr" realize --host hA --secret "$secret" "$pool"
-sleep 0.5
+say "npmgr realize restarts the key agreement; the VM is attached again"
+run ip netns exec hA "$npmgr" realize --host hA --keys "$keys" "$pool"
+for i in $(seq 100); do
+	ip netns exec hA "$npmgr" show keys | grep -q ' secured ' && break
+	sleep 0.2
+done
 run ip netns exec hA "$npmgr" show interfaces
+ip netns exec web-on-hA ping -c 2 -W 2 10.9.0.2 > /dev/null || true
 run ip netns exec web-on-hA ping -c 2 -W 2 10.9.0.2
-rm -f "$secret"
+run ip netns exec hA "$npmgr" show keys
+for h in hA hB; do
+	for p in /run/netpolicy/mka/$h/*.pid; do
+		[ -e "$p" ] && kill "$(cat "$p")" 2> /dev/null
+	done
+done
+rm -rf "$keys"
 jobs -p | xargs -r kill 2> /dev/null
 say "demo done"

@@ -53,6 +53,7 @@
 #include "mka.h"
 
 #define STATUS_SECONDS	2
+#define PENDING_MS	100
 #define BACKOFF_MAX	30
 #define PORT_MAX	0xffff
 
@@ -70,6 +71,7 @@ struct sup {
 	unsigned int backoff, restarts;
 	int tunnel;			/* its ifindex, or 0 */
 	bool stopping;
+	bool is_port;			/* the device is the bridge's port */
 	/* the SCI the daemon sends under (MAC, port), in memory order */
 	uint64_t sci;
 	bool have_sci;
@@ -334,9 +336,12 @@ static bool enslave(struct sup *s)
 	int master, err;
 
 	master = rtnl_link_name2i(s->links, s->s.bridge);
+	s->is_port = false;
 	if (!s->child || !s->have_sci || master <= 0 ||
-	    !rz_macsec_by_sci(s->links, s->tunnel, s->sci, &m) ||
-	    m.master == master || rz_macsec_drift(&m))
+	    !rz_macsec_by_sci(s->links, s->tunnel, s->sci, &m))
+		return false;
+	s->is_port = m.master == master;
+	if (s->is_port || rz_macsec_drift(&m))
 		return false;
 	l = rtnl_link_get(s->links, m.ifindex);
 	err = l ? rz_link_set_master(s->sk, l, master, false) : -NLE_OBJ_NOTFOUND;
@@ -351,6 +356,7 @@ static bool enslave(struct sup *s)
 	if (l)
 		rtnl_link_put(l);
 	refill(s);
+	s->is_port = !err;
 	return !err;
 }
 
@@ -530,7 +536,7 @@ static void loop(struct sup *s, int sfd, int tfd, const sigset_t *old_mask)
 		{ tfd, POLLIN, 0 },
 	};
 	struct signalfd_siginfo si;
-	int tunnel_before, status;
+	int tunnel_before, status, n;
 	uint64_t ticks;
 
 	nl_socket_modify_cb(s->ev, NL_CB_VALID, NL_CB_CUSTOM, drain, NULL);
@@ -539,8 +545,20 @@ static void loop(struct sup *s, int sfd, int tfd, const sigset_t *old_mask)
 			start_child(s, old_mask);
 			report(s);
 		}
-		if (poll(pfd, 3, 1000) < 0 && errno != EINTR)
+		/*
+		 * wpa_supplicant configures its device while it is down, and
+		 * the kernel announces no change to a down device: until the
+		 * device is a port, look every PENDING_MS rather than wait
+		 * for an event that may come only at the next status tick.
+		 */
+		n = poll(pfd, 3, s->child && !s->is_port ? PENDING_MS : 1000);
+		if (n < 0 && errno != EINTR)
 			break;
+		if (!n && s->child && !s->is_port) {
+			refill(s);
+			if (enslave(s))
+				report(s);
+		}
 		if (pfd[0].revents & POLLIN &&
 		    read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 			switch (si.ssi_signo) {
@@ -553,6 +571,7 @@ static void loop(struct sup *s, int sfd, int tfd, const sigset_t *old_mask)
 			case SIGHUP:
 				slog(s, "restarting wpa_supplicant (SIGHUP)");
 				stop_child(s);
+				s->restarts++;
 				if (read_names(s))
 					slog(s, "cannot read %s", s->conf);
 				s->restart_at = 0;
