@@ -125,13 +125,19 @@ kunit:
 
 TAPVM := tools/testing/selftests/netpolicy/tapvm
 SECTAG := tools/testing/selftests/netpolicy/sectag
+OVSDP := tools/testing/selftests/netpolicy/ovsdp
+NPREQUEST := tools/testing/selftests/netpolicy/nprequest
 $(TAPVM): %: %.c
 	$(CC) $(UCFLAGS) -o $@ $<
+# ovsdp makes a master without ndo_del_slave (an Open vSwitch datapath);
+# nprequest sends LOAD requests npmgr's checker would refuse
+$(OVSDP) $(NPREQUEST): %: %.c
+	$(CC) $(UCFLAGS) -o $@ $< $(NL_LIBS)
 # sectag checks captures with the keys: OpenSSL's AES (CMAC, key wrap, GCM)
 $(SECTAG): %: %.c
 	$(CC) $(UCFLAGS) -o $@ $< -lcrypto
 
-selftest: module npmgr userspace/npmgr-asan $(TAPVM) $(SECTAG)
+selftest: module npmgr userspace/npmgr-asan $(TAPVM) $(SECTAG) $(OVSDP) $(NPREQUEST)
 	tools/testing/vm/vm-run -t 1800 -- tools/testing/selftests/netpolicy/run_all.sh
 
 # Xen 4.17 under QEMU, the Debian kernel as dom0, real PV guests (xl).
@@ -199,6 +205,6 @@ dkms-install:
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf build
-	rm -f userspace/npmgr userspace/npmgr-asan $(TAPVM) $(SECTAG) $(TEST_BINS) \
+	rm -f userspace/npmgr userspace/npmgr-asan $(TAPVM) $(SECTAG) $(OVSDP) $(NPREQUEST) $(TEST_BINS) \
 		$(addsuffix -asan,$(TEST_BINS)) userspace/fuzz/fuzz_parser userspace/fuzz/fuzz_mka \
 		userspace/xen/vif-netpolicy userspace/xen/npmgr-xenwatch.service

@@ -5,8 +5,17 @@
  * The netdevice notifier is the lifecycle event. At NETDEV_REGISTER a new
  * tap or vif becomes a port and is evaluated at once, in the same call,
  * under the RTNL the core already holds: bound devices join their bridge
- * before register_netdevice() returns. Nothing here ever fails a
+ * before register_netdevice() returns. That is safe because the bridge it
+ * joins finished registering earlier. Nothing here ever fails a
  * notification (failing NETDEV_REGISTER would destroy a guest's vif).
+ *
+ * Another device's events (a bridge registering, renamed or going away)
+ * never attach anything from inside them: the notifier chain of that
+ * device is still running, and the bridge's own handler may not have run
+ * yet (with this module loaded before bridge.ko, a bridge's sysfs
+ * directory does not exist during our call). The ports that name or sit
+ * on such a device are marked and re-evaluated by the per-netns recheck
+ * work, under RTNL, once the event is over.
  *
  * Evaluation is idempotent: a port already on its bridge is left alone, so
  * a hotplug script that attached it first is harmless, and so is a reload
@@ -60,6 +69,8 @@ static u8 state_event(u8 state)
 		return NETPOLICY_EV_PENDING;
 	case NETPOLICY_PORT_REFUSED:
 		return NETPOLICY_EV_REFUSED;
+	case NETPOLICY_PORT_STUCK:
+		return NETPOLICY_EV_STUCK;
 	default:
 		return NETPOLICY_EV_UNBOUND;
 	}
@@ -89,7 +100,9 @@ static void np_facts_free(struct np_facts *f)
 
 /*
  * What np_decide() needs to know about @br (@needs, from np_decide_needs()):
- * its uplinks (every port that is not a VM interface we track) and, for
+ * its uplinks (every port that is not a VM interface a VIF object binds: a
+ * tap no VIF object binds is an OpenVPN or tinc TAP, a QEMU socket
+ * backend, anything, and its frames go where we cannot see) and, for
  * NP_NEED_PEERS, the VM interfaces on it other than @dev with the VIF
  * object that binds each. A VM interface that its own policies refuse
  * whatever its neighbours (constraints 1-5) is on its way off the bridge
@@ -113,9 +126,14 @@ static int np_facts_gather(struct net *net, struct np_net *pn,
 	if (!f->links)
 		return -ENOMEM;
 	/* peers' own checks need the uplinks too, so those always come */
-	netdev_for_each_lower_dev(br, lower, iter)
-		if (lower != dev && !np_port_find(pn, lower))
+	netdev_for_each_lower_dev(br, lower, iter) {
+		if (lower == dev)
+			continue;
+		if (!np_port_find(pn, lower))
 			np_uplink_facts(net, lower, &f->links[f->n_links++]);
+		else if (!np_table_lookup(t, lower->name, lower->dev_addr))
+			np_uplink_unknown(lower, &f->links[f->n_links++]);
+	}
 	if (!(needs & NP_NEED_PEERS))
 		return 0;
 	f->peers = kcalloc(n, sizeof(*f->peers), GFP_KERNEL);
@@ -160,6 +178,33 @@ static void np_port_detach_any(struct np_port *port)
 		port->busy = false;
 	}
 	port->master_ifindex = 0;
+}
+
+/*
+ * A refused port that is still a port of some master: one without
+ * ndo_del_slave (an Open vSwitch datapath, HSR) that we could not take it
+ * off. The policy is violated and that is its own state, never "refused";
+ * the message says where it is and why it should not be there.
+ */
+static void np_port_check_stuck(struct np_port *port, struct np_verdict *v)
+{
+	struct net_device *master = netdev_master_upper_dev_get(port->dev);
+	char why[NP_MSG_LEN];
+
+	if (!master)
+		return;
+	if (v->msg[0])
+		strscpy(why, v->msg, sizeof(why));
+	else if (port->err)
+		snprintf(why, sizeof(why), "%s %s (error %d)",
+			 np_reason_text(port->reason), port->bridge, port->err);
+	else
+		snprintf(why, sizeof(why), "%s %s",
+			 np_reason_text(port->reason), port->bridge);
+	port->state = NETPOLICY_PORT_STUCK;
+	snprintf(v->msg, sizeof(v->msg),
+		 "refused, but still a port of %s, which cannot release it: %s",
+		 master->name, why);
 }
 
 /*
@@ -287,6 +332,8 @@ static bool np_port_evaluate(struct net *net, struct np_net *pn,
 
 out:
 	np_facts_free(&facts);
+	if (port->state == NETPOLICY_PORT_REFUSED && !in_upper)
+		np_port_check_stuck(port, &verdict);
 	/* verdict.msg is the policy refusal in words, or "" */
 	msg_changed = strcmp(port->msg, verdict.msg);
 	if (msg_changed)
@@ -301,7 +348,9 @@ out:
 	    (port->state != NETPOLICY_PORT_ATTACHED ||
 	     strcmp(old.bridge, port->bridge)))
 		np_genl_port_event(net, port, NETPOLICY_EV_DETACHED);
-	if (port->state == NETPOLICY_PORT_REFUSED && port->msg[0])
+	if (port->state == NETPOLICY_PORT_STUCK)
+		net_warn_ratelimited("%s: %s\n", dev->name, port->msg);
+	else if (port->state == NETPOLICY_PORT_REFUSED && port->msg[0])
 		net_info_ratelimited("%s: refused: %s\n", dev->name, port->msg);
 	else if (port->state == NETPOLICY_PORT_REFUSED && port->err)
 		net_info_ratelimited("%s: refused: %s %s (error %d)\n",
@@ -355,11 +404,30 @@ static void np_port_del(struct net *net, struct np_port *port)
 }
 
 /*
+ * A device that is not a VM interface joined or left a bridge: an uplink
+ * came or went, which may change what the policies of that bridge's ports
+ * allow. Re-check them once the joining operation is over.
+ */
+static void np_uplink_changed(struct net *net,
+			      struct netdev_notifier_changeupper_info *info)
+{
+	struct np_net *pn = np_net(net);
+	const struct np_table *t = rtnl_dereference(pn->table);
+
+	/* only policies with uplink constraints care about uplinks */
+	if (!netif_is_bridge_master(info->upper_dev) || !t ||
+	    !t->any_uplink_rule || list_empty(&pn->ports))
+		return;
+	queue_work(system_wq, &pn->recheck);
+}
+
+/*
  * Someone else changed the master of one of our ports. Do not fight it
  * from inside their operation: record what it means; a refused port, or a
  * change that may matter to isolation, is re-checked by the deferred work.
  */
-static void np_port_upper_changed(struct net *net, struct np_port *port)
+static void np_port_upper_changed(struct net *net, struct np_port *port,
+				  struct netdev_notifier_changeupper_info *info)
 {
 	struct net_device *master = netdev_master_upper_dev_get(port->dev);
 	struct np_net *pn = np_net(net);
@@ -369,14 +437,19 @@ static void np_port_upper_changed(struct net *net, struct np_port *port)
 	if (port->busy || port->dev->reg_state != NETREG_REGISTERED)
 		return;
 	/*
-	 * A VM interface joined or left a bridge: isolation may change; and a
-	 * refused port is never left on a master another agent gave it.
+	 * A VM interface joined or left a bridge: isolation may change; a
+	 * refused port is never left on a master another agent gave it; a
+	 * stuck one may have been freed.
 	 */
 	if ((t && t->any_isolate) ||
-	    (master && port->state == NETPOLICY_PORT_REFUSED))
+	    (master && port->state == NETPOLICY_PORT_REFUSED) ||
+	    port->state == NETPOLICY_PORT_STUCK)
 		queue_work(system_wq, &pn->recheck);
-	if (port->state == NETPOLICY_PORT_UNBOUND)
+	if (port->state == NETPOLICY_PORT_UNBOUND) {
+		/* no VIF object binds it: it is an uplink */
+		np_uplink_changed(net, info);
 		return;
+	}
 	if (master && port->state != NETPOLICY_PORT_ATTACHED &&
 	    !strcmp(master->name, port->bridge) && netif_is_bridge_master(master)) {
 		/* e.g. a hotplug script attached it to the right bridge */
@@ -394,26 +467,9 @@ static void np_port_upper_changed(struct net *net, struct np_port *port)
 }
 
 /*
- * A device that is not a VM interface joined or left a bridge: an uplink
- * came or went, which may change what the policies of that bridge's ports
- * allow. Re-check them once the joining operation is over.
- */
-static void np_uplink_changed(struct net *net, void *ptr)
-{
-	struct netdev_notifier_changeupper_info *info = ptr;
-	struct np_net *pn = np_net(net);
-	const struct np_table *t = rtnl_dereference(pn->table);
-
-	/* only policies with uplink constraints care about uplinks */
-	if (!netif_is_bridge_master(info->upper_dev) || !t ||
-	    !t->any_uplink_rule || list_empty(&pn->ports))
-		return;
-	queue_work(system_wq, &pn->recheck);
-}
-
-/*
  * A device that is not a VM interface is about to join a bridge (an
- * uplink: a NIC, a tunnel, a veth...). Refuse it when the bridge is the
+ * uplink: a NIC, a tunnel, a veth, a tap no VIF object binds). Refuse it
+ * when the bridge is the
  * one of a network whose own policy keeps it on this host: the join fails
  * with EPERM and this message, so no uplink ever reaches such a bridge.
  * (VM and VIF policies that are local only refuse their interface
@@ -426,11 +482,13 @@ static int np_uplink_veto(struct net *net, struct net_device *dev,
 	const struct np_table *t;
 	u32 i;
 
-	if (!info->linking || !netif_is_bridge_master(info->upper_dev) ||
-	    np_dev_kind(dev))
+	if (!info->linking || !netif_is_bridge_master(info->upper_dev))
 		return NOTIFY_DONE;
 	t = rtnl_dereference(np_net(net)->table);
 	if (!t || !t->any_uplink_rule)
+		return NOTIFY_DONE;
+	/* a VM interface a VIF object binds: its own policies decide */
+	if (np_dev_kind(dev) && np_table_lookup(t, dev->name, dev->dev_addr))
 		return NOTIFY_DONE;
 	for (i = 0; i < t->objs[NP_NET].n; i++) {
 		const struct np_network *nw = t->objs[NP_NET].v[i];
@@ -472,21 +530,26 @@ static void np_link_changed(struct net *net, struct net_device *dev)
 /*
  * Evaluate the ports of @pn newest first, in passes while anything changed
  * (at most NP_RECONCILE_PASSES); with @keep_moved, ports another agent
- * moved off their bridge are left where they are. Caller holds RTNL.
+ * moved off their bridge are left where they are, unless a change of the
+ * device they name marked them (np_ports_mark_dev()). Caller holds RTNL.
  */
 static void np_ports_passes(struct net *net, struct np_net *pn,
 			    bool keep_moved)
 {
 	struct np_port *port;
-	bool changed = true;
+	bool changed = true, marked;
 	int pass;
 
 	ASSERT_RTNL();
 	for (pass = 0; changed && pass < NP_RECONCILE_PASSES; pass++) {
 		changed = false;
-		list_for_each_entry_reverse(port, &pn->ports, list)
-			if (!keep_moved || port->reason != NETPOLICY_R_MOVED)
+		list_for_each_entry_reverse(port, &pn->ports, list) {
+			marked = port->dev_changed;
+			port->dev_changed = false;
+			if (!keep_moved || marked ||
+			    port->reason != NETPOLICY_R_MOVED)
 				changed |= np_port_evaluate(net, pn, port, false);
+		}
 	}
 }
 
@@ -507,9 +570,10 @@ void np_ports_reconcile(struct net *net)
 
 /*
  * Deferred re-check, for changes seen from inside another agent's
- * operation (a port or an uplink joined or left a bridge), where the
- * notifier must not change masters itself. Ports another agent moved off
- * their bridge stay where they are until the next load.
+ * operation (a port or an uplink joined or left a bridge, a bridge came or
+ * went), where the notifier must not change masters itself. Ports another
+ * agent moved off their bridge stay where they are until the next load or
+ * a change of the bridge they name.
  */
 void np_ports_recheck_work(struct work_struct *work)
 {
@@ -522,19 +586,26 @@ void np_ports_recheck_work(struct work_struct *work)
 
 /*
  * A bridge (or any device a port may name as its bridge) came, went or was
- * renamed: re-evaluate the ports that name it or sit on it, and no others.
+ * renamed: the ports that name it or sit on it, and no others, are
+ * re-evaluated by the recheck work once this event is over (see the top
+ * of this file).
  */
-static void np_ports_reconcile_dev(struct net *net,
-				   const struct net_device *dev)
+static void np_ports_mark_dev(struct net *net, const struct net_device *dev)
 {
 	struct np_net *pn = np_net(net);
 	struct np_port *port;
+	bool any = false;
 
 	ASSERT_RTNL();
-	list_for_each_entry_reverse(port, &pn->ports, list)
+	list_for_each_entry(port, &pn->ports, list) {
 		if (port->master_ifindex == dev->ifindex ||
-		    !strcmp(port->bridge, dev->name))
-			np_port_evaluate(net, pn, port, false);
+		    !strcmp(port->bridge, dev->name)) {
+			port->dev_changed = true;
+			any = true;
+		}
+	}
+	if (any)
+		queue_work(system_wq, &pn->recheck);
 }
 
 /**
@@ -574,14 +645,14 @@ static int np_netdev_event(struct notifier_block *nb, unsigned long event,
 		if (kind)
 			np_port_add(net, dev, kind);
 		else
-			np_ports_reconcile_dev(net, dev);
+			np_ports_mark_dev(net, dev);
 		break;
 	case NETDEV_UNREGISTER:
 		port = np_port_find(np_net(net), dev);
 		if (port)
 			np_port_del(net, port);
 		else if (!np_unloading)
-			np_ports_reconcile_dev(net, dev);
+			np_ports_mark_dev(net, dev);
 		break;
 	case NETDEV_CHANGENAME:
 	case NETDEV_CHANGEADDR:
@@ -589,7 +660,7 @@ static int np_netdev_event(struct notifier_block *nb, unsigned long event,
 		if (port)
 			np_port_evaluate(net, np_net(net), port, false);
 		else if (event == NETDEV_CHANGENAME)
-			np_ports_reconcile_dev(net, dev);
+			np_ports_mark_dev(net, dev);
 		break;
 	case NETDEV_PRECHANGEUPPER:
 		return np_uplink_veto(net, dev, ptr);
@@ -601,7 +672,7 @@ static int np_netdev_event(struct notifier_block *nb, unsigned long event,
 	case NETDEV_CHANGEUPPER:
 		port = np_port_find(np_net(net), dev);
 		if (port)
-			np_port_upper_changed(net, port);
+			np_port_upper_changed(net, port, ptr);
 		else
 			np_uplink_changed(net, ptr);
 		break;

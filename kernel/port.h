@@ -24,6 +24,7 @@ struct np_port {
 	u8 state;
 	u8 reason;
 	bool busy;				/* we are changing its master */
+	bool dev_changed;			/* its bridge changed: recheck */
 	char vif[NETPOLICY_NAME_MAX];
 	char network[NETPOLICY_NAME_MAX];
 	char vm[NETPOLICY_NAME_MAX];

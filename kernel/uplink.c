@@ -150,6 +150,16 @@ static int np_link_facts(struct net_device *d, struct np_uplink *l)
 	return lower;
 }
 
+/* The namespace the device below @dev lives in (its link net). */
+static struct net *np_link_net(const struct net_device *dev)
+{
+	const struct rtnl_link_ops *ops = dev->rtnl_link_ops;
+
+	if (ops && ops->get_link_net)
+		return ops->get_link_net(dev);
+	return dev_net(dev);
+}
+
 /**
  * np_uplink_facts - what np_decide() needs to know about an uplink
  * @net: the namespace of the bridge
@@ -158,7 +168,9 @@ static int np_link_facts(struct net_device *d, struct np_uplink *l)
  *
  * Follow @up down to the device its frames leave the host through: a
  * VLAN's or MACsec device's parent, a GRE tunnel's link, a VXLAN tunnel's
- * dev. A tunnel without a fixed underlay has none (NULL). On the way,
+ * dev. A tunnel without a fixed underlay has none (NULL), nor has a path
+ * that leaves the bridge's namespace (the lower device of a VXLAN, VLAN
+ * or MACsec device moved into it from elsewhere). On the way,
  * note the encryption and the tunnel the path has (np_link_facts()).
  * Caller holds RTNL.
  */
@@ -178,12 +190,33 @@ void np_uplink_facts(struct net *net, struct net_device *up,
 			return;			/* no fixed underlay */
 		if (!lower || lower == d->ifindex)
 			break;
+		/*
+		 * The index is one of the lower device's namespace, which the
+		 * driver reports (IFLA_LINK_NETNSID): a device there is no NIC
+		 * this namespace's objects describe. Unknown: fail closed.
+		 */
+		if (np_link_net(d) != net)
+			return;
 		up = __dev_get_by_index(net, lower);
 		if (!up)
-			return;			/* in another namespace: unknown */
+			return;			/* gone: unknown */
 		d = up;
 	}
 	l->underlay = d->name;
+}
+
+/**
+ * np_uplink_unknown - an uplink whose path we cannot see
+ * @dev: a tap or vif that no VIF object binds
+ * @l: filled in: its name; no underlay, no encryption, no tunnel
+ *
+ * Its frames go to a program (OpenVPN, tinc, a QEMU socket backend) or a
+ * guest nobody described: fail closed, as a path with no known underlay.
+ */
+void np_uplink_unknown(const struct net_device *dev, struct np_uplink *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->name = dev->name;
 }
 
 /**

@@ -34,7 +34,8 @@ static void explain_vif(FILE *f, const struct np_config *cfg,
 {
 	const struct np_net_def *net = config_net(cfg, v->network);
 	const struct np_vm_def *vm = v->vm ? config_vm(cfg, v->vm) : NULL;
-	bool by_policy = p && p->state == NETPOLICY_PORT_REFUSED &&
+	bool by_policy = p && (p->state == NETPOLICY_PORT_REFUSED ||
+			       p->state == NETPOLICY_PORT_STUCK) &&
 			 p->reason >= NETPOLICY_R_ISOLATED &&
 			 p->reason <= NETPOLICY_R_NOT_REALIZED;
 	struct np_applied src[3];

@@ -830,6 +830,7 @@ static bool decided(const struct np_port_info *p)
 {
 	return p->state == NETPOLICY_PORT_ATTACHED ||
 	       p->state == NETPOLICY_PORT_REFUSED ||
+	       p->state == NETPOLICY_PORT_STUCK ||
 	       p->state == NETPOLICY_PORT_PENDING;
 }
 

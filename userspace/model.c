@@ -459,6 +459,7 @@ const char *state_name(int state)
 		[NETPOLICY_PORT_PENDING] = "pending",
 		[NETPOLICY_PORT_ATTACHED] = "attached",
 		[NETPOLICY_PORT_REFUSED] = "refused",
+		[NETPOLICY_PORT_STUCK] = "stuck",
 	};
 
 	return name_or_unknown(names, NETPOLICY_PORT_MAX, state);
@@ -483,6 +484,7 @@ const char *event_name(int ev)
 		[NETPOLICY_EV_REFUSED] = "refused",
 		[NETPOLICY_EV_UNBOUND] = "unbound",
 		[NETPOLICY_EV_REMOVED] = "removed",
+		[NETPOLICY_EV_STUCK] = "stuck",
 	};
 
 	return name_or_unknown(names, NETPOLICY_EV_MAX, ev);

@@ -299,6 +299,13 @@ enum netpolicy_port_state {
 	NETPOLICY_PORT_PENDING,		/* bound, the bridge does not exist */
 	NETPOLICY_PORT_ATTACHED,	/* bound and a port of its bridge */
 	NETPOLICY_PORT_REFUSED,		/* bound, attaching was refused */
+	/*
+	 * Refused, but still a port of a master that cannot release it (one
+	 * without ndo_del_slave: an Open vSwitch datapath, HSR): the policy
+	 * is violated until an administrator takes it off that master. The
+	 * message names the master and the refusal.
+	 */
+	NETPOLICY_PORT_STUCK,
 	__NETPOLICY_PORT_MAX
 };
 
@@ -358,6 +365,7 @@ enum netpolicy_event {
 	NETPOLICY_EV_REFUSED,		/* bound, attaching was refused */
 	NETPOLICY_EV_UNBOUND,		/* seen, no VIF object matches */
 	NETPOLICY_EV_REMOVED,		/* the device is gone */
+	NETPOLICY_EV_STUCK,		/* refused, its master cannot release it */
 	__NETPOLICY_EV_MAX
 };
 

@@ -23,18 +23,23 @@ expect_master() { # ns dev want
 	got=$(ns_master "$1" "$2")
 	[ "$got" = "$3" ] || fail "$1 $2: master is '$got', want '$3'"
 }
-# Re-checks after a bridge gains or loses an uplink run deferred: poll.
-wait_master() { # ns dev want
-	local i
+# Poll for up to 5 s until CMD prints WANT; whether it did.
+poll_eq() { # want cmd...
+	local want=$1 i
+	shift
 	for i in $(seq 50); do
-		[ "$(ns_master "$1" "$2")" = "$3" ] && return 0
+		[ "$("$@")" = "$want" ] && return 0
 		sleep 0.1
 	done
-	expect_master "$1" "$2" "$3"
+	return 1
+}
+# Re-checks after a bridge gains or loses an uplink run deferred: poll.
+wait_master() { # ns dev want
+	poll_eq "$3" ns_master "$1" "$2" || expect_master "$1" "$2" "$3"
 }
 
 # What must never be in the kernel log after a case.
-np_bad_log='WARNING:|BUG:|Oops|oops:|general protection|unregister_netdevice: waiting|refcount_t:|KASAN|UBSAN|lockdep|possible circular locking|suspicious RCU usage|leak'
+np_bad_log='WARNING:|BUG:|duplicate filename|Oops|oops:|general protection|unregister_netdevice: waiting|refcount_t:|KASAN|UBSAN|lockdep|possible circular locking|suspicious RCU usage|leak'
 
 # run_cases PREFIX [TEST...]: run the suite's test_* functions (default:
 # all), each as `setup; test_NAME; cleanup` with the kernel log checked

@@ -19,6 +19,8 @@ top=$(cd "$(dirname "$0")/../../../.." && pwd)
 . "$(dirname "$0")/lib.sh"
 NPMGR=${NPMGR:-$top/userspace/npmgr}
 KO=${NETPOLICY_KO:-$top/kernel/netpolicy.ko}
+OVSDP=$top/tools/testing/selftests/netpolicy/ovsdp
+NPREQUEST=$top/tools/testing/selftests/netpolicy/nprequest
 tmp=$(mktemp -d)
 A=npA
 B=npB
@@ -38,6 +40,11 @@ tap() { ip -n "$1" tuntap add "$2" mode tap; }
 state_of() { # ns dev -> "state vif reason..."
 	np "$1" -j show interfaces | tr '{' '\n' |
 		grep "\"interface\":\"$2\"" | sed 's/.*"state":"\([a-z]*\)".*/\1/'
+}
+
+wait_state() { # ns dev state
+	poll_eq "$3" state_of "$1" "$2" ||
+		fail "$2: state '$(state_of "$1" "$2")', want '$3'"
 }
 
 # "state reason_code policy | message" of a port, from npmgr's JSON
@@ -119,12 +126,65 @@ test_bridge_after_tap() {
 	expect_master $A tap-batch0 none
 	[ "$(state_of $A tap-batch0)" = pending ] || fail "not pending"
 	ip -n $A link add br-back type bridge
-	expect_master $A tap-batch0 br-back
+	wait_master $A tap-batch0 br-back
 	# the bridge goes away and comes back: pending, then attached again
 	ip -n $A link del br-back
-	[ "$(state_of $A tap-batch0)" = pending ] || fail "not pending after bridge deletion"
+	wait_state $A tap-batch0 pending
 	ip -n $A link add br-back type bridge
-	expect_master $A tap-batch0 br-back
+	wait_master $A tap-batch0 br-back
+}
+
+# What a bridge shows of a port in sysfs, and what must not be there.
+expect_brif() { # ns bridge dev
+	ip netns exec "$1" test -e "/sys/class/net/$2/brif/$3" ||
+		fail "$3 is not listed in $2's brif/"
+	! ip netns exec "$1" test -e "/sys/$3" ||
+		fail "a stray /sys/$3 link: the port joined before $2's sysfs existed"
+}
+
+# Every order the modules can be loaded in: netpolicy before bridge.ko (a
+# dom0 whose watcher unit loads it at boot) and after. With netpolicy's
+# notifier first, a pending tap must not join a bridge from inside the
+# bridge's own NETDEV_REGISTER, before the bridge made its sysfs directory.
+test_module_load_order() {
+	local order
+	for order in netpolicy-first bridge-first; do
+		echo "    order: $order"
+		ip -all netns del 2> /dev/null || true
+		setup_ns
+		rmmod netpolicy || fail "rmmod netpolicy"
+		rmmod bridge || fail "rmmod bridge (is something else using it?)"
+		if [ $order = netpolicy-first ]; then
+			insmod "$KO"
+		else
+			modprobe bridge
+			insmod "$KO"
+		fi
+		write_policy
+		sed -i 's/ifname = tap-batch0/ifname = "tap-batch*"/' "$tmp/p.policy"
+		np $A load "$tmp/p.policy"
+		tap $A tap-batch0
+		wait_state $A tap-batch0 pending
+		# (netpolicy-first: this loads bridge.ko now)
+		ip -n $A link add br-back type bridge
+		wait_master $A tap-batch0 br-back
+		expect_brif $A br-back tap-batch0
+		# a tap registered while the bridge exists
+		tap $A tap-batch1
+		expect_master $A tap-batch1 br-back
+		expect_brif $A br-back tap-batch1
+		# the bridge goes and comes back
+		ip -n $A link del br-back
+		wait_state $A tap-batch0 pending
+		ip -n $A link add br-back type bridge
+		wait_master $A tap-batch0 br-back
+		wait_master $A tap-batch1 br-back
+		expect_brif $A br-back tap-batch0
+		expect_brif $A br-back tap-batch1
+		[ "$(state_of $A tap-batch0)" = attached ] || fail "tap-batch0: $(port_fields $A tap-batch0)"
+		! dmesg | grep -E "$np_bad_log" || fail "kernel log (order $order)"
+	done
+	modprobe -a bridge
 }
 
 test_unbound_reported() {
@@ -527,6 +587,124 @@ POL
 	sed -i 's/nic d-trusted/nic d-other/' "$tmp/p.policy"
 	np $A load "$tmp/p.policy" > /dev/null
 	expect_master $A tap-a99 br-wan
+}
+
+# A VXLAN or VLAN device whose lower device lives in another namespace
+# names it by that namespace's ifindex: never judge it by the device that
+# has the same index here. Unknown underlay: fail closed.
+test_uplink_lower_in_other_netns() {
+	cat > "$tmp/n.policy" <<'POL'
+policy tagged { PHYSICAL_IFS_ALLOWED = {TAG(trusted)} }
+nic good { tags = {trusted} }
+network wan { bridge = br-wan policy = tagged }
+vif w { ifname = "tap-w*" network = wan }
+POL
+	# the same ifindex in both: "bad" in $A, "good" (trusted) in $B
+	ip -n $A link add bad index 50 type dummy
+	ip -n $B link add good index 50 type dummy
+	ip -n $B link add br-wan type bridge
+	np $B load "$tmp/n.policy" > /dev/null
+	# a control: an uplink over "good" itself is allowed
+	ip -n $B link add vx-good type vxlan id 6 dev good dstport 4789
+	ip -n $B link set vx-good master br-wan
+	tap $B tap-w0
+	expect_master $B tap-w0 br-wan
+	ip -n $B link del vx-good
+	n=0
+	for how in "vx0 type vxlan id 7 dev bad dstport 4789" \
+		   "link bad name v7 type vlan id 7"; do
+		n=$((n + 1))
+		set -- $how
+		up=$1
+		[ "$1" = link ] && up=$4
+		ip -n $A link add $how
+		ip -n $A link set $up netns $B
+		ip -n $B link set $up master br-wan
+		tap $B tap-w$n
+		expect_master $B tap-w$n none
+		expect_eq "$up" \
+			"refused physical-if tagged | $(refusal tagged "network wan" "PHYSICAL_IFS_ALLOWED, but uplink $up of bridge br-wan has no fixed underlay device")" \
+			"$(port_fields $B tap-w$n)"
+		ip -n $B link del $up
+	done
+}
+
+# A tap no VIF object binds (an OpenVPN or tinc TAP, a QEMU socket
+# backend) is an uplink whose path nobody knows: fail closed.
+test_unbound_tap_is_uplink() {
+	cat > "$tmp/u.policy" <<'POL'
+policy local { ALLOW_CROSS_SERVER = false }
+policy enc { REQUIRE_ENCRYPTION = true }
+policy tagged { PHYSICAL_IFS_ALLOWED = {TAG(trusted)} }
+nic d0 { tags = {trusted} }
+network lan { bridge = br-lan policy = local }
+network sec { bridge = br-sec policy = enc }
+network wan { bridge = br-wan policy = tagged }
+vif a { ifname = "tap-a*" network = lan }
+vif s { ifname = "tap-s*" network = sec }
+vif w { ifname = "tap-w*" network = wan }
+POL
+	for b in br-lan br-sec br-wan; do ip -n $A link add $b type bridge; done
+	tap $A vpn-lan
+	tap $A vpn-sec
+	tap $A vpn-wan
+	ip -n $A link set vpn-lan master br-lan
+	ip -n $A link set vpn-sec master br-sec
+	ip -n $A link set vpn-wan master br-wan
+	np $A load "$tmp/u.policy" > /dev/null
+	tap $A tap-a0
+	tap $A tap-s0
+	tap $A tap-w0
+	expect_master $A tap-a0 none
+	expect_master $A tap-s0 none
+	expect_master $A tap-w0 none
+	expect_eq "local only" \
+		"refused cross-server local | $(refusal local "network lan" "ALLOW_CROSS_SERVER = false, but bridge br-lan has uplink vpn-lan")" \
+		"$(port_fields $A tap-a0)"
+	expect_eq "encryption" \
+		"refused not-encrypted enc | $(refusal enc "network sec" "REQUIRE_ENCRYPTION = true, but uplink vpn-sec of bridge br-sec is not encrypted")" \
+		"$(port_fields $A tap-s0)"
+	expect_eq "physical interfaces" \
+		"refused physical-if tagged | $(refusal tagged "network wan" "PHYSICAL_IFS_ALLOWED, but uplink vpn-wan of bridge br-wan has no fixed underlay device")" \
+		"$(port_fields $A tap-w0)"
+	# the unbound taps leave: the VMs attach
+	ip -n $A link set vpn-lan nomaster
+	ip -n $A link set vpn-sec nomaster
+	wait_master $A tap-a0 br-lan
+	wait_master $A tap-s0 br-sec
+	# and may not join a local-only bridge again
+	ip -n $A link set vpn-lan master br-lan 2> "$tmp/err" &&
+		fail "an unbound tap joined a local-only bridge"
+	expect_eq "the join is refused" \
+		"Error: netpolicy: the bridge carries a local-only network: no uplink may join it." \
+		"$(cat "$tmp/err")"
+	# one that joins an encrypted network's bridge detaches its VMs
+	ip -n $A link set vpn-sec master br-sec
+	wait_master $A tap-s0 none
+}
+
+# A refused port on a master that cannot release it (an Open vSwitch
+# datapath's device, named after the datapath, has no ndo_del_slave) is
+# "stuck", never "refused".
+test_refused_on_ovs_is_stuck() {
+	cat > "$tmp/o.policy" <<'POL'
+policy iso { ISOLATE_FROM = {NAME(bad)} }
+network n { bridge = br-n policy = iso }
+vif b { ifname = "tap-b*" network = n vm = bad }
+POL
+	ip -n $A link add br-n type bridge
+	np $A load "$tmp/o.policy" > /dev/null
+	tap $A tap-b0
+	[ "$(state_of $A tap-b0)" = refused ] || fail "not refused: $(port_fields $A tap-b0)"
+	ip netns exec $A "$OVSDP" add-dp dp0 || fail "ovsdp add-dp"
+	ip netns exec $A "$OVSDP" add-if dp0 tap-b0 || fail "ovsdp add-if"
+	wait_state $A tap-b0 stuck
+	expect_master $A tap-b0 dp0
+	msg="refused, but still a port of dp0, which cannot release it: $(refusal iso "network n" "ISOLATE_FROM NAME(bad) matches VM 'bad'")"
+	expect_eq "stuck" "stuck isolated iso | $msg" "$(port_fields $A tap-b0)"
+	dmesg | grep -qF "netpolicy: tap-b0: $msg" || fail "not logged"
+	ip netns exec $A "$OVSDP" del-dp dp0
+	wait_state $A tap-b0 refused
 }
 
 test_policy_encryption() {
