@@ -3,11 +3,16 @@
  * netpolicy: policy-driven attachment of VM network interfaces.
  *
  * Locking, in one place:
- *  - RTNL serialises every writer: the netdevice notifier (which the core
- *    calls with RTNL held) and the netlink write commands (which take it).
- *    It protects the per-netns port list and publishing a table.
+ *  - RTNL serialises every writer of ports: the netdevice notifier (which
+ *    the core calls with RTNL held), the recheck work and the netlink
+ *    write commands (which take it). It protects the per-netns port list.
+ *  - The per-netns mutex np_net.lock serialises the write commands of one
+ *    namespace: a new table is built under it alone (O(objects), never
+ *    under the host-wide RTNL), then published and the ports reconciled
+ *    under RTNL as well. Order: np_net.lock, then RTNL.
  *  - A table is immutable once published; readers use rcu_read_lock() (the
- *    object dumps) or RTNL (the notifier, reconciliation).
+ *    object dumps), RTNL (the notifier, reconciliation) or np_net.lock
+ *    (the next build).
  *  - The notifier never takes the genl mutex or RTNL itself. What it must
  *    not do inside another agent's operation (change a device's master
  *    from CHANGEUPPER) it defers to the per-netns recheck work, which
@@ -35,6 +40,7 @@ static int __net_init np_net_init(struct net *net)
 {
 	struct np_net *pn = np_net(net);
 
+	mutex_init(&pn->lock);
 	INIT_LIST_HEAD(&pn->ports);
 	hash_init(pn->port_hash);
 	INIT_WORK(&pn->recheck, np_ports_recheck_work);
@@ -52,11 +58,14 @@ static void __net_exit np_net_exit(struct net *net)
 	struct np_net *pn = np_net(net);
 
 	cancel_work_sync(&pn->recheck);	/* it takes RTNL */
+	mutex_lock(&pn->lock);
 	rtnl_lock();
 	np_ports_net_exit(pn);
 	np_table_free_rcu(rtnl_dereference(pn->table));
 	RCU_INIT_POINTER(pn->table, NULL);
 	rtnl_unlock();
+	mutex_unlock(&pn->lock);
+	mutex_destroy(&pn->lock);
 }
 
 static struct pernet_operations np_net_ops = {

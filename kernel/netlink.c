@@ -17,18 +17,74 @@
 
 static struct genl_family np_family;
 
+/*
+ * How many objects a namespace may hold. A namespace owned by the initial
+ * user namespace (the host's, and those root creates) is the host
+ * administrator's: a high ceiling against mistakes. One created inside a
+ * user namespace can be anybody's (`unshare -Urn`): a table is built in
+ * O(objects) and its memory, charged to the caller's memory cgroup, is
+ * bounded here too.
+ */
+static unsigned int max_objects = 1048576;
+module_param(max_objects, uint, 0644);
+MODULE_PARM_DESC(max_objects,
+		 "Objects a namespace of the initial user namespace may hold (default 1048576)");
+
+static unsigned int max_objects_userns = 4096;
+module_param(max_objects_userns, uint, 0644);
+MODULE_PARM_DESC(max_objects_userns,
+		 "Objects a namespace owned by another user namespace may hold (default 4096)");
+
+#define NP_TOO_MANY \
+	"more objects than this namespace may hold (module parameters max_objects, max_objects_userns)"
+
+static u32 np_objects_limit(const struct net *net)
+{
+	return net->user_ns == &init_user_ns ? READ_ONCE(max_objects) :
+					       READ_ONCE(max_objects_userns);
+}
+
 /* Large enough for the largest object message (64 + 64 selectors, 32 tags). */
 #define NP_DUMP_MIN_ALLOC	SZ_16K
+
+/*
+ * Every name, reference, glob, tag and host is printable ASCII (0x20 to
+ * 0x7e) and NUL-terminated: names reach the kernel log and other users'
+ * terminals, and a namespace's administrator may be anybody. Checked as
+ * binary with a function (6.1 calls validation functions for NLA_BINARY
+ * only); .len bounds the length with the NUL.
+ */
+static int np_validate_text(const struct nlattr *attr,
+			    struct netlink_ext_ack *extack)
+{
+	const unsigned char *p = nla_data(attr);
+	int i, len = nla_len(attr);
+
+	if (len < 1 || p[len - 1]) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "a name must be a NUL-terminated string");
+		return -EINVAL;
+	}
+	for (i = 0; i < len - 1 && p[i]; i++) {
+		if (p[i] < 0x20 || p[i] > 0x7e) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "a name may hold printable ASCII characters only");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+#define NP_TEXT_POLICY(max) \
+	NLA_POLICY_VALIDATE_FN(NLA_BINARY, np_validate_text, (max))
+#define NP_NAME_POLICY NP_TEXT_POLICY(NETPOLICY_NAME_MAX)
+#define NP_IFNAME_POLICY NP_TEXT_POLICY(IFNAMSIZ)
 
 static const struct nla_policy np_sel_policy[NETPOLICY_A_SEL_MAX + 1] = {
 	[NETPOLICY_A_SEL_TYPE] = NLA_POLICY_RANGE(NLA_U8, NETPOLICY_SEL_TAG,
 						  NETPOLICY_SEL_MAX),
-	[NETPOLICY_A_SEL_VALUE] = { .type = NLA_NUL_STRING,
-				    .len = NETPOLICY_NAME_MAX - 1 },
+	[NETPOLICY_A_SEL_VALUE] = NP_NAME_POLICY,
 };
-
-#define NP_NAME_POLICY { .type = NLA_NUL_STRING, .len = NETPOLICY_NAME_MAX - 1 }
-#define NP_IFNAME_POLICY { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 }
 
 static const struct nla_policy np_pol_policy[NETPOLICY_A_POLICY_MAX + 1] = {
 	[NETPOLICY_A_POLICY_NAME] = NP_NAME_POLICY,
@@ -222,7 +278,7 @@ static void *np_parse_policy(const struct nlattr *nest,
 	name = np_name(tb, NETPOLICY_A_POLICY_NAME, nest, extack);
 	if (!name)
 		return ERR_PTR(-EINVAL);
-	pol = kzalloc(sizeof(*pol), GFP_KERNEL);
+	pol = kzalloc(sizeof(*pol), GFP_KERNEL_ACCOUNT);
 	if (!pol)
 		return ERR_PTR(-ENOMEM);
 	strscpy(pol->name, name, sizeof(pol->name));
@@ -253,7 +309,7 @@ static void *np_parse_policy(const struct nlattr *nest,
 		return pol;
 	/* parse into the most room two sets may need, keep only what is used */
 	err = -ENOMEM;
-	sels = kvcalloc(2 * NETPOLICY_SELECTORS_MAX, sizeof(*sels), GFP_KERNEL);
+	sels = kvcalloc(2 * NETPOLICY_SELECTORS_MAX, sizeof(*sels), GFP_KERNEL_ACCOUNT);
 	if (!sels)
 		goto fail;
 	a = tb[NETPOLICY_A_POLICY_PHYSICAL_IFS_ALLOWED];
@@ -265,7 +321,7 @@ static void *np_parse_policy(const struct nlattr *nest,
 				    pol->n_phys + NETPOLICY_SELECTORS_MAX, extack);
 	pol->n_isolate = n - pol->n_phys;
 	if (!err && n) {
-		pol->sels = kmemdup(sels, n * sizeof(*sels), GFP_KERNEL);
+		pol->sels = kmemdup(sels, n * sizeof(*sels), GFP_KERNEL_ACCOUNT);
 		if (!pol->sels)
 			err = -ENOMEM;
 	}
@@ -294,7 +350,7 @@ static void *np_parse_net(const struct nlattr *nest,
 	if (!name || NL_REQ_ATTR_CHECK(extack, nest, tb, NETPOLICY_A_NET_BRIDGE))
 		return ERR_PTR(-EINVAL);
 
-	net = kzalloc(sizeof(*net), GFP_KERNEL);
+	net = kzalloc(sizeof(*net), GFP_KERNEL_ACCOUNT);
 	if (!net)
 		return ERR_PTR(-ENOMEM);
 	strscpy(net->name, name, sizeof(net->name));
@@ -353,6 +409,8 @@ static int np_parse_tags(const struct nlattr *array, char **tags, u8 *n_tags,
 					    "a tag must be a non-empty NUL-terminated string of at most 63 bytes");
 			return -EINVAL;
 		}
+		if (np_validate_text(e, extack))
+			return -EINVAL;
 		size += len;
 		n++;
 	}
@@ -362,7 +420,7 @@ static int np_parse_tags(const struct nlattr *array, char **tags, u8 *n_tags,
 	}
 	if (!n)
 		return 0;
-	*tags = kmalloc(size, GFP_KERNEL);
+	*tags = kmalloc(size, GFP_KERNEL_ACCOUNT);
 	if (!*tags)
 		return -ENOMEM;
 	p = *tags;
@@ -430,7 +488,7 @@ static void *np_parse_nic(const struct nlattr *nest,
 				    "invalid interface name");
 		return ERR_PTR(-EINVAL);
 	}
-	nic = kzalloc(sizeof(*nic), GFP_KERNEL);
+	nic = kzalloc(sizeof(*nic), GFP_KERNEL_ACCOUNT);
 	if (!nic)
 		return ERR_PTR(-ENOMEM);
 	strscpy(nic->name, name, sizeof(nic->name));
@@ -533,7 +591,7 @@ static_assert(NETPOLICY_A_VIF_MAX <= NETPOLICY_A_POLICY_MAX);
 static_assert(NETPOLICY_A_NIC_MAX <= NETPOLICY_A_POLICY_MAX);
 
 static int np_parse_array(struct np_txn *txn, enum np_kind kind,
-			  const struct nlattr *array,
+			  const struct nlattr *array, u32 *room,
 			  struct netlink_ext_ack *extack)
 {
 	const struct nlattr *e;
@@ -541,6 +599,11 @@ static int np_parse_array(struct np_txn *txn, enum np_kind kind,
 	void *obj;
 
 	nla_for_each_nested(e, array, rem) {
+		if (!*room) {
+			NL_SET_ERR_MSG_ATTR(extack, e, NP_TOO_MANY);
+			return -ENOSPC;
+		}
+		(*room)--;
 		obj = np_kinds[kind].parse(e, extack);
 		if (IS_ERR(obj))
 			return PTR_ERR(obj);
@@ -555,9 +618,12 @@ static int np_parse_array(struct np_txn *txn, enum np_kind kind,
 
 /*
  * Every object array of the request: each may appear many times (one
- * attribute holds at most 64 KiB). The genl core validated them all.
+ * attribute holds at most 64 KiB). The genl core validated them all. At
+ * most @room objects: a request cannot allocate more than a namespace
+ * may hold.
  */
-static int np_parse_load(struct np_txn *txn, struct genl_info *info)
+static int np_parse_load(struct np_txn *txn, u32 room,
+			 struct genl_info *info)
 {
 	const struct nlattr *a;
 	int rem, err, k;
@@ -566,7 +632,7 @@ static int np_parse_load(struct np_txn *txn, struct genl_info *info)
 		for (k = 0; k < NP_NKINDS; k++) {
 			if (nla_type(a) != np_kinds[k].array_attr)
 				continue;
-			err = np_parse_array(txn, k, a, info->extack);
+			err = np_parse_array(txn, k, a, &room, info->extack);
 			if (err)
 				return err;
 		}
@@ -579,22 +645,36 @@ static int np_parse_load(struct np_txn *txn, struct genl_info *info)
 	return 0;
 }
 
+/* The published table, for a writer (which holds np_net.lock). */
+static struct np_table *np_writer_table(struct np_net *pn)
+{
+	return rcu_dereference_protected(pn->table, lockdep_is_held(&pn->lock));
+}
+
 /*
  * Publish @t (or fail with @t's error) and re-evaluate every port. Caller
- * holds RTNL.
+ * holds np_net.lock; the publish takes RTNL, the build before it did not.
  */
-static int np_publish(struct net *net, struct np_table *t)
+static int np_publish(struct net *net, struct np_table *t,
+		      struct netlink_ext_ack *extack)
 {
 	struct np_net *pn = np_net(net);
 	struct np_table *old;
 
-	ASSERT_RTNL();
+	lockdep_assert_held(&pn->lock);
 	if (IS_ERR(t))
 		return PTR_ERR(t);
+	if (np_table_count(t) > np_objects_limit(net)) {
+		NL_SET_ERR_MSG(extack, NP_TOO_MANY);
+		np_table_free(t);
+		return -ENOSPC;
+	}
+	rtnl_lock();
 	old = rtnl_dereference(pn->table);
 	pn->next_gen = t->gen;
 	rcu_assign_pointer(pn->table, t);
 	np_ports_reconcile(net);
+	rtnl_unlock();
 	np_table_free_rcu(old);
 	return 0;
 }
@@ -602,8 +682,8 @@ static int np_publish(struct net *net, struct np_table *t)
 static int np_nl_load(struct sk_buff *skb, struct genl_info *info)
 {
 	struct net *net = genl_info_net(info);
+	struct np_net *pn = np_net(net);
 	struct np_txn txn = {};
-	struct np_net *pn;
 	struct np_table *t;
 	bool replace = false;
 	int err = 0;
@@ -611,18 +691,17 @@ static int np_nl_load(struct sk_buff *skb, struct genl_info *info)
 	if (info->attrs[NETPOLICY_A_FLAGS])
 		replace = nla_get_u32(info->attrs[NETPOLICY_A_FLAGS]) &
 			  NETPOLICY_LOAD_F_REPLACE;
-	err = np_parse_load(&txn, info);
+	err = np_parse_load(&txn, np_objects_limit(net), info);
 	if (err) {
 		np_txn_destroy(&txn);
 		return err;
 	}
 
-	rtnl_lock();
-	pn = np_net(net);
-	t = np_table_build(rtnl_dereference(pn->table), !replace, &txn,
+	mutex_lock(&pn->lock);
+	t = np_table_build(np_writer_table(pn), !replace, &txn,
 			   pn->next_gen + 1, info->extack);
-	err = np_publish(net, t);
-	rtnl_unlock();
+	err = np_publish(net, t, info->extack);
+	mutex_unlock(&pn->lock);
 	np_txn_destroy(&txn);
 	return err;
 }
@@ -668,12 +747,13 @@ static int np_nl_del(struct sk_buff *skb, struct genl_info *info)
 		source = nla_get_u8(info->attrs[NETPOLICY_A_SOURCE]);
 	}
 
-	rtnl_lock();
 	pn = np_net(net);
-	err = np_publish(net, np_table_without(rtnl_dereference(pn->table),
-					       found, name, source,
-					       pn->next_gen + 1, info->extack));
-	rtnl_unlock();
+	mutex_lock(&pn->lock);
+	err = np_publish(net, np_table_without(np_writer_table(pn), found,
+					       name, source, pn->next_gen + 1,
+					       info->extack),
+			 info->extack);
+	mutex_unlock(&pn->lock);
 	return err;
 }
 
@@ -684,11 +764,12 @@ static int np_nl_flush(struct sk_buff *skb, struct genl_info *info)
 	struct np_net *pn;
 	int err;
 
-	rtnl_lock();
 	pn = np_net(net);
+	mutex_lock(&pn->lock);
 	err = np_publish(net, np_table_build(NULL, false, &txn,
-					     pn->next_gen + 1, info->extack));
-	rtnl_unlock();
+					     pn->next_gen + 1, info->extack),
+			 info->extack);
+	mutex_unlock(&pn->lock);
 	return err;
 }
 
@@ -1092,6 +1173,7 @@ static const struct genl_ops np_ops[] = {
 	{
 		.cmd = NETPOLICY_CMD_GET_NET,
 		.start = np_dump_start,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.dumpit = np_nl_dump_nets,
 		.policy = np_no_attrs_policy,
 		.maxattr = NETPOLICY_A_MAX,
@@ -1099,6 +1181,7 @@ static const struct genl_ops np_ops[] = {
 	{
 		.cmd = NETPOLICY_CMD_GET_VIF,
 		.start = np_dump_start,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.dumpit = np_nl_dump_vifs,
 		.policy = np_no_attrs_policy,
 		.maxattr = NETPOLICY_A_MAX,
@@ -1106,6 +1189,7 @@ static const struct genl_ops np_ops[] = {
 	{
 		.cmd = NETPOLICY_CMD_GET_PORT,
 		.start = np_dump_start,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.dumpit = np_nl_dump_ports,
 		.policy = np_no_attrs_policy,
 		.maxattr = NETPOLICY_A_MAX,
@@ -1113,6 +1197,7 @@ static const struct genl_ops np_ops[] = {
 	{
 		.cmd = NETPOLICY_CMD_GET_VM,
 		.start = np_dump_start,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.dumpit = np_nl_dump_vms,
 		.policy = np_no_attrs_policy,
 		.maxattr = NETPOLICY_A_MAX,
@@ -1120,6 +1205,7 @@ static const struct genl_ops np_ops[] = {
 	{
 		.cmd = NETPOLICY_CMD_GET_POLICY,
 		.start = np_dump_start,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.dumpit = np_nl_dump_policies,
 		.policy = np_no_attrs_policy,
 		.maxattr = NETPOLICY_A_MAX,
@@ -1127,14 +1213,21 @@ static const struct genl_ops np_ops[] = {
 	{
 		.cmd = NETPOLICY_CMD_GET_NIC,
 		.start = np_dump_start,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.dumpit = np_nl_dump_nics,
 		.policy = np_no_attrs_policy,
 		.maxattr = NETPOLICY_A_MAX,
 	},
 };
 
+/*
+ * Reading is an administrator's, like writing: the objects are the VM
+ * inventory (names, tags, MACs, who is isolated from whom) and the events
+ * follow every guest. CAP_NET_ADMIN in the namespace's user namespace
+ * dumps and subscribes (an unprivileged user's own namespaces included).
+ */
 static const struct genl_multicast_group np_mcgrps[] = {
-	{ .name = NETPOLICY_MCGRP_EVENTS },
+	{ .name = NETPOLICY_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 static struct genl_family np_family __ro_after_init = {

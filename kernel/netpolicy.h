@@ -18,6 +18,7 @@
 
 #include <linux/hashtable.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/workqueue.h>
 
@@ -27,8 +28,13 @@ struct net;
 
 /* Per network namespace state. */
 struct np_net {
-	struct np_table __rcu *table;		/* RTNL for writers */
-	u32 next_gen;				/* RTNL */
+	/*
+	 * Writers build a table under @lock, outside RTNL, and publish it
+	 * under both: readers hold either, or rcu_read_lock().
+	 */
+	struct mutex lock;
+	struct np_table __rcu *table;
+	u32 next_gen;				/* @lock */
 	u32 ports_gen;				/* RTNL: bumped on port change */
 	struct list_head ports;			/* RTNL: in order first seen */
 	DECLARE_HASHTABLE(port_hash, 10);	/* RTNL: by ifindex */

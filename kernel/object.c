@@ -15,7 +15,7 @@
 struct np_vm *np_vm_alloc(const char *name)
 {
 	size_t len = strlen(name) + 1;
-	struct np_vm *vm = kzalloc(struct_size(vm, name, len), GFP_KERNEL);
+	struct np_vm *vm = kzalloc(struct_size(vm, name, len), GFP_KERNEL_ACCOUNT);
 
 	if (!vm)
 		return NULL;
@@ -27,7 +27,7 @@ struct np_vm *np_vm_alloc(const char *name)
 struct np_vif *np_vif_alloc(const char *name)
 {
 	size_t len = strlen(name) + 1;
-	struct np_vif *vif = kzalloc(struct_size(vif, name, len), GFP_KERNEL);
+	struct np_vif *vif = kzalloc(struct_size(vif, name, len), GFP_KERNEL_ACCOUNT);
 
 	if (!vif)
 		return NULL;
@@ -88,18 +88,18 @@ bool np_tags_have(const char *tags, unsigned int n, const char *tag)
 
 static char *np_tags_dup(const char *tags, unsigned int n)
 {
-	return n ? kmemdup(tags, tags_size(tags, n), GFP_KERNEL) : NULL;
+	return n ? kmemdup(tags, tags_size(tags, n), GFP_KERNEL_ACCOUNT) : NULL;
 }
 
 static void *np_policy_dup(const struct np_policy *pol)
 {
 	unsigned int n = pol->n_phys + pol->n_isolate;
-	struct np_policy *p = kmemdup(pol, sizeof(*p), GFP_KERNEL);
+	struct np_policy *p = kmemdup(pol, sizeof(*p), GFP_KERNEL_ACCOUNT);
 
 	if (!p)
 		return NULL;
 	p->o.name = p->name;
-	p->sels = n ? kmemdup(pol->sels, n * sizeof(*p->sels), GFP_KERNEL) :
+	p->sels = n ? kmemdup(pol->sels, n * sizeof(*p->sels), GFP_KERNEL_ACCOUNT) :
 		  NULL;
 	if (n && !p->sels) {
 		kfree(p);
@@ -110,7 +110,7 @@ static void *np_policy_dup(const struct np_policy *pol)
 
 static void *np_nic_dup(const struct np_nic *nic)
 {
-	struct np_nic *c = kmemdup(nic, sizeof(*c), GFP_KERNEL);
+	struct np_nic *c = kmemdup(nic, sizeof(*c), GFP_KERNEL_ACCOUNT);
 
 	if (!c)
 		return NULL;
@@ -125,7 +125,7 @@ static void *np_nic_dup(const struct np_nic *nic)
 
 static void *np_net_dup(const struct np_network *net)
 {
-	struct np_network *n = kmemdup(net, sizeof(*n), GFP_KERNEL);
+	struct np_network *n = kmemdup(net, sizeof(*n), GFP_KERNEL_ACCOUNT);
 
 	if (!n)
 		return NULL;

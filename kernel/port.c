@@ -373,7 +373,7 @@ static void np_port_add(struct net *net, struct net_device *dev, u8 kind)
 		np_port_evaluate(net, pn, port, false);
 		return;
 	}
-	port = kzalloc(sizeof(*port), GFP_KERNEL);
+	port = kzalloc(sizeof(*port), GFP_KERNEL_ACCOUNT);
 	if (!port) {
 		/* Never fail the event: the device lives on, untracked. */
 		net_warn_ratelimited("%s: out of memory, not tracked\n",

@@ -39,7 +39,7 @@ static int objv_push(struct np_objv *ov, void *obj)
 	if (ov->n == ov->cap) {
 		want = ov->cap ? ov->cap * 2 : 16;
 		bigger = kvrealloc(ov->v, ov->cap * sizeof(void *),
-				   want * sizeof(void *), GFP_KERNEL);
+				   want * sizeof(void *), GFP_KERNEL_ACCOUNT);
 		if (!bigger)
 			return -ENOMEM;
 		ov->v = bigger;
@@ -152,7 +152,7 @@ static int np_sort_by_name(struct np_objv *ov)
 
 	if (ov->n < 2)
 		return 0;
-	e = kvmalloc_array(ov->n, sizeof(*e), GFP_KERNEL);
+	e = kvmalloc_array(ov->n, sizeof(*e), GFP_KERNEL_ACCOUNT);
 	if (!e)
 		return -ENOMEM;
 	for (i = 0; i < ov->n; i++) {
@@ -258,7 +258,7 @@ static const struct np_vif **np_slots_alloc(u32 n, u32 *mask)
 	u32 slots = roundup_pow_of_two(max_t(u32, 2 * n, 16));
 
 	*mask = slots - 1;
-	return kvcalloc(slots, sizeof(const struct np_vif *), GFP_KERNEL);
+	return kvcalloc(slots, sizeof(const struct np_vif *), GFP_KERNEL_ACCOUNT);
 }
 
 /*
@@ -358,7 +358,7 @@ static int np_names_build(struct np_names *nx, const struct np_objv *ov)
 	u32 slots = roundup_pow_of_two(max_t(u32, 2 * ov->n, 16)), i, h;
 
 	nx->mask = slots - 1;
-	nx->slots = kvcalloc(slots, sizeof(*nx->slots), GFP_KERNEL);
+	nx->slots = kvcalloc(slots, sizeof(*nx->slots), GFP_KERNEL_ACCOUNT);
 	if (!nx->slots)
 		return -ENOMEM;
 	for (i = 0; i < ov->n; i++) {
@@ -532,7 +532,7 @@ struct np_table *np_table_build(const struct np_table *old, bool keep_old,
 	int err = -ENOMEM;
 	int k;
 
-	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
 	if (!t) {
 		np_txn_destroy(txn);
 		return ERR_PTR(-ENOMEM);
@@ -746,4 +746,18 @@ const struct np_vif *np_table_lookup(const struct np_table *t,
 		}
 	}
 	return NULL;
+}
+
+/**
+ * np_table_count - how many objects @t holds, of every kind
+ * @t: the table
+ */
+u32 np_table_count(const struct np_table *t)
+{
+	u32 n = 0;
+	int k;
+
+	for (k = 0; k < NP_NKINDS; k++)
+		n += t->objs[k].n;
+	return n;
 }

@@ -63,6 +63,7 @@ struct np_table *np_table_without(const struct np_table *old,
 				  int source, u32 gen,
 				  struct netlink_ext_ack *extack);
 void np_table_free(struct np_table *t);
+u32 np_table_count(const struct np_table *t);
 void np_table_free_rcu(struct np_table *t);
 const struct np_vif *np_table_lookup(const struct np_table *t,
 				     const char *ifname, const u8 *mac);

@@ -810,6 +810,8 @@ int ipc_monitor(struct np_ipc *ipc, ipc_event_fn fn, void *arg)
 	rc = nl_socket_add_membership(ipc->sk, grp);
 	if (rc < 0) {
 		fprintf(stderr, "npmgr: monitor: %s\n", nl_geterror(rc));
+		if (rc == -NLE_PERM)
+			fprintf(stderr, "npmgr: this needs CAP_NET_ADMIN in the network namespace\n");
 		return -EIO;
 	}
 	for (;;) {

@@ -143,6 +143,16 @@ static void next(struct parser *p)
 				p->tok.text = xstrdup("NUL byte in string");
 				return;
 			}
+			/* names reach logs and terminals (the kernel agrees) */
+			if ((unsigned char)c < 0x20 || (unsigned char)c > 0x7e) {
+				free(out);
+				p->tok.type = T_BAD;
+				p->tok.text = xcalloc(64, 1);
+				snprintf(p->tok.text, 64,
+					 "byte 0x%02x in string: printable ASCII only",
+					 (unsigned char)c);
+				return;
+			}
 			if (n + 2 > cap) {
 				cap *= 2;
 				out = xrealloc(out, cap);

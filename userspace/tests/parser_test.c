@@ -325,6 +325,11 @@ int main(void)
 			"  network \"a?b\" { bridge = b }\n"
 			"          ^\n");
 	}
+	expect_error("escape sequence in a string",
+		"vm \"a\x1b[2Jb\" { }\n",
+		"t.policy:1:4: error: byte 0x1b in string: printable ASCII only\n"
+		"  vm \"a?[2Jb\" { }\n"
+		"     ^\n");
 	expect_error("control byte",
 		"network n { bridge = b }\x01\n",
 		"t.policy:1:25: error: unexpected byte 0x01\n"

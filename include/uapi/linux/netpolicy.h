@@ -45,7 +45,17 @@
  * --------
  * Every command validates its attributes strictly, against a policy of its
  * own: an attribute a command does not list below is refused (EINVAL, with
- * an extack message naming it), never ignored.
+ * an extack message naming it), never ignored. Every string (names,
+ * references, globs, tags, the host) is NUL-terminated printable ASCII,
+ * 0x20 to 0x7e: names reach the kernel log.
+ *
+ * "admin" means CAP_NET_ADMIN in the user namespace that owns the network
+ * namespace (GENL_UNS_ADMIN_PERM; for the event group
+ * GENL_MCAST_CAP_NET_ADMIN): reading is an administrator's as writing is,
+ * since the objects are the VM inventory. A namespace holds at most
+ * max_objects objects (module parameter, default 1048576) when the initial
+ * user namespace owns it, and max_objects_userns (default 4096) otherwise;
+ * a LOAD beyond that fails with ENOSPC and changes nothing.
  *
  * NETPOLICY_CMD_LOAD (admin, doit)
  *	Adds objects, given as arrays of nests: NETPOLICY_A_POLICIES
@@ -94,7 +104,7 @@
  * NETPOLICY_CMD_FLUSH (admin, doit)
  *	Deletes every object of the namespace; bound ports are detached.
  *
- * NETPOLICY_CMD_GET_NET, _GET_VIF, _GET_VM, _GET_POLICY, _GET_NIC (dump)
+ * NETPOLICY_CMD_GET_NET, _GET_VIF, _GET_VM, _GET_POLICY, _GET_NIC (admin, dump)
  *	One message per object, sorted by name, each carrying a
  *	NETPOLICY_A_NET, _VIF, _VM, _POLICY or _NIC nest and
  *	NETPOLICY_A_GENERATION. When a host name is set, GET_POLICY's first
@@ -102,11 +112,11 @@
  *	carrying only NETPOLICY_A_GENERATION and NETPOLICY_A_HOST). A dump interrupted by a
  *	change is flagged NLM_F_DUMP_INTR.
  *
- * NETPOLICY_CMD_GET_PORT (dump)
+ * NETPOLICY_CMD_GET_PORT (admin, dump)
  *	One message per port, in the order the ports were first seen, each
  *	carrying a NETPOLICY_A_PORT nest.
  *
- * NETPOLICY_CMD_EVENT (multicast group NETPOLICY_MCGRP_EVENTS)
+ * NETPOLICY_CMD_EVENT (multicast group NETPOLICY_MCGRP_EVENTS, admin)
  *	Sent when a port changes state (or changes VIF object / bridge), and
  *	when a port disappears: NETPOLICY_A_EVENT (enum netpolicy_event) and a
  *	NETPOLICY_A_PORT nest with the port's new state.

@@ -384,9 +384,16 @@ test_unprivileged_cannot_write() {
 			fail "nobody could '$cmd'"
 		grep -q "Operation not permitted" "$tmp/err" || fail "$cmd: $(cat "$tmp/err")"
 	done
-	# reading is allowed
-	ip netns exec $A setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$NPMGR" show config > /dev/null || fail "nobody cannot read"
+	# reading is an administrator's too: the objects are the VM inventory
+	for cmd in "show config" "show interfaces" "monitor"; do
+		# shellcheck disable=SC2086
+		! ip netns exec $A setpriv --reuid=65534 --regid=65534 --clear-groups \
+			--inh-caps=-all timeout 5 "$NPMGR" $cmd > "$tmp/out" 2> "$tmp/err" ||
+			fail "nobody could '$cmd'"
+		grep -qx "npmgr: this needs CAP_NET_ADMIN in the network namespace" "$tmp/err" ||
+			fail "$cmd: $(cat "$tmp/err")"
+		[ ! -s "$tmp/out" ] || fail "$cmd printed: $(cat "$tmp/out")"
+	done
 	expect_eq "nothing changed" "$before" "$(np $A show config)"
 	# admin of its own user+network namespace: allowed there, and only there
 	if ! unshare -U true 2>/dev/null; then
@@ -400,6 +407,22 @@ test_unprivileged_cannot_write() {
 			fail "userns admin: $(cat "$tmp/userns")"
 		grep -q "master br-front " "$tmp/userns" || fail "userns: $(cat "$tmp/userns")"
 		expect_eq "init-userns netns untouched" "$before" "$(np $A show config)"
+		# bounded there: at most max_objects_userns objects, printable
+		# names only (they reach the host's log), a refusal changes nothing
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+			unshare -U -r -n sh -c "'$NPREQUEST' vms 5000
+				'$NPREQUEST' vms 4000
+				'$NPREQUEST' vms 97 more
+				'$NPREQUEST' vm 'evil\\x0a[ 1.0] netpolicy: forged'
+				'$NPREQUEST' vm 'a\\x1b[2Jb'
+				'$NPMGR' show config | grep -c '^vm '" > "$tmp/userns" 2>&1
+		expect_eq "userns limits" \
+"error 28: more objects than this namespace may hold (module parameters max_objects, max_objects_userns)
+ok
+error 28: more objects than this namespace may hold (module parameters max_objects, max_objects_userns)
+error 22: a name may hold printable ASCII characters only
+error 22: a name may hold printable ASCII characters only
+4000" "$(cat "$tmp/userns")"
 	fi
 }
 
