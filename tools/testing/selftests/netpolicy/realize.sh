@@ -283,7 +283,12 @@ test_physical_ifs_allowed() {
 	vm_reach vA1 10.9.0.2 || fail "no ping"
 	capture hA eth2 "ip netns exec vA1 ping -c 3 -i 0.2 10.9.0.2 > /dev/null" "$tmp/eth2"
 	expect_eq "packets on the untagged eth2" 0 "$(packets "$tmp/eth2")"
-	capture hA eth1 "ip netns exec vA1 ping -c 3 -i 0.2 10.9.0.2 > /dev/null" "$tmp/eth1"
+	# (what counts is where the packets go: a ping lost to a busy
+	# machine is tried again, up to three times)
+	for i in 1 2 3; do
+		capture hA eth1 "ip netns exec vA1 ping -c 3 -i 0.2 10.9.0.2 > /dev/null" "$tmp/eth1"
+		[ "$(packets "$tmp/eth1")" -ge 6 ] && break
+	done
 	[ "$(packets "$tmp/eth1")" -ge 6 ] || fail "no packets on the tagged eth1"
 	# a tunnel over the untagged NIC, built by hand: refused, fail closed
 	ip -n hA link add gre9 type gretap local 10.2.0.1 remote 10.2.0.2 key 9 dev eth2
