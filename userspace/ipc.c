@@ -65,10 +65,11 @@ static int on_ack(struct nl_msg *msg, void *arg)
 	return NL_STOP;
 }
 
+/* The end of a dump: NLMSG_DONE carries the interruption of the last batch. */
 static int on_finish(struct nl_msg *msg, void *arg)
 {
-	(void)msg;
-	((struct np_ipc *)arg)->err = 0;
+	((struct np_ipc *)arg)->err =
+		nlmsg_hdr(msg)->nlmsg_flags & NLM_F_DUMP_INTR ? -EAGAIN : 0;
 	return NL_STOP;
 }
 
@@ -149,6 +150,9 @@ static int transact(struct np_ipc *ipc, struct nl_msg *msg, const char *what,
 	}
 	while (rc >= 0 && ipc->err > 0) {
 		rc = nl_recvmsgs(ipc->sk, cb);
+		/* an earlier batch of a dump that ended in this read */
+		if (rc == -NLE_DUMP_INTR && !ipc->err)
+			ipc->err = -EAGAIN;
 		if (rc < 0 && ipc->err > 0) {
 			ipc->err = rc == -NLE_DUMP_INTR ? -EAGAIN : -EIO;
 			snprintf(ipc->msg, sizeof(ipc->msg), "%s", nl_geterror(rc));

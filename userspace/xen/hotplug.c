@@ -65,6 +65,25 @@ static int hotplug_report(struct xs_handle *xs, const char *dir, bool report,
 	return 0;
 }
 
+/*
+ * What libxl is told when the interface is not attached. hotplug-error
+ * lives in the backend directory, which the guest can read: it gets its
+ * own facts only (its interface, the state and the reason code), never
+ * the message, which names policies, other VMs and their interfaces. The
+ * whole reason goes to dom0 (standard error, which libxl logs there), to
+ * `npmgr show` and `npmgr explain`, and to the kernel log.
+ */
+static void refusal_text(const char *ifname, const struct np_port_info *port,
+			 char *why, size_t n)
+{
+	xen_log("xen-hotplug: %s: %s", ifname,
+		port->message ? port->message : reason_name(port->reason));
+	snprintf(why, n,
+		 "netpolicy: %s: %s (%s); the host's administrator can see why: npmgr explain %s",
+		 ifname, state_name(port->state), reason_name(port->reason),
+		 ifname);
+}
+
 int cmd_xen_hotplug(int argc, char **argv)
 {
 	const char *dir = getenv("XENBUS_PATH"), *cmd = argc > 1 ? argv[1] : "";
@@ -147,8 +166,7 @@ int cmd_xen_hotplug(int argc, char **argv)
 		snprintf(why, sizeof(why), "netpolicy: %s: the interface is gone",
 			 ifname);
 	else if (port.state != NETPOLICY_PORT_ATTACHED)
-		snprintf(why, sizeof(why), "netpolicy: %s: %s", ifname,
-			 port.message ? port.message : reason_name(port.reason));
+		refusal_text(ifname, &port, why, sizeof(why));
 	else if (link_up(ifname))
 		snprintf(why, sizeof(why), "netpolicy: %s: cannot set it up: %s",
 			 ifname, strerror(errno));

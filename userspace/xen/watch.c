@@ -19,10 +19,18 @@
 
 static bool verbose;
 
+/*
+ * A dead xenstored does not always wake a watch; after this long without
+ * events the watcher asks it something. Objects the kernel did not take
+ * are described again as often.
+ */
+#define XS_PROBE_SECONDS 3
+
 /* What the watcher has told the kernel, per backend directory. */
 struct tracked {
 	struct xvif x;			/* its domid/devid name the directory */
 	bool seen;			/* during a full sync */
+	bool described;			/* the kernel took its objects */
 };
 
 struct watcher {
@@ -90,7 +98,7 @@ static void refresh(struct watcher *w, unsigned int domid, unsigned int devid)
 	}
 	if (tr) {
 		tr->seen = true;
-		if (xvif_same(&tr->x, &x)) {
+		if (xvif_same(&tr->x, &x) && tr->described) {
 			xvif_free(&x);
 			return;
 		}
@@ -102,13 +110,31 @@ static void refresh(struct watcher *w, unsigned int domid, unsigned int devid)
 		tr = xpush((void **)&w->t, &w->n, sizeof(*tr));
 		tr->seen = true;
 	}
-	if (xvif_add(w->ipc, &x))
-		xen_log("xenwatch: %s of %s (network %s) not described to the kernel",
-		     x.ifname, x.vm, x.network);
+	tr->described = !xvif_add(w->ipc, &x);
+	if (!tr->described)
+		xen_log("xenwatch: %s of %s (network %s) not described to the kernel; trying again every %d s",
+			x.ifname, x.vm, x.network, XS_PROBE_SECONDS);
 	else if (verbose)
 		xen_log("xenwatch: %s of %s on network %s", x.ifname, x.vm,
 		     x.network);
 	tr->x = x;
+}
+
+/* Describe again what the kernel refused or could not take. */
+static void retry_undescribed(struct watcher *w)
+{
+	size_t k;
+
+	for (k = 0; k < w->n; k++) {
+		struct tracked *tr = &w->t[k];
+
+		if (tr->described)
+			continue;
+		tr->described = !xvif_add(w->ipc, &tr->x);
+		if (tr->described)
+			xen_log("xenwatch: %s of %s described to the kernel",
+				tr->x.ifname, tr->x.vm);
+	}
 }
 
 static char **xs_list(struct xs_handle *xs, const char *path, unsigned int *n)
@@ -124,6 +150,12 @@ static char **xs_list(struct xs_handle *xs, const char *path, unsigned int *n)
  * Read every backend vif; describe each to the kernel; delete what the
  * kernel holds from xenstore that xenstore no longer has (a guest that
  * went away while no watcher ran).
+ *
+ * The kernel's objects are read first, xenstore second: an object that
+ * `npmgr xen-hotplug` adds for a starting guest meanwhile is either not
+ * in the first read (so never a candidate for deletion) or its backend
+ * directory is already in the second (so it is kept). Read the other way
+ * round, a guest starting between the two reads lost its objects.
  */
 static int full_sync(struct watcher *w)
 {
@@ -132,6 +164,8 @@ static int full_sync(struct watcher *w)
 	char **doms, **vifs, path[64];
 	size_t k;
 
+	if (ipc_get_config(w->ipc, &loaded))
+		return -EIO;
 	for (k = 0; k < w->n; k++)
 		w->t[k].seen = false;
 	doms = xs_list(w->xs, XS_BACKEND, &nd);
@@ -155,8 +189,6 @@ static int full_sync(struct watcher *w)
 		}
 	}
 
-	if (ipc_get_config(w->ipc, &loaded))
-		return -EIO;
 	for (k = 0; k < loaded.n_vifs; k++) {
 		const struct np_vif_def *v = &loaded.vifs[k];
 		size_t t;
@@ -224,11 +256,6 @@ static void on_watch(struct watcher *w, const char *path)
 			refresh(w, domid, w->t[k].x.devid);
 }
 
-/*
- * A dead xenstored does not always wake a watch; after this long without
- * events the watcher asks it something.
- */
-#define XS_PROBE_SECONDS 3
 
 static bool xs_alive(struct xs_handle *xs)
 {
@@ -266,6 +293,7 @@ int cmd_xenwatch(int argc, char **argv)
 {
 	struct watcher w = { 0 };
 	bool once = false, said = false, lost = false;
+	time_t next_retry = 0;
 	struct sigaction sa = { 0 };
 	sigset_t block, waiting;
 	int i, rc = 0;
@@ -330,6 +358,10 @@ int cmd_xenwatch(int argc, char **argv)
 
 			n = ppoll(&pfd, 1, &(struct timespec){ XS_PROBE_SECONDS, 0 },
 				  &waiting);
+			if (time(NULL) >= next_retry) {
+				retry_undescribed(&w);
+				next_retry = time(NULL) + XS_PROBE_SECONDS;
+			}
 			if (n < 0)
 				continue;
 			if (n == 0) {

@@ -208,8 +208,13 @@ test_isolated_guest_refused() {
 	write_policy "    ISOLATE_FROM = {NAME(my_insecure_vm)}"
 	out=$(xl create "$(guest_cfg my_insecure_vm 10.9.0.66)" 2>&1) && rc=0 || rc=$?
 	[ $rc != 0 ] || fail "xl create succeeded"
+	# the guest can read hotplug-error: its own facts only
+	echo "$out" | grep -qE "script: netpolicy: vif[0-9]+\.0: refused \(isolated\); the host's administrator can see why: npmgr explain vif[0-9]+\.0$" ||
+		{ echo "$out" | sed 's/^/    | /'; fail "xl's output lacks the refusal"; }
+	# dom0 (libxl's log of the script) has the whole reason
 	want="network configuration cannot be satisfied: policy 'guests' (network front): ISOLATE_FROM NAME(my_insecure_vm) matches VM 'my_insecure_vm'"
-	echo "$out" | grep -qF "$want" || { echo "$out" | sed 's/^/    | /'; fail "xl's output lacks the refusal"; }
+	grep -rqF "$want" /var/log/xen/ || echo "$out" | grep -qF "$want" ||
+		fail "the reason is nowhere in dom0: $(ls /var/log/xen)"
 	xl list | grep -q my_insecure_vm && fail "the domain is still there"
 	expect_eq "bridge ports" "" "$(ls /sys/class/net/xenbr-front/brif)"
 	# refused; then netback removes it, and libxl's offline call deletes
@@ -218,6 +223,25 @@ test_isolated_guest_refused() {
 		"$(awk '$1 != "unbound" { print $1 }' "$tmp/events" | tr '\n' ' ')"
 	sleep 0.5
 	expect_eq "objects from xenstore" "" "$(xs_objects)"
+}
+
+# A guest refused because of another VM learns nothing of that VM: the
+# backend directory (hotplug-error) is the guest's to read.
+test_refusal_tells_guest_only_its_own() {
+	local out rc
+	cat >> "$tmp/p.policy" <<'POL'
+policy keep_away { ISOLATE_FROM = {NAME(g1)} }
+vm intruder { policy = keep_away }
+POL
+	"$NPMGR" load "$tmp/p.policy" > /dev/null || fail "load"
+	xl create -q "$(guest_cfg g1 10.9.0.11)" || fail "xl create g1"
+	out=$(xl create "$(guest_cfg intruder 10.9.0.12)" 2>&1) && rc=0 || rc=$?
+	[ $rc != 0 ] || fail "xl create intruder succeeded"
+	echo "$out" | grep "script: " > "$tmp/seen" || true
+	! grep -qE "g1|vif$(domid g1)\.0|keep_away|xenbr-front" "$tmp/seen" ||
+		fail "the guest was told about others: $(cat "$tmp/seen")"
+	grep -qE "netpolicy: vif[0-9]+\.0: refused \(isolated-peer\)" "$tmp/seen" ||
+		{ echo "$out" | sed 's/^/    | /'; fail "xl's output lacks the refusal"; }
 }
 
 # A vif spec naming a network that is not loaded: xl create fails and
@@ -312,6 +336,37 @@ test_vif_before_object() {
 		"$(master_of "vif$d1.0") $(ports)"
 	# a new port without a VIF object sends no event; its attachment does
 	expect_eq "events" "attached " "$(events_for "vif$d1.0")"
+}
+
+# A guest whose network is not loaded yet, with a hotplug script that
+# does not refuse it: the watcher's description fails, and is tried again
+# until the administrator loads the network.
+test_watch_retries_failed_add() {
+	local d1
+	ip link add xenbr-later type bridge
+	sed 's/bridge=front/bridge=later/' "$(guest_cfg g1 10.9.0.11 vif-report-only)" \
+		> "$tmp/later.cfg"
+	xl create -q "$tmp/later.cfg" || fail "xl create"
+	d1=$(domid g1)
+	for _ in $(seq 50); do
+		grep -q "not described to the kernel" "$tmp/xenwatch.log" && break
+		sleep 0.1
+	done
+	expect_eq "before the network" "none vif$d1.0 unbound" \
+		"$(master_of "vif$d1.0") $(ports)"
+	printf 'network later {\n    bridge = xenbr-later\n}\n' >> "$tmp/p.policy"
+	"$NPMGR" load "$tmp/p.policy" > /dev/null || fail "load"
+	for _ in $(seq 100); do
+		[ "$(master_of "vif$d1.0")" = xenbr-later ] && break
+		sleep 0.1
+	done
+	expect_eq "once the network is loaded" "xenbr-later vif$d1.0 attached" \
+		"$(master_of "vif$d1.0") $(ports)"
+	grep -q "xenwatch: vif$d1.0 of g1 (network later) not described to the kernel; trying again every 3 s" \
+		"$tmp/xenwatch.log" || fail "watcher log: $(cat "$tmp/xenwatch.log")"
+	xl destroy g1
+	wait_gone "vif$d1.0"
+	ip link del xenbr-later
 }
 
 # A watcher started after guests went away deletes what they left.
