@@ -161,6 +161,15 @@ static const struct nla_policy np_del_policy[NETPOLICY_A_MAX + 1] = {
 	[NETPOLICY_A_SOURCE] = NLA_POLICY_MAX(NLA_U8, NETPOLICY_SOURCE_MAX),
 };
 
+static const struct nla_policy np_port_set_policy[NETPOLICY_A_PORT_MAX + 1] = {
+	[NETPOLICY_A_PORT_IFNAME] = NP_IFNAME_POLICY,
+	[NETPOLICY_A_PORT_GUEST_MAC] = NLA_POLICY_ETH_ADDR,
+};
+
+static const struct nla_policy np_set_port_policy[NETPOLICY_A_MAX + 1] = {
+	[NETPOLICY_A_PORT] = NLA_POLICY_NESTED(np_port_set_policy),
+};
+
 /* FLUSH and the dumps take no attribute at all. */
 static const struct nla_policy np_no_attrs_policy[NETPOLICY_A_MAX + 1] = {};
 
@@ -773,6 +782,34 @@ static int np_nl_flush(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+static int np_nl_set_port(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[NETPOLICY_A_PORT_MAX + 1];
+	struct nlattr *nest = info->attrs[NETPOLICY_A_PORT];
+	const u8 *mac;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, NETPOLICY_A_PORT))
+		return -EINVAL;
+	err = nla_parse_nested(tb, NETPOLICY_A_PORT_MAX, nest, NULL,
+			       info->extack);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(info->extack, nest, tb, NETPOLICY_A_PORT_IFNAME) ||
+	    NL_REQ_ATTR_CHECK(info->extack, nest, tb,
+			      NETPOLICY_A_PORT_GUEST_MAC))
+		return -EINVAL;
+	mac = nla_data(tb[NETPOLICY_A_PORT_GUEST_MAC]);
+	if (!is_valid_ether_addr(mac)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[NETPOLICY_A_PORT_GUEST_MAC],
+				    "a guest's MAC is a unicast, non-zero address");
+		return -EINVAL;
+	}
+	return np_port_set_guest_mac(genl_info_net(info),
+				     nla_data(tb[NETPOLICY_A_PORT_IFNAME]), mac,
+				     info->extack);
+}
+
 static int np_put_sels(struct sk_buff *skb, int type,
 		       const struct np_selector *sels, unsigned int n)
 {
@@ -971,6 +1008,9 @@ static int np_put_port(struct sk_buff *skb, const struct np_port *port)
 	    nla_put_string(skb, NETPOLICY_A_PORT_POLICY, port->policy))
 		return -EMSGSIZE;
 	if (port->err && nla_put_u32(skb, NETPOLICY_A_PORT_ERRNO, port->err))
+		return -EMSGSIZE;
+	if (port->has_guest_mac &&
+	    nla_put(skb, NETPOLICY_A_PORT_GUEST_MAC, ETH_ALEN, port->guest_mac))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -1208,6 +1248,13 @@ static const struct genl_ops np_ops[] = {
 		.flags = GENL_UNS_ADMIN_PERM,
 		.dumpit = np_nl_dump_policies,
 		.policy = np_no_attrs_policy,
+		.maxattr = NETPOLICY_A_MAX,
+	},
+	{
+		.cmd = NETPOLICY_CMD_SET_PORT,
+		.doit = np_nl_set_port,
+		.flags = GENL_UNS_ADMIN_PERM,
+		.policy = np_set_port_policy,
 		.maxattr = NETPOLICY_A_MAX,
 	},
 	{

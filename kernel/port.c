@@ -22,6 +22,7 @@
  * that does not change its binding.
  */
 
+#include <linux/etherdevice.h>
 #include <linux/if_arp.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
@@ -58,6 +59,29 @@ static struct np_port *np_port_find(struct np_net *pn,
 		if (port->dev == dev)
 			return port;
 	return NULL;
+}
+
+/**
+ * np_port_mac - the MAC a port's VIF object is matched by
+ * @port: the port
+ *
+ * The guest's, once a toolstack told it (NETPOLICY_CMD_SET_PORT); until
+ * then the device's own address.
+ */
+const u8 *np_port_mac(const struct np_port *port)
+{
+	return port->has_guest_mac ? port->guest_mac : port->dev->dev_addr;
+}
+
+/* The VIF object that binds @dev (a port of @pn or not), or NULL. */
+static const struct np_vif *np_dev_vif(struct np_net *pn,
+				       const struct np_table *t,
+				       struct net_device *dev)
+{
+	const struct np_port *port = np_port_find(pn, dev);
+
+	return np_table_lookup(t, dev->name,
+			       port ? np_port_mac(port) : dev->dev_addr);
 }
 
 static u8 state_event(u8 state)
@@ -131,7 +155,7 @@ static int np_facts_gather(struct net *net, struct np_net *pn,
 			continue;
 		if (!np_port_find(pn, lower))
 			np_uplink_facts(net, lower, &f->links[f->n_links++]);
-		else if (!np_table_lookup(t, lower->name, lower->dev_addr))
+		else if (!np_dev_vif(pn, t, lower))
 			np_uplink_unknown(lower, &f->links[f->n_links++]);
 	}
 	if (!(needs & NP_NEED_PEERS))
@@ -146,7 +170,7 @@ static int np_facts_gather(struct net *net, struct np_net *pn,
 
 		if (lower == dev || !np_port_find(pn, lower))
 			continue;
-		vif = np_table_lookup(t, lower->name, lower->dev_addr);
+		vif = np_dev_vif(pn, t, lower);
 		if (!vif)
 			continue;
 		own.bridge = vif->network->bridge;
@@ -247,7 +271,7 @@ static bool np_port_evaluate(struct net *net, struct np_net *pn,
 	port->err = 0;
 
 	if (t)
-		vif = np_table_lookup(t, dev->name, dev->dev_addr);
+		vif = np_table_lookup(t, dev->name, np_port_mac(port));
 	if (!vif) {
 		np_port_detach_ours(port);
 		port->state = NETPOLICY_PORT_UNBOUND;
@@ -387,6 +411,42 @@ static void np_port_add(struct net *net, struct net_device *dev, u8 kind)
 	np_port_evaluate(net, pn, port, false);
 }
 
+/**
+ * np_port_set_guest_mac - the MAC the guest uses on port @ifname
+ * @net: the namespace
+ * @ifname: the tap or vif
+ * @mac: a unicast address
+ * @extack: for the error
+ *
+ * From now on the port's VIF object is matched by @mac; it is evaluated
+ * again at once. Takes RTNL.
+ */
+int np_port_set_guest_mac(struct net *net, const char *ifname, const u8 *mac,
+			  struct netlink_ext_ack *extack)
+{
+	struct np_net *pn = np_net(net);
+	struct net_device *dev;
+	struct np_port *port;
+	int err = 0;
+
+	rtnl_lock();
+	dev = __dev_get_by_name(net, ifname);
+	port = dev ? np_port_find(pn, dev) : NULL;
+	if (!dev) {
+		NL_SET_ERR_MSG(extack, "no such device");
+		err = -ENODEV;
+	} else if (!port) {
+		NL_SET_ERR_MSG(extack, "not a tap or Xen vif");
+		err = -EOPNOTSUPP;
+	} else {
+		ether_addr_copy(port->guest_mac, mac);
+		port->has_guest_mac = true;
+		np_port_evaluate(net, pn, port, false);
+	}
+	rtnl_unlock();
+	return err;
+}
+
 /* Set while the module lets go of every port: the devices are not gone. */
 static bool np_unloading;
 
@@ -488,7 +548,7 @@ static int np_uplink_veto(struct net *net, struct net_device *dev,
 	if (!t || !t->any_uplink_rule)
 		return NOTIFY_DONE;
 	/* a VM interface a VIF object binds: its own policies decide */
-	if (np_dev_kind(dev) && np_table_lookup(t, dev->name, dev->dev_addr))
+	if (np_dev_kind(dev) && np_dev_vif(np_net(net), t, dev))
 		return NOTIFY_DONE;
 	for (i = 0; i < t->objs[NP_NET].n; i++) {
 		const struct np_network *nw = t->objs[NP_NET].v[i];

@@ -11,6 +11,7 @@
 
 #include "decide.h"
 
+struct netlink_ext_ack;
 struct np_net;
 struct work_struct;
 
@@ -25,6 +26,8 @@ struct np_port {
 	u8 reason;
 	bool busy;				/* we are changing its master */
 	bool dev_changed;			/* its bridge changed: recheck */
+	bool has_guest_mac;
+	u8 guest_mac[ETH_ALEN];			/* NETPOLICY_CMD_SET_PORT */
 	char vif[NETPOLICY_NAME_MAX];
 	char network[NETPOLICY_NAME_MAX];
 	char vm[NETPOLICY_NAME_MAX];
@@ -38,5 +41,8 @@ void np_ports_uninit(void);
 void np_ports_reconcile(struct net *net);
 void np_ports_recheck_work(struct work_struct *work);
 void np_ports_net_exit(struct np_net *pn);
+const u8 *np_port_mac(const struct np_port *port);
+int np_port_set_guest_mac(struct net *net, const char *ifname, const u8 *mac,
+			  struct netlink_ext_ack *extack);
 
 #endif /* _NP_PORT_H */

@@ -451,6 +451,25 @@ int ipc_del(struct np_ipc *ipc, enum obj_kind kind, const char *name,
 	return transact(ipc, msg, quiet ? NULL : "del", NULL, NULL);
 }
 
+int ipc_set_guest_mac(struct np_ipc *ipc, const char *ifname,
+		      const uint8_t mac[6], bool quiet)
+{
+	struct nl_msg *msg = new_msg(ipc, NETPOLICY_CMD_SET_PORT, 0, 0);
+	struct nlattr *nest;
+
+	if (!msg)
+		return -ENOMEM;
+	nest = nla_nest_start(msg, NETPOLICY_A_PORT);
+	if (!nest || nla_put_string(msg, NETPOLICY_A_PORT_IFNAME, ifname) ||
+	    nla_put(msg, NETPOLICY_A_PORT_GUEST_MAC, 6, mac)) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	nla_nest_end(msg, nest);
+	return transact(ipc, msg, quiet ? NULL : "set the guest's MAC", NULL,
+			NULL);
+}
+
 int ipc_flush(struct np_ipc *ipc)
 {
 	struct nl_msg *msg = new_msg(ipc, NETPOLICY_CMD_FLUSH, 0, 0);
@@ -647,6 +666,11 @@ static void parse_port(struct nlattr *nest, struct np_port_info *p)
 		p->ifname = xstrdup("?");
 	if (t[NETPOLICY_A_PORT_MAC] && nla_len(t[NETPOLICY_A_PORT_MAC]) == 6)
 		memcpy(p->mac, nla_data(t[NETPOLICY_A_PORT_MAC]), 6);
+	if (t[NETPOLICY_A_PORT_GUEST_MAC] &&
+	    nla_len(t[NETPOLICY_A_PORT_GUEST_MAC]) == 6) {
+		memcpy(p->guest_mac, nla_data(t[NETPOLICY_A_PORT_GUEST_MAC]), 6);
+		p->has_guest_mac = true;
+	}
 	if (t[NETPOLICY_A_PORT_KIND])
 		p->kind = nla_get_u8(t[NETPOLICY_A_PORT_KIND]);
 	if (t[NETPOLICY_A_PORT_STATE])

@@ -30,6 +30,9 @@ int ipc_load(struct np_ipc *ipc, const struct np_load *req);
 int ipc_del(struct np_ipc *ipc, enum obj_kind kind, const char *name,
 	    int source, bool quiet);
 int ipc_flush(struct np_ipc *ipc);
+/* The MAC the guest uses on port @ifname (NETPOLICY_CMD_SET_PORT). */
+int ipc_set_guest_mac(struct np_ipc *ipc, const char *ifname,
+		      const uint8_t mac[6], bool quiet);
 int ipc_get_config(struct np_ipc *ipc, struct np_config *cfg);
 /* The host name the objects were loaded for (NULL: none). */
 int ipc_get_host(struct np_ipc *ipc, char **host);

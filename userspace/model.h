@@ -274,6 +274,8 @@ struct np_port_info {
 	uint32_t ifindex;
 	char *ifname;
 	uint8_t mac[6];
+	bool has_guest_mac;		/* the toolstack told the guest's MAC */
+	uint8_t guest_mac[6];
 	int kind, state, reason;
 	uint32_t err;
 	char *message;

@@ -539,6 +539,12 @@ static int vif_mac(struct parser *p, struct np_vif_def *vif)
 		diag_add(p->d, vif->mac_pos,
 			 "'%.64s' is a multicast or zero MAC address", s);
 		err = -1;
+	} else if (m[0] == 0xfe && (m[1] & m[2] & m[3] & m[4] & m[5]) == 0xff) {
+		/* it could never tell one guest from another */
+		diag_add(p->d, vif->mac_pos,
+			 "'%.64s' is the address of every Xen netback vif: bind a Xen guest by its own MAC (the vif's mac=, which npmgr passes on) or by name",
+			 s);
+		err = -1;
 	}
 	free(s);
 	return err;

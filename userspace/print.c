@@ -336,6 +336,10 @@ static void json_port(FILE *f, const struct np_port_info *p)
 	json_kv(f, &first, "interface", p->ifname);
 	fprintf(f, ",\"ifindex\":%u", p->ifindex);
 	json_kv(f, &first, "mac", mac);
+	if (p->has_guest_mac) {
+		format_mac(p->guest_mac, mac);
+		json_kv(f, &first, "guest_mac", mac);
+	}
 	json_kv(f, &first, "kind", kind_name(p->kind));
 	json_kv(f, &first, "state", state_name(p->state));
 	json_kv(f, &first, "vif", p->vif);

@@ -325,6 +325,11 @@ int main(void)
 			"  network \"a?b\" { bridge = b }\n"
 			"          ^\n");
 	}
+	expect_error("netback's own address",
+		"vif v { mac = fe:ff:ff:ff:ff:ff network = n }\nnetwork n { bridge = b }\n",
+		"t.policy:1:15: error: 'fe:ff:ff:ff:ff:ff' is the address of every Xen netback vif: bind a Xen guest by its own MAC (the vif's mac=, which npmgr passes on) or by name\n"
+		"  vif v { mac = fe:ff:ff:ff:ff:ff network = n }\n"
+		"                ^\n");
 	expect_error("escape sequence in a string",
 		"vm \"a\x1b[2Jb\" { }\n",
 		"t.policy:1:4: error: byte 0x1b in string: printable ASCII only\n"

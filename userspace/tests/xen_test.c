@@ -53,8 +53,9 @@ static void test_migration_names(void)
 
 static void test_objects(void)
 {
-	struct xvif x = { 3, 0, (char *)"vif3.0", (char *)"front",
-			  (char *)"web1", true, { 1, 2 }, true };
+	struct xvif x = { .domid = 3, .ifname = (char *)"vif3.0",
+			  .network = (char *)"front", .vm = (char *)"web1",
+			  .has_uuid = true, .uuid = { 1, 2 }, .ioemu = true };
 	struct np_config cfg;
 
 	xvif_objects(&x, &cfg);

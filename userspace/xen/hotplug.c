@@ -158,6 +158,9 @@ int cmd_xen_hotplug(int argc, char **argv)
 		rc = hotplug_report(xs, dir, online, why);
 		goto out;
 	}
+	/* netback's address is fe:ff:ff:ff:ff:ff: MAC bindings need the guest's */
+	if (x.has_mac)
+		ipc_set_guest_mac(ipc, ifname, x.mac, false);
 	rc = ipc_wait_port(ipc, ifname, (int)secs * 1000, &port);
 	if (rc == -ETIMEDOUT)
 		snprintf(why, sizeof(why),

@@ -31,6 +31,7 @@ struct tracked {
 	struct xvif x;			/* its domid/devid name the directory */
 	bool seen;			/* during a full sync */
 	bool described;			/* the kernel took its objects */
+	bool mac_told;			/* and the guest's MAC (or has none) */
 };
 
 struct watcher {
@@ -56,7 +57,8 @@ static bool xvif_same(const struct xvif *a, const struct xvif *b)
 	return !strcmp(a->ifname, b->ifname) &&
 	       !strcmp(a->network, b->network) && !strcmp(a->vm, b->vm) &&
 	       a->ioemu == b->ioemu && a->has_uuid == b->has_uuid &&
-	       !memcmp(a->uuid, b->uuid, sizeof(a->uuid));
+	       !memcmp(a->uuid, b->uuid, sizeof(a->uuid)) &&
+	       a->has_mac == b->has_mac && !memcmp(a->mac, b->mac, 6);
 }
 
 static void untrack(struct watcher *w, struct tracked *tr)
@@ -75,6 +77,18 @@ static void untrack(struct watcher *w, struct tracked *tr)
 	if (!vm_used)
 		ipc_del(w->ipc, OBJ_VM, vm, NETPOLICY_SOURCE_XENSTORE, true);
 	free(vm);
+}
+
+/*
+ * Tell the kernel the MAC the guest uses on @x's interface (netback's own
+ * is fe:ff:ff:ff:ff:ff), so that a VIF object bound by MAC matches. Done
+ * when told, or when there is nothing to tell; not while the device does
+ * not exist yet (the backend directory comes first): tried again then.
+ */
+static bool tell_mac(struct watcher *w, const struct xvif *x)
+{
+	return !x->has_mac ||
+	       !ipc_set_guest_mac(w->ipc, x->ifname, x->mac, true);
 }
 
 /* Bring the kernel in line with backend directory @domid/@devid. */
@@ -98,7 +112,7 @@ static void refresh(struct watcher *w, unsigned int domid, unsigned int devid)
 	}
 	if (tr) {
 		tr->seen = true;
-		if (xvif_same(&tr->x, &x) && tr->described) {
+		if (xvif_same(&tr->x, &x) && tr->described && tr->mac_told) {
 			xvif_free(&x);
 			return;
 		}
@@ -111,6 +125,7 @@ static void refresh(struct watcher *w, unsigned int domid, unsigned int devid)
 		tr->seen = true;
 	}
 	tr->described = !xvif_add(w->ipc, &x);
+	tr->mac_told = tr->described && tell_mac(w, &x);
 	if (!tr->described)
 		xen_log("xenwatch: %s of %s (network %s) not described to the kernel; trying again every %d s",
 			x.ifname, x.vm, x.network, XS_PROBE_SECONDS);
@@ -120,7 +135,10 @@ static void refresh(struct watcher *w, unsigned int domid, unsigned int devid)
 	tr->x = x;
 }
 
-/* Describe again what the kernel refused or could not take. */
+/*
+ * Describe again what the kernel refused or could not take; tell the
+ * guest's MAC of a vif whose device did not exist yet.
+ */
 static void retry_undescribed(struct watcher *w)
 {
 	size_t k;
@@ -128,12 +146,14 @@ static void retry_undescribed(struct watcher *w)
 	for (k = 0; k < w->n; k++) {
 		struct tracked *tr = &w->t[k];
 
-		if (tr->described)
-			continue;
-		tr->described = !xvif_add(w->ipc, &tr->x);
-		if (tr->described)
-			xen_log("xenwatch: %s of %s described to the kernel",
-				tr->x.ifname, tr->x.vm);
+		if (!tr->described) {
+			tr->described = !xvif_add(w->ipc, &tr->x);
+			if (tr->described)
+				xen_log("xenwatch: %s of %s described to the kernel",
+					tr->x.ifname, tr->x.vm);
+		}
+		if (tr->described && !tr->mac_told)
+			tr->mac_told = tell_mac(w, &tr->x);
 	}
 }
 

@@ -24,6 +24,8 @@ struct xvif {
 	bool has_uuid;
 	uint8_t uuid[NETPOLICY_UUID_LEN];
 	bool ioemu;			/* HVM: an <ifname>-emu tap too */
+	bool has_mac;			/* the guest's, from the `mac` key */
+	uint8_t mac[6];
 };
 
 void xen_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -107,7 +107,7 @@ int xvif_read(struct xs_handle *xs, const char *dir, struct xvif *x,
 	char *devid_s = xen_get(xs, dir, "handle");
 	char *type = xen_get(xs, dir, "type");
 	char *vifname = xen_get(xs, dir, "vifname");
-	char *dompath = NULL, *vmpath = NULL, *uuid = NULL;
+	char *dompath = NULL, *vmpath = NULL, *uuid = NULL, *mac = NULL;
 	int rc = -ENOENT;
 
 	memset(x, 0, sizeof(*x));
@@ -148,6 +148,8 @@ int xvif_read(struct xs_handle *xs, const char *dir, struct xvif *x,
 			 dir, x->vm);
 		goto out;
 	}
+	mac = xen_get(xs, dir, "mac");
+	x->has_mac = mac && parse_mac(mac, x->mac) && !(x->mac[0] & 1);
 	vmpath = xen_get(xs, dompath, "vm");
 	uuid = vmpath ? xen_get(xs, vmpath, "uuid") : NULL;
 	x->has_uuid = uuid && parse_uuid(uuid, x->uuid);
@@ -162,6 +164,7 @@ out:
 	free(dompath);
 	free(vmpath);
 	free(uuid);
+	free(mac);
 	return rc;
 }
 

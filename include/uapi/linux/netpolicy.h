@@ -35,7 +35,8 @@
  *    is in one of the states of enum netpolicy_port_state.
  *
  * Matching: a device's VIF object is, in this order of precedence, the one
- * whose MAC equals the device's address; else the one whose interface name
+ * whose MAC equals the guest's MAC (NETPOLICY_CMD_SET_PORT; until that is
+ * known, the device's own address); else the one whose interface name
  * equals the device's name exactly; else the glob with the longest literal
  * prefix (the characters before the first wildcard) that matches, ties
  * broken by the smaller VIF object name. MACs and exact names are unique
@@ -116,6 +117,18 @@
  *	One message per port, in the order the ports were first seen, each
  *	carrying a NETPOLICY_A_PORT nest.
  *
+ * NETPOLICY_CMD_SET_PORT (admin, doit)
+ *	Tells the module the MAC address the guest uses on a port:
+ *	NETPOLICY_A_PORT with NETPOLICY_A_PORT_IFNAME and
+ *	NETPOLICY_A_PORT_GUEST_MAC (a unicast address). The host's side of a
+ *	VM interface does not carry it (every Xen netback vif is
+ *	fe:ff:ff:ff:ff:ff; libvirt gives a tap the guest's MAC with the first
+ *	byte fe), so a toolstack watcher that knows it (npmgr xenwatch and
+ *	vif-netpolicy read the vif's "mac" from xenstore) passes it on. From
+ *	then on MAC matching uses it instead of the device's address, and the
+ *	port is evaluated again. ENODEV if no such device, EOPNOTSUPP if it is
+ *	not a tap or vif. The port keeps it until the device goes.
+ *
  * NETPOLICY_CMD_EVENT (multicast group NETPOLICY_MCGRP_EVENTS, admin)
  *	Sent when a port changes state (or changes VIF object / bridge), and
  *	when a port disappears: NETPOLICY_A_EVENT (enum netpolicy_event) and a
@@ -147,6 +160,7 @@ enum netpolicy_cmd {
 	NETPOLICY_CMD_GET_VM,
 	NETPOLICY_CMD_GET_POLICY,
 	NETPOLICY_CMD_GET_NIC,
+	NETPOLICY_CMD_SET_PORT,
 	__NETPOLICY_CMD_MAX
 };
 
@@ -363,6 +377,7 @@ enum netpolicy_port_attr {
 	NETPOLICY_A_PORT_MAC,		/* binary: ETH_ALEN bytes */
 	NETPOLICY_A_PORT_VM,		/* string: VM object, if bound to one */
 	NETPOLICY_A_PORT_POLICY,	/* string: the policy that refused it */
+	NETPOLICY_A_PORT_GUEST_MAC,	/* binary: ETH_ALEN, see _SET_PORT */
 	__NETPOLICY_A_PORT_MAX
 };
 

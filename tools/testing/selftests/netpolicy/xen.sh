@@ -33,6 +33,17 @@ master_of() {
 	l=$(readlink "/sys/class/net/$1/master" 2>/dev/null) && basename "$l" || echo none
 }
 domid() { xl domid "$1" 2>/dev/null || true; }
+expect_master_of() { # ifname want
+	expect_eq "$1's master" "$2" "$(master_of "$1")"
+}
+wait_master_of() { # ifname want [tries of 0.1 s, default 50]
+	local i
+	for i in $(seq "${3:-50}"); do
+		[ "$(master_of "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	expect_master_of "$1" "$2"
+}
 # The Xen consoles log guests' output (xenconsoled --log=guest).
 console() { cat "/var/log/xen/console/guest-$1.log" 2>/dev/null; }
 wait_console() { # guest pattern [seconds]
@@ -328,10 +339,7 @@ test_vif_before_object() {
 	expect_eq "before the watcher" "none vif$d1.0 unbound" \
 		"$(master_of "vif$d1.0") $(ports)"
 	start_watch
-	for _ in $(seq 50); do
-		[ "$(master_of "vif$d1.0")" = xenbr-front ] && break
-		sleep 0.1
-	done
+	wait_master_of "vif$d1.0" xenbr-front
 	expect_eq "after the watcher" "xenbr-front vif$d1.0 attached" \
 		"$(master_of "vif$d1.0") $(ports)"
 	# a new port without a VIF object sends no event; its attachment does
@@ -356,10 +364,7 @@ test_watch_retries_failed_add() {
 		"$(master_of "vif$d1.0") $(ports)"
 	printf 'network later {\n    bridge = xenbr-later\n}\n' >> "$tmp/p.policy"
 	"$NPMGR" load "$tmp/p.policy" > /dev/null || fail "load"
-	for _ in $(seq 100); do
-		[ "$(master_of "vif$d1.0")" = xenbr-later ] && break
-		sleep 0.1
-	done
+	wait_master_of "vif$d1.0" xenbr-later 100
 	expect_eq "once the network is loaded" "xenbr-later vif$d1.0 attached" \
 		"$(master_of "vif$d1.0") $(ports)"
 	grep -q "xenwatch: vif$d1.0 of g1 (network later) not described to the kernel; trying again every 3 s" \
@@ -369,16 +374,45 @@ test_watch_retries_failed_add() {
 	ip link del xenbr-later
 }
 
+# A VIF object bound by MAC names the guest's MAC (the vif spec's mac=),
+# not netback's fe:ff:ff:ff:ff:ff: the hotplug script and the watcher pass
+# it on, and the MAC binding wins over the toolstack's bridge= name.
+test_bind_by_guest_mac() {
+	local d1 d2
+	ip link add xenbr-back type bridge
+	cat >> "$tmp/p.policy" <<'POL'
+network back { bridge = xenbr-back }
+vif db { mac = 00:16:3e:09:00:11 network = back }
+vif db2 { mac = 00:16:3e:09:00:12 network = back }
+POL
+	"$NPMGR" load "$tmp/p.policy" > /dev/null || fail "load"
+	# through vif-netpolicy
+	xl create -q "$(guest_cfg g1 10.9.0.11)" || fail "xl create g1"
+	d1=$(domid g1)
+	expect_eq "g1's vif" "xenbr-back db back" \
+		"$(master_of "vif$d1.0") $("$NPMGR" -j show interfaces | tr '{' '\n' |
+			grep "\"interface\":\"vif$d1.0\"" |
+			sed 's/.*"vif":"\([^"]*\)","network":"\([^"]*\)".*/\1 \2/')"
+	"$NPMGR" -j show interfaces | grep -q '"guest_mac":"00:16:3e:09:00:11"' ||
+		fail "no guest MAC in the state: $("$NPMGR" -j show interfaces)"
+	# through the watcher alone (a script that only reports success)
+	xl create -q "$(guest_cfg g2 10.9.0.12 vif-report-only)" || fail "xl create g2"
+	d2=$(domid g2)
+	wait_master_of "vif$d2.0" xenbr-back 100
+	xl destroy g1
+	xl destroy g2
+	wait_gone "vif$d1.0"
+	wait_gone "vif$d2.0"
+	ip link del xenbr-back
+}
+
 # A watcher started after guests went away deletes what they left.
 test_watch_rebuilds() {
 	local d1
 	# objects made by the watcher; a script that does not delete them
 	xl create -q "$(guest_cfg g1 10.9.0.11 vif-report-only)" || fail "xl create"
 	d1=$(domid g1)
-	for _ in $(seq 50); do
-		[ "$(master_of "vif$d1.0")" = xenbr-front ] && break
-		sleep 0.1
-	done
+	wait_master_of "vif$d1.0" xenbr-front
 	stop_watch
 	xl destroy g1
 	wait_gone "vif$d1.0"
