@@ -119,6 +119,41 @@ test_attach_by_mac() {
 	[ "$(state_of $A tap-db)" = attached ] || fail "tap-db not attached"
 }
 
+# A MAC binding names the guest's MAC, which a toolstack tells the kernel
+# (NETPOLICY_CMD_SET_PORT): libvirt's tap carries fe:54:00:..., the guest
+# 52:54:00:.... Until told, the device's own address is matched.
+test_attach_by_guest_mac() {
+	ip -n $A link add br-back type bridge
+	ip -n $A link add br-front type bridge
+	write_policy
+	np $A load "$tmp/p.policy"
+	tap $A tap-web0
+	ip -n $A link set tap-web0 address fe:54:00:00:0d:b0
+	expect_master $A tap-web0 br-front
+	req() { ip netns exec $A "$NPREQUEST" "$@"; }
+	expect_eq "told" "ok" "$(req guest-mac tap-web0 52:54:00:00:0d:b0)"
+	# the MAC binding (vif db) wins over the glob (vif web)
+	expect_master $A tap-web0 br-back
+	expect_eq "state" "attached db back" "$(np $A -j show interfaces | tr '{' '\n' |
+		grep '"interface":"tap-web0"' |
+		sed 's/.*"guest_mac":"52:54:00:00:0d:b0".*"state":"\([^"]*\)","vif":"\([^"]*\)","network":"\([^"]*\)".*/\1 \2 \3/')"
+	# the device's own address no longer matters
+	ip -n $A link set tap-web0 address fe:54:00:00:0d:b1
+	expect_master $A tap-web0 br-back
+	ip -n $A link add d0 type dummy
+	expect_eq "errors" "error 19: no such device
+error 95: not a tap or Xen vif
+error 22: a guest's MAC is a unicast, non-zero address" \
+		"$(req guest-mac nosuch 52:54:00:00:00:01
+		   req guest-mac d0 52:54:00:00:00:01
+		   req guest-mac tap-web0 01:00:5e:00:00:01)"
+	! ip netns exec $A setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=-all "$NPREQUEST" guest-mac tap-web0 52:54:00:00:00:09 > "$tmp/out" ||
+		fail "nobody set a guest MAC"
+	expect_eq "nobody" "error 1: " "$(cat "$tmp/out")"
+	expect_master $A tap-web0 br-back
+}
+
 test_bridge_after_tap() {
 	write_policy
 	np $A load "$tmp/p.policy"

@@ -8,12 +8,16 @@
  *   nprequest vms N [P]    load N VM objects, P0 ... PN-1 (P: "vm"), in one
  *                          request
  *
+ *   nprequest guest-mac IFNAME MAC
+ *                          tell the guest's MAC of port IFNAME (SET_PORT)
+ *
  * Prints "ok", or "error N: MESSAGE" with the errno and the extack message
  * (exit status 1). Runs in the caller's network namespace.
  */
 #include <errno.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,19 +89,44 @@ static int put_vm(struct nl_msg *msg, const char *name, size_t len)
 	return 0;
 }
 
+/* Send @msg; print "ok" or the error and the extack message. */
+static int send_and_report(struct nl_sock *sk, struct nl_msg *msg)
+{
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	int err = 1;
+
+	if (!cb)
+		return 2;
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &err);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &err);
+	if (nl_send_auto(sk, msg) < 0) {
+		fprintf(stderr, "nprequest: cannot send\n");
+		return 2;
+	}
+	while (err == 1 && nl_recvmsgs(sk, cb) >= 0)
+		;
+	nl_cb_put(cb);
+	if (!err) {
+		puts("ok");
+		return 0;
+	}
+	printf("error %d: %s\n", -err, extack);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
-	int id, err = 1, one = 1;
+	int id, one = 1;
 	struct nlattr *vms;
 	struct nl_sock *sk;
 	struct nl_msg *msg;
-	struct nl_cb *cb;
 	char *name;
 	long i, n;
 
-	if (argc < 3 || argc > 4 || (strcmp(argv[1], "vm") && strcmp(argv[1], "vms")) ||
-	    (argc == 4 && strcmp(argv[1], "vms"))) {
-		fprintf(stderr, "usage: nprequest vm NAME | vms N [PREFIX]\n");
+	if (!((argc == 3 && !strcmp(argv[1], "vm")) ||
+	      ((argc == 3 || argc == 4) && !strcmp(argv[1], "vms")) ||
+	      (argc == 4 && !strcmp(argv[1], "guest-mac")))) {
+		fprintf(stderr, "usage: nprequest vm NAME | vms N [PREFIX] | guest-mac IFNAME MAC\n");
 		return 2;
 	}
 	sk = nl_socket_alloc();
@@ -113,6 +142,25 @@ int main(int argc, char **argv)
 	if (id < 0 || !msg || !name) {
 		fprintf(stderr, "nprequest: no netpolicy family\n");
 		return 2;
+	}
+	if (!strcmp(argv[1], "guest-mac")) {
+		unsigned int m[6];
+		uint8_t mac[6];
+		int k;
+
+		if (sscanf(argv[3], "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2],
+			   &m[3], &m[4], &m[5]) != 6)
+			return 2;
+		for (k = 0; k < 6; k++)
+			mac[k] = (uint8_t)m[k];
+		genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, id, 0, NLM_F_ACK,
+			    NETPOLICY_CMD_SET_PORT, NETPOLICY_GENL_VERSION);
+		vms = nla_nest_start(msg, NETPOLICY_A_PORT);
+		if (nla_put_string(msg, NETPOLICY_A_PORT_IFNAME, argv[2]) ||
+		    nla_put(msg, NETPOLICY_A_PORT_GUEST_MAC, 6, mac))
+			return 2;
+		nla_nest_end(msg, vms);
+		return send_and_report(sk, msg);
 	}
 	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, id, 0, NLM_F_ACK,
 		    NETPOLICY_CMD_LOAD, NETPOLICY_GENL_VERSION);
@@ -134,19 +182,5 @@ int main(int argc, char **argv)
 		}
 	}
 	nla_nest_end(msg, vms);
-	cb = nl_cb_alloc(NL_CB_DEFAULT);
-	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &err);
-	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &err);
-	if (nl_send_auto(sk, msg) < 0) {
-		fprintf(stderr, "nprequest: cannot send\n");
-		return 2;
-	}
-	while (err == 1 && nl_recvmsgs(sk, cb) >= 0)
-		;
-	if (!err) {
-		puts("ok");
-		return 0;
-	}
-	printf("error %d: %s\n", -err, extack);
-	return 1;
+	return send_and_report(sk, msg);
 }
