@@ -571,19 +571,30 @@ static int np_uplink_veto(struct net *net, struct net_device *dev,
  * A MACsec or tunnel device changed (`ip link set ... type macsec encrypt
  * off`, a new VNI) or came up (the core announces changes of a device
  * that is down only when it comes up): the uplinks it is part of may no
- * longer satisfy the policies of the bridges they serve. Re-check every
- * port.
+ * longer satisfy the policies of the bridges they serve.
+ *
+ * A downgrade must not carry one more frame: the attached ports are
+ * evaluated now, in the same call (the change is already applied; a
+ * deferred re-check let a few frames of a VM out in the clear, integrity
+ * protected only, before it ran). For an attached port the only outcomes
+ * are "stays" and "refused, detached": nothing is attached from here.
+ * A port whose bridge changed waits for the recheck work, which also
+ * attaches whatever the change now allows.
  */
 static void np_link_changed(struct net *net, struct net_device *dev)
 {
 	struct np_net *pn = np_net(net);
 	const struct np_table *t = rtnl_dereference(pn->table);
+	struct np_port *port;
 
 	/* a device on no bridge's path (no upper device) changes nothing */
 	if (!t || !t->any_uplink_rule || list_empty(&pn->ports) ||
 	    !np_uplink_dev_watched(dev) ||
 	    !netdev_has_any_upper_dev(dev))
 		return;
+	list_for_each_entry_reverse(port, &pn->ports, list)
+		if (port->state == NETPOLICY_PORT_ATTACHED && !port->dev_changed)
+			np_port_evaluate(net, pn, port, false);
 	queue_work(system_wq, &pn->recheck);
 }
 

@@ -847,6 +847,18 @@ POL
 	# a MACsec uplink, and a VXLAN tunnel over MACsec, are encrypted
 	ip -n $A link set ms0 type macsec replay on window 0
 	wait_master $A tap-a0 br-sec
+	# a downgrade detaches in the same call, before one more frame: the
+	# next command of the same ip(8) process sees the VM off the bridge
+	# (pinned to one CPU at real-time priority, so no deferred work can
+	# run between the two)
+	taskset -c 0 chrt -f 99 ip -n $A -o -batch - > "$tmp/batch" <<'IP'
+link set ms0 type macsec encrypt off
+link show tap-a0
+IP
+	! grep -q "master br-sec" "$tmp/batch" ||
+		fail "still on br-sec right after the downgrade: $(cat "$tmp/batch")"
+	ip -n $A link set ms0 type macsec encrypt on
+	wait_master $A tap-a0 br-sec
 	ip -n $A link set ms0 nomaster
 	ip -n $A link add vx0 type vxlan id 7 dev ms0 dstport 4789
 	ip -n $A link set vx0 master br-sec
