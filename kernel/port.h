@@ -27,7 +27,7 @@ struct np_port {
 	bool busy;				/* we are changing its master */
 	bool dev_changed;			/* its bridge changed: recheck */
 	bool has_guest_mac;
-	u8 guest_mac[ETH_ALEN];			/* NETPOLICY_CMD_SET_PORT */
+	u8 guest_mac[ETH_ALEN] __aligned(2);	/* NETPOLICY_CMD_SET_PORT */
 	char vif[NETPOLICY_NAME_MAX];
 	char network[NETPOLICY_NAME_MAX];
 	char vm[NETPOLICY_NAME_MAX];
