@@ -224,7 +224,7 @@ test_daemon_dies() {
 	pid=$(session_daemon hA "$vx" hB)
 	[ -n "$pid" ] || fail "no wpa_supplicant for front with hB on hA: $(pgrep -af wpa_supplicant)"
 	np hA monitor > "$tmp/events" &
-	sleep 0.5
+	monitor_ready $!
 	kill -9 "$pid"
 	for i in $(seq 50); do
 		ip -n hA link show "$ms" > /dev/null 2>&1 || break
@@ -450,7 +450,7 @@ test_nonces() {
 	step "a module reload"
 	# a module reload: ports stay, sessions stay
 	rmmod netpolicy || fail "rmmod"
-	insmod "$top/kernel/netpolicy.ko" || fail "insmod"
+	insmod "${NETPOLICY_KO:-$top/kernel/netpolicy.ko}" || fail "insmod"
 	pool_reload
 	reach vfA 10.9.0.2 || fail "after the module reload"
 

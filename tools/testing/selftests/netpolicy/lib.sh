@@ -33,13 +33,29 @@ poll_eq() { # want cmd...
 	done
 	return 1
 }
+# Wait until the `npmgr monitor` of background job PID listens (blocked
+# reading its subscribed socket): events before that are lost, and on the
+# debug kernel starting a process takes a good part of a second.
+monitor_ready() { # pid
+	local i p
+	for i in $(seq 100); do
+		for p in "$1" $(pgrep -P "$1"); do
+			[ "$(cat "/proc/$p/comm" 2> /dev/null)" = npmgr ] || continue
+			case $(cat "/proc/$p/wchan" 2> /dev/null) in
+			*skb_wait* | *poll*) return 0 ;;
+			esac
+		done
+		sleep 0.1
+	done
+	fail "npmgr monitor (job $1) did not start listening"
+}
 # Re-checks after a bridge gains or loses an uplink run deferred: poll.
 wait_master() { # ns dev want
 	poll_eq "$3" ns_master "$1" "$2" || expect_master "$1" "$2" "$3"
 }
 
 # What must never be in the kernel log after a case.
-np_bad_log='WARNING:|BUG:|duplicate filename|Oops|oops:|general protection|unregister_netdevice: waiting|refcount_t:|KASAN|UBSAN|lockdep|possible circular locking|suspicious RCU usage|leak'
+np_bad_log='WARNING:|BUG:|ODEBUG|corruption|duplicate filename|Oops|oops:|general protection|unregister_netdevice: waiting|refcount_t:|KASAN|UBSAN|lockdep|possible circular locking|suspicious RCU usage|leak'
 
 # run_cases PREFIX [TEST...]: run the suite's test_* functions (default:
 # all), each as `setup; test_NAME; cleanup` with the kernel log checked
@@ -47,13 +63,14 @@ np_bad_log='WARNING:|BUG:|duplicate filename|Oops|oops:|general protection|unreg
 # With NP_CASE_TIMEOUT=S a case that runs longer fails, and the suite's
 # `on_timeout` (if any) says what the system looked like.
 run_cases() {
-	local prefix=$1 t n=0 pass=0 failn=0 rc tpid dog tests
+	local prefix=$1 t n=0 pass=0 failn=0 rc tpid dog tests t0
 	shift
 	tests=$(declare -F | awk '$3 ~ /^test_/ { sub("test_", "", $3); print $3 }')
 	[ $# -gt 0 ] && tests="$*"
 	for t in $tests; do
 		n=$((n + 1))
 		dmesg -c > /dev/null
+		t0=$SECONDS
 		setup
 		if [ -n "${NP_CASE_TIMEOUT:-}" ]; then
 			( set -e; "test_$t" ) &
@@ -78,10 +95,10 @@ run_cases() {
 			rc=1
 		fi
 		if [ $rc = 0 ]; then
-			echo "ok $n $t"
+			echo "ok $n $t # $((SECONDS - t0))s"
 			pass=$((pass + 1))
 		else
-			echo "not ok $n $t"
+			echo "not ok $n $t # $((SECONDS - t0))s"
 			failn=$((failn + 1))
 		fi
 	done

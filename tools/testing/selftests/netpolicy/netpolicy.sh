@@ -380,7 +380,8 @@ test_monitor_events() {
 	mon=$!
 	np $A -j monitor > "$tmp/events.json" 2>&1 &
 	monj=$!
-	sleep 1
+	monitor_ready $mon
+	monitor_ready $monj
 	tap $A tap-web0
 	ip -n $A link add br-front type bridge
 	tap $A tap-x
@@ -494,7 +495,7 @@ test_rmmod_insmod_attached() {
 	tap $A tap-web1
 	np $A monitor > "$tmp/events" 2>&1 &
 	mon=$!
-	sleep 1
+	monitor_ready $mon
 	rmmod netpolicy || fail "rmmod with attached ports"
 	sleep 0.5
 	kill $mon 2>/dev/null || true
@@ -619,7 +620,7 @@ POL
 	expect_master $A tap-a0 br-lan
 	np $A monitor > "$tmp/events" 2>&1 &
 	mon=$!
-	sleep 0.5
+	monitor_ready $mon
 	ip -n $A link set up0 master br-lan
 	wait_master $A tap-a0 none
 	sleep 0.3
@@ -1077,6 +1078,7 @@ test_reload_no_flap() {
 	mon=$!
 	ip -n $A monitor link > "$tmp/links" 2>&1 &
 	ipmon=$!
+	monitor_ready $mon
 	sleep 0.5
 	np $A load "$tmp/b.policy" > /dev/null
 	np $A load "$tmp/b.policy" > /dev/null	# the same again: nothing at all

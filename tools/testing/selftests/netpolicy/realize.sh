@@ -172,7 +172,7 @@ test_vms_before_load() {
 	vm hA tap-a1 vA1 10.9.0.1
 	vm hB tap-b1 vB1 10.9.0.2
 	np hA monitor > "$tmp/events" &
-	sleep 0.5
+	monitor_ready $!
 	load_both
 	sleep 0.5
 	expect_eq "events on hA" "attached tap-a1" "$(awk '{print $1, $2}' "$tmp/events")"
@@ -190,7 +190,7 @@ test_realize_idempotent() {
 	vm_reach vA1 10.9.0.2 || fail "no ping before"
 	before=$(ip -n hA -o link show | awk '{print $1, $2}')
 	np hA monitor > "$tmp/events" &
-	sleep 0.5
+	monitor_ready $!
 	expect_eq "realize again changes nothing" \
 		"host hA: the 4 devices and 1 key agreement session of $tmp/pool.policy are as they should be" \
 		"$(npl hA realize "$tmp/pool.policy")"
@@ -346,7 +346,7 @@ test_drift_encryption_off() {
 	vm_reach vA1 10.9.0.2 || fail "no ping"
 	ms=$(macsec_dev hA)
 	np hA monitor > "$tmp/events" &
-	sleep 0.5
+	monitor_ready $!
 	ip -n hA link set "$ms" type macsec encrypt off
 	wait_master hA tap-a1 none
 	expect_eq "tap-a1 refused" \
