@@ -37,7 +37,8 @@ UCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 .PHONY: all module module-debug npmgr deps clean install install-xen dkms-install check \
-	check-build style sparse test-userspace kunit selftest xen-selftest demo bench fuzz dkms-check
+	check-build style sparse test-userspace kunit selftest xen-selftest demo bench fuzz dkms-check \
+	debug-check
 
 all: module npmgr
 
@@ -127,7 +128,8 @@ TAPVM := tools/testing/selftests/netpolicy/tapvm
 SECTAG := tools/testing/selftests/netpolicy/sectag
 OVSDP := tools/testing/selftests/netpolicy/ovsdp
 NPREQUEST := tools/testing/selftests/netpolicy/nprequest
-$(TAPVM): %: %.c
+GNLFUZZ := tools/testing/selftests/netpolicy/gnlfuzz
+$(TAPVM) $(GNLFUZZ): %: %.c
 	$(CC) $(UCFLAGS) -o $@ $<
 # ovsdp makes a master without ndo_del_slave (an Open vSwitch datapath);
 # nprequest sends LOAD requests npmgr's checker would refuse
@@ -167,6 +169,11 @@ bench: deps
 dkms-check: deps
 	tools/testing/dkms-check
 
+# The suites and stress cases (genl fuzzer, module cycles, namespaces) on a
+# KASAN + lockdep + kmemleak kernel built from linux-source-6.1 (cached)
+debug-check: npmgr $(TAPVM) $(SECTAG) $(OVSDP) $(NPREQUEST) $(GNLFUZZ)
+	tools/testing/debug-kernel/run
+
 check: deps
 	tools/testing/check
 
@@ -205,6 +212,6 @@ dkms-install:
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf build
-	rm -f userspace/npmgr userspace/npmgr-asan $(TAPVM) $(SECTAG) $(OVSDP) $(NPREQUEST) $(TEST_BINS) \
+	rm -f userspace/npmgr userspace/npmgr-asan $(TAPVM) $(SECTAG) $(OVSDP) $(NPREQUEST) $(GNLFUZZ) $(TEST_BINS) \
 		$(addsuffix -asan,$(TEST_BINS)) userspace/fuzz/fuzz_parser userspace/fuzz/fuzz_mka \
 		userspace/xen/vif-netpolicy userspace/xen/npmgr-xenwatch.service

@@ -12,13 +12,14 @@ modprobe -a tun bridge dummy veth vxlan 8021q ip_gre geneve macsec openvswitch |
 # What udev's default rules do on a real host (KERNEL=="tun", MODE="0666"):
 # containers and user namespaces open /dev/net/tun to create their taps.
 chmod 0666 /dev/net/tun
-insmod "$top/kernel/netpolicy.ko" || exit 1
-# run_all.sh [SUITE [TEST...]]: SUITE is netpolicy, realize or keys
-# (default: all three)
+insmod "${NETPOLICY_KO:-$top/kernel/netpolicy.ko}" || exit 1
+# run_all.sh [SUITE [TEST...]]: SUITE is netpolicy, realize, keys or stress
+# (default: the first three; stress is the debug kernel's, make check runs
+# it there)
 # a case that hangs fails (and says where) instead of stopping the suite
 export NP_CASE_TIMEOUT=${NP_CASE_TIMEOUT:-600}
 case "${1:-}" in
-netpolicy | realize | keys)
+netpolicy | realize | keys | stress)
 	suite=$1
 	shift
 	exec "$here/$suite.sh" "$@" ;;

@@ -1,0 +1,246 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# stress.sh: what the debug kernel stage of `make check` runs after the
+# suites (tools/testing/debug-kernel/run). Each case churns the module from
+# several sides at once and then checks that every device is where the
+# policy says:
+#
+#   fuzz        tools/testing/selftests/netpolicy/gnlfuzz, half of the
+#               requests as root in the initial namespace, half as the
+#               unprivileged admin of a user namespace, both at once, while
+#               taps come and go and the policy is reloaded in each
+#   modcycle    rmmod/insmod with attached ports, taps created throughout
+#   namespaces  namespaces created, loaded, given a port, destroyed
+#
+# NP_FUZZ_REQUESTS (1000000), NP_MOD_CYCLES (200), NP_NAMESPACES (100)
+# scale them. Usage: stress.sh [TEST...]   (default: all)
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../../../.." && pwd)
+. "$here/lib.sh"
+NPMGR=${NPMGR:-$top/userspace/npmgr}
+KO=${NETPOLICY_KO:-$top/kernel/netpolicy.ko}
+GNLFUZZ=$here/gnlfuzz
+REQUESTS=${NP_FUZZ_REQUESTS:-1000000}
+# a million requests take a while on the debug kernel under TCG
+[ "${NP_CASE_TIMEOUT:-0}" -ge 2400 ] || export NP_CASE_TIMEOUT=2400
+CYCLES=${NP_MOD_CYCLES:-200}
+NAMESPACES=${NP_NAMESPACES:-100}
+
+# Two networks, two bridges; taps tps0* belong on br-s0, tps1* on br-s1,
+# anything else stays unattached. b.policy swaps them, for the reloads.
+write_policies() { # dir
+	local d=$1
+	cat > "$d/a.policy" <<'POL'
+policy p0 {
+    ALLOW_CROSS_SERVER = false
+    ISOLATE_FROM = {NAME(vm9)}
+}
+network n0 {
+    bridge = br-s0
+    policy = p0
+}
+network n1 {
+    bridge = br-s1
+}
+vm vm0 {
+}
+vm vm1 {
+    tags = {t1}
+}
+vif v0 {
+    ifname = "tps0*"
+    network = n0
+    vm = vm0
+}
+vif v1 {
+    ifname = "tps1*"
+    network = n1
+    vm = vm1
+}
+POL
+	sed -e 's/"tps0\*"/"tps9*"/' -e 's/"tps1\*"/"tps0*"/' \
+		-e 's/"tps9\*"/"tps1*"/' "$d/a.policy" > "$d/b.policy"
+	chmod 0755 "$d"
+	chmod 0644 "$d/a.policy" "$d/b.policy"
+}
+
+# Every tap of the namespace (default: this one) whose name starts with
+# tps: is its master what a.policy says? Prints the ones that are not.
+misplaced() { # [ns]
+	ip ${1:+-n "$1"} -o link show | awk '
+	$2 ~ /^tps/ {
+		dev = $2; sub(/[:@].*/, "", dev)
+		got = "none"
+		for (i = 3; i < NF; i++) if ($i == "master") got = $(i + 1)
+		want = dev ~ /^tps0/ ? "br-s0" : dev ~ /^tps1/ ? "br-s1" : "none"
+		if (got != want) print dev ": master " got ", want " want
+	}'
+}
+
+# Create and delete taps in the current namespace until killed (a round a
+# quarter of a second: the kernel under test, not this loop, gets the CPU).
+churn() {
+	local i
+	while sleep 0.25; do
+		for i in 0 1 2 3; do
+			ip tuntap add "tps$((i % 2))c$i" mode tap 2> /dev/null
+		done
+		for i in 0 1 2 3; do
+			ip link del "tps$((i % 2))c$i" 2> /dev/null
+		done
+	done
+}
+
+reloads() { # load a and b by turns until killed
+	while sleep 0.5; do
+		"$NPMGR" load "$pol/b.policy" > /dev/null 2>&1
+		"$NPMGR" load "$pol/a.policy" > /dev/null 2>&1
+	done
+}
+
+fuzz_words=(-w p0 -w n0 -w n1 -w br-s0 -w br-s1 -w vm0 -w vm1 -w vm9
+	-w v0 -w v1 -w t1 -w "tps0*" -w "tps1*" -w tps00 -w "*" -w host1)
+
+# The namespace's share of the fuzz case: bridges, the policy, churn and
+# reloads, the fuzzer, then the check. Runs as root in the initial
+# namespace, and (through `unshare -Urn`) as a user namespace's admin.
+fuzz_here() { # requests seed
+	local bg rc=0
+	ip link set lo up
+	ip link add br-s0 type bridge || return 1
+	ip link add br-s1 type bridge || return 1
+	"$NPMGR" load "$pol/a.policy" > /dev/null || return 1
+	ip tuntap add tps00 mode tap && ip tuntap add tps10 mode tap || return 1
+	churn &
+	bg=$!
+	reloads &
+	bg="$bg $!"
+	"$GNLFUZZ" -n "$1" -s "$2" "${fuzz_words[@]}" netpolicy || rc=1
+	kill $bg
+	wait $bg 2> /dev/null
+	# whatever the fuzzer left, a load of a.policy decides every port
+	"$NPMGR" load "$pol/a.policy" > /dev/null ||
+		{ echo "load after the fuzz failed"; return 1; }
+	ip tuntap add tps01 mode tap && ip tuntap add tps11 mode tap && ip tuntap add tps21 mode tap
+	sleep 0.5
+	misplaced | grep . && rc=1
+	"$NPMGR" flush
+	return $rc
+}
+
+setup() { :; }
+cleanup() {
+	local d
+	jobs -p | xargs -r kill 2> /dev/null
+	wait 2> /dev/null
+	# a case that timed out leaves its children (a dump in progress pins
+	# the module: the next case's rmmod would fail)
+	pkill -f -- "--fuzz-here" 2> /dev/null
+	pkill -x gnlfuzz 2> /dev/null
+	sleep 0.2
+	for d in /sys/class/net/tps* /sys/class/net/br-s*; do
+		[ -e "$d" ] && ip link del "${d##*/}" 2> /dev/null
+	done
+	for d in $(ip netns list | awk '/^nps/ { print $1 }'); do
+		ip netns del "$d"
+	done
+	lsmod | grep -q '^netpolicy ' || insmod "$KO"
+	"$NPMGR" flush 2> /dev/null
+	return 0
+}
+test_fuzz() {
+	local half=$((REQUESTS / 2)) user rc=0
+	write_policies "$pol"
+	# the user namespace's half, unprivileged outside it
+	setpriv --reuid 65534 --regid 65534 --clear-groups -- \
+		unshare -Urn -- "$0" --fuzz-here "$pol" "$((REQUESTS - half))" 2 \
+		> "$tmp/userns.out" 2>&1 &
+	user=$!
+	fuzz_here "$half" 1 > "$tmp/root.out" 2>&1 || rc=1
+	wait $user || rc=1
+	sed 's/^/    root:   /' "$tmp/root.out"
+	sed 's/^/    userns: /' "$tmp/userns.out"
+	[ $rc = 0 ] || fail "fuzz: see above"
+	# both fuzzers said how many requests they sent
+	expect_eq "requests sent" "$REQUESTS" \
+		"$(cat "$tmp/root.out" "$tmp/userns.out" |
+		   sed -n 's/^gnlfuzz: \([0-9]*\) requests.*/\1/p' | awk '{ s += $1 } END { print s }')"
+}
+
+test_modcycle() {
+	local i bg
+	write_policies "$pol"
+	ip link add br-s0 type bridge
+	ip link add br-s1 type bridge
+	"$NPMGR" load "$pol/a.policy" > /dev/null || fail "load"
+	for i in 0 1 2 3; do
+		ip tuntap add "tps0$i" mode tap
+		ip tuntap add "tps1$i" mode tap
+	done
+	churn &
+	bg=$!
+	for i in $(seq "$CYCLES"); do
+		rmmod netpolicy || fail "cycle $i: rmmod with attached ports"
+		insmod "$KO" || fail "cycle $i: insmod"
+		"$NPMGR" load "$pol/a.policy" > "$tmp/load" 2>&1 ||
+			fail "cycle $i: load: $(cat "$tmp/load")"
+	done
+	kill $bg
+	wait $bg 2> /dev/null || true
+	ip tuntap add tps0z mode tap
+	ip tuntap add tps1z mode tap
+	sleep 0.5
+	expect_eq "every port where the policy says, after $CYCLES cycles" "" "$(misplaced)"
+	echo "    $CYCLES rmmod/insmod cycles with $(ls -d /sys/class/net/br-s*/brif/* | wc -l) attached ports"
+}
+
+test_namespaces() {
+	local i ns
+	write_policies "$pol"
+	for i in $(seq "$NAMESPACES"); do
+		ns=nps$i
+		ip netns add $ns
+		ip -n $ns link add br-s0 type bridge
+		ip -n $ns link add br-s1 type bridge
+		ip netns exec $ns "$NPMGR" load "$pol/a.policy" > /dev/null || fail "$ns: load"
+		ip -n $ns tuntap add tps0a mode tap
+		ip -n $ns tuntap add tps1a mode tap
+	done
+	for i in $(seq "$NAMESPACES"); do
+		expect_eq "nps$i: ports" "" "$(misplaced "nps$i")"
+	done
+	# the objects of each are its own
+	expect_eq "the initial namespace has no objects" "" "$("$NPMGR" show config)"
+	for i in $(seq "$NAMESPACES"); do
+		ip netns del "nps$i"
+	done
+	# namespaces are torn down by a worker: wait for their devices to go
+	for i in $(seq 600); do
+		[ "$(ls /sys/devices/virtual/net | grep -c '^tps')" = 0 ] && break
+		sleep 0.1
+	done
+	expect_eq "devices of destroyed namespaces" "" "$(ls /sys/devices/virtual/net | grep '^tps')"
+	echo "    $NAMESPACES namespaces created, loaded and destroyed"
+}
+
+if [ "${1:-}" = "--fuzz-here" ]; then	# test_fuzz, in the user namespace
+	pol=$2
+	shift 2
+	fuzz_here "$@"
+	exit
+fi
+
+if [ -z "${NP_IN_VM:-}" ]; then
+	echo "SKIP: run inside the test VM, never on the host kernel"
+	exit 4
+fi
+tmp=$(mktemp -d)
+pol=$tmp/pol
+mkdir -p "$pol"
+chmod 0755 "$tmp"
+trap 'cleanup; rm -rf "$tmp"' EXIT
+lsmod | grep -q '^netpolicy ' || { echo "SKIP: netpolicy.ko not loaded"; exit 4; }
+run_cases stress "$@"
