@@ -57,6 +57,18 @@
 #define BACKOFF_MAX	30
 #define PORT_MAX	0xffff
 
+/*
+ * Restarts are timed on the monotonic clock in milliseconds: with time()'s
+ * whole seconds, "restarting in 1 s" could come 10 ms after the death.
+ */
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 struct sup {
 	const char *host, *sid;
 	struct rz_mka_names s;		/* from the configuration's header */
@@ -67,7 +79,7 @@ struct sup {
 	int macsec_family;
 	struct nl_cache *links;
 	pid_t child;
-	time_t started, restart_at;
+	int64_t started, restart_at;	/* CLOCK_MONOTONIC, ms */
 	unsigned int backoff, restarts;
 	int tunnel;			/* its ifindex, or 0 */
 	bool stopping;
@@ -252,14 +264,14 @@ static void start_child(struct sup *s, const sigset_t *old_mask)
 		return;
 	delete_own(s);
 	if (next_sci(s, &port) || write_wpa(s, port)) {
-		s->restart_at = time(NULL) + 5;
+		s->restart_at = mono_ms() + 5000;
 		return;
 	}
 	s->child = fork();
 	if (s->child < 0) {
 		slog(s, "fork: %s", strerror(errno));
 		s->child = 0;
-		s->restart_at = time(NULL) + 1;
+		s->restart_at = mono_ms() + 1000;
 		return;
 	}
 	if (!s->child) {
@@ -278,7 +290,7 @@ static void start_child(struct sup *s, const sigset_t *old_mask)
 		      "-i", s->s.tunnel, "-c", s->wpa, (char *)NULL);
 		_exit(127);
 	}
-	s->started = time(NULL);
+	s->started = mono_ms();
 	s->have_key = false;
 	slog(s, "started wpa_supplicant (pid %d) on %s, SCI port %u",
 	     (int)s->child, s->s.tunnel, port);
@@ -308,14 +320,14 @@ static void stop_child(struct sup *s)
 /* The daemon died on its own: fail closed, then try again later. */
 static void child_died(struct sup *s, int status)
 {
-	time_t now = time(NULL);
+	int64_t now = mono_ms();
 
 	s->child = 0;
 	delete_own(s);
-	s->backoff = now - s->started > 60 ? 1 :
+	s->backoff = now - s->started > 60000 ? 1 :
 		     s->backoff ? (s->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX :
 				   s->backoff * 2) : 1;
-	s->restart_at = now + s->backoff;
+	s->restart_at = now + s->backoff * 1000;
 	s->restarts++;
 	if (WIFSIGNALED(status))
 		slog(s, "wpa_supplicant was killed by signal %d; its MACsec device is deleted; restarting in %u s",
@@ -528,6 +540,17 @@ static int take_pidfile(const char *path)
 	return fd;			/* kept open: the lock lives with it */
 }
 
+/* At most a second, and no later than a pending restart is due. */
+static int poll_ms(const struct sup *s)
+{
+	int64_t left;
+
+	if (s->child || !s->tunnel)
+		return 1000;
+	left = s->restart_at - mono_ms();
+	return left < 0 ? 0 : left > 1000 ? 1000 : (int)left;
+}
+
 static void loop(struct sup *s, int sfd, int tfd, const sigset_t *old_mask)
 {
 	struct pollfd pfd[3] = {
@@ -541,7 +564,7 @@ static void loop(struct sup *s, int sfd, int tfd, const sigset_t *old_mask)
 
 	nl_socket_modify_cb(s->ev, NL_CB_VALID, NL_CB_CUSTOM, drain, NULL);
 	while (!s->stopping) {
-		if (!s->child && s->tunnel && time(NULL) >= s->restart_at) {
+		if (!s->child && s->tunnel && mono_ms() >= s->restart_at) {
 			start_child(s, old_mask);
 			report(s);
 		}
@@ -551,7 +574,8 @@ static void loop(struct sup *s, int sfd, int tfd, const sigset_t *old_mask)
 		 * device is a port, look every PENDING_MS rather than wait
 		 * for an event that may come only at the next status tick.
 		 */
-		n = poll(pfd, 3, s->child && !s->is_port ? PENDING_MS : 1000);
+		n = poll(pfd, 3, s->child && !s->is_port ? PENDING_MS :
+			 poll_ms(s));
 		if (n < 0 && errno != EINTR)
 			break;
 		if (!n && s->child && !s->is_port) {
