@@ -40,7 +40,10 @@ monitor_ready() { # pid
 	local i p
 	for i in $(seq 100); do
 		for p in "$1" $(pgrep -P "$1"); do
-			[ "$(cat "/proc/$p/comm" 2> /dev/null)" = npmgr ] || continue
+			case $(cat "/proc/$p/comm" 2> /dev/null) in
+			npmgr*) ;;	# npmgr-asan too
+			*) continue ;;
+			esac
 			case $(cat "/proc/$p/wchan" 2> /dev/null) in
 			*skb_wait* | *poll*) return 0 ;;
 			esac
