@@ -12,11 +12,24 @@ expect_eq() { # desc want got
 	exit 1
 }
 
-# The master of device DEV in namespace NS, or "none".
+# A pause that starts no process: a read that times out on a pipe this
+# shell holds both ends of. On the debug kernel a fork and exec costs a
+# sixth of a second of CPU; polls and background loops use this, not sleep.
+exec {np_nap_fd}<> <(:)
+nap() { # seconds
+	read -r -t "$1" -u "$np_nap_fd"
+	return 0
+}
+
+# The master of device DEV in namespace NS, or "none" (one process).
 ns_master() { # ns dev
 	local l
-	l=$(ip netns exec "$1" readlink "/sys/class/net/$2/master" 2>/dev/null) &&
-		basename "$l" || echo none
+	l=$(ip -n "$1" -o link show dev "$2" 2> /dev/null)
+	if [[ $l =~ \ master\ ([^ ]+)\  ]]; then
+		echo "${BASH_REMATCH[1]}"
+	else
+		echo none
+	fi
 }
 expect_master() { # ns dev want
 	local got
@@ -27,9 +40,9 @@ expect_master() { # ns dev want
 poll_eq() { # want cmd...
 	local want=$1 i
 	shift
-	for i in $(seq 50); do
+	for ((i = 0; i < 50; i++)); do
 		[ "$("$@")" = "$want" ] && return 0
-		sleep 0.1
+		nap 0.1
 	done
 	return 1
 }
@@ -38,7 +51,7 @@ poll_eq() { # want cmd...
 # debug kernel starting a process takes a good part of a second.
 monitor_ready() { # pid
 	local i p
-	for i in $(seq 100); do
+	for ((i = 0; i < 100; i++)); do
 		for p in "$1" $(pgrep -P "$1"); do
 			case $(cat "/proc/$p/comm" 2> /dev/null) in
 			npmgr*) ;;	# npmgr-asan too
@@ -48,7 +61,7 @@ monitor_ready() { # pid
 			*skb_wait* | *poll*) return 0 ;;
 			esac
 		done
-		sleep 0.1
+		nap 0.1
 	done
 	fail "npmgr monitor (job $1) did not start listening"
 }
@@ -119,9 +132,9 @@ sessions_stop() { # host...
 			[ -e "$p" ] || continue
 			pid=$(cat "$p")
 			kill "$pid" 2> /dev/null || continue
-			for i in $(seq 100); do
+			for ((i = 0; i < 100; i++)); do
 				kill -0 "$pid" 2> /dev/null || break
-				sleep 0.05
+				nap 0.05
 			done
 		done
 		rm -rf "/run/netpolicy/mka/$h"
@@ -135,9 +148,9 @@ sessions_in() { # host net state
 # Wait until N (default 1) sessions of NET on HOST are secured.
 wait_secured() { # host net [n]
 	local i
-	for i in $(seq 150); do
+	for ((i = 0; i < 150; i++)); do
 		[ "$(sessions_in "$1" "$2" secured)" -ge "${3:-1}" ] && return 0
-		sleep 0.2
+		nap 0.2
 	done
 	echo "    the session logs:"
 	tail -n 25 /run/netpolicy/mka/*/*.log 2>&1 | sed 's/^/    /'
