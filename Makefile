@@ -38,7 +38,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 
 .PHONY: all module module-debug npmgr deps clean install install-xen dkms-install check \
 	check-build style sparse test-userspace kunit selftest xen-selftest demo bench fuzz dkms-check \
-	debug-check
+	debug-check debug-check-full
 
 all: module npmgr
 
@@ -170,9 +170,11 @@ dkms-check: deps
 	tools/testing/dkms-check
 
 # The suites and stress cases (genl fuzzer, module cycles, namespaces) on a
-# KASAN + lockdep + kmemleak kernel built from linux-source-6.1 (cached)
-debug-check: npmgr $(TAPVM) $(SECTAG) $(OVSDP) $(NPREQUEST) $(GNLFUZZ)
-	tools/testing/debug-kernel/run
+# KASAN + lockdep + kmemleak kernel built from linux-source-6.1 (cached):
+# make check's share of them (debug-check), and all of them (debug-check-full:
+# every suite, a million fuzz requests; about two hours on 2 cores)
+debug-check debug-check-full: npmgr $(TAPVM) $(SECTAG) $(OVSDP) $(NPREQUEST) $(GNLFUZZ)
+	tools/testing/debug-kernel/run $(if $(filter debug-check-full,$@),--full)
 
 check: deps
 	tools/testing/check

@@ -2,7 +2,7 @@
 /*
  * gnlfuzz: a generic netlink fuzzer that learns a family from the kernel.
  *
- *   gnlfuzz [-n REQUESTS] [-s SEED] [-b BATCH] [-w WORD]... FAMILY
+ *   gnlfuzz [-n REQUESTS] [-t SECONDS] [-s SEED] [-b BATCH] [-w WORD]... FAMILY
  *
  * It asks the controller for FAMILY's id, its commands and, per command,
  * the attribute policies the kernel validates against (CTRL_CMD_GETPOLICY:
@@ -17,13 +17,16 @@
  *     or duplicated attributes, nests where none belong, random bytes,
  *     truncated or overlong headers, unknown commands, dump flags on
  *     do-only commands, and bit flips anywhere in the message.
- * It subscribes to the family's multicast groups and drains every reply.
+ * With -t it stops after the batch that ends SECONDS in, if that comes
+ * first (a time budget, as a coverage fuzzer's). It subscribes to the
+ * family's multicast groups and drains every reply.
  *
- * Prints one line: requests, how many were acknowledged, errors by errno,
- * and exits 0 unless the family stopped answering (a request with
- * NLM_F_ACK that never gets its reply once the socket is drained without
- * loss) or setup failed (exit 2). Works as root and as the admin of a user
- * namespace; runs in the caller's network namespace.
+ * Prints a progress line every 100,000 requests, then one line: requests,
+ * how many were acknowledged, errors by errno, and exits 0 unless the
+ * family stopped answering (a request with NLM_F_ACK that never gets its
+ * reply once the socket is drained without loss) or setup failed (exit 2).
+ * Works as root and as the admin of a user namespace; runs in the caller's
+ * network namespace.
  */
 #include <errno.h>
 #include <linux/genetlink.h>
@@ -725,6 +728,7 @@ static uint32_t drain(int fd, char **rb, size_t *cap, uint32_t want_seq, int wai
 int main(int argc, char **argv)
 {
 	unsigned long total = 100000, sent = 0, valid = 0, batch = 32;
+	double budget = 0, elapsed = 0;
 	uint64_t seed = (uint64_t)time(NULL);
 	struct buf b = { 0 };
 	size_t cap = 1 << 16;
@@ -732,7 +736,7 @@ int main(int argc, char **argv)
 	struct timespec t0, t1;
 	int fd, opt, i;
 
-	while ((opt = getopt(argc, argv, "n:s:b:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:s:b:t:w:")) != -1) {
 		switch (opt) {
 		case 'n':
 			total = strtoul(optarg, NULL, 0);
@@ -743,17 +747,20 @@ int main(int argc, char **argv)
 		case 'b':
 			batch = strtoul(optarg, NULL, 0);
 			break;
+		case 't':
+			budget = strtod(optarg, NULL);
+			break;
 		case 'w':
 			words = xrealloc(words, sizeof(*words) * (n_words + 1));
 			words[n_words++] = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: gnlfuzz [-n N] [-s SEED] [-b BATCH] [-w WORD]... FAMILY\n");
+			fprintf(stderr, "usage: gnlfuzz [-n N] [-t SECONDS] [-s SEED] [-b BATCH] [-w WORD]... FAMILY\n");
 			return 2;
 		}
 	}
 	if (optind + 1 != argc || !batch) {
-		fprintf(stderr, "usage: gnlfuzz [-n N] [-s SEED] [-b BATCH] [-w WORD]... FAMILY\n");
+		fprintf(stderr, "usage: gnlfuzz [-n N] [-t SECONDS] [-s SEED] [-b BATCH] [-w WORD]... FAMILY\n");
 		return 2;
 	}
 	if (!n_words) {
@@ -796,11 +803,18 @@ int main(int argc, char **argv)
 			printf("gnlfuzz: no answer to request %u after 30 s\n", seq);
 			return 1;
 		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		elapsed = (double)(t1.tv_sec - t0.tv_sec) +
+			  (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		if (sent % 100000 < k && sent < total) {
+			printf("gnlfuzz: %lu sent, %.1f s\n", sent, elapsed);
+			fflush(stdout);
+		}
+		if (budget > 0 && elapsed >= budget)
+			break;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("gnlfuzz: %lu requests (%lu well formed) in %.1f s: %lu acked, %lu dump parts, %lu events, %lu overruns; errors:",
-	       sent, valid, (double)(t1.tv_sec - t0.tv_sec) +
-	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, n_acked, n_dump_parts,
+	       sent, valid, elapsed, n_acked, n_dump_parts,
 	       n_events, n_lost_bufs);
 	for (i = 1; i < 4096; i++)
 		if (n_err[i])
