@@ -139,7 +139,7 @@ $(OVSDP) $(NPREQUEST): %: %.c
 $(SECTAG): %: %.c
 	$(CC) $(UCFLAGS) -o $@ $< -lcrypto
 
-selftest: module npmgr userspace/npmgr-asan $(TAPVM) $(SECTAG) $(OVSDP) $(NPREQUEST)
+selftest: module npmgr userspace/npmgr-asan $(TAPVM) $(SECTAG) $(OVSDP) $(NPREQUEST) $(GNLFUZZ)
 	tools/testing/vm/vm-run -t 1800 -- tools/testing/selftests/netpolicy/run_all.sh
 
 # Xen 4.17 under QEMU, the Debian kernel as dom0, real PV guests (xl).

@@ -14,8 +14,9 @@ modprobe -a tun bridge dummy veth vxlan 8021q ip_gre geneve macsec openvswitch |
 chmod 0666 /dev/net/tun
 insmod "${NETPOLICY_KO:-$top/kernel/netpolicy.ko}" || exit 1
 # run_all.sh [SUITE [TEST...]]: SUITE is netpolicy, realize, keys or stress
-# (default: the first three; stress is the debug kernel's, make check runs
-# it there)
+# (default: the first three, realize again with an ASan npmgr, and stress's
+# fuzz case: a million requests, a minute here; the debug kernel runs the
+# other stress cases)
 # a case that hangs fails (and says where) instead of stopping the suite
 export NP_CASE_TIMEOUT=${NP_CASE_TIMEOUT:-600}
 case "${1:-}" in
@@ -33,4 +34,5 @@ if [ -x "$top/userspace/npmgr-asan" ]; then
 	NPMGR=$top/userspace/npmgr-asan NP_SUITE=realize-asan \
 		ASAN_OPTIONS=detect_leaks=1 "$here/realize.sh" || rc=1
 fi
+"$here/stress.sh" fuzz || rc=1
 exit $rc

@@ -14,8 +14,10 @@
 #   namespaces  namespaces created, loaded, given a port, destroyed
 #
 # NP_FUZZ_REQUESTS (1000000), NP_MOD_CYCLES (200), NP_NAMESPACES (100)
-# scale them; NP_FUZZ_SECONDS gives the fuzzers a time budget as well
-# (make check's debug stage: tools/testing/debug-kernel/run). Usage: stress.sh [TEST...]   (default: all)
+# scale them; NP_FUZZ_SECONDS gives the fuzzers a time budget as well;
+# NP_STRESS_CASES picks cases when none are named. make check runs the fuzz
+# case on the distribution kernel (run_all.sh) and the others on the debug
+# kernel (tools/testing/debug-kernel/run). Usage: stress.sh [TEST...]   (default: all)
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,8 +28,11 @@ KO=${NETPOLICY_KO:-$top/kernel/netpolicy.ko}
 GNLFUZZ=$here/gnlfuzz
 REQUESTS=${NP_FUZZ_REQUESTS:-1000000}
 # a case may take 40 minutes, the fuzz case a second per hundred requests
+# or, with a time budget, 15 minutes more than that
 limit=$((REQUESTS / 100 > 2400 ? REQUESTS / 100 : 2400))
+[ -z "${NP_FUZZ_SECONDS:-}" ] || limit=$((NP_FUZZ_SECONDS + 900 > 2400 ? NP_FUZZ_SECONDS + 900 : 2400))
 [ "${NP_CASE_TIMEOUT:-0}" -ge $limit ] || export NP_CASE_TIMEOUT=$limit
+[ -z "${NP_STRESS_TIMEOUT:-}" ] || export NP_CASE_TIMEOUT=$NP_STRESS_TIMEOUT
 CYCLES=${NP_MOD_CYCLES:-200}
 NAMESPACES=${NP_NAMESPACES:-100}
 
@@ -262,4 +267,6 @@ mkdir -p "$pol"
 chmod 0755 "$tmp"
 trap 'cleanup; rm -rf "$tmp"' EXIT
 lsmod | grep -q '^netpolicy ' || { echo "SKIP: netpolicy.ko not loaded"; exit 4; }
+# shellcheck disable=SC2086 # a case a word
+[ $# -gt 0 ] || set -- ${NP_STRESS_CASES:-}
 run_cases stress "$@"
