@@ -34,5 +34,6 @@ if [ -x "$top/userspace/npmgr-asan" ]; then
 	NPMGR=$top/userspace/npmgr-asan NP_SUITE=realize-asan \
 		ASAN_OPTIONS=detect_leaks=1 "$here/realize.sh" || rc=1
 fi
+lsmod | grep -q '^netpolicy ' || insmod "${NETPOLICY_KO:-$top/kernel/netpolicy.ko}" || rc=1
 "$here/stress.sh" fuzz || rc=1
 exit $rc
