@@ -2,7 +2,8 @@
 /*
  * gnlfuzz: a generic netlink fuzzer that learns a family from the kernel.
  *
- *   gnlfuzz [-n REQUESTS] [-t SECONDS] [-s SEED] [-b BATCH] [-w WORD]... FAMILY
+ *   gnlfuzz [-n REQUESTS] [-t SECONDS] [-s SEED] [-b BATCH] [-r BYTES]
+ *           [-w WORD]... FAMILY
  *
  * It asks the controller for FAMILY's id, its commands and, per command,
  * the attribute policies the kernel validates against (CTRL_CMD_GETPOLICY:
@@ -17,14 +18,19 @@
  *     or duplicated attributes, nests where none belong, random bytes,
  *     truncated or overlong headers, unknown commands, dump flags on
  *     do-only commands, and bit flips anywhere in the message.
+ * -r sets the socket's receive buffer (default 8 MiB, as far as the caller
+ * may: a user namespace's admin gets net.core.rmem_max); a small one makes
+ * the kernel drop replies and report overruns, a path worth fuzzing too.
  * With -t it stops after the batch that ends SECONDS in, if that comes
  * first (a time budget, as a coverage fuzzer's). It subscribes to the
  * family's multicast groups and drains every reply.
  *
  * Prints a progress line every 100,000 requests, then one line: requests,
- * how many were acknowledged, errors by errno, and exits 0 unless the
- * family stopped answering (a request with NLM_F_ACK that never gets its
- * reply once the socket is drained without loss) or setup failed (exit 2).
+ * how many were acknowledged, errors by errno, and exits 0 unless a
+ * request went unanswered (exit 1: no reply for 30 s, replies lost to an
+ * overrun the kernel reported aside; a probe of the controller then tells
+ * a family that dropped replies from a kernel that stopped answering) or
+ * setup failed (exit 2).
  * Works as root and as the admin of a user namespace; runs in the caller's
  * network namespace.
  */
@@ -165,9 +171,9 @@ static void attr_put(struct buf *b, uint16_t type, const void *data, size_t n)
 
 /* ---- learning the family from the controller ---- */
 
-static int nl_sock(void)
+static int nl_sock(int sz)
 {
-	int one = 1, sz = 8 << 20;
+	int one = 1;
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
 
 	if (fd < 0)
@@ -179,7 +185,8 @@ static int nl_sock(void)
 	return fd;
 }
 
-static void ctrl_send(int fd, uint8_t cmd, uint16_t flags, struct buf *attrs)
+static void ctrl_send(int fd, uint8_t cmd, uint16_t flags, struct buf *attrs,
+		      uint32_t seq)
 {
 	struct buf m = { 0 };
 	struct nlmsghdr *h;
@@ -192,7 +199,7 @@ static void ctrl_send(int fd, uint8_t cmd, uint16_t flags, struct buf *attrs)
 	h->nlmsg_len = (uint32_t)m.len;
 	h->nlmsg_type = GENL_ID_CTRL;
 	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
-	h->nlmsg_seq = 1;
+	h->nlmsg_seq = seq;
 	g = (struct genlmsghdr *)NLMSG_DATA(h);
 	g->cmd = cmd;
 	g->version = 2;
@@ -419,14 +426,14 @@ static void learn(int fd, const char *name)
 	uint32_t id;
 
 	attr_put(&a, CTRL_ATTR_FAMILY_NAME, name, strlen(name) + 1);
-	ctrl_send(fd, CTRL_CMD_GETFAMILY, 0, &a);
+	ctrl_send(fd, CTRL_CMD_GETFAMILY, 0, &a, 1);
 	ctrl_recv(fd, on_family);
 	if (!family_id)
 		die("no family %s", name);
 	a.len = 0;
 	id = family_id;
 	attr_put(&a, CTRL_ATTR_FAMILY_ID, &id, sizeof(uint16_t));
-	ctrl_send(fd, CTRL_CMD_GETPOLICY, NLM_F_DUMP, &a);
+	ctrl_send(fd, CTRL_CMD_GETPOLICY, NLM_F_DUMP, &a, 2);
 	ctrl_recv(fd, on_policy);
 	free(a.p);
 }
@@ -669,60 +676,115 @@ static void count_ok(uint32_t s)
 		ok_by_cmd[cmd_of[s - base_seq]]++;
 }
 
-/* Read what is there; with wait, until every acked request has answered. */
-static uint32_t drain(int fd, char **rb, size_t *cap, uint32_t want_seq, int wait)
+/*
+ * Replies. The kernel never blocks to deliver one: when the socket's
+ * receive buffer is full it drops the reply, marks the socket congested
+ * and reports ENOBUFS once; until the queue has been read empty, every
+ * later reply is dropped without another report. So after an ENOBUFS the
+ * socket is read until it is empty, and the requests in flight count as
+ * answered (their replies may be gone). Anything else missing is a reply
+ * the family never sent.
+ */
+static uint32_t answered;
+
+/* One recv: 1 a message or more, 0 nothing queued, -1 an overrun. */
+static int take(int fd, char **rb, size_t *cap, int *progress)
 {
-	static uint32_t answered;
+	struct nlmsghdr *h;
+	ssize_t n;
+	int len;
 
-	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		struct nlmsghdr *h;
-		ssize_t n;
-		int len;
-
-		if (wait && answered >= want_seq)
-			return answered;
-		if (poll(&pfd, 1, wait ? 30000 : 0) <= 0)
-			return answered;
-		n = recv(fd, *rb, *cap, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
-		if (n < 0 && errno == ENOBUFS) {
-			n_lost_bufs++;	/* replies dropped: never count them */
-			answered = want_seq;
+	n = recv(fd, *rb, *cap, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+	if (n < 0 && errno == ENOBUFS) {
+		n_lost_bufs++;
+		return -1;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (n < 0)
+		die("recv: %s", strerror(errno));
+	if ((size_t)n > *cap) {
+		*cap = (size_t)n;
+		*rb = xrealloc(*rb, *cap);
+	}
+	n = recv(fd, *rb, *cap, MSG_DONTWAIT);
+	if (n <= 0)
+		return 1;
+	len = (int)n;
+	for (h = (struct nlmsghdr *)*rb; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+		if (!h->nlmsg_seq) {
+			n_events++;
 			continue;
 		}
-		if (n < 0)
-			return answered;
-		if ((size_t)n > *cap) {
-			*cap = (size_t)n;
-			*rb = xrealloc(*rb, *cap);
-		}
-		n = recv(fd, *rb, *cap, MSG_DONTWAIT);
-		if (n <= 0)
-			continue;
-		len = (int)n;
-		for (h = (struct nlmsghdr *)*rb; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-			if (!h->nlmsg_seq) {
-				n_events++;
-				continue;
-			}
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(h);
+		*progress = 1;
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			struct nlmsgerr *e = NLMSG_DATA(h);
 
-				if (!e->error)
-					count_ok(e->msg.nlmsg_seq);
-				else if (-e->error > 0 && -e->error < 4096)
-					n_err[-e->error]++;
-				if (e->msg.nlmsg_seq > answered)
-					answered = e->msg.nlmsg_seq;
-			} else if (h->nlmsg_type == NLMSG_DONE) {
-				count_ok(h->nlmsg_seq);
-				if (h->nlmsg_seq > answered)
-					answered = h->nlmsg_seq;
-			} else {
-				n_dump_parts++;
-			}
+			if (!e->error)
+				count_ok(e->msg.nlmsg_seq);
+			else if (-e->error > 0 && -e->error < 4096)
+				n_err[-e->error]++;
+			if (e->msg.nlmsg_seq > answered)
+				answered = e->msg.nlmsg_seq;
+		} else if (h->nlmsg_type == NLMSG_DONE) {
+			count_ok(h->nlmsg_seq);
+			if (h->nlmsg_seq > answered)
+				answered = h->nlmsg_seq;
+		} else {
+			n_dump_parts++;
 		}
 	}
+	return 1;
+}
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/*
+ * Read until request want_seq has been answered (or its reply lost to an
+ * overrun). 0, or -1 if no reply to any request came for 30 s: events
+ * (the family's multicast, from whoever else changes things) do not count.
+ */
+static int drain(int fd, char **rb, size_t *cap, uint32_t want_seq)
+{
+	double deadline = now() + 30;
+
+	while (answered < want_seq) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		double left = deadline - now();
+		int progress = 0;
+
+		if (left <= 0 || poll(&pfd, 1, (int)(left * 1000) + 1) <= 0)
+			return -1;
+		if (take(fd, rb, cap, &progress) < 0) {
+			while (take(fd, rb, cap, &progress))
+				;
+			answered = want_seq;
+		}
+		if (progress)
+			deadline = now() + 30;
+	}
+	return 0;
+}
+
+/*
+ * No reply for 30 s: is the kernel still answering at all? Ask the
+ * controller for the family (a request every kernel answers) and wait for
+ * that reply as for any other. 0 if it came.
+ */
+static int probe(int fd, char **rb, size_t *cap, const char *name)
+{
+	struct buf a = { 0 };
+
+	attr_put(&a, CTRL_ATTR_FAMILY_NAME, name, strlen(name) + 1);
+	ctrl_send(fd, CTRL_CMD_GETFAMILY, 0, &a, ++seq);
+	free(a.p);
+	return drain(fd, rb, cap, seq);
 }
 
 int main(int argc, char **argv)
@@ -734,9 +796,9 @@ int main(int argc, char **argv)
 	size_t cap = 1 << 16;
 	char *rb = xrealloc(NULL, cap);
 	struct timespec t0, t1;
-	int fd, opt, i;
+	int fd, opt, i, rcvbuf = 8 << 20;
 
-	while ((opt = getopt(argc, argv, "n:s:b:t:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:s:b:r:t:w:")) != -1) {
 		switch (opt) {
 		case 'n':
 			total = strtoul(optarg, NULL, 0);
@@ -747,6 +809,9 @@ int main(int argc, char **argv)
 		case 'b':
 			batch = strtoul(optarg, NULL, 0);
 			break;
+		case 'r':
+			rcvbuf = atoi(optarg);
+			break;
 		case 't':
 			budget = strtod(optarg, NULL);
 			break;
@@ -755,12 +820,12 @@ int main(int argc, char **argv)
 			words[n_words++] = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: gnlfuzz [-n N] [-t SECONDS] [-s SEED] [-b BATCH] [-w WORD]... FAMILY\n");
+			fprintf(stderr, "usage: gnlfuzz [-n N] [-t SECONDS] [-s SEED] [-b BATCH] [-r BYTES] [-w WORD]... FAMILY\n");
 			return 2;
 		}
 	}
 	if (optind + 1 != argc || !batch) {
-		fprintf(stderr, "usage: gnlfuzz [-n N] [-t SECONDS] [-s SEED] [-b BATCH] [-w WORD]... FAMILY\n");
+		fprintf(stderr, "usage: gnlfuzz [-n N] [-t SECONDS] [-s SEED] [-b BATCH] [-r BYTES] [-w WORD]... FAMILY\n");
 		return 2;
 	}
 	if (!n_words) {
@@ -771,7 +836,7 @@ int main(int argc, char **argv)
 	}
 	rng_state = seed ? seed : 1;
 	cmd_of = xrealloc(NULL, batch);
-	fd = nl_sock();
+	fd = nl_sock(rcvbuf);
 	learn(fd, argv[optind]);
 	if (!n_ops)
 		die("family %s has no commands", argv[optind]);
@@ -799,8 +864,15 @@ int main(int argc, char **argv)
 		n_in_flight = (uint32_t)k;
 		if (send(fd, b.p, b.len, 0) < 0 && errno != ENOBUFS)
 			die("send: %s", strerror(errno));
-		if (drain(fd, &rb, &cap, seq, 1) < seq) {
-			printf("gnlfuzz: no answer to request %u after 30 s\n", seq);
+		if (drain(fd, &rb, &cap, seq)) {
+			uint32_t last = seq, first = answered + 1;
+
+			if (probe(fd, &rb, &cap, argv[optind]))
+				printf("gnlfuzz: no reply to requests %u-%u for 30 s, none to a probe of the controller for 30 s more: the kernel stopped answering\n",
+				       first, last);
+			else
+				printf("gnlfuzz: requests %u-%u were never answered (and no overrun was reported), but the controller answers: replies the family never sent\n",
+				       first, last);
 			return 1;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
