@@ -369,8 +369,17 @@ static int for_each_session(const char *host,
 
 	rz_mka_host_dir(host, dir, sizeof(dir));
 	d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 : -1;
+	/*
+	 * None there, or none of ours: a directory this user cannot read is
+	 * not one it made (a user namespace's admin on a host whose own
+	 * sessions live in /run, which is root's).
+	 */
+	if (!d && (errno == ENOENT || errno == EACCES))
+		return 0;
+	if (!d) {
+		fprintf(stderr, "npmgr: %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
 	while ((e = readdir(d))) {
 		size_t len = strlen(e->d_name);
 		char *text;

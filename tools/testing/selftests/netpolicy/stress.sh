@@ -25,7 +25,7 @@ top=$(cd "$here/../../../.." && pwd)
 . "$here/lib.sh"
 NPMGR=${NPMGR:-$top/userspace/npmgr}
 KO=${NETPOLICY_KO:-$top/kernel/netpolicy.ko}
-GNLFUZZ=$here/gnlfuzz
+GNLFUZZ=${GNLFUZZ:-$here/gnlfuzz}
 REQUESTS=${NP_FUZZ_REQUESTS:-1000000}
 # a case may take 40 minutes, the fuzz case a second per hundred requests
 # or, with a time budget, 15 minutes more than that
@@ -120,11 +120,11 @@ fuzz_words=(-w p0 -w n0 -w n1 -w br-s0 -w br-s1 -w vm0 -w vm1 -w vm9
 # reloads, the fuzzer, then the check. Runs as root in the initial
 # namespace, and (through `unshare -Urn`) as a user namespace's admin.
 fuzz_here() { # requests seed
-	local bg rc=0
+	local bg rc=0 out
 	ip link set lo up
 	ip link add br-s0 type bridge || return 1
 	ip link add br-s1 type bridge || return 1
-	"$NPMGR" load "$pol/a.policy" > /dev/null || return 1
+	out=$("$NPMGR" load "$pol/a.policy" 2>&1) || { echo "load: $out"; return 1; }
 	ip tuntap add tps00 mode tap && ip tuntap add tps10 mode tap || return 1
 	churn &
 	bg=$!
@@ -133,10 +133,10 @@ fuzz_here() { # requests seed
 	"$GNLFUZZ" -n "$1" ${NP_FUZZ_SECONDS:+-t "$NP_FUZZ_SECONDS"} -s "$2" \
 		"${fuzz_words[@]}" netpolicy || rc=1
 	kill $bg
-	wait $bg 2> /dev/null
+	wait $bg 2> /dev/null || :
 	# whatever the fuzzer left, a load of a.policy decides every port
-	"$NPMGR" load "$pol/a.policy" > /dev/null ||
-		{ echo "load after the fuzz failed"; return 1; }
+	out=$("$NPMGR" load "$pol/a.policy" 2>&1) ||
+		{ echo "load after the fuzz: $out"; return 1; }
 	ip tuntap add tps01 mode tap && ip tuntap add tps11 mode tap && ip tuntap add tps21 mode tap
 	sleep 0.5
 	misplaced | grep . && rc=1
@@ -177,8 +177,8 @@ test_fuzz() {
 		unshare -Urn -- "$0" --fuzz-here "$pol" "$((REQUESTS - half))" 2 \
 		> "$tmp/userns.out" 2>&1 &
 	user=$!
-	fuzz_here "$half" 1 > "$tmp/root.out" 2>&1 || rc=1
-	wait $user || rc=1
+	fuzz_here "$half" 1 > "$tmp/root.out" 2>&1 || { echo "    root: exit status $?"; rc=1; }
+	wait $user || { echo "    userns: exit status $?"; rc=1; }
 	sed 's/^/    root:   /' "$tmp/root.out"
 	sed 's/^/    userns: /' "$tmp/userns.out"
 	[ $rc = 0 ] || fail "fuzz: see above"
@@ -253,6 +253,9 @@ test_namespaces() {
 if [ "${1:-}" = "--fuzz-here" ]; then	# test_fuzz, in the user namespace
 	pol=$2
 	shift 2
+	# a step that fails says so, whatever it printed itself
+	set -E
+	trap 'echo "fuzz-here: status $? from line $LINENO: $BASH_COMMAND"' ERR
 	fuzz_here "$@"
 	exit
 fi
