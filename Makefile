@@ -25,19 +25,19 @@ NPMGR_SRC := $(addprefix userspace/,model.c parse.c check.c print.c explain.c \
 	util.c ipc.c sha256.c realize/plan.c realize/apply.c realize/link.c \
 	realize/fdb.c realize/cak.c realize/mka.c realize/ctrl.c \
 	realize/macsec.c realize/sessions.c realize/supervise.c \
-	xen/xenstore.c xen/watch.c xen/hotplug.c)
-NPMGR_TESTS := parser_test plan_test mka_test xen_test
+	xen/xenstore.c xen/watch.c xen/hotplug.c pool/etcd.c pool/pool.c)
+NPMGR_TESTS := parser_test plan_test mka_test xen_test etcd_test
 
 CC ?= cc
-NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 libnl-route-3.0 2>/dev/null)
-NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 libnl-route-3.0 2>/dev/null) \
+NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 libnl-route-3.0 json-c libcurl 2>/dev/null)
+NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 libnl-route-3.0 json-c libcurl 2>/dev/null) \
 	   $(shell pkg-config --libs xenstore 2>/dev/null || echo -lxenstore)
 UCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	   -isystem include/uapi $(NL_CFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 .PHONY: all module module-debug npmgr deps clean install install-xen dkms-install check \
-	check-build style sparse test-userspace kunit selftest xen-selftest demo bench fuzz dkms-check \
+	check-build style sparse test-userspace pool-test kunit selftest xen-selftest demo bench fuzz dkms-check \
 	debug-check debug-check-full
 
 all: module npmgr
@@ -93,20 +93,32 @@ test-userspace: $(TEST_BINS) $(addsuffix -asan,$(TEST_BINS))
 			userspace/tests/$$t-asan || exit 1; \
 	done
 
+# npmgr pool against real etcd clusters the script starts (no kernel: runs
+# here), with npmgr and again with npmgr under ASan/UBSan
+pool-test: userspace/npmgr userspace/npmgr-asan
+	tools/testing/pool/pool.sh
+	NPMGR=$(CURDIR)/userspace/npmgr-asan ASAN_OPTIONS=detect_leaks=1 tools/testing/pool/pool.sh
+
 # libFuzzer harnesses: the policy parser; the texts key agreement reads
-# (fuzz_mka.c). Each runs for a bounded time.
+# (fuzz_mka.c); etcd's answers (fuzz_etcd.c). Each runs for a bounded time.
 FUZZ_SECONDS ?= 60
 FUZZ_MKA_SECONDS ?= 30
+FUZZ_ETCD_SECONDS ?= 20
 userspace/fuzz/fuzz_parser: build/fuzz/fuzz/fuzz_parser.o build/fuzz/libnpmgr.a
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^
 userspace/fuzz/fuzz_mka: build/fuzz/fuzz/fuzz_mka.o build/fuzz/libnpmgr.a
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^
-fuzz: userspace/fuzz/fuzz_parser userspace/fuzz/fuzz_mka
+userspace/fuzz/fuzz_etcd: build/fuzz/fuzz/fuzz_etcd.o build/fuzz/libnpmgr.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(NL_LIBS)
+fuzz: userspace/fuzz/fuzz_parser userspace/fuzz/fuzz_mka userspace/fuzz/fuzz_etcd
 	mkdir -p .cache/fuzz-corpus .cache/fuzz-mka-corpus
 	userspace/fuzz/fuzz_parser -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 		-dict=userspace/fuzz/policy.dict .cache/fuzz-corpus userspace/fuzz/seeds
 	userspace/fuzz/fuzz_mka -max_total_time=$(FUZZ_MKA_SECONDS) -max_len=1024 \
 		.cache/fuzz-mka-corpus userspace/fuzz/mka-seeds
+	mkdir -p .cache/fuzz-etcd-corpus
+	userspace/fuzz/fuzz_etcd -max_total_time=$(FUZZ_ETCD_SECONDS) -max_len=4096 \
+		.cache/fuzz-etcd-corpus userspace/fuzz/etcd-seeds
 
 style:
 	@ksrc=$$(tools/testing/ksrc) && \

@@ -7,6 +7,7 @@
  * objects (hash sets), plus sorting the messages.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -412,5 +413,37 @@ void config_check_with(struct np_config *cfg, const struct np_config *loaded,
 void config_check(struct np_config *cfg, struct np_diags *d)
 {
 	config_check_with(cfg, NULL, d);
+}
+
+int config_read_file(const char *path, struct np_config *cfg,
+		     const struct np_config *loaded, struct np_diags *d,
+		     char **buf)
+{
+	size_t len;
+	int err = read_file(path, buf, &len);
+
+	memset(cfg, 0, sizeof(*cfg));
+	memset(d, 0, sizeof(*d));
+	if (err) {
+		*buf = NULL;
+		fprintf(stderr, "npmgr: %s: %s\n", path, strerror(-err));
+		return -1;
+	}
+	if (!config_parse(path, *buf, len, cfg, d))
+		config_check_with(cfg, loaded, d);
+	return 0;
+}
+
+int config_report(struct np_diags *d, const char *path, const char *nothing)
+{
+	int n = d->count;
+
+	if (n) {
+		fputs(d->text, stderr);
+		fprintf(stderr, "npmgr: %s: %d error%s, nothing %s\n", path, n,
+			n == 1 ? "" : "s", nothing);
+	}
+	diags_free(d);
+	return n ? 1 : 0;
 }
 

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "ipc.h"
+#include "pool/pool.h"
 #include "print.h"
 #include "realize/realize.h"
 #include "xen/xen.h"
@@ -96,34 +97,22 @@ static int compile_file(const char *path, struct np_config *cfg,
 			const struct np_config *loaded,
 			const struct plan_req *pr)
 {
-	struct np_diags d = { 0 };
+	struct np_diags d;
 	bool planned = false;
 	char *buf;
-	size_t len;
-	int err = read_file(path, &buf, &len);
+	int err;
 
-	memset(cfg, 0, sizeof(*cfg));
-	if (err) {
-		fprintf(stderr, "npmgr: %s: %s\n", path, strerror(-err));
+	if (config_read_file(path, cfg, loaded, &d, &buf))
 		return 1;
-	}
-	if (!config_parse(path, buf, len, cfg, &d))
-		config_check_with(cfg, loaded, &d);
+	err = 0;
 	if (!d.count && pr) {
 		planned = true;
 		err = plan_file(cfg, pr, &d);
 		diags_sort(&d);
 	}
-	if (d.count) {
-		fputs(d.text, stderr);
-		fprintf(stderr, "npmgr: %s: %d error%s, nothing %s\n", path,
-			d.count, d.count == 1 ? "" : "s",
-			planned ? "changed" : "loaded");
-	} else if (err) {
+	if (!d.count && err)
 		fprintf(stderr, "npmgr: %s: nothing changed\n", path);
-	}
-	err = d.count || err ? 1 : 0;
-	diags_free(&d);
+	err = config_report(&d, path, planned ? "changed" : "loaded") || err;
 	free(buf);
 	return err;
 }
@@ -494,6 +483,11 @@ static int cmd_monitor(int argc, char **argv)
 	return rc ? 1 : 0;
 }
 
+static int cmd_pool(int argc, char **argv)
+{
+	return pool_main(argc, argv, json);
+}
+
 static int cmd_help(int argc, char **argv);
 
 static const struct {
@@ -513,6 +507,7 @@ static const struct {
 	{ "xenwatch", cmd_xenwatch, "xenwatch [--once] [-v]  describe running Xen guests' vifs to the kernel, from xenstore" },
 	{ "xen-hotplug", cmd_xen_hotplug, "xen-hotplug online|offline|add|remove  the vif-netpolicy hotplug script (run by libxl)" },
 	{ "mka-supervise", cmd_mka_supervise, "mka-supervise --host NAME --session ID  one key agreement session's supervisor (load and realize start it)" },
+	{ "pool", cmd_pool, "pool [--etcd URLS] [TLS, user options] apply FILE|diff FILE|show  the pool's objects in etcd" },
 	{ "help", cmd_help, "help                this text" },
 };
 

@@ -1,0 +1,280 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# pool.sh: `npmgr pool` against real etcd clusters this script starts on
+# loopback ports (etcd-server's etcd; etcdctl only to set up users):
+#   - three members over HTTP: apply, diff, show, bad files, applies
+#     racing, a member down;
+#   - one member over TLS with client certificates (a CA made here with
+#     openssl) and authentication on: an etcd user and its password file.
+# No kernel is involved (the pool's objects are etcd keys): runs on the
+# build machine. Usage: pool.sh [TEST...]   (default: all)
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../../.." && pwd)
+. "$top/tools/testing/selftests/netpolicy/lib.sh"
+NPMGR=${NPMGR:-$top/userspace/npmgr}
+export NP_NO_KLOG=1	# lib.sh: no kernel of ours runs here
+export NP_CASE_TIMEOUT=${NP_CASE_TIMEOUT:-300}
+for b in etcd etcdctl openssl; do
+	command -v $b > /dev/null || { echo "pool.sh: $b missing (make deps)"; exit 1; }
+done
+tmp=$(mktemp -d)
+# ports: a block of ten per run, so that two runs on one machine do not meet
+base=$((30000 + ($$ % 2000) * 10))
+
+start_cluster() { # N scheme [etcd options...]: members 1..N, client port base+i
+	local n=$1 scheme=$2 i cl=""
+	shift 2
+	for i in $(seq "$n"); do
+		cl+="${cl:+,}m$i=http://127.0.0.1:$((base + 5 + i))"
+	done
+	for i in $(seq "$n"); do
+		etcd --name "m$i" --data-dir "$tmp/m$i" \
+			--listen-peer-urls "http://127.0.0.1:$((base + 5 + i))" \
+			--initial-advertise-peer-urls "http://127.0.0.1:$((base + 5 + i))" \
+			--listen-client-urls "$scheme://127.0.0.1:$((base + i))" \
+			--advertise-client-urls "$scheme://127.0.0.1:$((base + i))" \
+			--initial-cluster "$cl" --initial-cluster-state new \
+			--initial-cluster-token "np$$" "$@" > "$tmp/m$i.log" 2>&1 &
+		echo $! >> "$tmp/members"	# the cases run in subshells
+	done
+	endpoints=$(for i in $(seq "$n"); do echo "$scheme://127.0.0.1:$((base + i))"; done | paste -sd,)
+	export NPMGR_ETCD=$endpoints
+}
+
+member() { sed -n "$1p" "$tmp/members"; }	# its pid
+
+stop_member() { # pid (the cases run in subshells: wait cannot reap it)
+	local i
+	kill "$1" 2> /dev/null || return 0
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$1" 2> /dev/null || return 0
+		nap 0.1
+	done
+	kill -9 "$1" 2> /dev/null || :
+}
+
+stop_cluster() {
+	local p
+	[ -e "$tmp/members" ] || return 0
+	for p in $(cat "$tmp/members"); do
+		stop_member "$p"
+	done
+	rm -f "$tmp/members"
+	rm -rf "$tmp"/m[0-9]*
+}
+
+# until the cluster answers (a leader is elected): npmgr's own read
+wait_ready() { # [npmgr pool options...]
+	local i
+	for ((i = 0; i < 100; i++)); do
+		"$NPMGR" pool "$@" show > /dev/null 2>&1 && return 0
+		nap 0.2
+	done
+	fail "etcd did not come up: $(tail -n 3 "$tmp"/m1.log)"
+}
+
+write_file() { # path bridge vm
+	cat > "$1" <<POL
+policy p0 {
+    ALLOW_CROSS_SERVER = false
+    ISOLATE_FROM = {NAME(vm9)}
+}
+network n0 {
+    bridge = $2
+    policy = p0
+}
+vm $3 {
+    tags = {web}
+}
+vif v0 {
+    ifname = "tps0*"
+    network = n0
+    vm = $3
+}
+POL
+}
+
+rev() { "$NPMGR" pool show | sed -n 's/^# pool at revision \([0-9]*\).*/\1/p'; }
+
+setup() { :; }
+cleanup() { :; }
+
+test_apply_diff_show() {
+	local out
+	write_file "$tmp/a.policy" br-a vm1
+	expect_eq "empty pool" "# pool at revision 1, never applied
+# live hosts: none" "$("$NPMGR" pool show)"
+	expect_eq "diff" "add    network n0
+add    policy p0
+add    vif v0
+add    vm vm1
+4 changes (4 added, 0 changed, 0 deleted) against revision 1" "$("$NPMGR" pool diff "$tmp/a.policy")"
+	expect_eq "diff wrote nothing" 1 "$(rev)"
+	expect_eq "apply" "add    network n0
+add    policy p0
+add    vif v0
+add    vm vm1
+4 changes (4 added, 0 changed, 0 deleted) applied at revision 2" "$("$NPMGR" pool apply "$tmp/a.policy")"
+	out=$("$NPMGR" pool show)
+	expect_eq "show" "policy p0 {
+	ALLOW_CROSS_SERVER = false
+	ISOLATE_FROM = {NAME(vm9)}
+}
+
+network n0 {
+	bridge = br-a
+	policy = p0
+}
+
+vm vm1 {
+	tags = {web}
+}
+
+vif v0 {
+	ifname = tps0*
+	network = n0
+	vm = vm1
+}
+# live hosts: none" "$(sed 1d <<< "$out")"
+	[[ $(head -n 1 <<< "$out") =~ ^\#\ pool\ at\ revision\ 2,\ applied\ by\ .+\ at\ 20[0-9-]+T[0-9:]+Z$ ]] ||
+		fail "show's first line: $(head -n 1 <<< "$out")"
+	expect_eq "apply again" "no changes against revision 2" "$("$NPMGR" pool apply "$tmp/a.policy")"
+	# one network changed, one vm renamed
+	write_file "$tmp/b.policy" br-b vm2
+	expect_eq "diff b" "change network n0
+change vif v0
+delete vm vm1
+add    vm vm2
+4 changes (1 added, 2 changed, 1 deleted) against revision 2" "$("$NPMGR" pool diff "$tmp/b.policy")"
+	"$NPMGR" pool apply "$tmp/b.policy" > /dev/null || fail "apply b"
+	expect_eq "b applied" "no changes against revision 3" "$("$NPMGR" pool diff "$tmp/b.policy")"
+	expect_eq "json" '{"host":null,"policies":[{"name":"p0","ALLOW_CROSS_SERVER":false,"ISOLATE_FROM":[{"type":"name","value":"vm9"}]}],"nics":[],"networks":[{"name":"n0","bridge":"br-b","policy":"p0"}],"vms":[{"name":"vm2","uuid":null,"tags":["web"],"policy":null,"source":null}],"vifs":[{"name":"v0","ifname":"tps0*","mac":null,"network":"n0","vm":"vm2","policy":null,"source":null}]}' \
+		"$("$NPMGR" -j pool show)"
+}
+
+test_bad_files_change_nothing() {
+	local r
+	r=$(rev)
+	printf 'network n1 {\n    bridge = br-x\n    policy = nosuch\n}\n' > "$tmp/bad.policy"
+	"$NPMGR" pool apply "$tmp/bad.policy" > "$tmp/out" 2> "$tmp/err" && fail "a bad file applied"
+	grep -q "^$tmp/bad.policy:3:14: " "$tmp/err" || fail "no file:line:col: $(cat "$tmp/err")"
+	expect_eq "last line" "npmgr: $tmp/bad.policy: 1 error, nothing applied" "$(tail -n 1 "$tmp/err")"
+	printf 'host h1 {\n    address = 10.0.0.1\n}\n' > "$tmp/host.policy"
+	"$NPMGR" pool apply "$tmp/host.policy" 2> "$tmp/err" && fail "a host block applied"
+	grep -q "^$tmp/host.policy:1:6: error: host blocks describe one host" "$tmp/err" ||
+		fail "host block: $(cat "$tmp/err")"
+	"$NPMGR" pool apply "$tmp/nosuch.policy" 2> "$tmp/err" && fail "a missing file applied"
+	expect_eq "missing file" "npmgr: $tmp/nosuch.policy: No such file or directory" "$(cat "$tmp/err")"
+	expect_eq "revision unchanged" "$r" "$(rev)"
+}
+
+# Eight applies of eight different files at once: each either applies or
+# says the pool changed under it (exit 3), and the store holds exactly the
+# objects of one file that applied (never a mix).
+test_applies_racing() {
+	local i rc won=() r
+	for i in $(seq 8); do
+		write_file "$tmp/r$i.policy" "br-r$i" "vm-r$i"
+	done
+	for i in $(seq 8); do
+		"$NPMGR" pool apply "$tmp/r$i.policy" > "$tmp/r$i.out" 2> "$tmp/r$i.err" &
+		pids[i]=$!
+	done
+	for i in $(seq 8); do
+		rc=0
+		wait "${pids[i]}" || rc=$?
+		case $rc in
+		0) won+=("$i") ;;
+		3) grep -Eq "^npmgr: pool apply: the pool changed since it was read \(revision [0-9]+, now [0-9]+, applied by .* at .*\); nothing written$" "$tmp/r$i.err" ||
+			fail "apply $i: $(cat "$tmp/r$i.err")" ;;
+		*) fail "apply $i: exit $rc: $(cat "$tmp/r$i.err")" ;;
+		esac
+	done
+	[ ${#won[@]} -ge 1 ] || fail "no apply succeeded"
+	r=""
+	for i in $(seq 8); do
+		"$NPMGR" pool diff "$tmp/r$i.policy" | grep -q '^no changes' && r+="$i "
+	done
+	[ "$(wc -w <<< "$r")" = 1 ] || fail "the store matches files: '$r'"
+	[[ " ${won[*]} " == *" ${r% } "* ]] || fail "the store holds file $r, which did not apply (${won[*]} did)"
+	echo "    ${#won[@]} of 8 applied, the others were told of the conflict; the store holds file ${r% }"
+}
+
+# The first endpoint's member stopped: npmgr goes on to the next.
+test_member_down() {
+	write_file "$tmp/c.policy" br-c vm-c
+	stop_member "$(member 1)"
+	"$NPMGR" pool apply "$tmp/c.policy" > "$tmp/out" 2>&1 || fail "apply, a member down: $(cat "$tmp/out")"
+	expect_eq "two of three" "no changes" "$("$NPMGR" pool diff "$tmp/c.policy" | cut -d' ' -f1-2)"
+	NPMGR_ETCD=${endpoints%%,*} "$NPMGR" pool show > /dev/null 2> "$tmp/err" && fail "show from a stopped member"
+	expect_eq "its error" "npmgr: pool: etcd ${endpoints%%,*}: Couldn't connect to server" "$(cat "$tmp/err")"
+}
+
+# TLS both ways, and etcd's authentication with a user of the prefix only.
+test_tls_and_user() {
+	local c=$tmp/pki o
+	stop_cluster
+	mkdir -p "$c"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-subj /CN=np-test-ca -keyout "$c/ca.key" -out "$c/ca.crt" 2> /dev/null
+	# a client certificate without a CommonName: etcd's gateway refuses
+	# one that has it (it would not make it the user, as gRPC does)
+	for n in server client cn; do
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-subj "$(case $n in server) echo /CN=np-server ;; client) echo /O=netpolicy ;; cn) echo /CN=np ;; esac)" -keyout "$c/$n.key" -out "$c/$n.csr" 2> /dev/null
+		printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=%s\n' \
+			"$([ $n = server ] && echo serverAuth,clientAuth || echo clientAuth)" > "$c/$n.ext"
+		openssl x509 -req -in "$c/$n.csr" -CA "$c/ca.crt" -CAkey "$c/ca.key" \
+			-CAcreateserial -days 2 -extfile "$c/$n.ext" -out "$c/$n.crt" 2> /dev/null
+	done
+	start_cluster 1 https --client-cert-auth --trusted-ca-file "$c/ca.crt" \
+		--cert-file "$c/server.crt" --key-file "$c/server.key"
+	tls=(--cacert "$c/ca.crt" --cert "$c/client.crt" --key "$c/client.key")
+	wait_ready "${tls[@]}"
+	ectl=(etcdctl --endpoints "$endpoints" --cacert "$c/ca.crt" --cert "$c/client.crt" --key "$c/client.key")
+	{
+		"${ectl[@]}" user add root --new-user-password rootpw &&
+		"${ectl[@]}" user grant-role root root &&
+		"${ectl[@]}" role add netpolicy &&
+		"${ectl[@]}" role grant-permission netpolicy --prefix=true readwrite /netpolicy/v1/ &&
+		"${ectl[@]}" user add np --new-user-password 'n p&"pw' &&
+		"${ectl[@]}" user grant-role np netpolicy &&
+		"${ectl[@]}" auth enable
+	} > "$tmp/ectl" 2>&1 || fail "etcdctl: $(cat "$tmp/ectl")"
+	printf '%s\n' 'n p&"pw' > "$c/np.pw"
+	chmod 0600 "$c/np.pw"
+	user=(--user np --password-file "$c/np.pw")
+	write_file "$tmp/t.policy" br-t vm-t
+	o=$("$NPMGR" pool "${tls[@]}" "${user[@]}" apply "$tmp/t.policy" 2>&1) || fail "apply over TLS as np: $o"
+	expect_eq "over TLS" "4 changes (4 added, 0 changed, 0 deleted) applied at" "$(tail -n 1 <<< "$o" | sed 's/ revision.*//')"
+	# no token: etcd refuses; a wrong password: a clear error, nothing applied
+	"$NPMGR" pool "${tls[@]}" show > "$tmp/out" 2> "$tmp/err" && fail "read without a user"
+	grep -q "user name is empty\|permission denied" "$tmp/err" || fail "no user: $(cat "$tmp/err")"
+	printf 'wrong\n' > "$c/bad.pw"
+	chmod 0600 "$c/bad.pw"
+	"$NPMGR" pool "${tls[@]}" --user np --password-file "$c/bad.pw" apply "$tmp/a.policy" 2> "$tmp/err" &&
+		fail "applied with a wrong password"
+	expect_eq "wrong password" "npmgr: pool: etcd $endpoints: etcdserver: authentication failed, invalid user ID or password (HTTP 400)" "$(cat "$tmp/err")"
+	chmod 0644 "$c/np.pw"
+	"$NPMGR" pool "${tls[@]}" "${user[@]}" show 2> "$tmp/err" && fail "a password file others can read"
+	expect_eq "open password file" "npmgr: pool: $c/np.pw: readable by others (mode 0644): chmod 0600 it" "$(cat "$tmp/err")"
+	chmod 0600 "$c/np.pw"
+	# no client certificate: the TLS handshake fails
+	"$NPMGR" pool --cacert "$c/ca.crt" "${user[@]}" show > /dev/null 2> "$tmp/err" && fail "no client certificate"
+	grep -q "^npmgr: pool: etcd $endpoints: " "$tmp/err" || fail "no certificate: $(cat "$tmp/err")"
+	"$NPMGR" pool --cacert "$c/ca.crt" --cert "$c/cn.crt" --key "$c/cn.key" "${user[@]}" show > /dev/null 2> "$tmp/err" &&
+		fail "a client certificate with a CommonName"
+	expect_eq "CN" "npmgr: pool: etcd $endpoints: CommonName of client sending a request against gateway will be ignored and not used as expected (HTTP 400)" "$(cat "$tmp/err")"
+	expect_eq "still t" "no changes" "$("$NPMGR" pool "${tls[@]}" "${user[@]}" diff "$tmp/t.policy" | cut -d' ' -f1-2)"
+}
+
+trap '[ -n "${NP_KEEP:-}" ] || stop_cluster; [ -n "${NP_KEEP:-}" ] || rm -rf "$tmp"' EXIT
+if [ $# = 0 ] || [ "$1" != tls_and_user ]; then
+	start_cluster 3 http
+	wait_ready
+fi
+# in this order: the first reads an empty pool, the last stops the cluster
+[ $# -gt 0 ] || set -- apply_diff_show bad_files_change_nothing applies_racing member_down tls_and_user
+run_cases pool "$@"

@@ -1,0 +1,696 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * npmgr's etcd client (etcd.h): etcd's v3 JSON gateway over libcurl,
+ * answers parsed with json-c under explicit limits.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+
+#include "../util.h"
+#include "etcd.h"
+
+/* ---- base64 ---- */
+
+static const char b64_alphabet[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+char *b64_encode(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	char *out = xcalloc(1, (len + 2) / 3 * 4 + 1), *o = out;
+	size_t i;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+
+		*o++ = b64_alphabet[v >> 18 & 63];
+		*o++ = b64_alphabet[v >> 12 & 63];
+		*o++ = b64_alphabet[v >> 6 & 63];
+		*o++ = b64_alphabet[v & 63];
+	}
+	if (i < len) {
+		uint32_t v = (uint32_t)p[i] << 16;
+
+		if (i + 1 < len)
+			v |= (uint32_t)p[i + 1] << 8;
+		*o++ = b64_alphabet[v >> 18 & 63];
+		*o++ = b64_alphabet[v >> 12 & 63];
+		*o++ = i + 1 < len ? b64_alphabet[v >> 6 & 63] : '=';
+		*o++ = '=';
+	}
+	*o = '\0';
+	return out;
+}
+
+static int b64_value(char c)
+{
+	const char *at;
+
+	if (!c)
+		return -1;
+	at = strchr(b64_alphabet, c);
+	return at ? (int)(at - b64_alphabet) : -1;
+}
+
+int b64_decode(const char *s, size_t slen, char **out, size_t *out_len)
+{
+	char *buf, *o;
+	size_t i;
+
+	if (slen % 4)
+		return -1;
+	buf = xcalloc(1, slen / 4 * 3 + 1);
+	o = buf;
+	for (i = 0; i < slen; i += 4) {
+		int v[4], k, pad = 0;
+
+		for (k = 0; k < 4; k++) {
+			if (s[i + k] == '=' && i + 4 == slen && k >= 2) {
+				v[k] = 0;
+				pad++;
+			} else if (pad || (v[k] = b64_value(s[i + k])) < 0) {
+				free(buf);
+				return -1;
+			}
+		}
+		/* the bits padding leaves over are zero: one text per bytes */
+		if ((pad == 2 && (v[1] & 15)) || (pad == 1 && (v[2] & 3))) {
+			free(buf);
+			return -1;
+		}
+		*o++ = (char)(v[0] << 2 | v[1] >> 4);
+		if (pad < 2)
+			*o++ = (char)((v[1] & 15) << 4 | v[2] >> 2);
+		if (pad < 1)
+			*o++ = (char)((v[2] & 3) << 6 | v[3]);
+	}
+	*o = '\0';
+	*out = buf;
+	*out_len = (size_t)(o - buf);
+	return 0;
+}
+
+/* ---- parsing answers ---- */
+
+static int fail(char **err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int fail(char **err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		free(*err);
+		va_start(ap, fmt);
+		if (vasprintf(err, fmt, ap) < 0)
+			*err = NULL;
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* The whole answer as one JSON object, or NULL. */
+static struct json_object *parse_json(const char *json, size_t len, char **err)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+
+	if (len > ETCD_MAX_ANSWER || len > INT32_MAX) {
+		fail(err, "etcd's answer is too large (%zu bytes)", len);
+		return NULL;
+	}
+	tok = json_tokener_new_ex(16);
+	if (!tok) {
+		fail(err, "out of memory");
+		return NULL;
+	}
+	o = json_tokener_parse_ex(tok, json, (int)len);
+	if (!o || json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != len ||
+	    !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		o = NULL;
+		fail(err, "etcd's answer is not a JSON object");
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+/* An int64 that the gateway writes as a string (or a number); absent: 0. */
+static int get_i64(struct json_object *o, const char *field, int64_t *v)
+{
+	struct json_object *f;
+	const char *s;
+	char *end;
+	long long n;
+
+	*v = 0;
+	if (!json_object_object_get_ex(o, field, &f))
+		return 0;
+	if (json_object_is_type(f, json_type_int)) {
+		*v = json_object_get_int64(f);
+		return 0;
+	}
+	if (!json_object_is_type(f, json_type_string))
+		return -1;
+	s = json_object_get_string(f);
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (errno || end == s || *end)
+		return -1;
+	*v = n;
+	return 0;
+}
+
+/* A base64 field, decoded (absent: empty). */
+static int get_bytes(struct json_object *o, const char *field, char **out,
+		     size_t *len)
+{
+	struct json_object *f;
+
+	if (!json_object_object_get_ex(o, field, &f)) {
+		*out = xstrdup("");
+		*len = 0;
+		return 0;
+	}
+	if (!json_object_is_type(f, json_type_string))
+		return -1;
+	return b64_decode(json_object_get_string(f),
+			  (size_t)json_object_get_string_len(f), out, len);
+}
+
+static int header_revision(struct json_object *o, int64_t *rev)
+{
+	struct json_object *h;
+
+	if (!json_object_object_get_ex(o, "header", &h) ||
+	    !json_object_is_type(h, json_type_object))
+		return -1;
+	return get_i64(h, "revision", rev);
+}
+
+void etcd_kvs_free(struct etcd_kvs *k)
+{
+	size_t i;
+
+	for (i = 0; i < k->n; i++) {
+		free(k->kv[i].key);
+		free(k->kv[i].value);
+	}
+	free(k->kv);
+	memset(k, 0, sizeof(*k));
+}
+
+/*
+ * What etcd says, fit for a terminal and a log: at most 200 bytes, up to
+ * the first line break, anything not printable ASCII as '?'. NULL if empty.
+ */
+static char *printable(const char *s, size_t len)
+{
+	size_t n = 0;
+	char *out;
+
+	while (n < len && n < 200 && s[n] != '\n' && s[n] != '\r')
+		n++;
+	if (!n)
+		return NULL;
+	out = xstrndup(s, n);
+	for (len = 0; len < n; len++)
+		if (out[len] < 0x20 || out[len] > 0x7e)
+			out[len] = '?';
+	return out;
+}
+
+int etcd_parse_range(const char *json, size_t len, struct etcd_kvs *out,
+		     char **err)
+{
+	struct json_object *o = parse_json(json, len, err), *kvs;
+	size_t i, n;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (!o)
+		return -1;
+	if (header_revision(o, &out->revision)) {
+		fail(err, "etcd's range answer has no revision");
+		goto out;
+	}
+	if (!json_object_object_get_ex(o, "kvs", &kvs)) {
+		rc = 0;			/* no key in the range */
+		goto out;
+	}
+	if (!json_object_is_type(kvs, json_type_array)) {
+		fail(err, "etcd's range answer: kvs is not a list");
+		goto out;
+	}
+	n = json_object_array_length(kvs);
+	out->kv = xcalloc(n ? n : 1, sizeof(*out->kv));
+	for (i = 0; i < n; i++) {
+		struct json_object *kv = json_object_array_get_idx(kvs, i);
+		struct etcd_kv *k = &out->kv[out->n];
+		size_t klen;
+
+		if (!json_object_is_type(kv, json_type_object) ||
+		    get_bytes(kv, "key", &k->key, &klen) ||
+		    get_bytes(kv, "value", &k->value, &k->value_len) ||
+		    get_i64(kv, "create_revision", &k->create_rev) ||
+		    get_i64(kv, "mod_revision", &k->mod_rev)) {
+			free(k->key);
+			free(k->value);
+			fail(err, "etcd's range answer: key %zu is malformed", i);
+			goto out;
+		}
+		out->n++;
+		if (strlen(k->key) != klen) {
+			fail(err, "etcd's range answer: key %zu holds a NUL", i);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (rc)
+		etcd_kvs_free(out);
+	json_object_put(o);
+	return rc;
+}
+
+int etcd_parse_txn(const char *json, size_t len, int *succeeded,
+		   int64_t *revision, char **err)
+{
+	struct json_object *o = parse_json(json, len, err), *f;
+	int rc = -1;
+
+	if (!o)
+		return -1;
+	if (header_revision(o, revision)) {
+		fail(err, "etcd's transaction answer has no revision");
+		goto out;
+	}
+	/* the gateway leaves out fields that hold their default: false */
+	*succeeded = json_object_object_get_ex(o, "succeeded", &f) &&
+		     json_object_get_boolean(f);
+	rc = 0;
+out:
+	json_object_put(o);
+	return rc;
+}
+
+int etcd_parse_token(const char *json, size_t len, char **token, char **err)
+{
+	struct json_object *o = parse_json(json, len, err), *f;
+	int rc = -1;
+
+	if (!o)
+		return -1;
+	if (!json_object_object_get_ex(o, "token", &f) ||
+	    !json_object_is_type(f, json_type_string) ||
+	    !json_object_get_string_len(f) ||
+	    json_object_get_string_len(f) > 4096 ||
+	    strpbrk(json_object_get_string(f), "\r\n")) {
+		fail(err, "etcd's authentication answer has no usable token");
+		goto out;
+	}
+	*token = xstrdup(json_object_get_string(f));
+	rc = 0;
+out:
+	json_object_put(o);
+	return rc;
+}
+
+char *etcd_parse_error(const char *json, size_t len)
+{
+	struct json_object *o = parse_json(json, len, NULL), *f;
+	char *msg = NULL;
+
+	if (o && (json_object_object_get_ex(o, "message", &f) ||
+		  json_object_object_get_ex(o, "error", &f)) &&
+	    json_object_is_type(f, json_type_string))
+		msg = printable(json_object_get_string(f),
+				(size_t)json_object_get_string_len(f));
+	json_object_put(o);
+	return msg;
+}
+
+/* ---- the transport ---- */
+
+struct etcd {
+	CURL *curl;
+	char **urls;
+	size_t n_urls, cur;	/* the member that answered last */
+	struct etcd_opts o;
+	char *auth;		/* "Authorization: TOKEN" */
+};
+
+struct answer {
+	char *p;
+	size_t len;
+	int too_large;
+};
+
+static size_t on_data(char *data, size_t size, size_t n, void *arg)
+{
+	struct answer *a = arg;
+	size_t add = size * n;
+
+	if (add > ETCD_MAX_ANSWER - a->len) {
+		a->too_large = 1;
+		return 0;		/* curl stops the transfer */
+	}
+	a->p = xrealloc(a->p, a->len + add + 1);
+	memcpy(a->p + a->len, data, add);
+	a->len += add;
+	a->p[a->len] = '\0';
+	return add;
+}
+
+/*
+ * What an error answer says: its JSON message, or else its first line of
+ * text (the gateway answers some refusals in plain text), printable only.
+ */
+static char *answer_message(const struct answer *a)
+{
+	char *msg;
+
+	if (!a->p || !a->len)
+		return NULL;
+	msg = etcd_parse_error(a->p, a->len);
+	return msg ? msg : printable(a->p, a->len);
+}
+
+/*
+ * POST @body to @path on the current member, or, if it cannot be reached,
+ * the next ones. HTTP 200: 0 and the answer; otherwise -1 and *err.
+ */
+static int post(struct etcd *e, const char *path, const char *body,
+		struct answer *a, char **err)
+{
+	struct curl_slist *hdr = NULL;
+	size_t tried;
+	int rc = -1;
+
+	hdr = curl_slist_append(hdr, "Content-Type: application/json");
+	if (e->auth)
+		hdr = curl_slist_append(hdr, e->auth);
+	for (tried = 0; tried < e->n_urls; tried++) {
+		const char *base = e->urls[e->cur];
+		char *url;
+		long code = 0;
+		CURLcode c;
+
+		if (asprintf(&url, "%s%s", base, path) < 0)
+			break;
+		memset(a, 0, sizeof(*a));
+		curl_easy_setopt(e->curl, CURLOPT_URL, url);
+		curl_easy_setopt(e->curl, CURLOPT_HTTPHEADER, hdr);
+		curl_easy_setopt(e->curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(e->curl, CURLOPT_WRITEFUNCTION, on_data);
+		curl_easy_setopt(e->curl, CURLOPT_WRITEDATA, a);
+		c = curl_easy_perform(e->curl);
+		free(url);
+		if (c == CURLE_OK) {
+			curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &code);
+			if (code == 200) {
+				/* what the members tried before said */
+				if (err) {
+					free(*err);
+					*err = NULL;
+				}
+				rc = 0;
+				break;
+			}
+			{
+				char *msg = answer_message(a);
+
+				fail(err, "etcd %s: %s%s(HTTP %ld)", base,
+				     msg ? msg : "", msg ? " " : "", code);
+				free(msg);
+			}
+			free(a->p);
+			a->p = NULL;
+			/* an answer from a member is the cluster's answer,
+			 * except when that member has no leader */
+			if (code != 503)
+				break;
+		} else if (a->too_large) {
+			fail(err, "etcd %s: the answer exceeds %u MiB", base,
+			     ETCD_MAX_ANSWER >> 20);
+			free(a->p);
+			a->p = NULL;
+			break;
+		} else {
+			fail(err, "etcd %s: %s", base, curl_easy_strerror(c));
+			free(a->p);
+			a->p = NULL;
+		}
+		e->cur = (e->cur + 1) % e->n_urls;
+	}
+	curl_slist_free_all(hdr);
+	return rc;
+}
+
+static char *read_password(const char *path, char **err)
+{
+	struct stat st;
+	char *buf;
+	size_t len;
+	int rc;
+
+	if (stat(path, &st)) {
+		fail(err, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (st.st_mode & 077) {
+		fail(err, "%s: readable by others (mode %04o): chmod 0600 it",
+		     path, (unsigned int)(st.st_mode & 07777));
+		return NULL;
+	}
+	rc = read_file(path, &buf, &len);
+	if (rc) {
+		fail(err, "%s: %s", path, strerror(-rc));
+		return NULL;
+	}
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		buf[--len] = '\0';
+	if (strlen(buf) != len) {
+		free(buf);
+		fail(err, "%s: the password holds a NUL byte", path);
+		return NULL;
+	}
+	return buf;
+}
+
+/* etcd user + password: a token for every later request. */
+static int authenticate(struct etcd *e, char **err)
+{
+	struct json_object *req = json_object_new_object();
+	struct answer a;
+	char *pass, *token = NULL;
+	int rc;
+
+	pass = read_password(e->o.password_file, err);
+	if (!pass) {
+		json_object_put(req);
+		return -1;
+	}
+	json_object_object_add(req, "name", json_object_new_string(e->o.user));
+	json_object_object_add(req, "password", json_object_new_string(pass));
+	explicit_bzero(pass, strlen(pass));
+	free(pass);
+	rc = post(e, "/v3/auth/authenticate",
+		  json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN),
+		  &a, err);
+	json_object_put(req);	/* json-c frees the string it holds */
+	if (!rc)
+		rc = etcd_parse_token(a.p, a.len, &token, err);
+	free(a.p);
+	if (rc)
+		return -1;
+	if (asprintf(&e->auth, "Authorization: %s", token) < 0)
+		e->auth = NULL;
+	free(token);
+	return e->auth ? 0 : fail(err, "out of memory");
+}
+
+struct etcd *etcd_open(const struct etcd_opts *o, char **err)
+{
+	struct etcd *e = xcalloc(1, sizeof(*e));
+	char *list, *tok, *save;
+
+	e->o = *o;
+	list = xstrdup(o->endpoints ? o->endpoints : "http://127.0.0.1:2379");
+	for (tok = strtok_r(list, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		size_t l = strlen(tok);
+
+		while (l && tok[l - 1] == '/')
+			tok[--l] = '\0';
+		if (strncmp(tok, "http://", 7) && strncmp(tok, "https://", 8)) {
+			fail(err, "etcd endpoint '%s': not an http:// or https:// URL",
+			     tok);
+			free(list);
+			etcd_close(e);
+			return NULL;
+		}
+		*(char **)xpush((void **)&e->urls, &e->n_urls,
+				sizeof(*e->urls)) = xstrdup(tok);
+	}
+	free(list);
+	if (!e->n_urls) {
+		fail(err, "no etcd endpoint");
+		etcd_close(e);
+		return NULL;
+	}
+	if ((o->user != NULL) != (o->password_file != NULL)) {
+		fail(err, "an etcd user needs --password-file, and the file a --user");
+		etcd_close(e);
+		return NULL;
+	}
+	e->curl = curl_easy_init();
+	if (!e->curl) {
+		fail(err, "libcurl did not initialize");
+		etcd_close(e);
+		return NULL;
+	}
+	curl_easy_setopt(e->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e->curl, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
+	curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, 30000L);
+	curl_easy_setopt(e->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (o->cacert)
+		curl_easy_setopt(e->curl, CURLOPT_CAINFO, o->cacert);
+	if (o->cert)
+		curl_easy_setopt(e->curl, CURLOPT_SSLCERT, o->cert);
+	if (o->key)
+		curl_easy_setopt(e->curl, CURLOPT_SSLKEY, o->key);
+	if (o->user && authenticate(e, err)) {
+		etcd_close(e);
+		return NULL;
+	}
+	return e;
+}
+
+void etcd_close(struct etcd *e)
+{
+	size_t i;
+
+	if (!e)
+		return;
+	if (e->curl)
+		curl_easy_cleanup(e->curl);
+	for (i = 0; i < e->n_urls; i++)
+		free(e->urls[i]);
+	free(e->urls);
+	if (e->auth)
+		explicit_bzero(e->auth, strlen(e->auth));
+	free(e->auth);
+	free(e);
+}
+
+/* The first key after every key that starts with @prefix. */
+static char *prefix_end(const char *prefix, size_t *len)
+{
+	size_t n = strlen(prefix);
+	char *end = xstrdup(prefix);
+
+	while (n && (unsigned char)end[n - 1] == 0xff)
+		n--;
+	if (!n) {		/* every key: etcd's "\0" */
+		end[0] = '\0';
+		*len = 1;
+		return end;
+	}
+	end[n - 1]++;
+	*len = n;
+	return end;
+}
+
+static void add_bytes(struct json_object *o, const char *field,
+		      const void *p, size_t len)
+{
+	char *b = b64_encode(p, len);
+
+	json_object_object_add(o, field, json_object_new_string(b));
+	free(b);
+}
+
+int etcd_range(struct etcd *e, const char *key, int prefix,
+	       struct etcd_kvs *out, char **err)
+{
+	struct json_object *req = json_object_new_object();
+	struct answer a;
+	int rc;
+
+	add_bytes(req, "key", key, strlen(key));
+	if (prefix) {
+		size_t len;
+		char *end = prefix_end(key, &len);
+
+		add_bytes(req, "range_end", end, len);
+		free(end);
+	}
+	rc = post(e, "/v3/kv/range",
+		  json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN),
+		  &a, err);
+	json_object_put(req);
+	if (!rc)
+		rc = etcd_parse_range(a.p, a.len, out, err);
+	free(a.p);
+	return rc;
+}
+
+int etcd_txn(struct etcd *e, const char *const *cmp_keys,
+	     const int64_t *cmp_revs, size_t n_cmp,
+	     const struct etcd_op *ops, size_t n_ops,
+	     int *succeeded, int64_t *revision, char **err)
+{
+	struct json_object *req = json_object_new_object();
+	struct json_object *cmp = json_object_new_array();
+	struct json_object *success = json_object_new_array();
+	struct answer a;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n_cmp; i++) {
+		struct json_object *c = json_object_new_object();
+		char rev[24];
+
+		add_bytes(c, "key", cmp_keys[i], strlen(cmp_keys[i]));
+		snprintf(rev, sizeof(rev), "%lld", (long long)cmp_revs[i]);
+		json_object_object_add(c, "result", json_object_new_string("EQUAL"));
+		/* mod revision 0 would compare a key that exists as well:
+		 * "absent" is a create revision of 0 */
+		json_object_object_add(c, "target", json_object_new_string(cmp_revs[i] ? "MOD" : "CREATE"));
+		json_object_object_add(c, cmp_revs[i] ? "mod_revision" : "create_revision",
+				       json_object_new_string(rev));
+		json_object_array_add(cmp, c);
+	}
+	for (i = 0; i < n_ops; i++) {
+		struct json_object *r = json_object_new_object();
+		struct json_object *op = json_object_new_object();
+
+		add_bytes(r, "key", ops[i].key, strlen(ops[i].key));
+		if (ops[i].kind == ETCD_PUT)
+			add_bytes(r, "value", ops[i].value, ops[i].value_len);
+		json_object_object_add(op, ops[i].kind == ETCD_PUT ?
+				       "request_put" : "request_delete_range", r);
+		json_object_array_add(success, op);
+	}
+	json_object_object_add(req, "compare", cmp);
+	json_object_object_add(req, "success", success);
+	rc = post(e, "/v3/kv/txn",
+		  json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN),
+		  &a, err);
+	json_object_put(req);
+	if (!rc)
+		rc = etcd_parse_txn(a.p, a.len, succeeded, revision, err);
+	free(a.p);
+	return rc;
+}

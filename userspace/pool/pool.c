@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * npmgr pool apply / diff / show (pool.h).
+ *
+ * Each object of the pool is one key, /netpolicy/v1/objects/KIND/NAME,
+ * whose value is the object in the policy language, as `npmgr show
+ * config` prints it: the store is read back through the same parser and
+ * checker as a file. /netpolicy/v1/applied records the last apply; every
+ * apply is one transaction that holds only if `applied` is still what the
+ * apply read, so two applies racing never mix their objects.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "../config.h"
+#include "../model.h"
+#include "../print.h"
+#include "../util.h"
+#include "etcd.h"
+#include "pool.h"
+
+#define APPLIED_KEY POOL_PREFIX "applied"
+#define OBJECTS POOL_PREFIX "objects/"
+
+/* One object of a file or of the store: its key and its text. */
+struct pobj {
+	char *key;
+	char *text;
+};
+
+struct pset {
+	struct pobj *o;
+	size_t n;
+};
+
+static void pset_free(struct pset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		free(s->o[i].key);
+		free(s->o[i].text);
+	}
+	free(s->o);
+	memset(s, 0, sizeof(*s));
+}
+
+static int pobj_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct pobj *)a)->key,
+		      ((const struct pobj *)b)->key);
+}
+
+/* Print @one (a config holding a single object) as its own text. */
+static void add_obj(struct pset *s, const char *kind, const char *name,
+		    const struct np_config *one)
+{
+	struct pobj *o = xpush((void **)&s->o, &s->n, sizeof(*s->o));
+	size_t len;
+	FILE *f = open_memstream(&o->text, &len);
+
+	if (!f || asprintf(&o->key, OBJECTS "%s/%s", kind, name) < 0) {
+		fprintf(stderr, "npmgr: out of memory\n");
+		exit(1);
+	}
+	print_config(f, one);
+	fclose(f);
+}
+
+/* A checked file's objects, one per key. */
+static void file_objects(const struct np_config *c, struct pset *s)
+{
+	struct np_config one;
+	size_t i;
+
+	for (i = 0; i < c->n_policies; i++) {
+		one = (struct np_config){ .policies = &c->policies[i], .n_policies = 1 };
+		add_obj(s, "policy", c->policies[i].name, &one);
+	}
+	for (i = 0; i < c->n_nets; i++) {
+		one = (struct np_config){ .nets = &c->nets[i], .n_nets = 1 };
+		add_obj(s, "network", c->nets[i].name, &one);
+	}
+	for (i = 0; i < c->n_vms; i++) {
+		one = (struct np_config){ .vms = &c->vms[i], .n_vms = 1 };
+		add_obj(s, "vm", c->vms[i].name, &one);
+	}
+	for (i = 0; i < c->n_vifs; i++) {
+		one = (struct np_config){ .vifs = &c->vifs[i], .n_vifs = 1 };
+		add_obj(s, "vif", c->vifs[i].name, &one);
+	}
+	if (s->n)
+		qsort(s->o, s->n, sizeof(*s->o), pobj_cmp);
+}
+
+/* Parse and check a file as `npmgr load` does; print every problem. */
+static int compile(const char *path, struct np_config *cfg)
+{
+	struct np_diags d;
+	char *buf;
+	int err;
+
+	if (config_read_file(path, cfg, NULL, &d, &buf))
+		return 1;
+	if (!d.count && (cfg->n_pool || cfg->n_nics)) {
+		/* per host: each host's agent publishes its own */
+		diag_add(&d, cfg->n_pool ? cfg->pool[0].pos : cfg->nics[0].pos,
+			 "%s blocks describe one host: in a pool each host's agent publishes them (hosts/NAME/spec), a pool file holds policies, networks, vms and vifs",
+			 cfg->n_pool ? "host" : "nic");
+	}
+	err = config_report(&d, path, "applied");
+	free(buf);
+	return err;
+}
+
+/* What the store holds: its objects, `applied`, the revision read. */
+struct pool_state {
+	struct etcd_kvs kvs;
+	struct pset objs;
+	const struct etcd_kv *applied;
+	size_t n_alive;
+	char **alive;		/* live hosts (their lease holds hosts/H/alive) */
+};
+
+static void state_free(struct pool_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->n_alive; i++)
+		free(st->alive[i]);
+	free(st->alive);
+	st->objs.n = 0;		/* its strings belong to kvs */
+	free(st->objs.o);
+	etcd_kvs_free(&st->kvs);
+}
+
+static int state_read(struct etcd *e, struct pool_state *st)
+{
+	char *err = NULL;
+	size_t i;
+
+	memset(st, 0, sizeof(*st));
+	if (etcd_range(e, POOL_PREFIX, 1, &st->kvs, &err)) {
+		fprintf(stderr, "npmgr: pool: %s\n", err ? err : "etcd failed");
+		free(err);
+		return -1;
+	}
+	for (i = 0; i < st->kvs.n; i++) {
+		struct etcd_kv *kv = &st->kvs.kv[i];
+		const char *k = kv->key + strlen(POOL_PREFIX);
+		size_t l = strlen(k);
+
+		if (!strncmp(kv->key, OBJECTS, strlen(OBJECTS))) {
+			struct pobj *o = xpush((void **)&st->objs.o, &st->objs.n,
+					       sizeof(*st->objs.o));
+
+			o->key = kv->key;
+			o->text = kv->value;
+		} else if (!strcmp(kv->key, APPLIED_KEY)) {
+			st->applied = kv;
+		} else if (!strncmp(k, "hosts/", 6) && l > 12 &&
+			   !strcmp(k + l - 6, "/alive")) {
+			*(char **)xpush((void **)&st->alive, &st->n_alive,
+					sizeof(*st->alive)) =
+				xstrndup(k + 6, l - 12);
+		}
+	}
+	if (st->objs.n)
+		qsort(st->objs.o, st->objs.n, sizeof(*st->objs.o), pobj_cmp);
+	return 0;
+}
+
+/* The store's objects, through the parser and checker. */
+static int state_config(const struct pool_state *st, struct np_config *cfg)
+{
+	struct np_diags d = { 0 };
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&buf, &len);
+	int rc;
+
+	if (!f)
+		return -1;
+	for (i = 0; i < st->objs.n; i++)
+		fputs(st->objs.o[i].text, f);
+	fclose(f);
+	rc = config_parse("etcd:" OBJECTS, buf, len, cfg, &d);
+	if (!rc)
+		config_check(cfg, &d);
+	if (d.count) {
+		fputs(d.text, stderr);
+		fprintf(stderr, "npmgr: pool: the store's objects do not check (%d error%s): apply a good file over them\n",
+			d.count, d.count == 1 ? "" : "s");
+		rc = -1;
+	}
+	diags_free(&d);
+	free(buf);
+	return rc;
+}
+
+struct change {
+	char kind;		/* '+', '~', '-' */
+	const struct pobj *o;
+};
+
+/* File against store, both sorted by key. */
+static size_t diff(const struct pset *file, const struct pset *store,
+		   struct change **out)
+{
+	size_t i = 0, j = 0, n = 0;
+	struct change *c = NULL;
+
+	while (i < file->n || j < store->n) {
+		int cmp = i == file->n ? 1 : j == store->n ? -1 :
+			  strcmp(file->o[i].key, store->o[j].key);
+		struct change *x;
+
+		if (cmp == 0 && !strcmp(file->o[i].text, store->o[j].text)) {
+			i++;
+			j++;
+			continue;
+		}
+		x = xpush((void **)&c, &n, sizeof(*c));
+		if (cmp < 0) {
+			*x = (struct change){ '+', &file->o[i++] };
+		} else if (cmp > 0) {
+			*x = (struct change){ '-', &store->o[j++] };
+		} else {
+			*x = (struct change){ '~', &file->o[i++] };
+			j++;
+		}
+	}
+	*out = c;
+	return n;
+}
+
+/* "objects/KIND/NAME" -> "KIND NAME" */
+static void print_change(const struct change *c)
+{
+	const char *k = c->o->key + strlen(OBJECTS), *slash = strchr(k, '/');
+	static const char *const verb[] = { ['+'] = "add", ['~'] = "change",
+					     ['-'] = "delete" };
+
+	printf("%-6s %.*s %s\n", verb[(int)c->kind], (int)(slash - k), k,
+	       slash + 1);
+}
+
+static void print_summary(const struct change *c, size_t n, int64_t rev,
+			  const char *what)
+{
+	size_t add = 0, chg = 0, del = 0, i;
+
+	for (i = 0; i < n; i++) {
+		add += c[i].kind == '+';
+		chg += c[i].kind == '~';
+		del += c[i].kind == '-';
+	}
+	if (!n)
+		printf("no changes against revision %lld\n", (long long)rev);
+	else
+		printf("%zu change%s (%zu added, %zu changed, %zu deleted) %s revision %lld\n",
+		       n, n == 1 ? "" : "s", add, chg, del, what, (long long)rev);
+}
+
+static char *applied_value(size_t n_objects)
+{
+	struct json_object *o = json_object_new_object();
+	char host[256] = "", at[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	char *s;
+
+	gethostname(host, sizeof(host) - 1);
+	gmtime_r(&now, &tm);
+	strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_object_object_add(o, "by", json_object_new_string(host));
+	json_object_object_add(o, "at", json_object_new_string(at));
+	json_object_object_add(o, "objects", json_object_new_int64((int64_t)n_objects));
+	s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return s;
+}
+
+/* Who applied last, for a conflict: "HOST at TIME", or NULL. */
+static char *applied_by(const struct etcd_kv *kv)
+{
+	struct json_object *o, *by, *at;
+	char *s = NULL;
+
+	if (!kv)
+		return NULL;
+	o = json_tokener_parse(kv->value);
+	if (o && json_object_object_get_ex(o, "by", &by) &&
+	    json_object_object_get_ex(o, "at", &at) &&
+	    asprintf(&s, "%.64s at %.32s", json_object_get_string(by),
+		     json_object_get_string(at)) < 0)
+		s = NULL;
+	json_object_put(o);
+	return s;
+}
+
+static int do_apply(struct etcd *e, const char *path, bool dry)
+{
+	struct pool_state st, now;
+	struct np_config cfg;
+	struct pset file = { 0 };
+	struct change *c = NULL;
+	struct etcd_op *ops = NULL;
+	size_t n, n_ops = 0, i;
+	const char *cmp_key = APPLIED_KEY;
+	int64_t cmp_rev, rev;
+	char *val, *err = NULL, *who;
+	int ok, rc = 1;
+
+	if (compile(path, &cfg)) {
+		config_free(&cfg);
+		return 1;
+	}
+	file_objects(&cfg, &file);
+	config_free(&cfg);
+	if (state_read(e, &st)) {
+		pset_free(&file);
+		return 1;
+	}
+	n = diff(&file, &st.objs, &c);
+	if (dry || !n) {
+		for (i = 0; i < n; i++)
+			print_change(&c[i]);
+		print_summary(c, n, st.kvs.revision, "against");
+		rc = 0;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct etcd_op *op = xpush((void **)&ops, &n_ops, sizeof(*ops));
+
+		op->key = c[i].o->key;
+		op->kind = c[i].kind == '-' ? ETCD_DEL : ETCD_PUT;
+		op->value = c[i].o->text;
+		op->value_len = strlen(c[i].o->text);
+	}
+	val = applied_value(file.n);
+	*(struct etcd_op *)xpush((void **)&ops, &n_ops, sizeof(*ops)) =
+		(struct etcd_op){ ETCD_PUT, APPLIED_KEY, val, strlen(val) };
+	cmp_rev = st.applied ? st.applied->mod_rev : 0;
+	if (etcd_txn(e, &cmp_key, &cmp_rev, 1, ops, n_ops, &ok, &rev, &err)) {
+		fprintf(stderr, "npmgr: pool apply: %s; nothing written%s\n",
+			err ? err : "etcd failed",
+			err && strstr(err, "too many operations") ?
+			" (one apply is one transaction: raise the members' --max-txn-ops, default 128, above the number of objects that change)" : "");
+		free(err);
+	} else if (!ok) {
+		who = NULL;
+		if (!state_read(e, &now)) {
+			who = applied_by(now.applied);
+			state_free(&now);
+		}
+		fprintf(stderr, "npmgr: pool apply: the pool changed since it was read (revision %lld, now %lld%s%s); nothing written\n",
+			(long long)st.kvs.revision, (long long)rev,
+			who ? ", applied by " : "", who ? who : "");
+		free(who);
+		rc = 3;
+	} else {
+		for (i = 0; i < n; i++)
+			print_change(&c[i]);
+		print_summary(c, n, rev, "applied at");
+		rc = 0;
+	}
+	free(val);
+out:
+	free(ops);
+	free(c);
+	pset_free(&file);
+	state_free(&st);
+	return rc;
+}
+
+static int do_show(struct etcd *e, bool json)
+{
+	struct pool_state st;
+	struct np_config cfg = { 0 };
+	char *who;
+	size_t i;
+	int rc = 0;
+
+	if (state_read(e, &st))
+		return 1;
+	if (state_config(&st, &cfg)) {
+		state_free(&st);
+		return 1;
+	}
+	config_sort(&cfg);
+	if (json) {
+		print_json(stdout, &cfg, false, NULL, 0, NULL, 0);
+	} else {
+		who = applied_by(st.applied);
+		printf("# pool at revision %lld%s%s\n", (long long)st.kvs.revision,
+		       who ? ", applied by " : ", never applied",
+		       who ? who : "");
+		free(who);
+		print_config(stdout, &cfg);
+		printf("# live hosts:");
+		for (i = 0; i < st.n_alive; i++)
+			printf(" %s", st.alive[i]);
+		printf("%s\n", st.n_alive ? "" : " none");
+	}
+	config_free(&cfg);
+	state_free(&st);
+	return rc;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: npmgr pool [--etcd URL[,URL...]] [--cacert FILE] [--cert FILE --key FILE]\n"
+		"                  [--user NAME --password-file FILE] apply FILE | diff FILE | show\n");
+	return 2;
+}
+
+int pool_main(int argc, char **argv, bool json)
+{
+	struct etcd_opts o = { .endpoints = getenv("NPMGR_ETCD") };
+	const char **slot;
+	struct etcd *e;
+	char *err = NULL;
+	int i, rc;
+
+	for (i = 1; i < argc && !strncmp(argv[i], "--", 2); i += 2) {
+		if (!strcmp(argv[i], "--etcd"))
+			slot = &o.endpoints;
+		else if (!strcmp(argv[i], "--cacert"))
+			slot = &o.cacert;
+		else if (!strcmp(argv[i], "--cert"))
+			slot = &o.cert;
+		else if (!strcmp(argv[i], "--key"))
+			slot = &o.key;
+		else if (!strcmp(argv[i], "--user"))
+			slot = &o.user;
+		else if (!strcmp(argv[i], "--password-file"))
+			slot = &o.password_file;
+		else
+			return usage();
+		if (i + 1 >= argc)
+			return usage();
+		*slot = argv[i + 1];
+	}
+	if (i >= argc)
+		return usage();
+	if (!strcmp(argv[i], "show") ? i + 1 != argc :
+	    (strcmp(argv[i], "apply") && strcmp(argv[i], "diff")) || i + 2 != argc)
+		return usage();
+	e = etcd_open(&o, &err);
+	if (!e) {
+		fprintf(stderr, "npmgr: pool: %s\n", err ? err : "etcd failed");
+		free(err);
+		return 1;
+	}
+	if (!strcmp(argv[i], "show"))
+		rc = do_show(e, json);
+	else
+		rc = do_apply(e, argv[i + 1], !strcmp(argv[i], "diff"));
+	etcd_close(e);
+	return rc;
+}

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of what npmgr reads from etcd, without etcd: base64 both
+ * ways, and the parsers of the gateway's answers (range, txn, token,
+ * errors), with the answers etcd 3.4 sends and with broken ones. The
+ * real cluster is tools/testing/pool/pool.sh's. Prints "N passed, N failed".
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../pool/etcd.h"
+#include "expect.h"
+
+static void test_b64(void)
+{
+	static const char *const plain[] = { "", "f", "fo", "foo", "foob",
+					     "fooba", "foobar" };
+	static const char *const coded[] = { "", "Zg==", "Zm8=", "Zm9v",
+					     "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy" };
+	static const char *const bad[] = { "Zg=", "Z===", "Zm9v=", "Zm=v",
+					   "Zm9\n", "Zm9v\0AAA", "=Zm9", "Zh==", "Zm9=" };
+	size_t i, len;
+	char *s, *d;
+
+	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+		s = b64_encode(plain[i], strlen(plain[i]));
+		EXPECT(!strcmp(s, coded[i]), "encode '%s': %s", plain[i], s);
+		free(s);
+		EXPECT(!b64_decode(coded[i], strlen(coded[i]), &d, &len) &&
+		       len == strlen(plain[i]) && !strcmp(d, plain[i]),
+		       "decode %s", coded[i]);
+		free(d);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		EXPECT(b64_decode(bad[i], i == 5 ? 8 : strlen(bad[i]), &d, &len),
+		       "'%s' refused", bad[i]);
+	/* every byte value survives */
+	{
+		unsigned char all[256];
+
+		for (i = 0; i < 256; i++)
+			all[i] = (unsigned char)i;
+		s = b64_encode(all, sizeof(all));
+		EXPECT(!b64_decode(s, strlen(s), &d, &len) && len == 256 &&
+		       !memcmp(d, all, 256), "256 bytes round trip");
+		free(s);
+		free(d);
+	}
+}
+
+static void test_range(void)
+{
+	/* as etcd 3.4's gateway answers: int64 as strings, base64 bytes */
+	static const char two[] =
+		"{\"header\":{\"cluster_id\":\"1\",\"member_id\":\"2\",\"revision\":\"17\",\"raft_term\":\"2\"},"
+		"\"kvs\":[{\"key\":\"L25ldHBvbGljeS92MS9h\",\"create_revision\":\"3\",\"mod_revision\":\"9\",\"version\":\"2\",\"value\":\"eyJieSI6MX0=\"},"
+		"{\"key\":\"L25ldHBvbGljeS92MS9i\",\"create_revision\":\"4\",\"mod_revision\":\"4\",\"version\":\"1\"}],\"count\":\"2\"}";
+	static const char *const broken[] = {
+		"",
+		"[]",
+		"{\"kvs\":[]}",					/* no header */
+		"{\"header\":{\"revision\":\"x\"}}",
+		"{\"header\":{\"revision\":\"1\"},\"kvs\":{}}",
+		"{\"header\":{\"revision\":\"1\"},\"kvs\":[{\"key\":\"!!\"}]}",
+		"{\"header\":{\"revision\":\"1\"},\"kvs\":[{\"key\":\"YQBi\"}]}",	/* a\0b */
+		"{\"header\":{\"revision\":\"1\"},\"kvs\":[{\"key\":\"YQ==\",\"mod_revision\":\"9x\"}]}",
+		"{\"header\":{\"revision\":\"1\"}} trailing",
+		"{\"header\":{\"revision\":\"1\"}",
+	};
+	struct etcd_kvs k;
+	char *err = NULL;
+	size_t i;
+
+	EXPECT(!etcd_parse_range(two, strlen(two), &k, &err), "range: %s", err);
+	EXPECT(k.revision == 17 && k.n == 2, "revision %lld, %zu keys",
+	       (long long)k.revision, k.n);
+	EXPECT(k.n == 2 && !strcmp(k.kv[0].key, "/netpolicy/v1/a") &&
+	       !strcmp(k.kv[0].value, "{\"by\":1}") && k.kv[0].value_len == 8 &&
+	       k.kv[0].create_rev == 3 && k.kv[0].mod_rev == 9,
+	       "first key");
+	EXPECT(k.n == 2 && !strcmp(k.kv[1].value, "") && k.kv[1].value_len == 0,
+	       "an empty value is left out by the gateway");
+	etcd_kvs_free(&k);
+	EXPECT(!etcd_parse_range("{\"header\":{\"revision\":\"5\"}}", 27, &k, &err) &&
+	       k.n == 0 && k.revision == 5, "no keys: no kvs field");
+	etcd_kvs_free(&k);
+	for (i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+		EXPECT(etcd_parse_range(broken[i], strlen(broken[i]), &k, &err) &&
+		       k.n == 0 && !k.kv && err, "broken %zu refused", i);
+		free(err);
+		err = NULL;
+	}
+	/* deeper than the parser's limit */
+	{
+		char deep[200];
+
+		memset(deep, '[', sizeof(deep));
+		EXPECT(etcd_parse_range(deep, sizeof(deep), &k, &err), "deep");
+		free(err);
+		err = NULL;
+	}
+}
+
+static void test_txn_token_error(void)
+{
+	static const char ok[] = "{\"header\":{\"revision\":\"8\"},\"succeeded\":true,\"responses\":[{}]}";
+	static const char no[] = "{\"header\":{\"revision\":\"9\"}}";
+	char *err = NULL, *tok = NULL, *msg;
+	int64_t rev;
+	int s;
+
+	EXPECT(!etcd_parse_txn(ok, strlen(ok), &s, &rev, &err) && s && rev == 8,
+	       "txn succeeded");
+	EXPECT(!etcd_parse_txn(no, strlen(no), &s, &rev, &err) && !s && rev == 9,
+	       "a compare that failed: the gateway leaves succeeded out");
+	EXPECT(!etcd_parse_token("{\"header\":{},\"token\":\"abc.7\"}", 29, &tok, &err) &&
+	       tok && !strcmp(tok, "abc.7"), "token");
+	free(tok);
+	tok = NULL;
+	EXPECT(etcd_parse_token("{\"token\":\"a\\r\\nX-Evil: 1\"}", 26, &tok, &err) && !tok,
+	       "a token that would add a header is refused");
+	free(err);
+	err = NULL;
+	EXPECT(etcd_parse_token("{\"token\":\"\"}", 12, &tok, &err) && !tok,
+	       "an empty token");
+	free(err);
+	msg = etcd_parse_error("{\"error\":\"etcdserver: permission denied\",\"code\":7,\"message\":\"etcdserver: permission denied\"}", 92);
+	EXPECT(msg && !strcmp(msg, "etcdserver: permission denied"), "error: %s", msg);
+	free(msg);
+	msg = etcd_parse_error("{\"message\":\"a\\u0000b\\u001b[2Jc\\nd\"}", 35);
+	EXPECT(msg && !strcmp(msg, "a?b?[2Jc"), "a message is printable: %s", msg);
+	free(msg);
+	EXPECT(!etcd_parse_error("not json", 8), "text is no JSON error");
+}
+
+int main(void)
+{
+	test_b64();
+	test_range();
+	test_txn_token_error();
+	return test_summary();
+}
