@@ -369,13 +369,10 @@ static int for_each_session(const char *host,
 
 	rz_mka_host_dir(host, dir, sizeof(dir));
 	d = opendir(dir);
-	/*
-	 * None there, or none of ours: a directory this user cannot read is
-	 * not one it made (a user namespace's admin on a host whose own
-	 * sessions live in /run, which is root's).
-	 */
-	if (!d && (errno == ENOENT || errno == EACCES))
+	if (!d && errno == ENOENT)
 		return 0;
+	if (!d && errno == EACCES)
+		return -EACCES;		/* the caller says what it means */
 	if (!d) {
 		fprintf(stderr, "npmgr: %s: %s\n", dir, strerror(errno));
 		return -1;
@@ -423,8 +420,14 @@ int rz_sessions_prune(struct rz_host *h, const struct rz_plan *pl,
 		      const char *only_net)
 {
 	struct prune p = { h, pl, only_net };
+	int rc = for_each_session(h->name, prune_one, &p);
 
-	return for_each_session(h->name, prune_one, &p);
+	/*
+	 * A directory this user cannot read is not one it made, and holds
+	 * none of its sessions: a user namespace's admin on a host whose own
+	 * sessions live in /run, which is root's.
+	 */
+	return rc == -EACCES ? 0 : rc;
 }
 
 struct read_ctx {
@@ -470,6 +473,11 @@ int rz_sessions_read(const char *host, struct np_session_info **out,
 {
 	struct read_ctx r = { host, NULL, 0 };
 	int rc = for_each_session(host, read_one, &r);
+
+	if (rc == -EACCES) {	/* the caller says so */
+		errno = EACCES;
+		rc = -1;
+	}
 
 	if (r.n)
 		qsort(r.v, r.n, sizeof(*r.v), cmp_session);
