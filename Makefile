@@ -22,10 +22,10 @@ KSRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h) \
 # npmgr: one source list for the tool, its unit tests and its fuzzer (see
 # "Source map" in Documentation/netpolicy.rst). main.c adds the command line.
 NPMGR_SRC := $(addprefix userspace/,model.c parse.c check.c print.c explain.c \
-	util.c ipc.c sha256.c realize/plan.c realize/apply.c realize/link.c \
+	util.c ipc.c load.c sha256.c realize/plan.c realize/apply.c realize/link.c \
 	realize/fdb.c realize/cak.c realize/mka.c realize/ctrl.c \
 	realize/macsec.c realize/sessions.c realize/supervise.c \
-	xen/xenstore.c xen/watch.c xen/hotplug.c pool/etcd.c pool/pool.c)
+	xen/xenstore.c xen/watch.c xen/hotplug.c pool/etcd.c pool/pool.c pool/agent.c)
 NPMGR_TESTS := parser_test plan_test mka_test xen_test etcd_test
 
 CC ?= cc
@@ -201,6 +201,8 @@ install: all
 	install -D -m 0755 userspace/npmgr $(DESTDIR)$(PREFIX)/sbin/npmgr
 	install -D -m 0644 userspace/npmgr.8 $(DESTDIR)$(PREFIX)/share/man/man8/npmgr.8
 	$(MAKE) install-xen
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' userspace/pool/npmgr-agent.service.in > userspace/pool/npmgr-agent.service
+	install -D -m 0644 userspace/pool/npmgr-agent.service $(DESTDIR)$(SYSTEMD_UNITS)/npmgr-agent.service
 	depmod -a $(KVER)
 
 # Xen dom0: the hotplug script and the xenstore watcher's unit.
@@ -228,4 +230,5 @@ clean:
 	rm -rf build
 	rm -f userspace/npmgr userspace/npmgr-asan $(TAPVM) $(SECTAG) $(OVSDP) $(NPREQUEST) $(GNLFUZZ) $(TEST_BINS) \
 		$(addsuffix -asan,$(TEST_BINS)) userspace/fuzz/fuzz_parser userspace/fuzz/fuzz_mka \
-		userspace/xen/vif-netpolicy userspace/xen/npmgr-xenwatch.service
+		userspace/xen/vif-netpolicy userspace/xen/npmgr-xenwatch.service \
+		userspace/pool/npmgr-agent.service

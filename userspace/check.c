@@ -242,14 +242,15 @@ static void check_tunnels(const struct np_config *cfg, const struct keyset *hi,
 		int kind = n->tunnel ?: NETPOLICY_TUNNEL_VXLAN;
 		const struct np_net_def *first;
 
-		if (!cfg->n_pool && (n->tunnel || n->has_id || n->hosts)) {
+		if (!cfg->n_pool && !cfg->hosts_from_pool &&
+		    (n->tunnel || n->has_id || n->hosts)) {
 			diag_add(d, n->tunnel ? n->tunnel_pos :
 				 n->has_id ? n->id_pos : n->hosts_pos,
 				 "network '%s' says how to cross hosts, but the file declares no host blocks (the pool)",
 				 n->name);
 			continue;
 		}
-		for (j = 0; j < n->n_hosts; j++)
+		for (j = 0; !cfg->hosts_from_pool && j < n->n_hosts; j++)
 			if (!keyset_get(hi, n->hosts[j]))
 				diag_add(d, n->hosts_pos,
 					 "network '%s' names host '%s', which is not defined",
@@ -416,8 +417,8 @@ void config_check(struct np_config *cfg, struct np_diags *d)
 }
 
 int config_read_file(const char *path, struct np_config *cfg,
-		     const struct np_config *loaded, struct np_diags *d,
-		     char **buf)
+		     const struct np_config *loaded, bool hosts_from_pool,
+		     struct np_diags *d, char **buf)
 {
 	size_t len;
 	int err = read_file(path, buf, &len);
@@ -429,8 +430,10 @@ int config_read_file(const char *path, struct np_config *cfg,
 		fprintf(stderr, "npmgr: %s: %s\n", path, strerror(-err));
 		return -1;
 	}
-	if (!config_parse(path, *buf, len, cfg, d))
+	if (!config_parse(path, *buf, len, cfg, d)) {
+		cfg->hosts_from_pool = hosts_from_pool;
 		config_check_with(cfg, loaded, d);
+	}
 	return 0;
 }
 

@@ -25,13 +25,14 @@ void config_check_with(struct np_config *cfg, const struct np_config *loaded,
 		       struct np_diags *d);
 void config_check(struct np_config *cfg, struct np_diags *d);
 /*
- * Read, parse and check the file @path (against @loaded, if set): -1 if
- * it cannot be read (said on stderr), else 0 with its problems in @d;
- * @buf holds the text @d quotes until config_report() is done with it.
+ * Read, parse and check the file @path (against @loaded, if set; with
+ * @hosts_from_pool, see struct np_config): -1 if it cannot be read (said
+ * on stderr), else 0 with its problems in @d; @buf holds the text @d
+ * quotes until config_report() is done with it.
  */
 int config_read_file(const char *path, struct np_config *cfg,
-		     const struct np_config *loaded, struct np_diags *d,
-		     char **buf);
+		     const struct np_config *loaded, bool hosts_from_pool,
+		     struct np_diags *d, char **buf);
 /*
  * Print @d's problems and "npmgr: PATH: N errors, nothing NOTHING" on
  * stderr, free @d: 1 if there were any, else 0.

@@ -15,12 +15,12 @@
 
 #include "config.h"
 #include "ipc.h"
+#include "load.h"
 #include "pool/pool.h"
 #include "print.h"
 #include "realize/realize.h"
 #include "xen/xen.h"
 
-#define NPMGR_VERSION "0.1"
 
 static bool json;
 
@@ -39,84 +39,6 @@ static int usage_error(const char *fmt, ...)
 	return 2;
 }
 
-/* Where and with what to plan a file's realization (load, realize). */
-struct plan_req {
-	const char *host, *keys;	/* this host; the CAK directory */
-	struct rz_host *rz;		/* this host's links */
-	struct rz_plan **plan;
-};
-
-/*
- * Plan @cfg's realization on this host, with the CAK of every encrypted
- * network. Problems go to @d.
- */
-static int plan_file(struct np_config *cfg, const struct plan_req *pr,
-		     struct np_diags *d)
-{
-	uint8_t cak[RZ_CAK_LEN];
-	char *const *links;
-	struct np_pos pos;
-	const char *net;
-	size_t n, i;
-	int rc = 0;
-
-	if (!cfg->n_pool)
-		return 0;			/* no pool: nothing to realize */
-	config_sort(cfg);
-	links = rz_host_links(pr->rz, &n);
-	if (!links)
-		return -1;			/* rtnetlink said why */
-	if (rz_plan_make(cfg, pr->host, links, n, d, pr->plan))
-		return -1;
-	for (i = 0; i < rz_plan_caks(*pr->plan); i++) {
-		net = rz_plan_cak_network(*pr->plan, i, &pos);
-		if (rz_read_cak(pr->keys, net, d, pos, cak)) {
-			rc = -1;
-			continue;
-		}
-		rz_plan_set_cak(*pr->plan, i, cak);
-		explicit_bzero(cak, sizeof(cak));
-	}
-	if (!rc && rz_plan_sessions(*pr->plan) &&
-	    access(RZ_WPA_SUPPLICANT, X_OK)) {
-		rz_plan_cak_network(*pr->plan, 0, &pos);
-		diag_add(d, pos,
-			 "REQUIRE_ENCRYPTION needs the key agreement daemon %s: %s (Debian: apt-get install wpasupplicant)",
-			 RZ_WPA_SUPPLICANT, strerror(errno));
-		rc = -1;
-	}
-	return rc;
-}
-
-/*
- * Parse and check @path (against @loaded, for load --add); with @pr, also
- * plan its realization on this host (the problems quote the same
- * buffer). Print every problem. 0 when the file is good.
- */
-static int compile_file(const char *path, struct np_config *cfg,
-			const struct np_config *loaded,
-			const struct plan_req *pr)
-{
-	struct np_diags d;
-	bool planned = false;
-	char *buf;
-	int err;
-
-	if (config_read_file(path, cfg, loaded, &d, &buf))
-		return 1;
-	err = 0;
-	if (!d.count && pr) {
-		planned = true;
-		err = plan_file(cfg, pr, &d);
-		diags_sort(&d);
-	}
-	if (!d.count && err)
-		fprintf(stderr, "npmgr: %s: nothing changed\n", path);
-	err = config_report(&d, path, planned ? "changed" : "loaded") || err;
-	free(buf);
-	return err;
-}
-
 static int cmd_check(int argc, char **argv)
 {
 	struct np_config cfg;
@@ -124,7 +46,7 @@ static int cmd_check(int argc, char **argv)
 
 	if (argc != 2)
 		return usage_error("usage: npmgr check %s", "FILE");
-	rc = compile_file(argv[1], &cfg, NULL, NULL);
+	rc = load_compile(argv[1], &cfg, NULL, NULL, false);
 	if (!rc && json) {
 		config_sort(&cfg);
 		print_json(stdout, &cfg, false, NULL, 0, NULL, 0);
@@ -191,65 +113,13 @@ static int load_args(const char *cmd, int argc, char **argv,
 
 static int cmd_load(int argc, char **argv)
 {
-	struct np_config cfg, loaded = { 0 };
-	struct rz_plan *plan = NULL;
-	struct np_load req = { 0 };
-	struct np_ipc *ipc = NULL;
-	struct rz_host *rz = NULL;
-	struct plan_req pr;
 	struct load_opts o;
-	int rc;
+	int rc = load_args("load", argc, argv, &o, true);
 
-	rc = load_args("load", argc, argv, &o, true);
 	if (rc)
 		return rc;
-	/*
-	 * A file is checked before the kernel is asked anything; with --add
-	 * it may refer to what is loaded (and must not repeat it), so that
-	 * is read first.
-	 */
-	ipc = o.add ? ipc_open() : NULL;
-	if (o.add && (!ipc || ipc_get_config(ipc, &loaded))) {
-		ipc_close(ipc);
-		config_free(&loaded);
-		return 1;
-	}
-	rz = rz_host_open(stdout, o.host);
-	config_drop_toolstack(&loaded);
-	pr = (struct plan_req){ o.host, o.keys, rz, &plan };
-	rc = compile_file(o.file, &cfg, o.add ? &loaded : NULL, &pr);
-	config_free(&loaded);
-	/*
-	 * Realize first, so that the kernel never holds a network whose
-	 * tunnel is not there yet; prune last, once no loaded network
-	 * needs what goes.
-	 */
-	if (!rc)
-		rc = rz_apply(rz, plan);
-	if (!rc && !ipc)
-		ipc = ipc_open();
-	req.cfg = &cfg;
-	req.claims = rz_plan_claims(plan, &req.n_claims);
-	req.replace = !o.add;
-	req.host = o.host;
-	if (!rc)
-		rc = ipc ? ipc_load(ipc, &req) : -1;
-	if (rc)
-		rz_rollback(rz, plan);
-	else if (!o.add)
-		rc = rz_prune(rz, plan, NULL);
-	ipc_close(ipc);
-	rz_plan_free(plan);
-	rz_host_close(rz);
-	if (!rc && isatty(STDOUT_FILENO))
-		printf("loaded %zu polic%s, %zu network%s, %zu vm%s, %zu vif%s, %zu nic%s from %s (host %s)\n",
-		       cfg.n_policies, cfg.n_policies == 1 ? "y" : "ies",
-		       cfg.n_nets, cfg.n_nets == 1 ? "" : "s",
-		       cfg.n_vms, cfg.n_vms == 1 ? "" : "s",
-		       cfg.n_vifs, cfg.n_vifs == 1 ? "" : "s",
-		       cfg.n_nics, cfg.n_nics == 1 ? "" : "s", o.file, o.host);
-	config_free(&cfg);
-	return rc ? 1 : 0;
+	return load_file(&(struct load_req){ o.file, o.host, o.keys, o.add,
+					      false, stdout });
 }
 
 static int cmd_realize(int argc, char **argv)
@@ -266,7 +136,7 @@ static int cmd_realize(int argc, char **argv)
 		return rc;
 	rz = rz_host_open(stdout, o.host);
 	pr = (struct plan_req){ o.host, o.keys, rz, &plan };
-	rc = compile_file(o.file, &cfg, NULL, &pr);
+	rc = load_compile(o.file, &cfg, NULL, &pr, false);
 	if (!rc && !cfg.n_pool) {
 		fprintf(stderr, "npmgr: %s declares no host blocks (the pool): there is nothing to realize\n",
 			o.file);
@@ -488,6 +358,11 @@ static int cmd_pool(int argc, char **argv)
 	return pool_main(argc, argv, json);
 }
 
+static int cmd_agent(int argc, char **argv)
+{
+	return agent_main(argc, argv);
+}
+
 static int cmd_help(int argc, char **argv);
 
 static const struct {
@@ -508,6 +383,7 @@ static const struct {
 	{ "xen-hotplug", cmd_xen_hotplug, "xen-hotplug online|offline|add|remove  the vif-netpolicy hotplug script (run by libxl)" },
 	{ "mka-supervise", cmd_mka_supervise, "mka-supervise --host NAME --session ID  one key agreement session's supervisor (load and realize start it)" },
 	{ "pool", cmd_pool, "pool [--etcd URLS] [TLS, user options] apply FILE|diff FILE|show  the pool's objects in etcd" },
+	{ "agent", cmd_agent, "agent [ETCD OPTIONS] --host NAME --spec FILE  join the pool in etcd, load this host's share on every change" },
 	{ "help", cmd_help, "help                this text" },
 };
 

@@ -203,6 +203,12 @@ struct np_config {
 	struct np_vif_def *vifs;
 	size_t n_vifs;
 	char *host;			/* as loaded in the kernel */
+	/*
+	 * The pool is in etcd (npmgr pool, the agent): its hosts are not all
+	 * here (a pool file has none, an agent's share the live ones), so a
+	 * network may say how it crosses hosts and name hosts not declared.
+	 */
+	bool hosts_from_pool;
 };
 
 /* The array of one kind of objects in a config. */

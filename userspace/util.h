@@ -7,6 +7,8 @@
 #ifndef NPMGR_UTIL_H
 #define NPMGR_UTIL_H
 
+#define NPMGR_VERSION "0.1"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

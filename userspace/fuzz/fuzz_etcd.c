@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer harness for what npmgr reads from etcd over the network: the
- * gateway's range, transaction, authentication and error answers, and
- * base64. The first byte picks the parser; the rest is its input. Nothing
+ * gateway's range, transaction, authentication and error answers, lease
+ * answers, watch stream messages, and base64. The first byte picks the parser; the rest is its input. Nothing
  * may crash or leak, and:
  *  - what base64 decodes encodes back to the same text;
  *  - a range that parses holds NUL-free keys and values of the length it
@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!size)
 		return 0;
-	switch (data[0] % 5) {
+	switch (data[0] % 7) {
 	case 0:
 		if (!etcd_parse_range(in, len, &k, &err)) {
 			for (i = 0; i < k.n; i++)
@@ -48,6 +48,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 3:
 		free(etcd_parse_error(in, len));
+		break;
+	case 5: {
+		struct etcd_watch_msg m;
+
+		etcd_parse_watch(in, len, &m, &err);
+		break;
+	}
+	case 6:
+		etcd_parse_lease(in, len, &rev, &rev, &err);
 		break;
 	case 4:
 		if (!b64_decode(in, len, &d, &n)) {

@@ -340,6 +340,78 @@ char *etcd_parse_error(const char *json, size_t len)
 	return msg;
 }
 
+/* A stream's message: {"result": {...}} (or an error object). */
+static struct json_object *stream_result(struct json_object *o, char **err)
+{
+	struct json_object *r;
+
+	if (json_object_object_get_ex(o, "result", &r) &&
+	    json_object_is_type(r, json_type_object))
+		return r;
+	if (json_object_object_get_ex(o, "error", &r)) {
+		char *msg = etcd_parse_error(json_object_to_json_string(o),
+					     strlen(json_object_to_json_string(o)));
+
+		fail(err, "%s", msg ? msg : "etcd ended the stream");
+		free(msg);
+		return NULL;
+	}
+	fail(err, "etcd's stream message has no result");
+	return NULL;
+}
+
+int etcd_parse_lease(const char *json, size_t len, int64_t *id,
+		     int64_t *ttl, char **err)
+{
+	struct json_object *o = parse_json(json, len, err), *r, *f;
+	int rc = -1;
+
+	if (!o)
+		return -1;
+	/* grant answers the lease itself, keepalive a stream's result */
+	r = json_object_object_get_ex(o, "result", &f) ? stream_result(o, err) : o;
+	if (r && !get_i64(r, "ID", id) && !get_i64(r, "TTL", ttl))
+		rc = 0;
+	else if (r)
+		fail(err, "etcd's lease answer is malformed");
+	json_object_put(o);
+	return rc;
+}
+
+int etcd_parse_watch(const char *json, size_t len, struct etcd_watch_msg *m,
+		     char **err)
+{
+	struct json_object *o = parse_json(json, len, err), *r, *f;
+	int rc = -1;
+
+	memset(m, 0, sizeof(*m));
+	if (!o)
+		return -1;
+	r = stream_result(o, err);
+	if (!r)
+		goto out;
+	if (header_revision(r, &m->revision) ||
+	    get_i64(r, "compact_revision", &m->compact_revision)) {
+		fail(err, "etcd's watch message is malformed");
+		goto out;
+	}
+	m->created = json_object_object_get_ex(r, "created", &f) &&
+		     json_object_get_boolean(f);
+	m->canceled = json_object_object_get_ex(r, "canceled", &f) &&
+		      json_object_get_boolean(f);
+	if (json_object_object_get_ex(r, "events", &f)) {
+		if (!json_object_is_type(f, json_type_array)) {
+			fail(err, "etcd's watch events are not a list");
+			goto out;
+		}
+		m->events = json_object_array_length(f);
+	}
+	rc = 0;
+out:
+	json_object_put(o);
+	return rc;
+}
+
 /* ---- the transport ---- */
 
 struct etcd {
@@ -520,6 +592,20 @@ static int authenticate(struct etcd *e, char **err)
 	return e->auth ? 0 : fail(err, "out of memory");
 }
 
+/* What every handle to the members has: timeouts, protocols, TLS. */
+static void setup_handle(struct etcd *e, CURL *h)
+{
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (e->o.cacert)
+		curl_easy_setopt(h, CURLOPT_CAINFO, e->o.cacert);
+	if (e->o.cert)
+		curl_easy_setopt(h, CURLOPT_SSLCERT, e->o.cert);
+	if (e->o.key)
+		curl_easy_setopt(h, CURLOPT_SSLKEY, e->o.key);
+}
+
 struct etcd *etcd_open(const struct etcd_opts *o, char **err)
 {
 	struct etcd *e = xcalloc(1, sizeof(*e));
@@ -560,16 +646,8 @@ struct etcd *etcd_open(const struct etcd_opts *o, char **err)
 		etcd_close(e);
 		return NULL;
 	}
-	curl_easy_setopt(e->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e->curl, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
+	setup_handle(e, e->curl);
 	curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, 30000L);
-	curl_easy_setopt(e->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (o->cacert)
-		curl_easy_setopt(e->curl, CURLOPT_CAINFO, o->cacert);
-	if (o->cert)
-		curl_easy_setopt(e->curl, CURLOPT_SSLCERT, o->cert);
-	if (o->key)
-		curl_easy_setopt(e->curl, CURLOPT_SSLKEY, o->key);
 	if (o->user && authenticate(e, err)) {
 		etcd_close(e);
 		return NULL;
@@ -693,4 +771,223 @@ int etcd_txn(struct etcd *e, const char *const *cmp_keys,
 		rc = etcd_parse_txn(a.p, a.len, succeeded, revision, err);
 	free(a.p);
 	return rc;
+}
+
+static int post_json(struct etcd *e, const char *path, struct json_object *req,
+		     struct answer *a, char **err)
+{
+	int rc = post(e, path,
+		      json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN),
+		      a, err);
+
+	json_object_put(req);
+	return rc;
+}
+
+static struct json_object *i64_string(int64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	return json_object_new_string(buf);
+}
+
+/* A lease request with one field; the lease's ID and TTL it answers. */
+static int lease_call(struct etcd *e, const char *path, const char *field,
+		      int64_t value, int64_t *id, int64_t *ttl, char **err)
+{
+	struct json_object *req = json_object_new_object();
+	struct answer a;
+	int rc;
+
+	json_object_object_add(req, field, i64_string(value));
+	rc = post_json(e, path, req, &a, err);
+	if (!rc)
+		rc = etcd_parse_lease(a.p, a.len, id, ttl, err);
+	free(a.p);
+	return rc;
+}
+
+int etcd_lease_grant(struct etcd *e, int ttl, int64_t *id, char **err)
+{
+	int64_t got_ttl;
+	int rc = lease_call(e, "/v3/lease/grant", "TTL", ttl, id, &got_ttl, err);
+
+	if (!rc && (!*id || got_ttl <= 0))
+		rc = fail(err, "etcd granted no lease");
+	return rc;
+}
+
+int etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ttl, char **err)
+{
+	int64_t got;
+
+	return lease_call(e, "/v3/lease/keepalive", "ID", id, &got, ttl, err);
+}
+
+int etcd_lease_revoke(struct etcd *e, int64_t id, char **err)
+{
+	struct json_object *req = json_object_new_object();
+	struct answer a;
+	int rc;
+
+	json_object_object_add(req, "ID", i64_string(id));
+	rc = post_json(e, "/v3/lease/revoke", req, &a, err);
+	free(a.p);
+	return rc;
+}
+
+int etcd_put(struct etcd *e, const char *key, const char *value, size_t len,
+	     int64_t lease, char **err)
+{
+	struct json_object *req = json_object_new_object();
+	struct answer a;
+	int rc;
+
+	add_bytes(req, "key", key, strlen(key));
+	add_bytes(req, "value", value, len);
+	if (lease)
+		json_object_object_add(req, "lease", i64_string(lease));
+	rc = post_json(e, "/v3/kv/put", req, &a, err);
+	free(a.p);
+	return rc;
+}
+
+/*
+ * A watch: one long POST whose answer is a stream of JSON messages, one a
+ * line, read through a multi handle so that the caller waits on it with a
+ * timeout and does other requests (keepalives) between waits.
+ */
+struct etcd_watch {
+	CURLM *multi;
+	CURL *h;
+	struct curl_slist *hdr;
+	char *body;
+	struct answer buf;	/* bytes not yet a whole line */
+	size_t events;		/* since the last etcd_watch_wait() */
+	int relist, ended;
+	char *err;
+};
+
+static void watch_line(struct etcd_watch *w, const char *line, size_t len)
+{
+	struct etcd_watch_msg m;
+	char *err = NULL;
+
+	if (etcd_parse_watch(line, len, &m, &err)) {
+		free(w->err);
+		w->err = err;
+		w->ended = 1;
+		return;
+	}
+	w->events += m.events;
+	if (m.canceled || m.compact_revision)
+		w->relist = 1;	/* compacted past where it started */
+}
+
+static size_t on_watch_data(char *data, size_t size, size_t n, void *arg)
+{
+	struct etcd_watch *w = arg;
+	size_t add = size * n, start = 0, i;
+
+	if (on_data(data, size, n, &w->buf) != add) {
+		w->ended = 1;
+		return 0;
+	}
+	for (i = 0; i < w->buf.len; i++) {
+		if (w->buf.p[i] != '\n')
+			continue;
+		if (i > start)
+			watch_line(w, w->buf.p + start, i - start);
+		start = i + 1;
+	}
+	memmove(w->buf.p, w->buf.p + start, w->buf.len - start);
+	w->buf.len -= start;
+	return add;
+}
+
+struct etcd_watch *etcd_watch_start(struct etcd *e, const char *prefix,
+				    int64_t from_rev, char **err)
+{
+	struct etcd_watch *w = xcalloc(1, sizeof(*w));
+	struct json_object *req = json_object_new_object();
+	struct json_object *cr = json_object_new_object();
+	size_t len;
+	char *end, *url;
+
+	add_bytes(cr, "key", prefix, strlen(prefix));
+	end = prefix_end(prefix, &len);
+	add_bytes(cr, "range_end", end, len);
+	free(end);
+	json_object_object_add(cr, "start_revision", i64_string(from_rev));
+	json_object_object_add(req, "create_request", cr);
+	w->body = xstrdup(json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
+	json_object_put(req);
+	w->multi = curl_multi_init();
+	w->h = curl_easy_init();
+	if (!w->multi || !w->h ||
+	    asprintf(&url, "%s/v3/watch", e->urls[e->cur]) < 0) {
+		fail(err, "libcurl did not initialize");
+		etcd_watch_stop(w);
+		return NULL;
+	}
+	w->hdr = curl_slist_append(NULL, "Content-Type: application/json");
+	if (e->auth)
+		w->hdr = curl_slist_append(w->hdr, e->auth);
+	setup_handle(e, w->h);
+	curl_easy_setopt(w->h, CURLOPT_URL, url);
+	curl_easy_setopt(w->h, CURLOPT_HTTPHEADER, w->hdr);
+	curl_easy_setopt(w->h, CURLOPT_POSTFIELDS, w->body);
+	curl_easy_setopt(w->h, CURLOPT_WRITEFUNCTION, on_watch_data);
+	curl_easy_setopt(w->h, CURLOPT_WRITEDATA, w);
+	free(url);
+	curl_multi_add_handle(w->multi, w->h);
+	return w;
+}
+
+int etcd_watch_wait(struct etcd_watch *w, int timeout_ms, char **err)
+{
+	int running = 0, left;
+	CURLMsg *msg;
+
+	curl_multi_poll(w->multi, NULL, 0, timeout_ms, NULL);
+	curl_multi_perform(w->multi, &running);
+	while ((msg = curl_multi_info_read(w->multi, &left)))
+		if (msg->msg == CURLMSG_DONE) {
+			w->ended = 1;
+			if (!w->err && msg->data.result != CURLE_OK)
+				w->err = xstrdup(curl_easy_strerror(msg->data.result));
+		}
+	if (!running)
+		w->ended = 1;
+	if (w->ended) {
+		fail(err, "the watch ended: %s", w->err ? w->err : "etcd closed it");
+		return -1;
+	}
+	if (w->relist) {
+		w->relist = 0;
+		return 1;
+	}
+	if (w->events) {
+		w->events = 0;
+		return 1;
+	}
+	return 0;
+}
+
+void etcd_watch_stop(struct etcd_watch *w)
+{
+	if (!w)
+		return;
+	if (w->multi && w->h)
+		curl_multi_remove_handle(w->multi, w->h);
+	if (w->h)
+		curl_easy_cleanup(w->h);
+	if (w->multi)
+		curl_multi_cleanup(w->multi);
+	curl_slist_free_all(w->hdr);
+	free(w->body);
+	free(w->buf.p);
+	free(w->err);
+	free(w);
 }

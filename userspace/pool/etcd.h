@@ -70,12 +70,44 @@ int etcd_txn(struct etcd *e, const char *const *cmp_keys,
 
 void etcd_kvs_free(struct etcd_kvs *k);
 
+/* Put one key; with @lease, the key goes when the lease does. */
+int etcd_put(struct etcd *e, const char *key, const char *value, size_t len,
+	     int64_t lease, char **err);
+
+/* Leases: grant (TTL seconds), keep alive (*ttl 0: it has expired), revoke. */
+int etcd_lease_grant(struct etcd *e, int ttl, int64_t *id, char **err);
+int etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ttl, char **err);
+int etcd_lease_revoke(struct etcd *e, int64_t id, char **err);
+
+/*
+ * Watch every key under @prefix from revision @from_rev on. wait: up to
+ * @timeout_ms; 1 if keys changed since the last wait (or the watch was
+ * compacted past: read everything again), 0 if not, -1 if the stream ended
+ * (*err says why; start another after reading everything again).
+ */
+struct etcd_watch;
+struct etcd_watch *etcd_watch_start(struct etcd *e, const char *prefix,
+				    int64_t from_rev, char **err);
+int etcd_watch_wait(struct etcd_watch *w, int timeout_ms, char **err);
+void etcd_watch_stop(struct etcd_watch *w);
+
+/* One message of a watch stream. */
+struct etcd_watch_msg {
+	int64_t revision, compact_revision;
+	size_t events;
+	int created, canceled;
+};
+
 /* Parsers of etcd's JSON answers (exposed for the tests and the fuzzer). */
 int etcd_parse_range(const char *json, size_t len, struct etcd_kvs *out,
 		     char **err);
 int etcd_parse_txn(const char *json, size_t len, int *succeeded,
 		   int64_t *revision, char **err);
 int etcd_parse_token(const char *json, size_t len, char **token, char **err);
+int etcd_parse_lease(const char *json, size_t len, int64_t *id,
+		     int64_t *ttl, char **err);
+int etcd_parse_watch(const char *json, size_t len, struct etcd_watch_msg *m,
+		     char **err);
 /* An error answer ({"error": ..., "message": ...}): its message, or NULL. */
 char *etcd_parse_error(const char *json, size_t len);
 

@@ -29,17 +29,6 @@
 #define APPLIED_KEY POOL_PREFIX "applied"
 #define OBJECTS POOL_PREFIX "objects/"
 
-/* One object of a file or of the store: its key and its text. */
-struct pobj {
-	char *key;
-	char *text;
-};
-
-struct pset {
-	struct pobj *o;
-	size_t n;
-};
-
 static void pset_free(struct pset *s)
 {
 	size_t i;
@@ -107,7 +96,7 @@ static int compile(const char *path, struct np_config *cfg)
 	char *buf;
 	int err;
 
-	if (config_read_file(path, cfg, NULL, &d, &buf))
+	if (config_read_file(path, cfg, NULL, true, &d, &buf))
 		return 1;
 	if (!d.count && (cfg->n_pool || cfg->n_nics)) {
 		/* per host: each host's agent publishes its own */
@@ -120,30 +109,35 @@ static int compile(const char *path, struct np_config *cfg)
 	return err;
 }
 
-/* What the store holds: its objects, `applied`, the revision read. */
-struct pool_state {
-	struct etcd_kvs kvs;
-	struct pset objs;
-	const struct etcd_kv *applied;
-	size_t n_alive;
-	char **alive;		/* live hosts (their lease holds hosts/H/alive) */
-};
-
-static void state_free(struct pool_state *st)
+void pool_state_free(struct pool_state *st)
 {
 	size_t i;
 
 	for (i = 0; i < st->n_alive; i++)
 		free(st->alive[i]);
 	free(st->alive);
-	st->objs.n = 0;		/* its strings belong to kvs */
-	free(st->objs.o);
+	for (i = 0; i < st->n_specs; i++)
+		free(st->specs[i].name);
+	free(st->specs);
+	free(st->objs.o);	/* its strings belong to kvs */
 	etcd_kvs_free(&st->kvs);
+	memset(st, 0, sizeof(*st));
 }
 
-static int state_read(struct etcd *e, struct pool_state *st)
+/* "hosts/NAME/WHAT" (after the prefix): NAME, or NULL. */
+static char *host_key(const char *k, const char *what)
 {
-	char *err = NULL;
+	size_t l = strlen(k), w = strlen(what);
+
+	if (strncmp(k, "hosts/", 6) || l <= 6 + w + 1 || k[l - w - 1] != '/' ||
+	    strcmp(k + l - w, what))
+		return NULL;
+	return xstrndup(k + 6, l - 6 - w - 1);
+}
+
+int pool_state_read(struct etcd *e, struct pool_state *st)
+{
+	char *err = NULL, *name;
 	size_t i;
 
 	memset(st, 0, sizeof(*st));
@@ -155,7 +149,6 @@ static int state_read(struct etcd *e, struct pool_state *st)
 	for (i = 0; i < st->kvs.n; i++) {
 		struct etcd_kv *kv = &st->kvs.kv[i];
 		const char *k = kv->key + strlen(POOL_PREFIX);
-		size_t l = strlen(k);
 
 		if (!strncmp(kv->key, OBJECTS, strlen(OBJECTS))) {
 			struct pobj *o = xpush((void **)&st->objs.o, &st->objs.n,
@@ -165,11 +158,16 @@ static int state_read(struct etcd *e, struct pool_state *st)
 			o->text = kv->value;
 		} else if (!strcmp(kv->key, APPLIED_KEY)) {
 			st->applied = kv;
-		} else if (!strncmp(k, "hosts/", 6) && l > 12 &&
-			   !strcmp(k + l - 6, "/alive")) {
+		} else if ((name = host_key(k, "alive"))) {
 			*(char **)xpush((void **)&st->alive, &st->n_alive,
-					sizeof(*st->alive)) =
-				xstrndup(k + 6, l - 12);
+					sizeof(*st->alive)) = name;
+		} else if ((name = host_key(k, "spec"))) {
+			struct pool_spec *sp = xpush((void **)&st->specs,
+						     &st->n_specs,
+						     sizeof(*st->specs));
+
+			sp->name = name;
+			sp->text = kv->value;
 		}
 	}
 	if (st->objs.n)
@@ -192,6 +190,7 @@ static int state_config(const struct pool_state *st, struct np_config *cfg)
 		fputs(st->objs.o[i].text, f);
 	fclose(f);
 	rc = config_parse("etcd:" OBJECTS, buf, len, cfg, &d);
+	cfg->hosts_from_pool = true;
 	if (!rc)
 		config_check(cfg, &d);
 	if (d.count) {
@@ -325,7 +324,7 @@ static int do_apply(struct etcd *e, const char *path, bool dry)
 	}
 	file_objects(&cfg, &file);
 	config_free(&cfg);
-	if (state_read(e, &st)) {
+	if (pool_state_read(e, &st)) {
 		pset_free(&file);
 		return 1;
 	}
@@ -357,9 +356,9 @@ static int do_apply(struct etcd *e, const char *path, bool dry)
 		free(err);
 	} else if (!ok) {
 		who = NULL;
-		if (!state_read(e, &now)) {
+		if (!pool_state_read(e, &now)) {
 			who = applied_by(now.applied);
-			state_free(&now);
+			pool_state_free(&now);
 		}
 		fprintf(stderr, "npmgr: pool apply: the pool changed since it was read (revision %lld, now %lld%s%s); nothing written\n",
 			(long long)st.kvs.revision, (long long)rev,
@@ -377,7 +376,7 @@ out:
 	free(ops);
 	free(c);
 	pset_free(&file);
-	state_free(&st);
+	pool_state_free(&st);
 	return rc;
 }
 
@@ -389,10 +388,10 @@ static int do_show(struct etcd *e, bool json)
 	size_t i;
 	int rc = 0;
 
-	if (state_read(e, &st))
+	if (pool_state_read(e, &st))
 		return 1;
 	if (state_config(&st, &cfg)) {
-		state_free(&st);
+		pool_state_free(&st);
 		return 1;
 	}
 	config_sort(&cfg);
@@ -411,7 +410,7 @@ static int do_show(struct etcd *e, bool json)
 		printf("%s\n", st.n_alive ? "" : " none");
 	}
 	config_free(&cfg);
-	state_free(&st);
+	pool_state_free(&st);
 	return rc;
 }
 
@@ -422,33 +421,36 @@ static int usage(void)
 	return 2;
 }
 
+int pool_etcd_opt(int argc, char **argv, int *i, struct etcd_opts *o)
+{
+	static const char *const names[] = { "--etcd", "--cacert", "--cert",
+					     "--key", "--user", "--password-file" };
+	const char **slots[] = { &o->endpoints, &o->cacert, &o->cert, &o->key,
+				 &o->user, &o->password_file };
+	size_t k;
+
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		if (strcmp(argv[*i], names[k]))
+			continue;
+		if (*i + 1 >= argc)
+			return -1;
+		*slots[k] = argv[*i + 1];
+		*i += 2;
+		return 0;
+	}
+	return 1;
+}
+
 int pool_main(int argc, char **argv, bool json)
 {
 	struct etcd_opts o = { .endpoints = getenv("NPMGR_ETCD") };
-	const char **slot;
 	struct etcd *e;
 	char *err = NULL;
-	int i, rc;
+	int i = 1, rc;
 
-	for (i = 1; i < argc && !strncmp(argv[i], "--", 2); i += 2) {
-		if (!strcmp(argv[i], "--etcd"))
-			slot = &o.endpoints;
-		else if (!strcmp(argv[i], "--cacert"))
-			slot = &o.cacert;
-		else if (!strcmp(argv[i], "--cert"))
-			slot = &o.cert;
-		else if (!strcmp(argv[i], "--key"))
-			slot = &o.key;
-		else if (!strcmp(argv[i], "--user"))
-			slot = &o.user;
-		else if (!strcmp(argv[i], "--password-file"))
-			slot = &o.password_file;
-		else
+	while (i < argc && !strncmp(argv[i], "--", 2))
+		if (pool_etcd_opt(argc, argv, &i, &o))
 			return usage();
-		if (i + 1 >= argc)
-			return usage();
-		*slot = argv[i + 1];
-	}
 	if (i >= argc)
 		return usage();
 	if (!strcmp(argv[i], "show") ? i + 1 != argc :

@@ -8,11 +8,55 @@
 #define NPMGR_POOL_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#include "etcd.h"
 
 /* The key prefix of layout version 1. */
 #define POOL_PREFIX "/netpolicy/v1/"
 
 /* npmgr pool [OPTIONS] apply FILE | diff FILE | show; exit status */
 int pool_main(int argc, char **argv, bool json);
+
+/* npmgr agent [OPTIONS] --host NAME --spec FILE (agent.c); exit status */
+int agent_main(int argc, char **argv);
+
+/* One object of a file or of the store: its key and its text. */
+struct pobj {
+	char *key;
+	char *text;
+};
+
+struct pset {
+	struct pobj *o;
+	size_t n;
+};
+
+/* A host's spec: its host block and its NICs, as its agent put them. */
+struct pool_spec {
+	char *name;
+	const char *text;	/* belongs to the state's kvs */
+};
+
+/* What the store holds, read at one revision (kvs.revision). */
+struct pool_state {
+	struct etcd_kvs kvs;
+	struct pset objs;		/* sorted by key; texts in kvs */
+	const struct etcd_kv *applied;
+	char **alive;			/* hosts whose lease holds their alive key */
+	size_t n_alive;
+	struct pool_spec *specs;
+	size_t n_specs;
+};
+
+/* Read the whole prefix; -1 (said on stderr) if etcd did not answer. */
+int pool_state_read(struct etcd *e, struct pool_state *st);
+void pool_state_free(struct pool_state *st);
+/*
+ * The options every command that talks to etcd takes (--etcd, --cacert,
+ * --cert, --key, --user, --password-file), from argv[*i] on: 0 and *i past
+ * them, 1 on argv[*i] not one of them, -1 on a missing value.
+ */
+int pool_etcd_opt(int argc, char **argv, int *i, struct etcd_opts *o);
 
 #endif

@@ -135,10 +135,47 @@ static void test_txn_token_error(void)
 	EXPECT(!etcd_parse_error("not json", 8), "text is no JSON error");
 }
 
+static void test_lease_watch(void)
+{
+	/* as etcd 3.4's gateway streams them, one a line */
+	static const char created[] =
+		"{\"result\":{\"header\":{\"cluster_id\":\"1\",\"revision\":\"12\"},\"created\":true}}";
+	static const char events[] =
+		"{\"result\":{\"header\":{\"revision\":\"13\"},\"events\":[{\"kv\":{\"key\":\"YQ==\"}},{\"type\":\"DELETE\",\"kv\":{\"key\":\"Yg==\"}}]}}";
+	static const char compacted[] =
+		"{\"result\":{\"header\":{\"revision\":\"40\"},\"canceled\":true,\"compact_revision\":\"30\"}}";
+	static const char ended[] =
+		"{\"error\":{\"grpc_code\":14,\"http_code\":503,\"message\":\"etcdserver: no leader\"}}";
+	struct etcd_watch_msg m;
+	char *err = NULL;
+	int64_t id, ttl;
+
+	EXPECT(!etcd_parse_watch(created, strlen(created), &m, &err) &&
+	       m.created && !m.events && m.revision == 12, "created");
+	EXPECT(!etcd_parse_watch(events, strlen(events), &m, &err) &&
+	       m.events == 2 && !m.canceled, "two events");
+	EXPECT(!etcd_parse_watch(compacted, strlen(compacted), &m, &err) &&
+	       m.canceled && m.compact_revision == 30, "compacted");
+	EXPECT(etcd_parse_watch(ended, strlen(ended), &m, &err) && err,
+	       "a stream that ends with an error");
+	free(err);
+	err = NULL;
+	EXPECT(!etcd_parse_lease("{\"header\":{},\"ID\":\"7587869\",\"TTL\":\"10\"}", 39,
+				 &id, &ttl, &err) && id == 7587869 && ttl == 10,
+	       "grant");
+	EXPECT(!etcd_parse_lease("{\"result\":{\"header\":{},\"ID\":\"7\",\"TTL\":\"9\"}}", 43,
+				 &id, &ttl, &err) && id == 7 && ttl == 9,
+	       "keepalive");
+	EXPECT(!etcd_parse_lease("{\"result\":{\"header\":{},\"ID\":\"7\"}}", 33,
+				 &id, &ttl, &err) && ttl == 0,
+	       "keepalive of an expired lease: no TTL");
+}
+
 int main(void)
 {
 	test_b64();
 	test_range();
 	test_txn_token_error();
+	test_lease_watch();
 	return test_summary();
 }

@@ -170,6 +170,24 @@ test_bad_files_change_nothing() {
 	expect_eq "revision unchanged" "$r" "$(rev)"
 }
 
+# A network that crosses hosts names its tunnel, identifier and hosts; the
+# hosts are not in the file (each agent publishes its own): allowed here.
+test_crossing_networks() {
+	printf 'policy x {\n    ALLOW_CROSS_SERVER = true\n}\nnetwork n9 {\n    bridge = br-9\n    policy = x\n    tunnel = geneve\n    id = 900\n    hosts = {hv1, hv7}\n}\n' > "$tmp/x.policy"
+	"$NPMGR" pool apply "$tmp/x.policy" > "$tmp/out" 2>&1 || fail "apply: $(cat "$tmp/out")"
+	expect_eq "n9 as stored" "network n9 {
+	bridge = br-9
+	policy = x
+	tunnel = geneve
+	id = 900
+	hosts = {hv1, hv7}
+}" "$("$NPMGR" pool show | sed -n '/^network n9/,/^}/p')"
+	# the checker still runs: two networks, one identifier
+	printf 'network n8 {\n    bridge = br-8\n    policy = x\n    tunnel = geneve\n    id = 900\n}\n' >> "$tmp/x.policy"
+	"$NPMGR" pool apply "$tmp/x.policy" 2> "$tmp/err" && fail "a duplicate id applied"
+	grep -q "has the geneve identifier 900 of network 'n9'" "$tmp/err" || fail "dup: $(cat "$tmp/err")"
+}
+
 # Eight applies of eight different files at once: each either applies or
 # says the pool changed under it (exit 3), and the store holds exactly the
 # objects of one file that applied (never a mix).
@@ -276,5 +294,6 @@ if [ $# = 0 ] || [ "$1" != tls_and_user ]; then
 	wait_ready
 fi
 # in this order: the first reads an empty pool, the last stops the cluster
-[ $# -gt 0 ] || set -- apply_diff_show bad_files_change_nothing applies_racing member_down tls_and_user
+[ $# -gt 0 ] || set -- apply_diff_show bad_files_change_nothing crossing_networks applies_racing \
+	member_down tls_and_user
 run_cases pool "$@"

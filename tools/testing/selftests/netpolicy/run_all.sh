@@ -13,14 +13,15 @@ modprobe -a tun bridge dummy veth vxlan 8021q ip_gre geneve macsec openvswitch |
 # containers and user namespaces open /dev/net/tun to create their taps.
 chmod 0666 /dev/net/tun
 insmod "${NETPOLICY_KO:-$top/kernel/netpolicy.ko}" || exit 1
-# run_all.sh [SUITE [TEST...]]: SUITE is netpolicy, realize, keys or stress
-# (default: the first three, realize again with an ASan npmgr, and stress's
+# run_all.sh [SUITE [TEST...]]: SUITE is netpolicy, realize, keys, agent or
+# stress (default: the first three, realize again with an ASan npmgr, agent
+# (the pool's agents with a real etcd), and stress's
 # fuzz case: a million requests, a minute here; the debug kernel runs the
 # other stress cases)
 # a case that hangs fails (and says where) instead of stopping the suite
 export NP_CASE_TIMEOUT=${NP_CASE_TIMEOUT:-600}
 case "${1:-}" in
-netpolicy | realize | keys | stress)
+netpolicy | realize | keys | agent | stress)
 	suite=$1
 	shift
 	exec "$here/$suite.sh" "$@" ;;
@@ -35,5 +36,11 @@ if [ -x "$top/userspace/npmgr-asan" ]; then
 		ASAN_OPTIONS=detect_leaks=1 "$here/realize.sh" || rc=1
 fi
 lsmod | grep -q '^netpolicy ' || insmod "${NETPOLICY_KO:-$top/kernel/netpolicy.ko}" || rc=1
+"$here/agent.sh" || rc=1
+# the agent's own code (etcd's stream, leases) under ASan/UBSan
+if [ -x "$top/userspace/npmgr-asan" ]; then
+	NPMGR=$top/userspace/npmgr-asan NP_SUITE=agent-asan \
+		ASAN_OPTIONS=detect_leaks=1 "$here/agent.sh" agents_build_the_pool peer_stops || rc=1
+fi
 "$here/stress.sh" fuzz || rc=1
 exit $rc

@@ -1,0 +1,221 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The pool's agents: an etcd member (etcd-server, started here), two hosts
+# (twohosts.sh: namespaces hA and hB joined by an underlay) each running
+# `npmgr agent`, reaching etcd over a management network:
+#
+#   hA mgmt 10.99.0.1 --+
+#                       +-- br-mgmt 10.99.0.254 (this namespace): etcd
+#   hB mgmt 10.99.0.2 --+
+#
+# The pool's objects are put by `npmgr pool apply`; no host loads a file.
+# Checks that the agents build the cross-host network between them, follow
+# a change, drop a peer whose agent dies (after its lease's TTL) or stops
+# (at once), and take it back when it returns.
+# Usage: agent.sh [TEST...]   (default: all)
+set -u
+
+top=$(cd "$(dirname "$0")/../../../.." && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+. "$here/twohosts.sh"
+NPMGR=${NPMGR:-$top/userspace/npmgr}
+TAPVM=${TAPVM:-$here/tapvm}
+ETCD=http://10.99.0.254:2379
+TTL=4
+tmp=$(mktemp -d)
+KEYS=$tmp/keys
+
+setup() {
+	local i=0 h
+	twohosts_up
+	# etcd's gateway dials etcd at its own address: through lo
+	ip link set lo up
+	ip link add br-mgmt type bridge
+	ip addr add 10.99.0.254/24 dev br-mgmt
+	ip link set br-mgmt up
+	for h in hA hB; do
+		i=$((i + 1))
+		ip link add "mg-$h" type veth peer name mgmt netns $h
+		ip link set "mg-$h" master br-mgmt up
+		ip -n $h addr add "10.99.0.$i/24" dev mgmt
+		ip -n $h link set mgmt up
+		printf 'host %s { address = 10.1.0.%d }\nnic eth1 { tags = {testdev_network1} }\n' \
+			$h $i > "$tmp/$h.spec"
+	done
+	mkdir -p -m 700 "$KEYS"
+	rm -rf "$tmp/etcd"
+	etcd --name e1 --data-dir "$tmp/etcd" --listen-client-urls "$ETCD" \
+		--advertise-client-urls "$ETCD" --listen-peer-urls http://10.99.0.254:2380 \
+		--initial-advertise-peer-urls http://10.99.0.254:2380 \
+		--initial-cluster e1=http://10.99.0.254:2380 > "$tmp/etcd.log" 2>&1 &
+	echo $! > "$tmp/etcd.pid"
+	for i in $(seq 100); do
+		kill -0 "$(cat "$tmp/etcd.pid")" 2> /dev/null || break
+		"$NPMGR" pool --etcd "$ETCD" show > /dev/null 2>&1 && return 0
+		nap 0.2
+	done
+	fail "etcd did not start: $(tail -n 3 "$tmp/etcd.log")"
+}
+
+cleanup() {
+	local n
+	for n in "$tmp"/agent-*.pid "$tmp/etcd.pid"; do
+		[ -e "$n" ] && kill "$(cat "$n")" 2> /dev/null
+	done
+	jobs -p | xargs -r kill 2> /dev/null
+	wait 2> /dev/null
+	rm -f "$tmp"/*.pid "$tmp"/agent-*.log
+	for n in vA1 vB1 hA hB; do
+		ip netns del $n 2> /dev/null
+	done
+	# a namespace goes in a worker: its veths' other ends go now
+	for n in mg-hA mg-hB br-mgmt; do
+		ip link del $n 2> /dev/null
+	done
+	return 0
+}
+trap 'cleanup; rm -rf "$tmp"' EXIT
+
+pool_file() { # [extra blocks]
+	cat > "$tmp/pool.policy" <<POL
+policy cross {
+    ALLOW_CROSS_SERVER = true
+    PHYSICAL_IFS_ALLOWED = {TAG(testdev_network1)}
+}
+network front {
+    bridge = br-front
+    policy = cross
+    id = 100
+}
+vif a1 { ifname = tap-a1; network = front }
+vif b1 { ifname = tap-b1; network = front }
+${1:-}
+POL
+	"$NPMGR" pool --etcd "$ETCD" apply "$tmp/pool.policy" > "$tmp/apply" 2>&1 ||
+		fail "pool apply: $(cat "$tmp/apply")"
+}
+
+agent() { # host: start its agent (its log: $tmp/agent-HOST.log)
+	ip netns exec "$1" "$NPMGR" agent --etcd "$ETCD" --host "$1" \
+		--spec "$tmp/$1.spec" --keys "$KEYS" --ttl $TTL >> "$tmp/agent-$1.log" 2>&1 &
+	echo $! > "$tmp/agent-$1.pid"
+	disown $!	# a case kills it: no job report
+}
+
+# until host $1's agent logged a load whose peers are $2 ("hB", "none")
+wait_peers() { # host peers [seconds]
+	local end=$((SECONDS + ${3:-30}))
+	while ((SECONDS < end)); do
+		[ "$(sed -n 's/.*: loaded .* objects*; peers: *//p' "$tmp/agent-$1.log" | tail -n 1)" = "$2" ] &&
+			return 0
+		nap 0.2
+	done
+	fail "$1: peers never became '$2': $(tail -n 5 "$tmp/agent-$1.log")"
+}
+
+# nothing an ASan/UBSan npmgr (agent-asan) reported in the agents' logs
+logs_clean() {
+	! grep -h -A5 "Sanitizer\|runtime error" "$tmp"/agent-*.log || fail "sanitizer report above"
+}
+
+tunnel_of() { # host: the VXLAN device of network front, or none
+	local vx
+	vx=$(devname npv front)
+	ip -n "$1" link show "$vx" > /dev/null 2>&1 && echo "$vx" || echo none
+}
+
+test_agents_build_the_pool() {
+	pool_file
+	agent hA
+	agent hB
+	wait_peers hA hB
+	wait_peers hB hA
+	expect_eq "hA's tunnel" "$(devname npv front)" "$(tunnel_of hA)"
+	ip -n hA -d link show "$(tunnel_of hA)" | grep -q "vxlan id 100 local 10.1.0.1 dev eth1" ||
+		fail "tunnel: $(ip -n hA -d link show "$(tunnel_of hA)")"
+	vm hA tap-a1 vA1 10.9.0.1
+	vm hB tap-b1 vB1 10.9.0.2
+	wait_master hA tap-a1 br-front
+	wait_master hB tap-b1 br-front
+	vm_reach vA1 10.9.0.2 || fail "vA1 (hA) cannot reach vB1 (hB) across the agents' tunnel"
+	grep -q "^agent hA: joined the pool (lease [0-9a-f]*, $TTL s)$" "$tmp/agent-hA.log" ||
+		fail "log: $(head -n 3 "$tmp/agent-hA.log")"
+	# what a host loaded is on disk, for the administrator
+	grep -q "^host hB {" /run/netpolicy/agent/hA.policy || fail "hA.policy: $(cat /run/netpolicy/agent/hA.policy)"
+}
+
+vm_reach() { # vm address
+	local i
+	for i in 1 2 3 4 5; do
+		ip netns exec "$1" ping -c 1 -W 2 "$2" > /dev/null 2>&1 && return 0
+	done
+	return 1
+}
+
+# A change to the pool reaches both hosts; a port whose decision did not
+# change is not touched (no detach).
+test_change_propagates() {
+	pool_file
+	agent hA
+	agent hB
+	wait_peers hA hB
+	vm hA tap-a1 vA1 10.9.0.1
+	wait_master hA tap-a1 br-front
+	np hA monitor > "$tmp/events" &
+	monitor_ready $!
+	pool_file "vm web { tags = {db} }"
+	poll_eq "vm web" sh -c "ip netns exec hA '$NPMGR' show config | grep -o '^vm web'" ||
+		fail "hA never loaded the change: $(tail -n 3 "$tmp/agent-hA.log")"
+	poll_eq "vm web" sh -c "ip netns exec hB '$NPMGR' show config | grep -o '^vm web'" ||
+		fail "hB never loaded the change"
+	nap 0.5
+	expect_master hA tap-a1 br-front
+	expect_eq "events on hA during the change" "" "$(cat "$tmp/events")"
+}
+
+# An agent killed: its lease expires after the TTL and the other host
+# drops it as a peer (its tunnel goes); started again: back.
+test_peer_dies_and_returns() {
+	local t0
+	pool_file
+	agent hA
+	agent hB
+	wait_peers hA hB
+	kill -9 "$(cat "$tmp/agent-hB.pid")"
+	t0=$SECONDS
+	wait_peers hA none $((TTL + 20))
+	echo "    hB's agent killed: hA dropped it after $((SECONDS - t0)) s (lease TTL $TTL s)"
+	expect_eq "hA's tunnel, no peer" none "$(tunnel_of hA)"
+	agent hB
+	wait_peers hA hB
+	expect_eq "hA's tunnel, hB back" "$(devname npv front)" "$(tunnel_of hA)"
+}
+
+# An agent stopped: it revokes its lease, the other host drops it at once.
+test_peer_stops() {
+	local t0 i
+	pool_file
+	agent hA
+	agent hB
+	wait_peers hA hB
+	kill "$(cat "$tmp/agent-hB.pid")"
+	t0=$SECONDS
+	wait_peers hA none $((TTL - 1))
+	echo "    hB's agent stopped: hA dropped it after $((SECONDS - t0)) s"
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$(cat "$tmp/agent-hB.pid")" 2> /dev/null || break
+		nap 0.1
+	done
+	grep -q "^agent hB: left the pool (lease revoked)$" "$tmp/agent-hB.log" ||
+		fail "hB: $(tail -n 2 "$tmp/agent-hB.log")"
+	# what hB had loaded stays: the kernel keeps enforcing it
+	expect_eq "hB's objects after its agent stopped" "network front" \
+		"$(np hB show config | grep -o '^network front')"
+	logs_clean
+}
+
+command -v etcd > /dev/null || { echo "SKIP: no etcd (make deps)"; exit 4; }
+lsmod | grep -q '^netpolicy ' || { echo "SKIP: netpolicy.ko not loaded"; exit 4; }
+run_cases "${NP_SUITE:-agent}" "$@"

@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * npmgr agent: one per host of a pool (Documentation/netpolicy.rst, "The
+ * pool's agent"). It publishes the host (its spec: the host block and its
+ * NICs, from a local file; its liveness: a key bound to a lease it keeps
+ * alive), watches the pool's prefix, and on every change loads what the
+ * host needs: the pool's objects, the host blocks of the live hosts (its
+ * peers) and its own NICs, through the same load as `npmgr load`.
+ *
+ * The kernel keeps enforcing the last load whatever happens to etcd or to
+ * the agent: an agent that loses etcd retries, an agent that stops
+ * revokes its lease (its peers drop it at once; killed, they drop it when
+ * the lease expires) and leaves the host's state as it is.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "../config.h"
+#include "../load.h"
+#include "../print.h"
+#include "../realize/realize.h"
+#include "../util.h"
+#include "etcd.h"
+#include "pool.h"
+
+#define AGENT_DIR "/run/netpolicy/agent"
+#define KEEPALIVE_S 3
+#define COALESCE_MS 200
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+struct agent {
+	const char *host, *keys, *spec_path;
+	int ttl;
+	struct etcd *e;
+	char *spec;		/* the local spec file's text */
+	struct np_config own;	/* parsed: its host block, its NICs */
+	int64_t lease;
+	char *loaded;		/* the text of the last good load */
+	int64_t loaded_rev;	/* and the revision it was read at */
+	char path[256];		/* where that text is, for the load */
+};
+
+/* The spec file: exactly this host's block, and NIC blocks. */
+static int read_spec(struct agent *a)
+{
+	struct np_diags d;
+	char *buf;
+	int rc;
+
+	if (config_read_file(a->spec_path, &a->own, NULL, false, &d, &buf))
+		return -1;
+	if (!d.count && (a->own.n_pool != 1 || strcmp(a->own.pool[0].name, a->host)))
+		diag_add(&d, a->own.n_pool ? a->own.pool[0].pos : (struct np_pos){ 1, 1 },
+			 "a spec holds one host block, this host's (%s)", a->host);
+	if (!d.count && (a->own.n_policies || a->own.n_nets || a->own.n_vms ||
+			 a->own.n_vifs))
+		diag_add(&d, (struct np_pos){ 1, 1 },
+			 "a spec holds the host block and NIC blocks only: the pool's objects are in etcd (npmgr pool apply)");
+	rc = config_report(&d, a->spec_path, "published");
+	a->spec = buf;
+	return rc ? -1 : 0;
+}
+
+static void say(const struct agent *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void say(const struct agent *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("agent %s: ", a->host);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* Lease, spec, alive: the host is in the pool. */
+static int join(struct agent *a)
+{
+	char *err = NULL, *alive, boot[64] = "";
+	struct json_object *o;
+	int fd, rc;
+
+	rc = etcd_lease_grant(a->e, a->ttl, &a->lease, &err);
+	if (!rc) {
+		char key[512];
+
+		snprintf(key, sizeof(key), POOL_PREFIX "hosts/%s/spec", a->host);
+		rc = etcd_put(a->e, key, a->spec, strlen(a->spec), 0, &err);
+	}
+	if (!rc) {
+		char key[512];
+		ssize_t n;
+
+		fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+		n = fd >= 0 ? read(fd, boot, sizeof(boot) - 1) : -1;
+		boot[n > 0 ? strcspn(boot, "\n") : 0] = '\0';
+		if (fd >= 0)
+			close(fd);
+		o = json_object_new_object();
+		json_object_object_add(o, "boot_id", json_object_new_string(boot));
+		json_object_object_add(o, "pid", json_object_new_int((int)getpid()));
+		json_object_object_add(o, "version", json_object_new_string(NPMGR_VERSION));
+		alive = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+		snprintf(key, sizeof(key), POOL_PREFIX "hosts/%s/alive", a->host);
+		rc = etcd_put(a->e, key, alive, strlen(alive), a->lease, &err);
+		free(alive);
+	}
+	if (rc)
+		say(a, "etcd: %s", err ? err : "failed");
+	else
+		say(a, "joined the pool (lease %llx, %d s)",
+		    (unsigned long long)a->lease, a->ttl);
+	free(err);
+	return rc;
+}
+
+static bool is_alive(const struct pool_state *st, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < st->n_alive; i++)
+		if (!strcmp(st->alive[i], name))
+			return true;
+	return false;
+}
+
+/*
+ * What this host loads: the pool's objects, the host block of every live
+ * host (its own included), its own NICs. Peers are listed into @peers.
+ */
+static char *share(const struct agent *a, const struct pool_state *st,
+		   char **peers)
+{
+	char *text = NULL, *pl = NULL;
+	size_t len = 0, plen = 0, i;
+	FILE *f = open_memstream(&text, &len), *p = open_memstream(&pl, &plen);
+	struct np_config one;
+
+	if (!f || !p)
+		return NULL;
+	fprintf(f, "# npmgr agent %s: the pool at revision %lld\n", a->host,
+		(long long)st->kvs.revision);
+	for (i = 0; i < st->n_specs; i++) {
+		struct np_config c;
+		struct np_diags d = { 0 };
+		const struct pool_spec *sp = &st->specs[i];
+
+		if (strcmp(sp->name, a->host) && !is_alive(st, sp->name))
+			continue;
+		/* a spec that does not parse as one host block is skipped */
+		if (!config_parse("etcd spec", sp->text, strlen(sp->text), &c, &d) &&
+		    c.n_pool == 1 && !strcmp(c.pool[0].name, sp->name)) {
+			one = (struct np_config){ .pool = c.pool, .n_pool = 1 };
+			print_config(f, &one);
+			if (strcmp(sp->name, a->host))
+				fprintf(p, " %s", sp->name);
+		}
+		config_free(&c);
+		diags_free(&d);
+	}
+	one = (struct np_config){ .nics = a->own.nics, .n_nics = a->own.n_nics };
+	print_config(f, &one);
+	for (i = 0; i < st->objs.n; i++)
+		fputs(st->objs.o[i].text, f);
+	fclose(f);
+	fclose(p);
+	*peers = pl;
+	return text;
+}
+
+/* Write @text where the load reads it, 0600, whole or not at all. */
+static int write_share(struct agent *a, const char *text)
+{
+	char tmp[300];
+	FILE *f;
+
+	mkdir("/run/netpolicy", 0755);
+	mkdir(AGENT_DIR, 0700);
+	snprintf(a->path, sizeof(a->path), AGENT_DIR "/%s.policy", a->host);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", a->path);
+	f = fopen(tmp, "we");
+	if (!f || fchmod(fileno(f), 0600) || fputs(text, f) < 0 || fclose(f)) {
+		say(a, "%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	if (rename(tmp, a->path)) {
+		say(a, "%s: %s", a->path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Read the pool; load this host's share if it changed. -1: etcd failed. */
+static int sync_once(struct agent *a, int64_t *revision)
+{
+	struct pool_state st;
+	char *text, *peers = NULL;
+	int rc;
+
+	if (pool_state_read(a->e, &st))
+		return -1;
+	*revision = st.kvs.revision;
+	text = share(a, &st, &peers);
+	if (!text) {
+		pool_state_free(&st);
+		return -1;
+	}
+	/* the first line names the revision: compare what follows it */
+	if (a->loaded && !strcmp(strchr(a->loaded, '\n'), strchr(text, '\n'))) {
+		free(text);
+		free(peers);
+		pool_state_free(&st);
+		return 0;
+	}
+	rc = write_share(a, text);
+	if (!rc)
+		rc = load_file(&(struct load_req){ a->path, a->host, a->keys,
+						   false, true, stdout });
+	if (!rc) {
+		say(a, "revision %lld: loaded %zu object%s; peers:%s",
+		    (long long)st.kvs.revision, st.objs.n,
+		    st.objs.n == 1 ? "" : "s", *peers ? peers : " none");
+		free(a->loaded);
+		a->loaded = text;
+		a->loaded_rev = st.kvs.revision;
+	} else {
+		/* the kernel keeps the last good load */
+		if (a->loaded)
+			say(a, "revision %lld: not loaded (see above); the host keeps revision %lld",
+			    (long long)st.kvs.revision, (long long)a->loaded_rev);
+		else
+			say(a, "revision %lld: not loaded (see above); the host keeps what it had",
+			    (long long)st.kvs.revision);
+		free(text);
+	}
+	free(peers);
+	pool_state_free(&st);
+	return 0;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: npmgr agent [ETCD OPTIONS] --host NAME --spec FILE [--keys DIR] [--ttl SECONDS]\n");
+	return 2;
+}
+
+static int run(struct agent *a)
+{
+	struct etcd_watch *w = NULL;
+	double last_ka = 0, dirty = 0;
+	int64_t rev = 0, ttl;
+	int backoff = 1, r, joined = 0;
+	char *err = NULL;
+
+	while (!stopping) {
+		if (!joined || !w) {
+			if ((!joined && join(a)) || sync_once(a, &rev) ||
+			    !(w = etcd_watch_start(a->e, POOL_PREFIX, rev + 1, &err))) {
+				say(a, "etcd unreachable%s%s; retrying in %d s",
+				    err ? ": " : "", err ? err : "", backoff);
+				free(err);
+				err = NULL;
+				joined = 0;
+				sleep((unsigned int)backoff);
+				backoff = backoff < 30 ? backoff * 2 : 30;
+				continue;
+			}
+			joined = 1;
+			backoff = 1;
+			last_ka = now_s();
+		}
+		r = etcd_watch_wait(w, 500, &err);
+		if (r < 0) {
+			say(a, "etcd: %s", err ? err : "the watch ended");
+			free(err);
+			err = NULL;
+			etcd_watch_stop(w);
+			w = NULL;
+			continue;
+		}
+		if (r > 0 && !dirty)
+			dirty = now_s();
+		if (now_s() - last_ka >= KEEPALIVE_S) {
+			last_ka = now_s();
+			if (etcd_lease_keepalive(a->e, a->lease, &ttl, &err) || ttl <= 0) {
+				/* expired (or etcd gone): join again */
+				say(a, "lease %llx lost%s%s", (unsigned long long)a->lease,
+				    err ? ": " : "", err ? err : "");
+				free(err);
+				err = NULL;
+				joined = 0;
+				etcd_watch_stop(w);
+				w = NULL;
+				continue;
+			}
+		}
+		if (dirty && now_s() - dirty >= COALESCE_MS / 1000.0) {
+			dirty = 0;
+			if (sync_once(a, &rev)) {
+				etcd_watch_stop(w);
+				w = NULL;
+			}
+		}
+	}
+	etcd_watch_stop(w);
+	if (a->lease && !etcd_lease_revoke(a->e, a->lease, &err))
+		say(a, "left the pool (lease revoked)");
+	free(err);
+	return 0;
+}
+
+int agent_main(int argc, char **argv)
+{
+	struct etcd_opts o = { .endpoints = getenv("NPMGR_ETCD") };
+	struct agent a = { .keys = NPMGR_KEYS_DEFAULT, .ttl = 10 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	char *err = NULL;
+	int i = 1, rc;
+
+	while (i < argc) {
+		rc = pool_etcd_opt(argc, argv, &i, &o);
+		if (rc < 0)
+			return usage();
+		if (!rc)
+			continue;
+		if (i + 1 >= argc)
+			return usage();
+		if (!strcmp(argv[i], "--host"))
+			a.host = argv[i + 1];
+		else if (!strcmp(argv[i], "--spec"))
+			a.spec_path = argv[i + 1];
+		else if (!strcmp(argv[i], "--keys"))
+			a.keys = argv[i + 1];
+		else if (!strcmp(argv[i], "--ttl"))
+			a.ttl = atoi(argv[i + 1]);
+		else
+			return usage();
+		i += 2;
+	}
+	if (!a.host || !a.spec_path || a.ttl < 2 || a.ttl > 3600 ||
+	    strlen(a.host) >= 64 || strchr(a.host, '/'))
+		return usage();
+	if (read_spec(&a)) {
+		config_free(&a.own);
+		free(a.spec);
+		return 1;
+	}
+	a.e = etcd_open(&o, &err);
+	if (!a.e) {
+		fprintf(stderr, "npmgr: agent: %s\n", err ? err : "etcd failed");
+		free(err);
+		config_free(&a.own);
+		free(a.spec);
+		return 1;
+	}
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	rc = run(&a);
+	etcd_close(a.e);
+	config_free(&a.own);
+	free(a.spec);
+	free(a.loaded);
+	return rc;
+}
