@@ -380,6 +380,36 @@ out:
 	return rc;
 }
 
+/*
+ * {"revision": R, "applied": {"by", "at", "objects"} or null,
+ *  "live_hosts": [...], "objects": what `show -j` prints of objects}
+ */
+static void show_json(const struct pool_state *st, const struct np_config *cfg)
+{
+	struct json_object *o = json_object_new_object(), *hosts, *objs;
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return;
+	print_json(f, cfg, false, NULL, 0, NULL, 0);
+	fclose(f);
+	objs = json_tokener_parse(text);
+	free(text);
+	json_object_object_add(o, "revision",
+			       json_object_new_int64(st->kvs.revision));
+	json_object_object_add(o, "applied", st->applied ?
+			       json_tokener_parse(st->applied->value) : NULL);
+	hosts = json_object_new_array();
+	for (i = 0; i < st->n_alive; i++)
+		json_object_array_add(hosts, json_object_new_string(st->alive[i]));
+	json_object_object_add(o, "live_hosts", hosts);
+	json_object_object_add(o, "objects", objs);
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+}
+
 static int do_show(struct etcd *e, bool json)
 {
 	struct pool_state st;
@@ -396,7 +426,7 @@ static int do_show(struct etcd *e, bool json)
 	}
 	config_sort(&cfg);
 	if (json) {
-		print_json(stdout, &cfg, false, NULL, 0, NULL, 0);
+		show_json(&st, &cfg);
 	} else {
 		who = applied_by(st.applied);
 		printf("# pool at revision %lld%s%s\n", (long long)st.kvs.revision,
