@@ -3,14 +3,17 @@
  * npmgr agent: one per host of a pool (Documentation/netpolicy.rst, "The
  * pool's agent"). It publishes the host (its spec: the host block and its
  * NICs, from a local file; its liveness: a key bound to a lease it keeps
- * alive), watches the pool's prefix, and on every change loads what the
- * host needs: the pool's objects, the host blocks of the live hosts (its
- * peers) and its own NICs, through the same load as `npmgr load`.
+ * alive every third of its TTL), watches the pool's prefix, and on every
+ * change loads what the host needs: the pool's objects, the host blocks of
+ * the live hosts (its peers) and its own NICs, through the same load as
+ * `npmgr load`.
  *
  * The kernel keeps enforcing the last load whatever happens to etcd or to
- * the agent: an agent that loses etcd retries, an agent that stops
- * revokes its lease (its peers drop it at once; killed, they drop it when
- * the lease expires) and leaves the host's state as it is.
+ * the agent: an agent that loses etcd retries; an agent that stops leaves
+ * the host's state as it is and its lease to run out, so that an agent
+ * started again within two thirds of the TTL takes the host's place with no
+ * change anywhere, and otherwise its peers drop the host when the lease
+ * expires.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,7 +38,6 @@
 #include "pool.h"
 
 #define AGENT_DIR "/run/netpolicy/agent"
-#define KEEPALIVE_S 3
 #define COALESCE_MS 200
 
 static volatile sig_atomic_t stopping;
@@ -63,6 +65,7 @@ struct agent {
 	int64_t lease;
 	char *loaded;		/* the text of the last good load */
 	int64_t loaded_rev;	/* and the revision it was read at */
+	bool failing;		/* the last share read did not load */
 	char path[256];		/* where that text is, for the load */
 };
 
@@ -236,6 +239,10 @@ static int sync_once(struct agent *a, int64_t *revision)
 	}
 	/* the first line names the revision: compare what follows it */
 	if (a->loaded && !strcmp(strchr(a->loaded, '\n'), strchr(text, '\n'))) {
+		if (a->failing)
+			say(a, "revision %lld: the same as the host's (revision %lld), nothing to load",
+			    (long long)st.kvs.revision, (long long)a->loaded_rev);
+		a->failing = false;
 		free(text);
 		free(peers);
 		pool_state_free(&st);
@@ -252,8 +259,10 @@ static int sync_once(struct agent *a, int64_t *revision)
 		free(a->loaded);
 		a->loaded = text;
 		a->loaded_rev = st.kvs.revision;
+		a->failing = false;
 	} else {
 		/* the kernel keeps the last good load */
+		a->failing = true;
 		if (a->loaded)
 			say(a, "revision %lld: not loaded (see above); the host keeps revision %lld",
 			    (long long)st.kvs.revision, (long long)a->loaded_rev);
@@ -309,7 +318,8 @@ static int run(struct agent *a)
 		}
 		if (r > 0 && !dirty)
 			dirty = now_s();
-		if (now_s() - last_ka >= KEEPALIVE_S) {
+		/* a third of the TTL: at least two thirds are always left */
+		if (now_s() - last_ka >= (a->ttl >= 3 ? a->ttl / 3 : 1)) {
 			last_ka = now_s();
 			if (etcd_lease_keepalive(a->e, a->lease, &ttl, &err) || ttl <= 0) {
 				/* expired (or etcd gone): join again */
@@ -332,9 +342,8 @@ static int run(struct agent *a)
 		}
 	}
 	etcd_watch_stop(w);
-	if (a->lease && !etcd_lease_revoke(a->e, a->lease, &err))
-		say(a, "left the pool (lease revoked)");
-	free(err);
+	say(a, "stopped; the pool drops this host when its lease runs out (%d s) unless its agent starts again",
+	    a->ttl);
 	return 0;
 }
 

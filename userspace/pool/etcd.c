@@ -825,18 +825,6 @@ int etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ttl, char **err)
 	return lease_call(e, "/v3/lease/keepalive", "ID", id, &got, ttl, err);
 }
 
-int etcd_lease_revoke(struct etcd *e, int64_t id, char **err)
-{
-	struct json_object *req = json_object_new_object();
-	struct answer a;
-	int rc;
-
-	json_object_object_add(req, "ID", i64_string(id));
-	rc = post_json(e, "/v3/lease/revoke", req, &a, err);
-	free(a.p);
-	return rc;
-}
-
 int etcd_put(struct etcd *e, const char *key, const char *value, size_t len,
 	     int64_t lease, char **err)
 {

@@ -74,10 +74,9 @@ void etcd_kvs_free(struct etcd_kvs *k);
 int etcd_put(struct etcd *e, const char *key, const char *value, size_t len,
 	     int64_t lease, char **err);
 
-/* Leases: grant (TTL seconds), keep alive (*ttl 0: it has expired), revoke. */
+/* Leases: grant (TTL seconds), keep alive (*ttl 0: it has expired). */
 int etcd_lease_grant(struct etcd *e, int ttl, int64_t *id, char **err);
 int etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ttl, char **err);
-int etcd_lease_revoke(struct etcd *e, int64_t id, char **err);
 
 /*
  * Watch every key under @prefix from revision @from_rev on. wait: up to
