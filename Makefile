@@ -95,7 +95,10 @@ test-userspace: $(TEST_BINS) $(addsuffix -asan,$(TEST_BINS))
 
 # npmgr pool against real etcd clusters the script starts (no kernel: runs
 # here), with npmgr and again with npmgr under ASan/UBSan
-pool-test: userspace/npmgr userspace/npmgr-asan
+WATCHCHECK := tools/testing/pool/watchcheck
+$(WATCHCHECK): tools/testing/pool/watchcheck.c build/asan/libnpmgr.a
+	$(CC) $(UCFLAGS) -O1 $(SAN) -o $@ $^ $(NL_LIBS)
+pool-test: userspace/npmgr userspace/npmgr-asan $(WATCHCHECK)
 	tools/testing/pool/pool.sh
 	NPMGR=$(CURDIR)/userspace/npmgr-asan ASAN_OPTIONS=detect_leaks=1 tools/testing/pool/pool.sh
 
@@ -229,6 +232,6 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf build
 	rm -f userspace/npmgr userspace/npmgr-asan $(TAPVM) $(SECTAG) $(OVSDP) $(NPREQUEST) $(GNLFUZZ) $(TEST_BINS) \
-		$(addsuffix -asan,$(TEST_BINS)) userspace/fuzz/fuzz_parser userspace/fuzz/fuzz_mka userspace/fuzz/fuzz_etcd \
+		$(addsuffix -asan,$(TEST_BINS)) userspace/fuzz/fuzz_parser userspace/fuzz/fuzz_mka userspace/fuzz/fuzz_etcd $(WATCHCHECK) \
 		userspace/xen/vif-netpolicy userspace/xen/npmgr-xenwatch.service \
 		userspace/pool/npmgr-agent.service

@@ -853,7 +853,7 @@ struct etcd_watch {
 	char *body;
 	struct answer buf;	/* bytes not yet a whole line */
 	size_t events;		/* since the last etcd_watch_wait() */
-	int relist, ended;
+	int ended;
 	char *err;
 };
 
@@ -869,8 +869,18 @@ static void watch_line(struct etcd_watch *w, const char *line, size_t len)
 		return;
 	}
 	w->events += m.events;
-	if (m.canceled || m.compact_revision)
-		w->relist = 1;	/* compacted past where it started */
+	/*
+	 * Canceled (it started at a revision etcd has compacted away): no
+	 * event comes on it any more. The stream is as good as ended: the
+	 * caller reads everything again and starts another.
+	 */
+	if (m.canceled && !w->ended) {
+		free(w->err);
+		if (asprintf(&w->err, "etcd canceled the watch (compacted up to revision %lld)",
+			     (long long)m.compact_revision) < 0)
+			w->err = NULL;
+		w->ended = 1;
+	}
 }
 
 static size_t on_watch_data(char *data, size_t size, size_t n, void *arg)
@@ -949,12 +959,8 @@ int etcd_watch_wait(struct etcd_watch *w, int timeout_ms, char **err)
 	if (!running)
 		w->ended = 1;
 	if (w->ended) {
-		fail(err, "the watch ended: %s", w->err ? w->err : "etcd closed it");
+		fail(err, "%s", w->err ? w->err : "etcd closed the watch");
 		return -1;
-	}
-	if (w->relist) {
-		w->relist = 0;
-		return 1;
 	}
 	if (w->events) {
 		w->events = 0;

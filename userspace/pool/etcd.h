@@ -80,9 +80,9 @@ int etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ttl, char **err);
 
 /*
  * Watch every key under @prefix from revision @from_rev on. wait: up to
- * @timeout_ms; 1 if keys changed since the last wait (or the watch was
- * compacted past: read everything again), 0 if not, -1 if the stream ended
- * (*err says why; start another after reading everything again).
+ * @timeout_ms; 1 if keys changed since the last wait, 0 if not, -1 if the
+ * stream ended or etcd canceled the watch (it started before a compaction):
+ * *err says why; read everything again and start another.
  */
 struct etcd_watch;
 struct etcd_watch *etcd_watch_start(struct etcd *e, const char *prefix,

@@ -14,6 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
 . "$top/tools/testing/selftests/netpolicy/lib.sh"
 NPMGR=${NPMGR:-$top/userspace/npmgr}
+WATCHCHECK=$here/watchcheck
 export NP_NO_KLOG=1	# lib.sh: no kernel of ours runs here
 export NP_CASE_TIMEOUT=${NP_CASE_TIMEOUT:-300}
 for b in etcd etcdctl openssl; do
@@ -220,6 +221,22 @@ test_applies_racing() {
 	echo "    ${#won[@]} of 8 applied, the others were told of the conflict; the store holds file ${r% }"
 }
 
+# npmgr's watch (the agent's): a change arrives; a watch from a revision
+# etcd has compacted away is canceled by etcd, and the client says so (the
+# agent then reads everything again and watches from there).
+test_watch() {
+	local r
+	r=$(rev)
+	write_file "$tmp/w.policy" br-w vm-w
+	( nap 1; "$NPMGR" pool apply "$tmp/w.policy" > /dev/null ) &
+	expect_eq "a change" "changed" "$("$WATCHCHECK" "${endpoints%%,*}" /netpolicy/v1/ $((r + 1)) 20)"
+	wait
+	r=$(rev)
+	ETCDCTL_API=3 etcdctl --endpoints "${endpoints%%,*}" compact "$r" > /dev/null || fail "compact"
+	expect_eq "compacted away" "ended: etcd canceled the watch (compacted up to revision $r)" \
+		"$("$WATCHCHECK" "${endpoints%%,*}" /netpolicy/v1/ 2 10)"
+}
+
 # The first endpoint's member stopped: npmgr goes on to the next.
 test_member_down() {
 	write_file "$tmp/c.policy" br-c vm-c
@@ -295,5 +312,5 @@ if [ $# = 0 ] || [ "$1" != tls_and_user ]; then
 fi
 # in this order: the first reads an empty pool, the last stops the cluster
 [ $# -gt 0 ] || set -- apply_diff_show bad_files_change_nothing crossing_networks applies_racing \
-	member_down tls_and_user
+	watch member_down tls_and_user
 run_cases pool "$@"
