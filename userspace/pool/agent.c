@@ -232,6 +232,14 @@ static int sync_once(struct agent *a, int64_t *revision)
 	if (pool_state_read(a->e, &st))
 		return -1;
 	*revision = st.kvs.revision;
+	if (pool_objects_valid(&st)) {
+		say(a, "revision %lld: not loaded: the store holds a bad value (see above); the host keeps %s",
+		    (long long)st.kvs.revision,
+		    a->loaded ? "its last good load" : "what it had");
+		a->failing = true;
+		pool_state_free(&st);
+		return 0;
+	}
 	text = share(a, &st, &peers);
 	if (!text) {
 		pool_state_free(&st);

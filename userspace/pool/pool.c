@@ -176,6 +176,55 @@ int pool_state_read(struct etcd *e, struct pool_state *st)
 }
 
 /* The store's objects, through the parser and checker. */
+/* The one object @c holds: its kind, and its name in *name; NULL if not one. */
+static const char *only_object(const struct np_config *c, const char **name)
+{
+	if (c->n_pool || c->n_nics ||
+	    c->n_policies + c->n_nets + c->n_vms + c->n_vifs != 1)
+		return NULL;
+	if (c->n_policies) {
+		*name = c->policies[0].name;
+		return "policy";
+	}
+	if (c->n_nets) {
+		*name = c->nets[0].name;
+		return "network";
+	}
+	if (c->n_vms) {
+		*name = c->vms[0].name;
+		return "vm";
+	}
+	*name = c->vifs[0].name;
+	return "vif";
+}
+
+int pool_objects_valid(const struct pool_state *st)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < st->objs.n; i++) {
+		const struct pobj *o = &st->objs.o[i];
+		const char *k = o->key + strlen(OBJECTS), *slash = strchr(k, '/');
+		const char *kind = NULL, *name = NULL;
+		struct np_diags d = { 0 };
+		struct np_config c;
+
+		if (!config_parse(o->key, o->text, strlen(o->text), &c, &d))
+			kind = only_object(&c, &name);
+		if (!kind || !slash || strlen(kind) != (size_t)(slash - k) ||
+		    strncmp(k, kind, (size_t)(slash - k)) || strcmp(slash + 1, name)) {
+			fputs(d.text ? d.text : "", stderr);
+			fprintf(stderr, "npmgr: pool: %s does not hold exactly the one object its key names\n",
+				o->key);
+			rc = -1;
+		}
+		config_free(&c);
+		diags_free(&d);
+	}
+	return rc;
+}
+
 static int state_config(const struct pool_state *st, struct np_config *cfg)
 {
 	struct np_diags d = { 0 };
@@ -184,8 +233,13 @@ static int state_config(const struct pool_state *st, struct np_config *cfg)
 	FILE *f = open_memstream(&buf, &len);
 	int rc;
 
-	if (!f)
+	memset(cfg, 0, sizeof(*cfg));
+	if (!f || pool_objects_valid(st)) {
+		if (f)
+			fclose(f);
+		free(buf);
 		return -1;
+	}
 	for (i = 0; i < st->objs.n; i++)
 		fputs(st->objs.o[i].text, f);
 	fclose(f);

@@ -53,6 +53,12 @@ struct pool_state {
 int pool_state_read(struct etcd *e, struct pool_state *st);
 void pool_state_free(struct pool_state *st);
 /*
+ * Each object key holds exactly the one object it names (a value with a
+ * host block or a second object in it would smuggle them past the key's
+ * meaning): -1, and each bad key said on stderr, if not.
+ */
+int pool_objects_valid(const struct pool_state *st);
+/*
  * The options every command that talks to etcd takes (--etcd, --cacert,
  * --cert, --key, --user, --password-file), from argv[*i] on: 0 and *i past
  * them, 1 on argv[*i] not one of them, -1 on a missing value.

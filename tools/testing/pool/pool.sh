@@ -237,6 +237,22 @@ test_watch() {
 		"$("$WATCHCHECK" "${endpoints%%,*}" /netpolicy/v1/ 2 10)"
 }
 
+# A key holds exactly the object it names: a value written by hand that
+# carries a host block (a peer no agent published) or another object is
+# refused, not read.
+test_smuggled_values() {
+	local e=${endpoints%%,*}
+	ETCDCTL_API=3 etcdctl --endpoints "$e" put /netpolicy/v1/objects/vm/x \
+		"$(printf 'vm x {\n}\nhost evil {\n    address = 10.1.0.66\n}\n')" > /dev/null || fail "put"
+	ETCDCTL_API=3 etcdctl --endpoints "$e" put /netpolicy/v1/objects/vm/y 'vm z { }' > /dev/null
+	"$NPMGR" pool show > "$tmp/out" 2> "$tmp/err" && fail "show read a smuggled host"
+	expect_eq "refused" "npmgr: pool: /netpolicy/v1/objects/vm/x does not hold exactly the one object its key names
+npmgr: pool: /netpolicy/v1/objects/vm/y does not hold exactly the one object its key names" "$(cat "$tmp/err")"
+	ETCDCTL_API=3 etcdctl --endpoints "$e" del /netpolicy/v1/objects/vm/x > /dev/null
+	ETCDCTL_API=3 etcdctl --endpoints "$e" del /netpolicy/v1/objects/vm/y > /dev/null
+	"$NPMGR" pool show > /dev/null || fail "show after the clean-up"
+}
+
 # The first endpoint's member stopped: npmgr goes on to the next.
 test_member_down() {
 	write_file "$tmp/c.policy" br-c vm-c
@@ -312,5 +328,5 @@ if [ $# = 0 ] || [ "$1" != tls_and_user ]; then
 fi
 # in this order: the first reads an empty pool, the last stops the cluster
 [ $# -gt 0 ] || set -- apply_diff_show bad_files_change_nothing crossing_networks applies_racing \
-	watch member_down tls_and_user
+	watch smuggled_values member_down tls_and_user
 run_cases pool "$@"

@@ -250,6 +250,15 @@ test_bad_value_in_store() {
 	ETCDCTL_API=3 etcdctl --endpoints "$ETCD" del /netpolicy/v1/objects/network/bad > /dev/null
 	poll_eq 1 grep -c "the same as the host's (revision [0-9]*), nothing to load" "$tmp/agent-hA.log" ||
 		fail "hA did not say it is back: $(tail -n 3 "$tmp/agent-hA.log")"
+	# a value that smuggles a host block (a peer no agent published)
+	ETCDCTL_API=3 etcdctl --endpoints "$ETCD" put /netpolicy/v1/objects/vm/x \
+		"$(printf 'vm x {\n}\nhost evil {\n    address = 10.1.0.66\n}\n')" > /dev/null || fail "put"
+	poll_eq 1 grep -c "not loaded: the store holds a bad value" "$tmp/agent-hA.log" ||
+		fail "hA: $(tail -n 3 "$tmp/agent-hA.log")"
+	grep -q "objects/vm/x does not hold exactly the one object its key names" "$tmp/agent-hA.log" ||
+		fail "no reason: $(tail -n 3 "$tmp/agent-hA.log")"
+	grep -q evil /run/netpolicy/agent/hA.policy && fail "the smuggled host reached the share"
+	ETCDCTL_API=3 etcdctl --endpoints "$ETCD" del /netpolicy/v1/objects/vm/x > /dev/null
 	# and the next change loads
 	pool_file "vm web { }"
 	poll_eq 2 grep -c ": loaded .* objects*; peers" "$tmp/agent-hA.log" ||
