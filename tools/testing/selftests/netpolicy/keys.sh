@@ -313,7 +313,7 @@ late() { # host dev
 
 # A captured frame sent again is dropped: replay protection, window 0.
 test_replay_dropped() {
-	local ms before after n cap vmcap
+	local ms before after n cap vmcap i
 	HOSTS="hA hB"
 	pool_up
 	reach vfA 10.9.0.2 || fail "no ping"
@@ -322,17 +322,23 @@ test_replay_dropped() {
 	cap=$!
 	ip netns exec vfB tcpdump -i eth0 -nn -U -w "$tmp/vm.pcap" icmp 2> "$tmp/v.err" &
 	vmcap=$!
+	# both listening (the pause alone was too short on a loaded machine)
+	for ((i = 0; i < 200; i++)); do
+		grep -q listening "$tmp/t.err" && grep -q listening "$tmp/v.err" && break
+		nap 0.1
+	done
 	sleep 1.5
 	# the largest frame hA sends is this echo request
 	ip netns exec vfA ping -c 1 -W 1 -s 900 -p "$PATTERN" 10.9.0.2 > /dev/null || fail "no ping"
 	sleep 0.5
 	kill "$cap"
+	wait "$cap" 2> /dev/null	# the capture whole on disk
 	before=$(late hB "$ms")
 	ip netns exec hA "$SECTAG" replay "$tmp/one.pcap" 10.1.0.1 eth1 > /dev/null ||
 		fail "nothing to replay"
 	sleep 1
 	kill "$vmcap"
-	wait "$cap" "$vmcap" 2> /dev/null
+	wait "$vmcap" 2> /dev/null
 	after=$(late hB "$ms")
 	[ "$after" -gt "$before" ] ||
 		fail "the replay was not dropped as late: $before -> $after: $(ip -n hB -s macsec show "$ms")"
