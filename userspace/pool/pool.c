@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -322,20 +323,35 @@ static void print_summary(const struct change *c, size_t n, int64_t rev,
 		       n, n == 1 ? "" : "s", add, chg, del, what, (long long)rev);
 }
 
-static char *applied_value(size_t n_objects)
+/*
+ * The applied record: who, when, how many objects, and an id no other
+ * apply has (32 hex digits), by which an apply whose answer was lost
+ * recognises its own transaction when it reads the store back.
+ */
+static char *applied_value(size_t n_objects, char id[33])
 {
 	struct json_object *o = json_object_new_object();
 	char host[256] = "", at[32];
+	unsigned char rnd[16] = { 0 };
 	time_t now = time(NULL);
 	struct tm tm;
 	char *s;
+	int i;
 
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		/* no randomness: time and pid still tell applies apart */
+		snprintf((char *)rnd, sizeof(rnd), "%llx%x",
+			 (unsigned long long)now, (unsigned int)getpid());
+	}
+	for (i = 0; i < 16; i++)
+		snprintf(id + 2 * i, 3, "%02x", rnd[i]);
 	gethostname(host, sizeof(host) - 1);
 	gmtime_r(&now, &tm);
 	strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	json_object_object_add(o, "by", json_object_new_string(host));
 	json_object_object_add(o, "at", json_object_new_string(at));
 	json_object_object_add(o, "objects", json_object_new_int64((int64_t)n_objects));
+	json_object_object_add(o, "id", json_object_new_string(id));
 	s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	return s;
@@ -359,6 +375,44 @@ static char *applied_by(const struct etcd_kv *kv)
 	return s;
 }
 
+/* Whether the store's applied record is the one with @id. */
+static bool applied_is(const struct etcd_kv *kv, const char *id)
+{
+	struct json_object *o, *v;
+	bool mine;
+
+	if (!kv)
+		return false;
+	o = json_tokener_parse(kv->value);
+	mine = o && json_object_object_get_ex(o, "id", &v) &&
+	       json_object_is_type(v, json_type_string) &&
+	       !strcmp(json_object_get_string(v), id);
+	json_object_put(o);
+	return mine;
+}
+
+/*
+ * The transaction failed, or its compare did: read the store back (a
+ * linearizable read: after an election it sees every entry the cluster
+ * committed) to tell "ours landed, its answer was lost" (a member killed
+ * after committing; a retry on the next member whose compare then saw our
+ * own write) from "nothing written". Retries for a while: a cluster that
+ * lost its leader answers again after an election. 1: ours is there; 0:
+ * not there (*now holds the store); -1: the store cannot be read.
+ */
+static int read_back(struct etcd *e, const char *id, struct pool_state *now)
+{
+	int tries;
+
+	for (tries = 0; tries < 10; tries++) {
+		if (tries)
+			sleep(1);
+		if (!pool_state_read(e, now))
+			return applied_is(now->applied, id) ? 1 : 0;
+	}
+	return -1;
+}
+
 static int do_apply(struct etcd *e, const char *path, bool dry)
 {
 	struct pool_state st, now;
@@ -369,8 +423,8 @@ static int do_apply(struct etcd *e, const char *path, bool dry)
 	size_t n, n_ops = 0, i;
 	const char *cmp_key = APPLIED_KEY;
 	int64_t cmp_rev, rev;
-	char *val, *err = NULL, *who;
-	int ok, rc = 1;
+	char *val, *err = NULL, *who, id[33];
+	int ok, rc = 1, back = 0, failed;
 
 	if (compile(path, &cfg)) {
 		config_free(&cfg);
@@ -398,33 +452,46 @@ static int do_apply(struct etcd *e, const char *path, bool dry)
 		op->value = c[i].o->text;
 		op->value_len = strlen(c[i].o->text);
 	}
-	val = applied_value(file.n);
+	val = applied_value(file.n, id);
 	*(struct etcd_op *)xpush((void **)&ops, &n_ops, sizeof(*ops)) =
 		(struct etcd_op){ ETCD_PUT, APPLIED_KEY, val, strlen(val) };
 	cmp_rev = st.applied ? st.applied->mod_rev : 0;
-	if (etcd_txn(e, &cmp_key, &cmp_rev, 1, ops, n_ops, &ok, &rev, &err)) {
-		fprintf(stderr, "npmgr: pool apply: %s; nothing written%s\n",
-			err ? err : "etcd failed",
-			err && strstr(err, "too many operations") ?
-			" (one apply is one transaction: raise the members' --max-txn-ops, default 128, above the number of objects that change)" : "");
-		free(err);
-	} else if (!ok) {
-		who = NULL;
-		if (!pool_state_read(e, &now)) {
-			who = applied_by(now.applied);
+	failed = etcd_txn(e, &cmp_key, &cmp_rev, 1, ops, n_ops, &ok, &rev, &err);
+	if (failed || !ok) {
+		back = read_back(e, id, &now);
+		if (back == 1) {
+			rev = now.applied->mod_rev;
 			pool_state_free(&now);
 		}
-		fprintf(stderr, "npmgr: pool apply: the pool changed since it was read (revision %lld, now %lld%s%s); nothing written\n",
-			(long long)st.kvs.revision, (long long)rev,
-			who ? ", applied by " : "", who ? who : "");
-		free(who);
-		rc = 3;
-	} else {
+	}
+	if (back == 1 || (!failed && ok)) {
 		for (i = 0; i < n; i++)
 			print_change(&c[i]);
 		print_summary(c, n, rev, "applied at");
+		if (back == 1)
+			printf("(confirmed by reading the store back after: %s)\n",
+			       err ? err : "the transaction's answer was lost");
 		rc = 0;
+	} else if (back < 0) {
+		fprintf(stderr, "npmgr: pool apply: %s; the store cannot be read back: whether the change was written is unknown (see npmgr pool diff)\n",
+			err ? err : "etcd failed");
+		rc = 1;
+	} else if (failed) {
+		fprintf(stderr, "npmgr: pool apply: %s; nothing written (the store, read back at revision %lld, does not hold this apply)%s\n",
+			err ? err : "etcd failed", (long long)now.kvs.revision,
+			err && strstr(err, "too many operations") ?
+			" (one apply is one transaction: raise the members' --max-txn-ops, default 128, above the number of objects that change)" : "");
+		pool_state_free(&now);
+	} else {
+		who = applied_by(now.applied);
+		fprintf(stderr, "npmgr: pool apply: the pool changed since it was read (revision %lld, now %lld%s%s); nothing written\n",
+			(long long)st.kvs.revision, (long long)now.kvs.revision,
+			who ? ", applied by " : "", who ? who : "");
+		free(who);
+		pool_state_free(&now);
+		rc = 3;
 	}
+	free(err);
 	free(val);
 out:
 	free(ops);

@@ -4,7 +4,7 @@
 # pool.sh: `npmgr pool` against real etcd clusters this script starts on
 # loopback ports (etcd-server's etcd; etcdctl only to set up users):
 #   - three members over HTTP: apply, diff, show, bad files, applies
-#     racing, a member down;
+#     racing, the leader killed during applies, a member down;
 #   - one member over TLS with client certificates (a CA made here with
 #     openssl) and authentication on: an etcd user and its password file.
 # No kernel is involved (the pool's objects are etcd keys): runs on the
@@ -39,12 +39,40 @@ start_cluster() { # N scheme [etcd options...]: members 1..N, client port base+i
 			--initial-cluster "$cl" --initial-cluster-state new \
 			--initial-cluster-token "np$$" "$@" > "$tmp/m$i.log" 2>&1 &
 		echo $! >> "$tmp/members"	# the cases run in subshells
+		disown $!	# a case kills it: no job report
 	done
 	endpoints=$(for i in $(seq "$n"); do echo "$scheme://127.0.0.1:$((base + i))"; done | paste -sd,)
 	export NPMGR_ETCD=$endpoints
 }
 
 member() { sed -n "$1p" "$tmp/members"; }	# its pid
+
+# member i of the three-member HTTP cluster again, from its data
+restart_member() { # i
+	local i=$1 cl="" j
+	for j in 1 2 3; do
+		cl+="${cl:+,}m$j=http://127.0.0.1:$((base + 5 + j))"
+	done
+	etcd --name "m$i" --data-dir "$tmp/m$i" \
+		--listen-peer-urls "http://127.0.0.1:$((base + 5 + i))" \
+		--initial-advertise-peer-urls "http://127.0.0.1:$((base + 5 + i))" \
+		--listen-client-urls "http://127.0.0.1:$((base + i))" \
+		--advertise-client-urls "http://127.0.0.1:$((base + i))" \
+		--initial-cluster "$cl" --initial-cluster-state existing \
+		--initial-cluster-token "np$$" >> "$tmp/m$i.log" 2>&1 &
+	sed -i "${i}s/.*/$!/" "$tmp/members"
+	disown $!
+}
+
+# until that member alone answers a read
+wait_member() { # url
+	local i
+	for ((i = 0; i < 100; i++)); do
+		NPMGR_ETCD=$1 "$NPMGR" pool show > /dev/null 2>&1 && return 0
+		nap 0.2
+	done
+	fail "$1 did not rejoin: $(tail -n 3 "$tmp/m$(( ${1##*:} - base )).log")"
+}
 
 stop_member() { # pid (the cases run in subshells: wait cannot reap it)
 	local i
@@ -151,8 +179,8 @@ add    vm vm2
 4 changes (1 added, 2 changed, 1 deleted) against revision 2" "$("$NPMGR" pool diff "$tmp/b.policy")"
 	"$NPMGR" pool apply "$tmp/b.policy" > /dev/null || fail "apply b"
 	expect_eq "b applied" "no changes against revision 3" "$("$NPMGR" pool diff "$tmp/b.policy")"
-	expect_eq "json" '{"revision":3,"applied":{"by":"'"$(hostname)"'","at":"AT","objects":4},"live_hosts":[],"objects":{"host":null,"policies":[{"name":"p0","ALLOW_CROSS_SERVER":false,"ISOLATE_FROM":[{"type":"name","value":"vm9"}]}],"nics":[],"networks":[{"name":"n0","bridge":"br-b","policy":"p0"}],"vms":[{"name":"vm2","uuid":null,"tags":["web"],"policy":null,"source":null}],"vifs":[{"name":"v0","ifname":"tps0*","mac":null,"network":"n0","vm":"vm2","policy":null,"source":null}]}}' \
-		"$("$NPMGR" -j pool show | sed 's/"at":"[^"]*"/"at":"AT"/')"
+	expect_eq "json" '{"revision":3,"applied":{"by":"'"$(hostname)"'","at":"AT","objects":4,"id":"ID"},"live_hosts":[],"objects":{"host":null,"policies":[{"name":"p0","ALLOW_CROSS_SERVER":false,"ISOLATE_FROM":[{"type":"name","value":"vm9"}]}],"nics":[],"networks":[{"name":"n0","bridge":"br-b","policy":"p0"}],"vms":[{"name":"vm2","uuid":null,"tags":["web"],"policy":null,"source":null}],"vifs":[{"name":"v0","ifname":"tps0*","mac":null,"network":"n0","vm":"vm2","policy":null,"source":null}]}}' \
+		"$("$NPMGR" -j pool show | sed 's/"at":"[^"]*"/"at":"AT"/; s/"id":"[0-9a-f]\{32\}"/"id":"ID"/')"
 }
 
 test_bad_files_change_nothing() {
@@ -254,6 +282,56 @@ npmgr: pool: /netpolicy/v1/objects/vm/y does not hold exactly the one object its
 }
 
 # The first endpoint's member stopped: npmgr goes on to the next.
+# The leader killed (SIGKILL) while an apply of 104 changes is in
+# flight, at three moments: each apply either applied everything (said so,
+# confirmed by reading the store back when its answer was lost) or said
+# that nothing was written; the store holds exactly one file, never a mix;
+# the killed member rejoins.
+test_leader_killed_during_apply() {
+	local round i leader rc prev=k0 want order seen=""
+	big_file() { # path tag
+		write_file "$1" "br-$2" "vm-$2"
+		for i in $(seq 50); do
+			printf 'vm vm-%s-%d {\n    tags = {web}\n}\n' "$2" "$i"
+		done >> "$1"
+	}
+	big_file "$tmp/k0.policy" k0
+	"$NPMGR" pool apply "$tmp/k0.policy" > "$tmp/out" 2>&1 || fail "apply: $(cat "$tmp/out")"
+	for round in 1 2 3; do
+		big_file "$tmp/k$round.policy" "k$round"
+		# etcdctl (a test tool) names the leader; npmgr asks it first
+		leader=$(etcdctl --endpoints "$NPMGR_ETCD" endpoint status -w simple 2> /dev/null |
+			awk -F', ' '$5 == "true" { print $1 }')
+		[ -n "$leader" ] || fail "no leader"
+		i=$(( ${leader##*:} - base ))
+		order=$leader,$(tr , '\n' <<< "$NPMGR_ETCD" | grep -vx "$leader" | paste -sd,)
+		NPMGR_ETCD=$order "$NPMGR" pool apply "$tmp/k$round.policy" > "$tmp/out" 2> "$tmp/err" &
+		# npmgr's read and transaction take about 30 ms here: kill at
+		# its start, in its middle, and near its end
+		nap "0.0$(( (round - 1) * 15 / 10 ))"
+		kill -9 "$(member $i)"
+		rc=0
+		wait $! || rc=$?
+		case $rc in
+		0)	want=k$round
+			grep -q "^104 changes (.*) applied at revision [0-9]*$" "$tmp/out" ||
+				fail "round $round: $(cat "$tmp/out" "$tmp/err")" ;;
+		1)	want=$prev
+			grep -Eq "^npmgr: pool apply: .*; nothing written \(the store, read back at revision [0-9]+, does not hold this apply\)$" "$tmp/err" ||
+				fail "round $round: $(cat "$tmp/err")" ;;
+		*)	fail "round $round: exit $rc: $(cat "$tmp/err")" ;;
+		esac
+		seen+=" $rc"
+		! grep -q '^(confirmed' "$tmp/out" || seen+=c
+		expect_eq "round $round: the store holds $want" "no changes" \
+			"$("$NPMGR" pool diff "$tmp/$want.policy" | cut -d' ' -f1-2)"
+		prev=$want
+		restart_member "$i"
+		wait_member "http://127.0.0.1:$((base + i))"
+	done
+	echo "    exit statuses (c: confirmed by reading back):$seen"
+}
+
 test_member_down() {
 	write_file "$tmp/c.policy" br-c vm-c
 	stop_member "$(member 1)"
@@ -328,5 +406,5 @@ if [ $# = 0 ] || [ "$1" != tls_and_user ]; then
 fi
 # in this order: the first reads an empty pool, the last stops the cluster
 [ $# -gt 0 ] || set -- apply_diff_show bad_files_change_nothing crossing_networks applies_racing \
-	watch smuggled_values member_down tls_and_user
+	watch smuggled_values leader_killed_during_apply member_down tls_and_user
 run_cases pool "$@"
