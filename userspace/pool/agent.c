@@ -329,7 +329,11 @@ static int run(struct agent *a)
 		/* a third of the TTL: at least two thirds are always left */
 		if (now_s() - last_ka >= (a->ttl >= 3 ? a->ttl / 3 : 1)) {
 			last_ka = now_s();
-			if (etcd_lease_keepalive(a->e, a->lease, &ttl, &err) || ttl <= 0) {
+			/* unanswered for a third of the TTL: report it, and
+			 * take a new lease when etcd answers again */
+			if (etcd_lease_keepalive(a->e, a->lease,
+						 a->ttl >= 3 ? a->ttl * 1000 / 3 : 1000,
+						 &ttl, &err) || ttl <= 0) {
 				/* expired (or etcd gone): join again */
 				say(a, "lease %llx lost%s%s", (unsigned long long)a->lease,
 				    err ? ": " : "", err ? err : "");

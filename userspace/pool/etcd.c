@@ -414,6 +414,9 @@ out:
 
 /* ---- the transport ---- */
 
+/* a request's whole time, connecting included (a keepalive: its own) */
+#define ETCD_TIMEOUT_MS 30000L
+
 struct etcd {
 	CURL *curl;
 	char **urls;
@@ -647,7 +650,7 @@ struct etcd *etcd_open(const struct etcd_opts *o, char **err)
 		return NULL;
 	}
 	setup_handle(e, e->curl);
-	curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, 30000L);
+	curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, ETCD_TIMEOUT_MS);
 	if (o->user && authenticate(e, err)) {
 		etcd_close(e);
 		return NULL;
@@ -818,11 +821,17 @@ int etcd_lease_grant(struct etcd *e, int ttl, int64_t *id, char **err)
 	return rc;
 }
 
-int etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ttl, char **err)
+int etcd_lease_keepalive(struct etcd *e, int64_t id, int timeout_ms,
+			 int64_t *ttl, char **err)
 {
 	int64_t got;
+	int rc;
 
-	return lease_call(e, "/v3/lease/keepalive", "ID", id, &got, ttl, err);
+	/* a silent network must not hold the caller past its lease */
+	curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	rc = lease_call(e, "/v3/lease/keepalive", "ID", id, &got, ttl, err);
+	curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, ETCD_TIMEOUT_MS);
+	return rc;
 }
 
 int etcd_put(struct etcd *e, const char *key, const char *value, size_t len,

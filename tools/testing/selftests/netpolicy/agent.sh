@@ -13,6 +13,7 @@
 # Checks that the agents build the cross-host network between them, follow
 # a change, drop a peer whose agent dies (after its lease's TTL) and take it
 # back when it returns, take an agent's restart without a change anywhere,
+# keep enforcing while cut off from etcd and resynchronise when healed,
 # and keep their last good load when the store holds a bad value.
 # Usage: agent.sh [TEST...]   (default: all)
 set -u
@@ -114,6 +115,16 @@ wait_peers() { # host peers [seconds]
 		nap 0.2
 	done
 	fail "$1: peers never became '$2': $(tail -n 5 "$tmp/agent-$1.log")"
+}
+
+# until host $1's agent logged $2 lines matching $3 (beyond $5 of them)
+wait_log() { # host count regex seconds [lines already there]
+	local end=$((SECONDS + $4))
+	while ((SECONDS < end)); do
+		(($(grep -c -- "$3" "$tmp/agent-$1.log") >= $2 + ${5:-0})) && return 0
+		nap 0.2
+	done
+	fail "$1: no '$3' in its log: $(tail -n 4 "$tmp/agent-$1.log")"
 }
 
 # nothing an ASan/UBSan npmgr (agent-asan) reported in the agents' logs
@@ -237,6 +248,54 @@ test_agent_restart() {
 	expect_eq "hB's tunnel" "$ifb" "$(ip netns exec hB cat "/sys/class/net/$vx/ifindex")"
 	expect_master hA tap-a1 br-front
 	expect_eq "events on hA across the restart" "" "$(cat "$tmp/events")"
+	logs_clean
+}
+
+# hA cut off from etcd (its management port off the switch) for longer than its
+# lease: its agent says so and keeps retrying; its kernel keeps enforcing
+# what it had (the VM stays attached, the tunnel is the same device, not
+# one event); the pool goes on without it (hB drops it, a change is
+# applied). Healed: hA joins again, resynchronises to the change it missed
+# and hB takes it back.
+test_partition_heals() {
+	local vx ifa t0 loads
+	pool_file
+	agent hA
+	agent hB
+	wait_peers hA hB
+	wait_peers hB hA
+	vm hA tap-a1 vA1 10.9.0.1
+	wait_master hA tap-a1 br-front
+	vx=$(tunnel_of hA)
+	ifa=$(ip netns exec hA cat "/sys/class/net/$vx/ifindex")
+	np hA monitor > "$tmp/events" &
+	monitor_ready $!
+	# its switch port gone: frames vanish, nothing answers (no RST, no
+	# unreachable): the agent's own timeouts must notice
+	ip link set mg-hA nomaster
+	t0=$SECONDS
+	wait_log hA 1 "lease [0-9a-f]* lost: " 20
+	echo "    partitioned: hA's agent said so after $((SECONDS - t0)) s (TTL $TTL s)"
+	wait_peers hB none $((TTL + 20))
+	pool_file "vm web { }"
+	nap 2
+	expect_master hA tap-a1 br-front
+	expect_eq "hA's tunnel while cut off" "$ifa" "$(ip netns exec hA cat "/sys/class/net/$vx/ifindex")"
+	grep -q "etcd unreachable" "$tmp/agent-hA.log" ||
+		fail "no retry reported: $(tail -n 3 "$tmp/agent-hA.log")"
+	np hA show config | grep -q "^vm web" && fail "hA loaded while cut off"
+	loads=$(grep -c ": loaded .* objects*; peers: hB" "$tmp/agent-hA.log")
+	ip link set mg-hA master br-mgmt
+	t0=$SECONDS
+	# its retries back off up to 30 s
+	wait_log hA 2 "joined the pool" 60
+	wait_log hA 1 ": loaded .* objects*; peers: hB" 20 "$loads"
+	np hA show config | grep -q "^vm web" || fail "hA did not load what it missed"
+	echo "    healed: hA resynchronised after $((SECONDS - t0)) s"
+	wait_peers hB hA
+	expect_master hA tap-a1 br-front
+	expect_eq "hA's tunnel after" "$ifa" "$(ip netns exec hA cat "/sys/class/net/$vx/ifindex")"
+	expect_eq "events on hA" "" "$(cat "$tmp/events")"
 	logs_clean
 }
 
