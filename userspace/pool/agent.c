@@ -146,6 +146,26 @@ static int join(struct agent *a)
 	return rc;
 }
 
+/*
+ * Small requests (lease, liveness) give up after a third of the TTL, so
+ * that a network that drops everything silently is reported while the
+ * lease has time left; reads of the pool (any size) keep the default.
+ */
+static long short_timeout(const struct agent *a)
+{
+	return a->ttl >= 3 ? a->ttl * 1000L / 3 : 1000L;
+}
+
+static int join_bounded(struct agent *a)
+{
+	int rc;
+
+	etcd_set_timeout(a->e, short_timeout(a));
+	rc = join(a);
+	etcd_set_timeout(a->e, 0);
+	return rc;
+}
+
 static bool is_alive(const struct pool_state *st, const char *name)
 {
 	size_t i;
@@ -300,7 +320,7 @@ static int run(struct agent *a)
 
 	while (!stopping) {
 		if (!joined || !w) {
-			if ((!joined && join(a)) || sync_once(a, &rev) ||
+			if ((!joined && join_bounded(a)) || sync_once(a, &rev) ||
 			    !(w = etcd_watch_start(a->e, POOL_PREFIX, rev + 1, &err))) {
 				say(a, "etcd unreachable%s%s; retrying in %d s",
 				    err ? ": " : "", err ? err : "", backoff);
@@ -331,9 +351,10 @@ static int run(struct agent *a)
 			last_ka = now_s();
 			/* unanswered for a third of the TTL: report it, and
 			 * take a new lease when etcd answers again */
-			if (etcd_lease_keepalive(a->e, a->lease,
-						 a->ttl >= 3 ? a->ttl * 1000 / 3 : 1000,
-						 &ttl, &err) || ttl <= 0) {
+			etcd_set_timeout(a->e, short_timeout(a));
+			r = etcd_lease_keepalive(a->e, a->lease, &ttl, &err);
+			etcd_set_timeout(a->e, 0);
+			if (r || ttl <= 0) {
 				/* expired (or etcd gone): join again */
 				say(a, "lease %llx lost%s%s", (unsigned long long)a->lease,
 				    err ? ": " : "", err ? err : "");

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -421,6 +422,7 @@ struct etcd {
 	CURL *curl;
 	char **urls;
 	size_t n_urls, cur;	/* the member that answered last */
+	long timeout_ms;	/* one request, every member tried included */
 	struct etcd_opts o;
 	char *auth;		/* "Authorization: TOKEN" */
 };
@@ -461,28 +463,46 @@ static char *answer_message(const struct answer *a)
 	return msg ? msg : printable(a->p, a->len);
 }
 
+static long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+void etcd_set_timeout(struct etcd *e, long ms)
+{
+	e->timeout_ms = ms > 0 ? ms : ETCD_TIMEOUT_MS;
+}
+
 /*
  * POST @body to @path on the current member, or, if it cannot be reached,
- * the next ones. HTTP 200: 0 and the answer; otherwise -1 and *err.
+ * the next ones, all within the request timeout. HTTP 200: 0 and the answer; otherwise -1 and *err.
  */
 static int post(struct etcd *e, const char *path, const char *body,
 		struct answer *a, char **err)
 {
 	struct curl_slist *hdr = NULL;
 	size_t tried;
+	long deadline;
 	int rc = -1;
 
 	hdr = curl_slist_append(hdr, "Content-Type: application/json");
 	if (e->auth)
 		hdr = curl_slist_append(hdr, e->auth);
+	deadline = now_ms() + e->timeout_ms;
 	for (tried = 0; tried < e->n_urls; tried++) {
 		const char *base = e->urls[e->cur];
+		long code = 0, left = deadline - now_ms();
 		char *url;
-		long code = 0;
 		CURLcode c;
 
+		if (left <= 0)
+			break;		/* *err: the last member's failure */
 		if (asprintf(&url, "%s%s", base, path) < 0)
 			break;
+		curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, left);
 		memset(a, 0, sizeof(*a));
 		curl_easy_setopt(e->curl, CURLOPT_URL, url);
 		curl_easy_setopt(e->curl, CURLOPT_HTTPHEADER, hdr);
@@ -650,7 +670,7 @@ struct etcd *etcd_open(const struct etcd_opts *o, char **err)
 		return NULL;
 	}
 	setup_handle(e, e->curl);
-	curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, ETCD_TIMEOUT_MS);
+	e->timeout_ms = ETCD_TIMEOUT_MS;
 	if (o->user && authenticate(e, err)) {
 		etcd_close(e);
 		return NULL;
@@ -821,17 +841,11 @@ int etcd_lease_grant(struct etcd *e, int ttl, int64_t *id, char **err)
 	return rc;
 }
 
-int etcd_lease_keepalive(struct etcd *e, int64_t id, int timeout_ms,
-			 int64_t *ttl, char **err)
+int etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ttl, char **err)
 {
 	int64_t got;
-	int rc;
 
-	/* a silent network must not hold the caller past its lease */
-	curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-	rc = lease_call(e, "/v3/lease/keepalive", "ID", id, &got, ttl, err);
-	curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, ETCD_TIMEOUT_MS);
-	return rc;
+	return lease_call(e, "/v3/lease/keepalive", "ID", id, &got, ttl, err);
 }
 
 int etcd_put(struct etcd *e, const char *key, const char *value, size_t len,

@@ -74,13 +74,15 @@ void etcd_kvs_free(struct etcd_kvs *k);
 int etcd_put(struct etcd *e, const char *key, const char *value, size_t len,
 	     int64_t lease, char **err);
 
-/*
- * Leases: grant (TTL seconds), keep alive (*ttl 0: it has expired); a
- * keepalive gives up after @timeout_ms (other requests: 30 s).
- */
+/* Leases: grant (TTL seconds), keep alive (*ttl 0: it has expired). */
 int etcd_lease_grant(struct etcd *e, int ttl, int64_t *id, char **err);
-int etcd_lease_keepalive(struct etcd *e, int64_t id, int timeout_ms,
-			 int64_t *ttl, char **err);
+int etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ttl, char **err);
+
+/*
+ * How long the next requests may take, every member tried included
+ * (0: the default, 30 s). A watch is not bounded by it.
+ */
+void etcd_set_timeout(struct etcd *e, long ms);
 
 /*
  * Watch every key under @prefix from revision @from_rev on. wait: up to

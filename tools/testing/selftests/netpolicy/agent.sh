@@ -1,20 +1,25 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The pool's agents: an etcd member (etcd-server, started here), two hosts
-# (twohosts.sh: namespaces hA and hB joined by an underlay) each running
-# `npmgr agent`, reaching etcd over a management network:
+# The pool's agents: a three-member etcd cluster (etcd-server, started
+# here) and three hosts, network namespaces hA, hB and hC, each running
+# `npmgr agent` (hC only in the cases about a host joining), each with an
+# underlay port on a switch and a management port on another, where etcd
+# listens:
 #
-#   hA mgmt 10.99.0.1 --+
-#                       +-- br-mgmt 10.99.0.254 (this namespace): etcd
-#   hB mgmt 10.99.0.2 --+
+#   hA eth1 10.1.0.1 --+                 hA mgmt 10.99.0.1 --+
+#   hB eth1 10.1.0.2 --+-- br-ul         hB mgmt 10.99.0.2 --+-- br-mgmt
+#   hC eth1 10.1.0.3 --+   (underlay)    hC mgmt 10.99.0.3 --+   10.99.0.254:
+#                                              etcd members on 2379, 2479, 2579
 #
 # The pool's objects are put by `npmgr pool apply`; no host loads a file.
-# Checks that the agents build the cross-host network between them, follow
-# a change, drop a peer whose agent dies (after its lease's TTL) and take it
-# back when it returns, take an agent's restart without a change anywhere,
-# keep enforcing while cut off from etcd and resynchronise when healed,
-# and keep their last good load when the store holds a bad value.
+# Checks that the agents build the cross-host network between them, an
+# encrypted one too, take a third host that joins with no command on the
+# others, follow a change, drop a peer whose agent dies (after its lease's
+# TTL) and take it back when it returns, take an agent's restart without a
+# change anywhere, keep enforcing while cut off from etcd and
+# resynchronise when healed, and keep their last good load when the store
+# holds a bad value.
 # Usage: agent.sh [TEST...]   (default: all)
 set -u
 
@@ -24,61 +29,109 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/twohosts.sh"
 NPMGR=${NPMGR:-$top/userspace/npmgr}
 TAPVM=${TAPVM:-$here/tapvm}
-ETCD=http://10.99.0.254:2379
+ETCD=http://10.99.0.254:2379,http://10.99.0.254:2479,http://10.99.0.254:2579
 TTL=6
+HOSTS="hA hB hC"
 tmp=$(mktemp -d)
 KEYS=$tmp/keys
 
-setup() {
-	local i=0 h
-	twohosts_up
+# Once a suite: the two switches and the etcd cluster (three members take
+# seconds to elect a leader in a loaded guest: not every case).
+pool_up() {
+	local i m cl=""
 	# etcd's gateway dials etcd at its own address: through lo
 	ip link set lo up
-	ip link add br-mgmt type bridge
+	for m in br-ul br-mgmt; do
+		ip link add $m type bridge
+		ip link set $m up
+	done
 	ip addr add 10.99.0.254/24 dev br-mgmt
-	ip link set br-mgmt up
-	for h in hA hB; do
+	mkdir -p -m 700 "$KEYS"
+	(umask 077; "$NPMGR" genkey > "$KEYS/sec.cak")
+	for i in 1 2 3; do
+		cl+="${cl:+,}e$i=http://10.99.0.254:$((2280 + i * 100))"
+	done
+	# elections paced for a loaded TCG guest (etcd's defaults: 100 ms, 1 s)
+	for i in 1 2 3; do
+		etcd --name "e$i" --data-dir "$tmp/etcd$i" \
+			--listen-client-urls "http://10.99.0.254:$((2279 + i * 100))" \
+			--advertise-client-urls "http://10.99.0.254:$((2279 + i * 100))" \
+			--listen-peer-urls "http://10.99.0.254:$((2280 + i * 100))" \
+			--initial-advertise-peer-urls "http://10.99.0.254:$((2280 + i * 100))" \
+			--initial-cluster "$cl" --heartbeat-interval 250 --election-timeout 2500 \
+			> "$tmp/etcd$i.log" 2>&1 &
+		echo $! > "$tmp/etcd$i.pid"
+		disown $!
+	done
+	for i in $(seq 150); do
+		"$NPMGR" pool --etcd "$ETCD" show > /dev/null 2>&1 && return 0
+		nap 0.2
+	done
+	fail "etcd did not start: $(tail -n 3 "$tmp/etcd1.log")"
+}
+
+pool_down() {
+	local n
+	for n in "$tmp"/etcd*.pid; do
+		[ -e "$n" ] || continue
+		kill "$(cat "$n")" 2> /dev/null
+		for _ in $(seq 50); do	# not our jobs: poll
+			kill -0 "$(cat "$n")" 2> /dev/null || break
+			nap 0.1
+		done
+	done
+	ip link del br-mgmt 2> /dev/null
+	ip link del br-ul 2> /dev/null
+}
+
+# Each case: the hosts, and an empty store (no key, no lease of a case
+# before: a killed agent's liveness must not outlive its case).
+setup() {
+	local i=0 h l
+	[ -e "$tmp/etcd1.pid" ] || pool_up
+	ETCDCTL_API=3 etcdctl --endpoints "$ETCD" del --prefix "" > /dev/null ||
+		fail "etcd: cannot empty the store"
+	for l in $(ETCDCTL_API=3 etcdctl --endpoints "$ETCD" lease list | grep -x '[0-9a-f]*'); do
+		ETCDCTL_API=3 etcdctl --endpoints "$ETCD" lease revoke "$l" > /dev/null
+	done
+	for h in $HOSTS; do
 		i=$((i + 1))
+		ip netns add $h
+		ip -n $h link set lo up
+		ip link add "ul-$h" type veth peer name eth1 netns $h
 		ip link add "mg-$h" type veth peer name mgmt netns $h
+		ip link set "ul-$h" master br-ul up
 		ip link set "mg-$h" master br-mgmt up
+		ip -n $h addr add "10.1.0.$i/24" dev eth1
 		ip -n $h addr add "10.99.0.$i/24" dev mgmt
+		ip -n $h link set eth1 up
 		ip -n $h link set mgmt up
 		printf 'host %s { address = 10.1.0.%d }\nnic eth1 { tags = {testdev_network1} }\n' \
 			$h $i > "$tmp/$h.spec"
 	done
-	mkdir -p -m 700 "$KEYS"
-	rm -rf "$tmp/etcd"
-	etcd --name e1 --data-dir "$tmp/etcd" --listen-client-urls "$ETCD" \
-		--advertise-client-urls "$ETCD" --listen-peer-urls http://10.99.0.254:2380 \
-		--initial-advertise-peer-urls http://10.99.0.254:2380 \
-		--initial-cluster e1=http://10.99.0.254:2380 > "$tmp/etcd.log" 2>&1 &
-	echo $! > "$tmp/etcd.pid"
-	for i in $(seq 100); do
-		kill -0 "$(cat "$tmp/etcd.pid")" 2> /dev/null || break
-		"$NPMGR" pool --etcd "$ETCD" show > /dev/null 2>&1 && return 0
-		nap 0.2
-	done
-	fail "etcd did not start: $(tail -n 3 "$tmp/etcd.log")"
 }
 
 cleanup() {
 	local n
-	for n in "$tmp"/agent-*.pid "$tmp/etcd.pid"; do
+	for n in "$tmp"/agent-*.pid; do
 		[ -e "$n" ] && kill "$(cat "$n")" 2> /dev/null
 	done
 	jobs -p | xargs -r kill 2> /dev/null
 	wait 2> /dev/null
-	rm -f "$tmp"/*.pid "$tmp"/agent-*.log
-	for n in vA1 vB1 hA hB; do
+	rm -f "$tmp"/agent-*.pid "$tmp"/agent-*.log
+	# shellcheck disable=SC2086 # one word a host
+	sessions_stop $HOSTS
+	for n in vA1 vB1 vA2 vB2 vC2 $HOSTS; do
 		ip netns del $n 2> /dev/null
 	done
 	# a namespace goes in a worker: its veths' other ends go now
-	for n in mg-hA mg-hB br-mgmt; do
-		ip link del $n 2> /dev/null
+	for n in $HOSTS; do
+		ip link del "mg-$n" 2> /dev/null
+		ip link del "ul-$n" 2> /dev/null
 	done
 	return 0
 }
-trap 'cleanup; rm -rf "$tmp"' EXIT
+trap 'cleanup; pool_down; rm -rf "$tmp"' EXIT
 
 pool_file() { # [extra blocks]
 	cat > "$tmp/pool.policy" <<POL
@@ -156,6 +209,75 @@ test_agents_build_the_pool() {
 		fail "log: $(head -n 3 "$tmp/agent-hA.log")"
 	# what a host loaded is on disk, for the administrator
 	grep -q "^host hB {" /run/netpolicy/agent/hA.policy || fail "hA.policy: $(cat /run/netpolicy/agent/hA.policy)"
+}
+
+# The encrypted network: MACsec keys agreed by MKA (wpa_supplicant) with
+# every peer, each a session of its own.
+sec_blocks() {
+	cat <<POL
+policy secure {
+    ALLOW_CROSS_SERVER = true
+    REQUIRE_ENCRYPTION = true
+    PHYSICAL_IFS_ALLOWED = {TAG(testdev_network1)}
+}
+network sec {
+    bridge = br-sec
+    policy = secure
+    id = 200
+}
+vif sa { ifname = tap-sa; network = sec }
+vif sb { ifname = tap-sb; network = sec }
+vif sc { ifname = tap-sc; network = sec }
+POL
+}
+
+# Two hosts' VMs talk across the encrypted network; a third host joins
+# (only its agent starts, nothing is done on the others) and its VM
+# reaches both; its agent killed, its lease runs out and both drop it,
+# and the two keep talking, encrypted.
+test_three_hosts_encrypted() {
+	local t0 h
+	pool_file "$(sec_blocks)"
+	agent hA
+	agent hB
+	wait_peers hA hB
+	wait_peers hB hA
+	vm hA tap-sa vA2 10.8.0.1
+	vm hB tap-sb vB2 10.8.0.2
+	wait_secured hA sec
+	wait_secured hB sec
+	wait_master hA tap-sa br-sec
+	wait_master hB tap-sb br-sec
+	vm_reach vA2 10.8.0.2 || fail "vA2 (hA) cannot reach vB2 (hB), encrypted"
+	t0=$SECONDS
+	agent hC
+	wait_peers hC "hA hB"
+	wait_peers hA "hB hC"
+	wait_peers hB "hA hC"
+	vm hC tap-sc vC2 10.8.0.3
+	wait_secured hC sec 2
+	wait_secured hA sec 2
+	wait_secured hB sec 2
+	wait_master hC tap-sc br-sec
+	vm_reach vC2 10.8.0.1 || fail "vC2 (hC) cannot reach vA2 (hA)"
+	vm_reach vC2 10.8.0.2 || fail "vC2 (hC) cannot reach vB2 (hB)"
+	echo "    hC joined: its VM reached hA's and hB's $((SECONDS - t0)) s after its agent started"
+	for h in hA hB hC; do
+		expect_eq "$h: secured sessions" 2 "$(sessions_in $h sec secured)"
+		# the bridge's uplinks: one MACsec device per peer, nothing
+		# in the clear
+		expect_eq "$h: br-sec's other ports" "macsec macsec" \
+			"$(ip -n $h -d -o link show master br-sec | grep -v ' tap-s' |
+				grep -o ' macsec \| vxlan \| veth ' | xargs)"
+	done
+	expect_master hA tap-sa br-sec
+	kill -9 "$(cat "$tmp/agent-hC.pid")"
+	wait_peers hA hB $((TTL + 20))
+	wait_peers hB hA $((TTL + 20))
+	expect_eq "hA's sessions after hC left" 1 "$(ip netns exec hA "$NPMGR" -j show keys | grep -o '"network":"sec"' | wc -l)"
+	vm_reach vA2 10.8.0.2 || fail "vA2 cannot reach vB2 after hC left"
+	expect_master hA tap-sa br-sec
+	logs_clean
 }
 
 vm_reach() { # vm address
