@@ -36,8 +36,7 @@
 #include "../util.h"
 #include "etcd.h"
 #include "pool.h"
-
-#define AGENT_DIR "/run/netpolicy/agent"
+#include "status.h"
 #define COALESCE_MS 200
 
 static volatile sig_atomic_t stopping;
@@ -64,9 +63,11 @@ struct agent {
 	struct np_config own;	/* parsed: its host block, its NICs */
 	int64_t lease;
 	char *loaded;		/* the text of the last good load */
+	char *loaded_peers;	/* its peers: " hB hC", or "" */
 	int64_t loaded_rev;	/* and the revision it was read at */
 	bool failing;		/* the last share read did not load */
 	char path[256];		/* where that text is, for the load */
+	struct agent_status st;	/* for `npmgr agent status` */
 };
 
 /* The spec file: exactly this host's block, and NIC blocks. */
@@ -104,6 +105,35 @@ static void say(const struct agent *a, const char *fmt, ...)
 	fflush(stdout);
 }
 
+static void status_save(struct agent *a)
+{
+	a->st.failing = a->failing;
+	a->st.loaded_rev = a->loaded_rev;
+	if (agent_status_write(&a->st))
+		say(a, AGENT_DIR "/%s.status: %s", a->host, strerror(errno));
+}
+
+/* Say it, and keep it as the last error `agent status` shows. */
+static void fault(struct agent *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void fault(struct agent *a, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	if (!msg)
+		return;
+	say(a, "%s", msg);
+	free(a->st.last_error);
+	a->st.last_error = msg;
+	a->st.last_error_at = time(NULL);
+	status_save(a);
+}
+
 /* Lease, spec, alive: the host is in the pool. */
 static int join(struct agent *a)
 {
@@ -137,11 +167,17 @@ static int join(struct agent *a)
 		rc = etcd_put(a->e, key, alive, strlen(alive), a->lease, &err);
 		free(alive);
 	}
-	if (rc)
-		say(a, "etcd: %s", err ? err : "failed");
-	else
+	if (rc) {
+		a->st.etcd = "unreachable";
+		a->st.lease = 0;
+		fault(a, "etcd: %s", err ? err : "failed");
+	} else {
+		a->st.etcd = "connected";
+		a->st.lease = a->lease;
 		say(a, "joined the pool (lease %llx, %d s)",
 		    (unsigned long long)a->lease, a->ttl);
+		status_save(a);
+	}
 	free(err);
 	return rc;
 }
@@ -253,10 +289,11 @@ static int sync_once(struct agent *a, int64_t *revision)
 		return -1;
 	*revision = st.kvs.revision;
 	if (pool_objects_valid(&st)) {
-		say(a, "revision %lld: not loaded: the store holds a bad value (see above); the host keeps %s",
+		a->failing = true;
+		a->st.seen_rev = st.kvs.revision;
+		fault(a, "revision %lld: not loaded: the store holds a bad value (see above); the host keeps %s",
 		    (long long)st.kvs.revision,
 		    a->loaded ? "its last good load" : "what it had");
-		a->failing = true;
 		pool_state_free(&st);
 		return 0;
 	}
@@ -271,6 +308,8 @@ static int sync_once(struct agent *a, int64_t *revision)
 			say(a, "revision %lld: the same as the host's (revision %lld), nothing to load",
 			    (long long)st.kvs.revision, (long long)a->loaded_rev);
 		a->failing = false;
+		a->st.seen_rev = st.kvs.revision;
+		status_save(a);
 		free(text);
 		free(peers);
 		pool_state_free(&st);
@@ -288,14 +327,23 @@ static int sync_once(struct agent *a, int64_t *revision)
 		a->loaded = text;
 		a->loaded_rev = st.kvs.revision;
 		a->failing = false;
+		free(a->loaded_peers);
+		a->loaded_peers = peers;
+		peers = NULL;
+		a->st.peers = a->loaded_peers;
+		a->st.objects = st.objs.n;
+		a->st.loaded_at = time(NULL);
+		a->st.seen_rev = st.kvs.revision;
+		status_save(a);
 	} else {
+		a->st.seen_rev = st.kvs.revision;
 		/* the kernel keeps the last good load */
 		a->failing = true;
 		if (a->loaded)
-			say(a, "revision %lld: not loaded (see above); the host keeps revision %lld",
+			fault(a, "revision %lld: not loaded (see above); the host keeps revision %lld",
 			    (long long)st.kvs.revision, (long long)a->loaded_rev);
 		else
-			say(a, "revision %lld: not loaded (see above); the host keeps what it had",
+			fault(a, "revision %lld: not loaded (see above); the host keeps what it had",
 			    (long long)st.kvs.revision);
 		free(text);
 	}
@@ -306,7 +354,8 @@ static int sync_once(struct agent *a, int64_t *revision)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: npmgr agent [ETCD OPTIONS] --host NAME --spec FILE [--keys DIR] [--ttl SECONDS]\n");
+	fprintf(stderr, "usage: npmgr agent [ETCD OPTIONS] --host NAME --spec FILE [--keys DIR] [--ttl SECONDS]\n"
+		"       npmgr [-j] agent status [--host NAME]\n");
 	return 2;
 }
 
@@ -322,7 +371,8 @@ static int run(struct agent *a)
 		if (!joined || !w) {
 			if ((!joined && join_bounded(a)) || sync_once(a, &rev) ||
 			    !(w = etcd_watch_start(a->e, POOL_PREFIX, rev + 1, &err))) {
-				say(a, "etcd unreachable%s%s; retrying in %d s",
+				a->st.etcd = "unreachable";
+				fault(a, "etcd unreachable%s%s; retrying in %d s",
 				    err ? ": " : "", err ? err : "", backoff);
 				free(err);
 				err = NULL;
@@ -337,7 +387,7 @@ static int run(struct agent *a)
 		}
 		r = etcd_watch_wait(w, 500, &err);
 		if (r < 0) {
-			say(a, "etcd: %s", err ? err : "the watch ended");
+			fault(a, "etcd: %s", err ? err : "the watch ended");
 			free(err);
 			err = NULL;
 			etcd_watch_stop(w);
@@ -356,7 +406,9 @@ static int run(struct agent *a)
 			etcd_set_timeout(a->e, 0);
 			if (r || ttl <= 0) {
 				/* expired (or etcd gone): join again */
-				say(a, "lease %llx lost%s%s", (unsigned long long)a->lease,
+				a->st.etcd = "unreachable";
+				a->st.lease = 0;
+				fault(a, "lease %llx lost%s%s", (unsigned long long)a->lease,
 				    err ? ": " : "", err ? err : "");
 				free(err);
 				err = NULL;
@@ -377,10 +429,12 @@ static int run(struct agent *a)
 	etcd_watch_stop(w);
 	say(a, "stopped; the pool drops this host when its lease runs out (%d s) unless its agent starts again",
 	    a->ttl);
+	a->st.etcd = "stopped";
+	status_save(a);
 	return 0;
 }
 
-int agent_main(int argc, char **argv)
+int agent_main(int argc, char **argv, bool json)
 {
 	struct etcd_opts o = { .endpoints = getenv("NPMGR_ETCD") };
 	struct agent a = { .keys = NPMGR_KEYS_DEFAULT, .ttl = 10 };
@@ -388,6 +442,8 @@ int agent_main(int argc, char **argv)
 	char *err = NULL;
 	int i = 1, rc;
 
+	if (argc > 1 && !strcmp(argv[1], "status"))
+		return agent_status_main(argc - 1, argv + 1, json);
 	while (i < argc) {
 		rc = pool_etcd_opt(argc, argv, &i, &o);
 		if (rc < 0)
@@ -427,8 +483,13 @@ int agent_main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	a.st = (struct agent_status){ .host = a.host, .ttl = a.ttl,
+				      .started = time(NULL), .etcd = "unreachable",
+				      .peers = "" };
 	rc = run(&a);
 	etcd_close(a.e);
+	free(a.loaded_peers);
+	free(a.st.last_error);
 	config_free(&a.own);
 	free(a.spec);
 	free(a.loaded);

@@ -18,8 +18,11 @@
 /* npmgr pool [OPTIONS] apply FILE | diff FILE | show; exit status */
 int pool_main(int argc, char **argv, bool json);
 
-/* npmgr agent [OPTIONS] --host NAME --spec FILE (agent.c); exit status */
-int agent_main(int argc, char **argv);
+/*
+ * npmgr agent [OPTIONS] --host NAME --spec FILE, or npmgr agent status
+ * (agent.c, status.c); exit status
+ */
+int agent_main(int argc, char **argv, bool json);
 
 /* One object of a file or of the store: its key and its text. */
 struct pobj {

@@ -118,7 +118,7 @@ cleanup() {
 	done
 	jobs -p | xargs -r kill 2> /dev/null
 	wait 2> /dev/null
-	rm -f "$tmp"/agent-*.pid "$tmp"/agent-*.log
+	rm -f "$tmp"/agent-*.pid "$tmp"/agent-*.log /run/netpolicy/agent/h[ABC].*
 	# shellcheck disable=SC2086 # one word a host
 	sessions_stop $HOSTS
 	for n in vA1 vB1 vA2 vB2 vC2 $HOSTS; do
@@ -209,7 +209,26 @@ test_agents_build_the_pool() {
 		fail "log: $(head -n 3 "$tmp/agent-hA.log")"
 	# what a host loaded is on disk, for the administrator
 	grep -q "^host hB {" /run/netpolicy/agent/hA.policy || fail "hA.policy: $(cat /run/netpolicy/agent/hA.policy)"
+	expect_eq "npmgr agent status" \
+"agent hA: running (pid $(cat "$tmp/agent-hA.pid")), etcd connected, lease L (TTL $TTL s)
+  loaded: revision $(pool_rev) (4 objects) at T; peers: hB" \
+		"$(status_of hA | sed 's/lease [0-9a-f]* /lease L /; s/ at [0-9TZ:-]*;/ at T;/')"
+	expect_eq "agent status -j" '"etcd":"connected","failing":false,"last_error":null,"running":true,"healthy":true' \
+		"$(np hA -j agent status --host hA | grep -o '"etcd":"[a-z]*"\|"failing":[a-z]*\|"last_error":null\|"running":[a-z]*\|"healthy":[a-z]*' | paste -sd,)"
+	kill "$(cat "$tmp/agent-hA.pid")"
+	poll_eq "stopped" status_word hA
+	np hA agent status --host hA > /dev/null && fail "agent status: 0 with the agent stopped"
+	return 0
 }
+
+# npmgr agent status --host HOST as that host (exit status not checked)
+status_of() { np "$1" agent status --host "$1" || :; }
+# its first line's verdict: running / stopped / gone
+status_word() {
+	status_of "$1" | sed -n '1{s/.*: running .*/running/; s/.*: not running (pid [0-9]* \(stopped\|is gone\))/\1/; p}'
+}
+# the store's revision, as npmgr pool show says it
+pool_rev() { "$NPMGR" pool --etcd "$ETCD" show | sed -n 's/^# pool at revision \([0-9]*\).*/\1/p'; }
 
 # The encrypted network: MACsec keys agreed by MKA (wpa_supplicant) with
 # every peer, each a session of its own.
@@ -398,6 +417,10 @@ test_partition_heals() {
 	t0=$SECONDS
 	wait_log hA 1 "lease [0-9a-f]* lost: " 20
 	echo "    partitioned: hA's agent said so after $((SECONDS - t0)) s (TTL $TTL s)"
+	np hA agent status --host hA > "$tmp/status" && fail "agent status: 0 while cut off"
+	grep -q "^agent hA: running (pid [0-9]*), etcd unreachable$" "$tmp/status" &&
+		grep -q "^  last error: \(lease [0-9a-f]* lost\|etcd\).* at [0-9TZ:-]*$" "$tmp/status" ||
+		fail "agent status while cut off: $(cat "$tmp/status")"
 	wait_peers hB none $((TTL + 20))
 	pool_file "vm web { }"
 	nap 2
@@ -413,6 +436,10 @@ test_partition_heals() {
 	wait_log hA 2 "joined the pool" 60
 	wait_log hA 1 ": loaded .* objects*; peers: hB" 20 "$loads"
 	np hA show config | grep -q "^vm web" || fail "hA did not load what it missed"
+	np hA agent status --host hA > "$tmp/status" ||
+		fail "agent status after the heal: $(cat "$tmp/status")"
+	grep -q "^  loaded: revision $(pool_rev) (5 objects) at .*; peers: hB$" "$tmp/status" ||
+		fail "agent status after the heal: $(cat "$tmp/status") (store at $(pool_rev))"
 	echo "    healed: hA resynchronised after $((SECONDS - t0)) s"
 	wait_peers hB hA
 	expect_master hA tap-a1 br-front
