@@ -35,10 +35,29 @@ HOSTS="hA hB hC"
 tmp=$(mktemp -d)
 KEYS=$tmp/keys
 
+# Member i of the cluster (client port 2279 + 100 i, peers 2280 + 100 i),
+# started, or started again from its data.
+etcd_member() { # i
+	local i=$1 j cl=""
+	for j in 1 2 3; do
+		cl+="${cl:+,}e$j=http://10.99.0.254:$((2280 + j * 100))"
+	done
+	# elections paced for a loaded TCG guest (etcd's defaults: 100 ms, 1 s)
+	etcd --name "e$i" --data-dir "$tmp/etcd$i" \
+		--listen-client-urls "http://10.99.0.254:$((2279 + i * 100))" \
+		--advertise-client-urls "http://10.99.0.254:$((2279 + i * 100))" \
+		--listen-peer-urls "http://10.99.0.254:$((2280 + i * 100))" \
+		--initial-advertise-peer-urls "http://10.99.0.254:$((2280 + i * 100))" \
+		--initial-cluster "$cl" --heartbeat-interval 250 --election-timeout 2500 \
+		>> "$tmp/etcd$i.log" 2>&1 &
+	echo $! > "$tmp/etcd$i.pid"
+	disown $!
+}
+
 # Once a suite: the two switches and the etcd cluster (three members take
 # seconds to elect a leader in a loaded guest: not every case).
 pool_up() {
-	local i m cl=""
+	local i m
 	# etcd's gateway dials etcd at its own address: through lo
 	ip link set lo up
 	for m in br-ul br-mgmt; do
@@ -49,19 +68,7 @@ pool_up() {
 	mkdir -p -m 700 "$KEYS"
 	(umask 077; "$NPMGR" genkey > "$KEYS/sec.cak")
 	for i in 1 2 3; do
-		cl+="${cl:+,}e$i=http://10.99.0.254:$((2280 + i * 100))"
-	done
-	# elections paced for a loaded TCG guest (etcd's defaults: 100 ms, 1 s)
-	for i in 1 2 3; do
-		etcd --name "e$i" --data-dir "$tmp/etcd$i" \
-			--listen-client-urls "http://10.99.0.254:$((2279 + i * 100))" \
-			--advertise-client-urls "http://10.99.0.254:$((2279 + i * 100))" \
-			--listen-peer-urls "http://10.99.0.254:$((2280 + i * 100))" \
-			--initial-advertise-peer-urls "http://10.99.0.254:$((2280 + i * 100))" \
-			--initial-cluster "$cl" --heartbeat-interval 250 --election-timeout 2500 \
-			> "$tmp/etcd$i.log" 2>&1 &
-		echo $! > "$tmp/etcd$i.pid"
-		disown $!
+		etcd_member $i
 	done
 	for i in $(seq 150); do
 		"$NPMGR" pool --etcd "$ETCD" show > /dev/null 2>&1 && return 0
@@ -396,8 +403,8 @@ test_agent_restart() {
 # lease: its agent says so and keeps retrying; its kernel keeps enforcing
 # what it had (the VM stays attached, the tunnel is the same device, not
 # one event); the pool goes on without it (hB drops it, a change is
-# applied). Healed: hA joins again, resynchronises to the change it missed
-# and hB takes it back.
+# applied, etcd compacts its history past hA's revision). Healed: hA joins
+# again, resynchronises to the change it missed and hB takes it back.
 test_partition_heals() {
 	local vx ifa t0 loads
 	pool_file
@@ -423,6 +430,9 @@ test_partition_heals() {
 		fail "agent status while cut off: $(cat "$tmp/status")"
 	wait_peers hB none $((TTL + 20))
 	pool_file "vm web { }"
+	# and etcd compacts its history past every revision hA has seen
+	ETCDCTL_API=3 etcdctl --endpoints "$ETCD" compact "$(pool_rev)" > /dev/null ||
+		fail "etcdctl compact"
 	nap 2
 	expect_master hA tap-a1 br-front
 	expect_eq "hA's tunnel while cut off" "$ifa" "$(ip netns exec hA cat "/sys/class/net/$vx/ifindex")"
@@ -445,6 +455,58 @@ test_partition_heals() {
 	expect_master hA tap-a1 br-front
 	expect_eq "hA's tunnel after" "$ifa" "$(ip netns exec hA cat "/sys/class/net/$vx/ifindex")"
 	expect_eq "events on hA" "" "$(cat "$tmp/events")"
+	logs_clean
+}
+
+# The etcd leader killed while an apply is in flight, agents watching
+# through it: the apply says what happened (applied, or nothing written);
+# both agents end with exactly what the store holds; the VM stays
+# attached, no event; the member rejoins.
+test_leader_killed_during_apply() {
+	local leader i rc want h n
+	pool_file
+	agent hA
+	agent hB
+	wait_peers hA hB
+	wait_peers hB hA
+	vm hA tap-a1 vA1 10.9.0.1
+	wait_master hA tap-a1 br-front
+	np hA monitor > "$tmp/events" &
+	monitor_ready $!
+	leader=$(ETCDCTL_API=3 etcdctl --endpoints "$ETCD" endpoint status -w simple 2> /dev/null |
+		awk -F', ' '$5 == "true" { print $1 }')
+	[ -n "$leader" ] || fail "no leader"
+	i=$(( (${leader##*:} - 2279) / 100 ))
+	cat > "$tmp/web.policy" < "$tmp/pool.policy"
+	printf 'vm web {\n    tags = {web}\n}\n' >> "$tmp/web.policy"
+	"$NPMGR" pool --etcd "$leader,$ETCD" apply "$tmp/web.policy" > "$tmp/apply" 2>&1 &
+	nap 0.02
+	kill -9 "$(cat "$tmp/etcd$i.pid")"
+	rc=0
+	wait $! || rc=$?
+	case $rc in
+	0) want="vm web" ;;
+	1) want="" ;;
+	*) fail "apply: exit $rc: $(cat "$tmp/apply")" ;;
+	esac
+	echo "    the leader (member $i) killed during an apply: exit $rc ($(tail -n 1 "$tmp/apply"))"
+	expect_eq "the store" "$want" "$("$NPMGR" pool --etcd "$ETCD" show | grep -o '^vm web')"
+	for h in hA hB; do
+		for ((n = 0; n < 100; n++)); do
+			[ "$(np $h show config | grep -o '^vm web')" = "$want" ] && break
+			nap 0.2
+		done
+		expect_eq "$h holds what the store holds" "$want" "$(np $h show config | grep -o '^vm web')"
+	done
+	expect_master hA tap-a1 br-front
+	expect_eq "events on hA" "" "$(cat "$tmp/events")"
+	# the member comes back from its data; the cluster has three again
+	etcd_member "$i"
+	for ((n = 0; n < 100; n++)); do
+		"$NPMGR" pool --etcd "$leader" show > /dev/null 2>&1 && break
+		nap 0.2
+	done
+	"$NPMGR" pool --etcd "$leader" show > /dev/null || fail "member $i did not rejoin"
 	logs_clean
 }
 
