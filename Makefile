@@ -98,6 +98,9 @@ test-userspace: $(TEST_BINS) $(addsuffix -asan,$(TEST_BINS))
 WATCHCHECK := tools/testing/pool/watchcheck
 $(WATCHCHECK): tools/testing/pool/watchcheck.c build/asan/libnpmgr.a
 	$(CC) $(UCFLAGS) -O1 $(SAN) -o $@ $^ $(NL_LIBS)
+POOLBENCH := tools/testing/pool/poolbench
+$(POOLBENCH): tools/testing/pool/poolbench.c build/plain/libnpmgr.a
+	$(CC) $(UCFLAGS) -O2 -o $@ $^ $(NL_LIBS)
 pool-test: userspace/npmgr userspace/npmgr-asan $(WATCHCHECK)
 	tools/testing/pool/pool.sh
 	NPMGR=$(CURDIR)/userspace/npmgr-asan ASAN_OPTIONS=detect_leaks=1 tools/testing/pool/pool.sh
@@ -180,6 +183,8 @@ bench: deps
 	tools/testing/vm/vm-run -t 1200 -m 2048 -- tools/testing/bench/tunnel_bench.sh | grep BENCH
 	tools/testing/xen/mkguest > /dev/null
 	tools/testing/vm/vm-run -X -t 1500 -m 3072 -- tools/testing/bench/xen_bench.sh | grep BENCH
+	$(MAKE) $(POOLBENCH)
+	tools/testing/bench/pool_bench.sh
 
 dkms-check: deps
 	tools/testing/dkms-check

@@ -68,6 +68,8 @@ struct agent {
 	bool failing;		/* the last share read did not load */
 	char path[256];		/* where that text is, for the load */
 	struct agent_status st;	/* for `npmgr agent status` */
+	bool dry_run;		/* compile the share, load nothing */
+	uint64_t rx_mark;	/* etcd bytes received at the last load */
 };
 
 /* The spec file: exactly this host's block, and NIC blocks. */
@@ -278,6 +280,34 @@ static int write_share(struct agent *a, const char *text)
 	return 0;
 }
 
+/*
+ * --dry-run: what a load does short of the kernel (parse and check the
+ * share as `npmgr load` would), timed, for the pool benchmark: when it
+ * ended (wall clock, ms) and the bytes etcd sent since the last one.
+ */
+static int dry_compile(struct agent *a, const struct pool_state *st,
+		       const char *peers)
+{
+	struct np_config cfg;
+	struct timespec t;
+	double t0 = now_s();
+	uint64_t rx = etcd_rx_bytes(a->e);
+	int rc;
+
+	rc = load_compile(a->path, &cfg, NULL, NULL, true);
+	config_free(&cfg);
+	if (rc)
+		return 1;
+	clock_gettime(CLOCK_REALTIME, &t);
+	say(a, "revision %lld: compiled %zu object%s (dry run) in %.1f ms, done at %lld ms, %llu bytes from etcd since the last; peers:%s",
+	    (long long)st->kvs.revision, st->objs.n, st->objs.n == 1 ? "" : "s",
+	    (now_s() - t0) * 1000,
+	    (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000,
+	    (unsigned long long)(rx - a->rx_mark), peers);
+	a->rx_mark = rx;
+	return 0;
+}
+
 /* Read the pool; load this host's share if it changed. -1: etcd failed. */
 static int sync_once(struct agent *a, int64_t *revision)
 {
@@ -316,13 +346,16 @@ static int sync_once(struct agent *a, int64_t *revision)
 		return 0;
 	}
 	rc = write_share(a, text);
-	if (!rc)
+	if (!rc && a->dry_run)
+		rc = dry_compile(a, &st, *peers ? peers : " none");
+	else if (!rc)
 		rc = load_file(&(struct load_req){ a->path, a->host, a->keys,
 						   false, true, stdout });
 	if (!rc) {
-		say(a, "revision %lld: loaded %zu object%s; peers:%s",
-		    (long long)st.kvs.revision, st.objs.n,
-		    st.objs.n == 1 ? "" : "s", *peers ? peers : " none");
+		if (!a->dry_run)
+			say(a, "revision %lld: loaded %zu object%s; peers:%s",
+			    (long long)st.kvs.revision, st.objs.n,
+			    st.objs.n == 1 ? "" : "s", *peers ? peers : " none");
 		free(a->loaded);
 		a->loaded = text;
 		a->loaded_rev = st.kvs.revision;
@@ -354,7 +387,7 @@ static int sync_once(struct agent *a, int64_t *revision)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: npmgr agent [ETCD OPTIONS] --host NAME --spec FILE [--keys DIR] [--ttl SECONDS]\n"
+	fprintf(stderr, "usage: npmgr agent [ETCD OPTIONS] --host NAME --spec FILE [--keys DIR] [--ttl SECONDS] [--dry-run]\n"
 		"       npmgr [-j] agent status [--host NAME]\n");
 	return 2;
 }
@@ -364,7 +397,7 @@ static int run(struct agent *a)
 	struct etcd_watch *w = NULL;
 	double last_ka = 0, dirty = 0;
 	int64_t rev = 0, ttl;
-	int backoff = 1, r, joined = 0;
+	int backoff = 1, r, joined = 0, wait_ms;
 	char *err = NULL;
 
 	while (!stopping) {
@@ -385,7 +418,13 @@ static int run(struct agent *a)
 			backoff = 1;
 			last_ka = now_s();
 		}
-		r = etcd_watch_wait(w, 500, &err);
+		/* no longer than the coalescing window has left */
+		wait_ms = 500;
+		if (dirty) {
+			wait_ms = COALESCE_MS - (int)((now_s() - dirty) * 1000);
+			wait_ms = wait_ms < 0 ? 0 : wait_ms;
+		}
+		r = etcd_watch_wait(w, wait_ms, &err);
 		if (r < 0) {
 			fault(a, "etcd: %s", err ? err : "the watch ended");
 			free(err);
@@ -450,6 +489,11 @@ int agent_main(int argc, char **argv, bool json)
 			return usage();
 		if (!rc)
 			continue;
+		if (!strcmp(argv[i], "--dry-run")) {
+			a.dry_run = true;
+			i++;
+			continue;
+		}
 		if (i + 1 >= argc)
 			return usage();
 		if (!strcmp(argv[i], "--host"))

@@ -423,6 +423,7 @@ struct etcd {
 	char **urls;
 	size_t n_urls, cur;	/* the member that answered last */
 	long timeout_ms;	/* one request, every member tried included */
+	uint64_t rx;		/* answer bytes received, watches included */
 	struct etcd_opts o;
 	char *auth;		/* "Authorization: TOKEN" */
 };
@@ -471,6 +472,11 @@ static long now_ms(void)
 	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+uint64_t etcd_rx_bytes(const struct etcd *e)
+{
+	return e->rx;
+}
+
 void etcd_set_timeout(struct etcd *e, long ms)
 {
 	e->timeout_ms = ms > 0 ? ms : ETCD_TIMEOUT_MS;
@@ -511,6 +517,7 @@ static int post(struct etcd *e, const char *path, const char *body,
 		curl_easy_setopt(e->curl, CURLOPT_WRITEDATA, a);
 		c = curl_easy_perform(e->curl);
 		free(url);
+		e->rx += a->len;
 		if (c == CURLE_OK) {
 			curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &code);
 			if (code == 200) {
@@ -875,6 +882,7 @@ struct etcd_watch {
 	struct curl_slist *hdr;
 	char *body;
 	struct answer buf;	/* bytes not yet a whole line */
+	uint64_t *rx;		/* its client's count of bytes received */
 	size_t events;		/* since the last etcd_watch_wait() */
 	int ended;
 	char *err;
@@ -911,6 +919,7 @@ static size_t on_watch_data(char *data, size_t size, size_t n, void *arg)
 	struct etcd_watch *w = arg;
 	size_t add = size * n, start = 0, i;
 
+	*w->rx += add;
 	if (on_data(data, size, n, &w->buf) != add) {
 		w->ended = 1;
 		return 0;
@@ -935,6 +944,8 @@ struct etcd_watch *etcd_watch_start(struct etcd *e, const char *prefix,
 	struct json_object *cr = json_object_new_object();
 	size_t len;
 	char *end, *url;
+
+	w->rx = &e->rx;
 
 	add_bytes(cr, "key", prefix, strlen(prefix));
 	end = prefix_end(prefix, &len);

@@ -84,6 +84,9 @@ int etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ttl, char **err);
  */
 void etcd_set_timeout(struct etcd *e, long ms);
 
+/* Bytes of answers received so far, watch streams included. */
+uint64_t etcd_rx_bytes(const struct etcd *e);
+
 /*
  * Watch every key under @prefix from revision @from_rev on. wait: up to
  * @timeout_ms; 1 if keys changed since the last wait, 0 if not, -1 if the
