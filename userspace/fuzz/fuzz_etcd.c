@@ -51,8 +51,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 5: {
 		struct etcd_watch_msg m;
+		struct etcd_kvs kvs = { 0 };
+		size_t i;
 
-		etcd_parse_watch(in, len, &m, &err);
+		if (etcd_parse_watch(in, len, &m, &err))
+			break;
+		/* applied twice: a copy kept in key order, whatever comes */
+		etcd_kvs_apply(&kvs, m.ev, m.events, m.revision);
+		etcd_kvs_apply(&kvs, m.ev, m.events, m.revision);
+		for (i = 1; i < kvs.n; i++)
+			if (strcmp(kvs.kv[i - 1].key, kvs.kv[i].key) >= 0)
+				abort();
+		etcd_kvs_free(&kvs);
+		etcd_events_free(m.ev, m.events);
 		break;
 	}
 	case 6:

@@ -69,6 +69,7 @@ struct agent {
 	char path[256];		/* where that text is, for the load */
 	struct agent_status st;	/* for `npmgr agent status` */
 	bool dry_run;		/* compile the share, load nothing */
+	struct etcd_kvs cache;	/* the prefix: a range, then kept by the watch */
 	uint64_t rx_mark;	/* etcd bytes received at the last load */
 };
 
@@ -308,15 +309,33 @@ static int dry_compile(struct agent *a, const struct pool_state *st,
 	return 0;
 }
 
-/* Read the pool; load this host's share if it changed. -1: etcd failed. */
-static int sync_once(struct agent *a, int64_t *revision)
+/*
+ * Read the pool (@w NULL: all of it from etcd, and keep a copy; else the
+ * copy with the changes @w brought: a change costs its own bytes, not the
+ * pool's); load this host's share if it changed. -1: etcd failed.
+ */
+static int sync_once(struct agent *a, struct etcd_watch *w, int64_t *revision)
 {
 	struct pool_state st;
+	struct etcd_event *ev;
+	struct etcd_kvs kvs;
 	char *text, *peers = NULL;
+	int64_t wrev;
+	size_t n;
 	int rc;
 
-	if (pool_state_read(a->e, &st))
-		return -1;
+	if (!w) {
+		if (pool_state_read(a->e, &st))
+			return -1;
+		etcd_kvs_free(&a->cache);
+		etcd_kvs_copy(&a->cache, &st.kvs);
+	} else {
+		n = etcd_watch_take(w, &ev, &wrev);
+		etcd_kvs_apply(&a->cache, ev, n, wrev);
+		etcd_events_free(ev, n);
+		etcd_kvs_copy(&kvs, &a->cache);
+		pool_state_from(&st, &kvs);
+	}
 	*revision = st.kvs.revision;
 	if (pool_objects_valid(&st)) {
 		a->failing = true;
@@ -402,7 +421,7 @@ static int run(struct agent *a)
 
 	while (!stopping) {
 		if (!joined || !w) {
-			if ((!joined && join_bounded(a)) || sync_once(a, &rev) ||
+			if ((!joined && join_bounded(a)) || sync_once(a, NULL, &rev) ||
 			    !(w = etcd_watch_start(a->e, POOL_PREFIX, rev + 1, &err))) {
 				a->st.etcd = "unreachable";
 				fault(a, "etcd unreachable%s%s; retrying in %d s",
@@ -459,7 +478,7 @@ static int run(struct agent *a)
 		}
 		if (dirty && now_s() - dirty >= COALESCE_MS / 1000.0) {
 			dirty = 0;
-			if (sync_once(a, &rev)) {
+			if (sync_once(a, w, &rev)) {
 				etcd_watch_stop(w);
 				w = NULL;
 			}
@@ -534,6 +553,7 @@ int agent_main(int argc, char **argv, bool json)
 	etcd_close(a.e);
 	free(a.loaded_peers);
 	free(a.st.last_error);
+	etcd_kvs_free(&a.cache);
 	config_free(&a.own);
 	free(a.spec);
 	free(a.loaded);

@@ -379,6 +379,54 @@ int etcd_parse_lease(const char *json, size_t len, int64_t *id,
 	return rc;
 }
 
+/*
+ * A watch message's events: {"type": "DELETE" or absent (a put), "kv":
+ * {"key", "value" (absent when empty or deleted), "mod_revision"}}.
+ */
+static int parse_events(struct json_object *list, struct etcd_watch_msg *m,
+			char **err)
+{
+	size_t i, n = json_object_array_length(list), klen;
+
+	m->ev = xcalloc(n ? n : 1, sizeof(*m->ev));
+	for (i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(list, i), *t, *kv;
+		struct etcd_event *ev = &m->ev[m->events];
+		const char *type = NULL;
+
+		if (!json_object_is_type(e, json_type_object) ||
+		    !json_object_object_get_ex(e, "kv", &kv) ||
+		    !json_object_is_type(kv, json_type_object) ||
+		    !json_object_object_get_ex(kv, "key", &t)) {
+			fail(err, "etcd's watch event %zu is malformed", i);
+			return -1;
+		}
+		if (json_object_object_get_ex(e, "type", &t)) {
+			type = json_object_is_type(t, json_type_string) ?
+			       json_object_get_string(t) : "?";
+			if (strcmp(type, "PUT") && strcmp(type, "DELETE")) {
+				fail(err, "etcd's watch event %zu has an unknown type", i);
+				return -1;
+			}
+		}
+		ev->deleted = type && !strcmp(type, "DELETE");
+		if (get_bytes(kv, "key", &ev->key, &klen) ||
+		    get_bytes(kv, "value", &ev->value, &ev->value_len) ||
+		    get_i64(kv, "mod_revision", &ev->mod_rev)) {
+			free(ev->key);
+			free(ev->value);
+			fail(err, "etcd's watch event %zu is malformed", i);
+			return -1;
+		}
+		m->events++;
+		if (strlen(ev->key) != klen) {
+			fail(err, "etcd's watch event %zu: its key holds a NUL", i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int etcd_parse_watch(const char *json, size_t len, struct etcd_watch_msg *m,
 		     char **err)
 {
@@ -405,12 +453,29 @@ int etcd_parse_watch(const char *json, size_t len, struct etcd_watch_msg *m,
 			fail(err, "etcd's watch events are not a list");
 			goto out;
 		}
-		m->events = json_object_array_length(f);
+		if (parse_events(f, m, err))
+			goto out;
 	}
 	rc = 0;
 out:
+	if (rc) {
+		etcd_events_free(m->ev, m->events);
+		m->ev = NULL;
+		m->events = 0;
+	}
 	json_object_put(o);
 	return rc;
+}
+
+void etcd_events_free(struct etcd_event *ev, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(ev[i].key);
+		free(ev[i].value);
+	}
+	free(ev);
 }
 
 /* ---- the transport ---- */
@@ -884,6 +949,9 @@ struct etcd_watch {
 	struct answer buf;	/* bytes not yet a whole line */
 	uint64_t *rx;		/* its client's count of bytes received */
 	size_t events;		/* since the last etcd_watch_wait() */
+	struct etcd_event *ev;	/* since the last etcd_watch_take() */
+	size_t n_ev;
+	int64_t rev;		/* of the last message read */
 	int ended;
 	char *err;
 };
@@ -900,6 +968,14 @@ static void watch_line(struct etcd_watch *w, const char *line, size_t len)
 		return;
 	}
 	w->events += m.events;
+	if (m.events && m.revision > w->rev)
+		w->rev = m.revision;
+	if (m.events) {
+		w->ev = xrealloc(w->ev, (w->n_ev + m.events) * sizeof(*w->ev));
+		memcpy(w->ev + w->n_ev, m.ev, m.events * sizeof(*m.ev));
+		w->n_ev += m.events;
+	}
+	free(m.ev);		/* its strings are w's now */
 	/*
 	 * Canceled (it started at a revision etcd has compacted away): no
 	 * event comes on it any more. The stream is as good as ended: the
@@ -977,6 +1053,102 @@ struct etcd_watch *etcd_watch_start(struct etcd *e, const char *prefix,
 	return w;
 }
 
+size_t etcd_watch_take(struct etcd_watch *w, struct etcd_event **ev,
+		       int64_t *revision)
+{
+	size_t n = w->n_ev;
+
+	*ev = w->ev;
+	*revision = w->rev;
+	w->ev = NULL;
+	w->n_ev = 0;
+	return n;
+}
+
+static char *memdup0(const char *p, size_t n)
+{
+	char *c = xcalloc(1, n + 1);
+
+	memcpy(c, p, n);
+	return c;
+}
+
+/* The index of @key in @kvs, or where it would go (*found: 0). */
+static size_t kvs_find(const struct etcd_kvs *kvs, const char *key, int *found)
+{
+	size_t lo = 0, hi = kvs->n;
+
+	*found = 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(kvs->kv[mid].key, key);
+
+		if (!c) {
+			*found = 1;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+void etcd_kvs_apply(struct etcd_kvs *kvs, struct etcd_event *ev, size_t n,
+		    int64_t revision)
+{
+	size_t i, at;
+	int found;
+
+	for (i = 0; i < n; i++) {
+		struct etcd_kv *kv;
+
+		at = kvs_find(kvs, ev[i].key, &found);
+		if (ev[i].deleted) {
+			if (!found)
+				continue;
+			free(kvs->kv[at].key);
+			free(kvs->kv[at].value);
+			memmove(&kvs->kv[at], &kvs->kv[at + 1],
+				(kvs->n - at - 1) * sizeof(*kvs->kv));
+			kvs->n--;
+			continue;
+		}
+		if (!found) {
+			kvs->kv = xrealloc(kvs->kv, (kvs->n + 1) * sizeof(*kvs->kv));
+			memmove(&kvs->kv[at + 1], &kvs->kv[at],
+				(kvs->n - at) * sizeof(*kvs->kv));
+			kvs->n++;
+			kv = &kvs->kv[at];
+			kv->key = xstrdup(ev[i].key);
+			kv->create_rev = ev[i].mod_rev;
+		} else {
+			kv = &kvs->kv[at];
+			free(kv->value);
+		}
+		kv->value = memdup0(ev[i].value, ev[i].value_len);
+		kv->value_len = ev[i].value_len;
+		kv->mod_rev = ev[i].mod_rev;
+	}
+	if (revision > kvs->revision)
+		kvs->revision = revision;
+}
+
+void etcd_kvs_copy(struct etcd_kvs *to, const struct etcd_kvs *from)
+{
+	size_t i;
+
+	to->n = from->n;
+	to->revision = from->revision;
+	to->kv = xcalloc(from->n ? from->n : 1, sizeof(*to->kv));
+	for (i = 0; i < from->n; i++) {
+		to->kv[i] = from->kv[i];
+		to->kv[i].key = xstrdup(from->kv[i].key);
+		to->kv[i].value = memdup0(from->kv[i].value, from->kv[i].value_len);
+	}
+}
+
 int etcd_watch_wait(struct etcd_watch *w, int timeout_ms, char **err)
 {
 	int running = 0, left;
@@ -1017,5 +1189,6 @@ void etcd_watch_stop(struct etcd_watch *w)
 	free(w->body);
 	free(w->buf.p);
 	free(w->err);
+	etcd_events_free(w->ev, w->n_ev);
 	free(w);
 }

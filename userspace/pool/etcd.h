@@ -99,12 +99,41 @@ struct etcd_watch *etcd_watch_start(struct etcd *e, const char *prefix,
 int etcd_watch_wait(struct etcd_watch *w, int timeout_ms, char **err);
 void etcd_watch_stop(struct etcd_watch *w);
 
-/* One message of a watch stream. */
+/* One change a watch reports: a key put (with its value) or deleted. */
+struct etcd_event {
+	int deleted;
+	char *key;		/* NUL-terminated */
+	char *value;		/* NUL-terminated copy ("" when deleted) */
+	size_t value_len;
+	int64_t mod_rev;
+};
+
+/* One message of a watch stream (free its events: etcd_events_free). */
 struct etcd_watch_msg {
 	int64_t revision, compact_revision;
 	size_t events;
+	struct etcd_event *ev;	/* the @events changes, in order */
 	int created, canceled;
 };
+
+void etcd_events_free(struct etcd_event *ev, size_t n);
+
+/*
+ * The changes the stream brought since the last take (ownership passes
+ * to the caller), and the revision of the last message that brought any
+ * (0: none yet).
+ */
+size_t etcd_watch_take(struct etcd_watch *w, struct etcd_event **ev,
+		       int64_t *revision);
+
+/*
+ * Apply changes to a key-sorted copy of the prefix (as a range of it
+ * returns), making it the prefix at @revision.
+ */
+void etcd_kvs_apply(struct etcd_kvs *kvs, struct etcd_event *ev, size_t n,
+		    int64_t revision);
+/* A deep copy. */
+void etcd_kvs_copy(struct etcd_kvs *to, const struct etcd_kvs *from);
 
 /* Parsers of etcd's JSON answers (exposed for the tests and the fuzzer). */
 int etcd_parse_range(const char *json, size_t len, struct etcd_kvs *out,

@@ -138,15 +138,27 @@ static char *host_key(const char *k, const char *what)
 
 int pool_state_read(struct etcd *e, struct pool_state *st)
 {
-	char *err = NULL, *name;
-	size_t i;
+	struct etcd_kvs kvs;
+	char *err = NULL;
 
 	memset(st, 0, sizeof(*st));
-	if (etcd_range(e, POOL_PREFIX, 1, &st->kvs, &err)) {
+	if (etcd_range(e, POOL_PREFIX, 1, &kvs, &err)) {
 		fprintf(stderr, "npmgr: pool: %s\n", err ? err : "etcd failed");
 		free(err);
 		return -1;
 	}
+	pool_state_from(st, &kvs);
+	return 0;
+}
+
+void pool_state_from(struct pool_state *st, struct etcd_kvs *kvs)
+{
+	char *name;
+	size_t i;
+
+	memset(st, 0, sizeof(*st));
+	st->kvs = *kvs;
+	memset(kvs, 0, sizeof(*kvs));
 	for (i = 0; i < st->kvs.n; i++) {
 		struct etcd_kv *kv = &st->kvs.kv[i];
 		const char *k = kv->key + strlen(POOL_PREFIX);
@@ -173,7 +185,6 @@ int pool_state_read(struct etcd *e, struct pool_state *st)
 	}
 	if (st->objs.n)
 		qsort(st->objs.o, st->objs.n, sizeof(*st->objs.o), pobj_cmp);
-	return 0;
 }
 
 /* The store's objects, through the parser and checker. */

@@ -54,6 +54,9 @@ struct pool_state {
 
 /* Read the whole prefix; -1 (said on stderr) if etcd did not answer. */
 int pool_state_read(struct etcd *e, struct pool_state *st);
+/* The same from the prefix's keys (a range, or a copy kept by a watch;
+ * @kvs is moved into @st). */
+void pool_state_from(struct pool_state *st, struct etcd_kvs *kvs);
 void pool_state_free(struct pool_state *st);
 /*
  * Each object key holds exactly the one object it names (a value with a

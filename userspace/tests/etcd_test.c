@@ -135,6 +135,32 @@ static void test_txn_token_error(void)
 	EXPECT(!etcd_parse_error("not json", 8), "text is no JSON error");
 }
 
+/* A copy of a prefix kept current from a watch's changes. */
+static void test_kvs_apply(void)
+{
+	struct etcd_event ev[] = {
+		{ 0, (char *)"k/b", (char *)"2", 1, 5 },
+		{ 0, (char *)"k/a", (char *)"1", 1, 6 },
+		{ 0, (char *)"k/c", (char *)"3", 1, 7 },
+		{ 0, (char *)"k/b", (char *)"22", 2, 8 },
+		{ 1, (char *)"k/a", (char *)"", 0, 9 },
+		{ 1, (char *)"k/z", (char *)"", 0, 9 },
+	};
+	struct etcd_kvs kvs = { 0 }, copy;
+
+	etcd_kvs_apply(&kvs, ev, 6, 9);
+	EXPECT(kvs.n == 2 && kvs.revision == 9 && !strcmp(kvs.kv[0].key, "k/b") &&
+	       !strcmp(kvs.kv[0].value, "22") && kvs.kv[0].value_len == 2 &&
+	       kvs.kv[0].create_rev == 5 && kvs.kv[0].mod_rev == 8 &&
+	       !strcmp(kvs.kv[1].key, "k/c"), "puts, a replace, deletes, in key order");
+	etcd_kvs_copy(&copy, &kvs);
+	etcd_kvs_apply(&kvs, ev, 1, 10);
+	EXPECT(copy.n == 2 && !strcmp(copy.kv[0].value, "22") && copy.revision == 9,
+	       "a copy is its own");
+	etcd_kvs_free(&copy);
+	etcd_kvs_free(&kvs);
+}
+
 static void test_lease_watch(void)
 {
 	/* as etcd 3.4's gateway streams them, one a line */
@@ -142,6 +168,8 @@ static void test_lease_watch(void)
 		"{\"result\":{\"header\":{\"cluster_id\":\"1\",\"revision\":\"12\"},\"created\":true}}";
 	static const char events[] =
 		"{\"result\":{\"header\":{\"revision\":\"13\"},\"events\":[{\"kv\":{\"key\":\"YQ==\"}},{\"type\":\"DELETE\",\"kv\":{\"key\":\"Yg==\"}}]}}";
+	static const char unknown[] =
+		"{\"result\":{\"header\":{\"revision\":\"2\"},\"events\":[{\"type\":\"EXPIRE\",\"kv\":{\"key\":\"YQ==\"}}]}}";
 	static const char compacted[] =
 		"{\"result\":{\"header\":{\"revision\":\"40\"},\"canceled\":true,\"compact_revision\":\"30\"}}";
 	static const char ended[] =
@@ -154,6 +182,14 @@ static void test_lease_watch(void)
 	       m.created && !m.events && m.revision == 12, "created");
 	EXPECT(!etcd_parse_watch(events, strlen(events), &m, &err) &&
 	       m.events == 2 && !m.canceled, "two events");
+	EXPECT(m.events == 2 && !m.ev[0].deleted && !strcmp(m.ev[0].key, "a") &&
+	       !strcmp(m.ev[0].value, "") && m.ev[1].deleted &&
+	       !strcmp(m.ev[1].key, "b"), "the events: a put, b deleted");
+	etcd_events_free(m.ev, m.events);
+	EXPECT(etcd_parse_watch(unknown, strlen(unknown), &m, &err) && err,
+	       "an unknown event type");
+	free(err);
+	err = NULL;
 	EXPECT(!etcd_parse_watch(compacted, strlen(compacted), &m, &err) &&
 	       m.canceled && m.compact_revision == 30, "compacted");
 	EXPECT(etcd_parse_watch(ended, strlen(ended), &m, &err) && err,
@@ -177,5 +213,6 @@ int main(void)
 	test_range();
 	test_txn_token_error();
 	test_lease_watch();
+	test_kvs_apply();
 	return test_summary();
 }
