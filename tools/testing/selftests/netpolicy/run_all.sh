@@ -40,7 +40,7 @@ lsmod | grep -q '^netpolicy ' || insmod "${NETPOLICY_KO:-$top/kernel/netpolicy.k
 # the agent's own code (etcd's stream, leases) under ASan/UBSan
 if [ -x "$top/userspace/npmgr-asan" ]; then
 	NPMGR=$top/userspace/npmgr-asan NP_SUITE=agent-asan \
-		ASAN_OPTIONS=detect_leaks=1 "$here/agent.sh" agents_build_the_pool agent_restart || rc=1
+		ASAN_OPTIONS=detect_leaks=1 "$here/agent.sh" agents_build_the_pool agent_restart partition_heals || rc=1
 fi
 "$here/stress.sh" fuzz || rc=1
 exit $rc
