@@ -24,22 +24,35 @@ tmp=$(mktemp -d)
 # ports: a block of ten per run, so that two runs on one machine do not meet
 base=$((30000 + ($$ % 2000) * 10))
 
+# Member i of an N-member cluster, started (state new) or started again
+# from its data (existing); its pid is line i of $tmp/members.
+start_member() { # i N scheme state [etcd options...]
+	local i=$1 n=$2 scheme=$3 state=$4 j cl=""
+	shift 4
+	for j in $(seq "$n"); do
+		cl+="${cl:+,}m$j=http://127.0.0.1:$((base + 5 + j))"
+	done
+	etcd --name "m$i" --data-dir "$tmp/m$i" \
+		--listen-peer-urls "http://127.0.0.1:$((base + 5 + i))" \
+		--initial-advertise-peer-urls "http://127.0.0.1:$((base + 5 + i))" \
+		--listen-client-urls "$scheme://127.0.0.1:$((base + i))" \
+		--advertise-client-urls "$scheme://127.0.0.1:$((base + i))" \
+		--initial-cluster "$cl" --initial-cluster-state "$state" \
+		--initial-cluster-token "np$$" "$@" >> "$tmp/m$i.log" 2>&1 &
+	# the cases run in subshells: the pids are in a file
+	if [ "$(wc -l < "$tmp/members" 2> /dev/null || echo 0)" -ge "$i" ]; then
+		sed -i "${i}s/.*/$!/" "$tmp/members"
+	else
+		echo $! >> "$tmp/members"
+	fi
+	disown $!	# a case kills it: no job report
+}
+
 start_cluster() { # N scheme [etcd options...]: members 1..N, client port base+i
-	local n=$1 scheme=$2 i cl=""
+	local n=$1 scheme=$2 i
 	shift 2
 	for i in $(seq "$n"); do
-		cl+="${cl:+,}m$i=http://127.0.0.1:$((base + 5 + i))"
-	done
-	for i in $(seq "$n"); do
-		etcd --name "m$i" --data-dir "$tmp/m$i" \
-			--listen-peer-urls "http://127.0.0.1:$((base + 5 + i))" \
-			--initial-advertise-peer-urls "http://127.0.0.1:$((base + 5 + i))" \
-			--listen-client-urls "$scheme://127.0.0.1:$((base + i))" \
-			--advertise-client-urls "$scheme://127.0.0.1:$((base + i))" \
-			--initial-cluster "$cl" --initial-cluster-state new \
-			--initial-cluster-token "np$$" "$@" > "$tmp/m$i.log" 2>&1 &
-		echo $! >> "$tmp/members"	# the cases run in subshells
-		disown $!	# a case kills it: no job report
+		start_member "$i" "$n" "$scheme" new "$@"
 	done
 	endpoints=$(for i in $(seq "$n"); do echo "$scheme://127.0.0.1:$((base + i))"; done | paste -sd,)
 	export NPMGR_ETCD=$endpoints
@@ -48,21 +61,7 @@ start_cluster() { # N scheme [etcd options...]: members 1..N, client port base+i
 member() { sed -n "$1p" "$tmp/members"; }	# its pid
 
 # member i of the three-member HTTP cluster again, from its data
-restart_member() { # i
-	local i=$1 cl="" j
-	for j in 1 2 3; do
-		cl+="${cl:+,}m$j=http://127.0.0.1:$((base + 5 + j))"
-	done
-	etcd --name "m$i" --data-dir "$tmp/m$i" \
-		--listen-peer-urls "http://127.0.0.1:$((base + 5 + i))" \
-		--initial-advertise-peer-urls "http://127.0.0.1:$((base + 5 + i))" \
-		--listen-client-urls "http://127.0.0.1:$((base + i))" \
-		--advertise-client-urls "http://127.0.0.1:$((base + i))" \
-		--initial-cluster "$cl" --initial-cluster-state existing \
-		--initial-cluster-token "np$$" >> "$tmp/m$i.log" 2>&1 &
-	sed -i "${i}s/.*/$!/" "$tmp/members"
-	disown $!
-}
+restart_member() { start_member "$1" 3 http existing; }
 
 # until that member alone answers a read
 wait_member() { # url
