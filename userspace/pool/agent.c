@@ -421,11 +421,17 @@ static int run(struct agent *a)
 
 	while (!stopping) {
 		if (!joined || !w) {
-			if ((!joined && join_bounded(a)) || sync_once(a, NULL, &rev) ||
+			bool join_failed = !joined && join_bounded(a);
+
+			if (join_failed || sync_once(a, NULL, &rev) ||
 			    !(w = etcd_watch_start(a->e, POOL_PREFIX, rev + 1, &err))) {
 				a->st.etcd = "unreachable";
-				fault(a, "etcd unreachable%s%s; retrying in %d s",
-				    err ? ": " : "", err ? err : "", backoff);
+				/* join kept its own error, the more precise */
+				if (join_failed)
+					say(a, "etcd unreachable; retrying in %d s", backoff);
+				else
+					fault(a, "etcd unreachable%s%s; retrying in %d s",
+					      err ? ": " : "", err ? err : "", backoff);
 				free(err);
 				err = NULL;
 				joined = 0;
