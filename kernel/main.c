@@ -61,7 +61,7 @@ static void __net_exit np_net_exit(struct net *net)
 	mutex_lock(&pn->lock);
 	rtnl_lock();
 	np_ports_net_exit(pn);
-	np_table_free_rcu(rtnl_dereference(pn->table));
+	np_table_put(rtnl_dereference(pn->table));
 	RCU_INIT_POINTER(pn->table, NULL);
 	rtnl_unlock();
 	mutex_unlock(&pn->lock);

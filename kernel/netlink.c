@@ -684,7 +684,7 @@ static int np_publish(struct net *net, struct np_table *t,
 	rcu_assign_pointer(pn->table, t);
 	np_ports_reconcile(net);
 	rtnl_unlock();
-	np_table_free_rcu(old);
+	np_table_put(old);
 	return 0;
 }
 
@@ -969,9 +969,28 @@ static int np_put_obj(struct sk_buff *skb, enum np_kind kind, const void *obj)
 	}
 }
 
-static int np_put_port(struct sk_buff *skb, const struct np_port *port)
+/*
+ * What a port message says of the device: read from it under RTNL, or
+ * from a dump's snapshot after RTNL was dropped.
+ */
+struct np_port_id {
+	int ifindex;
+	char ifname[IFNAMSIZ];
+	u8 mac[ETH_ALEN];
+};
+
+static void np_port_id_get(struct np_port_id *id, const struct np_port *port)
 {
 	const struct net_device *dev = port->dev;
+
+	id->ifindex = dev->ifindex;
+	strscpy(id->ifname, dev->name, sizeof(id->ifname));
+	ether_addr_copy(id->mac, dev->dev_addr);
+}
+
+static int np_put_port(struct sk_buff *skb, const struct np_port_id *id,
+		       const struct np_port *port)
+{
 	struct nlattr *nest;
 	char msg[NP_MSG_LEN];
 
@@ -989,9 +1008,9 @@ static int np_put_port(struct sk_buff *skb, const struct np_port *port)
 
 	nest = nla_nest_start(skb, NETPOLICY_A_PORT);
 	if (!nest ||
-	    nla_put_u32(skb, NETPOLICY_A_PORT_IFINDEX, dev->ifindex) ||
-	    nla_put_string(skb, NETPOLICY_A_PORT_IFNAME, dev->name) ||
-	    nla_put(skb, NETPOLICY_A_PORT_MAC, ETH_ALEN, dev->dev_addr) ||
+	    nla_put_u32(skb, NETPOLICY_A_PORT_IFINDEX, id->ifindex) ||
+	    nla_put_string(skb, NETPOLICY_A_PORT_IFNAME, id->ifname) ||
+	    nla_put(skb, NETPOLICY_A_PORT_MAC, ETH_ALEN, id->mac) ||
 	    nla_put_u8(skb, NETPOLICY_A_PORT_KIND, port->kind) ||
 	    nla_put_u8(skb, NETPOLICY_A_PORT_STATE, port->state) ||
 	    nla_put_u8(skb, NETPOLICY_A_PORT_REASON, port->reason) ||
@@ -1027,17 +1046,19 @@ static int np_put_port(struct sk_buff *skb, const struct np_port *port)
  */
 void np_genl_port_event(struct net *net, const struct np_port *port, u8 ev)
 {
+	struct np_port_id id;
 	struct sk_buff *skb;
 	void *hdr;
 
 	if (!genl_has_listeners(&np_family, net, 0))
 		return;
+	np_port_id_get(&id, port);
 	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!skb)
 		return;
 	hdr = genlmsg_put(skb, 0, 0, &np_family, 0, NETPOLICY_CMD_EVENT);
 	if (!hdr || nla_put_u8(skb, NETPOLICY_A_EVENT, ev) ||
-	    np_put_port(skb, port)) {
+	    np_put_port(skb, &id, port)) {
 		nlmsg_free(skb);
 		return;
 	}
@@ -1045,14 +1066,42 @@ void np_genl_port_event(struct net *net, const struct np_port *port, u8 ev)
 	genlmsg_multicast_netns(&np_family, net, skb, 0, 0, GFP_KERNEL);
 }
 
-struct np_dump_ctx {
-	u32 idx;
+/*
+ * Every dump reads one state from its first message to its last, so it is
+ * never interrupted, however busy the host: an object dump holds a
+ * reference to the table that was published when it started (tables are
+ * immutable), a port dump a copy of the ports taken then under RTNL.
+ */
+struct np_port_snap {
+	struct np_port_id id;
+	struct np_port port;		/* list, hnode and dev cleared */
 };
 
-static int np_dump_start(struct netlink_callback *cb)
+struct np_dump_ctx {
+	struct np_table *t;		/* object dumps: a reference */
+	struct np_port_snap *ports;	/* port dumps: the copy */
+	u32 n;				/* ports in the copy */
+	u32 idx;			/* the next message to write */
+};
+
+static struct np_dump_ctx *np_dump_ctx(struct netlink_callback *cb)
 {
 	BUILD_BUG_ON(sizeof(struct np_dump_ctx) > sizeof(cb->ctx));
+	return (struct np_dump_ctx *)cb->ctx;
+}
+
+static int np_objects_dump_start(struct netlink_callback *cb)
+{
+	struct np_net *pn = np_net(sock_net(cb->skb->sk));
+
 	cb->min_dump_alloc = NP_DUMP_MIN_ALLOC;
+	np_dump_ctx(cb)->t = np_table_get_rcu(&pn->table);
+	return 0;
+}
+
+static int np_objects_dump_done(struct netlink_callback *cb)
+{
+	np_table_put(np_dump_ctx(cb)->t);
 	return 0;
 }
 
@@ -1072,34 +1121,42 @@ static const u8 np_dump_cmds[NP_NKINDS] = {
 	[NP_VIF] = NETPOLICY_CMD_GET_VIF,
 };
 
+/*
+ * The message that stands for no object: the generation (and, for
+ * policies, the host name) of a kind with no objects, so that a reader of
+ * several kinds knows which generation each one came from.
+ */
+static int np_put_empty(struct sk_buff *skb, struct netlink_callback *cb,
+			enum np_kind kind, const struct np_table *t)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &np_family, NLM_F_MULTI, np_dump_cmds[kind]);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, NETPOLICY_A_GENERATION, t ? t->gen : 0) ||
+	    (kind == NP_POLICY && t && t->host[0] &&
+	     nla_put_string(skb, NETPOLICY_A_HOST, t->host))) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
 static int np_dump_objects(struct sk_buff *skb, struct netlink_callback *cb,
 			   enum np_kind kind)
 {
-	struct np_dump_ctx *ctx = (struct np_dump_ctx *)cb->ctx;
-	struct np_net *pn = np_net(sock_net(skb->sk));
-	const struct np_table *t;
+	struct np_dump_ctx *ctx = np_dump_ctx(cb);
+	const struct np_table *t = ctx->t;
 	int err = 0;
 	void *hdr;
 
-	rcu_read_lock();
-	t = rcu_dereference(pn->table);
-	if (!t)
-		goto out;
-	cb->seq = t->gen;
-	/* the host name travels with the first policy, or alone */
-	if (kind == NP_POLICY && !t->objs[kind].n && t->host[0] && !ctx->idx) {
-		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-				  cb->nlh->nlmsg_seq, &np_family, NLM_F_MULTI,
-				  np_dump_cmds[kind]);
-		if (!hdr || nla_put_u32(skb, NETPOLICY_A_GENERATION, t->gen) ||
-		    nla_put_string(skb, NETPOLICY_A_HOST, t->host)) {
-			err = -EMSGSIZE;
-			if (hdr)
-				genlmsg_cancel(skb, hdr);
-			goto out;
-		}
-		genlmsg_end(skb, hdr);
-		ctx->idx++;
+	if (!t || !t->objs[kind].n) {
+		if (!ctx->idx++)
+			err = np_put_empty(skb, cb, kind, t);
+		return np_dump_ret(skb, err);
 	}
 	while (ctx->idx < t->objs[kind].n) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
@@ -1109,7 +1166,6 @@ static int np_dump_objects(struct sk_buff *skb, struct netlink_callback *cb,
 			err = -EMSGSIZE;
 			break;
 		}
-		genl_dump_check_consistent(cb, hdr);
 		err = np_put_obj(skb, kind, t->objs[kind].v[ctx->idx]);
 		if (!err)
 			err = nla_put_u32(skb, NETPOLICY_A_GENERATION, t->gen);
@@ -1122,8 +1178,6 @@ static int np_dump_objects(struct sk_buff *skb, struct netlink_callback *cb,
 		genlmsg_end(skb, hdr);
 		ctx->idx++;
 	}
-out:
-	rcu_read_unlock();
 	return np_dump_ret(skb, err);
 }
 
@@ -1153,21 +1207,74 @@ static int np_nl_dump_nics(struct sk_buff *skb, struct netlink_callback *cb)
 	return np_dump_objects(skb, cb, NP_NIC);
 }
 
+static u32 np_ports_count(const struct np_net *pn)
+{
+	const struct np_port *port;
+	u32 n = 0;
+
+	list_for_each_entry(port, &pn->ports, list)
+		n++;
+	return n;
+}
+
+/*
+ * Copy the namespace's ports. The copy is allocated outside RTNL (it can
+ * be large) and charged to the reader; if ports came meanwhile, again.
+ */
+static int np_ports_dump_start(struct netlink_callback *cb)
+{
+	struct np_net *pn = np_net(sock_net(cb->skb->sk));
+	struct np_dump_ctx *ctx = np_dump_ctx(cb);
+	struct np_port_snap *snap;
+	const struct np_port *port;
+	u32 n, cap;
+
+	cb->min_dump_alloc = NP_DUMP_MIN_ALLOC;
+	rtnl_lock();
+	n = np_ports_count(pn);
+	for (;;) {
+		rtnl_unlock();
+		/* a little room, so that a busy host rarely needs a second try */
+		cap = n + n / 8 + 1;
+		ctx->ports = kvmalloc_array(cap, sizeof(*ctx->ports),
+					    GFP_KERNEL_ACCOUNT);
+		if (!ctx->ports)
+			return -ENOMEM;
+		rtnl_lock();
+		n = np_ports_count(pn);
+		if (n <= cap)
+			break;
+		kvfree(ctx->ports);
+	}
+	snap = ctx->ports;
+	list_for_each_entry(port, &pn->ports, list) {
+		np_port_id_get(&snap->id, port);
+		snap->port = *port;
+		INIT_LIST_HEAD(&snap->port.list);
+		INIT_HLIST_NODE(&snap->port.hnode);
+		snap->port.dev = NULL;
+		snap++;
+	}
+	rtnl_unlock();
+	ctx->n = n;
+	return 0;
+}
+
+static int np_ports_dump_done(struct netlink_callback *cb)
+{
+	kvfree(np_dump_ctx(cb)->ports);
+	return 0;
+}
+
 static int np_nl_dump_ports(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct np_dump_ctx *ctx = (struct np_dump_ctx *)cb->ctx;
-	struct np_net *pn = np_net(sock_net(skb->sk));
-	const struct np_port *port;
-	u32 i = 0;
+	struct np_dump_ctx *ctx = np_dump_ctx(cb);
+	const struct np_port_snap *snap;
 	int err = 0;
 	void *hdr;
 
-	/* Port state changes under RTNL only: read it under RTNL too. */
-	rtnl_lock();
-	cb->seq = pn->ports_gen;
-	list_for_each_entry(port, &pn->ports, list) {
-		if (i++ < ctx->idx)
-			continue;
+	while (ctx->idx < ctx->n) {
+		snap = &ctx->ports[ctx->idx];
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &np_family, NLM_F_MULTI,
 				  NETPOLICY_CMD_GET_PORT);
@@ -1175,8 +1282,7 @@ static int np_nl_dump_ports(struct sk_buff *skb, struct netlink_callback *cb)
 			err = -EMSGSIZE;
 			break;
 		}
-		genl_dump_check_consistent(cb, hdr);
-		err = np_put_port(skb, port);
+		err = np_put_port(skb, &snap->id, &snap->port);
 		if (err) {
 			genlmsg_cancel(skb, hdr);
 			break;
@@ -1184,7 +1290,6 @@ static int np_nl_dump_ports(struct sk_buff *skb, struct netlink_callback *cb)
 		genlmsg_end(skb, hdr);
 		ctx->idx++;
 	}
-	rtnl_unlock();
 	return np_dump_ret(skb, err);
 }
 
@@ -1212,41 +1317,46 @@ static const struct genl_ops np_ops[] = {
 	},
 	{
 		.cmd = NETPOLICY_CMD_GET_NET,
-		.start = np_dump_start,
+		.start = np_objects_dump_start,
 		.flags = GENL_UNS_ADMIN_PERM,
 		.dumpit = np_nl_dump_nets,
+		.done = np_objects_dump_done,
 		.policy = np_no_attrs_policy,
 		.maxattr = NETPOLICY_A_MAX,
 	},
 	{
 		.cmd = NETPOLICY_CMD_GET_VIF,
-		.start = np_dump_start,
+		.start = np_objects_dump_start,
 		.flags = GENL_UNS_ADMIN_PERM,
 		.dumpit = np_nl_dump_vifs,
+		.done = np_objects_dump_done,
 		.policy = np_no_attrs_policy,
 		.maxattr = NETPOLICY_A_MAX,
 	},
 	{
 		.cmd = NETPOLICY_CMD_GET_PORT,
-		.start = np_dump_start,
+		.start = np_ports_dump_start,
 		.flags = GENL_UNS_ADMIN_PERM,
 		.dumpit = np_nl_dump_ports,
+		.done = np_ports_dump_done,
 		.policy = np_no_attrs_policy,
 		.maxattr = NETPOLICY_A_MAX,
 	},
 	{
 		.cmd = NETPOLICY_CMD_GET_VM,
-		.start = np_dump_start,
+		.start = np_objects_dump_start,
 		.flags = GENL_UNS_ADMIN_PERM,
 		.dumpit = np_nl_dump_vms,
+		.done = np_objects_dump_done,
 		.policy = np_no_attrs_policy,
 		.maxattr = NETPOLICY_A_MAX,
 	},
 	{
 		.cmd = NETPOLICY_CMD_GET_POLICY,
-		.start = np_dump_start,
+		.start = np_objects_dump_start,
 		.flags = GENL_UNS_ADMIN_PERM,
 		.dumpit = np_nl_dump_policies,
+		.done = np_objects_dump_done,
 		.policy = np_no_attrs_policy,
 		.maxattr = NETPOLICY_A_MAX,
 	},
@@ -1259,9 +1369,10 @@ static const struct genl_ops np_ops[] = {
 	},
 	{
 		.cmd = NETPOLICY_CMD_GET_NIC,
-		.start = np_dump_start,
+		.start = np_objects_dump_start,
 		.flags = GENL_UNS_ADMIN_PERM,
 		.dumpit = np_nl_dump_nics,
+		.done = np_objects_dump_done,
 		.policy = np_no_attrs_policy,
 		.maxattr = NETPOLICY_A_MAX,
 	},

@@ -35,7 +35,6 @@ struct np_net {
 	struct mutex lock;
 	struct np_table __rcu *table;
 	u32 next_gen;				/* @lock */
-	u32 ports_gen;				/* RTNL: bumped on port change */
 	struct list_head ports;			/* RTNL: in order first seen */
 	DECLARE_HASHTABLE(port_hash, 10);	/* RTNL: by ifindex */
 	struct work_struct recheck;		/* np_ports_recheck_work() */

@@ -367,7 +367,6 @@ out:
 	    !strcmp(old.bridge, port->bridge) && !msg_changed)
 		return false;
 
-	pn->ports_gen++;
 	if (old.state == NETPOLICY_PORT_ATTACHED &&
 	    (port->state != NETPOLICY_PORT_ATTACHED ||
 	     strcmp(old.bridge, port->bridge)))
@@ -452,10 +451,7 @@ static bool np_unloading;
 
 static void np_port_del(struct net *net, struct np_port *port)
 {
-	struct np_net *pn = np_net(net);
-
 	ASSERT_RTNL();
-	pn->ports_gen++;
 	list_del(&port->list);
 	hash_del(&port->hnode);
 	if (!np_unloading)
@@ -521,7 +517,6 @@ static void np_port_upper_changed(struct net *net, struct np_port *port,
 		port->master_ifindex = 0;
 		port->state = NETPOLICY_PORT_PENDING;
 		port->reason = NETPOLICY_R_MOVED;
-		pn->ports_gen++;
 		np_genl_port_event(net, port, NETPOLICY_EV_DETACHED);
 	}
 }

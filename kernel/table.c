@@ -105,13 +105,36 @@ static void np_table_free_rcu_cb(struct rcu_head *head)
 }
 
 /**
- * np_table_free_rcu - free @t once every RCU reader is done with it
- * @t: an unpublished table, or NULL
+ * np_table_put - drop a reference to @t
+ * @t: a table, or NULL
+ *
+ * The last reference frees @t once every RCU reader is done with it: a
+ * reader under rcu_read_lock() holds no reference.
  */
-void np_table_free_rcu(struct np_table *t)
+void np_table_put(struct np_table *t)
 {
-	if (t)
+	if (t && refcount_dec_and_test(&t->ref))
 		call_rcu(&t->rcu, np_table_free_rcu_cb);
+}
+
+/**
+ * np_table_get_rcu - a reference to the table published at @slot
+ * @slot: a namespace's table pointer
+ *
+ * Return: the table, which the caller releases with np_table_put(), or
+ * NULL when none is published.
+ */
+struct np_table *np_table_get_rcu(struct np_table __rcu **slot)
+{
+	struct np_table *t;
+
+	rcu_read_lock();
+	/* a failed get means a writer replaced it: the new one is published */
+	do {
+		t = rcu_dereference(*slot);
+	} while (t && !refcount_inc_not_zero(&t->ref));
+	rcu_read_unlock();
+	return t;
 }
 
 /*
@@ -537,6 +560,7 @@ struct np_table *np_table_build(const struct np_table *old, bool keep_old,
 		np_txn_destroy(txn);
 		return ERR_PTR(-ENOMEM);
 	}
+	refcount_set(&t->ref, 1);
 	t->gen = gen;
 	t->seed = get_random_u32();
 	if (txn->set_host)

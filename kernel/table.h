@@ -7,6 +7,7 @@
 #define _NP_TABLE_H
 
 #include <linux/rcupdate.h>
+#include <linux/refcount.h>
 
 #include "object.h"
 
@@ -22,9 +23,12 @@ struct np_objv {
 /*
  * An immutable, compiled set of objects. Published per namespace with RCU;
  * readers hold rcu_read_lock() or RTNL, the writer (under RTNL) replaces the
- * whole table and frees the old one after a grace period.
+ * whole table and drops the namespace's reference. A reader that sleeps
+ * (a dump spread over several reads) takes a reference of its own; the
+ * last one frees the table after a grace period.
  */
 struct np_table {
+	refcount_t ref;
 	u32 gen;
 	bool any_isolate;			/* some policy has ISOLATE_FROM */
 	bool any_uplink_rule;			/* np_policy_needs_links(), or
@@ -64,7 +68,8 @@ struct np_table *np_table_without(const struct np_table *old,
 				  struct netlink_ext_ack *extack);
 void np_table_free(struct np_table *t);
 u32 np_table_count(const struct np_table *t);
-void np_table_free_rcu(struct np_table *t);
+void np_table_put(struct np_table *t);
+struct np_table *np_table_get_rcu(struct np_table __rcu **slot);
 const struct np_vif *np_table_lookup(const struct np_table *t,
 				     const char *ifname, const u8 *mac);
 const void *np_table_find(const struct np_table *t, enum np_kind kind,

@@ -196,6 +196,39 @@ static void np_table_precedence_test(struct kunit *test)
 	np_table_free(t);
 }
 
+/*
+ * A dump holds the table it started on while writers publish others: the
+ * reference keeps it whole until the dump's last put.
+ */
+static void np_table_reference_test(struct kunit *test)
+{
+	struct np_table __rcu *slot = NULL;
+	struct np_table *t1, *t2, *held, *now;
+
+	KUNIT_EXPECT_NULL(test, np_table_get_rcu(&slot));
+	np_table_put(NULL);
+	t1 = sample_table(test);
+	t2 = sample_table(test);
+	rcu_assign_pointer(slot, t1);
+	held = np_table_get_rcu(&slot);
+	KUNIT_ASSERT_PTR_EQ(test, held, t1);
+	KUNIT_EXPECT_EQ(test, refcount_read(&t1->ref), 2);
+	/* a writer publishes t2 and drops the namespace's reference to t1 */
+	rcu_assign_pointer(slot, t2);
+	np_table_put(t1);
+	synchronize_rcu();
+	KUNIT_EXPECT_EQ(test, refcount_read(&held->ref), 1);
+	KUNIT_EXPECT_STREQ(test, lookup_name(held, "tap0", NULL), "all-taps");
+	now = np_table_get_rcu(&slot);
+	KUNIT_EXPECT_PTR_EQ(test, now, t2);
+	np_table_put(now);
+	np_table_put(held);
+	/* the namespace's reference: the last one */
+	KUNIT_EXPECT_EQ(test, refcount_read(&t2->ref), 1);
+	np_table_put(t2);
+	rcu_barrier();
+}
+
 struct build_err_case {
 	const char *desc;
 	int err;
@@ -536,6 +569,7 @@ static struct kunit_case np_table_cases[] = {
 	KUNIT_CASE_PARAM(np_glob_table_test, glob_gen_params),
 	KUNIT_CASE(np_glob_random_test),
 	KUNIT_CASE(np_table_precedence_test),
+	KUNIT_CASE(np_table_reference_test),
 	KUNIT_CASE_PARAM(np_table_rollback_test, build_err_gen_params),
 	KUNIT_CASE(np_table_merge_and_delete_test),
 	KUNIT_CASE(np_table_sources_test),

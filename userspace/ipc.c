@@ -525,6 +525,10 @@ static struct nlattr **object_nest(struct nl_msg *msg, int type,
 		return NULL;
 	if (tb[NETPOLICY_A_HOST] && !cfg->host)
 		cfg->host = dup_attr(tb[NETPOLICY_A_HOST]);
+	if (tb[NETPOLICY_A_GENERATION]) {
+		cfg->generation = nla_get_u32(tb[NETPOLICY_A_GENERATION]);
+		cfg->has_generation = true;
+	}
 	if (!tb[type] || nla_parse_nested(t, max, tb[type], NULL) < 0)
 		return NULL;
 	return t;
@@ -738,6 +742,22 @@ static void reset_config(void *arg)
 		(from)->n = 0;						\
 	} while (0)
 
+/* Whether the dumps in @part[@n] read one generation of the table. */
+static bool one_generation(const struct np_config *part, int n)
+{
+	int i;
+
+	for (i = 1; i < n; i++)
+		if (part[i].has_generation != part[0].has_generation ||
+		    part[i].generation != part[0].generation)
+			return false;
+	return true;
+}
+
+/*
+ * The five kinds are five dumps, each of one generation: a load that falls
+ * between two of them would mix two sets, so read until they agree.
+ */
 int ipc_get_config(struct np_ipc *ipc, struct np_config *cfg)
 {
 	struct np_config part[5];
@@ -751,16 +771,27 @@ int ipc_get_config(struct np_ipc *ipc, struct np_config *cfg)
 		{ NETPOLICY_CMD_GET_VM, on_vm },
 		{ NETPOLICY_CMD_GET_VIF, on_vif },
 	};
-	int rc = 0, i;
+	int rc, i, tries = 0;
 
 	memset(cfg, 0, sizeof(*cfg));
 	memset(part, 0, sizeof(part));
-	for (i = 0; i < 5 && !rc; i++)
-		rc = dump(ipc, dumps[i].cmd, dumps[i].fn, &part[i],
-			  reset_config);
+	do {
+		for (i = 0; i < 5; i++)
+			config_free(&part[i]);
+		rc = 0;
+		for (i = 0; i < 5 && !rc; i++)
+			rc = dump(ipc, dumps[i].cmd, dumps[i].fn, &part[i],
+				  reset_config);
+	} while (!rc && !one_generation(part, 5) && ++tries < 10);
+	if (!rc && tries == 10) {
+		rc = -EAGAIN;
+		fprintf(stderr, "npmgr: dump: the objects were replaced during each of 10 reads\n");
+	}
 	MOVE(cfg, &part[0], policies, n_policies);
 	cfg->host = part[0].host;
 	part[0].host = NULL;
+	cfg->generation = part[0].generation;
+	cfg->has_generation = part[0].has_generation;
 	MOVE(cfg, &part[1], nics, n_nics);
 	MOVE(cfg, &part[2], nets, n_nets);
 	MOVE(cfg, &part[3], vms, n_vms);

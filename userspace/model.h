@@ -203,6 +203,9 @@ struct np_config {
 	struct np_vif_def *vifs;
 	size_t n_vifs;
 	char *host;			/* as loaded in the kernel */
+	/* read from the kernel: the generation of the table read */
+	uint32_t generation;
+	bool has_generation;
 	/*
 	 * The pool is in etcd (npmgr pool, the agent): its hosts are not all
 	 * here (a pool file has none, an agent's share the live ones), so a

@@ -109,13 +109,18 @@
  *	One message per object, sorted by name, each carrying a
  *	NETPOLICY_A_NET, _VIF, _VM, _POLICY or _NIC nest and
  *	NETPOLICY_A_GENERATION. When a host name is set, GET_POLICY's first
- *	message also carries NETPOLICY_A_HOST (with no policies, a message
- *	carrying only NETPOLICY_A_GENERATION and NETPOLICY_A_HOST). A dump interrupted by a
- *	change is flagged NLM_F_DUMP_INTR.
+ *	message also carries NETPOLICY_A_HOST. A kind with no objects is
+ *	one message carrying only NETPOLICY_A_GENERATION (and, for
+ *	GET_POLICY, NETPOLICY_A_HOST when set); the generation is 0 before
+ *	the first load. A dump is the object set published when it started,
+ *	whatever is loaded while it runs: it is never interrupted. Dumps of
+ *	several kinds are separate reads; a reader that wants them to agree
+ *	compares their generations and reads again when they differ.
  *
  * NETPOLICY_CMD_GET_PORT (admin, dump)
  *	One message per port, in the order the ports were first seen, each
- *	carrying a NETPOLICY_A_PORT nest.
+ *	carrying a NETPOLICY_A_PORT nest: the ports as they were when the
+ *	dump started (copied then), never interrupted.
  *
  * NETPOLICY_CMD_SET_PORT (admin, doit)
  *	Tells the module the MAC address the guest uses on a port:
