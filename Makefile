@@ -7,12 +7,13 @@
 #   make             build the module and npmgr
 #   make bench       benchmarks, printed as ratios measured in one run
 #
-# The module is built against KDIR: the running kernel's headers when they
-# exist, else the newest installed Debian linux-headers-*-amd64.
+# The module is built against KDIR, for KVER: by default the running
+# kernel's headers when they exist, else the distribution's default kernel
+# (what linux-image-amd64 depends on), else the newest with headers; the
+# test VM boots the same one (tools/testing/kver). KVER=... picks another.
 
 VERSION := 0.1
-KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
-	else ls /lib/modules 2>/dev/null | grep -- '-amd64$$' | sort -V | tail -n 1; fi)
+KVER ?= $(shell tools/testing/kver)
 KDIR ?= /lib/modules/$(KVER)/build
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -36,7 +37,7 @@ UCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	   -isystem include/uapi $(NL_CFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all module module-debug npmgr deps clean install install-xen dkms-install check \
+.PHONY: all module module-others module-debug npmgr deps clean install install-xen dkms-install check \
 	check-build style sparse test-userspace pool-test kunit selftest xen-selftest demo bench fuzz dkms-check \
 	debug-check debug-check-full
 
@@ -47,6 +48,22 @@ deps:
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+# The module for every other supported kernel installed (tools/testing/kver
+# --others: 6.1 and 6.12), each built in its own copy of the sources,
+# build/kmod/KVER, so that the default build is left alone. KFLAGS adds
+# make arguments (sparse: C=2).
+OTHER_KVERS = $(shell tools/testing/kver --others)
+KFLAGS ?=
+module-others:
+	@set -e; for k in $(OTHER_KVERS); do \
+		d=build/kmod/$$k; mkdir -p $$d/kernel $$d/include/uapi/linux; \
+		cp -u Kbuild $$d/; cp -u kernel/Kbuild kernel/Kconfig kernel/*.[ch] $$d/kernel/; \
+		rm -f $$d/kernel/*.mod.c; \
+		cp -u include/uapi/linux/netpolicy.h $$d/include/uapi/linux/; \
+		echo "module: $$k"; \
+		$(MAKE) -s -C /lib/modules/$$k/build M=$(CURDIR)/$$d W=1 $(KFLAGS) modules; \
+	done
 
 module-debug:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 KCFLAGS=-DDEBUG modules
@@ -134,10 +151,11 @@ style:
 	echo "style: checkpatch --strict clean ($(words $(KSRCS)) files)"
 
 sparse:
-	@out=$$($(MAKE) -s -C $(KDIR) M=$(CURDIR) W=1 C=2 modules 2>&1 | \
-		grep -v 'Skipping BTF generation'); \
+	@out=$$({ $(MAKE) -s -C $(KDIR) M=$(CURDIR) W=1 C=2 modules; \
+		$(MAKE) -s module-others KFLAGS=C=2; } 2>&1 | \
+		grep -v -e 'Skipping BTF generation' -e '^module: '); \
 	if [ -n "$$out" ]; then echo "$$out"; echo "sparse: not clean"; exit 1; fi; \
-	echo "sparse (C=2) and W=1: clean"
+	echo "sparse (C=2) and W=1: clean for $(KVER) $(OTHER_KVERS)"
 
 kunit:
 	tools/testing/kunit/run
@@ -157,8 +175,16 @@ $(OVSDP) $(NPREQUEST): %: %.c
 $(SECTAG): %: %.c
 	$(CC) $(UCFLAGS) -o $@ $< -lcrypto
 
-selftest: module npmgr userspace/npmgr-asan $(TAPVM) $(SECTAG) $(OVSDP) $(NPREQUEST) $(GNLFUZZ)
+# Every suite on the default kernel; the netpolicy suite on each other
+# supported kernel installed (6.12), with the module built for it.
+selftest: module module-others npmgr userspace/npmgr-asan $(TAPVM) $(SECTAG) $(OVSDP) $(NPREQUEST) $(GNLFUZZ)
 	tools/testing/vm/vm-run -t 1800 -- tools/testing/selftests/netpolicy/run_all.sh
+	@for k in $(OTHER_KVERS); do \
+		echo "--- the netpolicy suite on $$k"; \
+		tools/testing/vm/vm-run -k $$k -t 900 -- env NP_SUITE=netpolicy-$$k \
+			NETPOLICY_KO=$(CURDIR)/build/kmod/$$k/kernel/netpolicy.ko \
+			tools/testing/selftests/netpolicy/run_all.sh netpolicy || exit 1; \
+	done
 
 # Xen 4.17 under QEMU, the Debian kernel as dom0, real PV guests (xl).
 xen-selftest: module npmgr
@@ -200,8 +226,10 @@ check: deps
 	tools/testing/check
 
 check-build:
-	@out=$$($(MAKE) -s module 2>&1 | grep -v 'Skipping BTF generation'); \
-	if [ -n "$$out" ]; then echo "$$out"; echo "module: W=1 build not clean"; exit 1; fi
+	@out=$$($(MAKE) -s module module-others 2>&1 | \
+		grep -v -e 'Skipping BTF generation' -e '^module: '); \
+	if [ -n "$$out" ]; then echo "$$out"; echo "module: W=1 build not clean"; exit 1; fi; \
+	echo "module: W=1 clean for $(KVER) $(OTHER_KVERS)"
 	$(MAKE) npmgr
 
 install: all

@@ -226,9 +226,10 @@ static void np_port_check_stuck(struct np_port *port, struct np_verdict *v)
 		snprintf(why, sizeof(why), "%s %s",
 			 np_reason_text(port->reason), port->bridge);
 	port->state = NETPOLICY_PORT_STUCK;
-	snprintf(v->msg, sizeof(v->msg),
-		 "refused, but still a port of %s, which cannot release it: %s",
-		 master->name, why);
+	/* cut at NP_MSG_LEN, like every message a port reports */
+	scnprintf(v->msg, sizeof(v->msg),
+		  "refused, but still a port of %s, which cannot release it: %s",
+		  master->name, why);
 }
 
 /*

@@ -31,6 +31,10 @@
 #include "glob.h"
 #include "table.h"
 
+/*
+ * Grown by hand rather than with kvrealloc(), whose arguments changed in
+ * 6.11 (the old size went): one call for every supported kernel.
+ */
 static int objv_push(struct np_objv *ov, void *obj)
 {
 	void **bigger;
@@ -38,10 +42,13 @@ static int objv_push(struct np_objv *ov, void *obj)
 
 	if (ov->n == ov->cap) {
 		want = ov->cap ? ov->cap * 2 : 16;
-		bigger = kvrealloc(ov->v, ov->cap * sizeof(void *),
-				   want * sizeof(void *), GFP_KERNEL_ACCOUNT);
+		bigger = kvmalloc_array(want, sizeof(void *),
+					GFP_KERNEL_ACCOUNT);
 		if (!bigger)
 			return -ENOMEM;
+		if (ov->n)
+			memcpy(bigger, ov->v, ov->n * sizeof(void *));
+		kvfree(ov->v);
 		ov->v = bigger;
 		ov->cap = want;
 	}

@@ -8,6 +8,7 @@ if [ -z "${NP_IN_VM:-}" ]; then
 	echo "SKIP: run inside the test VM (make selftest), never on the host kernel"
 	exit 4
 fi
+echo "selftests: kernel $(uname -r), module ${NETPOLICY_KO:-$top/kernel/netpolicy.ko}"
 modprobe -a tun bridge dummy veth vxlan 8021q ip_gre geneve macsec openvswitch || exit 1
 # What udev's default rules do on a real host (KERNEL=="tun", MODE="0666"):
 # containers and user namespaces open /dev/net/tun to create their taps.
