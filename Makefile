@@ -26,7 +26,7 @@ NPMGR_SRC := $(addprefix userspace/,model.c parse.c check.c print.c explain.c \
 	util.c ipc.c load.c sha256.c realize/plan.c realize/apply.c realize/link.c \
 	realize/fdb.c realize/cak.c realize/mka.c realize/ctrl.c \
 	realize/macsec.c realize/sessions.c realize/supervise.c \
-	xen/xenstore.c xen/watch.c xen/hotplug.c pool/etcd.c pool/pool.c pool/agent.c pool/status.c)
+	xen/xenstore.c xen/watch.c xen/hotplug.c pool/etcd.c pool/pool.c pool/agent.c pool/status.c pool/place.c)
 NPMGR_TESTS := parser_test plan_test mka_test xen_test etcd_test
 
 CC ?= cc

@@ -149,6 +149,27 @@ const char *pol_value_text(const struct np_policy_def *p, enum pol_attr a)
 	}
 }
 
+bool pol_nic_allowed(const struct np_config *cfg,
+		     const struct np_policy_def *pol, const char *ifname)
+{
+	const struct np_nic_def *nic = config_nic(cfg, ifname);
+	const struct np_sel *sels;
+	size_t i, j, n;
+
+	sels = pol_sel_list(pol, PA_PHYSICAL_IFS_ALLOWED, &n);
+	for (i = 0; i < n; i++) {
+		const struct np_sel *s = &sels[i];
+
+		if (s->type == NETPOLICY_SEL_NAME && !strcmp(s->value, ifname))
+			return true;
+		for (j = 0; s->type == NETPOLICY_SEL_TAG && nic &&
+			    j < nic->n_tags; j++)
+			if (!strcmp(nic->tags[j], s->value))
+				return true;
+	}
+	return false;
+}
+
 bool pol_local_only(const struct np_policy_def *p)
 {
 	return pol_has(p, PA_RESTRICT_TO_HOST) ||

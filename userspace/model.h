@@ -234,6 +234,14 @@ void config_free(struct np_config *cfg);
 /* An object's enum netpolicy_source (VMs and VIFs may have another). */
 int obj_source(enum obj_kind kind, const struct named *o);
 /*
+ * Whether PHYSICAL_IFS_ALLOWED of @pol lets a network leave through the
+ * interface @ifname: NAME(ifname), or TAG(t) of @cfg's nic object of
+ * that name.
+ */
+bool pol_nic_allowed(const struct np_config *cfg,
+		     const struct np_policy_def *pol, const char *ifname);
+
+/*
  * Drop the objects a toolstack watcher made: they lose a name clash to a
  * file's (see the uapi header), so a file is checked without them.
  */

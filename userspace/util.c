@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* npmgr: small helpers: allocation, diagnostics, files, addresses. */
 
+#define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -53,6 +54,26 @@ void *xpush(void **arr, size_t *n, size_t size)
 char *xstrdup(const char *s)
 {
 	return xstrndup(s, strlen(s));
+}
+
+char *xvasprintf(const char *fmt, va_list ap)
+{
+	char *s;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		oom();
+	return s;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	return s;
 }
 
 char *xstrndup(const char *s, size_t n)

@@ -9,6 +9,7 @@
 
 #define NPMGR_VERSION "0.1"
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,6 +43,9 @@ void *xrealloc(void *p, size_t size);
 void *xpush(void **arr, size_t *n, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* A formatted string; like the others, exits if memory is exhausted. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 void diag_add(struct np_diags *d, struct np_pos pos, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void diags_free(struct np_diags *d);

@@ -125,11 +125,8 @@ static void fault(struct agent *a, const char *fmt, ...)
 	char *msg;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (!msg)
-		return;
 	say(a, "%s", msg);
 	free(a->st.last_error);
 	a->st.last_error = msg;
@@ -503,7 +500,6 @@ int agent_main(int argc, char **argv, bool json)
 	struct etcd_opts o = { .endpoints = getenv("NPMGR_ETCD") };
 	struct agent a = { .keys = NPMGR_KEYS_DEFAULT, .ttl = 10 };
 	struct sigaction sa = { .sa_handler = on_signal };
-	char *err = NULL;
 	int i = 1, rc;
 
 	if (argc > 1 && !strcmp(argv[1], "status"))
@@ -541,10 +537,8 @@ int agent_main(int argc, char **argv, bool json)
 		free(a.spec);
 		return 1;
 	}
-	a.e = etcd_open(&o, &err);
+	a.e = pool_open(&o, "agent");
 	if (!a.e) {
-		fprintf(stderr, "npmgr: agent: %s\n", err ? err : "etcd failed");
-		free(err);
 		config_free(&a.own);
 		free(a.spec);
 		return 1;

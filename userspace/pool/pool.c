@@ -237,7 +237,7 @@ int pool_objects_valid(const struct pool_state *st)
 	return rc;
 }
 
-static int state_config(const struct pool_state *st, struct np_config *cfg)
+int pool_state_config(const struct pool_state *st, struct np_config *cfg)
 {
 	struct np_diags d = { 0 };
 	char *buf = NULL;
@@ -552,7 +552,7 @@ static int do_show(struct etcd *e, bool json)
 
 	if (pool_state_read(e, &st))
 		return 1;
-	if (state_config(&st, &cfg)) {
+	if (pool_state_config(&st, &cfg)) {
 		pool_state_free(&st);
 		return 1;
 	}
@@ -603,11 +603,21 @@ int pool_etcd_opt(int argc, char **argv, int *i, struct etcd_opts *o)
 	return 1;
 }
 
+struct etcd *pool_open(const struct etcd_opts *o, const char *cmd)
+{
+	char *err = NULL;
+	struct etcd *e = etcd_open(o, &err);
+
+	if (!e)
+		fprintf(stderr, "npmgr: %s: %s\n", cmd, err ? err : "etcd failed");
+	free(err);
+	return e;
+}
+
 int pool_main(int argc, char **argv, bool json)
 {
 	struct etcd_opts o = { .endpoints = getenv("NPMGR_ETCD") };
 	struct etcd *e;
-	char *err = NULL;
 	int i = 1, rc;
 
 	while (i < argc && !strncmp(argv[i], "--", 2))
@@ -618,12 +628,9 @@ int pool_main(int argc, char **argv, bool json)
 	if (!strcmp(argv[i], "show") ? i + 1 != argc :
 	    (strcmp(argv[i], "apply") && strcmp(argv[i], "diff")) || i + 2 != argc)
 		return usage();
-	e = etcd_open(&o, &err);
-	if (!e) {
-		fprintf(stderr, "npmgr: pool: %s\n", err ? err : "etcd failed");
-		free(err);
+	e = pool_open(&o, "pool");
+	if (!e)
 		return 1;
-	}
 	if (!strcmp(argv[i], "show"))
 		rc = do_show(e, json);
 	else

@@ -65,6 +65,16 @@ void pool_state_free(struct pool_state *st);
  */
 int pool_objects_valid(const struct pool_state *st);
 /*
+ * The store's objects as one config, parsed and checked as a file would
+ * be: -1 (every problem said on stderr) if they do not check.
+ */
+int pool_state_config(const struct pool_state *st, struct np_config *cfg);
+/* etcd_open(), or NULL with why said on stderr as "npmgr: CMD: ..." */
+struct etcd *pool_open(const struct etcd_opts *o, const char *cmd);
+/* npmgr place [OPTIONS] [--record] [--migrate] VM (place.c); exit status */
+int place_main(int argc, char **argv, bool json);
+
+/*
  * The options every command that talks to etcd takes (--etcd, --cacert,
  * --cert, --key, --user, --password-file), from argv[*i] on: 0 and *i past
  * them, 1 on argv[*i] not one of them, -1 on a missing value.

@@ -62,27 +62,6 @@ static bool carries(const struct np_net_def *n, const char *host)
 	return false;
 }
 
-static bool nic_allowed(const struct np_config *cfg,
-			const struct np_policy_def *pol, const char *ifname)
-{
-	const struct np_nic_def *nic = config_nic(cfg, ifname);
-	const struct np_sel *sels;
-	size_t i, j, n;
-
-	sels = pol_sel_list(pol, PA_PHYSICAL_IFS_ALLOWED, &n);
-	for (i = 0; i < n; i++) {
-		const struct np_sel *s = &sels[i];
-
-		if (s->type == NETPOLICY_SEL_NAME && !strcmp(s->value, ifname))
-			return true;
-		for (j = 0; s->type == NETPOLICY_SEL_TAG && nic &&
-			    j < nic->n_tags; j++)
-			if (!strcmp(nic->tags[j], s->value))
-				return true;
-	}
-	return false;
-}
-
 static int cmp_name(const void *key, const void *elem)
 {
 	return strcmp(key, *(char *const *)elem);
@@ -117,7 +96,7 @@ static const char *pick_underlay(const struct links *links,
 	for (i = 0; i < cfg->n_nics; i++) {
 		const char *c = cfg->nics[i].name;
 
-		if (nic_allowed(cfg, pol, c) && link_exists(links, c) &&
+		if (pol_nic_allowed(cfg, pol, c) && link_exists(links, c) &&
 		    (!best || strcmp(c, best) < 0))
 			best = c;
 	}

@@ -398,6 +398,172 @@ test_tls_and_user() {
 	expect_eq "still t" "no changes" "$("$NPMGR" pool "${tls[@]}" "${user[@]}" diff "$tmp/t.policy" | cut -d' ' -f1-2)"
 }
 
+wait_for() { # seconds desc cmd...: until cmd succeeds, else fail
+	local end=$((SECONDS + $1)) desc=$2
+	shift 2
+	until "$@"; do
+		((SECONDS < end)) || fail "timed out: $desc"
+		nap 0.1
+	done
+}
+
+# Hosts for placement: real agents (--dry-run: they compile their share
+# and load nothing, so no kernel is needed) publish their specs and hold
+# their leases; hD's agent is killed and its lease runs out.
+start_hosts() {
+	local h tag i=0
+	for h in hA hB hC hD; do
+		i=$((i + 1))
+		tag=testdev_network1
+		[ $h = hB ] && tag=other
+		printf 'host %s {\n    address = 10.1.0.%d\n}\nnic eth1 {\n    tags = {%s}\n}\n' \
+			$h $i $tag > "$tmp/$h.spec"
+		"$NPMGR" agent --dry-run --host $h --spec "$tmp/$h.spec" --ttl 3 \
+			> "$tmp/$h.agent" 2>&1 &
+		echo $! > "$tmp/$h.pid"
+		disown $!
+	done
+	for h in hA hB hC hD; do
+		wait_for 10 "agent $h joined" grep -q "joined the pool" "$tmp/$h.agent"
+	done
+	kill -9 "$(cat "$tmp/hD.pid")"
+	wait_for 10 "hD's lease ran out" sh -c "! \"$NPMGR\" pool show | grep -q '^# live hosts:.* hD'"
+}
+
+stop_hosts() {
+	local h
+	for h in hA hB hC hD; do
+		kill "$(cat "$tmp/$h.pid" 2> /dev/null)" 2> /dev/null || :
+	done
+	ETCDCTL_API=3 etcdctl --endpoints "${endpoints%%,*}" del --prefix /netpolicy/v1/hosts/ > /dev/null
+	ETCDCTL_API=3 etcdctl --endpoints "${endpoints%%,*}" del --prefix /netpolicy/v1/placements/ > /dev/null
+	rm -f /run/netpolicy/agent/h[ABCD].*
+}
+
+# npmgr place: every host judged in the kernel's words, the choice, the
+# record; a local-only network pins its VMs; --migrate looks elsewhere.
+test_placement() {
+	cat > "$tmp/pl.policy" <<'POL'
+policy secure {
+    ALLOW_CROSS_SERVER = true
+    PHYSICAL_IFS_ALLOWED = {TAG(testdev_network1)}
+    ISOLATE_FROM = {NAME(my_insecure_vm)}
+}
+policy local {
+    ALLOW_CROSS_SERVER = false
+}
+network front {
+    bridge = br-front
+}
+network lab {
+    bridge = br-lab
+    policy = local
+}
+vm web {
+    policy = secure
+}
+vm my_insecure_vm {
+}
+vif web0 {
+    ifname = "vw*"
+    network = front
+    vm = web
+}
+vif insecure0 {
+    ifname = "vi*"
+    network = front
+    vm = my_insecure_vm
+}
+vif l1 {
+    ifname = "vl1*"
+    network = lab
+    vm = l1
+}
+vif l2 {
+    ifname = "vl2*"
+    network = lab
+    vm = l2
+}
+POL
+	"$NPMGR" pool apply "$tmp/pl.policy" > /dev/null || fail "apply"
+	start_hosts
+	"$NPMGR" place --record my_insecure_vm > "$tmp/out" || fail "place my_insecure_vm: $(cat "$tmp/out")"
+	expect_eq "recorded" "recorded: my_insecure_vm on hA" "$(tail -n 1 "$tmp/out" | sed 's/ at revision.*//')"
+	"$NPMGR" place web > "$tmp/out" || fail "place web"
+	expect_eq "place web" "hA    refused   ISOLATE_FROM NAME(my_insecure_vm): my_insecure_vm runs here on network front
+hB    refused   PHYSICAL_IFS_ALLOWED (policy secure): no NIC tagged testdev_network1
+hC    eligible  0 VMs
+hD    refused   not alive (no agent holds its lease)
+chosen: hC (the eligible host with the fewest VMs placed)" "$(sed 1d "$tmp/out")"
+	"$NPMGR" place --record web > /dev/null || fail "record web"
+	"$NPMGR" place --record l1 > /dev/null || fail "record l1"
+	"$NPMGR" place l2 > "$tmp/out" || fail "place l2"
+	expect_eq "a local-only network pins" "hA    refused   ALLOW_CROSS_SERVER = false: network lab is carried by hB (VM l1)
+hB    eligible  1 VM
+hC    refused   ALLOW_CROSS_SERVER = false: network lab is carried by hB (VM l1)
+hD    refused   not alive (no agent holds its lease)
+chosen: hB (the eligible host with the fewest VMs placed)" "$(sed 1d "$tmp/out")"
+	expect_eq "a placed VM stays" "chosen: hC (where it is placed, and it can stay)" \
+		"$("$NPMGR" place web | tail -n 1)"
+	"$NPMGR" place --migrate web > "$tmp/out" && fail "web migrated somewhere"
+	expect_eq "nowhere to migrate" "hC    refused   the VM is placed here (--migrate)
+chosen: none: no live host satisfies the VM's policies" "$(sed -n '4p;$p' "$tmp/out")"
+	expect_eq "-j" '"placed":"hC"' "$("$NPMGR" -j place web | grep -o '"placed":"[a-zA-Z]*"')"
+	"$NPMGR" place nosuch 2> "$tmp/err" && fail "placed a VM the pool lacks"
+	expect_eq "no such VM" "npmgr: place: the pool has no VM nosuch (no vm object, no VIF naming it)" "$(cat "$tmp/err")"
+	stop_hosts
+}
+
+# Eight placements at once of VMs that may not share a host's network
+# with the other colour: each is written only if nothing it was decided
+# on changed meanwhile, so no host ends with a red and a blue VM.
+test_placements_racing() {
+	local i c rc placed=0 none=0 h
+	{
+		echo "policy red { ISOLATE_FROM = {TAG(blue)} }"
+		echo "policy blue { ISOLATE_FROM = {TAG(red)} }"
+		echo "network back { bridge = br-back }"
+		for c in red blue; do
+			for i in 1 2 3 4; do
+				echo "vm $c$i { tags = {$c} policy = $c }"
+				echo "vif $c$i { ifname = \"v$c$i\" network = back vm = $c$i }"
+			done
+		done
+	} > "$tmp/race.policy"
+	"$NPMGR" pool apply "$tmp/race.policy" > /dev/null || fail "apply"
+	start_hosts
+	for c in red blue; do
+		for i in 1 2 3 4; do
+			"$NPMGR" place --record "$c$i" > "$tmp/$c$i.out" 2>&1 &
+			echo $! > "$tmp/$c$i.ppid"
+		done
+	done
+	for c in red blue; do
+		for i in 1 2 3 4; do
+			rc=0
+			wait "$(cat "$tmp/$c$i.ppid")" || rc=$?
+			case $rc in
+			0) placed=$((placed + 1)) ;;
+			1) grep -q "^chosen: none" "$tmp/$c$i.out" ||
+				fail "$c$i: $(cat "$tmp/$c$i.out")"
+			   none=$((none + 1)) ;;
+			*) fail "$c$i: exit $rc: $(cat "$tmp/$c$i.out")" ;;
+			esac
+		done
+	done
+	for h in hA hB hC; do
+		ETCDCTL_API=3 etcdctl --endpoints "${endpoints%%,*}" get --prefix \
+			/netpolicy/v1/placements/ --print-value-only |
+			grep "\"host\":\"$h\"" | grep -o '"vm":"[a-z]*' | cut -d'"' -f4 |
+			sed 's/[0-9]*$//' | sort -u > "$tmp/colours"
+		[ "$(wc -l < "$tmp/colours")" -le 1 ] ||
+			fail "$h holds red and blue VMs: $(ETCDCTL_API=3 etcdctl --endpoints "${endpoints%%,*}" get --prefix /netpolicy/v1/placements/ --print-value-only | grep "\"host\":\"$h\"")"
+	done
+	[ "$placed" -ge 3 ] || fail "only $placed placed"
+	echo "    $placed placed, $none refused everywhere; no host has both colours"
+	stop_hosts
+}
+
 trap '[ -n "${NP_KEEP:-}" ] || stop_cluster; [ -n "${NP_KEEP:-}" ] || rm -rf "$tmp"' EXIT
 if [ $# = 0 ] || [ "$1" != tls_and_user ]; then
 	start_cluster 3 http
@@ -405,5 +571,6 @@ if [ $# = 0 ] || [ "$1" != tls_and_user ]; then
 fi
 # in this order: the first reads an empty pool, the last stops the cluster
 [ $# -gt 0 ] || set -- apply_diff_show bad_files_change_nothing crossing_networks applies_racing \
-	watch smuggled_values leader_killed_during_apply member_down tls_and_user
+	watch smuggled_values placement placements_racing leader_killed_during_apply \
+	member_down tls_and_user
 run_cases pool "$@"
