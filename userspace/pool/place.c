@@ -406,6 +406,17 @@ static void print_text(const struct place_ctx *c)
 		printf("chosen: none: no live host satisfies the VM's policies\n");
 }
 
+/* --quiet and no host: why, on stderr, for the script's log. */
+static void print_reasons(const struct place_ctx *c)
+{
+	size_t i;
+
+	fprintf(stderr, "npmgr: place: no live host can take VM %s:\n", c->vm);
+	for (i = 0; i < c->n_hosts; i++)
+		fprintf(stderr, "npmgr: place:   %s: %s\n", c->hosts[i].name,
+			c->hosts[i].reason);
+}
+
 static void print_json(const struct place_ctx *c, int64_t recorded)
 {
 	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
@@ -479,14 +490,14 @@ static int record(struct etcd *e, const struct place_ctx *c, int64_t *rev)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: npmgr [-j] place [ETCD OPTIONS] [--record] [--migrate] VM\n");
+	fprintf(stderr, "usage: npmgr [-j] place [ETCD OPTIONS] [--record] [--migrate] [--quiet] VM\n");
 	return 2;
 }
 
 int place_main(int argc, char **argv, bool json)
 {
 	struct etcd_opts o = { .endpoints = getenv("NPMGR_ETCD") };
-	bool rec = false, migrate = false;
+	bool rec = false, migrate = false, quiet = false;
 	struct place_ctx c;
 	struct etcd *e;
 	int64_t rev = 0;
@@ -498,6 +509,9 @@ int place_main(int argc, char **argv, bool json)
 			i++;
 		} else if (!strcmp(argv[i], "--migrate")) {
 			migrate = true;
+			i++;
+		} else if (!strcmp(argv[i], "--quiet")) {
+			quiet = true;
 			i++;
 		} else if (pool_etcd_opt(argc, argv, &i, &o)) {
 			return usage();
@@ -524,9 +538,13 @@ int place_main(int argc, char **argv, bool json)
 	if (w == 1) {
 		if (json)
 			print_json(&c, rev);
+		else if (quiet && c.chosen)
+			printf("%s\n", c.chosen->name);
+		else if (quiet)
+			print_reasons(&c);
 		else
 			print_text(&c);
-		if (rec && c.chosen && !json)
+		if (rec && c.chosen && !json && !quiet)
 			printf("recorded: %s on %s at revision %lld\n", c.vm,
 			       c.chosen->name, (long long)rev);
 		rc = c.chosen ? 0 : 1;

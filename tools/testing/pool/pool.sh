@@ -509,6 +509,12 @@ chosen: hB (the eligible host with the fewest VMs placed)" "$(sed 1d "$tmp/out")
 	expect_eq "nowhere to migrate" "hC    refused   the VM is placed here (--migrate)
 chosen: none: no live host satisfies the VM's policies" "$(sed -n '4p;$p' "$tmp/out")"
 	expect_eq "-j" '"placed":"hC"' "$("$NPMGR" -j place web | grep -o '"placed":"[a-zA-Z]*"')"
+	# what a script runs: the host alone, or nothing and the reasons
+	expect_eq "--quiet" "hB" "$("$NPMGR" place --quiet l2)"
+	"$NPMGR" place --quiet --migrate web > "$tmp/out" 2> "$tmp/err" && fail "--quiet: migrated"
+	expect_eq "--quiet, none" "|npmgr: place: no live host can take VM web:
+npmgr: place:   hA: ISOLATE_FROM NAME(my_insecure_vm): my_insecure_vm runs here on network front" \
+		"$(cat "$tmp/out")|$(head -n 2 "$tmp/err")"
 	"$NPMGR" place nosuch 2> "$tmp/err" && fail "placed a VM the pool lacks"
 	expect_eq "no such VM" "npmgr: place: the pool has no VM nosuch (no vm object, no VIF naming it)" "$(cat "$tmp/err")"
 	stop_hosts
