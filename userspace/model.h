@@ -135,6 +135,7 @@ struct np_host_def {
 	struct np_pos pos;
 	char *address;			/* its IPv4 underlay address */
 	struct np_pos address_pos;
+	bool no_macsec;			/* macsec = false: it cannot encrypt */
 };
 
 struct np_vm_def {

@@ -582,14 +582,20 @@ static int nic_stmt(struct parser *p, void *obj, int key)
 			NETPOLICY_TAGS_MAX, "tags");
 }
 
-static const char *const host_keys[] = { "address" };
+static const char *const host_keys[] = { "address", "macsec" };
 
 static int host_stmt(struct parser *p, void *obj, int key)
 {
 	struct np_host_def *h = obj;
 	struct in_addr a;
+	bool macsec;
 
-	(void)key;
+	if (key == 1) {
+		if (take_bool(p, &macsec))
+			return -1;
+		h->no_macsec = !macsec;
+		return 0;
+	}
 	h->address = take_text(p, "an IPv4 address", &h->address_pos);
 	if (!h->address)
 		return -1;

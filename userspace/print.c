@@ -189,6 +189,8 @@ void print_config(FILE *f, const struct np_config *cfg)
 	for (i = 0; i < cfg->n_pool; i++) {
 		open_block(f, &first, "host", cfg->pool[i].name);
 		put_kv(f, "address", cfg->pool[i].address);
+		if (cfg->pool[i].no_macsec)
+			put_kv(f, "macsec", "false");
 		fputs("}\n", f);
 	}
 	for (i = 0; i < cfg->n_nets; i++) {

@@ -304,10 +304,15 @@ static char *vif_refuses(const struct place_ctx *c, const struct phost *h,
 		if (f)
 			fclose(f);
 		why = xasprintf("PHYSICAL_IFS_ALLOWED (policy %s): no NIC%s",
-			  p->name, want ? want : "");
+				p->name, want ? want : "");
 		free(want);
 		return why;
 	}
+	/* and is encrypted there: the host must be able to */
+	for (i = 0; i < n && h->spec.pool[0].no_macsec; i++)
+		if (pol_requires_encryption(ap[i].pol))
+			return xasprintf("REQUIRE_ENCRYPTION (policy %s): the host's spec says macsec = false",
+					 ap[i].pol->name);
 	return NULL;
 }
 

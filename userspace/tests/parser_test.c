@@ -164,6 +164,15 @@ static void pool_tests(void)
 		"network m {\n\tbridge = br1\n\tpolicy = x\n\tid = 7\n}\n\n"
 		"network n {\n\tbridge = br0\n\tpolicy = x\n\ttunnel = gretap\n"
 		"\tid = 4000000000\n\thosts = {hv2, hv1}\n}\n");
+	expect_roundtrip("a host that cannot encrypt",
+		"host hv1 { address = 192.0.2.1; macsec = false }\n"
+		"host hv2 { address = 192.0.2.2; macsec = true }\n",
+		"host hv1 {\n\taddress = 192.0.2.1\n\tmacsec = false\n}\n\n"
+		"host hv2 {\n\taddress = 192.0.2.2\n}\n");
+	expect_error("host macsec", "host h { macsec = maybe }\n",
+		"t.policy:1:19: error: expected true or false, found 'maybe'\n"
+		"  host h { macsec = maybe }\n"
+		"                    ^\n");
 	expect_error("host address", "host h { address = 300.1.2.3 }\n",
 		"t.policy:1:20: error: '300.1.2.3' is not an IPv4 address (a.b.c.d)\n"
 		"  host h { address = 300.1.2.3 }\n"

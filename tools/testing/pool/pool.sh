@@ -416,8 +416,9 @@ start_hosts() {
 		i=$((i + 1))
 		tag=testdev_network1
 		[ $h = hB ] && tag=other
-		printf 'host %s {\n    address = 10.1.0.%d\n}\nnic eth1 {\n    tags = {%s}\n}\n' \
-			$h $i $tag > "$tmp/$h.spec"
+		# hC says it cannot encrypt
+		printf 'host %s {\n    address = 10.1.0.%d\n%s}\nnic eth1 {\n    tags = {%s}\n}\n' \
+			$h $i "$([ $h = hC ] && echo '    macsec = false')" $tag > "$tmp/$h.spec"
 		"$NPMGR" agent --dry-run --host $h --spec "$tmp/$h.spec" --ttl 3 \
 			> "$tmp/$h.agent" 2>&1 &
 		echo $! > "$tmp/$h.pid"
@@ -451,6 +452,19 @@ policy secure {
 }
 policy local {
     ALLOW_CROSS_SERVER = false
+}
+policy enc {
+    ALLOW_CROSS_SERVER = true
+    REQUIRE_ENCRYPTION = true
+}
+network vault {
+    bridge = br-vault
+    policy = enc
+}
+vif safe0 {
+    ifname = "vs*"
+    network = vault
+    vm = safe
 }
 network front {
     bridge = br-front
@@ -509,6 +523,8 @@ chosen: hB (the eligible host with the fewest VMs placed)" "$(sed 1d "$tmp/out")
 	expect_eq "nowhere to migrate" "hC    refused   the VM is placed here (--migrate)
 chosen: none: no live host satisfies the VM's policies" "$(sed -n '4p;$p' "$tmp/out")"
 	expect_eq "-j" '"placed":"hC"' "$("$NPMGR" -j place web | grep -o '"placed":"[a-zA-Z]*"')"
+	expect_eq "a host that cannot encrypt" "hC    refused   REQUIRE_ENCRYPTION (policy enc): the host's spec says macsec = false" \
+		"$("$NPMGR" place safe | grep '^hC')"
 	# what a script runs: the host alone, or nothing and the reasons
 	expect_eq "--quiet" "hB" "$("$NPMGR" place --quiet l2)"
 	"$NPMGR" place --quiet --migrate web > "$tmp/out" 2> "$tmp/err" && fail "--quiet: migrated"
