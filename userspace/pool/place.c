@@ -215,8 +215,9 @@ static bool any_local_only(const struct np_applied *ap, size_t n)
  * Why @vm may not run on @h by the interface @v, or NULL. The checks follow
  * the kernel's order (np_decide): the VM isolated from itself; the host
  * the network is restricted to; a local-only network carried elsewhere;
- * the NICs a crossing network may leave through; the VMs already placed
- * there that isolate, or are isolated from, this one on the network.
+ * the VMs already placed there that isolate, or are isolated from, this
+ * one on the network; the NICs a crossing network may leave through, and
+ * whether the host can encrypt it.
  */
 static char *vif_refuses(const struct place_ctx *c, const struct phost *h,
 			 const struct np_vm_def *vm, const struct np_vif_def *v)
@@ -232,14 +233,14 @@ static char *vif_refuses(const struct place_ctx *c, const struct phost *h,
 	s = isolates(ap, n, vm);
 	if (s)
 		return xasprintf("ISOLATE_FROM %s(%s) matches the VM itself",
-			   sel_kind(s), s->value);
+				 sel_kind(s), s->value);
 	for (i = 0; i < n; i++) {
 		const char *only = ap[i].pol->restrict_to_host;
 
 		if (pol_has(ap[i].pol, PA_RESTRICT_TO_HOST) && strcmp(only, h->name))
 			return xasprintf("RESTRICT_TO_HOST %s (policy %s of %s %s)",
-				   only, ap[i].pol->name, ap[i].kind,
-				   ap[i].owner);
+					 only, ap[i].pol->name, ap[i].kind,
+					 ap[i].owner);
 	}
 	if (net && net->hosts) {
 		for (i = 0; i < net->n_hosts; i++)
@@ -247,7 +248,7 @@ static char *vif_refuses(const struct place_ctx *c, const struct phost *h,
 				break;
 		if (i == net->n_hosts)
 			return xasprintf("network %s is not carried here (its hosts list)",
-				   net->name);
+					 net->name);
 	}
 	local = any_local_only(ap, n);
 	/* the other VMs on this network: where they run, what they ask */
@@ -265,18 +266,18 @@ static char *vif_refuses(const struct place_ctx *c, const struct phost *h,
 		wn = policies_of(cfg, w, wap);
 		if ((local || any_local_only(wap, wn)) && strcmp(where, h->name))
 			return xasprintf("ALLOW_CROSS_SERVER = false: network %s is carried by %s (VM %s)",
-				   v->network, where, w->vm);
+					 v->network, where, w->vm);
 		if (strcmp(where, h->name))
 			continue;
 		wvm = config_vm(cfg, w->vm);
 		s = isolates(ap, n, wvm);
 		if (s)
 			return xasprintf("ISOLATE_FROM %s(%s): %s runs here on network %s",
-				   sel_kind(s), s->value, w->vm, v->network);
+					 sel_kind(s), s->value, w->vm, v->network);
 		s = isolates(wap, wn, vm);
 		if (s)
 			return xasprintf("ISOLATE_FROM %s(%s) of VM %s, which runs here on network %s, matches this VM",
-				   sel_kind(s), s->value, w->vm, v->network);
+					 sel_kind(s), s->value, w->vm, v->network);
 	}
 	if (local)
 		return NULL;
