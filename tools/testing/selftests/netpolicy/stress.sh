@@ -107,6 +107,9 @@ churn() {
 }
 
 reloads() { # load a and b by turns, a pair every two seconds, until killed
+	# killed, finish the load under way first: a load of b.policy that
+	# outlived this loop could land after the check's own load of a
+	trap 'exit 0' TERM
 	while nap 2; do
 		"$NPMGR" load "$pol/b.policy" > /dev/null 2>&1
 		"$NPMGR" load "$pol/a.policy" > /dev/null 2>&1
