@@ -917,14 +917,6 @@ static void on_wait_event(int ev, struct np_port_info *p, void *arg)
 	}
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
-}
-
 /* Whether @w's interface is decided now, by a port dump. */
 static int wait_look(struct np_ipc *ipc, struct waiter *w)
 {
@@ -951,7 +943,7 @@ int ipc_wait_port(struct np_ipc *ipc, const char *ifname, int timeout_ms,
 {
 	struct waiter w = { ifname, out, false };
 	struct monitor m = { on_wait_event, &w };
-	long deadline = now_ms() + timeout_ms;
+	int64_t deadline = mono_ms() + timeout_ms;
 	struct np_ipc *ev;
 	int grp, rc;
 
@@ -971,7 +963,7 @@ int ipc_wait_port(struct np_ipc *ipc, const char *ifname, int timeout_ms,
 	rc = wait_look(ipc, &w);
 	while (!rc && !w.done) {
 		struct pollfd pfd = { nl_socket_get_fd(ev->sk), POLLIN, 0 };
-		long left = deadline - now_ms();
+		int64_t left = deadline - mono_ms();
 
 		if (left <= 0) {
 			rc = -ETIMEDOUT;

@@ -386,7 +386,7 @@ static const struct {
 	{ "flush", cmd_flush, "flush               delete every object of this namespace" },
 	{ "xenwatch", cmd_xenwatch, "xenwatch [--once] [-v]  describe running Xen guests' vifs to the kernel, from xenstore" },
 	{ "xen-hotplug", cmd_xen_hotplug, "xen-hotplug online|offline|add|remove  the vif-netpolicy hotplug script (run by libxl)" },
-	{ "mka-supervise", cmd_mka_supervise, "mka-supervise --host NAME --session ID  one key agreement session's supervisor (load and realize start it)" },
+	{ "mka-supervise", cmd_mka_supervise, "mka-supervise --host NAME --session ID [--ready-fd FD]  one key agreement session's supervisor (load and realize start it)" },
 	{ "pool", cmd_pool, "pool [--etcd URLS] [TLS, user options] apply FILE|diff FILE|show  the pool's objects in etcd" },
 	{ "place", cmd_place, "place [ETCD OPTIONS] [--record] [--migrate] [--quiet] VM  the live host a VM should run on, by its policies, and why not the others" },
 	{ "agent", cmd_agent, "agent [ETCD OPTIONS] --host NAME --spec FILE  join the pool in etcd, load this host's share on every change\n  agent status [--host NAME]  what this host's pool agents last did, and whether they run" },

@@ -56,5 +56,8 @@ bool parse_uuid(const char *s, uint8_t uuid[16]);
 void format_mac(const uint8_t mac[6], char out[18]);
 void format_uuid(const uint8_t uuid[16], char out[37]);
 bool glob_valid(const char *pattern);
+/* The monotonic clock in milliseconds, for deadlines; a sleep of @ms. */
+int64_t mono_ms(void);
+void sleep_ms(long ms);
 
 #endif

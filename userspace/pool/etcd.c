@@ -529,14 +529,6 @@ static char *answer_message(const struct answer *a)
 	return msg ? msg : printable(a->p, a->len);
 }
 
-static long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 uint64_t etcd_rx_bytes(const struct etcd *e)
 {
 	return e->rx;
@@ -556,16 +548,16 @@ static int post(struct etcd *e, const char *path, const char *body,
 {
 	struct curl_slist *hdr = NULL;
 	size_t tried;
-	long deadline;
+	int64_t deadline;
 	int rc = -1;
 
 	hdr = curl_slist_append(hdr, "Content-Type: application/json");
 	if (e->auth)
 		hdr = curl_slist_append(hdr, e->auth);
-	deadline = now_ms() + e->timeout_ms;
+	deadline = mono_ms() + e->timeout_ms;
 	for (tried = 0; tried < e->n_urls; tried++) {
 		const char *base = e->urls[e->cur];
-		long code = 0, left = deadline - now_ms();
+		long code = 0, left = (long)(deadline - mono_ms());
 		char *url;
 		CURLcode c;
 

@@ -5,8 +5,8 @@
  * sure its supervisor runs (`npmgr mka-supervise`, see supervise.c);
  * restart it when its configuration changed or its MACsec device drifted;
  * stop the sessions no plan has. A supervisor holds an exclusive lock on
- * its pid file for as long as it runs: that, not the pid, says it is
- * alive. A session is named by its id (TUNNEL-hash(peer)).
+ * its pid file (an OFD lock) for as long as it runs: that, not the pid,
+ * says it is alive. A session is named by its id (TUNNEL-hash(peer)).
  */
 
 #define _GNU_SOURCE
@@ -14,11 +14,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -26,13 +26,6 @@
 
 #include "host.h"
 #include "mka.h"
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 /* The host's session directory, created 0700 if missing. */
 static int host_dir(const char *host, char *dir, size_t size)
@@ -97,10 +90,14 @@ fail:
 	return -1;
 }
 
-/* The pid of the supervisor of session @sid if it runs (holds its lock). */
+/*
+ * The pid of the supervisor of session @sid if it runs (holds its lock, an
+ * OFD write lock: asking takes no lock, see take_pidfile() in supervise.c).
+ */
 static pid_t supervisor(const char *host, const char *sid)
 {
 	char path[RZ_PATH_MAX], buf[32] = "";
+	struct flock lk = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
 	ssize_t n;
 	int fd;
 
@@ -108,7 +105,7 @@ static pid_t supervisor(const char *host, const char *sid)
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	if (!flock(fd, LOCK_SH | LOCK_NB)) {
+	if (fcntl(fd, F_OFD_GETLK, &lk) || lk.l_type == F_UNLCK) {
 		close(fd);		/* nobody holds it */
 		return 0;
 	}
@@ -118,20 +115,33 @@ static pid_t supervisor(const char *host, const char *sid)
 	return (pid_t)strtol(buf, NULL, 10);
 }
 
-/* Start the supervisor of session @sid, detached; wait until it runs. */
+/*
+ * Start the supervisor of session @sid, detached, and wait until it runs.
+ * It says so on a pipe (--ready-fd) once it holds its lock and has set
+ * up; if it dies first, the pipe ends without a word. No guess at how
+ * long an exec takes on a loaded host: only a supervisor that neither
+ * answers nor dies within SPAWN_MS counts as not started.
+ */
+#define SPAWN_MS	60000
+
 static int spawn(const struct rz_host *h, const char *sid)
 {
-	char self[PATH_MAX], log[RZ_PATH_MAX];
+	char self[PATH_MAX], log[RZ_PATH_MAX], ok = 0;
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	struct pollfd pfd;
+	int64_t left, end;
+	int fd, ready[2];
 	pid_t pid;
-	int i, fd;
 
-	if (n < 0)
+	if (n < 0 || pipe2(ready, O_CLOEXEC))
 		return -1;
 	self[n] = '\0';
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		close(ready[0]);
+		close(ready[1]);
 		return -1;
+	}
 	if (!pid) {
 		/* a session of its own, then a grandchild: no terminal */
 		setsid();
@@ -143,20 +153,37 @@ static int spawn(const struct rz_host *h, const char *sid)
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
-		closefrom(3);
+		/* the write end as fd 3, open across the exec */
+		if (ready[1] == 3 ? fcntl(3, F_SETFD, 0) : dup2(ready[1], 3) < 0)
+			_exit(127);
+		closefrom(4);
 		execl(self, "npmgr", "mka-supervise", "--host", h->name,
-		      "--session", sid, (char *)NULL);
+		      "--session", sid, "--ready-fd", "3", (char *)NULL);
 		_exit(127);
 	}
+	close(ready[1]);
 	waitpid(pid, NULL, 0);
-	for (i = 0; i < 150; i++) {
-		if (supervisor(h->name, sid))
-			return 0;
-		sleep_ms(20);
+	pfd = (struct pollfd){ ready[0], POLLIN, 0 };
+	end = mono_ms() + SPAWN_MS;
+	n = -1;
+	while ((left = end - mono_ms()) > 0) {
+		int r = poll(&pfd, 1, (int)left);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n = read(ready[0], &ok, 1);
+		if (n >= 0 || errno != EINTR)
+			break;
 	}
+	close(ready[0]);
+	if (n == 1 && ok == '1')
+		return 0;
 	rz_mka_path(h->name, sid, "log", log, sizeof(log));
-	fprintf(stderr, "npmgr: the key agreement supervisor of %s did not start (see %s)\n",
-		sid, log);
+	fprintf(stderr, "npmgr: the key agreement supervisor of %s %s (see %s)\n",
+		sid, n == 0 ? "exited while it started" :
+		"did not start within 60 s", log);
 	return -1;
 }
 

@@ -58,16 +58,10 @@
 #define PORT_MAX	0xffff
 
 /*
- * Restarts are timed on the monotonic clock in milliseconds: with time()'s
- * whole seconds, "restarting in 1 s" could come 10 ms after the death.
+ * Restarts are timed on the monotonic clock in milliseconds (mono_ms()):
+ * with time()'s whole seconds, "restarting in 1 s" could come 10 ms after
+ * the death.
  */
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct sup {
 	const char *host, *sid;
@@ -522,16 +516,28 @@ static int drain(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-/* The lock says this supervisor runs; the file says its pid. */
+/*
+ * The lock says this supervisor runs; the file says its pid. An
+ * open-file-description write lock, not flock(): whoever asks whether a
+ * supervisor runs (npmgr, sessions.c) reads it with F_OFD_GETLK, which
+ * takes nothing. With flock() the asker had to take a shared lock for a
+ * moment, and a supervisor starting in that moment believed another one
+ * ran and went away.
+ */
 static int take_pidfile(const char *path)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 
 	if (fd < 0)
 		return -1;
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
+	if (fcntl(fd, F_OFD_SETLK, &lk)) {
+		int err = errno;
+
 		close(fd);
-		return -2;		/* another one runs */
+		errno = err;
+		/* another one runs */
+		return err == EAGAIN || err == EACCES ? -2 : -1;
 	}
 	if (ftruncate(fd, 0) || dprintf(fd, "%d\n", (int)getpid()) < 0) {
 		close(fd);
@@ -630,25 +636,47 @@ static void loop(struct sup *s, int sfd, int tfd, const sigset_t *old_mask)
 	}
 }
 
+/* Tell npmgr, which waits on the pipe at @fd, that this session runs. */
+static void say_ready(int fd)
+{
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	do
+		n = write(fd, "1", 1);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+}
+
 int cmd_mka_supervise(int argc, char **argv)
 {
 	struct itimerspec every = { { STATUS_SECONDS, 0 },
 				    { STATUS_SECONDS, 0 } };
 	const char *host = NULL, *sid = NULL;
-	char pid[RZ_PATH_MAX], log[RZ_PATH_MAX];
+	char pid[RZ_PATH_MAX], log[RZ_PATH_MAX], *end;
 	struct sup s = { 0 };
 	sigset_t mask, old_mask;
-	int i, sfd, tfd, pfd;
+	int i, sfd, tfd, pfd, ready = -1;
+	bool bad = false;
 
 	for (i = 1; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--host"))
+		if (!strcmp(argv[i], "--host")) {
 			host = argv[i + 1];
-		else if (!strcmp(argv[i], "--session"))
+		} else if (!strcmp(argv[i], "--session")) {
 			sid = argv[i + 1];
+		} else if (!strcmp(argv[i], "--ready-fd")) {
+			errno = 0;
+			ready = (int)strtol(argv[i + 1], &end, 10);
+			bad |= errno || *end || ready < 3 ||
+			       fcntl(ready, F_SETFD, FD_CLOEXEC);
+		} else {
+			bad = true;
+		}
 	}
-	if (!host || !sid || i != argc || !sid[0] ||
+	if (bad || !host || !sid || i != argc || !sid[0] ||
 	    strlen(sid) >= RZ_SID_LEN || strchr(sid, '/') || sid[0] == '.') {
-		fprintf(stderr, "usage: npmgr mka-supervise --host NAME --session ID\n"
+		fprintf(stderr, "usage: npmgr mka-supervise --host NAME --session ID [--ready-fd FD]\n"
 			"(npmgr load and realize start it; see npmgr(8))\n");
 		return 2;
 	}
@@ -666,8 +694,10 @@ int cmd_mka_supervise(int argc, char **argv)
 	if (s.log < 0)
 		s.log = STDERR_FILENO;
 	pfd = take_pidfile(pid);
-	if (pfd == -2)
-		return 0;		/* one supervisor per session */
+	if (pfd == -2) {
+		say_ready(ready);	/* one supervisor per session */
+		return 0;
+	}
 	if (pfd < 0 || setup(&s)) {
 		slog(&s, "cannot start: %s", strerror(errno));
 		return 1;
@@ -686,6 +716,7 @@ int cmd_mka_supervise(int argc, char **argv)
 	}
 	slog(&s, "supervising the key agreement of network %s with %s on %s (bridge %s)",
 	     s.s.network, s.s.peer, s.s.tunnel, s.s.bridge);
+	say_ready(ready);
 	loop(&s, sfd, tfd, &old_mask);
 	slog(&s, "stopping");
 	stop_child(&s);

@@ -279,6 +279,39 @@ front hC $vx secured 0" "$got"
 	np hB -j show | grep -q '"sessions":\[{' || fail "show -j has no sessions"
 }
 
+# Whoever asks whether a session's supervisor runs must not make one that
+# starts at that moment believe another one runs and go away. Asking used
+# to take a shared flock() for a moment, and a supervisor believed whoever
+# held one: one started against a busy asker left its session without a
+# supervisor, the load said "the key agreement supervisor ... did not
+# start", and a CI run was red. Here a reader holds a shared flock() on a
+# pid file the whole time (as `flock -s FILE cat FILE` would) and npmgr
+# show keys asks nonstop, while realize restarts killed supervisors.
+test_supervisor_start_asked() {
+	local round held asker p n
+	HOSTS="hA hB"
+	pool_up
+	p=$(ls /run/netpolicy/mka/hB/*.pid | head -n 1)
+	flock -s "$p" sleep 600 &
+	held=$!
+	while :; do np hB show keys > /dev/null 2>&1; done &
+	asker=$!
+	for round in 1 2 3 4; do
+		# each supervisor killed outright (its daemon follows it:
+		# PR_SET_PDEATHSIG), then realize starts them again
+		for p in /run/netpolicy/mka/hB/*.pid; do
+			kill -9 "$(cat "$p")" 2> /dev/null || true
+		done
+		npl hB realize "$tmp/pool.policy" > "$tmp/realize" 2>&1 ||
+			fail "round $round: realize on hB: $(cat "$tmp/realize")"
+		n=$(np hB -j show keys | grep -o '"running":true' | wc -l)
+		[ "$n" = 2 ] || fail "round $round: $n of 2 supervisors run"
+	done
+	kill "$asker" "$held"
+	secured hB 1
+	reach vfB 10.9.0.1 || fail "no ping after the restarts"
+}
+
 # Packet numbers running out: the key server draws a new key first.
 test_rekey_before_exhaustion() {
 	local vx ms an before after i
