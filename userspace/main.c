@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "graph.h"
 #include "ipc.h"
 #include "load.h"
 #include "pool/pool.h"
@@ -240,6 +241,44 @@ static int read_sessions(struct np_ipc *ipc, const char *loaded_host,
 	return rc;
 }
 
+/* npmgr show --graph [--svg FILE]: everything show says, as a picture. */
+static int show_graph(struct np_config *cfg, struct np_port_info *ports,
+		      size_t n, struct np_session_info *sessions,
+		      size_t n_sessions, const char *svg)
+{
+	struct np_bridge_seen *bridges = NULL;
+	struct np_uplink *uplinks = NULL;
+	size_t n_uplinks = 0, n_bridges = 0, len = 0;
+	char *text = NULL;
+	FILE *f;
+	int rc;
+
+	rc = graph_read_links(cfg, ports, n, &uplinks, &n_uplinks, &bridges,
+			      &n_bridges);
+	if (!rc) {
+		struct np_graph g = {
+			.cfg = cfg, .ports = ports, .n_ports = n,
+			.sessions = sessions, .n_sessions = n_sessions,
+			.uplinks = uplinks, .n_uplinks = n_uplinks,
+			.bridges = bridges, .n_bridges = n_bridges,
+			.host = cfg->host,
+		};
+
+		f = svg ? open_memstream(&text, &len) : stdout;
+		if (!f)
+			rc = -1;
+		else
+			print_graph(f, &g);
+		if (svg && f) {
+			rc = fclose(f) ? -1 : graph_render_svg(text, len, svg);
+			free(text);
+		}
+	}
+	graph_links_free(uplinks, n_uplinks);
+	free(bridges);
+	return rc;
+}
+
 static int cmd_show(int argc, char **argv)
 {
 	bool want_cfg = true, want_ports = true, want_keys = true;
@@ -247,11 +286,34 @@ static int cmd_show(int argc, char **argv)
 	struct np_port_info *ports = NULL;
 	struct np_config cfg = { 0 };
 	size_t n = 0, n_sessions = 0, i;
+	const char *svg = NULL;
+	bool graph = false;
 	struct np_ipc *ipc;
 	int rc = 0;
 
+	for (i = 1; i < (size_t)argc; i++) {
+		bool two = !strcmp(argv[i], "--svg");
+
+		if (strcmp(argv[i], "--graph") && !two)
+			continue;
+		if (two && i + 1 == (size_t)argc)
+			return usage_error("show: --svg needs a FILE%s", "");
+		if (two)
+			svg = argv[i + 1];
+		else
+			graph = true;
+		memmove(&argv[i], &argv[i + 1 + two],
+			(argc - i - two) * sizeof(*argv));
+		argc -= 1 + two;
+		i--;
+	}
+	if (svg && !graph)
+		return usage_error("show: --svg goes with --graph%s", "");
+	if (graph && (argc > 1 || json))
+		return usage_error("show: --graph draws everything: no %s",
+				   json ? "-j" : "config, interfaces or keys");
 	if (argc > 2)
-		return usage_error("usage: npmgr show [%s]", "config|interfaces|keys");
+		return usage_error("usage: npmgr show [%s]", "config|interfaces|keys|--graph [--svg FILE]");
 	if (argc == 2) {
 		want_cfg = !strcmp(argv[1], "config");
 		want_ports = !strcmp(argv[1], "interfaces");
@@ -278,7 +340,10 @@ static int cmd_show(int argc, char **argv)
 		want_keys = false;
 	}
 	ipc_close(ipc);
-	if (!rc) {
+	if (!rc && graph) {
+		rc = show_graph(&cfg, ports, n, want_keys ? sessions : NULL,
+				want_keys ? n_sessions : 0, svg);
+	} else if (!rc) {
 		if (json) {
 			print_json(stdout, want_cfg ? &cfg : NULL, want_ports,
 				   ports, n, want_keys ? sessions : NULL,
@@ -379,7 +444,7 @@ static const struct {
 	{ "realize", cmd_realize, "realize [--host NAME] [--keys DIR] FILE  build or repair this host's bridges, tunnels, key agreement" },
 	{ "genkey", cmd_genkey, "genkey              print a new network key (CAK) for NETWORK.cak" },
 	{ "check", cmd_check, "check FILE          parse and check a policy file, load nothing" },
-	{ "show", cmd_show, "show [config|interfaces|keys]  print objects, interface states, key agreement sessions" },
+	{ "show", cmd_show, "show [config|interfaces|keys]  print objects, interface states, key agreement sessions\n  show --graph [--svg FILE]  the same as a Graphviz picture (DOT text, or SVG through dot)" },
 	{ "monitor", cmd_monitor, "monitor             print attach/detach/refusal events as they happen" },
 	{ "explain", cmd_explain, "explain IFNAME|VM|VIF  why an interface is (not) attached, step by step" },
 	{ "del", cmd_del, "del network|vif|vm|policy|nic NAME  delete one object" },

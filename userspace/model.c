@@ -183,6 +183,18 @@ bool pol_crosses_hosts(const struct np_policy_def *p)
 	       !pol_has(p, PA_RESTRICT_TO_HOST);
 }
 
+bool net_carried_by(const struct np_net_def *n, const char *host)
+{
+	size_t i;
+
+	if (!n->hosts)
+		return true;
+	for (i = 0; i < n->n_hosts; i++)
+		if (!strcmp(n->hosts[i], host))
+			return true;
+	return false;
+}
+
 bool pol_requires_encryption(const struct np_policy_def *p)
 {
 	return pol_has(p, PA_REQUIRE_ENCRYPTION) && p->require_encryption;

@@ -130,6 +130,9 @@ struct np_net_def {
 };
 
 /* A member of the pool: a host that may carry networks. */
+/* Whether host @host carries network @n: its hosts list, or every host. */
+bool net_carried_by(const struct np_net_def *n, const char *host);
+
 struct np_host_def {
 	char *name;
 	struct np_pos pos;

@@ -113,6 +113,9 @@ say "the VM on hA pings the VM on hB, through VXLAN over eth1, encrypted by MACs
 ip netns exec web-on-hA ping -c 2 -W 2 10.9.0.2 > /dev/null || true
 run ip netns exec web-on-hA ping -c 3 -W 2 10.9.0.2
 
+say "hA as a picture: npmgr show --graph (Graphviz DOT; --svg FILE draws it, see Documentation/demo-graph.svg)"
+run ip netns exec hA "$npmgr" show --graph
+
 say "npmgr realize again: nothing to change"
 run ip netns exec hA "$npmgr" realize --host hA --keys "$keys" "$pool"
 

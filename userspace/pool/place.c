@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "../config.h"
+#include "../graph.h"
 #include "../util.h"
 #include "pool.h"
 
@@ -242,14 +243,9 @@ static char *vif_refuses(const struct place_ctx *c, const struct phost *h,
 					 only, ap[i].pol->name, ap[i].kind,
 					 ap[i].owner);
 	}
-	if (net && net->hosts) {
-		for (i = 0; i < net->n_hosts; i++)
-			if (!strcmp(net->hosts[i], h->name))
-				break;
-		if (i == net->n_hosts)
-			return xasprintf("network %s is not carried here (its hosts list)",
-					 net->name);
-	}
+	if (net && !net_carried_by(net, h->name))
+		return xasprintf("network %s is not carried here (its hosts list)",
+				 net->name);
 	local = any_local_only(ap, n);
 	/* the other VMs on this network: where they run, what they ask */
 	for (i = 0; i < cfg->n_vifs; i++) {
@@ -562,5 +558,212 @@ int place_main(int argc, char **argv, bool json)
 		ctx_free(&c);
 	}
 	etcd_close(e);
+	return rc;
+}
+
+/*
+ * npmgr pool show --graph: the pool as a picture (DOT). One box per host
+ * (dashed, "down", when its lease is gone) holding the VMs placed on it;
+ * one node per network with its policy in words; an edge from each VM to
+ * the networks its VIFs name; from a network that crosses hosts to every
+ * host that carries it (its hosts list, or all), labelled with how it
+ * crosses them; from one that does not to the hosts its placed VMs are
+ * on. A VM with no placement stands outside every host.
+ */
+static const struct phost *host_of(const struct place_ctx *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < c->n_hosts; i++)
+		if (!strcmp(c->hosts[i].name, name))
+			return &c->hosts[i];
+	return NULL;
+}
+
+/* The VMs of the pool: VM objects, then names only VIFs give. */
+static const char **pool_vms(const struct np_config *cfg, size_t *n)
+{
+	const char **v = NULL;
+	size_t i, j;
+
+	*n = 0;
+	for (i = 0; i < cfg->n_vms; i++)
+		*(const char **)xpush((void **)&v, n, sizeof(*v)) = cfg->vms[i].name;
+	for (i = 0; i < cfg->n_vifs; i++) {
+		const char *vm = cfg->vifs[i].vm;
+
+		for (j = 0; vm && j < *n && strcmp(v[j], vm); j++)
+			;
+		if (vm && j == *n)
+			*(const char **)xpush((void **)&v, n, sizeof(*v)) = vm;
+	}
+	return v;
+}
+
+static void graph_host(FILE *f, const struct place_ctx *c,
+		       const struct phost *h, const char **vms, size_t n_vms)
+{
+	const struct np_host_def *hd = &h->spec.pool[0];
+	char *label, *t;
+	size_t i, j;
+
+	fputs("\tsubgraph ", f);
+	label = xasprintf("cluster_host:%s", h->name);
+	dot_str(f, label);
+	free(label);
+	fprintf(f, " {\n\t\tlabel=\"\";\n\t\tstyle=%s;\n",
+		h->alive_kv ? "rounded" : "\"rounded,dashed\"");
+	label = xasprintf("host %s\n%s%s%s", h->name, hd->address ?: "",
+			  hd->no_macsec ? "\ncannot encrypt" : "",
+			  h->alive_kv ? "" : "\ndown");
+	for (i = 0; i < h->spec.n_nics; i++) {
+		const struct np_nic_def *nic = &h->spec.nics[i];
+
+		t = xasprintf("%s\nNIC %s%s", label, nic->name,
+			      nic->n_tags ? ":" : "");
+		free(label);
+		label = t;
+		for (j = 0; j < nic->n_tags; j++) {
+			t = xasprintf("%s%s %s", label, j ? "," : "",
+				      nic->tags[j]);
+			free(label);
+			label = t;
+		}
+	}
+	dot_node(f, "\t\t", "host", h->name, label, h->alive_kv ?
+		 "shape=box3d" : "shape=box3d, style=dashed, color=gray");
+	for (i = 0; i < n_vms; i++)
+		if (host_of(c, placed_on(c, vms[i])) == h)
+			dot_node(f, "\t\t", "vm", vms[i],
+				 xasprintf("VM %s", vms[i]), "");
+	fputs("\t}\n", f);
+}
+
+/* How network @n crosses hosts, for its edges: "vxlan 100 + MACsec". */
+static char *crossing_words(const struct np_config *cfg,
+			    const struct np_net_def *n)
+{
+	const struct np_policy_def *p = n->policy ?
+		config_policy(cfg, n->policy) : NULL;
+	char id[16] = "";
+
+	if (!p || !pol_crosses_hosts(p))
+		return NULL;
+	if (n->has_id)
+		snprintf(id, sizeof(id), " %u", n->id);
+	return xasprintf("%s%s%s",
+			 tunnel_name(n->tunnel ?: NETPOLICY_TUNNEL_VXLAN), id,
+			 pol_requires_encryption(p) ? " + MACsec" : "");
+}
+
+/* Whether a VM placed on @h has an interface on network @n. */
+static bool used_on(const struct place_ctx *c, const struct np_net_def *n,
+		    const struct phost *h)
+{
+	size_t i;
+
+	for (i = 0; i < c->cfg.n_vifs; i++) {
+		const struct np_vif_def *v = &c->cfg.vifs[i];
+
+		if (v->vm && !strcmp(v->network, n->name) &&
+		    host_of(c, placed_on(c, v->vm)) == h)
+			return true;
+	}
+	return false;
+}
+
+static void graph_text(FILE *f, const struct place_ctx *c)
+{
+	const struct np_config *cfg = &c->cfg;
+	size_t n_vms, i, j, k;
+	const char **vms = pool_vms(cfg, &n_vms);
+	char *label;
+
+	label = xasprintf("pool at revision %lld (npmgr pool show --graph)",
+			  (long long)c->st.kvs.revision);
+	fputs("digraph pool {\n\tgraph [rankdir=LR, labelloc=t, fontname=\"sans-serif\", label=", f);
+	dot_str(f, label);
+	free(label);
+	fputs("];\n\tnode [shape=box, fontname=\"sans-serif\", fontsize=10];\n"
+	      "\tedge [fontname=\"sans-serif\", fontsize=9];\n", f);
+	for (i = 0; i < c->n_hosts; i++)
+		graph_host(f, c, &c->hosts[i], vms, n_vms);
+	for (i = 0; i < n_vms; i++)
+		if (!host_of(c, placed_on(c, vms[i])))
+			dot_node(f, "\t", "vm", vms[i],
+				 xasprintf("VM %s\nnot placed", vms[i]),
+				 "style=dashed");
+	for (i = 0; i < cfg->n_nets; i++) {
+		const struct np_net_def *n = &cfg->nets[i];
+		char *words = graph_policy_words(cfg, n);
+
+		dot_node(f, "\t", "net", n->name,
+			 xasprintf("network %s\nbridge %s\n%s", n->name,
+				   n->bridge ?: "-", words),
+			 "shape=ellipse");
+		free(words);
+	}
+	/* VM -> network, once per pair */
+	for (i = 0; i < cfg->n_vifs; i++) {
+		const struct np_vif_def *v = &cfg->vifs[i];
+
+		for (j = 0; j < i; j++)
+			if (cfg->vifs[j].vm && v->vm &&
+			    !strcmp(cfg->vifs[j].vm, v->vm) &&
+			    !strcmp(cfg->vifs[j].network, v->network))
+				break;
+		if (v->vm && j == i)
+			dot_edge(f, "vm", v->vm, "net", v->network, NULL, "");
+	}
+	/* network -> the hosts that carry it */
+	for (i = 0; i < cfg->n_nets; i++) {
+		const struct np_net_def *n = &cfg->nets[i];
+		const struct np_policy_def *p = n->policy ?
+			config_policy(cfg, n->policy) : NULL;
+		bool enc = p && pol_requires_encryption(p);
+		char *words = crossing_words(cfg, n);
+
+		for (k = 0; k < c->n_hosts; k++) {
+			const struct phost *h = &c->hosts[k];
+			bool cannot = enc && h->spec.pool[0].no_macsec;
+
+			if (words ? !net_carried_by(n, h->name) : !used_on(c, n, h))
+				continue;
+			dot_edge(f, "net", n->name, "host", h->name,
+				 cannot ? xstrdup("cannot encrypt: no VM of it here") :
+				 xstrdup(words ?: "local"),
+				 !h->alive_kv ? "arrowhead=none, style=dashed, color=gray" :
+				 cannot ? "arrowhead=none, style=dashed, color=red, fontcolor=red" :
+				 "arrowhead=none");
+		}
+		free(words);
+	}
+	fputs("}\n", f);
+	free(vms);
+}
+
+/* npmgr pool show --graph [--svg FILE] */
+int pool_graph(struct etcd *e, const char *svg)
+{
+	struct place_ctx c;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc = 1;
+
+	if (ctx_read(e, &c, NULL))
+		goto out;
+	f = svg ? open_memstream(&text, &len) : stdout;
+	if (!f)
+		goto out;
+	graph_text(f, &c);
+	if (svg) {
+		rc = fclose(f) || graph_render_svg(text, len, svg) ? 1 : 0;
+		free(text);
+	} else {
+		rc = fflush(stdout) ? 1 : 0;
+	}
+out:
+	ctx_free(&c);
 	return rc;
 }

@@ -579,7 +579,8 @@ static int do_show(struct etcd *e, bool json)
 static int usage(void)
 {
 	fprintf(stderr, "usage: npmgr pool [--etcd URL[,URL...]] [--cacert FILE] [--cert FILE --key FILE]\n"
-		"                  [--user NAME --password-file FILE] apply FILE | diff FILE | show\n");
+		"                  [--user NAME --password-file FILE] apply FILE | diff FILE | show\n"
+		"                  | show --graph [--svg FILE]\n");
 	return 2;
 }
 
@@ -617,6 +618,8 @@ struct etcd *pool_open(const struct etcd_opts *o, const char *cmd)
 int pool_main(int argc, char **argv, bool json)
 {
 	struct etcd_opts o = { .endpoints = getenv("NPMGR_ETCD") };
+	const char *svg = NULL;
+	bool graph = false;
 	struct etcd *e;
 	int i = 1, rc;
 
@@ -625,13 +628,24 @@ int pool_main(int argc, char **argv, bool json)
 			return usage();
 	if (i >= argc)
 		return usage();
-	if (!strcmp(argv[i], "show") ? i + 1 != argc :
-	    (strcmp(argv[i], "apply") && strcmp(argv[i], "diff")) || i + 2 != argc)
+	if (!strcmp(argv[i], "show") && i + 1 < argc &&
+	    !strcmp(argv[i + 1], "--graph")) {
+		graph = true;
+		if (i + 4 == argc && !strcmp(argv[i + 2], "--svg"))
+			svg = argv[i + 3];
+		else if (i + 2 != argc || json)
+			return usage();
+	} else if (!strcmp(argv[i], "show") ? i + 1 != argc :
+		   (strcmp(argv[i], "apply") && strcmp(argv[i], "diff")) ||
+		   i + 2 != argc) {
 		return usage();
+	}
 	e = pool_open(&o, "pool");
 	if (!e)
 		return 1;
-	if (!strcmp(argv[i], "show"))
+	if (graph)
+		rc = pool_graph(e, svg);
+	else if (!strcmp(argv[i], "show"))
 		rc = do_show(e, json);
 	else
 		rc = do_apply(e, argv[i + 1], !strcmp(argv[i], "diff"));

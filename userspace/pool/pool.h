@@ -73,6 +73,8 @@ int pool_state_config(const struct pool_state *st, struct np_config *cfg);
 struct etcd *pool_open(const struct etcd_opts *o, const char *cmd);
 /* npmgr place [OPTIONS] [--record] [--migrate] VM (place.c); exit status */
 int place_main(int argc, char **argv, bool json);
+/* npmgr pool show --graph [--svg FILE] (place.c); exit status */
+int pool_graph(struct etcd *e, const char *svg);
 
 /*
  * The options every command that talks to etcd takes (--etcd, --cacert,

@@ -94,24 +94,41 @@ static bool have_addr(const struct in_addr *v, size_t n, struct in_addr a)
 	return false;
 }
 
-int rz_fdb_sync(struct rz_host *h, const struct rz_dev *d, int ifindex)
+int rz_fdb_peers(int ifindex, struct in_addr **peers, size_t *n)
 {
 	struct fdb_dump f = { .ifindex = ifindex };
 	struct nl_sock *sk = nl_socket_alloc();
-	char ip[INET_ADDRSTRLEN];
 	int err = -NLE_NOMEM;
+
+	if (sk) {
+		err = nl_connect(sk, NETLINK_ROUTE);
+		if (!err)
+			err = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM,
+						  fdb_entry, &f);
+		if (!err)
+			err = fdb_dump_request(sk, ifindex);
+		if (!err)
+			err = nl_recvmsgs_default(sk);
+		nl_socket_free(sk);
+	}
+	if (err) {
+		free(f.have);
+		f.have = NULL;
+		f.n = 0;
+	}
+	*peers = f.have;
+	*n = f.n;
+	return err;
+}
+
+int rz_fdb_sync(struct rz_host *h, const struct rz_dev *d, int ifindex)
+{
+	struct fdb_dump f = { .ifindex = ifindex };
+	char ip[INET_ADDRSTRLEN];
+	int err;
 	size_t i;
 
-	if (!sk)
-		goto out;
-	err = nl_connect(sk, NETLINK_ROUTE);
-	if (!err)
-		err = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM,
-					  fdb_entry, &f);
-	if (!err)
-		err = fdb_dump_request(sk, ifindex);
-	if (!err)
-		err = nl_recvmsgs_default(sk);
+	err = rz_fdb_peers(ifindex, &f.have, &f.n);
 	for (i = 0; !err && i < d->n_peers; i++) {
 		if (have_addr(f.have, f.n, d->peers[i]))
 			continue;
@@ -132,8 +149,6 @@ int rz_fdb_sync(struct rz_host *h, const struct rz_dev *d, int ifindex)
 			fprintf(h->log, "network %s: %s no longer floods to %s\n",
 				d->net->name, d->name, ip);
 	}
-out:
 	free(f.have);
-	nl_socket_free(sk);
 	return err ? rz_nl_fail(d, "set the peers of", err) : 0;
 }

@@ -50,18 +50,6 @@ static void short_hash(const char *a, const char *b, char out[9])
 	snprintf(out, 9, "%02x%02x%02x%02x", h[0], h[1], h[2], h[3]);
 }
 
-static bool carries(const struct np_net_def *n, const char *host)
-{
-	size_t i;
-
-	if (!n->hosts)
-		return true;
-	for (i = 0; i < n->n_hosts; i++)
-		if (!strcmp(n->hosts[i], host))
-			return true;
-	return false;
-}
-
 static int cmp_name(const void *key, const void *elem)
 {
 	return strcmp(key, *(char *const *)elem);
@@ -237,14 +225,14 @@ static void plan_net(struct rz_plan *pl, const struct np_config *cfg,
 	struct np_claim *claim;
 	struct rz_dev *br;
 
-	if (!carries(n, self->name))
+	if (!net_carried_by(n, self->name))
 		return;
 	br = add_dev(pl, RZ_BRIDGE, n, n->bridge);
 	snprintf(br->alias, sizeof(br->alias), RZ_ALIAS_PREFIX "%s:bridge",
 		 n->name);
 	peers = xcalloc(cfg->n_pool + 1, sizeof(*peers));
 	for (i = 0; i < cfg->n_pool; i++)
-		if (&cfg->pool[i] != self && carries(n, cfg->pool[i].name))
+		if (&cfg->pool[i] != self && net_carried_by(n, cfg->pool[i].name))
 			peers[n_peers++] = &cfg->pool[i];
 	if (!cross && (n->tunnel || n->has_id)) {
 		diag_add(d, n->tunnel ? n->tunnel_pos : n->id_pos,

@@ -17,6 +17,7 @@
 #ifndef NPMGR_REALIZE_H
 #define NPMGR_REALIZE_H
 
+#include <netinet/in.h>
 #include <stdio.h>
 
 #include "../model.h"
@@ -87,6 +88,8 @@ void rz_rollback(struct rz_host *h, struct rz_plan *pl);
  */
 int rz_prune(struct rz_host *h, const struct rz_plan *pl,
 	     const char *only_net);
+/* The flooding list of VXLAN device @ifindex: its peers' addresses. */
+int rz_fdb_peers(int ifindex, struct in_addr **peers, size_t *n);
 /* The key agreement sessions of host @host, as their supervisors say. */
 int rz_sessions_read(const char *host, struct np_session_info **out,
 		     size_t *n);

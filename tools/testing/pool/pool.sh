@@ -40,7 +40,7 @@ start_member() { # i N scheme state [etcd options...]
 		--initial-cluster "$cl" --initial-cluster-state "$state" \
 		--initial-cluster-token "np$$" "$@" >> "$tmp/m$i.log" 2>&1 &
 	# the cases run in subshells: the pids are in a file
-	if [ "$(wc -l < "$tmp/members" 2> /dev/null || echo 0)" -ge "$i" ]; then
+	if [ "$(wc -l 2> /dev/null < "$tmp/members" || echo 0)" -ge "$i" ]; then
 		sed -i "${i}s/.*/$!/" "$tmp/members"
 	else
 		echo $! >> "$tmp/members"
@@ -533,6 +533,54 @@ npmgr: place:   hA: ISOLATE_FROM NAME(my_insecure_vm): my_insecure_vm runs here 
 		"$(cat "$tmp/out")|$(head -n 2 "$tmp/err")"
 	"$NPMGR" place nosuch 2> "$tmp/err" && fail "placed a VM the pool lacks"
 	expect_eq "no such VM" "npmgr: place: the pool has no VM nosuch (no vm object, no VIF naming it)" "$(cat "$tmp/err")"
+	# the pool as a picture: hosts with what is placed on them, networks
+	expect_eq "pool show --graph (its title line aside)" 'digraph pool {
+	node [shape=box, fontname="sans-serif", fontsize=10];
+	edge [fontname="sans-serif", fontsize=9];
+	subgraph "cluster_host:hA" {
+		label="";
+		style=rounded;
+		"host:hA" [label="host hA\n10.1.0.1\nNIC eth1: testdev_network1", shape=box3d];
+		"vm:my_insecure_vm" [label="VM my_insecure_vm"];
+	}
+	subgraph "cluster_host:hB" {
+		label="";
+		style=rounded;
+		"host:hB" [label="host hB\n10.1.0.2\nNIC eth1: other", shape=box3d];
+		"vm:l1" [label="VM l1"];
+	}
+	subgraph "cluster_host:hC" {
+		label="";
+		style=rounded;
+		"host:hC" [label="host hC\n10.1.0.3\ncannot encrypt\nNIC eth1: testdev_network1", shape=box3d];
+		"vm:web" [label="VM web"];
+	}
+	subgraph "cluster_host:hD" {
+		label="";
+		style="rounded,dashed";
+		"host:hD" [label="host hD\n10.1.0.4\ndown\nNIC eth1: testdev_network1", shape=box3d, style=dashed, color=gray];
+	}
+	"vm:l2" [label="VM l2\nnot placed", style=dashed];
+	"vm:safe" [label="VM safe\nnot placed", style=dashed];
+	"net:front" [label="network front\nbridge br-front\nno policy", shape=ellipse];
+	"net:lab" [label="network lab\nbridge br-lab\npolicy local (this host only)", shape=ellipse];
+	"net:vault" [label="network vault\nbridge br-vault\npolicy enc (crosses hosts, encrypted)", shape=ellipse];
+	"vm:my_insecure_vm" -> "net:front";
+	"vm:l1" -> "net:lab";
+	"vm:l2" -> "net:lab";
+	"vm:safe" -> "net:vault";
+	"vm:web" -> "net:front";
+	"net:front" -> "host:hA" [label="local", arrowhead=none];
+	"net:front" -> "host:hC" [label="local", arrowhead=none];
+	"net:lab" -> "host:hB" [label="local", arrowhead=none];
+	"net:vault" -> "host:hA" [label="vxlan + MACsec", arrowhead=none];
+	"net:vault" -> "host:hB" [label="vxlan + MACsec", arrowhead=none];
+	"net:vault" -> "host:hC" [label="cannot encrypt: no VM of it here", arrowhead=none, style=dashed, color=red, fontcolor=red];
+	"net:vault" -> "host:hD" [label="vxlan + MACsec", arrowhead=none, style=dashed, color=gray];
+}' \
+		"$("$NPMGR" pool show --graph | sed 2d)"
+	"$NPMGR" pool show --graph --svg "$tmp/pool.svg" || fail "pool show --graph --svg"
+	expect_eq "the SVG's hosts" 4 "$(grep -c '<title>cluster_host:' "$tmp/pool.svg")"
 	stop_hosts
 }
 

@@ -309,6 +309,77 @@ tap-zz      tap   unbound   -      -        -         no VIF object matches the 
 	expect_master $A tap-web0 br-front
 }
 
+# npmgr show --graph: the whole DOT text for a host with an attached, a
+# refused, a pending and an unbound interface, a tagged NIC and a VXLAN
+# tunnel with a peer; then rendered by Graphviz's dot, and without dot.
+test_show_graph() {
+	ip -n $A link add br-front type bridge
+	ip -n $A link add br-wide type bridge
+	ip -n $A link add eth-t1 type dummy
+	ip -n $A link set eth-t1 master br-wide
+	ip -n $A link add np-vx type vxlan id 42 dstport 4789 local 10.1.0.1
+	bridge -n $A fdb append 00:00:00:00:00:00 dev np-vx dst 10.1.0.7
+	ip -n $A link set np-vx master br-wide
+	cat > "$tmp/g.policy" <<'POL'
+policy open { ALLOW_CROSS_SERVER = true }
+policy apart { ISOLATE_FROM = {NAME(bad)} }
+network front { bridge = br-front policy = apart }
+network back { bridge = br-back }
+network wide { bridge = br-wide policy = open }
+nic eth-t1 { tags = {uplink} }
+vif web { ifname = "tap-web*" network = front vm = web }
+vif bad { ifname = tap-bad network = front vm = bad }
+vif db { ifname = tap-db network = back }
+POL
+	np $A load "$tmp/g.policy" > /dev/null || fail "load"
+	tap $A tap-web0
+	tap $A tap-bad
+	tap $A tap-db
+	tap $A tap-zz
+	wait_state $A tap-bad refused
+	expect_eq "npmgr show --graph" 'digraph netpolicy {
+	graph [rankdir=LR, labelloc=t, fontname="sans-serif", label="host '"$(hostname)"' (npmgr show --graph)"];
+	node [shape=box, fontname="sans-serif", fontsize=10];
+	edge [fontname="sans-serif", fontsize=9];
+	subgraph "cluster_vm:web" {
+		label="VM web";
+		style=rounded;
+		"port:tap-web0" [label="tap-web0\nVIF web"];
+	}
+	subgraph "cluster_vm:bad" {
+		label="VM bad";
+		style=rounded;
+		"port:tap-bad" [label="tap-bad\nVIF bad\nrefused", color=red];
+	}
+	"port:tap-db" [label="tap-db\nVIF db\npending", color=orange];
+	"port:tap-zz" [label="tap-zz\nunbound: no VIF object", style=dashed];
+	"port:tap-web0" -> "bridge:br-front";
+	"port:tap-bad" -> "bridge:br-front" [label="refused: '"$(refusal apart "network front" "ISOLATE_FROM NAME(bad) matches VM 'bad'")"'", style=dashed, color=red, fontcolor=red];
+	"port:tap-db" -> "bridge:br-back" [label="pending: bridge does not exist: br-back", style=dashed, color=orange, fontcolor=orange];
+	"bridge:br-back" [label="br-back\nnetwork back\nno policy\n(no such bridge yet)", style="rounded,dashed", color=orange];
+	"bridge:br-front" [label="br-front\nnetwork front\npolicy apart (no cross-host rule)", style="rounded,bold"];
+	"bridge:br-wide" [label="br-wide\nnetwork wide\npolicy open (crosses hosts)", style="rounded,bold"];
+	"dev:eth-t1" [label="eth-t1\ndummy, NIC, tags uplink", shape=cds];
+	"bridge:br-wide" -> "dev:eth-t1";
+	"dev:np-vx" [label="np-vx\nvxlan"];
+	"dev:np-vx" -> "peer:10.1.0.7";
+	"bridge:br-wide" -> "dev:np-vx";
+	"peer:10.1.0.7" [label="peer 10.1.0.7\nunencrypted", shape=box3d];
+}' "$(np $A show --graph)"
+	np $A show --graph --svg "$tmp/g.svg" || fail "--svg"
+	# dot draws every node and edge, under its DOT name
+	expect_eq "nodes in the SVG" 10 "$(grep -c 'class="node"' "$tmp/g.svg")"
+	expect_eq "edges in the SVG" 6 "$(grep -c 'class="edge"' "$tmp/g.svg")"
+	grep -q '<title>port:tap&#45;bad&#45;&gt;bridge:br&#45;front</title>' "$tmp/g.svg" ||
+		fail "no refused edge in the SVG"
+	expect_eq "without dot" "npmgr: --svg needs Graphviz's dot, which is not installed (apt-get install graphviz); --graph alone prints the DOT text" \
+		"$(ip netns exec $A /usr/bin/env PATH=/nonexistent "$NPMGR" show --graph --svg "$tmp/x.svg" 2>&1)"
+	[ ! -e "$tmp/x.svg" ] || fail "an SVG without dot"
+	expect_eq "--graph with -j" "npmgr: show: --graph draws everything: no -j
+Try 'npmgr help'." \
+		"$(np $A -j show --graph 2>&1)"
+}
+
 test_delete_recreate() {
 	ip -n $A link add br-front type bridge
 	ip -n $A link add br-back type bridge
