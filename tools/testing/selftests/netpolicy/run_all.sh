@@ -15,10 +15,14 @@ modprobe -a tun bridge dummy veth vxlan 8021q ip_gre geneve macsec openvswitch |
 chmod 0666 /dev/net/tun
 insmod "${NETPOLICY_KO:-$top/kernel/netpolicy.ko}" || exit 1
 # run_all.sh [SUITE [TEST...]]: SUITE is netpolicy, realize, keys, agent or
-# stress (default: the first three, realize again with an ASan npmgr, agent
-# (the pool's agents with a real etcd), and stress's
-# fuzz case: a million requests, a minute here; the debug kernel runs the
-# other stress cases)
+# stress. With no SUITE (the distribution's default kernel): the first four
+# and stress's fuzz case (a million requests, a minute here; the debug
+# kernel runs the other stress cases).
+# run_all.sh other (each other kernel the module supports): netpolicy, then
+# realize and the agent's core cases with npmgr under ASan/UBSan. Those are
+# the ASan runs of npmgr's realization and agent code (they talk to the
+# kernel only), so a second kernel costs a boot, not a second pass of the
+# suites; suites are named SUITE-KERNEL there.
 # a case that hangs fails (and says where) instead of stopping the suite
 export NP_CASE_TIMEOUT=${NP_CASE_TIMEOUT:-600}
 case "${1:-}" in
@@ -27,21 +31,27 @@ netpolicy | realize | keys | agent | stress)
 	shift
 	exec "$here/$suite.sh" "$@" ;;
 esac
+asan() { # suite name [TEST...]: npmgr under ASan/UBSan
+	local suite=$1 name=$2
+	shift 2
+	[ -x "$top/userspace/npmgr-asan" ] || { echo "no userspace/npmgr-asan"; return 1; }
+	lsmod | grep -q '^netpolicy ' || insmod "${NETPOLICY_KO:-$top/kernel/netpolicy.ko}" || return 1
+	NPMGR=$top/userspace/npmgr-asan NP_SUITE=$name \
+		ASAN_OPTIONS=detect_leaks=1 "$here/$suite.sh" "$@"
+}
+agent_core="agents_build_the_pool agent_restart partition_heals"
 rc=0
+if [ "${1:-}" = other ]; then
+	k=$(uname -r)
+	NP_SUITE=netpolicy-$k "$here/netpolicy.sh" || rc=1
+	asan realize "realize-asan-$k" || rc=1
+	asan agent "agent-asan-$k" $agent_core || rc=1
+	exit $rc
+fi
 "$here/netpolicy.sh" || rc=1
 "$here/realize.sh" || rc=1
 "$here/keys.sh" || rc=1
-# realize.c talks to the kernel only: its ASan/UBSan run is this one
-if [ -x "$top/userspace/npmgr-asan" ]; then
-	NPMGR=$top/userspace/npmgr-asan NP_SUITE=realize-asan \
-		ASAN_OPTIONS=detect_leaks=1 "$here/realize.sh" || rc=1
-fi
 lsmod | grep -q '^netpolicy ' || insmod "${NETPOLICY_KO:-$top/kernel/netpolicy.ko}" || rc=1
 "$here/agent.sh" || rc=1
-# the agent's own code (etcd's stream, leases) under ASan/UBSan
-if [ -x "$top/userspace/npmgr-asan" ]; then
-	NPMGR=$top/userspace/npmgr-asan NP_SUITE=agent-asan \
-		ASAN_OPTIONS=detect_leaks=1 "$here/agent.sh" agents_build_the_pool agent_restart partition_heals || rc=1
-fi
 "$here/stress.sh" fuzz || rc=1
 exit $rc
