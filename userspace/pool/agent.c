@@ -30,6 +30,7 @@
 #include <json-c/json.h>
 
 #include "../config.h"
+#include "../ipc.h"
 #include "../load.h"
 #include "../print.h"
 #include "../realize/realize.h"
@@ -38,6 +39,8 @@
 #include "pool.h"
 #include "status.h"
 #define COALESCE_MS 200
+/* how often the placements of this host are compared with its interfaces */
+#define FOLLOW_S 2
 
 static volatile sig_atomic_t stopping;
 
@@ -71,6 +74,24 @@ struct agent {
 	bool dry_run;		/* compile the share, load nothing */
 	struct etcd_kvs cache;	/* the prefix: a range, then kept by the watch */
 	uint64_t rx_mark;	/* etcd bytes received at the last load */
+	int release_after;	/* seconds; 0: never release a placement */
+	struct follow *fl;	/* the VMs placed on this host */
+	size_t n_fl;
+};
+
+/*
+ * A VM placed on this host, as the agent follows it: a placement is
+ * released once the VM has been seen here (an interface of it in the
+ * kernel) and has then had none for release_after seconds. A reboot
+ * (xl reboot: the domain and its vifs go and come back at once) keeps it;
+ * a VM placed but not started yet is never released; a VM that moved
+ * away is placed elsewhere already (the placement names another host).
+ */
+struct follow {
+	char *vm;
+	int64_t mod_rev;	/* of its placement: a new one starts afresh */
+	bool seen;
+	double gone_since;	/* 0: it has an interface here */
 };
 
 /* The spec file: exactly this host's block, and NIC blocks. */
@@ -401,9 +422,120 @@ static int sync_once(struct agent *a, struct etcd_watch *w, int64_t *revision)
 	return 0;
 }
 
+static bool vm_has_port(const struct np_port_info *ports, size_t n,
+			const char *vm)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ports[i].vm && !strcmp(ports[i].vm, vm))
+			return true;
+	return false;
+}
+
+static void release(struct agent *a, const struct follow *f)
+{
+	char key[512], *err = NULL;
+	const char *keys[1] = { key };
+	int64_t revs[1] = { f->mod_rev }, rev;
+	struct etcd_op op;
+	int ok = 0, r;
+
+	snprintf(key, sizeof(key), PLACEMENTS "%s", f->vm);
+	op = (struct etcd_op){ ETCD_DEL, key, NULL, 0 };
+	/* no longer than a keepalive may wait: the lease comes first */
+	etcd_set_timeout(a->e, short_timeout(a));
+	r = etcd_txn(a->e, keys, revs, 1, &op, 1, &ok, &rev, &err);
+	etcd_set_timeout(a->e, 0);
+	if (r) {
+		fault(a, "VM %s: its placement could not be released: %s; trying again",
+		      f->vm, err ? err : "etcd failed");
+		free(err);
+		return;
+	}
+	if (ok)
+		say(a, "VM %s: no interface here for %d s: its placement is released",
+		    f->vm, a->release_after);
+}
+
+/*
+ * Compare the VMs placed on this host (the watched copy of the pool) with
+ * the VMs that have an interface in the kernel, and release the
+ * placements of those gone for release_after seconds.
+ */
+static void follow_placements(struct agent *a)
+{
+	size_t plen = strlen(PLACEMENTS), i, j, n_ports = 0, n = 0;
+	struct np_port_info *ports = NULL;
+	struct follow *fl = NULL, *f;
+	struct np_ipc *ipc;
+	double now = now_s();
+	int rc;
+
+	ipc = ipc_open();
+	if (!ipc)
+		return;
+	rc = ipc_get_ports(ipc, &ports, &n_ports);
+	ipc_close(ipc);
+	if (rc)
+		return;
+	for (i = 0; i < a->cache.n; i++) {
+		const struct etcd_kv *kv = &a->cache.kv[i];
+		char *host;
+		bool here;
+
+		if (strncmp(kv->key, PLACEMENTS, plen))
+			continue;
+		host = pool_placement_host(kv->value);
+		here = host && !strcmp(host, a->host);
+		free(host);
+		if (!here)
+			continue;
+		f = xpush((void **)&fl, &n, sizeof(*f));
+		*f = (struct follow){ .vm = xstrdup(kv->key + plen),
+				      .mod_rev = kv->mod_rev };
+		for (j = 0; j < a->n_fl; j++)
+			if (a->fl[j].mod_rev == f->mod_rev &&
+			    !strcmp(a->fl[j].vm, f->vm)) {
+				f->seen = a->fl[j].seen;
+				f->gone_since = a->fl[j].gone_since;
+			}
+		if (vm_has_port(ports, n_ports, f->vm)) {
+			f->seen = true;
+			f->gone_since = 0;
+		} else if (f->seen && !f->gone_since) {
+			f->gone_since = now;
+		} else if (f->seen && now - f->gone_since >= a->release_after) {
+			release(a, f);
+		}
+	}
+	for (i = 0; i < n_ports; i++)
+		port_free(&ports[i]);
+	free(ports);
+	for (i = 0; i < a->n_fl; i++)
+		free(a->fl[i].vm);
+	free(a->fl);
+	a->fl = fl;
+	a->n_fl = n;
+}
+
+/* A number of seconds, 0 to 86400; -1 for anything else. */
+static int seconds_arg(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > 86400)
+		return -1;
+	return (int)v;
+}
+
 static int usage(void)
 {
-	fprintf(stderr, "usage: npmgr agent [ETCD OPTIONS] --host NAME --spec FILE [--keys DIR] [--ttl SECONDS] [--dry-run]\n"
+	fprintf(stderr, "usage: npmgr agent [ETCD OPTIONS] --host NAME --spec FILE [--keys DIR] [--ttl SECONDS]\n"
+		"                   [--release-after SECONDS] [--dry-run]\n"
 		"       npmgr [-j] agent status [--host NAME]\n");
 	return 2;
 }
@@ -411,7 +543,7 @@ static int usage(void)
 static int run(struct agent *a)
 {
 	struct etcd_watch *w = NULL;
-	double last_ka = 0, dirty = 0;
+	double last_ka = 0, dirty = 0, last_follow = 0;
 	int64_t rev = 0, ttl;
 	int backoff = 1, r, joined = 0, wait_ms;
 	char *err = NULL;
@@ -479,6 +611,10 @@ static int run(struct agent *a)
 				continue;
 			}
 		}
+		if (a->release_after && !a->dry_run && now_s() - last_follow >= FOLLOW_S) {
+			last_follow = now_s();
+			follow_placements(a);
+		}
 		if (dirty && now_s() - dirty >= COALESCE_MS / 1000.0) {
 			dirty = 0;
 			if (sync_once(a, w, &rev)) {
@@ -498,7 +634,7 @@ static int run(struct agent *a)
 int agent_main(int argc, char **argv, bool json)
 {
 	struct etcd_opts o = { .endpoints = getenv("NPMGR_ETCD") };
-	struct agent a = { .keys = NPMGR_KEYS_DEFAULT, .ttl = 10 };
+	struct agent a = { .keys = NPMGR_KEYS_DEFAULT, .ttl = 10, .release_after = 30 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	int i = 1, rc;
 
@@ -525,11 +661,14 @@ int agent_main(int argc, char **argv, bool json)
 			a.keys = argv[i + 1];
 		else if (!strcmp(argv[i], "--ttl"))
 			a.ttl = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--release-after"))
+			a.release_after = seconds_arg(argv[i + 1]);
 		else
 			return usage();
 		i += 2;
 	}
 	if (!a.host || !a.spec_path || a.ttl < 2 || a.ttl > 3600 ||
+	    a.release_after < 0 ||
 	    strlen(a.host) >= 64 || strchr(a.host, '/'))
 		return usage();
 	if (read_spec(&a)) {
@@ -554,6 +693,9 @@ int agent_main(int argc, char **argv, bool json)
 	free(a.loaded_peers);
 	free(a.st.last_error);
 	etcd_kvs_free(&a.cache);
+	for (i = 0; i < (int)a.n_fl; i++)
+		free(a.fl[i].vm);
+	free(a.fl);
 	config_free(&a.own);
 	free(a.spec);
 	free(a.loaded);

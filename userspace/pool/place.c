@@ -23,7 +23,6 @@
 #include "../util.h"
 #include "pool.h"
 
-#define PLACEMENTS POOL_PREFIX "placements/"
 /* Rewritten by every recorded placement: its revision orders them. */
 #define PLACED_KEY POOL_PREFIX "placed"
 #define PLACE_TRIES 10
@@ -77,19 +76,6 @@ static const char *placed_on(const struct place_ctx *c, const char *vm)
 	return NULL;
 }
 
-/* The host a placement value names ({"host":"NAME",...}), or NULL. */
-static char *placement_host(const char *value)
-{
-	struct json_object *o = json_tokener_parse(value), *h;
-	char *s = NULL;
-
-	if (o && json_object_object_get_ex(o, "host", &h) &&
-	    json_object_is_type(h, json_type_string))
-		s = xstrdup(json_object_get_string(h));
-	json_object_put(o);
-	return s;
-}
-
 static int hosts_read(struct place_ctx *c)
 {
 	size_t i;
@@ -125,7 +111,7 @@ static int hosts_read(struct place_ctx *c)
 
 		if (strncmp(kv->key, PLACEMENTS, strlen(PLACEMENTS)))
 			continue;
-		host = placement_host(kv->value);
+		host = pool_placement_host(kv->value);
 		if (!host)
 			continue;
 		p = xpush((void **)&c->pl, &c->n_pl, sizeof(*p));

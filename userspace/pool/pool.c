@@ -652,3 +652,15 @@ int pool_main(int argc, char **argv, bool json)
 	etcd_close(e);
 	return rc;
 }
+
+char *pool_placement_host(const char *value)
+{
+	struct json_object *o = json_tokener_parse(value), *h;
+	char *s = NULL;
+
+	if (o && json_object_object_get_ex(o, "host", &h) &&
+	    json_object_is_type(h, json_type_string))
+		s = xstrdup(json_object_get_string(h));
+	json_object_put(o);
+	return s;
+}

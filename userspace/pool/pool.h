@@ -14,6 +14,11 @@
 
 /* The key prefix of layout version 1. */
 #define POOL_PREFIX "/netpolicy/v1/"
+/* placements/VM: {"host":"NAME","vm":"VM","by":...,"at":...} */
+#define PLACEMENTS POOL_PREFIX "placements/"
+
+/* The host a placement value names, or NULL (the caller frees it). */
+char *pool_placement_host(const char *value);
 
 /* npmgr pool [OPTIONS] apply FILE | diff FILE | show; exit status */
 int pool_main(int argc, char **argv, bool json);

@@ -128,7 +128,7 @@ cleanup() {
 	rm -f "$tmp"/agent-*.pid "$tmp"/agent-*.log /run/netpolicy/agent/h[ABC].*
 	# shellcheck disable=SC2086 # one word a host
 	sessions_stop $HOSTS
-	for n in vA1 vB1 vA2 vB2 vC2 $HOSTS; do
+	for n in vA1 vB1 vA2 vB2 vC2 vW $HOSTS; do
 		ip netns del $n 2> /dev/null
 	done
 	# a namespace goes in a worker: its veths' other ends go now
@@ -160,8 +160,10 @@ POL
 }
 
 agent() { # host [ttl]: start its agent (its log: $tmp/agent-HOST.log)
+	# shellcheck disable=SC2086 # AGENT_ARGS: words
 	ip netns exec "$1" "$NPMGR" agent --etcd "$ETCD" --host "$1" \
-		--spec "$tmp/$1.spec" --keys "$KEYS" --ttl "${2:-$TTL}" >> "$tmp/agent-$1.log" 2>&1 &
+		--spec "$tmp/$1.spec" --keys "$KEYS" --ttl "${2:-$TTL}" ${AGENT_ARGS:-} \
+		>> "$tmp/agent-$1.log" 2>&1 &
 	echo $! > "$tmp/agent-$1.pid"
 	disown $!	# a case kills it: no job report
 }
@@ -540,6 +542,49 @@ test_bad_value_in_store() {
 	pool_file "vm web { }"
 	poll_eq 2 grep -c ": loaded .* objects*; peers" "$tmp/agent-hA.log" ||
 		fail "hA did not load the next change: $(tail -n 3 "$tmp/agent-hA.log")"
+	logs_clean
+}
+
+# where the pool says VM $1 is placed: "hA", or null
+placed_of() {
+	"$NPMGR" -j place --etcd "$ETCD" "$1" | grep -o '"placed":[^,}]*' | sed 's/"placed"://; s/"//g'
+}
+
+# A placement follows its VM: the VM's interface goes and comes back at
+# once (a reboot): still placed; it goes for longer than --release-after:
+# released, by the agent of the host it was placed on, with a word in its
+# log. A VM placed on a host but never started there stays placed.
+test_placement_follows_vm() {
+	local i
+	pool_file "vm w { tags = {w} }
+vif w1 { ifname = tap-w1; vm = w; network = front }
+vm x { tags = {x} }"
+	AGENT_ARGS="--release-after 4" agent hA
+	AGENT_ARGS="--release-after 4" agent hB
+	wait_peers hA hB
+	wait_peers hB hA
+	expect_eq "w placed on" hA "$("$NPMGR" place --etcd "$ETCD" --record --quiet w)"
+	expect_eq "x placed on" hB "$("$NPMGR" place --etcd "$ETCD" --record --quiet x)"
+	vm hA tap-w1 vW 10.9.0.9
+	wait_master hA tap-w1 br-front
+	nap 3		# the agent saw it
+	# the reboot: the interface goes and is back within a second
+	pkill -f "tapvm tap-w1"
+	ip netns del vW
+	vm hA tap-w1 vW 10.9.0.9
+	wait_master hA tap-w1 br-front
+	nap 7
+	expect_eq "w after its reboot" hA "$(placed_of w)"
+	# the stop: gone for good
+	pkill -f "tapvm tap-w1"
+	for ((i = 0; i < 100; i++)); do
+		[ "$(placed_of w)" = null ] && break
+		nap 0.2
+	done
+	expect_eq "w after its stop" null "$(placed_of w)"
+	grep -q "^agent hA: VM w: no interface here for 4 s: its placement is released$" \
+		"$tmp/agent-hA.log" || fail "hA's log: $(tail -n 3 "$tmp/agent-hA.log")"
+	expect_eq "x, never started" hB "$(placed_of x)"
 	logs_clean
 }
 
