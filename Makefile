@@ -38,7 +38,7 @@ UCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 .PHONY: all module module-others module-debug npmgr deps clean install install-xen dkms-install check \
-	check-build style sparse test-userspace pool-test kunit selftest xen-selftest demo bench fuzz dkms-check \
+	check-build style sparse test-userspace pool-test kunit selftest xen-selftest xen-migrate demo bench fuzz dkms-check \
 	debug-check debug-check-full
 
 all: module npmgr
@@ -186,10 +186,15 @@ selftest: module module-others npmgr userspace/npmgr-asan $(TAPVM) $(SECTAG) $(O
 			tools/testing/selftests/netpolicy/run_all.sh other || exit 1; \
 	done
 
-# Xen 4.17 under QEMU, the Debian kernel as dom0, real PV guests (xl).
-xen-selftest: module npmgr
+# Xen 4.17 under QEMU, the Debian kernel as dom0, real PV guests (xl);
+# then two such dom0s of a pool, and a guest moved between them.
+xen-selftest: module npmgr $(TAPVM)
 	tools/testing/xen/mkguest > /dev/null
 	tools/testing/vm/vm-run -X -t 1500 -m 2048 -- tools/testing/selftests/netpolicy/run_xen.sh
+	tools/testing/xen/migrate
+
+xen-migrate: module npmgr $(TAPVM)
+	tools/testing/xen/migrate
 
 # deps first, then a fresh make: KDIR and the libnl flags are computed
 # when make starts, and on a new machine the packages are not there yet.
