@@ -356,16 +356,51 @@ static int judge(struct place_ctx *c, bool migrate)
 	return 0;
 }
 
+/* The objects, hosts and placements of c->st, ready to judge. */
+static int ctx_build(struct place_ctx *c)
+{
+	if (pool_state_config(&c->st, &c->cfg))
+		return -1;
+	config_sort(&c->cfg);
+	return hosts_read(c);
+}
+
 static int ctx_read(struct etcd *e, struct place_ctx *c, const char *vm)
 {
 	memset(c, 0, sizeof(*c));
 	c->vm = vm;
 	if (pool_state_read(e, &c->st))
 		return -1;
-	if (pool_state_config(&c->st, &c->cfg))
-		return -1;
-	config_sort(&c->cfg);
-	return hosts_read(c);
+	return ctx_build(c);
+}
+
+int place_judge_kvs(struct etcd_kvs *kvs, const char *vm, bool migrate,
+		    char **eligible, char **chosen)
+{
+	struct place_ctx c = { .vm = vm };
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f;
+	int rc;
+
+	*eligible = NULL;
+	*chosen = NULL;
+	pool_state_from(&c.st, kvs);
+	rc = ctx_build(&c);
+	if (!rc)
+		rc = judge(&c, migrate);
+	if (!rc) {
+		f = open_memstream(&buf, &len);
+		for (i = 0; f && i < c.n_hosts; i++)
+			if (!c.hosts[i].reason)
+				fprintf(f, " %s", c.hosts[i].name);
+		if (f)
+			fclose(f);
+		*eligible = buf ? buf : xstrdup("");
+		*chosen = c.chosen ? xstrdup(c.chosen->name) : NULL;
+	}
+	ctx_free(&c);
+	return rc;
 }
 
 static void print_text(const struct place_ctx *c)

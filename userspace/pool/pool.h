@@ -78,6 +78,14 @@ int pool_state_config(const struct pool_state *st, struct np_config *cfg);
 struct etcd *pool_open(const struct etcd_opts *o, const char *cmd);
 /* npmgr place [OPTIONS] [--record] [--migrate] VM (place.c); exit status */
 int place_main(int argc, char **argv, bool json);
+/*
+ * What `npmgr place [--migrate] VM` decides over the pool whose keys are
+ * @kvs (moved): *eligible, the eligible hosts (" hA hC", spec order),
+ * *chosen the chosen one or NULL (the caller frees both). 0; 1 if the pool
+ * has no such VM; -1 if its objects do not check. For the tests.
+ */
+int place_judge_kvs(struct etcd_kvs *kvs, const char *vm, bool migrate,
+		    char **eligible, char **chosen);
 /* npmgr pool show --graph [--svg FILE] (place.c); exit status */
 int pool_graph(struct etcd *e, const char *svg);
 
