@@ -12,6 +12,7 @@
 
 #define _GNU_SOURCE
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,14 +33,26 @@ struct phost {
 	const char *name;		/* the spec's */
 	struct np_config spec;		/* its host block and NICs */
 	const struct etcd_kv *spec_kv, *alive_kv;
-	size_t n_vms;			/* VMs placed on it, the one placed aside */
+	size_t n_placed;		/* VMs placed on it */
+	size_t n_vms;			/* the same, the one placed aside */
 	char *reason;			/* why not, or NULL: eligible */
 };
 
-/* A recorded placement: VM -> host. */
+/* What a decision reads of every VIF, looked up once. */
+struct vif_info {
+	const struct np_vm_def *vm;	/* its VM's object, or NULL */
+	long hi;			/* the host its VM is placed on, or -1 */
+	const char *where;		/* that host's name, or NULL: not placed */
+	struct np_applied ap[3];	/* its policies */
+	size_t n;
+	bool local;			/* one of them keeps it on one host */
+};
+
+/* A recorded placement: VM -> host (hi: its index in hosts, or -1). */
 struct pplace {
 	const char *vm;
 	char *host;
+	long hi;
 };
 
 struct place_ctx {
@@ -47,40 +60,160 @@ struct place_ctx {
 	struct np_config cfg;		/* the store's objects */
 	struct phost *hosts;
 	size_t n_hosts;
-	struct pplace *pl;
+	struct pplace *pl;		/* sorted by VM */
 	size_t n_pl;
+	/* indexes, so that a decision costs the VM's networks, not the pool */
+	const struct etcd_kv **kv_by_key;
+	size_t *vif_by_net, *vif_by_vm;	/* into cfg.vifs, then by position */
+	struct vif_info *vi;		/* one per cfg.vifs[] */
 	const char *vm;
+	bool words;			/* say why each host is refused */
 	const char *current;		/* where the VM is placed, or NULL */
 	const struct phost *chosen;
 	bool stays;			/* chosen: where it is placed */
 };
 
-static const struct etcd_kv *kv_find(const struct pool_state *st,
-				     const char *key)
-{
-	size_t i;
+/* a refusal whose words nobody will read (place_decide for the benchmark) */
+static char refused_wordless[] = "refused";
 
-	for (i = 0; i < st->kvs.n; i++)
-		if (!strcmp(st->kvs.kv[i].key, key))
-			return &st->kvs.kv[i];
-	return NULL;
+static char *why_words(bool words, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static char *why_words(bool words, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (!words)
+		return refused_wordless;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	return s;
+}
+
+static void reason_free(char *r)
+{
+	if (r != refused_wordless)
+		free(r);
+}
+
+static int kv_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct etcd_kv *const *)a)->key,
+		      (*(const struct etcd_kv *const *)b)->key);
+}
+
+static const struct etcd_kv *kv_find(const struct place_ctx *c, const char *key)
+{
+	const struct etcd_kv k = { .key = (char *)key }, *kp = &k, **r;
+
+	r = bsearch(&kp, c->kv_by_key, c->st.kvs.n, sizeof(*c->kv_by_key), kv_ptr_cmp);
+	return r ? *r : NULL;
+}
+
+static int pplace_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct pplace *)a)->vm, ((const struct pplace *)b)->vm);
+}
+
+static const struct pplace *placement_of(const struct place_ctx *c, const char *vm)
+{
+	const struct pplace k = { .vm = vm };
+
+	return vm && c->n_pl ? bsearch(&k, c->pl, c->n_pl, sizeof(*c->pl), pplace_cmp) : NULL;
 }
 
 static const char *placed_on(const struct place_ctx *c, const char *vm)
 {
-	size_t i;
+	const struct pplace *p = placement_of(c, vm);
 
-	for (i = 0; i < c->n_pl; i++)
-		if (!strcmp(c->pl[i].vm, vm))
-			return c->pl[i].host;
-	return NULL;
+	return p ? p->host : NULL;
 }
+
+/* The VIFs sorted by network (or by VM), and by position among equals. */
+static const struct np_config *sort_cfg;
+
+static int vif_net_cmp(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int r = strcmp(sort_cfg->vifs[x].network, sort_cfg->vifs[y].network);
+
+	return r ? r : (x > y) - (x < y);
+}
+
+static int vif_vm_cmp(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	const char *p = sort_cfg->vifs[x].vm, *q = sort_cfg->vifs[y].vm;
+	int r = strcmp(p ? p : "", q ? q : "");
+
+	return r ? r : (x > y) - (x < y);
+}
+
+/* [*lo, *hi) of @idx whose VIF's field (network or VM) is @name. */
+static void vif_range(const struct place_ctx *c, const size_t *idx, bool by_vm,
+		      const char *name, size_t *lo, size_t *hi)
+{
+	size_t a = 0, b = c->cfg.n_vifs, m;
+	const char *f;
+
+	while (a < b) {		/* the first not below @name */
+		m = a + (b - a) / 2;
+		f = by_vm ? c->cfg.vifs[idx[m]].vm : c->cfg.vifs[idx[m]].network;
+		if (strcmp(f ? f : "", name) < 0)
+			a = m + 1;
+		else
+			b = m;
+	}
+	*lo = a;
+	b = c->cfg.n_vifs;
+	while (a < b) {		/* the first above it */
+		m = a + (b - a) / 2;
+		f = by_vm ? c->cfg.vifs[idx[m]].vm : c->cfg.vifs[idx[m]].network;
+		if (strcmp(f ? f : "", name) <= 0)
+			a = m + 1;
+		else
+			b = m;
+	}
+	*hi = a;
+}
+
+static const struct phost *sort_hosts;
+
+static int host_idx_cmp(const void *a, const void *b)
+{
+	return strcmp(sort_hosts[*(const size_t *)a].name,
+		      sort_hosts[*(const size_t *)b].name);
+}
+
+static int host_key_cmp(const void *key, const void *b)
+{
+	return strcmp(key, sort_hosts[*(const size_t *)b].name);
+}
+
+static size_t policies_of(const struct np_config *cfg,
+			  const struct np_vif_def *v, struct np_applied ap[3]);
+static bool any_local_only(const struct np_applied *ap, size_t n);
 
 static int hosts_read(struct place_ctx *c)
 {
-	size_t i;
+	size_t i, *by_name;
 	char key[512];
 
+	c->kv_by_key = xcalloc(c->st.kvs.n + 1, sizeof(*c->kv_by_key));
+	for (i = 0; i < c->st.kvs.n; i++)
+		c->kv_by_key[i] = &c->st.kvs.kv[i];
+	qsort(c->kv_by_key, c->st.kvs.n, sizeof(*c->kv_by_key), kv_ptr_cmp);
+	c->vif_by_net = xcalloc(c->cfg.n_vifs + 1, sizeof(size_t));
+	c->vif_by_vm = xcalloc(c->cfg.n_vifs + 1, sizeof(size_t));
+	for (i = 0; i < c->cfg.n_vifs; i++)
+		c->vif_by_net[i] = c->vif_by_vm[i] = i;
+	sort_cfg = &c->cfg;
+	qsort(c->vif_by_net, c->cfg.n_vifs, sizeof(size_t), vif_net_cmp);
+	qsort(c->vif_by_vm, c->cfg.n_vifs, sizeof(size_t), vif_vm_cmp);
+	sort_cfg = NULL;
 	for (i = 0; i < c->st.n_specs; i++) {
 		const struct pool_spec *sp = &c->st.specs[i];
 		struct phost *h;
@@ -100,9 +233,9 @@ static int hosts_read(struct place_ctx *c)
 		h->name = sp->name;
 		h->spec = spec;
 		snprintf(key, sizeof(key), POOL_PREFIX "hosts/%s/spec", sp->name);
-		h->spec_kv = kv_find(&c->st, key);
+		h->spec_kv = kv_find(c, key);
 		snprintf(key, sizeof(key), POOL_PREFIX "hosts/%s/alive", sp->name);
-		h->alive_kv = kv_find(&c->st, key);
+		h->alive_kv = kv_find(c, key);
 	}
 	for (i = 0; i < c->st.kvs.n; i++) {
 		const struct etcd_kv *kv = &c->st.kvs.kv[i];
@@ -118,6 +251,36 @@ static int hosts_read(struct place_ctx *c)
 		p->vm = kv->key + strlen(PLACEMENTS);
 		p->host = host;
 	}
+	if (c->n_pl)
+		qsort(c->pl, c->n_pl, sizeof(*c->pl), pplace_cmp);
+	/* hosts stay in the specs' order; a placement finds its by name */
+	by_name = xcalloc(c->n_hosts + 1, sizeof(*by_name));
+	for (i = 0; i < c->n_hosts; i++)
+		by_name[i] = i;
+	sort_hosts = c->hosts;
+	qsort(by_name, c->n_hosts, sizeof(*by_name), host_idx_cmp);
+	for (i = 0; i < c->n_pl; i++) {
+		const size_t *j = bsearch(c->pl[i].host, by_name, c->n_hosts,
+					  sizeof(*by_name), host_key_cmp);
+
+		c->pl[i].hi = j ? (long)*j : -1;
+		if (j)
+			c->hosts[*j].n_placed++;
+	}
+	sort_hosts = NULL;
+	free(by_name);
+	c->vi = xcalloc(c->cfg.n_vifs + 1, sizeof(*c->vi));
+	for (i = 0; i < c->cfg.n_vifs; i++) {
+		const struct np_vif_def *w = &c->cfg.vifs[i];
+		const struct pplace *pl = placement_of(c, w->vm);
+		struct vif_info *vi = &c->vi[i];
+
+		vi->vm = w->vm ? config_vm(&c->cfg, w->vm) : NULL;
+		vi->hi = pl ? pl->hi : -1;
+		vi->where = pl ? pl->host : NULL;
+		vi->n = policies_of(&c->cfg, w, vi->ap);
+		vi->local = any_local_only(vi->ap, vi->n);
+	}
 	return 0;
 }
 
@@ -127,12 +290,16 @@ static void ctx_free(struct place_ctx *c)
 
 	for (i = 0; i < c->n_hosts; i++) {
 		config_free(&c->hosts[i].spec);
-		free(c->hosts[i].reason);
+		reason_free(c->hosts[i].reason);
 	}
 	free(c->hosts);
 	for (i = 0; i < c->n_pl; i++)
 		free(c->pl[i].host);
 	free(c->pl);
+	free(c->kv_by_key);
+	free(c->vif_by_net);
+	free(c->vif_by_vm);
+	free(c->vi);
 	config_free(&c->cfg);
 	pool_state_free(&c->st);
 	memset(c, 0, sizeof(*c));
@@ -198,88 +365,159 @@ static bool any_local_only(const struct np_applied *ap, size_t n)
 	return false;
 }
 
+/* Another VM's interface on the network of one of the judged VM's. */
+struct other {
+	const struct np_vif_def *w;
+	const char *where;		/* the host its VM is placed on */
+	long hi;			/* that host's index, or -1: no spec */
+	bool pins;			/* a local-only network: by either side */
+};
+
+#define NONE ((size_t)-1)
+
 /*
- * Why @vm may not run on @h by the interface @v, or NULL. The checks follow
- * the kernel's order (np_decide): the VM isolated from itself; the host
- * the network is restricted to; a local-only network carried elsewhere;
- * the VMs already placed there that isolate, or are isolated from, this
- * one on the network; the NICs a crossing network may leave through, and
- * whether the host can encrypt it.
+ * What one interface @v of the VM asks, the same on every host: computed
+ * once a decision, so that judging a host costs O(1) here whatever the
+ * number of VMs on the network.
  */
-static char *vif_refuses(const struct place_ctx *c, const struct phost *h,
-			 const struct np_vm_def *vm, const struct np_vif_def *v)
+struct vif_pre {
+	const struct np_vif_def *v;
+	const struct np_net_def *net;
+	struct np_applied ap[3];
+	size_t n;
+	const struct np_sel *self;	/* an ISOLATE_FROM matching the VM */
+	bool local;
+	struct other *o;		/* placed VMs on the network, in order */
+	size_t n_o;
+	size_t pin0, pin_other;		/* the first pinning one; the first
+					 * pinning one on another host */
+	size_t *conflict;		/* per host: the first VM placed there
+					 * that isolates or is isolated */
+};
+
+static void pre_free(struct vif_pre *p)
+{
+	free(p->o);
+	free(p->conflict);
+}
+
+static void pre_build(const struct place_ctx *c, const struct np_vm_def *vm,
+		      size_t idx, struct vif_pre *p)
 {
 	const struct np_config *cfg = &c->cfg;
-	const struct np_net_def *net = config_net(cfg, v->network);
-	struct np_applied ap[3], wap[3];
-	const struct np_sel *s;
-	size_t n = policies_of(cfg, v, ap), i, j, k, wn;
-	char *why;
-	bool local;
+	const struct vif_info *me = &c->vi[idx];
+	size_t lo, hi, i;
 
-	s = isolates(ap, n, vm);
-	if (s)
-		return xasprintf("ISOLATE_FROM %s(%s) matches the VM itself",
-				 sel_kind(s), s->value);
+	memset(p, 0, sizeof(*p));
+	p->v = &cfg->vifs[idx];
+	p->net = config_net(cfg, p->v->network);
+	p->n = me->n;
+	memcpy(p->ap, me->ap, sizeof(p->ap));
+	p->self = isolates(p->ap, p->n, vm);
+	p->local = me->local;
+	p->pin0 = p->pin_other = NONE;
+	p->conflict = xcalloc(c->n_hosts + 1, sizeof(*p->conflict));
+	for (i = 0; i < c->n_hosts; i++)
+		p->conflict[i] = NONE;
+	vif_range(c, c->vif_by_net, false, p->v->network, &lo, &hi);
+	for (; lo < hi; lo++) {
+		size_t wi = c->vif_by_net[lo];
+		const struct np_vif_def *w = &cfg->vifs[wi];
+		const struct vif_info *wv = &c->vi[wi];
+		struct other *o;
+
+		if (!wv->where || !strcmp(w->vm, vm->name))
+			continue;
+		o = xpush((void **)&p->o, &p->n_o, sizeof(*o));
+		*o = (struct other){ w, wv->where, wv->hi, p->local || wv->local };
+		if (o->pins && p->pin0 == NONE)
+			p->pin0 = p->n_o - 1;
+		else if (o->pins && p->pin_other == NONE && o->hi != p->o[p->pin0].hi)
+			p->pin_other = p->n_o - 1;
+		if (o->hi >= 0 && p->conflict[o->hi] == NONE &&
+		    (isolates(p->ap, p->n, wv->vm) || isolates(wv->ap, wv->n, vm)))
+			p->conflict[o->hi] = p->n_o - 1;
+	}
+}
+
+/*
+ * Why @vm may not run on host @hi by the interface of @p, or NULL. The
+ * checks follow the kernel's order (np_decide): the VM isolated from
+ * itself; the host the network is restricted to; a local-only network
+ * carried elsewhere; the VMs already placed there that isolate, or are
+ * isolated from, this one on the network (of these two, the first such VM
+ * on the network says why); the NICs a crossing network may leave
+ * through, and whether the host can encrypt it.
+ */
+static char *vif_refuses(const struct place_ctx *c, size_t hi,
+			 const struct np_vm_def *vm, const struct vif_pre *p,
+			 bool words)
+{
+	const struct np_config *cfg = &c->cfg;
+	const struct phost *h = &c->hosts[hi];
+	const struct np_applied *ap = p->ap;
+	const struct np_vif_def *v = p->v;
+	struct np_applied wap[3];
+	const struct np_sel *s;
+	size_t n = p->n, i, j, k, wn, first;
+	const struct other *o;
+	char *why;
+
+	if (p->self)
+		return why_words(words, "ISOLATE_FROM %s(%s) matches the VM itself",
+				 sel_kind(p->self), p->self->value);
 	for (i = 0; i < n; i++) {
 		const char *only = ap[i].pol->restrict_to_host;
 
 		if (pol_has(ap[i].pol, PA_RESTRICT_TO_HOST) && strcmp(only, h->name))
-			return xasprintf("RESTRICT_TO_HOST %s (policy %s of %s %s)",
+			return why_words(words, "RESTRICT_TO_HOST %s (policy %s of %s %s)",
 					 only, ap[i].pol->name, ap[i].kind,
 					 ap[i].owner);
 	}
-	if (net && !net_carried_by(net, h->name))
-		return xasprintf("network %s is not carried here (its hosts list)",
-				 net->name);
-	local = any_local_only(ap, n);
+	if (p->net && !net_carried_by(p->net, h->name))
+		return why_words(words, "network %s is not carried here (its hosts list)",
+				 p->net->name);
 	/* the other VMs on this network: where they run, what they ask */
-	for (i = 0; i < cfg->n_vifs; i++) {
-		const struct np_vif_def *w = &cfg->vifs[i];
-		const struct np_vm_def *wvm;
-		const char *where;
-
-		if (!w->vm || !strcmp(w->vm, vm->name) ||
-		    strcmp(w->network, v->network))
-			continue;
-		where = placed_on(c, w->vm);
-		if (!where)
-			continue;
-		wn = policies_of(cfg, w, wap);
-		if ((local || any_local_only(wap, wn)) && strcmp(where, h->name))
-			return xasprintf("ALLOW_CROSS_SERVER = false: network %s is carried by %s (VM %s)",
-					 v->network, where, w->vm);
-		if (strcmp(where, h->name))
-			continue;
-		wvm = config_vm(cfg, w->vm);
-		s = isolates(ap, n, wvm);
+	first = p->pin0;
+	if (first != NONE && p->o[first].hi == (long)hi)
+		first = p->pin_other;
+	if (p->conflict[hi] != NONE && (first == NONE || p->conflict[hi] < first))
+		first = p->conflict[hi];
+	if (first != NONE) {
+		o = &p->o[first];
+		if (o->hi != (long)hi)
+			return why_words(words, "ALLOW_CROSS_SERVER = false: network %s is carried by %s (VM %s)",
+					 v->network, o->where, o->w->vm);
+		s = isolates(ap, n, config_vm(cfg, o->w->vm));
 		if (s)
-			return xasprintf("ISOLATE_FROM %s(%s): %s runs here on network %s",
-					 sel_kind(s), s->value, w->vm, v->network);
+			return why_words(words, "ISOLATE_FROM %s(%s): %s runs here on network %s",
+					 sel_kind(s), s->value, o->w->vm, v->network);
+		wn = policies_of(cfg, o->w, wap);
 		s = isolates(wap, wn, vm);
-		if (s)
-			return xasprintf("ISOLATE_FROM %s(%s) of VM %s, which runs here on network %s, matches this VM",
-					 sel_kind(s), s->value, w->vm, v->network);
+		return why_words(words, "ISOLATE_FROM %s(%s) of VM %s, which runs here on network %s, matches this VM",
+				 sel_kind(s), s->value, o->w->vm, v->network);
 	}
-	if (local)
+	if (p->local)
 		return NULL;
 	/* a network that crosses hosts leaves through an allowed NIC */
 	for (i = 0; i < n; i++) {
-		const struct np_policy_def *p = ap[i].pol;
+		const struct np_policy_def *pol = ap[i].pol;
 		const struct np_sel *sels;
 		char *want = NULL;
 		size_t len = 0;
 		FILE *f;
 
-		if (!pol_has(p, PA_PHYSICAL_IFS_ALLOWED))
+		if (!pol_has(pol, PA_PHYSICAL_IFS_ALLOWED))
 			continue;
 		for (j = 0; j < h->spec.n_nics; j++)
-			if (pol_nic_allowed(&h->spec, p, h->spec.nics[j].name))
+			if (pol_nic_allowed(&h->spec, pol, h->spec.nics[j].name))
 				break;
 		if (j < h->spec.n_nics)
 			continue;
+		if (!words)
+			return refused_wordless;
 		f = open_memstream(&want, &len);
-		sels = pol_sel_list(p, PA_PHYSICAL_IFS_ALLOWED, &k);
+		sels = pol_sel_list(pol, PA_PHYSICAL_IFS_ALLOWED, &k);
 		for (j = 0; f && j < k; j++)
 			fprintf(f, "%s %s %s", j ? (j + 1 == k ? " or" : ",") : "",
 				sels[j].type == NETPOLICY_SEL_TAG ? "tagged" : "named",
@@ -287,72 +525,77 @@ static char *vif_refuses(const struct place_ctx *c, const struct phost *h,
 		if (f)
 			fclose(f);
 		why = xasprintf("PHYSICAL_IFS_ALLOWED (policy %s): no NIC%s",
-				p->name, want ? want : "");
+				pol->name, want ? want : "");
 		free(want);
 		return why;
 	}
 	/* and is encrypted there: the host must be able to */
 	for (i = 0; i < n && h->spec.pool[0].no_macsec; i++)
 		if (pol_requires_encryption(ap[i].pol))
-			return xasprintf("REQUIRE_ENCRYPTION (policy %s): the host's spec says macsec = false",
+			return why_words(words, "REQUIRE_ENCRYPTION (policy %s): the host's spec says macsec = false",
 					 ap[i].pol->name);
 	return NULL;
 }
 
-/* Judge every host for c->vm; choose. 0, or 1 (said) if no such VM. */
+/*
+ * Judge every host for c->vm; choose. 0, or 1 (said) if no such VM. May be
+ * called again for another c->vm: it starts afresh.
+ */
 static int judge(struct place_ctx *c, bool migrate)
 {
 	const struct np_vm_def *vm = config_vm(&c->cfg, c->vm);
 	struct np_vm_def bare = { .name = (char *)c->vm };
-	size_t i, j, n_vifs = 0;
+	struct vif_pre *pre = NULL;
+	size_t i, j, lo, hi, n_pre = 0;
+	const struct pplace *cur;
 
-	for (i = 0; i < c->cfg.n_vifs; i++)
-		if (c->cfg.vifs[i].vm && !strcmp(c->cfg.vifs[i].vm, c->vm))
-			n_vifs++;
-	if (!vm && !n_vifs) {
+	c->chosen = NULL;
+	c->stays = false;
+	for (i = 0; i < c->n_hosts; i++) {
+		reason_free(c->hosts[i].reason);
+		c->hosts[i].reason = NULL;
+		c->hosts[i].n_vms = c->hosts[i].n_placed;
+	}
+	vif_range(c, c->vif_by_vm, true, c->vm, &lo, &hi);
+	if (!vm && lo == hi) {
 		fprintf(stderr, "npmgr: place: the pool has no VM %s (no vm object, no VIF naming it)\n",
 			c->vm);
 		return 1;
 	}
 	if (!vm)
 		vm = &bare;
-	c->current = placed_on(c, c->vm);
-	for (i = 0; i < c->n_pl; i++) {
-		struct phost *h = NULL;
-
-		for (j = 0; j < c->n_hosts; j++)
-			if (!strcmp(c->hosts[j].name, c->pl[i].host))
-				h = &c->hosts[j];
-		if (h && strcmp(c->pl[i].vm, c->vm))
-			h->n_vms++;
-	}
+	cur = placement_of(c, c->vm);
+	c->current = cur ? cur->host : NULL;
+	if (cur && cur->hi >= 0)
+		c->hosts[cur->hi].n_vms--;
+	pre = xcalloc(hi - lo + 1, sizeof(*pre));
+	for (; lo < hi; lo++)
+		pre_build(c, vm, c->vif_by_vm[lo], &pre[n_pre++]);
 	for (i = 0; i < c->n_hosts; i++) {
 		struct phost *h = &c->hosts[i];
 
 		if (!h->alive_kv) {
-			h->reason = xstrdup("not alive (no agent holds its lease)");
+			h->reason = why_words(c->words, "not alive (no agent holds its lease)");
 			continue;
 		}
-		if (migrate && c->current && !strcmp(c->current, h->name)) {
-			h->reason = xstrdup("the VM is placed here (--migrate)");
+		if (migrate && cur && cur->hi == (long)i) {
+			h->reason = why_words(c->words, "the VM is placed here (--migrate)");
 			continue;
 		}
-		for (j = 0; j < c->cfg.n_vifs && !h->reason; j++) {
-			const struct np_vif_def *v = &c->cfg.vifs[j];
-
-			if (v->vm && !strcmp(v->vm, c->vm))
-				h->reason = vif_refuses(c, h, vm, v);
-		}
+		for (j = 0; j < n_pre && !h->reason; j++)
+			h->reason = vif_refuses(c, i, vm, &pre[j], c->words);
 		/* fewest VMs, then the first name */
 		if (!h->reason && (!c->chosen || h->n_vms < c->chosen->n_vms))
 			c->chosen = h;
 	}
+	for (j = 0; j < n_pre; j++)
+		pre_free(&pre[j]);
+	free(pre);
 	/* a placed VM stays where it is while that host can take it */
-	for (i = 0; !migrate && c->current && i < c->n_hosts; i++)
-		if (!c->hosts[i].reason && !strcmp(c->hosts[i].name, c->current)) {
-			c->chosen = &c->hosts[i];
-			c->stays = true;
-		}
+	if (!migrate && cur && cur->hi >= 0 && !c->hosts[cur->hi].reason) {
+		c->chosen = &c->hosts[cur->hi];
+		c->stays = true;
+	}
 	return 0;
 }
 
@@ -369,38 +612,54 @@ static int ctx_read(struct etcd *e, struct place_ctx *c, const char *vm)
 {
 	memset(c, 0, sizeof(*c));
 	c->vm = vm;
+	c->words = true;
 	if (pool_state_read(e, &c->st))
 		return -1;
 	return ctx_build(c);
 }
 
-int place_judge_kvs(struct etcd_kvs *kvs, const char *vm, bool migrate,
-		    char **eligible, char **chosen)
+struct place_ctx *place_open_kvs(struct etcd_kvs *kvs)
 {
-	struct place_ctx c = { .vm = vm };
+	struct place_ctx *c = xcalloc(1, sizeof(*c));
+
+	pool_state_from(&c->st, kvs);
+	if (ctx_build(c)) {
+		place_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+int place_decide(struct place_ctx *c, const char *vm, bool migrate,
+		 char **eligible, const char **chosen)
+{
 	char *buf = NULL;
 	size_t len = 0, i;
 	FILE *f;
 	int rc;
 
-	*eligible = NULL;
-	*chosen = NULL;
-	pool_state_from(&c.st, kvs);
-	rc = ctx_build(&c);
-	if (!rc)
-		rc = judge(&c, migrate);
-	if (!rc) {
-		f = open_memstream(&buf, &len);
-		for (i = 0; f && i < c.n_hosts; i++)
-			if (!c.hosts[i].reason)
-				fprintf(f, " %s", c.hosts[i].name);
-		if (f)
-			fclose(f);
-		*eligible = buf ? buf : xstrdup("");
-		*chosen = c.chosen ? xstrdup(c.chosen->name) : NULL;
-	}
-	ctx_free(&c);
-	return rc;
+	c->vm = vm;
+	c->words = eligible != NULL;
+	rc = judge(c, migrate);
+	*chosen = !rc && c->chosen ? c->chosen->name : NULL;
+	if (!eligible || rc)
+		return rc;
+	f = open_memstream(&buf, &len);
+	for (i = 0; f && i < c->n_hosts; i++)
+		if (!c->hosts[i].reason)
+			fprintf(f, " %s", c->hosts[i].name);
+	if (f)
+		fclose(f);
+	*eligible = buf ? buf : xstrdup("");
+	return 0;
+}
+
+void place_close(struct place_ctx *c)
+{
+	if (!c)
+		return;
+	ctx_free(c);
+	free(c);
 }
 
 static void print_text(const struct place_ctx *c)
@@ -473,8 +732,8 @@ static void print_json(const struct place_ctx *c, int64_t recorded)
  */
 static int record(struct etcd *e, const struct place_ctx *c, int64_t *rev)
 {
-	const struct etcd_kv *applied = kv_find(&c->st, POOL_PREFIX "applied");
-	const struct etcd_kv *placed = kv_find(&c->st, PLACED_KEY);
+	const struct etcd_kv *applied = kv_find(c, POOL_PREFIX "applied");
+	const struct etcd_kv *placed = kv_find(c, PLACED_KEY);
 	const char *keys[4] = { POOL_PREFIX "applied", PLACED_KEY,
 				c->chosen->spec_kv->key, c->chosen->alive_kv->key };
 	int64_t revs[4] = { applied ? applied->mod_rev : 0,

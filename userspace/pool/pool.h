@@ -79,13 +79,19 @@ struct etcd *pool_open(const struct etcd_opts *o, const char *cmd);
 /* npmgr place [OPTIONS] [--record] [--migrate] VM (place.c); exit status */
 int place_main(int argc, char **argv, bool json);
 /*
- * What `npmgr place [--migrate] VM` decides over the pool whose keys are
- * @kvs (moved): *eligible, the eligible hosts (" hA hC", spec order),
- * *chosen the chosen one or NULL (the caller frees both). 0; 1 if the pool
- * has no such VM; -1 if its objects do not check. For the tests.
+ * What `npmgr place [--migrate] VM` decides, for the tests and the
+ * benchmark: the pool whose keys are @kvs (moved), read once
+ * (place_open_kvs: NULL if its objects do not check), then any number of
+ * decisions: 0 and *eligible (the eligible hosts, " hA hC" in the specs'
+ * order, the caller frees it; NULL @eligible: not wanted), *chosen (the
+ * chosen host, valid until the next decision, or NULL); 1 if the pool has
+ * no such VM.
  */
-int place_judge_kvs(struct etcd_kvs *kvs, const char *vm, bool migrate,
-		    char **eligible, char **chosen);
+struct place_ctx;
+struct place_ctx *place_open_kvs(struct etcd_kvs *kvs);
+int place_decide(struct place_ctx *c, const char *vm, bool migrate,
+		 char **eligible, const char **chosen);
+void place_close(struct place_ctx *c);
 /* npmgr pool show --graph [--svg FILE] (place.c); exit status */
 int pool_graph(struct etcd *e, const char *svg);
 
