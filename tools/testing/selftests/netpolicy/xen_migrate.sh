@@ -90,7 +90,7 @@ common_up() { # my address, the other's
 	say "underlay up, $2 answers"
 }
 
-start_agent() { # host
+start_agent() { # host address: its agent, xenwatch and an event monitor
 	printf 'host %s { address = %s }\nnic eth0 { tags = {underlay} }\n' "$1" "$2" > "$tmp/spec"
 	"$NPMGR" agent --etcd "$ETCD" --host "$1" --spec "$tmp/spec" --keys "$keys" \
 		--ttl 20 --release-after 10 > "$tmp/agent.log" 2>&1 &
