@@ -53,6 +53,7 @@ struct pplace {
 	const char *vm;
 	char *host;
 	long hi;
+	char *vm_own;			/* vm, when this run recorded it */
 };
 
 struct place_ctx {
@@ -68,6 +69,8 @@ struct place_ctx {
 	struct vif_info *vi;		/* one per cfg.vifs[] */
 	const char *vm;
 	bool words;			/* say why each host is refused */
+	int64_t placed_rev;		/* PLACED_KEY's mod revision after this
+					 * run's own record (0: as read) */
 	const char *current;		/* where the VM is placed, or NULL */
 	const struct phost *chosen;
 	bool stays;			/* chosen: where it is placed */
@@ -293,8 +296,10 @@ static void ctx_free(struct place_ctx *c)
 		reason_free(c->hosts[i].reason);
 	}
 	free(c->hosts);
-	for (i = 0; i < c->n_pl; i++)
+	for (i = 0; i < c->n_pl; i++) {
 		free(c->pl[i].host);
+		free(c->pl[i].vm_own);
+	}
 	free(c->pl);
 	free(c->kv_by_key);
 	free(c->vif_by_net);
@@ -737,7 +742,7 @@ static int record(struct etcd *e, const struct place_ctx *c, int64_t *rev)
 	const char *keys[4] = { POOL_PREFIX "applied", PLACED_KEY,
 				c->chosen->spec_kv->key, c->chosen->alive_kv->key };
 	int64_t revs[4] = { applied ? applied->mod_rev : 0,
-			    placed ? placed->mod_rev : 0,
+			    c->placed_rev ? c->placed_rev : placed ? placed->mod_rev : 0,
 			    c->chosen->spec_kv->mod_rev,
 			    c->chosen->alive_kv->mod_rev };
 	struct json_object *o = json_object_new_object();
@@ -770,20 +775,76 @@ static int record(struct etcd *e, const struct place_ctx *c, int64_t *rev)
 	return ok ? 1 : 0;
 }
 
+/*
+ * After record() wrote c->vm -> c->chosen at @rev: the same in what this
+ * run holds, without reading the pool again, so that the next VM's
+ * decision sees it and its compare of "placed" holds.
+ */
+static void note_placed(struct place_ctx *c, int64_t rev)
+{
+	long to = c->chosen - c->hosts;
+	struct pplace *p = (struct pplace *)placement_of(c, c->vm);
+	size_t i, lo, hi;
+
+	c->placed_rev = rev;
+	if (p) {
+		if (p->hi >= 0)
+			c->hosts[p->hi].n_placed--;
+		free(p->host);
+	} else {
+		size_t at = 0;
+
+		while (at < c->n_pl && strcmp(c->pl[at].vm, c->vm) < 0)
+			at++;
+		xpush((void **)&c->pl, &c->n_pl, sizeof(*c->pl));
+		memmove(&c->pl[at + 1], &c->pl[at], (c->n_pl - 1 - at) * sizeof(*c->pl));
+		p = &c->pl[at];
+		p->vm_own = xstrdup(c->vm);
+		p->vm = p->vm_own;
+	}
+	p->host = xstrdup(c->chosen->name);
+	p->hi = to;
+	c->hosts[to].n_placed++;
+	vif_range(c, c->vif_by_vm, true, c->vm, &lo, &hi);
+	for (i = lo; i < hi; i++) {
+		c->vi[c->vif_by_vm[i]].hi = to;
+		c->vi[c->vif_by_vm[i]].where = p->host;
+	}
+}
+
 static int usage(void)
 {
-	fprintf(stderr, "usage: npmgr [-j] place [ETCD OPTIONS] [--record] [--migrate] [--quiet] VM\n");
+	fprintf(stderr, "usage: npmgr [-j] place [ETCD OPTIONS] [--record] [--migrate] [--quiet] VM [VM...]\n");
 	return 2;
+}
+
+/* What one VM's decision prints, as `npmgr place` says it. */
+static void place_print(const struct place_ctx *c, bool json, bool quiet,
+			bool rec, bool several, int64_t rev)
+{
+	if (json)
+		print_json(c, rev);
+	else if (quiet && c->chosen && several)
+		printf("%s %s\n", c->vm, c->chosen->name);
+	else if (quiet && c->chosen)
+		printf("%s\n", c->chosen->name);
+	else if (quiet)
+		print_reasons(c);
+	else
+		print_text(c);
+	if (rec && c->chosen && !json && !quiet)
+		printf("recorded: %s on %s at revision %lld\n", c->vm,
+		       c->chosen->name, (long long)rev);
 }
 
 int place_main(int argc, char **argv, bool json)
 {
 	struct etcd_opts o = { .endpoints = getenv("NPMGR_ETCD") };
-	bool rec = false, migrate = false, quiet = false;
+	bool rec = false, migrate = false, quiet = false, have = false, several;
 	struct place_ctx c;
 	struct etcd *e;
 	int64_t rev = 0;
-	int i = 1, rc = 1, tries, w = 0;
+	int i = 1, rc = 0, tries, w = 0;
 
 	while (i < argc && !strncmp(argv[i], "--", 2)) {
 		if (!strcmp(argv[i], "--record")) {
@@ -799,44 +860,52 @@ int place_main(int argc, char **argv, bool json)
 			return usage();
 		}
 	}
-	if (i + 1 != argc)
+	if (i >= argc)
 		return usage();
+	several = argc - i > 1;
 	e = pool_open(&o, "place");
 	if (!e)
 		return 1;
-	for (tries = 0; tries < PLACE_TRIES; tries++) {
-		if (ctx_read(e, &c, argv[i]) || judge(&c, migrate)) {
-			ctx_free(&c);
-			break;
+	/*
+	 * The pool is read once; each VM recorded is noted in what this run
+	 * holds. A compare that fails (someone else changed the pool) reads
+	 * it again and decides that VM again.
+	 */
+	for (; i < argc; i++) {
+		for (tries = 0, w = 0; tries < PLACE_TRIES; tries++) {
+			if (!have && ctx_read(e, &c, argv[i])) {
+				ctx_free(&c);
+				w = -1;
+				break;
+			}
+			have = true;
+			c.vm = argv[i];
+			rev = 0;
+			if (judge(&c, migrate)) {
+				w = -1;
+				break;
+			}
+			w = !rec || !c.chosen ? 1 : record(e, &c, &rev);
+			if (w)
+				break;
+			ctx_free(&c);	/* the pool changed: judge it again */
+			have = false;
 		}
-		if (!rec || !c.chosen)
-			w = 1;
-		else
-			w = record(e, &c, &rev);
-		if (w)
-			break;
-		ctx_free(&c);	/* the pool changed: judge it again */
+		if (w == 1) {
+			place_print(&c, json, quiet, rec, several, rev);
+			if (rec && c.chosen)
+				note_placed(&c, rev);
+			rc |= c.chosen ? 0 : 1;
+			continue;
+		}
+		if (w == 0)
+			fprintf(stderr, "npmgr: place: %s: the pool changed during each of %d tries; nothing written\n",
+				argv[i], PLACE_TRIES);
+		/* etcd failed or no such VM (said): the next VM may do */
+		rc = 1;
 	}
-	if (w == 1) {
-		if (json)
-			print_json(&c, rev);
-		else if (quiet && c.chosen)
-			printf("%s\n", c.chosen->name);
-		else if (quiet)
-			print_reasons(&c);
-		else
-			print_text(&c);
-		if (rec && c.chosen && !json && !quiet)
-			printf("recorded: %s on %s at revision %lld\n", c.vm,
-			       c.chosen->name, (long long)rev);
-		rc = c.chosen ? 0 : 1;
+	if (have)
 		ctx_free(&c);
-	} else if (w == 0 && tries == PLACE_TRIES) {
-		fprintf(stderr, "npmgr: place: the pool changed during each of %d tries; nothing written\n",
-			PLACE_TRIES);
-	} else if (w < 0) {
-		ctx_free(&c);
-	}
 	etcd_close(e);
 	return rc;
 }

@@ -587,6 +587,44 @@ npmgr: place:   hA: ISOLATE_FROM NAME(my_insecure_vm): my_insecure_vm runs here 
 # Eight placements at once of VMs that may not share a host's network
 # with the other colour: each is written only if nothing it was decided
 # on changed meanwhile, so no host ends with a red and a blue VM.
+# Several VMs placed in one run: the pool is read once, and each VM's
+# record is seen by the next decision (its host's count, its isolation),
+# so red and blue VMs never share a host and the counts spread them.
+test_several_in_one_run() {
+	local c i
+	{
+		echo "policy red { ISOLATE_FROM = {TAG(blue)} }"
+		echo "policy blue { ISOLATE_FROM = {TAG(red)} }"
+		echo "network back { bridge = br-back }"
+		for i in 1 2 3; do
+			for c in red blue; do
+				echo "vm $c$i { tags = {$c} policy = $c }"
+				echo "vif $c$i { ifname = \"v$c$i\" network = back vm = $c$i }"
+			done
+		done
+	} > "$tmp/several.policy"
+	"$NPMGR" pool apply "$tmp/several.policy" > /dev/null || fail "apply"
+	start_hosts
+	"$NPMGR" place --record --quiet red1 blue1 red2 blue2 red3 blue3 > "$tmp/out" 2>&1 ||
+		fail "place: $(cat "$tmp/out")"
+	expect_eq "placed in one run" "red1 hA
+blue1 hB
+red2 hC
+blue2 hB
+red3 hA
+blue3 hB" "$(cat "$tmp/out")"
+	expect_eq "in the store" "blue1 hB,blue2 hB,blue3 hB,red1 hA,red2 hC,red3 hA" \
+		"$(ETCDCTL_API=3 etcdctl --endpoints "${endpoints%%,*}" get --prefix \
+			/netpolicy/v1/placements/ --print-value-only |
+			sed 's/.*"host":"\([^"]*\)","vm":"\([^"]*\)".*/\2 \1/' | sort | paste -sd,)"
+	# a VM the pool lacks: said, the others still placed, exit 1
+	"$NPMGR" place --quiet red1 nosuch blue1 > "$tmp/out" 2> "$tmp/err" && fail "exit 0 with a VM the pool lacks"
+	expect_eq "the others" "red1 hA
+blue1 hB" "$(cat "$tmp/out")"
+	grep -q "the pool has no VM nosuch" "$tmp/err" || fail "stderr: $(cat "$tmp/err")"
+	stop_hosts
+}
+
 test_placements_racing() {
 	local i c rc placed=0 none=0 h
 	{
@@ -641,6 +679,6 @@ if [ $# = 0 ] || [ "$1" != tls_and_user ]; then
 fi
 # in this order: the first reads an empty pool, the last stops the cluster
 [ $# -gt 0 ] || set -- apply_diff_show bad_files_change_nothing crossing_networks applies_racing \
-	watch smuggled_values placement placements_racing leader_killed_during_apply \
+	watch smuggled_values placement several_in_one_run placements_racing leader_killed_during_apply \
 	member_down tls_and_user
 run_cases pool "$@"
