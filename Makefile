@@ -217,6 +217,7 @@ bench: deps
 	$(MAKE) $(POOLBENCH) userspace/tests/place_test
 	tools/testing/bench/pool_bench.sh
 	userspace/tests/place_test --bench 1000 100000 20000
+	tools/testing/bench/place_bench.sh
 
 dkms-check: deps
 	tools/testing/dkms-check
