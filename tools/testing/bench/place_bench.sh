@@ -37,22 +37,9 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-ms() { echo $(( $(date +%s%N) / 1000000 )); }
-pct() { # percentile (0-100): of the numbers on stdin
-	sort -n | awk -v p="$1" '{ a[NR] = $1 } END { i = int((NR * p + 99) / 100); if (i < 1) i = 1; print a[i] }'
-}
+. "$top/tools/testing/bench/etcd_bench_lib.sh"
 
-etcd --name pl --data-dir "$work/etcd" --listen-client-urls "$EP" --advertise-client-urls "$EP" \
-	--listen-peer-urls "http://127.0.0.1:$((port + 1))" \
-	--initial-advertise-peer-urls "http://127.0.0.1:$((port + 1))" \
-	--initial-cluster "pl=http://127.0.0.1:$((port + 1))" \
-	--max-txn-ops 1000000 --max-request-bytes $((512 << 20)) \
-	--quota-backend-bytes $((8 << 30)) > "$work/etcd.log" 2>&1 &
-echo $! > "$work/etcd.pid"
-for _ in $(seq 100); do
-	"$NPMGR" pool show > /dev/null 2>&1 && break
-	sleep 0.2
-done
+bench_etcd_start pl "$port"
 
 awk -v vms="$VMS" 'BEGIN {
 	print "policy open { ALLOW_CROSS_SERVER = true }"

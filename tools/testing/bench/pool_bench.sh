@@ -36,23 +36,9 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-ms() { echo $(( $(date +%s%N) / 1000000 )); }
-pct() { # percentile (0-100): of the numbers on stdin
-	sort -n | awk -v p="$1" '{ a[NR] = $1 } END { i = int((NR * p + 99) / 100); if (i < 1) i = 1; print a[i] }'
-}
+. "$top/tools/testing/bench/etcd_bench_lib.sh"
 
-# etcd sized for one apply of the whole pool (one transaction)
-etcd --name pb --data-dir "$work/etcd" --listen-client-urls "$EP" --advertise-client-urls "$EP" \
-	--listen-peer-urls "http://127.0.0.1:$((port + 1))" \
-	--initial-advertise-peer-urls "http://127.0.0.1:$((port + 1))" \
-	--initial-cluster "pb=http://127.0.0.1:$((port + 1))" \
-	--max-txn-ops 1000000 --max-request-bytes $((512 << 20)) \
-	--quota-backend-bytes $((8 << 30)) > "$work/etcd.log" 2>&1 &
-echo $! > "$work/etcd.pid"
-for _ in $(seq 100); do
-	"$NPMGR" pool show > /dev/null 2>&1 && break
-	sleep 0.2
-done
+bench_etcd_start pb "$port"
 
 awk -v vifs="$VIFS" -v nets=$((VIFS / 10)) -v pols=$((VIFS / 10)) \
 	-f "$top/tools/testing/bench/gen_policy.awk" | grep -v '^nic ' > "$work/pool.policy"
