@@ -211,7 +211,7 @@ next:
 	}
 }
 
-static void check_policy(struct np_diags *d, const struct np_policy_def *p)
+void check_policy_obj(const struct np_policy_def *p, struct np_diags *d)
 {
 	if (pol_has(p, PA_ENCRYPTION_ALGORITHM) && !pol_requires_encryption(p))
 		diag_add(d, p->pos,
@@ -222,6 +222,77 @@ static void check_policy(struct np_diags *d, const struct np_policy_def *p)
 		diag_add(d, p->pos,
 			 "policy '%s' is contradictory: RESTRICT_TO_HOST makes the network local only, but ALLOW_CROSS_SERVER = true",
 			 p->name);
+}
+
+bool check_net_id(const struct np_net_def *n, struct np_diags *d)
+{
+	int kind = n->tunnel ?: NETPOLICY_TUNNEL_VXLAN;
+
+	if (!n->has_id || kind == NETPOLICY_TUNNEL_GRETAP || n->id <= (1U << 24) - 1)
+		return true;
+	diag_add(d, n->id_pos, "network '%s': a %s VNI is 1 to 16777215",
+		 n->name, tunnel_name(kind));
+	return false;
+}
+
+void check_net_obj(const struct np_net_def *n, const struct np_names *names,
+		   struct np_diags *d)
+{
+	if (!n->bridge)
+		diag_add(d, n->pos, "network '%s' has no bridge", n->name);
+	if (n->policy && !names->get(names->ctx, OBJ_POLICY, n->policy))
+		diag_add(d, n->policy_pos,
+			 "network '%s' names policy '%s', which is not defined",
+			 n->name, n->policy);
+}
+
+void check_vm_obj(const struct np_vm_def *m, const struct np_names *names,
+		  struct np_diags *d)
+{
+	if (m->policy && !names->get(names->ctx, OBJ_POLICY, m->policy))
+		diag_add(d, m->policy_pos,
+			 "vm '%s' names policy '%s', which is not defined",
+			 m->name, m->policy);
+}
+
+static const struct np_policy_def *names_policy(const void *names,
+						const char *name)
+{
+	const struct np_names *nm = names;
+
+	return nm->get(nm->ctx, OBJ_POLICY, name);
+}
+
+void check_vif_obj(const struct np_vif_def *v, const struct np_names *names,
+		   struct np_diags *d)
+{
+	const struct np_net_def *net = NULL;
+	const struct np_vm_def *vm = NULL;
+	struct np_applied ap[3];
+	size_t n_ap, j, k;
+
+	if (!v->network)
+		diag_add(d, v->pos, "vif '%s' has no network", v->name);
+	else if (!(net = names->get(names->ctx, OBJ_NET, v->network)))
+		diag_add(d, v->network_pos,
+			 "vif '%s' names network '%s', which is not defined",
+			 v->name, v->network);
+	if (!v->ifname && !v->has_mac)
+		diag_add(d, v->pos,
+			 "vif '%s' needs an ifname or a mac to recognise its interface",
+			 v->name);
+	if (v->policy && !names->get(names->ctx, OBJ_POLICY, v->policy))
+		diag_add(d, v->policy_pos,
+			 "vif '%s' names policy '%s', which is not defined",
+			 v->name, v->policy);
+	if (v->vm)
+		vm = names->get(names->ctx, OBJ_VM, v->vm);
+
+	/* the policies that will govern it, as the kernel combines them */
+	n_ap = np_applied_policies(net, vm, v, names_policy, names, ap);
+	for (j = 0; j < n_ap; j++)
+		for (k = j + 1; k < n_ap; k++)
+			check_pair(d, v, &ap[j], &ap[k]);
 }
 
 /*
@@ -257,12 +328,8 @@ static void check_tunnels(const struct np_config *cfg, const struct keyset *hi,
 					 n->name, n->hosts[j]);
 		if (!n->has_id)
 			continue;
-		if (kind != NETPOLICY_TUNNEL_GRETAP && n->id > (1U << 24) - 1) {
-			diag_add(d, n->id_pos,
-				 "network '%s': a %s VNI is 1 to 16777215",
-				 n->name, tunnel_name(kind));
+		if (!check_net_id(n, d))
 			continue;
-		}
 		keys[i][0] = (uint32_t)kind;
 		keys[i][1] = n->id;
 		first = keyset_add(&ids, keys[i], sizeof(keys[i]), n);
@@ -276,10 +343,11 @@ static void check_tunnels(const struct np_config *cfg, const struct keyset *hi,
 	free(keys);
 }
 
-static const struct np_policy_def *keyset_policy(const void *ks,
-						 const char *name)
+/* np_names over the keysets of config_check_with(), one per kind */
+static const void *keysets_get(const void *ks, enum obj_kind kind,
+			       const char *name)
 {
-	return keyset_get(ks, name);
+	return keyset_get(&((const struct keyset *)ks)[kind], name);
 }
 
 /* An empty VM object for every VM name that only VIFs mention. */
@@ -340,9 +408,8 @@ void config_check_with(struct np_config *cfg, const struct np_config *loaded,
 		       struct np_diags *d)
 {
 	struct keyset ks[OBJ_COUNT];
-	struct keyset *pi = &ks[OBJ_POLICY], *ni = &ks[OBJ_NET];
-	struct keyset *vi = &ks[OBJ_VM];
-	size_t i, j, k;
+	struct np_names names = { keysets_get, ks };
+	size_t i;
 	int kind;
 
 	for (kind = 0; kind < OBJ_COUNT; kind++) {
@@ -353,59 +420,17 @@ void config_check_with(struct np_config *cfg, const struct np_config *loaded,
 			index_loaded(&ks[kind], loaded, kind, d);
 	}
 	for (i = 0; i < cfg->n_policies; i++)
-		check_policy(d, &cfg->policies[i]);
+		check_policy_obj(&cfg->policies[i], d);
 	check_tunnels(cfg, &ks[OBJ_HOST], d);
-	for (i = 0; i < cfg->n_nets; i++) {
-		struct np_net_def *n = &cfg->nets[i];
-
-		if (!n->bridge)
-			diag_add(d, n->pos, "network '%s' has no bridge", n->name);
-		if (n->policy && !keyset_get(pi, n->policy))
-			diag_add(d, n->policy_pos,
-				 "network '%s' names policy '%s', which is not defined",
-				 n->name, n->policy);
-	}
-	for (i = 0; i < cfg->n_vms; i++) {
-		struct np_vm_def *m = &cfg->vms[i];
-
-		if (m->policy && !keyset_get(pi, m->policy))
-			diag_add(d, m->policy_pos,
-				 "vm '%s' names policy '%s', which is not defined",
-				 m->name, m->policy);
-	}
+	for (i = 0; i < cfg->n_nets; i++)
+		check_net_obj(&cfg->nets[i], &names, d);
+	for (i = 0; i < cfg->n_vms; i++)
+		check_vm_obj(&cfg->vms[i], &names, d);
 	check_vif_keys(cfg, loaded, d);
-	for (i = 0; i < cfg->n_vifs; i++) {
-		const struct np_vif_def *v = &cfg->vifs[i];
-		const struct np_net_def *net = NULL;
-		const struct np_vm_def *vm = NULL;
-		struct np_applied ap[3];
-		size_t n_ap = 0;
-
-		if (!v->network)
-			diag_add(d, v->pos, "vif '%s' has no network", v->name);
-		else if (!(net = keyset_get(ni, v->network)))
-			diag_add(d, v->network_pos,
-				 "vif '%s' names network '%s', which is not defined",
-				 v->name, v->network);
-		if (!v->ifname && !v->has_mac)
-			diag_add(d, v->pos,
-				 "vif '%s' needs an ifname or a mac to recognise its interface",
-				 v->name);
-		if (v->policy && !keyset_get(pi, v->policy))
-			diag_add(d, v->policy_pos,
-				 "vif '%s' names policy '%s', which is not defined",
-				 v->name, v->policy);
-		if (v->vm)
-			vm = keyset_get(vi, v->vm);
-
-		/* the policies that will govern it, as the kernel combines them */
-		n_ap = np_applied_policies(net, vm, v, keyset_policy, pi, ap);
-		for (j = 0; j < n_ap; j++)
-			for (k = j + 1; k < n_ap; k++)
-				check_pair(d, v, &ap[j], &ap[k]);
-	}
+	for (i = 0; i < cfg->n_vifs; i++)
+		check_vif_obj(&cfg->vifs[i], &names, d);
 	/* VMs named only by a VIF become objects of their own */
-	add_implicit_vms(cfg, vi);
+	add_implicit_vms(cfg, &ks[OBJ_VM]);
 	for (kind = 0; kind < OBJ_COUNT; kind++)
 		free(ks[kind].slots);
 	diags_sort(d);

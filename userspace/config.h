@@ -24,6 +24,28 @@ int config_parse(const char *file, const char *buf, size_t len,
 void config_check_with(struct np_config *cfg, const struct np_config *loaded,
 		       struct np_diags *d);
 void config_check(struct np_config *cfg, struct np_diags *d);
+
+/*
+ * The checks of one object, for a caller that keeps objects its own way
+ * (the pool's agent): what config_check() finds in that object, but for
+ * what needs every object of a kind at once (a name defined twice, two
+ * VIFs with one MAC or one exact interface name, two networks with one
+ * tunnel identifier). Names are looked up through @names.
+ */
+struct np_names {
+	const void *(*get)(const void *ctx, enum obj_kind kind, const char *name);
+	const void *ctx;
+};
+
+void check_policy_obj(const struct np_policy_def *p, struct np_diags *d);
+void check_net_obj(const struct np_net_def *n, const struct np_names *names,
+		   struct np_diags *d);
+void check_vm_obj(const struct np_vm_def *m, const struct np_names *names,
+		  struct np_diags *d);
+void check_vif_obj(const struct np_vif_def *v, const struct np_names *names,
+		   struct np_diags *d);
+/* A network's tunnel identifier fits its kind of tunnel: false if not */
+bool check_net_id(const struct np_net_def *n, struct np_diags *d);
 /*
  * Read, parse and check the file @path (against @loaded, if set; with
  * @hosts_from_pool, see struct np_config): -1 if it cannot be read (said

@@ -311,6 +311,35 @@ struct named *config_obj(const struct np_config *cfg, enum obj_kind kind,
 				i * obj_kinds[kind].size);
 }
 
+struct named *config_take_last(struct np_config *cfg, enum obj_kind kind)
+{
+	size_t n = config_count(cfg, kind);
+	struct named *o;
+
+	if (!n)
+		return NULL;
+	o = xcalloc(1, obj_kinds[kind].size);
+	memcpy(o, config_obj(cfg, kind, n - 1), obj_kinds[kind].size);
+	(*kind_n(cfg, kind))--;
+	return o;
+}
+
+void config_view(struct np_config *cfg, enum obj_kind kind, struct named *obj)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	*kind_arr(cfg, kind) = obj;
+	*kind_n(cfg, kind) = 1;
+}
+
+void obj_free(enum obj_kind kind, struct named *obj)
+{
+	if (!obj)
+		return;
+	free(obj->name);
+	obj_kinds[kind].free(obj);
+	free(obj);
+}
+
 void config_free(struct np_config *cfg)
 {
 	size_t i;

@@ -235,6 +235,12 @@ size_t config_count(const struct np_config *cfg, enum obj_kind kind);
 struct named *config_obj(const struct np_config *cfg, enum obj_kind kind,
 			 size_t i);
 void config_free(struct np_config *cfg);
+/* The last object of @kind moved out of @cfg (NULL if none): obj_free() it. */
+struct named *config_take_last(struct np_config *cfg, enum obj_kind kind);
+/* @cfg holding only @obj (not a copy: never config_free() the view). */
+void config_view(struct np_config *cfg, enum obj_kind kind, struct named *obj);
+/* An object apart from any config (config_take_last()), and what it owns. */
+void obj_free(enum obj_kind kind, struct named *obj);
 /* An object's enum netpolicy_source (VMs and VIFs may have another). */
 int obj_source(enum obj_kind kind, const struct named *o);
 /*
