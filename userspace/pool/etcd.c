@@ -1065,8 +1065,7 @@ static char *memdup0(const char *p, size_t n)
 	return c;
 }
 
-/* The index of @key in @kvs, or where it would go (*found: 0). */
-static size_t kvs_find(const struct etcd_kvs *kvs, const char *key, int *found)
+size_t etcd_kvs_find(const struct etcd_kvs *kvs, const char *key, int *found)
 {
 	size_t lo = 0, hi = kvs->n;
 
@@ -1096,7 +1095,7 @@ void etcd_kvs_apply(struct etcd_kvs *kvs, struct etcd_event *ev, size_t n,
 	for (i = 0; i < n; i++) {
 		struct etcd_kv *kv;
 
-		at = kvs_find(kvs, ev[i].key, &found);
+		at = etcd_kvs_find(kvs, ev[i].key, &found);
 		if (ev[i].deleted) {
 			if (!found)
 				continue;

@@ -132,6 +132,8 @@ size_t etcd_watch_take(struct etcd_watch *w, struct etcd_event **ev,
  */
 void etcd_kvs_apply(struct etcd_kvs *kvs, struct etcd_event *ev, size_t n,
 		    int64_t revision);
+/* The index of @key in key-sorted @kvs, or where it would go (*found 0). */
+size_t etcd_kvs_find(const struct etcd_kvs *kvs, const char *key, int *found);
 /* A deep copy. */
 void etcd_kvs_copy(struct etcd_kvs *to, const struct etcd_kvs *from);
 
