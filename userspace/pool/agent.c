@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,7 +38,12 @@
 #include "../util.h"
 #include "etcd.h"
 #include "pool.h"
+#include "share.h"
 #include "status.h"
+/*
+ * At most one sync every COALESCE_MS: a change after a quiet spell is
+ * taken at once, a burst (a host's placements, an apply's echo) in one go.
+ */
 #define COALESCE_MS 200
 /* how often the placements of this host are compared with its interfaces */
 #define FOLLOW_S 2
@@ -66,13 +72,17 @@ struct agent {
 	struct np_config own;	/* parsed: its host block, its NICs */
 	int64_t lease;
 	char *loaded;		/* the text of the last good load */
-	char *loaded_peers;	/* its peers: " hB hC", or "" */
+	struct share_model *model;	/* the pool's objects, kept (share.h) */
+	char *hosts_text;	/* the hosts' part of the share */
+	char *hosts_peers;	/* its peers: " hB hC", or "" */
+	char *loaded_peers;	/* those of the last good load */
 	int64_t loaded_rev;	/* and the revision it was read at */
 	bool failing;		/* the last share read did not load */
 	char path[256];		/* where that text is, for the load */
 	struct agent_status st;	/* for `npmgr agent status` */
 	bool dry_run;		/* compile the share, load nothing */
-	struct etcd_kvs cache;	/* the prefix: a range, then kept by the watch */
+	struct etcd_kvs cache;	/* the prefix but its objects: a range, then
+				 * kept by the watch */
 	uint64_t rx_mark;	/* etcd bytes received at the last load */
 	int release_after;	/* seconds; 0: never release a placement */
 	struct follow *fl;	/* the VMs placed on this host */
@@ -223,58 +233,75 @@ static int join_bounded(struct agent *a)
 	return rc;
 }
 
-static bool is_alive(const struct pool_state *st, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < st->n_alive; i++)
-		if (!strcmp(st->alive[i], name))
-			return true;
-	return false;
-}
-
 /*
- * What this host loads: the pool's objects, the host block of every live
- * host (its own included), its own NICs. Peers are listed into @peers.
+ * The hosts' part of the share: the host block of every live host (its
+ * own included) with a spec that parses as that one block, in name order,
+ * then its own NICs; and its peers (" hB hC", or ""). From the cache's
+ * hosts/ keys only: "hosts/N/alive" sorts just before "hosts/N/spec".
  */
-static char *share(const struct agent *a, const struct pool_state *st,
-		   char **peers)
+static char *hosts_part(const struct agent *a, char **peers)
 {
-	char *text = NULL, *pl = NULL;
+	static const char hosts[] = POOL_PREFIX "hosts/";
+	char *text = NULL, *pl = NULL, *name;
 	size_t len = 0, plen = 0, i;
 	FILE *f = open_memstream(&text, &len), *p = open_memstream(&pl, &plen);
+	char *alive = NULL;		/* the last host seen alive */
 	struct np_config one;
+	int found;
 
-	if (!f || !p)
-		return NULL;
-	fprintf(f, "# npmgr agent %s: the pool at revision %lld\n", a->host,
-		(long long)st->kvs.revision);
-	for (i = 0; i < st->n_specs; i++) {
-		struct np_config c;
+	if (!f || !p) {
+		fprintf(stderr, "npmgr: out of memory\n");
+		exit(1);
+	}
+	for (i = etcd_kvs_find(&a->cache, hosts, &found); i < a->cache.n &&
+	     !strncmp(a->cache.kv[i].key, hosts, strlen(hosts)); i++) {
+		const char *k = a->cache.kv[i].key + strlen(hosts);
+		const char *slash = strchr(k, '/');
 		struct np_diags d = { 0 };
-		const struct pool_spec *sp = &st->specs[i];
+		struct np_config c;
 
-		if (strcmp(sp->name, a->host) && !is_alive(st, sp->name))
+		if (!slash)
 			continue;
+		name = xstrndup(k, (size_t)(slash - k));
+		if (!strcmp(slash, "/alive")) {
+			free(alive);
+			alive = name;
+			continue;
+		}
+		if (strcmp(slash, "/spec") ||
+		    (strcmp(name, a->host) && (!alive || strcmp(alive, name)))) {
+			free(name);
+			continue;
+		}
 		/* a spec that does not parse as one host block is skipped */
-		if (!config_parse("etcd spec", sp->text, strlen(sp->text), &c, &d) &&
-		    c.n_pool == 1 && !strcmp(c.pool[0].name, sp->name)) {
+		if (!config_parse("etcd spec", a->cache.kv[i].value,
+				  a->cache.kv[i].value_len, &c, &d) &&
+		    c.n_pool == 1 && !strcmp(c.pool[0].name, name)) {
 			one = (struct np_config){ .pool = c.pool, .n_pool = 1 };
 			print_config(f, &one);
-			if (strcmp(sp->name, a->host))
-				fprintf(p, " %s", sp->name);
+			if (strcmp(name, a->host))
+				fprintf(p, " %s", name);
 		}
 		config_free(&c);
 		diags_free(&d);
+		free(name);
 	}
+	free(alive);
 	one = (struct np_config){ .nics = a->own.nics, .n_nics = a->own.n_nics };
 	print_config(f, &one);
-	for (i = 0; i < st->objs.n; i++)
-		fputs(st->objs.o[i].text, f);
 	fclose(f);
 	fclose(p);
 	*peers = pl;
 	return text;
+}
+
+/* What this host loads: its hosts' part, then the pool's objects. */
+static void share_write(const struct agent *a, FILE *f)
+{
+	fprintf(f, "# npmgr agent %s: the pool at revision %lld\n", a->host,
+		(long long)a->cache.revision);
+	fputs(a->hosts_text, f);
+	share_print(a->model, f);
 }
 
 /* Write @text where the load reads it, 0600, whole or not at all. */
@@ -300,125 +327,192 @@ static int write_share(struct agent *a, const char *text)
 }
 
 /*
- * --dry-run: what a load does short of the kernel (parse and check the
- * share as `npmgr load` would), timed, for the pool benchmark: when it
- * ended (wall clock, ms) and the bytes etcd sent since the last one.
+ * --dry-run: the share kept and checked as a load would check it, and
+ * nothing loaded; timed, for the pool benchmark: from the change's arrival
+ * to its share checked (@t0), when that was (wall clock, ms), and the bytes
+ * etcd sent since the last.
  */
-static int dry_compile(struct agent *a, const struct pool_state *st,
-		       const char *peers)
+static void dry_report(struct agent *a, double t0, const struct share_check *r)
 {
-	struct np_config cfg;
 	struct timespec t;
-	double t0 = now_s();
 	uint64_t rx = etcd_rx_bytes(a->e);
-	int rc;
+	size_t n = share_count(a->model);
 
-	rc = load_compile(a->path, &cfg, NULL, NULL, true);
-	config_free(&cfg);
-	if (rc)
-		return 1;
 	clock_gettime(CLOCK_REALTIME, &t);
-	say(a, "revision %lld: compiled %zu object%s (dry run) in %.1f ms, done at %lld ms, %llu bytes from etcd since the last; peers:%s",
-	    (long long)st->kvs.revision, st->objs.n, st->objs.n == 1 ? "" : "s",
+	say(a, "revision %lld: compiled %zu object%s, %zu checked again (dry run) in %.1f ms, done at %lld ms, %llu bytes from etcd since the last; peers:%s",
+	    (long long)a->cache.revision, n, n == 1 ? "" : "s", r->checked,
 	    (now_s() - t0) * 1000,
 	    (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000,
-	    (unsigned long long)(rx - a->rx_mark), peers);
+	    (unsigned long long)(rx - a->rx_mark),
+	    *a->hosts_peers ? a->hosts_peers : " none");
 	a->rx_mark = rx;
-	return 0;
+}
+
+static bool is_objects(const char *key)
+{
+	return !strncmp(key, POOL_PREFIX "objects/", strlen(POOL_PREFIX "objects/"));
 }
 
 /*
- * Read the pool (@w NULL: all of it from etcd, and keep a copy; else the
- * copy with the changes @w brought: a change costs its own bytes, not the
- * pool's); load this host's share if it changed. -1: etcd failed.
+ * Bring the kept pool up to date: @w NULL, read all of it (the objects
+ * into the model, the rest into the cache); else the changes @w brought,
+ * each object parsed as it comes. Says whether the objects or the hosts
+ * changed. -1: etcd failed.
  */
-static int sync_once(struct agent *a, struct etcd_watch *w, int64_t *revision)
+static int take_changes(struct agent *a, struct etcd_watch *w,
+			bool *objs, bool *hosts)
 {
+	struct etcd_event *ev, *rest;
 	struct pool_state st;
-	struct etcd_event *ev;
-	struct etcd_kvs kvs;
-	char *text, *peers = NULL;
 	int64_t wrev;
-	size_t n;
-	int rc;
+	size_t n, i, k = 0;
 
 	if (!w) {
 		if (pool_state_read(a->e, &st))
 			return -1;
+		share_free(a->model);
+		a->model = share_new();
 		etcd_kvs_free(&a->cache);
-		etcd_kvs_copy(&a->cache, &st.kvs);
-	} else {
-		n = etcd_watch_take(w, &ev, &wrev);
-		etcd_kvs_apply(&a->cache, ev, n, wrev);
-		etcd_events_free(ev, n);
-		etcd_kvs_copy(&kvs, &a->cache);
-		pool_state_from(&st, &kvs);
-	}
-	*revision = st.kvs.revision;
-	if (pool_objects_valid(&st)) {
-		a->failing = true;
-		a->st.seen_rev = st.kvs.revision;
-		fault(a, "revision %lld: not loaded: the store holds a bad value (see above); the host keeps %s",
-		    (long long)st.kvs.revision,
-		    a->loaded ? "its last good load" : "what it had");
+		a->cache.revision = st.kvs.revision;
+		for (i = 0; i < st.kvs.n; i++) {
+			struct etcd_kv *kv = &st.kvs.kv[i];
+
+			if (is_objects(kv->key)) {
+				share_put(a->model, kv->key, kv->value, kv->value_len);
+				continue;
+			}
+			/* moved: the range is key-sorted, and so stays the cache */
+			*(struct etcd_kv *)xpush((void **)&a->cache.kv, &a->cache.n,
+						 sizeof(*a->cache.kv)) = *kv;
+			kv->key = kv->value = NULL;
+		}
 		pool_state_free(&st);
+		/* what reading the whole pool took (its JSON, the copies) goes
+		 * back to the system: an agent holds the pool for a long time */
+		malloc_trim(0);
+		*objs = *hosts = true;
 		return 0;
 	}
-	text = share(a, &st, &peers);
-	if (!text) {
-		pool_state_free(&st);
-		return -1;
+	n = etcd_watch_take(w, &ev, &wrev);
+	rest = xcalloc(n + 1, sizeof(*rest));
+	*objs = *hosts = false;
+	for (i = 0; i < n; i++) {
+		if (is_objects(ev[i].key)) {
+			*objs |= share_put(a->model, ev[i].key,
+					   ev[i].deleted ? NULL : ev[i].value,
+					   ev[i].value_len);
+			continue;
+		}
+		*hosts |= !strncmp(ev[i].key, POOL_PREFIX "hosts/",
+				   strlen(POOL_PREFIX "hosts/"));
+		rest[k++] = ev[i];
 	}
+	etcd_kvs_apply(&a->cache, rest, k, wrev);
+	free(rest);
+	etcd_events_free(ev, n);
+	return 0;
+}
+
+/*
+ * Take what etcd has for us (@w NULL: read the whole pool), check what it
+ * changed, and load this host's share if it changed. What the agent does
+ * costs what changed (share.h); the load itself is the kernel's whole
+ * table, until the kernel takes one object at a time. -1: etcd failed.
+ */
+static int sync_once(struct agent *a, struct etcd_watch *w, int64_t *revision)
+{
+	double t0 = now_s();
+	struct share_check r;
+	bool objs, hosts;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc;
+
+	if (take_changes(a, w, &objs, &hosts))
+		return -1;
+	*revision = a->cache.revision;
+	a->st.seen_rev = a->cache.revision;
+	r = share_check(a->model, stderr);
+	if (r.failing) {
+		a->failing = true;
+		if (r.bad_keys)
+			fault(a, "revision %lld: not loaded: the store holds a bad value (see above); the host keeps %s",
+			      (long long)a->cache.revision,
+			      a->loaded ? "its last good load" : "what it had");
+		else if (a->loaded)
+			fault(a, "revision %lld: not loaded (see above); the host keeps revision %lld",
+			      (long long)a->cache.revision, (long long)a->loaded_rev);
+		else
+			fault(a, "revision %lld: not loaded (see above); the host keeps what it had",
+			      (long long)a->cache.revision);
+		return 0;
+	}
+	if (hosts || !a->hosts_text) {
+		free(a->hosts_text);
+		free(a->hosts_peers);
+		a->hosts_text = hosts_part(a, &a->hosts_peers);
+	}
+	if (!objs && !hosts && !a->failing) {
+		status_save(a);
+		return 0;
+	}
+	if (a->dry_run) {
+		/* checked is compiled: no file, no kernel */
+		dry_report(a, t0, &r);
+		a->loaded_rev = a->cache.revision;
+		a->failing = false;
+		a->st.objects = share_count(a->model);
+		status_save(a);
+		return 0;
+	}
+	f = open_memstream(&text, &len);
+	if (!f) {
+		fprintf(stderr, "npmgr: out of memory\n");
+		exit(1);
+	}
+	share_write(a, f);
+	fclose(f);
 	/* the first line names the revision: compare what follows it */
 	if (a->loaded && !strcmp(strchr(a->loaded, '\n'), strchr(text, '\n'))) {
 		if (a->failing)
 			say(a, "revision %lld: the same as the host's (revision %lld), nothing to load",
-			    (long long)st.kvs.revision, (long long)a->loaded_rev);
+			    (long long)a->cache.revision, (long long)a->loaded_rev);
 		a->failing = false;
-		a->st.seen_rev = st.kvs.revision;
 		status_save(a);
 		free(text);
-		free(peers);
-		pool_state_free(&st);
 		return 0;
 	}
 	rc = write_share(a, text);
-	if (!rc && a->dry_run)
-		rc = dry_compile(a, &st, *peers ? peers : " none");
-	else if (!rc)
+	if (!rc)
 		rc = load_file(&(struct load_req){ a->path, a->host, a->keys,
 						   false, true, stdout });
-	if (!rc) {
-		if (!a->dry_run)
-			say(a, "revision %lld: loaded %zu object%s; peers:%s",
-			    (long long)st.kvs.revision, st.objs.n,
-			    st.objs.n == 1 ? "" : "s", *peers ? peers : " none");
-		free(a->loaded);
-		a->loaded = text;
-		a->loaded_rev = st.kvs.revision;
-		a->failing = false;
-		free(a->loaded_peers);
-		a->loaded_peers = peers;
-		peers = NULL;
-		a->st.peers = a->loaded_peers;
-		a->st.objects = st.objs.n;
-		a->st.loaded_at = time(NULL);
-		a->st.seen_rev = st.kvs.revision;
-		status_save(a);
-	} else {
-		a->st.seen_rev = st.kvs.revision;
+	if (rc) {
 		/* the kernel keeps the last good load */
 		a->failing = true;
 		if (a->loaded)
 			fault(a, "revision %lld: not loaded (see above); the host keeps revision %lld",
-			    (long long)st.kvs.revision, (long long)a->loaded_rev);
+			      (long long)a->cache.revision, (long long)a->loaded_rev);
 		else
 			fault(a, "revision %lld: not loaded (see above); the host keeps what it had",
-			    (long long)st.kvs.revision);
+			      (long long)a->cache.revision);
 		free(text);
+		return 0;
 	}
-	free(peers);
-	pool_state_free(&st);
+	say(a, "revision %lld: loaded %zu object%s; peers:%s",
+	    (long long)a->cache.revision, share_count(a->model),
+	    share_count(a->model) == 1 ? "" : "s",
+	    *a->hosts_peers ? a->hosts_peers : " none");
+	free(a->loaded);
+	a->loaded = text;
+	a->loaded_rev = a->cache.revision;
+	a->failing = false;
+	free(a->loaded_peers);
+	a->loaded_peers = xstrdup(a->hosts_peers);
+	a->st.peers = a->loaded_peers;
+	a->st.objects = share_count(a->model);
+	a->st.loaded_at = time(NULL);
+	status_save(a);
 	return 0;
 }
 
@@ -543,7 +637,8 @@ static int usage(void)
 static int run(struct agent *a)
 {
 	struct etcd_watch *w = NULL;
-	double last_ka = 0, dirty = 0, last_follow = 0;
+	double last_ka = 0, last_follow = 0, last_sync = 0;
+	bool dirty = false;
 	int64_t rev = 0, ttl;
 	int backoff = 1, r, joined = 0, wait_ms;
 	char *err = NULL;
@@ -575,7 +670,7 @@ static int run(struct agent *a)
 		/* no longer than the coalescing window has left */
 		wait_ms = 500;
 		if (dirty) {
-			wait_ms = COALESCE_MS - (int)((now_s() - dirty) * 1000);
+			wait_ms = COALESCE_MS - (int)((now_s() - last_sync) * 1000);
 			wait_ms = wait_ms < 0 ? 0 : wait_ms;
 		}
 		r = etcd_watch_wait(w, wait_ms, &err);
@@ -587,8 +682,8 @@ static int run(struct agent *a)
 			w = NULL;
 			continue;
 		}
-		if (r > 0 && !dirty)
-			dirty = now_s();
+		if (r > 0)
+			dirty = true;
 		/* a third of the TTL: at least two thirds are always left */
 		if (now_s() - last_ka >= (a->ttl >= 3 ? a->ttl / 3 : 1)) {
 			last_ka = now_s();
@@ -615,8 +710,9 @@ static int run(struct agent *a)
 			last_follow = now_s();
 			follow_placements(a);
 		}
-		if (dirty && now_s() - dirty >= COALESCE_MS / 1000.0) {
-			dirty = 0;
+		if (dirty && now_s() - last_sync >= COALESCE_MS / 1000.0) {
+			dirty = false;
+			last_sync = now_s();
 			if (sync_once(a, w, &rev)) {
 				etcd_watch_stop(w);
 				w = NULL;
@@ -690,6 +786,9 @@ int agent_main(int argc, char **argv, bool json)
 				      .peers = "" };
 	rc = run(&a);
 	etcd_close(a.e);
+	share_free(a.model);
+	free(a.hosts_text);
+	free(a.hosts_peers);
 	free(a.loaded_peers);
 	free(a.st.last_error);
 	etcd_kvs_free(&a.cache);
