@@ -396,6 +396,21 @@ test_tls_and_user() {
 		fail "a client certificate with a CommonName"
 	expect_eq "CN" "npmgr: pool: etcd $endpoints: CommonName of client sending a request against gateway will be ignored and not used as expected (HTTP 400)" "$(cat "$tmp/err")"
 	expect_eq "still t" "no changes" "$("$NPMGR" pool "${tls[@]}" "${user[@]}" diff "$tmp/t.policy" | cut -d' ' -f1-2)"
+	# an agent over the same TLS as user np: joins, checks its share,
+	# takes a change (a network's bridge: the network and its VIF checked)
+	printf 'host hT { address = 10.9.0.1 }\n' > "$tmp/hT.spec"
+	"$NPMGR" agent "${tls[@]}" "${user[@]}" --dry-run --host hT --spec "$tmp/hT.spec" \
+		--ttl 5 > "$tmp/agent-hT.log" 2>&1 &
+	echo $! > "$tmp/agent-hT.pid"
+	wait_for 20 "the agent over TLS joins" grep -q "revision [0-9]*: compiled 4 objects" "$tmp/agent-hT.log"
+	write_file "$tmp/t2.policy" br-t2 vm-t
+	o=$("$NPMGR" pool "${tls[@]}" "${user[@]}" apply "$tmp/t2.policy" 2>&1) || fail "second apply: $o"
+	wait_for 20 "the agent over TLS takes the change" \
+		grep -q "compiled 4 objects, 2 checked again" "$tmp/agent-hT.log"
+	expect_eq "hT alive" '"hT"' "$("$NPMGR" -j pool "${tls[@]}" "${user[@]}" show | grep -o '"hT"' | head -n 1)"
+	kill "$(cat "$tmp/agent-hT.pid")"
+	wait "$(cat "$tmp/agent-hT.pid")" 2> /dev/null || :
+	rm -f /run/netpolicy/agent/hT.*
 }
 
 wait_for() { # seconds desc cmd...: until cmd succeeds, else fail
