@@ -111,6 +111,7 @@ test-userspace: $(TEST_BINS) $(addsuffix -asan,$(TEST_BINS))
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 			userspace/tests/$$t-asan || exit 1; \
 	done
+	@echo "== completion_test"; userspace/tests/completion_test.sh
 
 # npmgr pool against real etcd clusters the script starts (no kernel: runs
 # here), with npmgr and again with npmgr under ASan/UBSan
@@ -245,6 +246,8 @@ install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
 	install -D -m 0755 userspace/npmgr $(DESTDIR)$(PREFIX)/sbin/npmgr
 	install -D -m 0644 userspace/npmgr.8 $(DESTDIR)$(PREFIX)/share/man/man8/npmgr.8
+	install -D -m 0644 userspace/npmgr.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/npmgr
 	$(MAKE) install-xen
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' userspace/pool/npmgr-agent.service.in > userspace/pool/npmgr-agent.service
 	install -D -m 0644 userspace/pool/npmgr-agent.service $(DESTDIR)$(SYSTEMD_UNITS)/npmgr-agent.service
