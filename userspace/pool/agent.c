@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -64,6 +65,25 @@ static double now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/*
+ * The lease is kept alive by a thread of its own, on a connection of its
+ * own, every third of the TTL: a load that takes longer than the TTL (key
+ * agreement waiting for a slow peer, a large table) must not let it run
+ * out, or every peer would drop a host that is alive. The agent's loop
+ * learns from it that the lease is lost, and joins again.
+ */
+struct keeper {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct etcd *e;
+	int ttl;
+	int64_t lease;		/* 0: none to keep alive */
+	bool lost;		/* gone, or unanswered for a third of the TTL */
+	char *why;
+	bool stop;
+};
+
 struct agent {
 	const char *host, *keys, *spec_path;
 	int ttl;
@@ -87,6 +107,7 @@ struct agent {
 	int release_after;	/* seconds; 0: never release a placement */
 	struct follow *fl;	/* the VMs placed on this host */
 	size_t n_fl;
+	struct keeper k;
 };
 
 /*
@@ -165,6 +186,118 @@ static void fault(struct agent *a, const char *fmt, ...)
 	status_save(a);
 }
 
+static void *keeper_run(void *arg)
+{
+	struct keeper *k = arg;
+	int64_t lease, ttl;
+	struct timespec at;
+	sigset_t stop;
+	char *err;
+	int r;
+
+	/* SIGTERM and SIGINT are the agent's loop's to take */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	pthread_mutex_lock(&k->lock);
+	while (!k->stop) {
+		clock_gettime(CLOCK_MONOTONIC, &at);
+		at.tv_sec += k->ttl >= 3 ? k->ttl / 3 : 1;
+		/* a new lease (or the stop) starts the count again */
+		lease = k->lease;
+		while (!k->stop && k->lease == lease &&
+		       pthread_cond_timedwait(&k->cond, &k->lock, &at) == 0)
+			;
+		if (k->stop || k->lease != lease || !lease || k->lost)
+			continue;
+		pthread_mutex_unlock(&k->lock);
+		err = NULL;
+		r = etcd_lease_keepalive(k->e, lease, &ttl, &err);
+		pthread_mutex_lock(&k->lock);
+		if ((r || ttl <= 0) && k->lease == lease) {
+			k->lost = true;
+			free(k->why);
+			k->why = err ? err : xstrdup(r ? "etcd did not answer" :
+						     "etcd says it expired");
+			err = NULL;
+		}
+		free(err);
+	}
+	pthread_mutex_unlock(&k->lock);
+	return NULL;
+}
+
+static int keeper_start(struct keeper *k, const struct etcd_opts *o, int ttl)
+{
+	pthread_condattr_t ca;
+	char *err = NULL;
+
+	k->e = etcd_open(o, &err);
+	if (!k->e) {
+		fprintf(stderr, "npmgr: agent: %s\n", err ? err : "etcd");
+		free(err);
+		return -1;
+	}
+	/* unanswered for a third of the TTL: two thirds are still left */
+	etcd_set_timeout(k->e, ttl >= 3 ? ttl * 1000L / 3 : 1000L);
+	k->ttl = ttl;
+	pthread_mutex_init(&k->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&k->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&k->thread, NULL, keeper_run, k)) {
+		fprintf(stderr, "npmgr: agent: no thread for the lease\n");
+		etcd_close(k->e);
+		k->e = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* The lease to keep alive from now on (0: none). */
+static void keeper_set(struct keeper *k, int64_t lease)
+{
+	pthread_mutex_lock(&k->lock);
+	k->lease = lease;
+	k->lost = false;
+	pthread_cond_signal(&k->cond);
+	pthread_mutex_unlock(&k->lock);
+}
+
+/* Whether the lease was lost, and why (the caller frees it). */
+static bool keeper_lost(struct keeper *k, char **why)
+{
+	bool lost;
+
+	pthread_mutex_lock(&k->lock);
+	lost = k->lost;
+	*why = lost ? k->why : NULL;
+	if (lost) {
+		k->why = NULL;
+		k->lease = 0;
+		k->lost = false;
+	}
+	pthread_mutex_unlock(&k->lock);
+	return lost;
+}
+
+static void keeper_stop(struct keeper *k)
+{
+	if (!k->e)
+		return;
+	pthread_mutex_lock(&k->lock);
+	k->stop = true;
+	pthread_cond_signal(&k->cond);
+	pthread_mutex_unlock(&k->lock);
+	pthread_join(k->thread, NULL);
+	pthread_cond_destroy(&k->cond);
+	pthread_mutex_destroy(&k->lock);
+	etcd_close(k->e);
+	free(k->why);
+}
+
 /* Lease, spec, alive: the host is in the pool. */
 static int join(struct agent *a)
 {
@@ -205,6 +338,7 @@ static int join(struct agent *a)
 	} else {
 		a->st.etcd = "connected";
 		a->st.lease = a->lease;
+		keeper_set(&a->k, a->lease);
 		say(a, "joined the pool (lease %llx, %d s)",
 		    (unsigned long long)a->lease, a->ttl);
 		status_save(a);
@@ -637,9 +771,9 @@ static int usage(void)
 static int run(struct agent *a)
 {
 	struct etcd_watch *w = NULL;
-	double last_ka = 0, last_follow = 0, last_sync = 0;
+	double last_follow = 0, last_sync = 0;
 	bool dirty = false;
-	int64_t rev = 0, ttl;
+	int64_t rev = 0;
 	int backoff = 1, r, joined = 0, wait_ms;
 	char *err = NULL;
 
@@ -665,7 +799,6 @@ static int run(struct agent *a)
 			}
 			joined = 1;
 			backoff = 1;
-			last_ka = now_s();
 		}
 		/* no longer than the coalescing window has left */
 		wait_ms = 500;
@@ -684,27 +817,17 @@ static int run(struct agent *a)
 		}
 		if (r > 0)
 			dirty = true;
-		/* a third of the TTL: at least two thirds are always left */
-		if (now_s() - last_ka >= (a->ttl >= 3 ? a->ttl / 3 : 1)) {
-			last_ka = now_s();
-			/* unanswered for a third of the TTL: report it, and
-			 * take a new lease when etcd answers again */
-			etcd_set_timeout(a->e, short_timeout(a));
-			r = etcd_lease_keepalive(a->e, a->lease, &ttl, &err);
-			etcd_set_timeout(a->e, 0);
-			if (r || ttl <= 0) {
-				/* expired (or etcd gone): join again */
-				a->st.etcd = "unreachable";
-				a->st.lease = 0;
-				fault(a, "lease %llx lost%s%s", (unsigned long long)a->lease,
-				    err ? ": " : "", err ? err : "");
-				free(err);
-				err = NULL;
-				joined = 0;
-				etcd_watch_stop(w);
-				w = NULL;
-				continue;
-			}
+		/* the keeper found the lease gone (or etcd silent): join again */
+		if (keeper_lost(&a->k, &err)) {
+			a->st.etcd = "unreachable";
+			a->st.lease = 0;
+			fault(a, "lease %llx lost: %s", (unsigned long long)a->lease, err);
+			free(err);
+			err = NULL;
+			joined = 0;
+			etcd_watch_stop(w);
+			w = NULL;
+			continue;
 		}
 		if (a->release_after && !a->dry_run && now_s() - last_follow >= FOLLOW_S) {
 			last_follow = now_s();
@@ -784,7 +907,14 @@ int agent_main(int argc, char **argv, bool json)
 	a.st = (struct agent_status){ .host = a.host, .ttl = a.ttl,
 				      .started = time(NULL), .etcd = "unreachable",
 				      .peers = "" };
+	if (keeper_start(&a.k, &o, a.ttl)) {
+		etcd_close(a.e);
+		config_free(&a.own);
+		free(a.spec);
+		return 1;
+	}
 	rc = run(&a);
+	keeper_stop(&a.k);
 	etcd_close(a.e);
 	share_free(a.model);
 	free(a.hosts_text);

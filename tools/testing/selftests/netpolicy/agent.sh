@@ -305,6 +305,12 @@ test_three_hosts_encrypted() {
 	expect_eq "hA's sessions after hC left" 1 "$(ip netns exec hA "$NPMGR" -j show keys | grep -o '"network":"sec"' | wc -l)"
 	vm_reach vA2 10.8.0.2 || fail "vA2 cannot reach vB2 after hC left"
 	expect_master hA tap-sa br-sec
+	# loads that wait for key agreement took longer than the TTL here
+	# (6 s): the lease is kept alive beside them, never lost
+	for h in hA hB; do
+		grep -q "lease .* lost" "$tmp/agent-$h.log" &&
+			fail "$h lost its lease while alive: $(grep -m1 "lease .* lost" "$tmp/agent-$h.log")"
+	done
 	logs_clean
 }
 
