@@ -38,92 +38,79 @@ static void put(struct share_model *m, const char *key, const char *value)
 	share_put(m, key, value, value ? strlen(value) : 0);
 }
 
+/*
+ * Check what the puts since the last step changed: @failing objects fail,
+ * @checked were checked again (-1: any), the problems include @words
+ * (NULL: there are none).
+ */
+#define STEP(m, failing, checked, words) \
+	step(m, failing, checked, words, __LINE__)
+
+static void step(struct share_model *m, size_t failing, long checked,
+		 const char *words, int line)
+{
+	struct share_check r;
+	char *t = problems(m, &r);
+
+	EXPECT(r.failing == failing && (checked < 0 || r.checked == (size_t)checked) &&
+	       (words ? strstr(t, words) != NULL : !*t),
+	       "step at line %d: %zu failing, %zu checked, said: %s", line,
+	       r.failing, r.checked, t);
+	free(t);
+}
+
 static void written_cases(void)
 {
 	struct share_model *m = share_new();
-	struct share_check r;
-	char *t;
 
 	put(m, OBJ "policy/open", "policy open {\n    ALLOW_CROSS_SERVER = true\n}\n");
 	put(m, OBJ "network/front", "network front {\n    bridge = br-front\n    policy = open\n}\n");
 	put(m, OBJ "vif/web", "vif web {\n    ifname = vweb\n    network = front\n    vm = web\n}\n");
-	t = problems(m, &r);
-	EXPECT(!r.failing && r.checked == 3 && !*t, "a good pool: %zu failing, %zu checked: %s",
-	       r.failing, r.checked, t);
-	free(t);
+	STEP(m, 0, 3, NULL);
 	EXPECT(share_count(m) == 3, "3 objects, not %zu", share_count(m));
 
 	/* a name that is not defined, then defined */
 	put(m, OBJ "network/bad", "network bad { bridge = br-x  policy = nosuch }");
-	t = problems(m, &r);
-	EXPECT(r.failing == 1 && !strcmp(t, OBJ "network/bad:1:39: error: network 'bad' names policy 'nosuch', which is not defined\n"),
-	       "undefined policy: %zu failing: %s", r.failing, t);
-	free(t);
+	STEP(m, 1, 1, OBJ "network/bad:1:39: error: network 'bad' names policy 'nosuch', which is not defined\n");
 	put(m, OBJ "policy/nosuch", "policy nosuch { }");
-	t = problems(m, &r);
-	EXPECT(!r.failing && r.checked == 2 && !*t, "defined: %zu failing, %zu checked: %s",
-	       r.failing, r.checked, t);
-	free(t);
+	STEP(m, 0, 2, NULL);
 	EXPECT(!share_put(m, OBJ "policy/nosuch", "policy nosuch { }", 17),
 	       "the same value again is no change");
 
 	/* a value smuggling a host block, and one naming another object */
 	put(m, OBJ "vm/x", "vm x {\n}\nhost evil {\n    address = 10.1.0.66\n}\n");
 	put(m, OBJ "vm/y", "vm z { }");
-	t = problems(m, &r);
-	EXPECT(r.failing == 2 && r.bad_keys == 2 &&
-	       !strcmp(t, "npmgr: pool: " OBJ "vm/x does not hold exactly the one object its key names\n"
-		       "npmgr: pool: " OBJ "vm/y does not hold exactly the one object its key names\n"),
-	       "bad keys: %zu failing: %s", r.failing, t);
-	free(t);
+	STEP(m, 2, 2, "npmgr: pool: " OBJ "vm/x does not hold exactly the one object its key names\n"
+	     "npmgr: pool: " OBJ "vm/y does not hold exactly the one object its key names\n");
 	put(m, OBJ "vm/x", NULL);
 	put(m, OBJ "vm/y", "vm y { }");
-	t = problems(m, &r);
-	EXPECT(!r.failing && !r.bad_keys && share_count(m) == 6, "fixed: %zu failing, %zu objects: %s",
-	       r.failing, share_count(m), t);
-	free(t);
+	STEP(m, 0, -1, NULL);
+	EXPECT(share_count(m) == 6, "6 objects, not %zu", share_count(m));
 
 	/* one interface name twice: both say so; one goes: fine */
 	put(m, OBJ "vif/db", "vif db { ifname = vweb network = front }");
-	t = problems(m, &r);
-	EXPECT(r.failing == 2 && strstr(t, "error: vif 'db' has the same interface name as vif 'web'") &&
-	       strstr(t, "error: vif 'web' has the same interface name as vif 'db'"),
-	       "same ifname: %zu failing: %s", r.failing, t);
-	free(t);
+	STEP(m, 2, 2, "error: vif 'db' has the same interface name as vif 'web'");
+	put(m, OBJ "vif/db", "vif db { ifname = vweb network = front policy = open }");
+	STEP(m, 2, 2, "error: vif 'web' has the same interface name as vif 'db'");
 	put(m, OBJ "vif/db", "vif db { ifname = vdb network = front }");
-	t = problems(m, &r);
-	EXPECT(!r.failing && r.checked == 2, "renamed: %zu failing, %zu checked: %s", r.failing, r.checked, t);
-	free(t);
+	STEP(m, 0, 2, NULL);
 
 	/* one VNI twice */
 	put(m, OBJ "network/a", "network a { bridge = br-a id = 7 }");
 	put(m, OBJ "network/b", "network b { bridge = br-b id = 7 }");
-	t = problems(m, &r);
-	EXPECT(r.failing == 2 && strstr(t, "error: network 'b' has the vxlan identifier 7 of network 'a'"),
-	       "same VNI: %s", t);
-	free(t);
+	STEP(m, 2, 2, "error: network 'b' has the vxlan identifier 7 of network 'a'");
 	put(m, OBJ "network/a", NULL);
-	t = problems(m, &r);
-	EXPECT(!r.failing && r.checked == 1, "one left: %zu failing, %zu checked: %s", r.failing, r.checked, t);
-	free(t);
+	STEP(m, 0, 1, NULL);
 
 	/* a policy change that contradicts the VM's policy of a VIF */
 	put(m, OBJ "policy/local", "policy local { ALLOW_CROSS_SERVER = false }");
 	put(m, OBJ "vm/web", "vm web { policy = local }");
-	t = problems(m, &r);
-	EXPECT(r.failing == 1 && strstr(t, "error: vif 'web': contradictory policies: ALLOW_CROSS_SERVER = true in policy 'open'"),
-	       "contradiction: %zu failing: %s", r.failing, t);
-	free(t);
-	put(m, OBJ "policy/local", "policy local { REQUIRE_ENCRYPTION = false }");
-	t = problems(m, &r);
+	STEP(m, 1, -1, "error: vif 'web': contradictory policies: ALLOW_CROSS_SERVER = true in policy 'open'");
 	/* the policy, the VM naming it, the VIF of that VM */
-	EXPECT(!r.failing && r.checked == 3, "resolved: %zu failing, %zu checked: %s", r.failing, r.checked, t);
-	free(t);
+	put(m, OBJ "policy/local", "policy local { REQUIRE_ENCRYPTION = false }");
+	STEP(m, 0, 3, NULL);
 	put(m, OBJ "policy/local", NULL);
-	t = problems(m, &r);
-	EXPECT(r.failing == 1 && strstr(t, "error: vm 'web' names policy 'local', which is not defined"),
-	       "policy gone: %s", t);
-	free(t);
+	STEP(m, 1, -1, "error: vm 'web' names policy 'local', which is not defined");
 	share_free(m);
 }
 
