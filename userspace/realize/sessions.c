@@ -261,17 +261,25 @@ static const char *session_drift(struct rz_host *h, const struct rz_mka *m)
 /*
  * Wait until session @m's MACsec device is a port of its bridge: a load
  * then hands the kernel a network whose encrypted uplink is there (the
- * daemon creates the device at once, keys it once the peer answers).
+ * daemon creates the device at once, keys it once the peer answers). As
+ * long as the supervisor runs, a slow host is given up to SPAWN_MS (no
+ * guess at how fast it should be); a supervisor that exits is reported at
+ * once.
  */
 static int wait_port(struct rz_host *h, const struct rz_mka *m)
 {
 	char log[RZ_PATH_MAX], name[IFNAMSIZ_NP];
+	int64_t end = mono_ms() + SPAWN_MS;
 	struct rtnl_link *l;
-	int i, br, master;
+	const char *why = "within 60 s";
+	int br, master;
+	bool gone = false;
 
-	for (i = 0; i < 250; i++) {
-		if (nl_cache_refill(h->sk, h->links))
+	do {
+		if (nl_cache_refill(h->sk, h->links)) {
+			why = "that npmgr could read (rtnetlink failed)";
 			break;
+		}
 		br = rtnl_link_name2i(h->links, m->bridge);
 		l = br > 0 && session_macsec(h->name, m->sid, name, sizeof(name)) ?
 		    rtnl_link_get_by_name(h->links, name) : NULL;
@@ -280,12 +288,16 @@ static int wait_port(struct rz_host *h, const struct rz_mka *m)
 			rtnl_link_put(l);
 		if (master && master == br)
 			return 0;
-		sleep_ms(20);
-	}
+		gone = !supervisor(h->name, m->sid);
+		if (gone)
+			why = "before its supervisor exited";
+		else
+			sleep_ms(20);
+	} while (!gone && mono_ms() < end);
 	rz_mka_path(h->name, m->sid, "log", log, sizeof(log));
 	fprintf(stderr,
-		"npmgr: network %s: key agreement with %s on %s made no MACsec device within 5 s (see %s)\n",
-		m->net->name, m->peer, m->tunnel, log);
+		"npmgr: network %s: key agreement with %s on %s made no MACsec device %s (see %s)\n",
+		m->net->name, m->peer, m->tunnel, why, log);
 	return -1;
 }
 
