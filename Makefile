@@ -112,6 +112,7 @@ test-userspace: $(TEST_BINS) $(addsuffix -asan,$(TEST_BINS))
 			userspace/tests/$$t-asan || exit 1; \
 	done
 	@echo "== completion_test"; userspace/tests/completion_test.sh
+	@echo "== units_test"; userspace/tests/units_test.sh
 
 # npmgr pool against real etcd clusters the script starts (no kernel: runs
 # here), with npmgr and again with npmgr under ASan/UBSan
@@ -251,6 +252,9 @@ install: all
 	$(MAKE) install-xen
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' userspace/pool/npmgr-agent.service.in > userspace/pool/npmgr-agent.service
 	install -D -m 0644 userspace/pool/npmgr-agent.service $(DESTDIR)$(SYSTEMD_UNITS)/npmgr-agent.service
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' userspace/netpolicy.service.in > userspace/netpolicy.service
+	install -D -m 0644 userspace/netpolicy.service $(DESTDIR)$(SYSTEMD_UNITS)/netpolicy.service
+	install -d -m 0755 $(DESTDIR)/etc/netpolicy
 	depmod -a $(KVER)
 
 # Xen dom0: the hotplug script and the xenstore watcher's unit.

@@ -7,9 +7,11 @@
  * objects (hash sets), plus sorting the messages.
  */
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 
@@ -445,16 +447,32 @@ int config_read_file(const char *path, struct np_config *cfg,
 		     const struct np_config *loaded, bool hosts_from_pool,
 		     struct np_diags *d, char **buf)
 {
-	size_t len;
-	int err = read_file(path, buf, &len);
+	struct np_src_part *parts = NULL;
+	size_t len, n_parts = 0;
+	struct stat st;
+	int err;
 
 	memset(cfg, 0, sizeof(*cfg));
 	memset(d, 0, sizeof(*d));
+	/* a directory: its *.policy files, in name order, as one file */
+	if (strcmp(path, "-") && !stat(path, &st) && S_ISDIR(st.st_mode)) {
+		err = read_policy_dir(path, buf, &len, &parts, &n_parts);
+		if (err == -ENOENT) {
+			*buf = NULL;
+			fprintf(stderr, "npmgr: %s: no *.policy file in this directory: nothing to do\n",
+				path);
+			return -1;
+		}
+	} else {
+		err = read_file(path, buf, &len);
+	}
 	if (err) {
 		*buf = NULL;
 		fprintf(stderr, "npmgr: %s: %s\n", path, strerror(-err));
 		return -1;
 	}
+	d->parts = parts;
+	d->n_parts = n_parts;
 	if (!config_parse(path, *buf, len, cfg, d)) {
 		cfg->hosts_from_pool = hosts_from_pool;
 		config_check_with(cfg, loaded, d);

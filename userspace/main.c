@@ -106,7 +106,7 @@ static int load_args(const char *cmd, int argc, char **argv,
 					   argv[i]);
 	}
 	if (!o->file)
-		return usage_error("usage: npmgr %s %s[--host NAME] [--keys DIR] FILE",
+		return usage_error("usage: npmgr %s %s[--host NAME] [--keys DIR] FILE|DIR",
 				   cmd, allow_add ? "[--add] " : "");
 	o->host = host_name(cmd, o->host, o->hostname, sizeof(o->hostname));
 	return o->host ? 0 : 2;
@@ -440,10 +440,10 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } commands[] = {
-	{ "load", cmd_load, "load [--add] [--host NAME] [--keys DIR] FILE  realize and load (replace, or add to, what is loaded)" },
+	{ "load", cmd_load, "load [--add] [--host NAME] [--keys DIR] FILE|DIR  realize and load (replace, or add to, what is loaded); DIR: its *.policy files" },
 	{ "realize", cmd_realize, "realize [--host NAME] [--keys DIR] FILE  build or repair this host's bridges, tunnels, key agreement" },
 	{ "genkey", cmd_genkey, "genkey              print a new network key (CAK) for NETWORK.cak" },
-	{ "check", cmd_check, "check FILE          parse and check a policy file, load nothing" },
+	{ "check", cmd_check, "check FILE|DIR      parse and check a policy file (or a directory of them), load nothing" },
 	{ "show", cmd_show, "show [config|interfaces|keys]  print objects, interface states, key agreement sessions\n  show --graph [--svg FILE]  the same as a Graphviz picture (DOT text, or SVG through dot)" },
 	{ "monitor", cmd_monitor, "monitor             print attach/detach/refusal events as they happen" },
 	{ "explain", cmd_explain, "explain IFNAME|VM|VIF  why an interface is (not) attached, step by step" },

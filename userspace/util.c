@@ -3,6 +3,7 @@
 
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -132,19 +133,30 @@ static void diag_fmt(struct np_diags *d, const char *fmt, ...)
  */
 void diag_add(struct np_diags *d, struct np_pos pos, const char *fmt, ...)
 {
-	size_t start = d->len;
+	size_t start = d->len, k;
+	const char *file;
 	va_list ap;
+	int at;
 
 	d->ents = xrealloc(d->ents, (d->count + 1) * sizeof(*d->ents));
 	d->ents[d->count].pos = pos;
 	d->ents[d->count].start = start;
 	d->ents[d->count].len = 0;
 	d->count++;
+	file = d->file ? d->file : "<input>";
+	at = pos.line;
+	/* several files read as one text: the one the line is in */
+	for (k = d->n_parts; k-- > 0;) {
+		if (pos.line >= d->parts[k].first_line) {
+			file = d->parts[k].file;
+			at = pos.line - d->parts[k].first_line + 1;
+			break;
+		}
+	}
 	if (pos.line > 0)
-		diag_fmt(d, "%s:%d:%d: error: ", d->file ? d->file : "<input>",
-			 pos.line, pos.col);
+		diag_fmt(d, "%s:%d:%d: error: ", file, at, pos.col);
 	else
-		diag_fmt(d, "%s: error: ", d->file ? d->file : "<input>");
+		diag_fmt(d, "%s: error: ", file);
 	va_start(ap, fmt);
 	diag_printf(d, fmt, ap);
 	va_end(ap);
@@ -210,6 +222,13 @@ void diags_sort(struct np_diags *d)
 
 void diags_free(struct np_diags *d)
 {
+	size_t i;
+
+	for (i = 0; i < d->n_parts; i++)
+		free(d->parts[i].file);
+	free(d->parts);
+	d->parts = NULL;
+	d->n_parts = 0;
 	free(d->text);
 	free(d->ents);
 	d->text = NULL;
@@ -343,4 +362,73 @@ void sleep_ms(long ms)
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
+}
+
+static int policy_file(const struct dirent *e)
+{
+	size_t n = strlen(e->d_name);
+
+	return e->d_name[0] != '.' && n > 7 && !strcmp(e->d_name + n - 7, ".policy");
+}
+
+int read_policy_dir(const char *dir, char **buf, size_t *len,
+		    struct np_src_part **parts, size_t *n_parts)
+{
+	struct dirent **names;
+	char *text = NULL, *one, *path;
+	size_t tlen = 0, olen;
+	int n, i, err = 0, line = 1;
+	FILE *f;
+
+	*parts = NULL;
+	*n_parts = 0;
+	n = scandir(dir, &names, policy_file, alphasort);
+	if (n < 0)
+		return -errno;
+	f = open_memstream(&text, &tlen);
+	if (!f) {
+		fprintf(stderr, "npmgr: out of memory\n");
+		exit(1);
+	}
+	for (i = 0; i < n; i++) {
+		path = xasprintf("%s/%s", dir, names[i]->d_name);
+		if (!err) {
+			err = read_file(path, &one, &olen);
+			if (err)
+				fprintf(stderr, "npmgr: %s: %s\n", path, strerror(-err));
+		}
+		if (err) {
+			free(path);
+			continue;
+		}
+		*(struct np_src_part *)xpush((void **)parts, n_parts,
+					     sizeof(**parts)) =
+			(struct np_src_part){ path, line };
+		fwrite(one, 1, olen, f);
+		if (olen && one[olen - 1] != '\n') {
+			fputc('\n', f);
+			line++;
+		}
+		for (size_t c = 0; c < olen; c++)
+			line += one[c] == '\n';
+		free(one);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	fclose(f);
+	if (!err && !*n_parts)
+		err = -ENOENT;
+	if (err) {
+		for (size_t k = 0; k < *n_parts; k++)
+			free((*parts)[k].file);
+		free(*parts);
+		*parts = NULL;
+		*n_parts = 0;
+		free(text);
+		return err;
+	}
+	*buf = text;
+	*len = tlen;
+	return 0;
 }

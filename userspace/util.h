@@ -28,6 +28,15 @@ struct np_diag_ent {
 	size_t start, len;		/* its text in np_diags.text */
 };
 
+/*
+ * One file of several read as one text (the policy files of a directory):
+ * its name and the line of the text where it starts.
+ */
+struct np_src_part {
+	char *file;
+	int first_line;
+};
+
 struct np_diags {
 	char *text;			/* all messages, newline separated */
 	size_t len, cap;
@@ -36,6 +45,9 @@ struct np_diags {
 	const char *file;
 	const char *buf;		/* the source, to quote lines */
 	size_t buf_len;
+	/* the source is these files one after the other (owned; or none) */
+	struct np_src_part *parts;
+	size_t n_parts;
 };
 
 void *xcalloc(size_t n, size_t size);
@@ -51,6 +63,13 @@ void diag_add(struct np_diags *d, struct np_pos pos, const char *fmt, ...)
 void diags_free(struct np_diags *d);
 void diags_sort(struct np_diags *d);	/* by position in the file */
 int read_file(const char *path, char **buf, size_t *len);
+/*
+ * The files DIR/ *.policy in name order as one text, each ending with a
+ * newline, and where each starts (for np_diags.parts): 0, or -errno (and
+ * -ENOENT if there is none).
+ */
+int read_policy_dir(const char *dir, char **buf, size_t *len,
+		    struct np_src_part **parts, size_t *n_parts);
 bool parse_mac(const char *s, uint8_t mac[6]);
 bool parse_uuid(const char *s, uint8_t uuid[16]);
 void format_mac(const uint8_t mac[6], char out[18]);

@@ -427,6 +427,32 @@ test_load_all_or_nothing() {
 	expect_eq "state unchanged after refused loads" "$before" "$(np $A show)"
 }
 
+# A directory (the boot service's /etc/netpolicy): its *.policy files in
+# name order, all or nothing, each error named by its own file and line.
+test_load_directory() {
+	local d=$tmp/etc
+	mkdir -p "$d"
+	ip -n $A link add br-front type bridge
+	printf 'policy open { ALLOW_CROSS_SERVER = true }\nnetwork front { bridge = br-front policy = open }\n' > "$d/10-networks.policy"
+	printf '# the VMs\n\nvif web {\n    ifname = "tap-web*"\n    network = front\n}\n' > "$d/20-vifs.policy"
+	printf 'not a policy file\n' > "$d/README"
+	np $A load "$d" > /dev/null || fail "load of a directory"
+	tap $A tap-web0
+	expect_master $A tap-web0 br-front
+	before=$(np $A show)
+	# an error in the second file: named with its own line, nothing loaded
+	printf 'vif db {\n    ifname = tap-db0\n    network = back\n}\n' > "$d/30-db.policy"
+	! np $A load "$d" 2> "$tmp/err" || fail "a directory with a bad file loaded"
+	expect_eq "the error's place" "$d/30-db.policy:3:15: error: vif 'db' names network 'back', which is not defined" \
+		"$(head -n 1 "$tmp/err")"
+	expect_eq "state unchanged" "$before" "$(np $A show)"
+	# no policy file at all: said, nothing flushed
+	rm "$d"/*.policy
+	! np $A load "$d" 2> "$tmp/err" || fail "an empty directory loaded"
+	expect_eq "empty" "npmgr: $d: no *.policy file in this directory: nothing to do" "$(cat "$tmp/err")"
+	expect_master $A tap-web0 br-front
+}
+
 test_moved_by_other_agent() {
 	ip -n $A link add br-front type bridge
 	ip -n $A link add br-other type bridge
