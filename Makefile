@@ -283,4 +283,4 @@ clean:
 	rm -f userspace/npmgr userspace/npmgr-asan $(TAPVM) $(SECTAG) $(OVSDP) $(NPREQUEST) $(GNLFUZZ) $(TEST_BINS) \
 		$(addsuffix -asan,$(TEST_BINS)) userspace/fuzz/fuzz_parser userspace/fuzz/fuzz_mka userspace/fuzz/fuzz_etcd $(WATCHCHECK) \
 		userspace/xen/vif-netpolicy userspace/xen/npmgr-xenwatch.service \
-		userspace/pool/npmgr-agent.service
+		userspace/pool/npmgr-agent.service userspace/netpolicy.service
