@@ -39,7 +39,8 @@ UCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	   -isystem include/uapi $(NL_CFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all module module-others module-debug npmgr deps clean install install-xen dkms-install check \
+.PHONY: all module module-others module-debug npmgr deps clean install install-npmgr install-xen dkms-install check \
+	deb \
 	check-build style sparse test-userspace pool-test kunit selftest xen-selftest xen-migrate demo bench fuzz dkms-check \
 	debug-check debug-check-full
 
@@ -86,12 +87,14 @@ build/$(1)/libnpmgr.a: $$(patsubst userspace/%.c,build/$(1)/%.o,$$(NPMGR_SRC))
 endef
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -isystem include/uapi \
 	$(NL_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all
-$(eval $(call npmgr_flavour,plain,$(CC),$(UCFLAGS)))
+# the shipped build also takes the distribution's flags (dpkg-buildflags:
+# hardening, fortify), empty elsewhere
+$(eval $(call npmgr_flavour,plain,$(CC),$(UCFLAGS) $(CPPFLAGS) $(CFLAGS)))
 $(eval $(call npmgr_flavour,asan,$(CC),$(UCFLAGS) -O1 $(SAN)))
 $(eval $(call npmgr_flavour,fuzz,clang,$(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link))
 
 userspace/npmgr: build/plain/main.o build/plain/libnpmgr.a
-	$(CC) $(UCFLAGS) -o $@ $^ $(NL_LIBS)
+	$(CC) $(UCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(NL_LIBS)
 # npmgr under ASan/UBSan: the realization suite runs it a second time
 userspace/npmgr-asan: build/asan/main.o build/asan/libnpmgr.a
 	$(CC) $(UCFLAGS) -O1 $(SAN) -o $@ $^ $(NL_LIBS)
@@ -243,8 +246,13 @@ check-build:
 	echo "module: W=1 clean for $(KVER) $(OTHER_KVERS)"
 	$(MAKE) npmgr
 
-install: all
+install: all install-npmgr
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
+	depmod -a $(KVER)
+
+# Everything but the module (the npmgr package's content): the tool, its
+# man page and completion, the Xen script, the units, /etc/netpolicy.
+install-npmgr: npmgr
 	install -D -m 0755 userspace/npmgr $(DESTDIR)$(PREFIX)/sbin/npmgr
 	install -D -m 0644 userspace/npmgr.8 $(DESTDIR)$(PREFIX)/share/man/man8/npmgr.8
 	install -D -m 0644 userspace/npmgr.bash-completion \
@@ -255,7 +263,7 @@ install: all
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' userspace/netpolicy.service.in > userspace/netpolicy.service
 	install -D -m 0644 userspace/netpolicy.service $(DESTDIR)$(SYSTEMD_UNITS)/netpolicy.service
 	install -d -m 0755 $(DESTDIR)/etc/netpolicy
-	depmod -a $(KVER)
+	install -d -m 0700 $(DESTDIR)/etc/netpolicy/keys
 
 # Xen dom0: the hotplug script and the xenstore watcher's unit.
 XEN_SCRIPTS ?= /etc/xen/scripts
@@ -266,6 +274,17 @@ install-xen: npmgr
 	install -D -m 0755 userspace/xen/vif-netpolicy $(DESTDIR)$(XEN_SCRIPTS)/vif-netpolicy
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' userspace/xen/npmgr-xenwatch.service.in > userspace/xen/npmgr-xenwatch.service
 	install -D -m 0644 userspace/xen/npmgr-xenwatch.service $(DESTDIR)$(SYSTEMD_UNITS)/npmgr-xenwatch.service
+
+# The Debian packages (debian/: netpolicy-dkms, npmgr), built offline
+# from Debian's archive, into build/deb/; lintian on them.
+deb:
+	rm -rf build/deb
+	dpkg-buildpackage -us -uc -b
+	mkdir -p build/deb
+	mv ../netpolicy-dkms_$(VERSION)_all.deb ../npmgr_$(VERSION)_*.deb \
+		../npmgr-dbgsym_$(VERSION)_*.deb ../netpolicy_$(VERSION)_*.changes \
+		../netpolicy_$(VERSION)_*.buildinfo build/deb/ 2>/dev/null || true
+	lintian --fail-on error build/deb/*.changes
 
 dkms-install:
 	rm -rf /usr/src/netpolicy-$(VERSION)
