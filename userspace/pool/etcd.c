@@ -541,7 +541,11 @@ void etcd_set_timeout(struct etcd *e, long ms)
 
 /*
  * POST @body to @path on the current member, or, if it cannot be reached,
- * the next ones, all within the request timeout. HTTP 200: 0 and the answer; otherwise -1 and *err.
+ * the next ones, all within the request timeout. A round of the members in
+ * which one answered 503 (it has no leader: an election is under way, as
+ * after the leader died) is tried again after a pause, until the timeout;
+ * a round in which none could be reached or answered is the end (etcd is
+ * down: say so at once). HTTP 200: 0 and the answer; otherwise -1 and *err.
  */
 static int post(struct etcd *e, const char *path, const char *body,
 		struct answer *a, char **err)
@@ -549,18 +553,28 @@ static int post(struct etcd *e, const char *path, const char *body,
 	struct curl_slist *hdr = NULL;
 	size_t tried;
 	int64_t deadline;
-	int rc = -1;
+	long pause = 100;
+	int rc = -1, electing = 0;
 
 	hdr = curl_slist_append(hdr, "Content-Type: application/json");
 	if (e->auth)
 		hdr = curl_slist_append(hdr, e->auth);
 	deadline = mono_ms() + e->timeout_ms;
-	for (tried = 0; tried < e->n_urls; tried++) {
+	for (tried = 0;; tried++) {
 		const char *base = e->urls[e->cur];
 		long code = 0, left = (long)(deadline - mono_ms());
 		char *url;
 		CURLcode c;
 
+		if (tried > 0 && tried % e->n_urls == 0) {
+			/* a whole round failed */
+			if (!electing || left <= pause)
+				break;
+			electing = 0;
+			sleep_ms(pause);
+			pause = pause < 800 ? pause * 2 : 1000;
+			left = (long)(deadline - mono_ms());
+		}
 		if (left <= 0)
 			break;		/* *err: the last member's failure */
 		if (asprintf(&url, "%s%s", base, path) < 0)
@@ -599,6 +613,7 @@ static int post(struct etcd *e, const char *path, const char *body,
 			 * except when that member has no leader */
 			if (code != 503)
 				break;
+			electing = 1;
 		} else if (a->too_large) {
 			fail(err, "etcd %s: the answer exceeds %u MiB", base,
 			     ETCD_MAX_ANSWER >> 20);

@@ -444,6 +444,7 @@ static int do_apply(struct etcd *e, const char *path, bool dry)
 	file_objects(&cfg, &file);
 	config_free(&cfg);
 	if (pool_state_read(e, &st)) {
+		fprintf(stderr, "npmgr: pool apply: nothing written (the pool could not be read)\n");
 		pset_free(&file);
 		return 1;
 	}

@@ -331,6 +331,26 @@ test_leader_killed_during_apply() {
 	echo "    exit statuses (c: confirmed by reading back):$seen"
 }
 
+# The leader dies just before an apply, which asks it first: the other
+# two members have no leader until they elect one (they answer 503); npmgr
+# must wait that out within its timeout and apply, not fail.
+test_apply_during_election() {
+	local leader i order
+	write_file "$tmp/e.policy" br-e vm-e
+	leader=$(etcdctl --endpoints "$NPMGR_ETCD" endpoint status -w simple 2> /dev/null |
+		awk -F', ' '$5 == "true" { print $1 }')
+	[ -n "$leader" ] || fail "no leader"
+	i=$(( ${leader##*:} - base ))
+	order=$leader,$(tr , '\n' <<< "$NPMGR_ETCD" | grep -vx "$leader" | paste -sd,)
+	kill -9 "$(member $i)"
+	NPMGR_ETCD=$order "$NPMGR" pool apply "$tmp/e.policy" > "$tmp/out" 2>&1 ||
+		fail "apply while the others elect a leader: $(cat "$tmp/out")"
+	expect_eq "applied" "4 changes (4 added, 0 changed, 0 deleted) applied at" \
+		"$(tail -n 1 "$tmp/out" | sed 's/ revision.*//')"
+	restart_member "$i"
+	wait_member "http://127.0.0.1:$((base + i))"
+}
+
 test_member_down() {
 	write_file "$tmp/c.policy" br-c vm-c
 	stop_member "$(member 1)"
@@ -695,5 +715,5 @@ fi
 # in this order: the first reads an empty pool, the last stops the cluster
 [ $# -gt 0 ] || set -- apply_diff_show bad_files_change_nothing crossing_networks applies_racing \
 	watch smuggled_values placement several_in_one_run placements_racing leader_killed_during_apply \
-	member_down tls_and_user
+	apply_during_election member_down tls_and_user
 run_cases pool "$@"
