@@ -70,6 +70,15 @@ wait_master() { # ns dev want
 	poll_eq "$3" ns_master "$1" "$2" || expect_master "$1" "$2" "$3"
 }
 
+# How many rounds a loop-heavy case (races, storms, dumps under churn)
+# runs: COUNT scaled by NP_SCALE percent (default 100), at least 1. The
+# debug kernel's stage runs them at a quarter: every step costs it four
+# times as much, and the race each case sets up is the same at any size.
+scaled() { # count
+	local n=$(($1 * ${NP_SCALE:-100} / 100))
+	echo $((n > 0 ? n : 1))
+}
+
 # What must never be in the kernel log after a case.
 np_bad_log='WARNING:|BUG:|ODEBUG|corruption|duplicate filename|Oops|oops:|general protection|unregister_netdevice: waiting|refcount_t:|KASAN|UBSAN|lockdep|possible circular locking|suspicious RCU usage|leak'
 

@@ -629,34 +629,37 @@ test_race_reload_create_script() {
 	# Devices created while loads flip their binding between two bridges
 	# and a hotplug-script stand-in attaches them too: the final state must
 	# be exactly what the final load says, device by device.
+	local taps pairs i
+	taps=$(scaled 40)
+	pairs=$(scaled 30)
 	ip -n $A link add br-a type bridge
 	ip -n $A link add br-b type bridge
 	printf 'network a { bridge = br-a }\nvif r { ifname = "tap-r*" network = a }\n' > "$tmp/a.policy"
 	printf 'network b { bridge = br-b }\nvif r { ifname = "tap-r*" network = b }\n' > "$tmp/b.policy"
 	np $A load "$tmp/a.policy" > /dev/null
 	(
-		for i in $(seq 1 30); do
+		for ((i = 0; i < pairs; i++)); do
 			np $A load "$tmp/b.policy" > /dev/null
 			np $A load "$tmp/a.policy" > /dev/null
 		done
 	) &
 	loader=$!
 	(
-		for i in $(seq 1 60); do
-			ip -n $A link set "tap-r$((i % 40))" master br-a 2>/dev/null || true
+		for ((i = 0; i < 2 * pairs; i++)); do
+			ip -n $A link set "tap-r$((i % taps))" master br-a 2>/dev/null || true
 		done
 	) &
 	script=$!
-	for i in $(seq 0 39); do
+	for ((i = 0; i < taps; i++)); do
 		tap $A "tap-r$i"
 	done
 	wait $loader
 	wait $script
 	np $A load "$tmp/b.policy" > /dev/null
-	for i in $(seq 0 39); do
+	for ((i = 0; i < taps; i++)); do
 		expect_master $A "tap-r$i" br-b
 	done
-	expect_eq "all attached" "40" \
+	expect_eq "all attached" "$taps" \
 		"$(np $A show interfaces | grep -c ' attached  r ')"
 }
 
@@ -665,7 +668,7 @@ test_race_reload_create_script() {
 # and 200 stay: each of 60 `show`s lists each of those exactly once, and
 # npmgr never gives up.
 test_dump_consistent_under_churn() {
-	local i bad=0 failed=0 dev ipb churn
+	local i bad=0 failed=0 dev ipb churn shows
 	local -a got
 	local -A seen
 	for ((i = 0; i < 100; i++)); do echo "tuntap add c$i mode tap"; done |
@@ -684,7 +687,8 @@ test_dump_consistent_under_churn() {
 		done
 	  done ) > "$tmp/churn" 2> /dev/null &
 	churn=$!
-	for ((i = 0; i < 60; i++)); do
+	shows=$(scaled 60)
+	for ((i = 0; i < shows; i++)); do
 		np $A -j show interfaces > "$tmp/ports" 2> "$tmp/err" ||
 			{ failed=$((failed + 1)); sed 's/^/    /' "$tmp/err"; }
 		mapfile -t got < <(grep -o '"interface":"s[0-9]*"' "$tmp/ports")
@@ -704,10 +708,12 @@ test_dump_consistent_under_churn() {
 # 5,000 networks make the dumps in between long: a `show config` with the
 # VM but not its policy mixed two generations.
 test_config_dump_one_generation() {
-	local i mixed=0 failed=0 flip
+	local i mixed=0 failed=0 flip nets shows
+	nets=$(scaled 5000)
+	shows=$(scaled 60)
 	{
 		echo "policy base { ALLOW_CROSS_SERVER = true }"
-		for ((i = 0; i < 5000; i++)); do
+		for ((i = 0; i < nets; i++)); do
 			echo "network n$i { bridge = br$i }"
 		done
 	} > "$tmp/base.policy"
@@ -719,7 +725,7 @@ test_config_dump_one_generation() {
 			np $A del policy fp
 	  done ) > /dev/null 2>&1 &
 	flip=$!
-	for ((i = 0; i < 60; i++)); do
+	for ((i = 0; i < shows; i++)); do
 		np $A show config > "$tmp/cfg" 2> "$tmp/err" ||
 			{ failed=$((failed + 1)); sed 's/^/    /' "$tmp/err"; }
 		if grep -q '^vm fm {' "$tmp/cfg" && ! grep -q '^policy fp {' "$tmp/cfg"; then
@@ -730,7 +736,7 @@ test_config_dump_one_generation() {
 	wait $flip 2> /dev/null || true
 	expect_eq "npmgr failed to read" 0 "$failed"
 	expect_eq "shows with a VM whose policy they lack" 0 "$mixed"
-	expect_eq "networks in the last show" 5000 "$(grep -c '^network n' "$tmp/cfg")"
+	expect_eq "networks in the last show" "$nets" "$(grep -c '^network n' "$tmp/cfg")"
 }
 
 test_policy_cross_server() {
@@ -1242,11 +1248,14 @@ refused tap-one vif=one network=front bridge=br-front: $msg" "$(cat "$tmp/events
 test_policy_storm() {
 	# Devices appear while policy reloads flip which VMs are isolated; the
 	# final state must be what the final load says, device by device.
+	local vms pairs
+	vms=$(scaled 40)
+	pairs=$(scaled 15)
 	ip -n $A link add br-front type bridge
 	gen() { # tag of odd VMs
 		echo "policy secure { ISOLATE_FROM = {TAG(untrusted)} }"
 		echo "network front { bridge = br-front policy = secure }"
-		for i in $(seq 0 39); do
+		for ((i = 0; i < vms; i++)); do
 			[ $((i % 2)) = 1 ] && t=$1 || t=fine
 			echo "vm s$i { tags = {$t} }"
 			echo "vif s$i { ifname = tap-s$i network = front vm = s$i }"
@@ -1256,15 +1265,15 @@ test_policy_storm() {
 	gen fine > "$tmp/b.policy"
 	np $A load "$tmp/a.policy" > /dev/null
 	(
-		for i in $(seq 1 15); do
+		for ((i = 0; i < pairs; i++)); do
 			np $A load "$tmp/b.policy" > /dev/null
 			np $A load "$tmp/a.policy" > /dev/null
 		done
 	) &
 	loader=$!
-	for i in $(seq 0 39); do tap $A "tap-s$i"; done
+	for ((i = 0; i < vms; i++)); do tap $A "tap-s$i"; done
 	wait $loader
-	for i in $(seq 0 39); do
+	for ((i = 0; i < vms; i++)); do
 		if [ $((i % 2)) = 1 ]; then
 			expect_master $A "tap-s$i" none
 			[ "$(port_fields $A "tap-s$i" | cut -d' ' -f1-2)" = "refused isolated" ] ||
