@@ -482,6 +482,9 @@ void etcd_events_free(struct etcd_event *ev, size_t n)
 
 /* a request's whole time, connecting included (a keepalive: its own) */
 #define ETCD_TIMEOUT_MS 30000L
+/* how long a request waits for members without a leader to elect one: an
+ * election takes a second or two; longer, and a majority is down */
+#define ETCD_ELECTION_MS 10000L
 
 struct etcd {
 	CURL *curl;
@@ -543,16 +546,19 @@ void etcd_set_timeout(struct etcd *e, long ms)
  * POST @body to @path on the current member, or, if it cannot be reached,
  * the next ones, all within the request timeout. A round of the members in
  * which one answered 503 (it has no leader: an election is under way, as
- * after the leader died) is tried again after a pause, until the timeout;
- * a round in which none could be reached or answered is the end (etcd is
- * down: say so at once). HTTP 200: 0 and the answer; otherwise -1 and *err.
+ * after the leader died) is tried again after a pause, for up to
+ * ETCD_ELECTION_MS; a round in which none could be reached or answered is
+ * the end (etcd is down: say so at once). HTTP 200: 0 and the answer;
+ * otherwise -1 and *err (a 503's message when there was one: it says more
+ * than a member refusing connections or a request cut short).
  */
 static int post(struct etcd *e, const char *path, const char *body,
 		struct answer *a, char **err)
 {
 	struct curl_slist *hdr = NULL;
 	size_t tried;
-	int64_t deadline;
+	int64_t deadline, election_end;
+	char *no_leader = NULL;
 	long pause = 100;
 	int rc = -1, electing = 0;
 
@@ -560,6 +566,7 @@ static int post(struct etcd *e, const char *path, const char *body,
 	if (e->auth)
 		hdr = curl_slist_append(hdr, e->auth);
 	deadline = mono_ms() + e->timeout_ms;
+	election_end = mono_ms() + ETCD_ELECTION_MS;
 	for (tried = 0;; tried++) {
 		const char *base = e->urls[e->cur];
 		long code = 0, left = (long)(deadline - mono_ms());
@@ -568,7 +575,8 @@ static int post(struct etcd *e, const char *path, const char *body,
 
 		if (tried > 0 && tried % e->n_urls == 0) {
 			/* a whole round failed */
-			if (!electing || left <= pause)
+			if (!electing || left <= pause ||
+			    mono_ms() + pause >= election_end)
 				break;
 			electing = 0;
 			sleep_ms(pause);
@@ -614,6 +622,8 @@ static int post(struct etcd *e, const char *path, const char *body,
 			if (code != 503)
 				break;
 			electing = 1;
+			free(no_leader);
+			no_leader = err && *err ? xstrdup(*err) : NULL;
 		} else if (a->too_large) {
 			fail(err, "etcd %s: the answer exceeds %u MiB", base,
 			     ETCD_MAX_ANSWER >> 20);
@@ -627,6 +637,10 @@ static int post(struct etcd *e, const char *path, const char *body,
 		}
 		e->cur = (e->cur + 1) % e->n_urls;
 	}
+	if (rc && no_leader)
+		fail(err, "%s; the members have no leader (is a majority of them down?)",
+		     no_leader);
+	free(no_leader);
 	curl_slist_free_all(hdr);
 	return rc;
 }
