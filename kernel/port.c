@@ -20,6 +20,18 @@
  * Evaluation is idempotent: a port already on its bridge is left alone, so
  * a hotplug script that attached it first is harmless, and so is a reload
  * that does not change its binding.
+ *
+ * Taps are decided at NETDEV_REGISTER too, but a tap on no master is
+ * enslaved only once it is up (NETDEV_UP), pending with the reason
+ * NETPOLICY_R_TAP_DOWN until then: a toolstack that enslaves its taps
+ * itself (libvirt's <interface type='bridge'>) creates the tap, gives it
+ * the guest's MAC, enslaves it and only then sets it up, and the bridge
+ * refuses (EBUSY) a device that has a master already, even its own. So
+ * that enslave is let through when it is to the bridge the decision
+ * names, and vetoed (NETDEV_PRECHANGEUPPER) when it is to another master
+ * or the tap is refused. A down tap carries no frame, so nothing is ever
+ * sent from a tap on a bridge its decision does not name. Xen vifs keep
+ * joining at NETDEV_REGISTER: their hotplug script waits for that.
  */
 
 #include <linux/etherdevice.h>
@@ -332,6 +344,15 @@ static bool np_port_evaluate(struct net *net, struct np_net *pn,
 		goto out;
 	}
 
+	/* a tap on no master joins when it comes up (top of this file) */
+	if (port->kind == NETPOLICY_KIND_TAP && !master &&
+	    !(dev->flags & IFF_UP)) {
+		port->master_ifindex = 0;
+		port->state = NETPOLICY_PORT_PENDING;
+		port->reason = NETPOLICY_R_TAP_DOWN;
+		goto out;
+	}
+
 	port->busy = true;
 	err = 0;
 	if (master) {
@@ -564,6 +585,42 @@ static int np_uplink_veto(struct net *net, struct net_device *dev,
 }
 
 /*
+ * A toolstack enslaves one of our taps (libvirt's SIOCBRADDIF, `ip link set
+ * master`): let it when the master is the bridge the tap's decision names,
+ * veto it otherwise, saying why in the extack and the kernel log. Our own
+ * enslaves (busy), unbound taps (uplinks: np_uplink_veto()) and Xen vifs
+ * are not judged here.
+ */
+static int np_tap_veto(struct np_port *port,
+		       struct netdev_notifier_changeupper_info *info)
+{
+	struct netlink_ext_ack *extack;
+	const char *master = info->upper_dev->name;
+
+	if (!info->linking || port->busy ||
+	    port->kind != NETPOLICY_KIND_TAP ||
+	    port->state == NETPOLICY_PORT_UNBOUND)
+		return NOTIFY_DONE;
+	extack = netdev_notifier_info_to_extack(&info->info);
+	if (port->state == NETPOLICY_PORT_REFUSED) {
+		NL_SET_ERR_MSG(extack,
+			       "netpolicy: the tap is refused by policy (npmgr show interfaces says why)");
+		net_info_ratelimited("%s: may not join %s: refused: %s\n",
+				     port->dev->name, master,
+				     port->msg[0] ? port->msg :
+				     np_reason_text(port->reason));
+		return notifier_from_errno(-EPERM);
+	}
+	if (!strcmp(master, port->bridge))
+		return NOTIFY_DONE;
+	NL_SET_ERR_MSG(extack,
+		       "netpolicy: the tap's VIF object puts it on another bridge (npmgr show interfaces says which)");
+	net_info_ratelimited("%s: may not join %s: VIF %s puts it on %s\n",
+			     port->dev->name, master, port->vif, port->bridge);
+	return notifier_from_errno(-EPERM);
+}
+
+/*
  * A MACsec or tunnel device changed (`ip link set ... type macsec encrypt
  * off`, a new VNI) or came up (the core announces changes of a device
  * that is down only when it comes up): the uplinks it is part of may no
@@ -730,11 +787,18 @@ static int np_netdev_event(struct notifier_block *nb, unsigned long event,
 			np_ports_mark_dev(net, dev);
 		break;
 	case NETDEV_PRECHANGEUPPER:
+		port = np_port_find(np_net(net), dev);
+		if (port && port->state != NETPOLICY_PORT_UNBOUND)
+			return np_tap_veto(port, ptr);
 		return np_uplink_veto(net, dev, ptr);
 	case NETDEV_UP:
 	case NETDEV_CHANGE:
-		if (!np_port_find(np_net(net), dev))
+		port = np_port_find(np_net(net), dev);
+		if (!port)
 			np_link_changed(net, dev);
+		else if (event == NETDEV_UP &&
+			 port->reason == NETPOLICY_R_TAP_DOWN)
+			np_port_evaluate(net, np_net(net), port, false);
 		break;
 	case NETDEV_CHANGEUPPER:
 		port = np_port_find(np_net(net), dev);

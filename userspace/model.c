@@ -581,6 +581,7 @@ static const struct reason_desc reasons[] = {
 	[NETPOLICY_R_NOT_A_BRIDGE] = { .name = "not-a-bridge" },
 	[NETPOLICY_R_ATTACH_FAILED] = { .name = "attach-failed" },
 	[NETPOLICY_R_MOVED] = { .name = "moved" },
+	[NETPOLICY_R_TAP_DOWN] = { .name = "tap-down" },
 	[NETPOLICY_R_ISOLATED] = { .name = "isolated",
 		.check = "ISOLATE_FROM does not match this VM",
 		.asks = asks_isolation },

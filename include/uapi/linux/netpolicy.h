@@ -362,6 +362,13 @@ enum netpolicy_reason {
 	NETPOLICY_R_NOT_ENCRYPTED,	/* an uplink is not encrypted (as asked) */
 	NETPOLICY_R_ISOLATED_PEER,	/* the bridge carries an isolated VM */
 	NETPOLICY_R_NOT_REALIZED,	/* the network's tunnel is not there */
+	/*
+	 * Pending: a tap that is down, allowed on its bridge. It joins it when
+	 * it comes up, or when its toolstack enslaves it there first (libvirt
+	 * does, for <interface type='bridge'>); an enslave to any other
+	 * master is refused with the reason.
+	 */
+	NETPOLICY_R_TAP_DOWN,
 	__NETPOLICY_R_MAX
 };
 
