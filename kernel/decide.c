@@ -34,7 +34,7 @@ static const char * const np_reasons[] = {
 	[NETPOLICY_R_NOT_ENCRYPTED] = "uplink not encrypted:",
 	[NETPOLICY_R_ISOLATED_PEER] = "bridge carries an isolated VM:",
 	[NETPOLICY_R_NOT_REALIZED] = "network's tunnel is missing:",
-	[NETPOLICY_R_TAP_DOWN] = "tap is down: it joins when up:",
+	[NETPOLICY_R_TAP_DOWN] = "waiting for the tap to come up:",
 };
 
 static_assert(ARRAY_SIZE(np_reasons) == __NETPOLICY_R_MAX);

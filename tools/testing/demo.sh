@@ -40,6 +40,10 @@ run ip link set tap-db address 52:54:00:00:0d:b0   # vif 'db' (by MAC)
 run ip tuntap add tap-batch0 mode tap    # vif 'batch': its bridge is missing
 run ip tuntap add tap-guest9 mode tap    # no VIF object binds it
 run ip tuntap add tap-insecure mode tap  # policy 'secure' isolates its VM
+say "QEMU sets them up: each tap joins its bridge as it comes up"
+for t in tap-web0 tap-web1 tap-db tap-batch0 tap-guest9 tap-insecure; do
+	run ip link set "$t" up
+done
 sleep 0.5
 
 say "state: tap-db and tap-batch0 wait for br-back, tap-guest9 is unbound, tap-insecure refused"

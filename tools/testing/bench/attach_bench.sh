@@ -3,10 +3,11 @@
 #
 # Attach benchmark, run inside the test VM by `make bench`.
 #
-# Creates N taps (ip -batch, one process) that must all join br0, and times
-# it four ways in the same boot, each a ratio to the first:
+# Creates N taps and sets each up, as QEMU does (ip -batch, one process),
+# all of which must join br0, and times it four ways in the same boot,
+# each a ratio to the first:
 #   bare       no attachment at all (netpolicy not loaded, no udev)
-#   netpolicy  netpolicy.ko attaches inside NETDEV_REGISTER
+#   netpolicy  netpolicy.ko attaches inside NETDEV_UP
 #   udev       systemd-udevd with RUN+="ip link set %k master br0"
 #              (the hotplug-script style of Xen's vif-bridge and libvirt)
 #   networkd   systemd-networkd, [Match] Name=tap* / [Network] Bridge=br0
@@ -31,11 +32,15 @@ fi
 
 now() { date +%s%N; }
 modprobe -a tun bridge
-for i in $(seq 0 $((N - 1))); do echo "tuntap add tapb$i mode tap"; done > "$work/add"
+for i in $(seq 0 $((N - 1))); do
+	echo "tuntap add tapb$i mode tap"
+	echo "link set tapb$i up"
+done > "$work/add"
 for i in $(seq 0 $((N - 1))); do echo "link del tapb$i"; done > "$work/del"
 for i in $(seq 0 $((N - 1))); do
 	echo "tuntap add tapb$i mode tap"
 	echo "link set tapb$i master br0"
+	echo "link set tapb$i up"
 done > "$work/add-attach"
 
 attached_count() {
@@ -55,7 +60,10 @@ run_once() {
 	if [ "$1" = ideal ]; then
 		ip -batch "$work/add-attach"
 	elif [ "$1" = per-process ]; then
-		for i in $(seq 0 $((N - 1))); do ip tuntap add tapb$i mode tap; done
+		for i in $(seq 0 $((N - 1))); do
+			ip tuntap add tapb$i mode tap
+			ip link set tapb$i up
+		done
 	else
 		ip -batch "$work/add"
 	fi
@@ -74,10 +82,11 @@ run_once() {
 	sleep 0.2
 }
 
-window() { # how many of M single creations had no master on return
+window() { # how many of M taps created and set up had no master once up
 	local miss=0 i
 	for i in $(seq 0 $((M - 1))); do
 		ip tuntap add tapb$i mode tap
+		ip link set tapb$i up
 		[ -e /sys/class/net/tapb$i/master ] || miss=$((miss + 1))
 	done
 	# let asynchronous agents finish before deleting

@@ -77,7 +77,11 @@ m3=$(mem_kb)
 # tap creation with the big set vs the small set; 1000 bridges
 for i in $(seq 0 999); do echo "link add brn$i type bridge"; done > "$work/bridges"
 ip -batch "$work/bridges"
-for i in $(seq 0 $((N - 1))); do echo "tuntap add vt$i mode tap"; done > "$work/add"
+# (each tap as QEMU makes it: created, then up, when it joins its bridge)
+for i in $(seq 0 $((N - 1))); do
+	echo "tuntap add vt$i mode tap"
+	echo "link set vt$i up"
+done > "$work/add"
 for i in $(seq 0 $((N - 1))); do echo "link del vt$i"; done > "$work/del"
 : > "$work/tbig"
 : > "$work/tsmall"

@@ -35,7 +35,9 @@ cleanup() {
 trap 'cleanup; rm -rf "$tmp"' EXIT
 
 np() { local ns=$1; shift; ip netns exec "$ns" "$NPMGR" "$@"; }
-tap() { ip -n "$1" tuntap add "$2" mode tap; }
+# A VM's tap as QEMU makes it: created, then up (a tap on no master joins
+# its bridge when it comes up; one ip process for both)
+tap() { printf 'tuntap add %s mode tap\nlink set %s up\n' "$2" "$2" | ip -n "$1" -batch -; }
 
 state_of() { # ns dev -> "state vif reason..."
 	np "$1" -j show interfaces | tr '{' '\n' |
@@ -497,6 +499,7 @@ test_monitor_events() {
 "pending tap-web0 vif=web network=front bridge=br-front: bridge does not exist: br-front
 attached tap-web0 vif=web network=front bridge=br-front
 unbound tap-x: no VIF object matches the interface
+pending tap-web1 vif=web network=front bridge=br-front: waiting for the tap to come up: br-front
 attached tap-web1 vif=web network=front bridge=br-front
 removed tap-web1 vif=web network=front bridge=br-front
 detached tap-web0: no VIF object matches the interface
@@ -540,6 +543,7 @@ test_unprivileged_cannot_write() {
 			unshare -U -r -n sh -c "ip link add br-front type bridge &&
 				'$NPMGR' load '$tmp/p.policy' &&
 				ip tuntap add tap-web0 mode tap &&
+				ip link set tap-web0 up &&
 				ip -o link show tap-web0" > "$tmp/userns" 2>&1 ||
 			fail "userns admin: $(cat "$tmp/userns")"
 		grep -q "master br-front " "$tmp/userns" || fail "userns: $(cat "$tmp/userns")"

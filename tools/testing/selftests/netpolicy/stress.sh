@@ -76,6 +76,16 @@ POL
 
 # Every tap of the namespace (default: this one) whose name starts with
 # tps: is its master what a.policy says? Prints the ones that are not.
+# VMs' taps as QEMU makes them: created, then up (a tap on no master joins
+# its bridge when it comes up); one ip for all
+vtaps() { # [-n NS] name...
+	local t ns=()
+	[ "$1" = -n ] && { ns=(-n "$2"); shift 2; }
+	for t in "$@"; do
+		printf 'tuntap add %s mode tap\nlink set %s up\n' "$t" "$t"
+	done | ip "${ns[@]}" -batch -
+}
+
 misplaced() { # [ns]
 	ip ${1:+-n "$1"} -o link show | awk '
 	$2 ~ /^tps/ {
@@ -99,6 +109,7 @@ churn() {
 	while nap 1; do
 		for i in 0 1 2 3; do
 			echo "tuntap add tps$((i % 2))c$i mode tap"
+			echo "link set tps$((i % 2))c$i up"
 		done
 		for i in 0 1 2 3; do
 			echo "link del tps$((i % 2))c$i"
@@ -128,7 +139,7 @@ fuzz_here() { # requests seed
 	ip link add br-s0 type bridge || return 1
 	ip link add br-s1 type bridge || return 1
 	out=$("$NPMGR" load "$pol/a.policy" 2>&1) || { echo "load: $out"; return 1; }
-	ip tuntap add tps00 mode tap && ip tuntap add tps10 mode tap || return 1
+	vtaps tps00 tps10 || return 1
 	churn &
 	bg=$!
 	reloads &
@@ -140,7 +151,7 @@ fuzz_here() { # requests seed
 	# whatever the fuzzer left, a load of a.policy decides every port
 	out=$("$NPMGR" load "$pol/a.policy" 2>&1) ||
 		{ echo "load after the fuzz: $out"; return 1; }
-	ip tuntap add tps01 mode tap && ip tuntap add tps11 mode tap && ip tuntap add tps21 mode tap
+	vtaps tps01 tps11 tps21
 	sleep 0.5
 	misplaced | grep . && rc=1
 	"$NPMGR" flush
@@ -203,10 +214,7 @@ test_modcycle() {
 	ip link add br-s0 type bridge
 	ip link add br-s1 type bridge
 	"$NPMGR" load "$pol/a.policy" > /dev/null || fail "load"
-	for i in 0 1 2 3; do
-		ip tuntap add "tps0$i" mode tap
-		ip tuntap add "tps1$i" mode tap
-	done
+	vtaps tps00 tps10 tps01 tps11 tps02 tps12 tps03 tps13
 	churn &
 	bg=$!
 	for i in $(seq "$CYCLES"); do
@@ -217,8 +225,7 @@ test_modcycle() {
 	done
 	kill $bg
 	wait $bg 2> /dev/null || true
-	ip tuntap add tps0z mode tap
-	ip tuntap add tps1z mode tap
+	vtaps tps0z tps1z
 	sleep 0.5
 	expect_eq "every port where the policy says, after $CYCLES cycles" "" "$(misplaced)"
 	echo "    $CYCLES rmmod/insmod cycles with $(ls -d /sys/class/net/br-s*/brif/* | wc -l) attached ports"
@@ -233,8 +240,7 @@ test_namespaces() {
 		ip -n $ns link add br-s0 type bridge
 		ip -n $ns link add br-s1 type bridge
 		ip netns exec $ns "$NPMGR" load "$pol/a.policy" > /dev/null || fail "$ns: load"
-		ip -n $ns tuntap add tps0a mode tap
-		ip -n $ns tuntap add tps1a mode tap
+		vtaps -n $ns tps0a tps1a
 	done
 	for i in $(seq "$NAMESPACES"); do
 		expect_eq "nps$i: ports" "" "$(misplaced "nps$i")"
