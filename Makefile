@@ -277,13 +277,19 @@ install-xen: npmgr
 
 # The Debian packages (debian/: netpolicy-dkms, npmgr), built offline
 # from Debian's archive, into build/deb/; lintian on them.
+# Built in a copy of the tree (build/deb-src): dpkg-buildpackage's clean
+# step would otherwise remove this tree's module, npmgr and test programs,
+# and it writes its results to the parent directory, here the copy's.
 deb:
-	rm -rf build/deb
-	dpkg-buildpackage -us -uc -b
-	mkdir -p build/deb
-	mv ../netpolicy-dkms_$(VERSION)_all.deb ../npmgr_$(VERSION)_*.deb \
-		../npmgr-dbgsym_$(VERSION)_*.deb ../netpolicy_$(VERSION)_*.changes \
-		../netpolicy_$(VERSION)_*.buildinfo build/deb/ 2>/dev/null || true
+	rm -rf build/deb build/deb-src
+	mkdir -p build/deb build/deb-src/netpolicy
+	tar -c --exclude-vcs --exclude=./build --exclude=./.cache . | \
+		tar -x -C build/deb-src/netpolicy
+	cd build/deb-src/netpolicy && dpkg-buildpackage -us -uc -b
+	mv build/deb-src/netpolicy-dkms_$(VERSION)_all.deb build/deb-src/npmgr_$(VERSION)_*.deb \
+		build/deb-src/npmgr-dbgsym_$(VERSION)_*.deb build/deb-src/netpolicy_$(VERSION)_*.changes \
+		build/deb-src/netpolicy_$(VERSION)_*.buildinfo build/deb/
+	rm -rf build/deb-src
 	lintian --fail-on error build/deb/*.changes
 
 dkms-install:
