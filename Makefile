@@ -35,8 +35,12 @@ CC ?= cc
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 libnl-route-3.0 json-c libcurl 2>/dev/null)
 NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 libnl-route-3.0 json-c libcurl 2>/dev/null) \
 	   $(shell pkg-config --libs xenstore 2>/dev/null || echo -lxenstore)
+# npmgr-virtwatch (libvirt's C API, libxml2 for its domain XML) is a
+# program of its own: npmgr itself links neither
+VIRT_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
+VIRT_LIBS := $(shell pkg-config --libs libvirt libxml-2.0 2>/dev/null)
 UCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
-	   -isystem include/uapi $(NL_CFLAGS)
+	   -isystem include/uapi $(NL_CFLAGS) $(VIRT_CFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 .PHONY: all module module-others module-debug npmgr deps clean install install-npmgr install-xen dkms-install check \
@@ -71,7 +75,7 @@ module-others:
 module-debug:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 KCFLAGS=-DDEBUG modules
 
-npmgr: userspace/npmgr
+npmgr: userspace/npmgr userspace/npmgr-virtwatch
 
 # Each flavour compiles the list into its own objects and archive under
 # build/FLAVOUR/; npmgr, the tests and the fuzzer link that archive, so they
@@ -86,7 +90,7 @@ build/$(1)/libnpmgr.a: $$(patsubst userspace/%.c,build/$(1)/%.o,$$(NPMGR_SRC))
 -include $$(wildcard build/$(1)/*.d build/$(1)/*/*.d)
 endef
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -isystem include/uapi \
-	$(NL_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all
+	$(NL_CFLAGS) $(VIRT_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all
 # the shipped build also takes the distribution's flags (dpkg-buildflags:
 # hardening, fortify), empty elsewhere
 $(eval $(call npmgr_flavour,plain,$(CC),$(UCFLAGS) $(CPPFLAGS) $(CFLAGS)))
@@ -95,6 +99,12 @@ $(eval $(call npmgr_flavour,fuzz,clang,$(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link)
 
 userspace/npmgr: build/plain/main.o build/plain/libnpmgr.a
 	$(CC) $(UCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(NL_LIBS)
+# `npmgr virtwatch` runs it from npmgr's own directory
+VIRT_OBJS := libvirt/virtwatch.o libvirt/domxml.o
+userspace/npmgr-virtwatch: $(addprefix build/plain/,$(VIRT_OBJS)) build/plain/libnpmgr.a
+	$(CC) $(UCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(VIRT_LIBS)
+userspace/npmgr-virtwatch-asan: $(addprefix build/asan/,$(VIRT_OBJS)) build/asan/libnpmgr.a
+	$(CC) $(UCFLAGS) -O1 $(SAN) -o $@ $^ $(NL_LIBS) $(VIRT_LIBS)
 # npmgr under ASan/UBSan: the realization suite runs it a second time
 userspace/npmgr-asan: build/asan/main.o build/asan/libnpmgr.a
 	$(CC) $(UCFLAGS) -O1 $(SAN) -o $@ $^ $(NL_LIBS)
@@ -107,8 +117,19 @@ $(addsuffix -asan,$(TEST_BINS)): userspace/tests/%-asan: build/asan/tests/%.o \
 		build/asan/libnpmgr.a
 	$(CC) $(UCFLAGS) -O1 $(SAN) -o $@ $^ $(NL_LIBS)
 
-test-userspace: $(TEST_BINS) $(addsuffix -asan,$(TEST_BINS))
-	@for t in $(NPMGR_TESTS); do \
+# and those of virtwatch's domain XML reader, with libxml2
+VIRT_TESTS := domxml_test
+VIRT_TEST_BINS := $(addprefix userspace/tests/,$(VIRT_TESTS))
+$(VIRT_TEST_BINS): userspace/tests/%: build/plain/tests/%.o build/plain/libvirt/domxml.o \
+		build/plain/libnpmgr.a
+	$(CC) $(UCFLAGS) -o $@ $^ $(NL_LIBS) $(VIRT_LIBS)
+$(addsuffix -asan,$(VIRT_TEST_BINS)): userspace/tests/%-asan: build/asan/tests/%.o \
+		build/asan/libvirt/domxml.o build/asan/libnpmgr.a
+	$(CC) $(UCFLAGS) -O1 $(SAN) -o $@ $^ $(NL_LIBS) $(VIRT_LIBS)
+
+test-userspace: $(TEST_BINS) $(addsuffix -asan,$(TEST_BINS)) $(VIRT_TEST_BINS) \
+		$(addsuffix -asan,$(VIRT_TEST_BINS))
+	@for t in $(NPMGR_TESTS) $(VIRT_TESTS); do \
 		echo "== $$t"; userspace/tests/$$t || exit 1; \
 		echo "== $$t (ASan/UBSan)"; \
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -130,17 +151,23 @@ pool-test: userspace/npmgr userspace/npmgr-asan $(WATCHCHECK)
 	NPMGR=$(CURDIR)/userspace/npmgr-asan ASAN_OPTIONS=detect_leaks=1 tools/testing/pool/pool.sh
 
 # libFuzzer harnesses: the policy parser; the texts key agreement reads
-# (fuzz_mka.c); etcd's answers (fuzz_etcd.c). Each runs for a bounded time.
+# (fuzz_mka.c); etcd's answers (fuzz_etcd.c); libvirt's domain XML
+# (fuzz_domxml.c). Each runs for a bounded time.
 FUZZ_SECONDS ?= 60
 FUZZ_MKA_SECONDS ?= 30
 FUZZ_ETCD_SECONDS ?= 20
+FUZZ_DOMXML_SECONDS ?= 20
 userspace/fuzz/fuzz_parser: build/fuzz/fuzz/fuzz_parser.o build/fuzz/libnpmgr.a
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^
 userspace/fuzz/fuzz_mka: build/fuzz/fuzz/fuzz_mka.o build/fuzz/libnpmgr.a
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^
 userspace/fuzz/fuzz_etcd: build/fuzz/fuzz/fuzz_etcd.o build/fuzz/libnpmgr.a
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(NL_LIBS)
-fuzz: userspace/fuzz/fuzz_parser userspace/fuzz/fuzz_mka userspace/fuzz/fuzz_etcd
+userspace/fuzz/fuzz_domxml: build/fuzz/fuzz/fuzz_domxml.o build/fuzz/libvirt/domxml.o \
+		build/fuzz/libnpmgr.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(VIRT_LIBS)
+fuzz: userspace/fuzz/fuzz_parser userspace/fuzz/fuzz_mka userspace/fuzz/fuzz_etcd \
+		userspace/fuzz/fuzz_domxml
 	mkdir -p .cache/fuzz-corpus .cache/fuzz-mka-corpus
 	userspace/fuzz/fuzz_parser -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 		-dict=userspace/fuzz/policy.dict .cache/fuzz-corpus userspace/fuzz/seeds
@@ -149,6 +176,9 @@ fuzz: userspace/fuzz/fuzz_parser userspace/fuzz/fuzz_mka userspace/fuzz/fuzz_etc
 	mkdir -p .cache/fuzz-etcd-corpus
 	userspace/fuzz/fuzz_etcd -max_total_time=$(FUZZ_ETCD_SECONDS) -max_len=4096 \
 		.cache/fuzz-etcd-corpus userspace/fuzz/etcd-seeds
+	mkdir -p .cache/fuzz-domxml-corpus
+	userspace/fuzz/fuzz_domxml -max_total_time=$(FUZZ_DOMXML_SECONDS) -max_len=4096 \
+		.cache/fuzz-domxml-corpus userspace/fuzz/domxml-seeds
 
 style:
 	@ksrc=$$(tools/testing/ksrc) && \
@@ -307,5 +337,7 @@ clean:
 	rm -rf build
 	rm -f userspace/npmgr userspace/npmgr-asan $(TAPVM) $(SECTAG) $(OVSDP) $(NPREQUEST) $(GNLFUZZ) $(TEST_BINS) \
 		$(addsuffix -asan,$(TEST_BINS)) userspace/fuzz/fuzz_parser userspace/fuzz/fuzz_mka userspace/fuzz/fuzz_etcd $(WATCHCHECK) \
+		userspace/npmgr-virtwatch userspace/npmgr-virtwatch-asan userspace/fuzz/fuzz_domxml \
+		$(VIRT_TEST_BINS) $(addsuffix -asan,$(VIRT_TEST_BINS)) \
 		userspace/xen/vif-netpolicy userspace/xen/npmgr-xenwatch.service \
 		userspace/pool/npmgr-agent.service userspace/netpolicy.service

@@ -433,6 +433,33 @@ static int cmd_place(int argc, char **argv)
 	return place_main(argc, argv, json);
 }
 
+/*
+ * npmgr-virtwatch, a program of its own (it links libvirt and libxml2,
+ * which npmgr does not), from the directory npmgr runs from.
+ */
+static int cmd_virtwatch(int argc, char **argv)
+{
+	char self[4096], path[4096 + 32], *slash;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	(void)argc;
+	if (n <= 0) {
+		fprintf(stderr, "npmgr: virtwatch: where npmgr runs from: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (slash)
+		*slash = '\0';
+	snprintf(path, sizeof(path), "%s/npmgr-virtwatch", self);
+	argv[0] = path;
+	execv(path, argv);
+	fprintf(stderr, "npmgr: virtwatch: %s: %s (built by make npmgr, with libvirt-dev)\n",
+		path, strerror(errno));
+	return 1;
+}
+
 static int cmd_help(int argc, char **argv);
 
 static const struct {
@@ -450,6 +477,7 @@ static const struct {
 	{ "del", cmd_del, "del network|vif|vm|policy|nic NAME  delete one object" },
 	{ "flush", cmd_flush, "flush               delete every object of this namespace" },
 	{ "xenwatch", cmd_xenwatch, "xenwatch [--once] [-v]  describe running Xen guests' vifs to the kernel, from xenstore" },
+	{ "virtwatch", cmd_virtwatch, "virtwatch [--connect URI] [--once] [-v]  describe running libvirt domains and their interfaces to the kernel" },
 	{ "xen-hotplug", cmd_xen_hotplug, "xen-hotplug online|offline|add|remove  the vif-netpolicy hotplug script (run by libxl)" },
 	{ "mka-supervise", cmd_mka_supervise, "mka-supervise --host NAME --session ID [--ready-fd FD]  one key agreement session's supervisor (load and realize start it)" },
 	{ "pool", cmd_pool, "pool [--etcd URLS] [TLS, user options] apply FILE|diff FILE|show  the pool's objects in etcd" },

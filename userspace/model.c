@@ -555,7 +555,14 @@ const char *event_name(int ev)
 /* A toolstack's name; NULL for the configuration (the default). */
 const char *source_name(int source)
 {
-	return source == NETPOLICY_SOURCE_XENSTORE ? "xenstore" : NULL;
+	switch (source) {
+	case NETPOLICY_SOURCE_XENSTORE:
+		return "xenstore";
+	case NETPOLICY_SOURCE_LIBVIRT:
+		return "libvirt";
+	default:
+		return NULL;
+	}
 }
 
 static bool asks_isolation(const struct np_policy_def *p)

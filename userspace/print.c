@@ -132,11 +132,13 @@ static void print_vif(FILE *f, bool *first, const struct np_vif_def *v)
 }
 
 /*
- * The objects a toolstack watcher made (running Xen guests) are not part of
- * the policy file: printed commented out, so the output still loads as a
- * policy file.
+ * The objects a toolstack watcher made (running Xen guests, libvirt
+ * domains) are not part of the policy file: printed commented out, under
+ * a line saying whose they are, so the output still loads as a policy
+ * file.
  */
-static void print_toolstack(FILE *f, const struct np_config *cfg)
+static void print_source(FILE *f, const struct np_config *cfg, int source,
+			 const char *whose)
 {
 	bool first = false;
 	char *text = NULL, *line, *save = NULL;
@@ -147,22 +149,29 @@ static void print_toolstack(FILE *f, const struct np_config *cfg)
 	if (!m)
 		return;
 	for (i = 0; i < cfg->n_vms; i++)
-		if (cfg->vms[i].source)
+		if (cfg->vms[i].source == source)
 			print_vm(m, &first, &cfg->vms[i]);
 	for (i = 0; i < cfg->n_vifs; i++)
-		if (cfg->vifs[i].source)
+		if (cfg->vifs[i].source == source)
 			print_vif(m, &first, &cfg->vifs[i]);
 	fclose(m);
 	if (!len) {
 		free(text);
 		return;
 	}
-	fputs("\n# From xenstore (running Xen guests, npmgr xenwatch); not part of\n"
-	      "# the policy file:\n", f);
+	fprintf(f, "\n# From %s; not part of\n# the policy file:\n", whose);
 	for (line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))
 		fprintf(f, "#%s%s\n", *line ? " " : "", line);
 	free(text);
+}
+
+static void print_toolstack(FILE *f, const struct np_config *cfg)
+{
+	print_source(f, cfg, NETPOLICY_SOURCE_XENSTORE,
+		     "xenstore (running Xen guests, npmgr xenwatch)");
+	print_source(f, cfg, NETPOLICY_SOURCE_LIBVIRT,
+		     "libvirt (running domains, npmgr virtwatch)");
 }
 
 void print_config(FILE *f, const struct np_config *cfg)

@@ -181,6 +181,7 @@ enum netpolicy_load_flag {
 enum netpolicy_source {
 	NETPOLICY_SOURCE_CONFIG,	/* the policy configuration */
 	NETPOLICY_SOURCE_XENSTORE,	/* a running Xen guest (xenstore) */
+	NETPOLICY_SOURCE_LIBVIRT,	/* a running libvirt domain */
 	__NETPOLICY_SOURCE_MAX
 };
 
