@@ -32,7 +32,7 @@ state_of() { # ifname: its state in npmgr show interfaces
 # libvirtd as the bed needs it without systemd (Documentation/
 # libvirt-design.rst, "Verified in the bed")
 libvirt_up() {
-	local i
+	local _
 	getent group libvirt-qemu > /dev/null || groupadd -r libvirt-qemu
 	getent passwd libvirt-qemu > /dev/null || useradd -r -g libvirt-qemu libvirt-qemu
 	mkdir -p /etc/libvirt /run/libvirt /var/log/libvirt/qemu /var/lib/libvirt/qemu
@@ -41,7 +41,7 @@ libvirt_up() {
 	if ! pgrep -x libvirtd > /dev/null; then
 		libvirtd > "$tmp/libvirtd.log" 2>&1 &
 	fi
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		$V version > /dev/null 2>&1 && return 0
 		sleep 0.2
 	done
