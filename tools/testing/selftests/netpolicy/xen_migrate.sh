@@ -334,18 +334,33 @@ report() {
 	out=$(placed_of web)
 	[ "$out" = hB ] || { echo "np-migrate B: FAIL: after the reboot ($t1 s), web is placed on '$out'"; return; }
 	echo "np-migrate B: rebooted in $t1 s as domain $d2, still placed on hB"
+	# released 30 s after the last interface went; a deadline, not a
+	# count of looks (each look is a process, slow when both dom0s are
+	# busy), and the answer of the look that saw it decides
 	xl destroy web
-	for _ in $(seq 400); do
-		[ "$(placed_of web)" = null ] && break
-		sleep 0.2
+	t0=$SECONDS
+	while ((SECONDS - t0 < 150)); do
+		out=$(placed_of web)
+		[ "$out" = null ] && break
+		sleep 0.5
 	done
-	out=$(placed_of web)
-	[ "$out" = null ] || { echo "np-migrate B: FAIL: destroyed, web is placed on '$out'"; return; }
+	[ "$out" = null ] || {
+		echo "np-migrate B: FAIL: destroyed $((SECONDS - t0)) s ago, web is placed on '$out': $(grep "VM web\|etcd" "$tmp/agent.log" | tail -n 5 | xargs)"
+		return
+	}
 	echo "np-migrate B: destroyed: $(grep "VM web:" "$tmp/agent.log")"
 	echo "np-migrate B: ok"
 }
+# where the pool places VM $1 ("null": nowhere), or "error: " and what
+# npmgr said when it could not tell
 placed_of() {
-	"$NPMGR" -j place --etcd "$ETCD" "$1" | grep -o '"placed":[^,}]*' | sed 's/"placed"://; s/"//g'
+	local j
+	j=$("$NPMGR" -j place --etcd "$ETCD" "$1" 2> "$tmp/place.err")
+	if [[ $j =~ \"placed\":(null|\"[^\"]*\") ]]; then
+		echo "${BASH_REMATCH[1]//\"/}"
+	else
+		echo "error: $(head -n 1 "$tmp/place.err")"
+	fi
 }
 
 case $role in
