@@ -43,7 +43,7 @@ UCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	   -isystem include/uapi $(NL_CFLAGS) $(VIRT_CFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all module module-others module-debug npmgr deps clean install install-npmgr install-xen dkms-install check \
+.PHONY: all module module-others module-debug npmgr deps clean install install-npmgr install-xen install-libvirt dkms-install check \
 	deb \
 	check-build style sparse test-userspace pool-test kunit selftest xen-selftest xen-migrate demo bench fuzz dkms-check \
 	debug-check debug-check-full
@@ -100,7 +100,7 @@ $(eval $(call npmgr_flavour,fuzz,clang,$(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link)
 userspace/npmgr: build/plain/main.o build/plain/libnpmgr.a
 	$(CC) $(UCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(NL_LIBS)
 # `npmgr virtwatch` runs it from npmgr's own directory
-VIRT_OBJS := libvirt/virtwatch.o libvirt/domxml.o
+VIRT_OBJS := libvirt/virtwatch.o libvirt/hook.o libvirt/describe.o libvirt/domxml.o
 userspace/npmgr-virtwatch: $(addprefix build/plain/,$(VIRT_OBJS)) build/plain/libnpmgr.a
 	$(CC) $(UCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(VIRT_LIBS)
 userspace/npmgr-virtwatch-asan: $(addprefix build/asan/,$(VIRT_OBJS)) build/asan/libnpmgr.a
@@ -276,7 +276,7 @@ check-build:
 	echo "module: W=1 clean for $(KVER) $(OTHER_KVERS)"
 	$(MAKE) npmgr
 
-install: all install-npmgr
+install: all install-npmgr install-libvirt
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
 	depmod -a $(KVER)
 
@@ -294,6 +294,18 @@ install-npmgr: npmgr
 	install -D -m 0644 userspace/netpolicy.service $(DESTDIR)$(SYSTEMD_UNITS)/netpolicy.service
 	install -d -m 0755 $(DESTDIR)/etc/netpolicy
 	install -d -m 0700 $(DESTDIR)/etc/netpolicy/keys
+
+# KVM hosts with libvirt (the npmgr-libvirt package's content): the
+# watcher, libvirt's qemu hook, the watcher's unit.
+LIBVIRT_HOOKS ?= /etc/libvirt/hooks
+install-libvirt: npmgr
+	install -D -m 0755 userspace/npmgr-virtwatch $(DESTDIR)$(PREFIX)/libexec/npmgr/npmgr-virtwatch
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' userspace/libvirt/qemu-hook.in > userspace/libvirt/qemu-hook
+	install -D -m 0755 userspace/libvirt/qemu-hook $(DESTDIR)$(LIBVIRT_HOOKS)/qemu.d/netpolicy
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' userspace/libvirt/npmgr-virtwatch.service.in > \
+		userspace/libvirt/npmgr-virtwatch.service
+	install -D -m 0644 userspace/libvirt/npmgr-virtwatch.service \
+		$(DESTDIR)$(SYSTEMD_UNITS)/npmgr-virtwatch.service
 
 # Xen dom0: the hotplug script and the xenstore watcher's unit.
 XEN_SCRIPTS ?= /etc/xen/scripts
@@ -317,7 +329,8 @@ deb:
 		tar -x -C build/deb-src/netpolicy
 	cd build/deb-src/netpolicy && dpkg-buildpackage -us -uc -b
 	mv build/deb-src/netpolicy-dkms_$(VERSION)_all.deb build/deb-src/npmgr_$(VERSION)_*.deb \
-		build/deb-src/npmgr-dbgsym_$(VERSION)_*.deb build/deb-src/netpolicy_$(VERSION)_*.changes \
+		build/deb-src/npmgr-dbgsym_$(VERSION)_*.deb build/deb-src/npmgr-libvirt_$(VERSION)_*.deb \
+		build/deb-src/npmgr-libvirt-dbgsym_$(VERSION)_*.deb build/deb-src/netpolicy_$(VERSION)_*.changes \
 		build/deb-src/netpolicy_$(VERSION)_*.buildinfo build/deb/
 	rm -rf build/deb-src
 	lintian --fail-on error build/deb/*.changes

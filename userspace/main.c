@@ -435,16 +435,18 @@ static int cmd_place(int argc, char **argv)
 
 /*
  * npmgr-virtwatch, a program of its own (it links libvirt and libxml2,
- * which npmgr does not), from the directory npmgr runs from.
+ * which npmgr does not): installed in ../libexec/npmgr from npmgr's
+ * directory (the npmgr-libvirt package), else built next to it (a
+ * checkout); @cmd is the npmgr command it runs.
  */
-static int cmd_virtwatch(int argc, char **argv)
+static int exec_virtwatch(const char *cmd, int argc, char **argv)
 {
-	char self[4096], path[4096 + 32], *slash;
+	char self[4096], path[4096 + 64], *slash, **args;
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	int i, k = 0;
 
-	(void)argc;
 	if (n <= 0) {
-		fprintf(stderr, "npmgr: virtwatch: where npmgr runs from: %s\n",
+		fprintf(stderr, "npmgr: %s: where npmgr runs from: %s\n", cmd,
 			strerror(errno));
 		return 1;
 	}
@@ -452,12 +454,31 @@ static int cmd_virtwatch(int argc, char **argv)
 	slash = strrchr(self, '/');
 	if (slash)
 		*slash = '\0';
+	/* path, then the command for the hook (the watcher is the default) */
+	args = xcalloc((size_t)argc + 2, sizeof(*args));
+	args[k++] = path;
+	if (strcmp(cmd, "virtwatch"))
+		args[k++] = (char *)cmd;
+	for (i = 1; i < argc; i++)
+		args[k++] = argv[i];
+	snprintf(path, sizeof(path), "%s/../libexec/npmgr/npmgr-virtwatch", self);
+	execv(path, args);
 	snprintf(path, sizeof(path), "%s/npmgr-virtwatch", self);
-	argv[0] = path;
-	execv(path, argv);
-	fprintf(stderr, "npmgr: virtwatch: %s: %s (built by make npmgr, with libvirt-dev)\n",
-		path, strerror(errno));
+	execv(path, args);
+	fprintf(stderr, "npmgr: %s: npmgr-virtwatch is not installed (the npmgr-libvirt package; make install-libvirt): %s\n",
+		cmd, strerror(errno));
+	free(args);
 	return 1;
+}
+
+static int cmd_virtwatch(int argc, char **argv)
+{
+	return exec_virtwatch("virtwatch", argc, argv);
+}
+
+static int cmd_libvirt_hook(int argc, char **argv)
+{
+	return exec_virtwatch("libvirt-hook", argc, argv);
 }
 
 static int cmd_help(int argc, char **argv);
@@ -478,6 +499,7 @@ static const struct {
 	{ "flush", cmd_flush, "flush               delete every object of this namespace" },
 	{ "xenwatch", cmd_xenwatch, "xenwatch [--once] [-v]  describe running Xen guests' vifs to the kernel, from xenstore" },
 	{ "virtwatch", cmd_virtwatch, "virtwatch [--connect URI] [--once] [-v]  describe running libvirt domains and their interfaces to the kernel" },
+	{ "libvirt-hook", cmd_libvirt_hook, "libvirt-hook DOMAIN OP SUBOP [EXTRA]  libvirt's qemu hook: describe a starting domain, fail its start when netpolicy refuses an interface" },
 	{ "xen-hotplug", cmd_xen_hotplug, "xen-hotplug online|offline|add|remove  the vif-netpolicy hotplug script (run by libxl)" },
 	{ "mka-supervise", cmd_mka_supervise, "mka-supervise --host NAME --session ID [--ready-fd FD]  one key agreement session's supervisor (load and realize start it)" },
 	{ "pool", cmd_pool, "pool [--etcd URLS] [TLS, user options] apply FILE|diff FILE|show  the pool's objects in etcd" },

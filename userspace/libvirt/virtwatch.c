@@ -9,11 +9,7 @@
  * so. Objects carry the source NETPOLICY_SOURCE_LIBVIRT: an
  * administrator's reload keeps them, and this never deletes another
  * source's object.
- *
- * An interface's network: netpolicy's <np:network> in the domain's
- * metadata; else, for type='bridge', the loaded network whose bridge is
- * the interface's source bridge. An interface with neither is reported
- * and left alone (a tap no VIF object binds stays unbound).
+ * The objects are describe.c's (shared with the qemu hook).
  *
  * A separate program (linked with libvirt and libxml2) so that npmgr
  * itself, on a Xen dom0 or a pool host, needs neither.
@@ -32,9 +28,8 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
-#include "../ipc.h"
-#include "../model.h"
-#include "domxml.h"
+#include "describe.h"
+#include "hook.h"
 
 /* Objects the kernel did not take are described again this often. */
 #define VW_RETRY_SECONDS 3
@@ -45,8 +40,7 @@ static volatile sig_atomic_t stopping;
 /* What the watcher told the kernel of one running domain. */
 struct vdom {
 	struct lvdom d;
-	char **vifs;			/* the VIF objects made (target devs) */
-	size_t n_vifs;
+	struct lv_names vifs;		/* the VIF objects made (target devs) */
 	bool described;			/* the kernel took them */
 	bool macs_told;			/* and every guest MAC */
 	bool seen;			/* during a full sync */
@@ -84,100 +78,21 @@ static struct vdom *vdom_find(struct vwatch *w, const char *name)
 
 static void vdom_clear(struct vdom *t)
 {
-	size_t i;
-
 	lvdom_free(&t->d);
-	for (i = 0; i < t->n_vifs; i++)
-		free(t->vifs[i]);
-	free(t->vifs);
+	lv_names_free(&t->vifs);
 	memset(t, 0, sizeof(*t));
-}
-
-/* The loaded network whose bridge is @bridge, or NULL. */
-static const char *network_of_bridge(const struct np_config *loaded,
-				     const char *bridge)
-{
-	size_t i;
-
-	for (i = 0; i < loaded->n_nets; i++)
-		if (loaded->nets[i].bridge &&
-		    !strcmp(loaded->nets[i].bridge, bridge))
-			return loaded->nets[i].name;
-	return NULL;
-}
-
-/*
- * The objects of domain @t, for an adding load; records in @t the VIF
- * objects made. Interfaces without a network are reported.
- */
-static void vdom_objects(struct vdom *t, const struct np_config *loaded,
-			 struct np_config *cfg)
-{
-	const struct lvdom *d = &t->d;
-	struct np_vm_def *m;
-	size_t i;
-
-	memset(cfg, 0, sizeof(*cfg));
-	m = xpush((void **)&cfg->vms, &cfg->n_vms, sizeof(*m));
-	m->name = xstrdup(d->name);
-	m->has_uuid = d->has_uuid;
-	memcpy(m->uuid, d->uuid, sizeof(m->uuid));
-	for (i = 0; i < d->n_tags; i++)
-		*(char **)xpush((void **)&m->tags, &m->n_tags,
-				sizeof(char *)) = xstrdup(d->tags[i]);
-	m->source = NETPOLICY_SOURCE_LIBVIRT;
-	for (i = 0; i < d->n_ifs; i++) {
-		const struct lv_if *f = &d->ifs[i];
-		const char *net = d->network;
-		struct np_vif_def *v;
-
-		if (!f->dev)
-			continue;	/* libvirt names it once it runs */
-		if (!net && f->bridge)
-			net = network_of_bridge(loaded, f->bridge);
-		if (!net) {
-			vw_log("%s of %s: no network: name one in its <np:network> metadata%s%s",
-			       f->dev, d->name,
-			       f->bridge ? ", or load one whose bridge is " : "",
-			       f->bridge ? f->bridge : "");
-			continue;
-		}
-		v = xpush((void **)&cfg->vifs, &cfg->n_vifs, sizeof(*v));
-		v->name = xstrdup(f->dev);
-		v->ifname = xstrdup(f->dev);
-		v->network = xstrdup(net);
-		v->vm = xstrdup(d->name);
-		v->source = NETPOLICY_SOURCE_LIBVIRT;
-		*(char **)xpush((void **)&t->vifs, &t->n_vifs,
-				sizeof(char *)) = xstrdup(f->dev);
-	}
 }
 
 /* Send @t's objects; the kernel's rules make this idempotent. */
 static void vdom_describe(struct vwatch *w, struct vdom *t)
 {
-	struct np_config loaded, cfg;
-	size_t i;
-
-	for (i = 0; i < t->n_vifs; i++)
-		free(t->vifs[i]);
-	free(t->vifs);
-	t->vifs = NULL;
-	t->n_vifs = 0;
-	if (ipc_get_config(w->ipc, &loaded)) {
-		t->described = false;
-		return;
-	}
-	vdom_objects(t, &loaded, &cfg);
-	config_free(&loaded);
-	t->described = !ipc_load(w->ipc, &(struct np_load){ .cfg = &cfg });
-	config_free(&cfg);
+	t->described = !lv_describe(w->ipc, &t->d, &t->vifs, vw_log);
 	if (!t->described)
 		vw_log("%s not described to the kernel; trying again every %d s",
 		       t->d.name, VW_RETRY_SECONDS);
 	else if (verbose)
 		vw_log("%s: VM and %zu interface%s described", t->d.name,
-		       t->n_vifs, t->n_vifs == 1 ? "" : "s");
+		       t->vifs.n, t->vifs.n == 1 ? "" : "s");
 }
 
 /*
@@ -187,30 +102,15 @@ static void vdom_describe(struct vwatch *w, struct vdom *t)
  */
 static void vdom_tell_macs(struct vwatch *w, struct vdom *t)
 {
-	size_t i;
-	bool all = true;
-
-	for (i = 0; i < t->d.n_ifs; i++) {
-		const struct lv_if *f = &t->d.ifs[i];
-
-		if (f->dev && f->has_mac &&
-		    ipc_set_guest_mac(w->ipc, f->dev, f->mac, true))
-			all = false;
-	}
-	t->macs_told = all;
+	t->macs_told = !lv_tell_macs(w->ipc, &t->d);
 }
 
 /* Delete what was made for @t, then forget it. */
 static void vdom_gone(struct vwatch *w, struct vdom *t)
 {
-	size_t i;
-
 	if (verbose)
 		vw_log("%s is gone", t->d.name);
-	for (i = 0; i < t->n_vifs; i++)
-		ipc_del(w->ipc, OBJ_VIF, t->vifs[i], NETPOLICY_SOURCE_LIBVIRT,
-			true);
-	ipc_del(w->ipc, OBJ_VM, t->d.name, NETPOLICY_SOURCE_LIBVIRT, true);
+	lv_forget(w->ipc, t->d.name, &t->vifs);
 	vdom_clear(t);
 	*t = w->v[--w->n];
 }
@@ -237,15 +137,15 @@ static struct vdom *refresh(struct vwatch *w, virDomainPtr dom)
 		/* what an old description made and this one lacks goes */
 		size_t i;
 
-		for (i = 0; i < t->n_vifs; i++) {
+		for (i = 0; i < t->vifs.n; i++) {
 			size_t j;
 			bool kept = false;
 
 			for (j = 0; j < d.n_ifs && !kept; j++)
 				kept = d.ifs[j].dev &&
-				       !strcmp(d.ifs[j].dev, t->vifs[i]);
+				       !strcmp(d.ifs[j].dev, t->vifs.v[i]);
 			if (!kept)
-				ipc_del(w->ipc, OBJ_VIF, t->vifs[i],
+				ipc_del(w->ipc, OBJ_VIF, t->vifs.v[i],
 					NETPOLICY_SOURCE_LIBVIRT, true);
 		}
 		lvdom_free(&t->d);
@@ -302,8 +202,8 @@ static int full_sync(struct vwatch *w)
 		if (v->source != NETPOLICY_SOURCE_LIBVIRT)
 			continue;
 		for (t = 0; t < w->n && !ours; t++)
-			for (j = 0; j < w->v[t].n_vifs && !ours; j++)
-				ours = !strcmp(w->v[t].vifs[j], v->name);
+			for (j = 0; j < w->v[t].vifs.n && !ours; j++)
+				ours = !strcmp(w->v[t].vifs.v[j], v->name);
 		if (!ours) {
 			vw_log("%s: no running domain has it any more, deleted",
 			       v->name);
@@ -400,6 +300,8 @@ int main(int argc, char **argv)
 	bool once = false, said = false;
 	int i, cb, rc = 0;
 
+	if (argc > 1 && !strcmp(argv[1], "libvirt-hook"))
+		return lv_hook_main(argc - 1, argv + 1);
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--once")) {
 			once = true;
