@@ -84,6 +84,34 @@ static void refusal_text(const char *ifname, const struct np_port_info *port,
 		 ifname);
 }
 
+/*
+ * The decision on @ifname. An HVM guest's -emu tap is created down by
+ * QEMU, and netpolicy holds a tap on no bridge "pending" until it is up
+ * (NETPOLICY_R_TAP_DOWN): set it up, as vif-bridge does, and wait for
+ * the decision that follows.
+ */
+static int wait_decided(struct np_ipc *ipc, const char *ifname,
+			unsigned int secs, struct np_port_info *port)
+{
+	int64_t deadline = mono_ms() + (int64_t)secs * 1000;
+	int rc;
+
+	for (;;) {
+		int64_t left = deadline - mono_ms();
+
+		rc = ipc_wait_port(ipc, ifname, left > 0 ? (int)left : 0, port);
+		if (rc || port->state != NETPOLICY_PORT_PENDING ||
+		    port->reason != NETPOLICY_R_TAP_DOWN)
+			return rc;
+		port_free(port);
+		if (link_up(ifname))	/* then it is reported pending */
+			return ipc_wait_port(ipc, ifname, 0, port);
+		if (mono_ms() >= deadline)
+			return -ETIMEDOUT;
+		usleep(20000);
+	}
+}
+
 int cmd_xen_hotplug(int argc, char **argv)
 {
 	const char *dir = getenv("XENBUS_PATH"), *cmd = argc > 1 ? argv[1] : "";
@@ -161,7 +189,7 @@ int cmd_xen_hotplug(int argc, char **argv)
 	/* netback's address is fe:ff:ff:ff:ff:ff: MAC bindings need the guest's */
 	if (x.has_mac)
 		ipc_set_guest_mac(ipc, ifname, x.mac, false);
-	rc = ipc_wait_port(ipc, ifname, (int)secs * 1000, &port);
+	rc = wait_decided(ipc, ifname, secs, &port);
 	if (rc == -ETIMEDOUT)
 		snprintf(why, sizeof(why),
 			 "netpolicy: %s: no decision within %u s", ifname, secs);

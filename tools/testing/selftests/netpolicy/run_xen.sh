@@ -10,7 +10,7 @@ if [ -z "${NP_IN_XEN:-}" ]; then
 	exit 4
 fi
 "$top/tools/testing/xen/dom0-up" || exit 1
-modprobe bridge || exit 1
+modprobe -a bridge tun || exit 1
 insmod "$top/kernel/netpolicy.ko" || exit 1
 sed "s|@SBINDIR@|$top/userspace|" "$top/userspace/xen/vif-netpolicy.in" \
 	> /etc/xen/scripts/vif-netpolicy
