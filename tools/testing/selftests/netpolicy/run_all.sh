@@ -14,19 +14,21 @@ modprobe -a tun bridge dummy veth vxlan 8021q ip_gre geneve macsec openvswitch |
 # containers and user namespaces open /dev/net/tun to create their taps.
 chmod 0666 /dev/net/tun
 insmod "${NETPOLICY_KO:-$top/kernel/netpolicy.ko}" || exit 1
-# run_all.sh [SUITE [TEST...]]: SUITE is netpolicy, realize, keys, agent or
-# stress. With no SUITE (the distribution's default kernel): the first four
-# and stress's fuzz case (a million requests, a minute here; the debug
-# kernel runs the other stress cases).
+# run_all.sh [SUITE [TEST...]]: SUITE is netpolicy, realize, keys, agent,
+# libvirt or stress. With no SUITE (the distribution's default kernel): the
+# first five and stress's fuzz case (a million requests, a minute here; the
+# debug kernel runs the other stress cases).
 # run_all.sh other (each other kernel the module supports): netpolicy, then
 # realize and the agent's core cases with npmgr under ASan/UBSan. Those are
 # the ASan runs of npmgr's realization and agent code (they talk to the
 # kernel only), so a second kernel costs a boot, not a second pass of the
-# suites; suites are named SUITE-KERNEL there.
+# suites; suites are named SUITE-KERNEL there. libvirt's suite runs on the
+# default kernel only: what it adds to netpolicy.sh's tap cases is
+# libvirtd's and QEMU's side, the same on either kernel.
 # a case that hangs fails (and says where) instead of stopping the suite
 export NP_CASE_TIMEOUT=${NP_CASE_TIMEOUT:-600}
 case "${1:-}" in
-netpolicy | realize | keys | agent | stress)
+netpolicy | realize | keys | agent | libvirt | stress)
 	suite=$1
 	shift
 	exec "$here/$suite.sh" "$@" ;;
@@ -53,5 +55,6 @@ fi
 "$here/keys.sh" || rc=1
 lsmod | grep -q '^netpolicy ' || insmod "${NETPOLICY_KO:-$top/kernel/netpolicy.ko}" || rc=1
 "$here/agent.sh" || rc=1
+"$here/libvirt.sh" || rc=1
 "$here/stress.sh" fuzz || rc=1
 exit $rc
