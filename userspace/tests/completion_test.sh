@@ -45,5 +45,7 @@ offers "--host" npmgr agent status --h
 offers "--release-after" npmgr agent --host hA --rel
 offers "" npmgr load --host ""
 offers "lo" npmgr explain l
+offers "virtwatch" npmgr vi
+offers "--connect" npmgr virtwatch --c
 echo "completion: $pass passed, $fail failed"
 [ "$fail" = 0 ]
