@@ -245,6 +245,22 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event,
 	return 0;
 }
 
+/*
+ * An interface plugged into or unplugged from a running domain (virsh
+ * attach-interface, detach-interface): no hook runs for it; describe the
+ * domain again (refresh deletes the VIF objects of interfaces it lost).
+ */
+static void on_device(virConnectPtr conn, virDomainPtr dom,
+		      const char *alias, void *opaque)
+{
+	struct vwatch *w = opaque;
+
+	(void)conn;
+	(void)alias;
+	if (virDomainIsActive(dom) == 1)
+		refresh(w, dom);
+}
+
 static void on_close(virConnectPtr conn, int reason, void *opaque)
 {
 	struct vwatch *w = opaque;
@@ -298,7 +314,7 @@ int main(int argc, char **argv)
 	struct vwatch w = { 0 };
 	struct sigaction sa = { 0 };
 	bool once = false, said = false;
-	int i, cb, rc = 0;
+	int i, cb, cb_add, cb_del, rc = 0;
 
 	if (argc > 1 && !strcmp(argv[1], "libvirt-hook"))
 		return lv_hook_main(argc - 1, argv + 1);
@@ -352,7 +368,13 @@ int main(int argc, char **argv)
 		cb = virConnectDomainEventRegisterAny(w.conn, NULL,
 				VIR_DOMAIN_EVENT_ID_LIFECYCLE,
 				VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), &w, NULL);
-		if (cb < 0 || full_sync(&w)) {
+		cb_add = virConnectDomainEventRegisterAny(w.conn, NULL,
+				VIR_DOMAIN_EVENT_ID_DEVICE_ADDED,
+				VIR_DOMAIN_EVENT_CALLBACK(on_device), &w, NULL);
+		cb_del = virConnectDomainEventRegisterAny(w.conn, NULL,
+				VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED,
+				VIR_DOMAIN_EVENT_CALLBACK(on_device), &w, NULL);
+		if (cb < 0 || cb_add < 0 || cb_del < 0 || full_sync(&w)) {
 			vw_log("cannot follow %s's domains", uri);
 			rc = 1;
 			virConnectClose(w.conn);
@@ -360,6 +382,8 @@ int main(int argc, char **argv)
 		}
 		if (once) {
 			virConnectDomainEventDeregisterAny(w.conn, cb);
+			virConnectDomainEventDeregisterAny(w.conn, cb_add);
+			virConnectDomainEventDeregisterAny(w.conn, cb_del);
 			virConnectClose(w.conn);
 			break;
 		}
@@ -371,6 +395,8 @@ int main(int argc, char **argv)
 		if (w.lost)
 			vw_log("lost %s; reconnecting", uri);
 		virConnectDomainEventDeregisterAny(w.conn, cb);
+		virConnectDomainEventDeregisterAny(w.conn, cb_add);
+		virConnectDomainEventDeregisterAny(w.conn, cb_del);
 		virConnectUnregisterCloseCallback(w.conn, on_close);
 		virConnectClose(w.conn);
 		w.conn = NULL;

@@ -17,68 +17,18 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../../.." && pwd)
 . "$here/lib.sh"
 NPMGR=${NPMGR:-$top/userspace/npmgr}
-V="virsh -q -c qemu:///system"
 tmp=$(mktemp -d)
 watch_pid=
+. "$here/libvirt-lib.sh"
 
-master_of() {
-	local l
-	l=$(readlink "/sys/class/net/$1/master" 2>/dev/null) && basename "$l" || echo none
-}
 state_of() { # ifname: its state in npmgr show interfaces
 	"$NPMGR" show interfaces | awk -v i="$1" '$1 == i { print $3 }'
 }
-
-# libvirtd as the bed needs it without systemd (Documentation/
-# libvirt-design.rst, "Verified in the bed")
-libvirt_up() {
-	local _
-	getent group libvirt-qemu > /dev/null || groupadd -r libvirt-qemu
-	getent passwd libvirt-qemu > /dev/null || useradd -r -g libvirt-qemu libvirt-qemu
-	mkdir -p /etc/libvirt /run/libvirt /var/log/libvirt/qemu /var/lib/libvirt/qemu
-	printf 'user = "root"\ngroup = "root"\n' > /etc/libvirt/qemu.conf
-	# netpolicy's qemu hook, as make install-libvirt puts it (libvirtd
-	# finds hooks as it starts)
-	mkdir -p /etc/libvirt/hooks/qemu.d
-	sed "s|@SBINDIR@/npmgr|$NPMGR|" "$top/userspace/libvirt/qemu-hook.in" \
-		> /etc/libvirt/hooks/qemu.d/netpolicy
-	chmod 0755 /etc/libvirt/hooks/qemu.d/netpolicy
-	pgrep -x virtlogd > /dev/null || virtlogd -d
-	if ! pgrep -x libvirtd > /dev/null; then
-		libvirtd > "$tmp/libvirtd.log" 2>&1 &
-	fi
-	for _ in $(seq 100); do
-		$V version > /dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	cat "$tmp/libvirtd.log"
-	fail "libvirtd did not answer"
+json_of() { # ifname field: "field":"value" from npmgr's JSON
+	"$NPMGR" -j show interfaces | tr '{' '\n' | grep "\"interface\":\"$1\"" |
+		grep -o "\"$2\":\"[^\"]*\""
 }
-
-# domain NAME: TYPE (bridge|ethernet), target DEV, MAC's last byte, and
-# for type='bridge' its source BRIDGE; METADATA (netpolicy's element's
-# children) may follow
-domain() { # name type dev macbyte [bridge] [metadata]
-	local src="" meta=""
-	[ -n "${5:-}" ] && src="<source bridge='$5'/>"
-	[ -n "${6:-}" ] &&
-		meta="<metadata><np:netpolicy xmlns:np='urn:netpolicy:libvirt:1'>$6</np:netpolicy></metadata>"
-	cat > "$tmp/$1.xml" <<XML
-<domain type='qemu'>
-  <name>$1</name>
-  $meta
-  <memory unit='MiB'>64</memory>
-  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-  <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <interface type='$2'>$src<target dev='$3'/><mac address='52:54:00:aa:00:$4'/><model type='virtio'/></interface>
-  </devices>
-</domain>
-XML
-}
-create() { # name: virsh create --paused; prints virsh's words, returns its code
-	$V create --paused "$tmp/$1.xml" 2>&1
-}
+vif_of() { json_of "$1" vif; }
 
 setup() {
 	ip link add br-front type bridge
@@ -203,12 +153,80 @@ POL
 	domain web1 ethernet vne2 06 "" "<np:tag>web</np:tag><np:network>front</np:network>"
 	out=$(create web1) || fail "virsh create web1: $out"
 	expect_eq "vne2's master" br-front "$(master_of vne2)"
-	expect_eq "vne2's VM" '"vm":"web1"' \
-		"$("$NPMGR" -j show interfaces | tr '{' '\n' | grep '"interface":"vne2"' | grep -o '"vm":"[^"]*"')"
+	expect_eq "vne2's VM" '"vm":"web1"' "$(json_of vne2 vm)"
 	$V destroy web1 > /dev/null
 	# libvirt runs the "release" hook as the last step of the stop
 	poll_eq "" sh -c "'$NPMGR' show config | grep 'From libvirt'" ||
 		fail "libvirt objects after destroy: $("$NPMGR" show config)"
+}
+
+# A VIF object bound by the guest's MAC: libvirt gives the tap the guest's
+# MAC with its first byte fe; the hook tells the kernel the guest's, and
+# the tap is bound by it.
+test_bind_by_guest_mac() {
+	printf 'vif g7 {\n    mac = 52:54:00:aa:00:07\n    network = front\n}\n' >> "$tmp/front.policy"
+	"$NPMGR" load "$tmp/front.policy" > /dev/null
+	domain m7 ethernet vnm7 07
+	out=$(create m7) || fail "virsh create m7: $out"
+	expect_eq "vnm7's own MAC" fe:54:00:aa:00:07 "$(cat /sys/class/net/vnm7/address)"
+	expect_eq "vnm7's master" br-front "$(master_of vnm7)"
+	expect_eq "vnm7's VIF object" '"vif":"g7"' "$(vif_of vnm7)"
+}
+
+# Reloading the administrator's file, with domains running: libvirt's
+# objects stay, and no port flaps (no event, the same master).
+test_reload_keeps_domains() {
+	"$NPMGR" load "$tmp/front.policy" > /dev/null
+	start_virtwatch
+	domain r1 ethernet vnr1 08 "" "<np:network>front</np:network>"
+	out=$(create r1) || fail "virsh create r1: $out"
+	poll_eq attached state_of vnr1 || fail "vnr1: $("$NPMGR" show interfaces)"
+	"$NPMGR" monitor > "$tmp/events" 2>&1 &
+	monitor_ready $!
+	"$NPMGR" load "$tmp/front.policy" > /dev/null
+	"$NPMGR" load "$tmp/front.policy" > /dev/null
+	sleep 1
+	kill %1 2> /dev/null
+	expect_eq "events during two reloads" "" "$(cat "$tmp/events")"
+	expect_eq "vnr1's master" br-front "$(master_of vnr1)"
+	"$NPMGR" show config | grep -q "^# vif vnr1 {" ||
+		fail "the reload dropped libvirt's objects: $("$NPMGR" show config)"
+}
+
+# virsh save and restore: the domain's objects go with it and come back,
+# and the restored domain's new tap is attached.
+test_save_restore() {
+	"$NPMGR" load "$tmp/front.policy" > /dev/null
+	start_virtwatch
+	domain s1 ethernet vns1 09 "" "<np:tag>web</np:tag><np:network>front</np:network>"
+	out=$(create s1) || fail "virsh create s1: $out"
+	poll_eq attached state_of vns1 || fail "vns1: $("$NPMGR" show interfaces)"
+	out=$($V save s1 "$tmp/s1.save" 2>&1) || fail "virsh save: $out"
+	[ -e /sys/class/net/vns1 ] && fail "vns1 outlived the save"
+	poll_eq "" sh -c "'$NPMGR' show config | grep 'From libvirt'" ||
+		fail "objects left after the save: $("$NPMGR" show config)"
+	out=$($V restore "$tmp/s1.save" 2>&1) || fail "virsh restore: $out"
+	expect_eq "vns1's master after the restore" br-front "$(master_of vns1)"
+	poll_eq attached state_of vns1 || fail "vns1: $("$NPMGR" show interfaces)"
+	"$NPMGR" show config | grep -q "^# 	tags = {web}" ||
+		fail "s1's tags after the restore: $("$NPMGR" show config)"
+}
+
+# An interface plugged into a running domain (virsh attach-device): no hook
+# runs for it; the watcher describes it from libvirt's device-added event.
+test_attach_device() {
+	"$NPMGR" load "$tmp/front.policy" > /dev/null
+	start_virtwatch
+	domain a1 ethernet vna1 10 "" "<np:network>front</np:network>"
+	out=$(create a1) || fail "virsh create a1: $out"
+	cat > "$tmp/nic.xml" <<'XML'
+<interface type='ethernet'><target dev='vna2'/><mac address='52:54:00:aa:00:11'/><model type='virtio'/></interface>
+XML
+	out=$($V attach-device a1 "$tmp/nic.xml" --live 2>&1) || fail "virsh attach-device: $out"
+	poll_eq attached state_of vna2 ||
+		fail "vna2: $("$NPMGR" show interfaces; cat "$tmp/virtwatch.log")"
+	expect_eq "vna2's master" br-front "$(master_of vna2)"
+	expect_eq "vna2's VIF object" '"vif":"vna2"' "$(vif_of vna2)"
 }
 
 libvirt_up
