@@ -39,6 +39,7 @@ NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 libnl-route-3.0 json-c libcu
 # program of its own: npmgr itself links neither
 VIRT_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
 VIRT_LIBS := $(shell pkg-config --libs libvirt libxml-2.0 2>/dev/null)
+XML_LIBS := $(shell pkg-config --libs libxml-2.0 2>/dev/null)
 UCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	   -isystem include/uapi $(NL_CFLAGS) $(VIRT_CFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -75,7 +76,7 @@ module-others:
 module-debug:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 KCFLAGS=-DDEBUG modules
 
-npmgr: userspace/npmgr userspace/npmgr-virtwatch
+npmgr: userspace/npmgr userspace/npmgr-virtwatch userspace/npmgr-libvirt-hook
 
 # Each flavour compiles the list into its own objects and archive under
 # build/FLAVOUR/; npmgr, the tests and the fuzzer link that archive, so they
@@ -100,11 +101,17 @@ $(eval $(call npmgr_flavour,fuzz,clang,$(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link)
 userspace/npmgr: build/plain/main.o build/plain/libnpmgr.a
 	$(CC) $(UCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(NL_LIBS)
 # `npmgr virtwatch` runs it from npmgr's own directory
-VIRT_OBJS := libvirt/virtwatch.o libvirt/hook.o libvirt/describe.o libvirt/domxml.o
+VIRT_OBJS := libvirt/virtwatch.o libvirt/describe.o libvirt/domxml.o
 userspace/npmgr-virtwatch: $(addprefix build/plain/,$(VIRT_OBJS)) build/plain/libnpmgr.a
 	$(CC) $(UCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(VIRT_LIBS)
 userspace/npmgr-virtwatch-asan: $(addprefix build/asan/,$(VIRT_OBJS)) build/asan/libnpmgr.a
 	$(CC) $(UCFLAGS) -O1 $(SAN) -o $@ $^ $(NL_LIBS) $(VIRT_LIBS)
+# and libvirt's qemu hook, without libvirt
+HOOK_OBJS := libvirt/hook_main.o libvirt/hook.o libvirt/describe.o libvirt/domxml.o
+userspace/npmgr-libvirt-hook: $(addprefix build/plain/,$(HOOK_OBJS)) build/plain/libnpmgr.a
+	$(CC) $(UCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(XML_LIBS)
+userspace/npmgr-libvirt-hook-asan: $(addprefix build/asan/,$(HOOK_OBJS)) build/asan/libnpmgr.a
+	$(CC) $(UCFLAGS) -O1 $(SAN) -o $@ $^ $(NL_LIBS) $(XML_LIBS)
 # npmgr under ASan/UBSan: the realization suite runs it a second time
 userspace/npmgr-asan: build/asan/main.o build/asan/libnpmgr.a
 	$(CC) $(UCFLAGS) -O1 $(SAN) -o $@ $^ $(NL_LIBS)
@@ -214,7 +221,8 @@ $(SECTAG): %: %.c
 
 # Every suite on the default kernel; the netpolicy suite on each other
 # supported kernel installed (6.12), with the module built for it.
-selftest: module module-others npmgr userspace/npmgr-asan $(TAPVM) $(SECTAG) $(OVSDP) $(NPREQUEST) $(GNLFUZZ)
+selftest: module module-others npmgr userspace/npmgr-asan userspace/npmgr-virtwatch-asan \
+		userspace/npmgr-libvirt-hook-asan $(TAPVM) $(SECTAG) $(OVSDP) $(NPREQUEST) $(GNLFUZZ)
 	tools/testing/vm/vm-run -t 1800 -- tools/testing/selftests/netpolicy/run_all.sh
 	@for k in $(OTHER_KVERS); do \
 		echo "--- on $$k: netpolicy, realize and agent (npmgr under ASan)"; \
@@ -247,6 +255,7 @@ bench: deps
 		--raw_output=kunit 'netpolicy-bench' | grep -E 'BENCH|^ *(not )?ok'
 	tools/testing/vm/vm-run -t 1200 -m 2048 -- tools/testing/bench/policy_bench.sh
 	tools/testing/vm/vm-run -t 3000 -m 2048 -- tools/testing/bench/attach_bench.sh
+	tools/testing/vm/vm-run -t 1800 -m 2048 -- tools/testing/bench/libvirt_bench.sh | grep -E 'BENCH|^round|FAIL'
 	$(MAKE) $(TAPVM)
 	tools/testing/vm/vm-run -t 1200 -m 2048 -- tools/testing/bench/tunnel_bench.sh | grep BENCH
 	tools/testing/xen/mkguest > /dev/null
@@ -300,7 +309,8 @@ install-npmgr: npmgr
 LIBVIRT_HOOKS ?= /etc/libvirt/hooks
 install-libvirt: npmgr
 	install -D -m 0755 userspace/npmgr-virtwatch $(DESTDIR)$(PREFIX)/libexec/npmgr/npmgr-virtwatch
-	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' userspace/libvirt/qemu-hook.in > userspace/libvirt/qemu-hook
+	install -D -m 0755 userspace/npmgr-libvirt-hook $(DESTDIR)$(PREFIX)/libexec/npmgr/npmgr-libvirt-hook
+	sed 's|@LIBEXECDIR@|$(PREFIX)/libexec/npmgr|g' userspace/libvirt/qemu-hook.in > userspace/libvirt/qemu-hook
 	install -D -m 0755 userspace/libvirt/qemu-hook $(DESTDIR)$(LIBVIRT_HOOKS)/qemu.d/netpolicy
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' userspace/libvirt/npmgr-virtwatch.service.in > \
 		userspace/libvirt/npmgr-virtwatch.service
@@ -350,7 +360,9 @@ clean:
 	rm -rf build
 	rm -f userspace/npmgr userspace/npmgr-asan $(TAPVM) $(SECTAG) $(OVSDP) $(NPREQUEST) $(GNLFUZZ) $(TEST_BINS) \
 		$(addsuffix -asan,$(TEST_BINS)) userspace/fuzz/fuzz_parser userspace/fuzz/fuzz_mka userspace/fuzz/fuzz_etcd $(WATCHCHECK) \
-		userspace/npmgr-virtwatch userspace/npmgr-virtwatch-asan userspace/fuzz/fuzz_domxml \
+		userspace/npmgr-virtwatch userspace/npmgr-virtwatch-asan userspace/npmgr-libvirt-hook \
+		userspace/npmgr-libvirt-hook-asan \
+		userspace/fuzz/fuzz_domxml userspace/libvirt/qemu-hook userspace/libvirt/npmgr-virtwatch.service \
 		$(VIRT_TEST_BINS) $(addsuffix -asan,$(VIRT_TEST_BINS)) \
 		userspace/xen/vif-netpolicy userspace/xen/npmgr-xenwatch.service \
 		userspace/pool/npmgr-agent.service userspace/netpolicy.service

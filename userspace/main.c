@@ -434,16 +434,15 @@ static int cmd_place(int argc, char **argv)
 }
 
 /*
- * npmgr-virtwatch, a program of its own (it links libvirt and libxml2,
- * which npmgr does not): installed in ../libexec/npmgr from npmgr's
- * directory (the npmgr-libvirt package), else built next to it (a
- * checkout); @cmd is the npmgr command it runs.
+ * npmgr's libvirt programs, which link libvirt or libxml2 (npmgr links
+ * neither): installed in ../libexec/npmgr from npmgr's directory (the
+ * npmgr-libvirt package), else built next to it (a checkout). @prog runs
+ * with npmgr command @cmd's arguments.
  */
-static int exec_virtwatch(const char *cmd, int argc, char **argv)
+static int exec_helper(const char *cmd, const char *prog, char **argv)
 {
-	char self[4096], path[4096 + 64], *slash, **args;
+	char self[4096], path[4096 + 64], *slash;
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	int i, k = 0;
 
 	if (n <= 0) {
 		fprintf(stderr, "npmgr: %s: where npmgr runs from: %s\n", cmd,
@@ -454,31 +453,26 @@ static int exec_virtwatch(const char *cmd, int argc, char **argv)
 	slash = strrchr(self, '/');
 	if (slash)
 		*slash = '\0';
-	/* path, then the command for the hook (the watcher is the default) */
-	args = xcalloc((size_t)argc + 2, sizeof(*args));
-	args[k++] = path;
-	if (strcmp(cmd, "virtwatch"))
-		args[k++] = (char *)cmd;
-	for (i = 1; i < argc; i++)
-		args[k++] = argv[i];
-	snprintf(path, sizeof(path), "%s/../libexec/npmgr/npmgr-virtwatch", self);
-	execv(path, args);
-	snprintf(path, sizeof(path), "%s/npmgr-virtwatch", self);
-	execv(path, args);
-	fprintf(stderr, "npmgr: %s: npmgr-virtwatch is not installed (the npmgr-libvirt package; make install-libvirt): %s\n",
-		cmd, strerror(errno));
-	free(args);
+	argv[0] = path;
+	snprintf(path, sizeof(path), "%s/../libexec/npmgr/%s", self, prog);
+	execv(path, argv);
+	snprintf(path, sizeof(path), "%s/%s", self, prog);
+	execv(path, argv);
+	fprintf(stderr, "npmgr: %s: %s is not installed (the npmgr-libvirt package; make install-libvirt): %s\n",
+		cmd, prog, strerror(errno));
 	return 1;
 }
 
 static int cmd_virtwatch(int argc, char **argv)
 {
-	return exec_virtwatch("virtwatch", argc, argv);
+	(void)argc;
+	return exec_helper("virtwatch", "npmgr-virtwatch", argv);
 }
 
 static int cmd_libvirt_hook(int argc, char **argv)
 {
-	return exec_virtwatch("libvirt-hook", argc, argv);
+	(void)argc;
+	return exec_helper("libvirt-hook", "npmgr-libvirt-hook", argv);
 }
 
 static int cmd_help(int argc, char **argv);

@@ -29,7 +29,6 @@
 #include <libvirt/virterror.h>
 
 #include "describe.h"
-#include "hook.h"
 
 /* Objects the kernel did not take are described again this often. */
 #define VW_RETRY_SECONDS 3
@@ -316,8 +315,6 @@ int main(int argc, char **argv)
 	bool once = false, said = false;
 	int i, cb, cb_add, cb_del, rc = 0;
 
-	if (argc > 1 && !strcmp(argv[1], "libvirt-hook"))
-		return lv_hook_main(argc - 1, argv + 1);
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--once")) {
 			once = true;

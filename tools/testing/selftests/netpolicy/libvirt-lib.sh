@@ -10,7 +10,9 @@
 V="virsh -q -c qemu:///system"
 
 # libvirtd up, with netpolicy's hook when HOOK=1 (the default), as
-# make install-libvirt puts it (libvirtd finds hooks as it starts)
+# make install-libvirt puts it (libvirtd finds hooks as it starts); the
+# hook runs the tree's npmgr-libvirt-hook, or its ASan build when
+# NP_HOOK_ASAN=1
 libvirt_up() {
 	local _
 	getent group libvirt-qemu > /dev/null || groupadd -r libvirt-qemu
@@ -20,8 +22,9 @@ libvirt_up() {
 	rm -f /etc/libvirt/hooks/qemu.d/netpolicy
 	if [ "${HOOK:-1}" = 1 ]; then
 		mkdir -p /etc/libvirt/hooks/qemu.d
-		sed "s|@SBINDIR@/npmgr|$NPMGR|" "$top/userspace/libvirt/qemu-hook.in" \
-			> /etc/libvirt/hooks/qemu.d/netpolicy
+		sed -e "s|@LIBEXECDIR@|$top/userspace|" \
+			-e "s|npmgr-libvirt-hook \"|npmgr-libvirt-hook${NP_HOOK_ASAN:+-asan} \"|" \
+			"$top/userspace/libvirt/qemu-hook.in" > /etc/libvirt/hooks/qemu.d/netpolicy
 		chmod 0755 /etc/libvirt/hooks/qemu.d/netpolicy
 	fi
 	pgrep -x virtlogd > /dev/null || virtlogd -d

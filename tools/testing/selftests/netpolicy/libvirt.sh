@@ -10,8 +10,12 @@
 #   libvirtd -- QEMU -- tap vnX --+-- br-front (network "front")
 #                                 +-- br-other (no network)
 #
+# The hook and the watcher run as their ASan/UBSan builds (a finding
+# fails the start, or the case).
+#
 # Usage: libvirt.sh [TEST...]   (default: all)
 set -u
+export NP_HOOK_ASAN=1
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../../.." && pwd)
@@ -52,10 +56,19 @@ cleanup() {
 trap 'cleanup; rm -rf "$tmp"' EXIT
 
 start_virtwatch() {
-	"$NPMGR" virtwatch -v > "$tmp/virtwatch.log" 2>&1 &
+	ASAN_OPTIONS=detect_leaks=1 "$top/userspace/npmgr-virtwatch-asan" -v \
+		> "$tmp/virtwatch.log" 2>&1 &
 	watch_pid=$!
 	poll_eq 1 sh -c "grep -c '^npmgr: virtwatch: following' '$tmp/virtwatch.log'" ||
 		fail "virtwatch did not start: $(cat "$tmp/virtwatch.log")"
+}
+# stop it as systemd does (SIGTERM): a clean exit, ASan's findings none
+stop_virtwatch() {
+	local rc=0
+	kill "$watch_pid"
+	wait "$watch_pid" || rc=$?
+	watch_pid=
+	[ $rc = 0 ] || fail "virtwatch exited with $rc: $(cat "$tmp/virtwatch.log")"
 }
 
 # <interface type='bridge'> on the bridge the policy names: libvirt's own
@@ -126,6 +139,7 @@ test_virtwatch_describes() {
 	$V destroy web > /dev/null
 	poll_eq "" sh -c "'$NPMGR' show config | grep 'From libvirt'" ||
 		fail "objects left: $("$NPMGR" show config)"
+	stop_virtwatch
 }
 
 # The hook: a type='ethernet' domain netpolicy refuses (its metadata tags
@@ -182,15 +196,17 @@ test_reload_keeps_domains() {
 	out=$(create r1) || fail "virsh create r1: $out"
 	poll_eq attached state_of vnr1 || fail "vnr1: $("$NPMGR" show interfaces)"
 	"$NPMGR" monitor > "$tmp/events" 2>&1 &
-	monitor_ready $!
+	mon=$!
+	monitor_ready $mon
 	"$NPMGR" load "$tmp/front.policy" > /dev/null
 	"$NPMGR" load "$tmp/front.policy" > /dev/null
 	sleep 1
-	kill %1 2> /dev/null
+	kill $mon
 	expect_eq "events during two reloads" "" "$(cat "$tmp/events")"
 	expect_eq "vnr1's master" br-front "$(master_of vnr1)"
 	"$NPMGR" show config | grep -q "^# vif vnr1 {" ||
 		fail "the reload dropped libvirt's objects: $("$NPMGR" show config)"
+	stop_virtwatch
 }
 
 # virsh save and restore: the domain's objects go with it and come back,
@@ -210,6 +226,7 @@ test_save_restore() {
 	poll_eq attached state_of vns1 || fail "vns1: $("$NPMGR" show interfaces)"
 	"$NPMGR" show config | grep -q "^# 	tags = {web}" ||
 		fail "s1's tags after the restore: $("$NPMGR" show config)"
+	stop_virtwatch
 }
 
 # An interface plugged into a running domain (virsh attach-device): no hook
@@ -227,6 +244,21 @@ XML
 		fail "vna2: $("$NPMGR" show interfaces; cat "$tmp/virtwatch.log")"
 	expect_eq "vna2's master" br-front "$(master_of vna2)"
 	expect_eq "vna2's VIF object" '"vif":"vna2"' "$(vif_of vna2)"
+	stop_virtwatch
+}
+
+# npmgr runs the two libvirt programs it does not link (from its own
+# directory here; from ../libexec/npmgr when installed).
+test_npmgr_runs_them() {
+	rc=0
+	out=$("$NPMGR" libvirt-hook 2>&1) || rc=$?
+	expect_eq "npmgr libvirt-hook's exit code" 2 "$rc"
+	expect_eq "its usage" "usage: npmgr libvirt-hook DOMAIN OPERATION SUBOPERATION [EXTRA] < DOMAIN-XML
+(libvirtd runs it as /etc/libvirt/hooks/qemu.d/netpolicy)" "$out"
+	rc=0
+	out=$("$NPMGR" virtwatch --bogus 2>&1) || rc=$?
+	expect_eq "npmgr virtwatch --bogus's exit code" 2 "$rc"
+	expect_eq "its usage" "usage: npmgr virtwatch [--connect URI] [--once] [-v]" "$out"
 }
 
 libvirt_up

@@ -1,0 +1,106 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# libvirt benchmark, run inside the test VM by `make bench`: how long
+# `virsh create --paused` takes to return with the domain's tap on its
+# bridge (QEMU runs, no guest code does), three ways in the same boot,
+# rounds interleaved, each a ratio to the first:
+#   libvirt     libvirt's own attach: <interface type='bridge'>, netpolicy
+#               not loaded, no hook (a host without netpolicy)
+#   np-bridge   the same domain, netpolicy loaded and its qemu hook
+#               installed: libvirt's enslave checked against the decision
+#   np-ethernet <interface type='ethernet'> and <np:network>: netpolicy
+#               attaches the tap as it comes up; the hook describes the
+#               domain and waits for the decision
+# One domain at a time, then 8 at once (8 virsh processes; the time until
+# all have returned). libvirtd is restarted between ways (it finds hooks
+# as it starts); every tap is checked on br-front after virsh returns.
+#
+# Environment: BENCH_ROUNDS (5).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../../.." && pwd)
+NPMGR=$top/userspace/npmgr
+ROUNDS=${BENCH_ROUNDS:-5}
+tmp=$(mktemp -d)
+. "$top/tools/testing/selftests/netpolicy/lib.sh"
+. "$top/tools/testing/selftests/netpolicy/libvirt-lib.sh"
+
+if [ -z "${NP_IN_VM:-}" ]; then
+	echo "libvirt_bench.sh runs inside the test VM: use 'make bench'" >&2
+	exit 4
+fi
+
+now() { date +%s%N; }
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+modprobe -a tun bridge
+ip link add br-front type bridge
+ip link set br-front up
+printf 'network front {\n    bridge = br-front\n}\n' > "$tmp/front.policy"
+for i in $(seq 0 8); do
+	domain "lb$i" bridge "vnb$i" "1$i" br-front
+	mv "$tmp/lb$i.xml" "$tmp/libvirt-$i.xml"
+	cp "$tmp/libvirt-$i.xml" "$tmp/np-bridge-$i.xml"
+	domain "le$i" ethernet "vne$i" "2$i" "" "<np:network>front</np:network>"
+	mv "$tmp/le$i.xml" "$tmp/np-ethernet-$i.xml"
+done
+
+way() { # libvirt|np-bridge|np-ethernet: the host set up for it
+	libvirt_down
+	if [ "$1" = libvirt ]; then
+		lsmod | grep -q '^netpolicy ' && rmmod netpolicy
+		HOOK=0 libvirt_up
+	else
+		lsmod | grep -q '^netpolicy ' || insmod "$top/kernel/netpolicy.ko"
+		"$NPMGR" load "$tmp/front.policy" > /dev/null
+		HOOK=1 libvirt_up
+	fi
+}
+# start domains FIRST..LAST of WAY at once; prints the ms until all returned
+start() { # way first last
+	local t0 t1 i dev pids=()
+	t0=$(now)
+	for i in $(seq "$2" "$3"); do
+		$V create --paused "$tmp/$1-$i.xml" > "$tmp/out-$i" 2>&1 &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do
+		wait "$i" || { cat "$tmp"/out-*; fail "$1: virsh create failed"; }
+	done
+	t1=$(now)
+	for i in $(seq "$2" "$3"); do
+		dev=vnb$i
+		[ "$1" = np-ethernet ] && dev=vne$i
+		[ "$(master_of "$dev")" = br-front ] ||
+			fail "$1: $dev is on '$(master_of "$dev")' when virsh returned"
+	done
+	echo $(((t1 - t0) / 1000000))
+	for i in $($V list --name); do $V destroy "$i" > /dev/null; done
+}
+
+echo "netpolicy libvirt benchmark: kernel $(uname -r), $(libvirtd --version), QEMU TCG, $(nproc) vCPUs, $ROUNDS rounds"
+ways="libvirt np-bridge np-ethernet"
+for w in $ways; do : > "$tmp/one-$w"; : > "$tmp/eight-$w"; done
+for r in $(seq "$ROUNDS"); do
+	for w in $ways; do
+		way "$w"
+		start "$w" 0 0 >> "$tmp/one-$w"
+		start "$w" 1 8 >> "$tmp/eight-$w"
+	done
+	echo "round $r: one $(for w in $ways; do tail -n 1 "$tmp/one-$w"; done | xargs) ms; eight $(for w in $ways; do tail -n 1 "$tmp/eight-$w"; done | xargs) ms"
+done
+libvirt_down
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+for n in one eight; do
+	base=$(median < "$tmp/$n-libvirt")
+	line=""
+	for w in $ways; do
+		m=$(median < "$tmp/$n-$w")
+		line+=" $w ${m} ms ($(ratio "$m" "$base")x)"
+	done
+	label="1 domain"
+	[ $n = eight ] && label="8 domains at once"
+	echo "BENCH libvirt virsh create to attached, $label, median of $ROUNDS:$line (target np <= 1.05x)"
+done
+rm -rf "$tmp"
