@@ -71,6 +71,16 @@ stop_virtwatch() {
 	[ $rc = 0 ] || fail "virtwatch exited with $rc: $(cat "$tmp/virtwatch.log")"
 }
 
+# the front policy loaded, the watcher started, domain NAME created
+# (type='ethernet', tap DEV, MAC byte B, METADATA) and its tap attached
+watched_domain() { # name dev macbyte metadata
+	"$NPMGR" load "$tmp/front.policy" > /dev/null
+	start_virtwatch
+	domain "$1" ethernet "$2" "$3" "" "$4"
+	out=$(create "$1") || fail "virsh create $1: $out"
+	poll_eq attached state_of "$2" || fail "$2: $("$NPMGR" show interfaces)"
+}
+
 # <interface type='bridge'> on the bridge the policy names: libvirt's own
 # enslave goes through (it failed with EBUSY when netpolicy enslaved the
 # tap at REGISTER), the domain runs, the tap is attached.
@@ -190,11 +200,7 @@ test_bind_by_guest_mac() {
 # Reloading the administrator's file, with domains running: libvirt's
 # objects stay, and no port flaps (no event, the same master).
 test_reload_keeps_domains() {
-	"$NPMGR" load "$tmp/front.policy" > /dev/null
-	start_virtwatch
-	domain r1 ethernet vnr1 08 "" "<np:network>front</np:network>"
-	out=$(create r1) || fail "virsh create r1: $out"
-	poll_eq attached state_of vnr1 || fail "vnr1: $("$NPMGR" show interfaces)"
+	watched_domain r1 vnr1 08 "<np:network>front</np:network>"
 	"$NPMGR" monitor > "$tmp/events" 2>&1 &
 	mon=$!
 	monitor_ready $mon
@@ -212,11 +218,7 @@ test_reload_keeps_domains() {
 # virsh save and restore: the domain's objects go with it and come back,
 # and the restored domain's new tap is attached.
 test_save_restore() {
-	"$NPMGR" load "$tmp/front.policy" > /dev/null
-	start_virtwatch
-	domain s1 ethernet vns1 09 "" "<np:tag>web</np:tag><np:network>front</np:network>"
-	out=$(create s1) || fail "virsh create s1: $out"
-	poll_eq attached state_of vns1 || fail "vns1: $("$NPMGR" show interfaces)"
+	watched_domain s1 vns1 09 "<np:tag>web</np:tag><np:network>front</np:network>"
 	out=$($V save s1 "$tmp/s1.save" 2>&1) || fail "virsh save: $out"
 	[ -e /sys/class/net/vns1 ] && fail "vns1 outlived the save"
 	poll_eq "" sh -c "'$NPMGR' show config | grep 'From libvirt'" ||
@@ -232,10 +234,7 @@ test_save_restore() {
 # An interface plugged into a running domain (virsh attach-device): no hook
 # runs for it; the watcher describes it from libvirt's device-added event.
 test_attach_device() {
-	"$NPMGR" load "$tmp/front.policy" > /dev/null
-	start_virtwatch
-	domain a1 ethernet vna1 10 "" "<np:network>front</np:network>"
-	out=$(create a1) || fail "virsh create a1: $out"
+	watched_domain a1 vna1 10 "<np:network>front</np:network>"
 	cat > "$tmp/nic.xml" <<'XML'
 <interface type='ethernet'><target dev='vna2'/><mac address='52:54:00:aa:00:11'/><model type='virtio'/></interface>
 XML
