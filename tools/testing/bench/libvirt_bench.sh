@@ -12,9 +12,12 @@
 #   np-ethernet <interface type='ethernet'> and <np:network>: netpolicy
 #               attaches the tap as it comes up; the hook describes the
 #               domain and waits for the decision
-# One domain at a time, then 8 at once (8 virsh processes; the time until
-# all have returned). libvirtd is restarted between ways (it finds hooks
-# as it starts); every tap is checked on br-front after virsh returns.
+# One domain at a time (three starts, their median), then 8 at once (8
+# virsh processes; the time until all have returned). libvirtd is
+# restarted between ways (it finds hooks as it starts), then starts one
+# domain untimed (its first start after a restart is slower whatever the
+# way); the ways' order rotates from round to round. Every tap is checked
+# on br-front after virsh returns.
 #
 # Environment: BENCH_ROUNDS (5).
 set -eu
@@ -83,9 +86,11 @@ echo "netpolicy libvirt benchmark: kernel $(uname -r), $(libvirtd --version), QE
 ways="libvirt np-bridge np-ethernet"
 for w in $ways; do : > "$tmp/one-$w"; : > "$tmp/eight-$w"; done
 for r in $(seq "$ROUNDS"); do
-	for w in $ways; do
+	order=$(echo "$ways" | tr ' ' '\n' | awk -v r="$r" '{ a[NR] = $0 } END { for (i = 0; i < NR; i++) print a[(i + r) % NR + 1] }')
+	for w in $order; do
 		way "$w"
-		start "$w" 0 0 >> "$tmp/one-$w"
+		start "$w" 0 0 > /dev/null
+		for _ in 1 2 3; do start "$w" 0 0; done | median >> "$tmp/one-$w"
 		start "$w" 1 8 >> "$tmp/eight-$w"
 	done
 	echo "round $r: one $(for w in $ways; do tail -n 1 "$tmp/one-$w"; done | xargs) ms; eight $(for w in $ways; do tail -n 1 "$tmp/eight-$w"; done | xargs) ms"
