@@ -82,6 +82,23 @@ scaled() { # count
 # What must never be in the kernel log after a case.
 np_bad_log='WARNING:|BUG:|ODEBUG|corruption|duplicate filename|Oops|oops:|general protection|unregister_netdevice: waiting|refcount_t:|KASAN|UBSAN|lockdep|possible circular locking|suspicious RCU usage|leak'
 
+# After a case timed out: the tasks asleep in the kernel (state D) and
+# where, and the kernel's last words: a case that waits on the kernel
+# forever leaves nothing else to go by.
+blocked_tasks() {
+	local d k st
+	for d in /proc/[0-9]*; do
+		st=
+		while read -r k st _; do
+			[ "$k" = State: ] && break
+		done 2> /dev/null < "$d/status"
+		[ "$st" = D ] || continue
+		echo "    blocked in the kernel: ${d#/proc/} $(tr '\0' ' ' < "$d/cmdline")"
+		sed 's/^/      /' "$d/stack" 2> /dev/null
+	done
+	[ -n "${NP_NO_KLOG:-}" ] || dmesg | tail -n 30 | sed 's/^/    dmesg: /'
+}
+
 # run_cases PREFIX [TEST...]: run the suite's test_* functions (default:
 # all), each as `setup; test_NAME; cleanup` with the kernel log checked
 # after it; TAP-like lines; "<PREFIX> selftests: N passed, N failed".
@@ -104,6 +121,7 @@ run_cases() {
 			( exec 2> /dev/null; sleep "$NP_CASE_TIMEOUT" || exit 0
 			  echo "    FAIL: timed out after ${NP_CASE_TIMEOUT}s"
 			  declare -F on_timeout > /dev/null && on_timeout
+			  blocked_tasks
 			  kill -9 "$tpid" ) &
 			dog=$!
 			wait "$tpid"

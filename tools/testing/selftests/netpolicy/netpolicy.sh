@@ -485,7 +485,8 @@ test_moved_by_other_agent() {
 # comes first, in every round the tap ends up attached on the bridge its
 # decision names, and never on the other.
 test_enslave_races_reload() {
-	local i want other got
+	local i want other got rounds
+	rounds=$(scaled 40)
 	ip -n $A link add br-a type bridge
 	ip -n $A link add br-b type bridge
 	ip -n $A link set br-a up
@@ -496,7 +497,7 @@ test_enslave_races_reload() {
 	done
 	np $A load "$tmp/race-a.policy" > /dev/null
 	: > "$tmp/race-first"
-	for i in $(seq 40); do
+	for i in $(seq "$rounds"); do
 		# libvirt enslaves to the bridge the network had; the load moves it
 		other=a
 		want=b
@@ -520,7 +521,7 @@ test_enslave_races_reload() {
 		ip -n $A link del "tap-r$i"
 	done
 	# both orders happen (not asserted: it is a race)
-	echo "    # the enslave came before the load in $(wc -l < "$tmp/race-first") of 40 rounds"
+	echo "    # the enslave came before the load in $(wc -l < "$tmp/race-first") of $rounds rounds"
 }
 
 test_monitor_events() {

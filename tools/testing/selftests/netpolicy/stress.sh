@@ -102,11 +102,16 @@ misplaced() { # [ns]
 # per tap would spend the CPUs on fork and exec. (What counts is that
 # devices come and go while requests are handled, not how many: on the
 # debug kernel a tap's life costs tens of milliseconds of CPU.)
-# Run in the background: killing this shell closes the pipe, and ip exits.
+# Run in the background; killed (TERM), it finishes its round, closes the
+# pipe and waits for ip to run what it was sent: an `ip` that outlived the
+# kill would still be adding taps when the case looks at them, and a tap
+# that is not up yet is rightly on no bridge.
 churn() {
-	local i
+	local i ip stop=
+	trap 'stop=1' TERM
 	exec > >(exec ip -force -batch - > /dev/null 2>&1)
-	while nap 1; do
+	ip=$!
+	while nap 1; [ -z "$stop" ]; do
 		for i in 0 1 2 3; do
 			echo "tuntap add tps$((i % 2))c$i mode tap"
 			echo "link set tps$((i % 2))c$i up"
@@ -115,6 +120,8 @@ churn() {
 			echo "link del tps$((i % 2))c$i"
 		done
 	done
+	exec >&-
+	wait "$ip"
 }
 
 reloads() { # load a and b by turns, a pair every two seconds, until killed
@@ -227,7 +234,10 @@ test_modcycle() {
 	wait $bg 2> /dev/null || true
 	vtaps tps0z tps1z
 	sleep 0.5
-	expect_eq "every port where the policy says, after $CYCLES cycles" "" "$(misplaced)"
+	expect_eq "every port where the policy says, after $CYCLES cycles" "" \
+		"$(misplaced | while read -r dev rest; do
+			echo "$dev $rest; $("$NPMGR" show interfaces |
+				awk -v d="${dev%:}" '$1 == d')"; done)"
 	echo "    $CYCLES rmmod/insmod cycles with $(ls -d /sys/class/net/br-s*/brif/* | wc -l) attached ports"
 }
 
