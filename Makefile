@@ -201,8 +201,13 @@ sparse:
 	if [ -n "$$out" ]; then echo "$$out"; echo "sparse: not clean"; exit 1; fi; \
 	echo "sparse (C=2) and W=1: clean for $(KVER) $(OTHER_KVERS)"
 
+# KUnit on UML from both Debian source trees (KUNIT_KSRCS=6.1 for one)
+KUNIT_KSRCS ?= 6.1 6.12
 kunit:
-	tools/testing/kunit/run
+	@for v in $(KUNIT_KSRCS); do \
+		echo "--- KUnit on UML, linux-source-$$v"; \
+		NP_KSRC=$$v tools/testing/kunit/run || exit 1; \
+	done
 
 TAPVM := tools/testing/selftests/netpolicy/tapvm
 SECTAG := tools/testing/selftests/netpolicy/sectag
@@ -219,14 +224,15 @@ $(OVSDP) $(NPREQUEST): %: %.c
 $(SECTAG): %: %.c
 	$(CC) $(UCFLAGS) -o $@ $< -lcrypto
 
-# Every suite on the default kernel; the netpolicy suite on each other
-# supported kernel installed (6.12), with the module built for it.
+# Every suite on the default kernel, and on each other supported kernel
+# installed (6.12), with the module built for it (run_all.sh says how the
+# two runs differ).
 selftest: module module-others npmgr userspace/npmgr-asan userspace/npmgr-virtwatch-asan \
 		userspace/npmgr-libvirt-hook-asan $(TAPVM) $(SECTAG) $(OVSDP) $(NPREQUEST) $(GNLFUZZ)
 	tools/testing/vm/vm-run -t 1800 -- tools/testing/selftests/netpolicy/run_all.sh
 	@for k in $(OTHER_KVERS); do \
-		echo "--- on $$k: netpolicy, realize and agent (npmgr under ASan)"; \
-		tools/testing/vm/vm-run -k $$k -t 1500 -- env \
+		echo "--- on $$k: every suite (realize and agent with npmgr under ASan)"; \
+		tools/testing/vm/vm-run -k $$k -t 1800 -m 1536 -- env \
 			NETPOLICY_KO=$(CURDIR)/build/kmod/$$k/kernel/netpolicy.ko \
 			tools/testing/selftests/netpolicy/run_all.sh other || exit 1; \
 	done

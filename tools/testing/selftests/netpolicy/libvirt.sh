@@ -261,4 +261,4 @@ test_npmgr_runs_them() {
 }
 
 libvirt_up
-NP_CASE_TIMEOUT=${NP_CASE_TIMEOUT:-240} run_cases "netpolicy libvirt" "$@"
+NP_CASE_TIMEOUT=${NP_CASE_TIMEOUT:-240} run_cases "${NP_SUITE:-netpolicy libvirt}" "$@"

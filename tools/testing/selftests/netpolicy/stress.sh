@@ -291,4 +291,4 @@ trap 'cleanup; rm -rf "$tmp"' EXIT
 lsmod | grep -q '^netpolicy ' || { echo "SKIP: netpolicy.ko not loaded"; exit 4; }
 # shellcheck disable=SC2086 # a case a word
 [ $# -gt 0 ] || set -- ${NP_STRESS_CASES:-}
-run_cases stress "$@"
+run_cases "${NP_SUITE:-stress}" "$@"
