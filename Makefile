@@ -225,17 +225,12 @@ $(SECTAG): %: %.c
 	$(CC) $(UCFLAGS) -o $@ $< -lcrypto
 
 # Every suite on the default kernel, and on each other supported kernel
-# installed (6.12), with the module built for it (run_all.sh says how the
-# two runs differ).
+# installed (6.12), with the module built for it, in VMs side by side
+# (run_all.sh says how the two runs differ; selftests/kernels, why side
+# by side).
 selftest: module module-others npmgr userspace/npmgr-asan userspace/npmgr-virtwatch-asan \
 		userspace/npmgr-libvirt-hook-asan $(TAPVM) $(SECTAG) $(OVSDP) $(NPREQUEST) $(GNLFUZZ)
-	tools/testing/vm/vm-run -t 1800 -- tools/testing/selftests/netpolicy/run_all.sh
-	@for k in $(OTHER_KVERS); do \
-		echo "--- on $$k: every suite (realize and agent with npmgr under ASan)"; \
-		tools/testing/vm/vm-run -k $$k -t 1800 -m 1536 -- env \
-			NETPOLICY_KO=$(CURDIR)/build/kmod/$$k/kernel/netpolicy.ko \
-			tools/testing/selftests/netpolicy/run_all.sh other || exit 1; \
-	done
+	tools/testing/selftests/kernels $(KVER) $(OTHER_KVERS)
 
 # Xen 4.17 under QEMU, the Debian kernel as dom0, real PV guests (xl);
 # then two such dom0s of a pool, and a guest moved between them.
