@@ -21,8 +21,7 @@ insmod "${NETPOLICY_KO:-$top/kernel/netpolicy.ko}" || exit 1
 # run_all.sh other (each other kernel the module supports, 6.12): the same
 # six suites, with npmgr under ASan/UBSan for realize and agent (the ASan
 # runs of npmgr's realization and agent code: they talk to the kernel
-# only, so one kernel is enough for them), the agent's core cases only;
-# suites are named SUITE-KERNEL.
+# only, so one kernel is enough for them); suites are named SUITE-KERNEL.
 # a case that hangs fails (and says where) instead of stopping the suite
 export NP_CASE_TIMEOUT=${NP_CASE_TIMEOUT:-600}
 case "${1:-}" in
@@ -39,16 +38,13 @@ asan() { # suite name [TEST...]: npmgr under ASan/UBSan
 	NPMGR=$top/userspace/npmgr-asan NP_SUITE=$name \
 		ASAN_OPTIONS=detect_leaks=1 "$here/$suite.sh" "$@"
 }
-# the agent's cases that talk to the kernel the most; the others are the
-# pool's logic (placement, etcd failures), the same on any kernel
-agent_core="agents_build_the_pool agent_restart partition_heals"
 rc=0
 if [ "${1:-}" = other ]; then
 	k=$(uname -r)
 	NP_SUITE=netpolicy-$k "$here/netpolicy.sh" || rc=1
 	asan realize "realize-asan-$k" || rc=1
 	NP_SUITE=keys-$k "$here/keys.sh" || rc=1
-	asan agent "agent-asan-$k" $agent_core || rc=1
+	asan agent "agent-asan-$k" || rc=1
 	NP_SUITE=libvirt-$k "$here/libvirt.sh" || rc=1
 	NP_SUITE=stress-$k "$here/stress.sh" fuzz || rc=1
 	exit $rc
