@@ -45,7 +45,7 @@ UCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 .PHONY: all module module-others module-debug npmgr deps clean install install-npmgr install-xen install-libvirt dkms-install check \
-	deb \
+	deb deb-check \
 	check-build style sparse test-userspace pool-test kunit selftest xen-selftest xen-migrate demo bench fuzz dkms-check \
 	debug-check debug-check-full
 
@@ -328,12 +328,12 @@ install-xen: npmgr
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' userspace/xen/npmgr-xenwatch.service.in > userspace/xen/npmgr-xenwatch.service
 	install -D -m 0644 userspace/xen/npmgr-xenwatch.service $(DESTDIR)$(SYSTEMD_UNITS)/npmgr-xenwatch.service
 
-# The Debian packages (debian/: netpolicy-dkms, npmgr), built offline
+# The Debian packages (debian/: netpolicy-dkms, npmgr, npmgr-libvirt), built offline
 # from Debian's archive, into build/deb/; lintian on them.
 # Built in a copy of the tree (build/deb-src): dpkg-buildpackage's clean
 # step would otherwise remove this tree's module, npmgr and test programs,
 # and it writes its results to the parent directory, here the copy's.
-deb:
+deb: deps
 	rm -rf build/deb build/deb-src
 	mkdir -p build/deb build/deb-src/netpolicy
 	tar -c --exclude-vcs --exclude=./build --exclude=./.cache . | \
@@ -345,6 +345,11 @@ deb:
 		build/deb-src/netpolicy_$(VERSION)_*.buildinfo build/deb/
 	rm -rf build/deb-src
 	lintian --fail-on error build/deb/*.changes
+
+# those packages as an operator meets them, in the VM: install the
+# previous version, upgrade, a bad policy file at boot, purge
+deb-check: deps npmgr
+	tools/testing/deb-check
 
 dkms-install:
 	rm -rf /usr/src/netpolicy-$(VERSION)
