@@ -103,15 +103,17 @@ blocked_tasks() {
 }
 
 # run_cases PREFIX [TEST...]: run the suite's test_* functions (default:
-# all), each as `setup; test_NAME; cleanup` with the kernel log checked
-# after it; TAP-like lines; "<PREFIX> selftests: N passed, N failed".
+# all but those NP_SKIP names), each as `setup; test_NAME; cleanup` with
+# the kernel log checked after it; TAP-like lines; "<PREFIX> selftests: N
+# passed, N failed".
 # With NP_CASE_TIMEOUT=S a case that runs longer fails, and the suite's
 # `on_timeout` (if any) says what the system looked like. NP_NO_KLOG=1: a
 # suite that runs no kernel of ours (pool.sh, on the build machine).
 run_cases() {
 	local prefix=$1 t n=0 pass=0 failn=0 rc tpid dog tests t0
 	shift
-	tests=$(declare -F | awk '$3 ~ /^test_/ { sub("test_", "", $3); print $3 }')
+	tests=$(declare -F | awk -v skip=" ${NP_SKIP:-} " \
+		'$3 ~ /^test_/ { sub("test_", "", $3); if (index(skip, " " $3 " ") == 0) print $3 }')
 	[ $# -gt 0 ] && tests="$*"
 	for t in $tests; do
 		n=$((n + 1))
