@@ -170,6 +170,15 @@ static const struct nla_policy np_set_port_policy[NETPOLICY_A_MAX + 1] = {
 	[NETPOLICY_A_PORT] = NLA_POLICY_NESTED(np_port_set_policy),
 };
 
+static const struct nla_policy np_port_predict_policy[NETPOLICY_A_PORT_MAX + 1] = {
+	[NETPOLICY_A_PORT_IFNAME] = NP_IFNAME_POLICY,
+	[NETPOLICY_A_PORT_GUEST_MAC] = NLA_POLICY_ETH_ADDR,
+};
+
+static const struct nla_policy np_predict_policy[NETPOLICY_A_MAX + 1] = {
+	[NETPOLICY_A_PORT] = NLA_POLICY_NESTED(np_port_predict_policy),
+};
+
 /* FLUSH and the dumps take no attribute at all. */
 static const struct nla_policy np_no_attrs_policy[NETPOLICY_A_MAX + 1] = {};
 
@@ -782,6 +791,31 @@ static int np_nl_flush(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+/* The NETPOLICY_A_PORT nest of a SET_PORT or PREDICT request, in @tb. */
+static int np_parse_port_req(struct genl_info *info, struct nlattr **tb)
+{
+	if (GENL_REQ_ATTR_CHECK(info, NETPOLICY_A_PORT))
+		return -EINVAL;
+	return nla_parse_nested(tb, NETPOLICY_A_PORT_MAX,
+				info->attrs[NETPOLICY_A_PORT], NULL,
+				info->extack);
+}
+
+/* The guest's MAC a port request carries (*@mac NULL: none): unicast. */
+static int np_req_guest_mac(struct genl_info *info, struct nlattr **tb,
+			    const u8 **mac)
+{
+	struct nlattr *a = tb[NETPOLICY_A_PORT_GUEST_MAC];
+
+	*mac = a ? nla_data(a) : NULL;
+	if (*mac && !is_valid_ether_addr(*mac)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a,
+				    "a guest's MAC is a unicast, non-zero address");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int np_nl_set_port(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tb[NETPOLICY_A_PORT_MAX + 1];
@@ -789,22 +823,16 @@ static int np_nl_set_port(struct sk_buff *skb, struct genl_info *info)
 	const u8 *mac;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, NETPOLICY_A_PORT))
-		return -EINVAL;
-	err = nla_parse_nested(tb, NETPOLICY_A_PORT_MAX, nest, NULL,
-			       info->extack);
+	err = np_parse_port_req(info, tb);
 	if (err)
 		return err;
 	if (NL_REQ_ATTR_CHECK(info->extack, nest, tb, NETPOLICY_A_PORT_IFNAME) ||
 	    NL_REQ_ATTR_CHECK(info->extack, nest, tb,
 			      NETPOLICY_A_PORT_GUEST_MAC))
 		return -EINVAL;
-	mac = nla_data(tb[NETPOLICY_A_PORT_GUEST_MAC]);
-	if (!is_valid_ether_addr(mac)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[NETPOLICY_A_PORT_GUEST_MAC],
-				    "a guest's MAC is a unicast, non-zero address");
-		return -EINVAL;
-	}
+	err = np_req_guest_mac(info, tb, &mac);
+	if (err)
+		return err;
 	return np_port_set_guest_mac(genl_info_net(info),
 				     nla_data(tb[NETPOLICY_A_PORT_IFNAME]), mac,
 				     info->extack);
@@ -1293,6 +1321,65 @@ static int np_nl_dump_ports(struct sk_buff *skb, struct netlink_callback *cb)
 	return np_dump_ret(skb, err);
 }
 
+static int np_nl_predict(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[NETPOLICY_A_PORT_MAX + 1];
+	struct net *net = genl_info_net(info);
+	struct np_port_id id = {};
+	struct np_port *port;
+	struct sk_buff *msg;
+	const u8 *mac;
+	void *hdr;
+	int err;
+
+	err = np_parse_port_req(info, tb);
+	if (err)
+		return err;
+	if (!tb[NETPOLICY_A_PORT_IFNAME] && !tb[NETPOLICY_A_PORT_GUEST_MAC]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NETPOLICY_A_PORT],
+				    "a prediction needs the tap's name, its guest's MAC or both");
+		return -EINVAL;
+	}
+	err = np_req_guest_mac(info, tb, &mac);
+	if (err)
+		return err;
+	if (mac)
+		ether_addr_copy(id.mac, mac);
+	if (tb[NETPOLICY_A_PORT_IFNAME])
+		nla_strscpy(id.ifname, tb[NETPOLICY_A_PORT_IFNAME],
+			    sizeof(id.ifname));
+
+	port = kzalloc(sizeof(*port), GFP_KERNEL);
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!port || !msg) {
+		err = -ENOMEM;
+		goto out;
+	}
+	rtnl_lock();
+	if (id.ifname[0] && __dev_get_by_name(net, id.ifname)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[NETPOLICY_A_PORT_IFNAME],
+				    "a device of that name exists: its state is in GET_PORT");
+		err = -EEXIST;
+	} else {
+		err = np_port_predict(net, id.ifname, mac, port);
+	}
+	rtnl_unlock();
+	if (err)
+		goto out;
+	hdr = genlmsg_put_reply(msg, info, &np_family, 0, NETPOLICY_CMD_PREDICT);
+	if (!hdr || np_put_port(msg, &id, port)) {
+		err = -EMSGSIZE;
+		goto out;
+	}
+	genlmsg_end(msg, hdr);
+	kfree(port);
+	return genlmsg_reply(msg, info);
+out:
+	nlmsg_free(msg);
+	kfree(port);
+	return err;
+}
+
 static const struct genl_ops np_ops[] = {
 	{
 		.cmd = NETPOLICY_CMD_LOAD,
@@ -1365,6 +1452,13 @@ static const struct genl_ops np_ops[] = {
 		.doit = np_nl_set_port,
 		.flags = GENL_UNS_ADMIN_PERM,
 		.policy = np_set_port_policy,
+		.maxattr = NETPOLICY_A_MAX,
+	},
+	{
+		.cmd = NETPOLICY_CMD_PREDICT,
+		.doit = np_nl_predict,
+		.flags = GENL_UNS_ADMIN_PERM,
+		.policy = np_predict_policy,
 		.maxattr = NETPOLICY_A_MAX,
 	},
 	{

@@ -195,6 +195,44 @@ static int np_facts_gather(struct net *net, struct np_net *pn,
 	return 0;
 }
 
+static void np_port_bind(struct np_port *port, const struct np_vif *vif)
+{
+	strscpy(port->vif, vif->name, sizeof(port->vif));
+	strscpy(port->network, vif->network->name, sizeof(port->network));
+	strscpy(port->vm, vif->vm ? vif->vm->name : "", sizeof(port->vm));
+	strscpy(port->bridge, vif->network->bridge, sizeof(port->bridge));
+}
+
+/*
+ * The policy decision for a device that @vif binds (@dev, or NULL for a
+ * device to come: np_port_predict()), before anything is done about it:
+ * @verdict says whether the policies refuse it; *@brp is the device its
+ * network names (NULL if none exists; it may not be a bridge). No side
+ * effect. Caller holds RTNL.
+ *
+ * Return: 0, or -ENOMEM when the bridge's facts could not be gathered.
+ */
+static int np_port_judge(struct net *net, struct np_net *pn,
+			 const struct np_table *t, const struct np_vif *vif,
+			 struct net_device *dev, struct net_device **brp,
+			 struct np_verdict *verdict)
+{
+	struct net_device *br = __dev_get_by_name(net, vif->network->bridge);
+	struct np_facts facts = { .bridge = vif->network->bridge };
+	unsigned int needs = np_decide_needs(t, vif);
+	int err = 0;
+
+	*brp = br;
+	verdict->msg[0] = '\0';
+	if (br && netif_is_bridge_master(br) && needs)
+		err = np_facts_gather(net, pn, t, dev, br, needs, &facts,
+				      verdict);
+	if (!err)
+		np_decide(t, vif, &facts, verdict);
+	np_facts_free(&facts);
+	return err;
+}
+
 static void np_port_unbind(struct np_port *port)
 {
 	port->vif[0] = '\0';
@@ -257,7 +295,6 @@ static bool np_port_evaluate(struct net *net, struct np_net *pn,
 	struct net_device *dev = port->dev;
 	const struct np_vif *vif = NULL;
 	struct net_device *master, *br;
-	struct np_facts facts = {};
 	struct np_verdict verdict;
 	/* what an event reports, as it was: compared at the end */
 	struct {
@@ -267,7 +304,6 @@ static bool np_port_evaluate(struct net *net, struct np_net *pn,
 		char bridge[IFNAMSIZ];
 	} old;
 	bool msg_changed;
-	unsigned int needs;
 	int err;
 
 	ASSERT_RTNL();
@@ -292,30 +328,20 @@ static bool np_port_evaluate(struct net *net, struct np_net *pn,
 		np_port_unbind(port);
 		goto out;
 	}
-	strscpy(port->vif, vif->name, sizeof(port->vif));
-	strscpy(port->network, vif->network->name, sizeof(port->network));
-	strscpy(port->vm, vif->vm ? vif->vm->name : "", sizeof(port->vm));
-	strscpy(port->bridge, vif->network->bridge, sizeof(port->bridge));
+	np_port_bind(port, vif);
 
 	master = netdev_master_upper_dev_get(dev);
-	br = __dev_get_by_name(net, vif->network->bridge);
-
-	facts.bridge = vif->network->bridge;
-	needs = np_decide_needs(t, vif);
-	if (br && netif_is_bridge_master(br) && needs) {
-		err = np_facts_gather(net, pn, t, dev, br, needs, &facts,
-				      &verdict);
-		if (err) {
-			/* fail closed: no attachment without a decision */
-			np_port_detach_ours(port);
-			port->state = NETPOLICY_PORT_REFUSED;
-			port->reason = NETPOLICY_R_ATTACH_FAILED;
-			port->err = -err;
-			verdict.msg[0] = '\0';
-			goto out;
-		}
+	err = np_port_judge(net, pn, t, vif, dev, &br, &verdict);
+	if (err) {
+		/* fail closed: no attachment without a decision */
+		np_port_detach_ours(port);
+		port->state = NETPOLICY_PORT_REFUSED;
+		port->reason = NETPOLICY_R_ATTACH_FAILED;
+		port->err = -err;
+		verdict.msg[0] = '\0';
+		goto out;
 	}
-	if (np_decide(t, vif, &facts, &verdict)) {
+	if (verdict.reason) {
 		port->state = NETPOLICY_PORT_REFUSED;
 		port->reason = verdict.reason;
 		strscpy(port->policy,
@@ -377,7 +403,6 @@ static bool np_port_evaluate(struct net *net, struct np_net *pn,
 	port->reason = NETPOLICY_R_NONE;
 
 out:
-	np_facts_free(&facts);
 	if (port->state == NETPOLICY_PORT_REFUSED && !in_upper)
 		np_port_check_stuck(port, &verdict);
 	/* verdict.msg is the policy refusal in words, or "" */
@@ -406,6 +431,68 @@ out:
 				     np_reason_text(port->reason), port->bridge);
 	np_genl_port_event(net, port, state_event(port->state));
 	return true;
+}
+
+/**
+ * np_port_predict - what would be decided for a tap that does not exist yet
+ * @net: the namespace it is to be created in
+ * @ifname: the name it will have, or "" when not known yet
+ * @mac: the guest's MAC, which its toolstack will tell, or NULL
+ * @out: the answer in a port's fields (state, reason, policy, message and
+ *	 the binding), as a tap up and its guest's MAC told would have them;
+ *	 its @dev stays NULL
+ *
+ * The lookup and the decision of np_port_evaluate(), over the same table
+ * and the same live bridge, with no side effect: nothing is created or
+ * attached, no event is sent. Without a name only a VIF object that binds
+ * by MAC alone is predicted: any name could match another object's glob
+ * first. Caller holds RTNL.
+ *
+ * Return: 0, or -ENOMEM when the bridge's facts could not be gathered.
+ */
+int np_port_predict(struct net *net, const char *ifname, const u8 *mac,
+		    struct np_port *out)
+{
+	struct np_net *pn = np_net(net);
+	const struct np_table *t = rtnl_dereference(pn->table);
+	const struct np_vif *vif = NULL;
+	struct np_verdict verdict;
+	struct net_device *br;
+	int err;
+
+	ASSERT_RTNL();
+	out->kind = NETPOLICY_KIND_TAP;
+	if (mac) {
+		out->has_guest_mac = true;
+		ether_addr_copy(out->guest_mac, mac);
+	}
+	if (t)
+		vif = np_table_lookup(t, ifname, mac);
+	if (vif && !ifname[0] && vif->ifname[0])
+		vif = NULL;
+	if (!vif) {
+		out->state = NETPOLICY_PORT_UNBOUND;
+		out->reason = NETPOLICY_R_NO_VIF_OBJECT;
+		return 0;
+	}
+	np_port_bind(out, vif);
+	err = np_port_judge(net, pn, t, vif, NULL, &br, &verdict);
+	if (err)
+		return err;
+	if (verdict.reason) {
+		out->state = NETPOLICY_PORT_REFUSED;
+		out->reason = verdict.reason;
+		strscpy(out->policy, verdict.policy ? verdict.policy->name : "",
+			sizeof(out->policy));
+		strscpy(out->msg, verdict.msg, sizeof(out->msg));
+	} else if (!br || !netif_is_bridge_master(br)) {
+		out->state = br ? NETPOLICY_PORT_REFUSED : NETPOLICY_PORT_PENDING;
+		out->reason = br ? NETPOLICY_R_NOT_A_BRIDGE : NETPOLICY_R_NO_BRIDGE;
+	} else {
+		out->state = NETPOLICY_PORT_ATTACHED;
+		out->reason = NETPOLICY_R_NONE;
+	}
+	return 0;
 }
 
 static void np_port_add(struct net *net, struct net_device *dev, u8 kind)

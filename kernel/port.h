@@ -44,5 +44,7 @@ void np_ports_net_exit(struct np_net *pn);
 const u8 *np_port_mac(const struct np_port *port);
 int np_port_set_guest_mac(struct net *net, const char *ifname, const u8 *mac,
 			  struct netlink_ext_ack *extack);
+int np_port_predict(struct net *net, const char *ifname, const u8 *mac,
+		    struct np_port *out);
 
 #endif /* _NP_PORT_H */

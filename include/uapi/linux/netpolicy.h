@@ -134,6 +134,26 @@
  *	port is evaluated again. ENODEV if no such device, EOPNOTSUPP if it is
  *	not a tap or vif. The port keeps it until the device goes.
  *
+ * NETPOLICY_CMD_PREDICT (admin, doit)
+ *	What the module would decide for a tap that does not exist yet, so
+ *	that a toolstack can refuse a start with the reason before it creates
+ *	anything (libvirt's hook at "prepare"): NETPOLICY_A_PORT with
+ *	NETPOLICY_A_PORT_IFNAME (the name the tap will have, when known)
+ *	and/or NETPOLICY_A_PORT_GUEST_MAC (the guest's MAC, which the
+ *	toolstack will tell with NETPOLICY_CMD_SET_PORT). The reply is a
+ *	NETPOLICY_CMD_PREDICT message with a NETPOLICY_A_PORT nest as
+ *	GET_PORT gives it (NETPOLICY_A_PORT_IFINDEX 0): the state the tap
+ *	would be in once up (ATTACHED: it would be attached to
+ *	NETPOLICY_A_PORT_BRIDGE), the reason, the VIF object, the policy
+ *	that refuses it. The same lookup and decision over the same objects
+ *	and the same live bridges, with no side effect: nothing is created
+ *	or attached, no event is sent. Without a name only a VIF object that
+ *	binds by MAC alone is predicted (a name could match another object's
+ *	glob): otherwise the answer is UNBOUND. A prediction is not a
+ *	promise: a load or a change of the bridge before the tap appears
+ *	changes the decision, which is taken again then. EEXIST if a device
+ *	of that name exists (GET_PORT says its state).
+ *
  * NETPOLICY_CMD_EVENT (multicast group NETPOLICY_MCGRP_EVENTS, admin)
  *	Sent when a port changes state (or changes VIF object / bridge), and
  *	when a port disappears: NETPOLICY_A_EVENT (enum netpolicy_event) and a
@@ -166,6 +186,7 @@ enum netpolicy_cmd {
 	NETPOLICY_CMD_GET_POLICY,
 	NETPOLICY_CMD_GET_NIC,
 	NETPOLICY_CMD_SET_PORT,
+	NETPOLICY_CMD_PREDICT,
 	__NETPOLICY_CMD_MAX
 };
 
