@@ -709,6 +709,35 @@ static int on_port(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+int ipc_predict(struct np_ipc *ipc, const char *ifname, const uint8_t *mac,
+		struct np_port_info *out)
+{
+	struct nl_msg *msg = new_msg(ipc, NETPOLICY_CMD_PREDICT, 0, 0);
+	struct port_list l = { 0 };
+	struct nlattr *nest;
+	int rc;
+
+	if (!msg)
+		return -ENOMEM;
+	nest = nla_nest_start(msg, NETPOLICY_A_PORT);
+	if (!nest || (ifname && nla_put_string(msg, NETPOLICY_A_PORT_IFNAME, ifname)) ||
+	    (mac && nla_put(msg, NETPOLICY_A_PORT_GUEST_MAC, 6, mac))) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	nla_nest_end(msg, nest);
+	rc = transact(ipc, msg, "predict", on_port, &l);
+	if (!rc && l.n != 1)
+		rc = -EIO;
+	if (!rc)
+		*out = l.v[0];
+	else
+		while (l.n)
+			port_free(&l.v[--l.n]);
+	free(l.v);
+	return rc;
+}
+
 /* Run one dump; a dump interrupted by a concurrent change is retried. */
 static int dump(struct np_ipc *ipc, int cmd, nl_recvmsg_msg_cb_t fn,
 		void *arg, void (*reset)(void *))

@@ -33,6 +33,13 @@ int ipc_flush(struct np_ipc *ipc);
 /* The MAC the guest uses on port @ifname (NETPOLICY_CMD_SET_PORT). */
 int ipc_set_guest_mac(struct np_ipc *ipc, const char *ifname,
 		      const uint8_t mac[6], bool quiet);
+/*
+ * What the kernel would decide for a tap that does not exist yet, named
+ * @ifname (NULL: not known) with the guest's MAC @mac (NULL: not known):
+ * NETPOLICY_CMD_PREDICT, no side effect. -EEXIST if that device exists.
+ */
+int ipc_predict(struct np_ipc *ipc, const char *ifname, const uint8_t *mac,
+		struct np_port_info *out);
 int ipc_get_config(struct np_ipc *ipc, struct np_config *cfg);
 /* The host name the objects were loaded for (NULL: none). */
 int ipc_get_host(struct np_ipc *ipc, char **host);

@@ -372,6 +372,64 @@ static int cmd_show(int argc, char **argv)
 	return rc ? 1 : 0;
 }
 
+/*
+ * npmgr predict [--name IFNAME] [--mac GUEST_MAC]: what the kernel would
+ * decide for a tap that is to come (NETPOLICY_CMD_PREDICT). Exit 0: it
+ * would be attached, or it is not netpolicy's (no VIF object binds it);
+ * 3: it would be refused, or kept off its bridge; 1: no answer.
+ */
+static int cmd_predict(int argc, char **argv)
+{
+	const char *name = NULL, *mac_text = NULL;
+	struct np_port_info p = { 0 };
+	uint8_t mac[6];
+	struct np_ipc *ipc;
+	int i, rc;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--name") && i + 1 < argc)
+			name = argv[++i];
+		else if (!strcmp(argv[i], "--mac") && i + 1 < argc)
+			mac_text = argv[++i];
+		else
+			break;
+	}
+	if (i < argc || (!name && !mac_text))
+		return usage_error("usage: npmgr predict %s",
+				   "[--name IFNAME] [--mac GUEST_MAC] (one of them at least)");
+	if (mac_text && !parse_mac(mac_text, mac))
+		return usage_error("predict: '%s' is not a MAC address", mac_text);
+	ipc = ipc_open();
+	if (!ipc)
+		return 1;
+	rc = ipc_predict(ipc, name, mac_text ? mac : NULL, &p);
+	ipc_close(ipc);
+	if (rc)
+		return 1;
+	printf("tap %s%s%s: ", name ? name : "(not named yet)",
+	       mac_text ? ", guest MAC " : "", mac_text ? mac_text : "");
+	switch (p.state) {
+	case NETPOLICY_PORT_ATTACHED:
+		printf("would be attached to %s (vif %s, network %s)\n",
+		       p.bridge, p.vif, p.network);
+		break;
+	case NETPOLICY_PORT_UNBOUND:
+		printf("not netpolicy's: %s\n", p.message);
+		break;
+	case NETPOLICY_PORT_PENDING:
+		printf("would wait (vif %s, network %s): %s\n", p.vif,
+		       p.network, p.message);
+		rc = 3;
+		break;
+	default:
+		printf("would be refused (vif %s, network %s): %s\n", p.vif,
+		       p.network, p.message);
+		rc = 3;
+	}
+	port_free(&p);
+	return rc;
+}
+
 static int cmd_explain(int argc, char **argv)
 {
 	struct np_port_info *ports = NULL;
@@ -488,6 +546,7 @@ static const struct {
 	{ "check", cmd_check, "check FILE|DIR      parse and check a policy file (or a directory of them), load nothing" },
 	{ "show", cmd_show, "show [config|interfaces|keys]  print objects, interface states, key agreement sessions\n  show --graph [--svg FILE]  the same as a Graphviz picture (DOT text, or SVG through dot)" },
 	{ "monitor", cmd_monitor, "monitor             print attach/detach/refusal events as they happen" },
+	{ "predict", cmd_predict, "predict [--name IFNAME] [--mac GUEST_MAC]  what would be decided for a tap that is to come (exit 3: refused)" },
 	{ "explain", cmd_explain, "explain IFNAME|VM|VIF  why an interface is (not) attached, step by step" },
 	{ "del", cmd_del, "del network|vif|vm|policy|nic NAME  delete one object" },
 	{ "flush", cmd_flush, "flush               delete every object of this namespace" },

@@ -12,7 +12,10 @@
  *   prepare begin    describe the domain (VM object, VIF objects of the
  *                    interfaces that name their target device), so that
  *                    its taps are decided with the VM's identity from
- *                    the moment they appear
+ *                    the moment they appear; ask what would be decided
+ *                    for each type='bridge' interface: one that would be
+ *                    refused, or put on another bridge than its <source
+ *                    bridge>, fails the start with the reason
  *   start begin      describe it again (libvirt has named every tap by
  *                    now), tell the guests' MACs, and wait for the
  *                    decision of each interface netpolicy governs: one
@@ -144,11 +147,57 @@ static int check_interfaces(struct np_ipc *ipc, const struct lvdom *d,
 	return bad;
 }
 
+/*
+ * At "prepare", before libvirt creates a tap: what the kernel would decide
+ * for each type='bridge' interface (NETPOLICY_CMD_PREDICT), by its target
+ * device's name when the XML names it and by the guest's MAC. libvirt will
+ * enslave the tap to its <source bridge> before "start" runs, and a veto
+ * of that enslave reaches virsh as an errno alone: said here, the start
+ * fails with netpolicy's reason instead. 0 if every one netpolicy governs
+ * would be attached to the bridge libvirt names, else 1 with a line per
+ * one that would not. An interface no VIF object binds (or that cannot be
+ * predicted yet: bound by a name libvirt has not chosen) is left to the
+ * decision at the enslave and at "start".
+ */
+static int predict_interfaces(struct np_ipc *ipc, const struct lvdom *d)
+{
+	int bad = 0;
+	size_t i;
+
+	for (i = 0; i < d->n_ifs; i++) {
+		const struct lv_if *f = &d->ifs[i];
+		const char *what = f->dev ? f->dev : "an interface";
+		struct np_port_info p;
+
+		if (!f->type || strcmp(f->type, "bridge") || !f->bridge ||
+		    (!f->dev && !f->has_mac))
+			continue;
+		if (ipc_predict(ipc, f->dev, f->has_mac ? f->mac : NULL, &p))
+			continue;	/* said on standard error; "start" decides */
+		if (p.state == NETPOLICY_PORT_REFUSED ||
+		    p.state == NETPOLICY_PORT_PENDING) {
+			hook_say("%s of domain %s would be %s: %s",
+				 what, d->name, state_name(p.state),
+				 p.message && *p.message ? p.message :
+				 reason_name(p.reason));
+			bad = 1;
+		} else if (p.state == NETPOLICY_PORT_ATTACHED &&
+			   strcmp(p.bridge, f->bridge)) {
+			hook_say("%s of domain %s: its VIF object %s puts it on bridge %s (network %s), not on %s",
+				 what, d->name, p.vif, p.bridge, p.network,
+				 f->bridge);
+			bad = 1;
+		}
+		port_free(&p);
+	}
+	return bad;
+}
+
 int lv_hook_main(int argc, char **argv)
 {
 	struct lv_names vifs = { 0 };
 	const char *op, *sub;
-	bool start, describe, release;
+	bool prepare, start, describe, release;
 	char why[256] = "", *xml;
 	struct np_ipc *ipc;
 	struct lvdom d;
@@ -163,9 +212,10 @@ int lv_hook_main(int argc, char **argv)
 	}
 	op = argv[2];
 	sub = argv[3];
+	prepare = !strcmp(op, "prepare") && !strcmp(sub, "begin");
 	start = !strcmp(op, "start") && !strcmp(sub, "begin");
-	describe = start || (!strcmp(sub, "begin") &&
-			     (!strcmp(op, "prepare") || !strcmp(op, "reconnect")));
+	describe = prepare || start ||
+		   (!strcmp(op, "reconnect") && !strcmp(sub, "begin"));
 	release = !strcmp(op, "release") && !strcmp(sub, "end");
 	/* libvirt writes the XML in any case: take it, then decide */
 	if (read_all(&xml, &len))
@@ -199,8 +249,9 @@ int lv_hook_main(int argc, char **argv)
 		goto out;
 	}
 	lv_tell_macs(ipc, &d);
-	if (start) {
-		rc = check_interfaces(ipc, &d, &vifs);
+	if (prepare || start) {
+		rc = prepare ? predict_interfaces(ipc, &d) :
+			       check_interfaces(ipc, &d, &vifs);
 		if (rc)
 			lv_forget(ipc, d.name, &vifs);
 	}

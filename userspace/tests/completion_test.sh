@@ -40,6 +40,9 @@ offers "" npmgr del vif ""
 offers "apply diff show" npmgr pool --etcd http://e:2379 ""
 offers "pool/ web.policy" npmgr pool --etcd http://e:2379 apply ""
 offers "--record" npmgr place --rec
+offers "--mac --name" npmgr predict ""
+offers "" npmgr predict --name ""
+offers "--mac --name" npmgr predict --name vnet0 --
 offers "status" npmgr agent s
 offers "--host" npmgr agent status --h
 offers "--release-after" npmgr agent --host hA --rel

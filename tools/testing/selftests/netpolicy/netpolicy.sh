@@ -1234,6 +1234,79 @@ npmgr: $tmp/c.policy: 1 error, nothing loaded" "$(cat "$tmp/err")"
 	expect_eq "unchanged" "$before" "$(np $A show config)"
 }
 
+# npmgr predict (NETPOLICY_CMD_PREDICT): what the kernel would decide
+# for a tap that is to come (libvirt's hook asks at "prepare"), equal to
+# what it decides when the tap comes; no side effect (no event, no
+# device); by a name, by the guest's MAC alone, never by a name that a
+# device has already; not by an unprivileged user.
+test_predict() {
+	local rc out what
+	ip -n $A link add br-front type bridge
+	isolate_policy untrusted prod my_insecure_vm
+	cat >> "$tmp/i.policy" <<'POL'
+network nowhere { bridge = br-none }
+vif far { ifname = tap-far network = nowhere }
+vif g9 { mac = 52:54:00:aa:00:09 network = front vm = web }
+vif named { mac = 52:54:00:aa:00:0a ifname = "tap-n*" network = front }
+POL
+	np $A load "$tmp/i.policy" > /dev/null || fail "load: $(np $A load "$tmp/i.policy" 2>&1)"
+	np $A monitor > "$tmp/events" 2>&1 &
+	mon=$!
+	monitor_ready $mon
+	predicted() { # args...: "EXIT OUTPUT"
+		rc=0
+		out=$(np $A predict "$@" 2>&1) || rc=$?
+		echo "$rc $out"
+	}
+	expect_eq "tap-web" "0 tap tap-web: would be attached to br-front (vif web, network front)" \
+		"$(predicted --name tap-web)"
+	expect_eq "tap-shady" "3 tap tap-shady: would be refused (vif shady, network front): $(refusal secure "network front" "ISOLATE_FROM TAG(untrusted) matches VM 'shady'")" \
+		"$(predicted --name tap-shady)"
+	expect_eq "tap-far" "3 tap tap-far: would wait (vif far, network nowhere): bridge does not exist: br-none" \
+		"$(predicted --name tap-far)"
+	expect_eq "by the guest's MAC" "0 tap (not named yet), guest MAC 52:54:00:aa:00:09: would be attached to br-front (vif g9, network front)" \
+		"$(predicted --mac 52:54:00:aa:00:09)"
+	# a VIF object that also wants a name: no prediction without it
+	expect_eq "by MAC, a name wanted" "0 tap (not named yet), guest MAC 52:54:00:aa:00:0a: not netpolicy's: no VIF object matches the interface" \
+		"$(predicted --mac 52:54:00:aa:00:0a)"
+	expect_eq "nobody's" "0 tap vnet7: not netpolicy's: no VIF object matches the interface" \
+		"$(predicted --name vnet7)"
+	# no side effect: no event, no device
+	sleep 1
+	kill $mon
+	wait $mon 2> /dev/null || :
+	expect_eq "events of six predictions" "" "$(cat "$tmp/events")"
+	expect_eq "taps made by predictions" "" "$(ip -n $A -o link show type tun)"
+	# each prediction is what the kernel decides for the real tap
+	for what in web shady far; do
+		tap $A tap-$what
+	done
+	expect_master $A tap-web br-front
+	expect_master $A tap-shady none
+	expect_eq "tap-shady decided" "refused isolated secure | $(refusal secure "network front" "ISOLATE_FROM TAG(untrusted) matches VM 'shady'")" \
+		"$(port_fields $A tap-shady)"
+	expect_eq "tap-far decided" pending "$(state_of $A tap-far)"
+	# a peer's isolation, from the live bridge: the visitor's VM is
+	# isolated from web's, which is on br-front now
+	expect_eq "tap-vis" "3 tap tap-vis: would be refused (vif visitor, network guest): $(refusal secure "network front" "ISOLATE_FROM NAME(my_insecure_vm) of interface tap-web on bridge br-front matches this VM 'my_insecure_vm'")" \
+		"$(predicted --name tap-vis)"
+	tap $A tap-vis
+	expect_eq "tap-vis decided" "refused isolated-peer secure | $(refusal secure "network front" "ISOLATE_FROM NAME(my_insecure_vm) of interface tap-web on bridge br-front matches this VM 'my_insecure_vm'")" \
+		"$(port_fields $A tap-vis)"
+	# a device that exists is GET_PORT's: no prediction
+	expect_eq "an existing name" "1 npmgr: predict: File exists
+npmgr: kernel says: a device of that name exists: its state is in GET_PORT" \
+		"$(predicted --name tap-shady)"
+	expect_eq "no name, no MAC" "2 npmgr: usage: npmgr predict [--name IFNAME] [--mac GUEST_MAC] (one of them at least)" \
+		"$(predicted | head -n 1)"
+	# an administrator's question: not an unprivileged user's
+	! ip netns exec $A setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=-all "$NPMGR" predict --name tap-web 2> "$tmp/err" > /dev/null ||
+		fail "nobody could predict"
+	grep -qx "npmgr: this needs CAP_NET_ADMIN in the network namespace" "$tmp/err" ||
+		fail "nobody's predict: $(cat "$tmp/err")"
+}
+
 test_explain() {
 	ip -n $A link add br-front type bridge
 	isolate_policy untrusted prod my_insecure_vm
