@@ -21,8 +21,37 @@ for b in etcd etcdctl openssl; do
 	command -v $b > /dev/null || { echo "pool.sh: $b missing (make deps)"; exit 1; }
 done
 tmp=$(mktemp -d)
-# ports: a block of ten per run, so that two runs on one machine do not meet
-base=$((30000 + ($$ % 2000) * 10))
+# Ports: a block of ten per run, so that two runs on one machine do not
+# meet, below the kernel's ephemeral range (ip_local_port_range): a port in
+# that range can be any client socket's source port at the moment a member
+# binds it, and a member that cannot listen leaves a cluster of two that
+# passes until a case stops one of them. The block is also skipped if any
+# TCP socket already uses one of its ports.
+used_ports() { # local ports of every TCP socket, one per line, decimal
+	local h
+	for h in $(awk 'FNR > 1 { n = split($2, a, ":"); print a[n] }' \
+		/proc/net/tcp /proc/net/tcp6 2> /dev/null); do
+		echo $((16#$h))
+	done | sort -un
+}
+pick_base() {
+	local low blocks b i p used
+	read -r low _ < /proc/sys/net/ipv4/ip_local_port_range
+	[ "$low" -gt 20100 ] || { echo "pool.sh: the ephemeral port range starts at $low: no room below it" >&2; exit 1; }
+	blocks=$(((low - 20000) / 10 - 1))
+	used=$(used_ports)
+	for ((i = 0; i < blocks; i++)); do
+		b=$((20000 + (($$ + i) % blocks) * 10))
+		for ((p = b; p < b + 10; p++)); do
+			grep -qx "$p" <<< "$used" && continue 2
+		done
+		echo "$b"
+		return
+	done
+	echo "pool.sh: no free block of ten ports below $low" >&2
+	exit 1
+}
+base=$(pick_base)
 
 # Member i of an N-member cluster, started (state new) or started again
 # from its data (existing); its pid is line i of $tmp/members.
@@ -724,6 +753,11 @@ trap '[ -n "${NP_KEEP:-}" ] || stop_cluster; [ -n "${NP_KEEP:-}" ] || rm -rf "$t
 if [ $# = 0 ] || [ "$1" != tls_and_user ]; then
 	start_cluster 3 http
 	wait_ready
+	# every member, not just a majority: the cases that stop one need
+	# the other two
+	for ep in ${endpoints//,/ }; do
+		wait_member "$ep"
+	done
 fi
 # in this order: the first reads an empty pool, the last stops the cluster
 [ $# -gt 0 ] || set -- apply_diff_show bad_files_change_nothing crossing_networks applies_racing \
