@@ -57,7 +57,7 @@ etcd_member() { # i
 # Once a suite: the two switches and the etcd cluster (three members take
 # seconds to elect a leader in a loaded guest: not every case).
 pool_up() {
-	local i m
+	local i m end
 	# etcd's gateway dials etcd at its own address: through lo
 	ip link set lo up
 	for m in br-ul br-mgmt; do
@@ -70,7 +70,8 @@ pool_up() {
 	for i in 1 2 3; do
 		etcd_member $i
 	done
-	for i in $(seq 150); do
+	end=$((SECONDS + 90))	# three members under TCG: a deadline
+	while ((SECONDS < end)); do
 		"$NPMGR" pool --etcd "$ETCD" show > /dev/null 2>&1 && return 0
 		nap 0.2
 	done
@@ -372,7 +373,7 @@ test_peer_dies_and_returns() {
 # either host (no event, the tunnel is the same device), and the host that
 # stopped keeps enforcing what it had meanwhile.
 test_agent_restart() {
-	local i vx ifa ifb mark ttl=15
+	local vx ifa ifb mark end ttl=15
 	pool_file
 	# a restart must fit in what is left of the lease (two thirds of its
 	# TTL at least): a slow VM needs more than the other cases' 6 s
@@ -391,7 +392,8 @@ test_agent_restart() {
 	# counts is what it loads from here on
 	mark=$(wc -l < "$tmp/agent-hB.log")
 	kill "$(cat "$tmp/agent-hA.pid")"
-	for ((i = 0; i < 50; i++)); do
+	end=$((SECONDS + 30))	# a deadline: ASan on a slow machine
+	while ((SECONDS < end)); do
 		kill -0 "$(cat "$tmp/agent-hA.pid")" 2> /dev/null || break
 		nap 0.1
 	done
@@ -567,7 +569,7 @@ placed_of() {
 # released, by the agent of the host it was placed on, with a word in its
 # log. A VM placed on a host but never started there stays placed.
 test_placement_follows_vm() {
-	local i
+	local end
 	pool_file "vm w { tags = {w} }
 vif w1 { ifname = tap-w1; vm = w; network = front }
 vm x { tags = {x} }"
@@ -589,7 +591,8 @@ vm x { tags = {x} }"
 	expect_eq "w after its reboot" hA "$(placed_of w)"
 	# the stop: gone for good
 	pkill -f "tapvm tap-w1"
-	for ((i = 0; i < 100; i++)); do
+	end=$((SECONDS + 60))	# 4 s and a write: a deadline, not a pace
+	while ((SECONDS < end)); do
 		[ "$(placed_of w)" = null ] && break
 		nap 0.2
 	done

@@ -30,10 +30,10 @@ twohosts_up() {
 # A VM on host HOST behind tap TAP: namespace VM, eth0 with ADDRESS/24 and
 # an MTU that fits a VXLAN + MACsec path over a 1500-byte underlay.
 vm() { # host tap vm address
-	local i
+	local end=$((SECONDS + 30))	# a deadline: a process start under TCG
 	ip netns add "$3"
 	ip netns exec "$1" "$TAPVM" "$2" "/run/netns/$3" &
-	for i in $(seq 50); do
+	while ((SECONDS < end)); do
 		ip -n "$3" link show eth0 > /dev/null 2>&1 && break
 		sleep 0.1
 	done
