@@ -36,9 +36,11 @@ domid() { xl domid "$1" 2>/dev/null || true; }
 expect_master_of() { # ifname want
 	expect_eq "$1's master" "$2" "$(master_of "$1")"
 }
-wait_master_of() { # ifname want [tries of 0.1 s, default 50]
-	local i
-	for i in $(seq "${3:-50}"); do
+# Every wait below is a deadline by the clock, wide enough for the slowest
+# machine: it costs time only when a case fails.
+wait_master_of() { # ifname want
+	local end=$((SECONDS + 30))
+	while ((SECONDS < end)); do
 		[ "$(master_of "$1")" = "$2" ] && return 0
 		sleep 0.1
 	done
@@ -47,8 +49,8 @@ wait_master_of() { # ifname want [tries of 0.1 s, default 50]
 # The Xen consoles log guests' output (xenconsoled --log=guest).
 console() { cat "/var/log/xen/console/guest-$1.log" 2>/dev/null; }
 wait_console() { # guest pattern [seconds]
-	local i
-	for i in $(seq $((${3:-60} * 5))); do
+	local end=$((SECONDS + ${3:-60}))
+	while ((SECONDS < end)); do
 		console "$1" | grep -q -- "$2" && return 0
 		sleep 0.2
 	done
@@ -57,15 +59,16 @@ wait_console() { # guest pattern [seconds]
 }
 # A guest that is (re)booting answers within a minute under TCG.
 ping_guest() {
-	local i
-	for i in $(seq 30); do
+	local end=$((SECONDS + 60))
+	while ((SECONDS < end)); do
 		busybox ping -c 1 -W 2 "$1" > /dev/null 2>&1 && return 0
+		sleep 0.2
 	done
 	return 1
 }
 wait_gone() { # ifname
-	local i
-	for i in $(seq 100); do
+	local end=$((SECONDS + 30))
+	while ((SECONDS < end)); do
 		[ -e "/sys/class/net/$1" ] || return 0
 		sleep 0.1
 	done
@@ -294,12 +297,13 @@ test_unknown_network() {
 
 # xl reboot: the old vif goes, the new domain's vif is attached.
 test_reboot() {
-	local d1 d2 i
+	local d1 d2 end
 	xl create -q "$(guest_cfg g1 10.9.0.11)" || fail "xl create"
 	d1=$(domid g1)
 	wait_console g1 "np-guest: ready"
 	xl reboot g1 || fail "xl reboot"
-	for i in $(seq 100); do
+	end=$((SECONDS + 60))
+	while ((SECONDS < end)); do
 		d2=$(domid g1)
 		[ -n "$d2" ] && [ "$d2" != "$d1" ] &&
 			[ "$(master_of "vif$d2.0")" = xenbr-front ] && break
@@ -388,7 +392,7 @@ test_watch_retries_failed_add() {
 		"$(master_of "vif$d1.0") $(ports)"
 	printf 'network later {\n    bridge = xenbr-later\n}\n' >> "$tmp/p.policy"
 	"$NPMGR" load "$tmp/p.policy" > /dev/null || fail "load"
-	wait_master_of "vif$d1.0" xenbr-later 100
+	wait_master_of "vif$d1.0" xenbr-later
 	expect_eq "once the network is loaded" "xenbr-later vif$d1.0 attached" \
 		"$(master_of "vif$d1.0") $(ports)"
 	grep -q "xenwatch: vif$d1.0 of g1 (network later) not described to the kernel; trying again every 3 s" \
@@ -422,7 +426,7 @@ POL
 	# through the watcher alone (a script that only reports success)
 	xl create -q "$(guest_cfg g2 10.9.0.12 vif-report-only)" || fail "xl create g2"
 	d2=$(domid g2)
-	wait_master_of "vif$d2.0" xenbr-back 100
+	wait_master_of "vif$d2.0" xenbr-back
 	xl destroy g1
 	xl destroy g2
 	wait_gone "vif$d1.0"

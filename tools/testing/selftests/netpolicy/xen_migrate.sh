@@ -64,7 +64,7 @@ macsec_rx() {
 # What both dom0s do first: the toolstack, the module, the hotplug script,
 # the underlay, then wait for the other dom0.
 common_up() { # my address, the other's
-	local nic i
+	local nic i end
 	"$top/tools/testing/xen/dom0-up" || fail "dom0-up"
 	modprobe bridge || fail "bridge"
 	modprobe virtio_net || fail "virtio_net"
@@ -74,7 +74,8 @@ common_up() { # my address, the other's
 		> /etc/xen/scripts/vif-netpolicy
 	chmod 0755 /etc/xen/scripts/vif-netpolicy
 	ip link set lo up
-	for i in $(seq 50); do
+	end=$((SECONDS + 30))	# deadlines by the clock: a slow machine's
+	while ((SECONDS < end)); do
 		nic=$(ls /sys/class/net | grep -v '^lo$' | head -n 1)
 		[ -n "$nic" ] && break
 		sleep 0.1
@@ -151,7 +152,7 @@ POL
 }
 
 role_a() {
-	local i host target d t0 t1 rx0 rx1 b ping_pid how
+	local i host target d t0 t1 rx0 rx1 b ping_pid how end
 	common_up 10.97.0.1 10.97.0.2
 	etcd --name e1 --data-dir "$tmp/etcd" \
 		--listen-client-urls "$ETCD" --advertise-client-urls "$ETCD" \
@@ -171,7 +172,8 @@ role_a() {
 	# the peer: a namespace behind a tap, as QEMU would make it
 	ip netns add peer
 	"$TAPVM" tap-peer /run/netns/peer &
-	for i in $(seq 50); do
+	end=$((SECONDS + 30))
+	while ((SECONDS < end)); do
 		ip -n peer link show eth0 > /dev/null 2>&1 && break
 		sleep 0.1
 	done
@@ -179,7 +181,8 @@ role_a() {
 	ip -n peer addr add 10.10.0.1/24 dev eth0
 	ip -n peer link set eth0 mtu 1400 up
 	ip link set tap-peer up
-	for i in $(seq 100); do
+	end=$((SECONDS + 30))
+	while ((SECONDS < end)); do
 		[ "$(master_of tap-peer)" = xenbr-front ] && break
 		nap 0.1
 	done
