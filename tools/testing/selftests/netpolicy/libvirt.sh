@@ -10,6 +10,9 @@
 #   libvirtd -- QEMU -- tap vnX --+-- br-front (network "front")
 #                                 +-- br-other (no network)
 #
+# The migrate case adds two hosts, network namespaces hA and hB joined by
+# a veth pair, each with a libvirtd of its own (mig_host).
+#
 # The hook and the watcher run as their ASan/UBSan builds (a finding
 # fails the start, or the case).
 #
@@ -51,6 +54,7 @@ cleanup() {
 	"$NPMGR" flush > /dev/null 2>&1
 	ip link del br-front 2> /dev/null
 	ip link del br-other 2> /dev/null
+	mig_cleanup
 	return 0
 }
 trap 'cleanup; rm -rf "$tmp"' EXIT
@@ -263,6 +267,115 @@ XML
 	expect_eq "vna2's master" br-front "$(master_of vna2)"
 	expect_eq "vna2's VIF object" '"vif":"vna2"' "$(vif_of vna2)"
 	stop_virtwatch
+}
+
+# Host H of a migration: network namespace H (its own br-front, netpolicy
+# tables and underlay address) and a libvirtd of its own, in a mount
+# namespace with private libvirt directories, netpolicy's hook, and a
+# host UUID of its own (libvirt refuses to migrate a domain to a host with
+# the source's UUID, and both would read the VM's SMBIOS).
+# Documentation/libvirt-design.rst, "virsh migrate on the bed".
+mig_host() { # name underlay-address uuid-digit
+	local d=$tmp/$1 m
+	mkdir -p "$d"/etc/hooks/qemu.d "$d"/run "$d"/lib/qemu "$d"/log/qemu "$d"/cache
+	mkdir -p /var/cache/libvirt
+	# no cgroups: both daemons would name the migrating domain's the same
+	printf 'user = "root"\ngroup = "root"\ncgroup_controllers = [ ]\n' > "$d/etc/qemu.conf"
+	printf 'host_uuid = "6e657470-6f6c-6963-7900-00000000000%s"\n' "$3" > "$d/etc/libvirtd.conf"
+	sed -e "s|@LIBEXECDIR@|$top/userspace|" \
+		-e 's|npmgr-libvirt-hook "|npmgr-libvirt-hook-asan "|' \
+		"$top/userspace/libvirt/qemu-hook.in" > "$d/etc/hooks/qemu.d/netpolicy"
+	chmod 0755 "$d/etc/hooks/qemu.d/netpolicy"
+	ip netns add "$1"
+	ip link set "ul${1#h}" netns "$1"
+	ip -n "$1" link set lo up
+	ip -n "$1" link add br-front type bridge
+	ip -n "$1" link set br-front up
+	ip netns exec "$1" "$NPMGR" load "$tmp/front.policy" > /dev/null || fail "load on $1"
+	ip netns exec "$1" unshare -m --propagation private sh -c '
+		d=$1
+		mount --bind "$d/etc" /etc/libvirt &&
+		mount --bind "$d/run" /run/libvirt &&
+		mount --bind "$d/lib" /var/lib/libvirt &&
+		mount --bind "$d/log" /var/log/libvirt &&
+		mount --bind "$d/cache" /var/cache/libvirt || exit 1
+		virtlogd -d -p "$d/run/virtlogd.pid" || exit 1
+		exec libvirtd -p "$d/run/libvirtd.pid"' sh "$d" > "$d/libvirtd.log" 2>&1 &
+	echo $! > "$d/pid"
+	m="qemu+unix:///system?socket=$d/run/libvirt-sock"
+	poll_eq 0 sh -c "virsh -q -c '$m' version > /dev/null 2>&1; echo \$?" ||
+		fail "$1's libvirtd did not answer: $(cat "$d/libvirtd.log")"
+	ip -n "$1" addr add "$2/24" dev "ul${1#h}"
+	ip -n "$1" link set "ul${1#h}" up
+}
+mig_cleanup() {
+	local h p
+	for h in hA hB; do
+		[ -e "$tmp/$h/pid" ] || continue
+		virsh -q -c "qemu+unix:///system?socket=$tmp/$h/run/libvirt-sock" \
+			destroy mg1 > /dev/null 2>&1
+		for p in "$tmp/$h/run/libvirtd.pid" "$tmp/$h/run/virtlogd.pid"; do
+			[ -e "$p" ] && kill "$(cat "$p")" 2> /dev/null
+		done
+		ip netns del "$h" 2> /dev/null
+	done
+	ip link del ulA 2> /dev/null
+	return 0
+}
+
+# virsh migrate between two hosts (two libvirtds, each host a namespace
+# with netpolicy's own tables): the destination's hook describes the
+# domain and its tap is attached there before QEMU takes the state; the
+# source's objects go. Then a migration back into a host whose policy now
+# refuses the domain: virsh fails with netpolicy's reason, and the domain
+# keeps running where it was, attached.
+test_migrate() {
+	local VA VB rc out mon
+	ip link add ulA type veth peer name ulB
+	mig_host hA 10.98.0.1 1
+	mig_host hB 10.98.0.2 2
+	VA="virsh -q -c qemu+unix:///system?socket=$tmp/hA/run/libvirt-sock"
+	VB="virsh -q -c qemu+unix:///system?socket=$tmp/hB/run/libvirt-sock"
+	domain mg1 bridge vmg0 0c br-front "<np:tag>db</np:tag>"
+	out=$($VA create --paused "$tmp/mg1.xml" 2>&1) || fail "virsh create mg1 on hA: $out"
+	expect_master hA vmg0 br-front
+	ip netns exec hB "$NPMGR" monitor > "$tmp/events" 2>&1 &
+	mon=$!
+	monitor_ready $mon
+
+	out=$($VA migrate --live mg1 "qemu+unix:///system?socket=$tmp/hB/run/libvirt-sock" \
+		--migrateuri tcp://10.98.0.2 2>&1) || fail "virsh migrate to hB: $out"
+	expect_eq "domains on hA" "" "$($VA list --name | xargs)"
+	expect_eq "domains on hB" mg1 "$($VB list --name | xargs)"
+	expect_master hB vmg0 br-front
+	expect_eq "vmg0's VM on hB" '"vm":"mg1"' \
+		"$(ip netns exec hB "$NPMGR" -j show interfaces | tr '{' '\n' |
+			grep '"interface":"vmg0"' | grep -o '"vm":"[^"]*"')"
+	# the source's "release" hook is the last step of its stop
+	poll_eq "" sh -c "ip netns exec hA '$NPMGR' show config | grep 'From libvirt'" ||
+		fail "libvirt objects left on hA: $(ip netns exec hA "$NPMGR" show config)"
+	kill $mon
+	wait $mon 2> /dev/null || :
+	grep -q '^attached vmg0 ' "$tmp/events" || fail "hB's events: $(cat "$tmp/events")"
+	grep '^refused' "$tmp/events" && fail "a refusal on hB"
+
+	# hA now isolates VMs tagged db: the way back is refused at "prepare"
+	cat >> "$tmp/front.policy" <<'POL'
+policy apart { ISOLATE_FROM = {TAG(db)} }
+POL
+	sed -i 's/^    bridge = br-front$/    bridge = br-front\n    policy = apart/' "$tmp/front.policy"
+	ip netns exec hA "$NPMGR" load "$tmp/front.policy" > /dev/null || fail "reload hA"
+	rc=0
+	out=$($VB migrate --live mg1 "qemu+unix:///system?socket=$tmp/hA/run/libvirt-sock" \
+		--migrateuri tcp://10.98.0.1 2>&1) || rc=$?
+	expect_eq "virsh migrate's exit code" 1 "$rc"
+	echo "$out" | grep -qF "netpolicy: vmg0 of domain mg1 would be refused: network configuration cannot be satisfied: policy 'apart' (network front): ISOLATE_FROM TAG(db) matches VM 'mg1'" ||
+		fail "virsh's words: $out"
+	echo "    virsh migrate to hA: $(echo "$out" | grep -o 'unexpected exit status 1: .*')"
+	expect_eq "domains on hB after the refusal" mg1 "$($VB list --name | xargs)"
+	expect_eq "domains on hA after the refusal" "" "$($VA list --name | xargs)"
+	expect_master hB vmg0 br-front
+	[ "$(ns_master hA vmg0)" = none ] || fail "hA kept a vmg0"
 }
 
 # npmgr runs the two libvirt programs it does not link (from its own
