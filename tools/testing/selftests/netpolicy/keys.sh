@@ -59,15 +59,13 @@ host_up() { # hX
 
 # Every frame a host sends onto the underlay, in $tmp/ulX.pcap.
 capture_start() { # hX...
-	local h x i
+	local h x
 	for h in "$@"; do
 		x=${h#h}
 		tcpdump -i "ul$x" -Q in -nn -U -w "$tmp/ul$x.pcap" 2> "$tmp/tcpdump$x.err" &
 		echo $! > "$tmp/tcpdump$x.pid"
-		for ((i = 0; i < 100; i++)); do
-			grep -q listening "$tmp/tcpdump$x.err" && break
-			nap 0.1
-		done
+		wait_listening "$tmp/tcpdump$x.err" ||
+			fail "tcpdump on ul$x did not start: $(cat "$tmp/tcpdump$x.err")"
 	done
 }
 capture_stop() {
@@ -348,7 +346,7 @@ late() { # host dev
 
 # A captured frame sent again is dropped: replay protection, window 0.
 test_replay_dropped() {
-	local ms before after n cap vmcap i try
+	local ms before after n cap vmcap try
 	HOSTS="hA hB"
 	pool_up
 	reach vfA 10.9.0.2 || fail "no ping"
@@ -362,10 +360,8 @@ test_replay_dropped() {
 		ip netns exec vfB tcpdump -i eth0 -nn -U -w "$tmp/vm.pcap" icmp 2> "$tmp/v.err" &
 		vmcap=$!
 		# both listening (the pause alone was too short on a loaded machine)
-		for ((i = 0; i < 200; i++)); do
-			grep -q listening "$tmp/t.err" && grep -q listening "$tmp/v.err" && break
-			nap 0.1
-		done
+		wait_listening "$tmp/t.err" "$tmp/v.err" ||
+			fail "a capture did not start: $(cat "$tmp/t.err" "$tmp/v.err")"
 		sleep 1.5
 		# the largest frame hA sends is this echo request
 		ip netns exec vfA ping -c 1 -W 1 -s 900 -p "$PATTERN" 10.9.0.2 > /dev/null || fail "no ping"

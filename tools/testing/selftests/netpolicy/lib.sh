@@ -53,8 +53,8 @@ poll_eq() { # want cmd...
 # reading its subscribed socket): events before that are lost, and on the
 # debug kernel starting a process takes a good part of a second.
 monitor_ready() { # pid
-	local i p
-	for ((i = 0; i < 100; i++)); do
+	local p end=$((SECONDS + 30))
+	while ((SECONDS < end)); do
 		for p in "$1" $(pgrep -P "$1"); do
 			case $(cat "/proc/$p/comm" 2> /dev/null) in
 			npmgr*) ;;	# npmgr-asan too
@@ -67,6 +67,19 @@ monitor_ready() { # pid
 		nap 0.1
 	done
 	fail "npmgr monitor (job $1) did not start listening"
+}
+# Until every FILE (a tcpdump's standard error) says that its capture
+# listens, by a deadline of 30 s: whether they all do. Packets sent
+# before that are not captured, and a loaded machine starts a tcpdump in
+# seconds.
+wait_listening() { # file...
+	local f end=$((SECONDS + 30))
+	for f in "$@"; do
+		until grep -q listening "$f" 2> /dev/null; do
+			((SECONDS < end)) || return 1
+			nap 0.1
+		done
+	done
 }
 # Re-checks after a bridge gains or loses an uplink run deferred: poll.
 wait_master() { # ns dev want

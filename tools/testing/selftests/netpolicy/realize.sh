@@ -120,14 +120,12 @@ vms() {
 
 # Capture on host $1's $2 while $3 (a command) runs; the hex dump to $4.
 capture() {
-	local h=$1 dev=$2 cmd=$3 out=$4 pid i
+	local h=$1 dev=$2 cmd=$3 out=$4 pid
 	# IPv4 only: the tunnels' packets, not the hosts' own IPv6 chatter
 	ip netns exec "$h" tcpdump -i "$dev" -nn -U -w "$tmp/cap" ip 2> "$tmp/tcpdump.err" &
 	pid=$!
-	for i in $(seq 50); do
-		grep -q listening "$tmp/tcpdump.err" && break
-		sleep 0.1
-	done
+	wait_listening "$tmp/tcpdump.err" ||
+		fail "tcpdump on $h's $dev did not start: $(cat "$tmp/tcpdump.err")"
 	eval "$cmd" || true
 	sleep 0.5
 	kill "$pid"
@@ -292,7 +290,7 @@ test_physical_ifs_allowed() {
 	expect_eq "packets on the untagged eth2" 0 "$(packets "$tmp/eth2")"
 	# (what counts is where the packets go: a ping lost to a busy
 	# machine is tried again, up to three times)
-	for i in 1 2 3; do
+	for _ in 1 2 3; do
 		capture hA eth1 "ip netns exec vA1 ping -c 3 -i 0.2 10.9.0.2 > /dev/null" "$tmp/eth1"
 		[ "$(packets "$tmp/eth1")" -ge 6 ] && break
 	done
