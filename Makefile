@@ -35,11 +35,12 @@ CC ?= cc
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 libnl-route-3.0 json-c libcurl 2>/dev/null)
 NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 libnl-route-3.0 json-c libcurl 2>/dev/null) \
 	   $(shell pkg-config --libs xenstore 2>/dev/null || echo -lxenstore)
-# npmgr-virtwatch (libvirt's C API, libxml2 for its domain XML) is a
-# program of its own: npmgr itself links neither
-VIRT_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
-VIRT_LIBS := $(shell pkg-config --libs libvirt libxml-2.0 2>/dev/null)
-XML_LIBS := $(shell pkg-config --libs libxml-2.0 2>/dev/null)
+# npmgr-virtwatch (libvirt's C API, expat for its domain XML) and the qemu
+# hook (expat, not libvirt) are programs of their own: npmgr itself links
+# neither
+VIRT_CFLAGS := $(shell pkg-config --cflags libvirt expat 2>/dev/null)
+VIRT_LIBS := $(shell pkg-config --libs libvirt expat 2>/dev/null)
+XML_LIBS := $(shell pkg-config --libs expat 2>/dev/null)
 UCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	   -isystem include/uapi $(NL_CFLAGS) $(VIRT_CFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

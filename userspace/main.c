@@ -492,7 +492,7 @@ static int cmd_place(int argc, char **argv)
 }
 
 /*
- * npmgr's libvirt programs, which link libvirt or libxml2 (npmgr links
+ * npmgr's libvirt programs, which link libvirt or expat (npmgr links
  * neither): installed in ../libexec/npmgr from npmgr's directory (the
  * npmgr-libvirt package), else built next to it (a checkout). @prog runs
  * with npmgr command @cmd's arguments.

@@ -11,7 +11,7 @@
  * source's object.
  * The objects are describe.c's (shared with the qemu hook).
  *
- * A separate program (linked with libvirt and libxml2) so that npmgr
+ * A separate program (linked with libvirt and expat) so that npmgr
  * itself, on a Xen dom0 or a pool host, needs neither.
  */
 
