@@ -12,7 +12,7 @@
 # (what linux-image-amd64 depends on), else the newest with headers; the
 # test VM boots the same one (tools/testing/kver). KVER=... picks another.
 
-VERSION := 0.1
+VERSION := 0.2
 KVER ?= $(shell tools/testing/kver)
 KDIR ?= /lib/modules/$(KVER)/build
 PREFIX ?= /usr/local
@@ -125,15 +125,15 @@ $(addsuffix -asan,$(TEST_BINS)): userspace/tests/%-asan: build/asan/tests/%.o \
 		build/asan/libnpmgr.a
 	$(CC) $(UCFLAGS) -O1 $(SAN) -o $@ $^ $(NL_LIBS)
 
-# and those of virtwatch's domain XML reader, with libxml2
+# and those of the libvirt programs' domain XML reader, with expat
 VIRT_TESTS := domxml_test
 VIRT_TEST_BINS := $(addprefix userspace/tests/,$(VIRT_TESTS))
 $(VIRT_TEST_BINS): userspace/tests/%: build/plain/tests/%.o build/plain/libvirt/domxml.o \
 		build/plain/libnpmgr.a
-	$(CC) $(UCFLAGS) -o $@ $^ $(NL_LIBS) $(VIRT_LIBS)
+	$(CC) $(UCFLAGS) -o $@ $^ $(NL_LIBS) $(XML_LIBS)
 $(addsuffix -asan,$(VIRT_TEST_BINS)): userspace/tests/%-asan: build/asan/tests/%.o \
 		build/asan/libvirt/domxml.o build/asan/libnpmgr.a
-	$(CC) $(UCFLAGS) -O1 $(SAN) -o $@ $^ $(NL_LIBS) $(VIRT_LIBS)
+	$(CC) $(UCFLAGS) -O1 $(SAN) -o $@ $^ $(NL_LIBS) $(XML_LIBS)
 
 test-userspace: $(TEST_BINS) $(addsuffix -asan,$(TEST_BINS)) $(VIRT_TEST_BINS) \
 		$(addsuffix -asan,$(VIRT_TEST_BINS))
@@ -173,7 +173,7 @@ userspace/fuzz/fuzz_etcd: build/fuzz/fuzz/fuzz_etcd.o build/fuzz/libnpmgr.a
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(NL_LIBS)
 userspace/fuzz/fuzz_domxml: build/fuzz/fuzz/fuzz_domxml.o build/fuzz/libvirt/domxml.o \
 		build/fuzz/libnpmgr.a
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(VIRT_LIBS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(XML_LIBS)
 fuzz: userspace/fuzz/fuzz_parser userspace/fuzz/fuzz_mka userspace/fuzz/fuzz_etcd \
 		userspace/fuzz/fuzz_domxml
 	mkdir -p .cache/fuzz-corpus .cache/fuzz-mka-corpus
@@ -307,13 +307,15 @@ install-npmgr: npmgr
 	install -d -m 0700 $(DESTDIR)/etc/netpolicy/keys
 
 # KVM hosts with libvirt (the npmgr-libvirt package's content): the
-# watcher, libvirt's qemu hook, the watcher's unit.
+# watcher, libvirt's qemu hook (the program itself, linked from libvirt's
+# hook directory: libvirtd runs it several times per domain start, and a
+# shell in between would cost each run as much again), the watcher's unit.
 LIBVIRT_HOOKS ?= /etc/libvirt/hooks
 install-libvirt: npmgr
 	install -D -m 0755 userspace/npmgr-virtwatch $(DESTDIR)$(PREFIX)/libexec/npmgr/npmgr-virtwatch
 	install -D -m 0755 userspace/npmgr-libvirt-hook $(DESTDIR)$(PREFIX)/libexec/npmgr/npmgr-libvirt-hook
-	sed 's|@LIBEXECDIR@|$(PREFIX)/libexec/npmgr|g' userspace/libvirt/qemu-hook.in > userspace/libvirt/qemu-hook
-	install -D -m 0755 userspace/libvirt/qemu-hook $(DESTDIR)$(LIBVIRT_HOOKS)/qemu.d/netpolicy
+	install -d -m 0755 $(DESTDIR)$(LIBVIRT_HOOKS)/qemu.d
+	ln -sf $(PREFIX)/libexec/npmgr/npmgr-libvirt-hook $(DESTDIR)$(LIBVIRT_HOOKS)/qemu.d/netpolicy
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' userspace/libvirt/npmgr-virtwatch.service.in > \
 		userspace/libvirt/npmgr-virtwatch.service
 	install -D -m 0644 userspace/libvirt/npmgr-virtwatch.service \
@@ -369,7 +371,7 @@ clean:
 		$(addsuffix -asan,$(TEST_BINS)) userspace/fuzz/fuzz_parser userspace/fuzz/fuzz_mka userspace/fuzz/fuzz_etcd $(WATCHCHECK) \
 		userspace/npmgr-virtwatch userspace/npmgr-virtwatch-asan userspace/npmgr-libvirt-hook \
 		userspace/npmgr-libvirt-hook-asan \
-		userspace/fuzz/fuzz_domxml userspace/libvirt/qemu-hook userspace/libvirt/npmgr-virtwatch.service \
+		userspace/fuzz/fuzz_domxml userspace/libvirt/npmgr-virtwatch.service \
 		$(VIRT_TEST_BINS) $(addsuffix -asan,$(VIRT_TEST_BINS)) \
 		userspace/xen/vif-netpolicy userspace/xen/npmgr-xenwatch.service \
 		userspace/pool/npmgr-agent.service userspace/netpolicy.service

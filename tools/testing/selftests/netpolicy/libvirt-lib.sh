@@ -22,10 +22,8 @@ libvirt_up() {
 	rm -f /etc/libvirt/hooks/qemu.d/netpolicy
 	if [ "${HOOK:-1}" = 1 ]; then
 		mkdir -p /etc/libvirt/hooks/qemu.d
-		sed -e "s|@LIBEXECDIR@|$top/userspace|" \
-			-e "s|npmgr-libvirt-hook \"|npmgr-libvirt-hook${NP_HOOK_ASAN:+-asan} \"|" \
-			"$top/userspace/libvirt/qemu-hook.in" > /etc/libvirt/hooks/qemu.d/netpolicy
-		chmod 0755 /etc/libvirt/hooks/qemu.d/netpolicy
+		ln -s "$top/userspace/npmgr-libvirt-hook${NP_HOOK_ASAN:+-asan}" \
+			/etc/libvirt/hooks/qemu.d/netpolicy
 	fi
 	pgrep -x virtlogd > /dev/null || virtlogd -d
 	if ! pgrep -x libvirtd > /dev/null; then

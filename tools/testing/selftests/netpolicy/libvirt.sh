@@ -282,10 +282,7 @@ mig_host() { # name underlay-address uuid-digit
 	# no cgroups: both daemons would name the migrating domain's the same
 	printf 'user = "root"\ngroup = "root"\ncgroup_controllers = [ ]\n' > "$d/etc/qemu.conf"
 	printf 'host_uuid = "6e657470-6f6c-6963-7900-00000000000%s"\n' "$3" > "$d/etc/libvirtd.conf"
-	sed -e "s|@LIBEXECDIR@|$top/userspace|" \
-		-e 's|npmgr-libvirt-hook "|npmgr-libvirt-hook-asan "|' \
-		"$top/userspace/libvirt/qemu-hook.in" > "$d/etc/hooks/qemu.d/netpolicy"
-	chmod 0755 "$d/etc/hooks/qemu.d/netpolicy"
+	ln -s "$top/userspace/npmgr-libvirt-hook-asan" "$d/etc/hooks/qemu.d/netpolicy"
 	ip netns add "$1"
 	ip link set "ul${1#h}" netns "$1"
 	ip -n "$1" link set lo up
