@@ -12,7 +12,8 @@
 #   np-ethernet <interface type='ethernet'> and <np:network>: netpolicy
 #               attaches the tap as it comes up; the hook describes the
 #               domain and waits for the decision
-# One domain at a time (three starts, their median), then 8 at once (8
+# One domain at a time (three starts a round; the ratio is that of the
+# medians of all rounds' starts, with their range), then 8 at once (8
 # virsh processes; the time until all have returned). libvirtd is
 # restarted between ways (it finds hooks as it starts), then starts one
 # domain untimed (its first start after a restart is slower whatever the
@@ -90,10 +91,12 @@ for r in $(seq "$ROUNDS"); do
 	for w in $order; do
 		way "$w"
 		start "$w" 0 0 > /dev/null
-		for _ in 1 2 3; do start "$w" 0 0; done | median >> "$tmp/one-$w"
+		for _ in 1 2 3; do start "$w" 0 0; done > "$tmp/round"
+		cat "$tmp/round" >> "$tmp/one-$w"
+		median < "$tmp/round" > "$tmp/round-$w"
 		start "$w" 1 8 >> "$tmp/eight-$w"
 	done
-	echo "round $r: one $(for w in $ways; do tail -n 1 "$tmp/one-$w"; done | xargs) ms; eight $(for w in $ways; do tail -n 1 "$tmp/eight-$w"; done | xargs) ms"
+	echo "round $r: one $(for w in $ways; do cat "$tmp/round-$w"; done | xargs) ms; eight $(for w in $ways; do tail -n 1 "$tmp/eight-$w"; done | xargs) ms"
 done
 libvirt_down
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
@@ -102,10 +105,10 @@ for n in one eight; do
 	line=""
 	for w in $ways; do
 		m=$(median < "$tmp/$n-$w")
-		line+=" $w ${m} ms ($(ratio "$m" "$base")x)"
+		line+=" $w ${m} ms ($(ratio "$m" "$base")x, $(sort -n "$tmp/$n-$w" | sed -n '1p;$p' | paste -sd-) ms)"
 	done
-	label="1 domain"
-	[ $n = eight ] && label="8 domains at once"
-	echo "BENCH libvirt virsh create to attached, $label, median of $ROUNDS:$line (target np <= 1.05x)"
+	label="1 domain, median of $((ROUNDS * 3)) starts"
+	[ $n = eight ] && label="8 domains at once, median of $ROUNDS"
+	echo "BENCH libvirt virsh create to attached, $label:$line (target np <= 1.05x)"
 done
 rm -rf "$tmp"
