@@ -473,7 +473,7 @@ int config_read_file(const char *path, struct np_config *cfg,
 	}
 	d->parts = parts;
 	d->n_parts = n_parts;
-	if (!config_parse(path, *buf, len, cfg, d)) {
+	if (!config_parse_packed(path, *buf, len, cfg, d)) {
 		cfg->hosts_from_pool = hosts_from_pool;
 		config_check_with(cfg, loaded, d);
 	}

@@ -17,6 +17,13 @@
 int config_parse(const char *file, const char *buf, size_t len,
 		 struct np_config *cfg, struct np_diags *d);
 /*
+ * The same, with the objects' strings packed in one block of @cfg (struct
+ * np_config's strs): for a whole file, read to be checked and sent. Its
+ * objects stay in @cfg (config_take_last() is for config_parse()'s).
+ */
+int config_parse_packed(const char *file, const char *buf, size_t len,
+			struct np_config *cfg, struct np_diags *d);
+/*
  * Every problem of @cfg into @d, sorted by position; against @loaded (the
  * objects already loaded, for `load --add`) when it is set. A VIF's VM
  * with no block of its own is added to @cfg as an empty VM object.

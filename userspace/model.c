@@ -7,6 +7,7 @@
  * govern an interface.
  */
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -200,70 +201,101 @@ bool pol_requires_encryption(const struct np_policy_def *p)
 	return pol_has(p, PA_REQUIRE_ENCRYPTION) && p->require_encryption;
 }
 
-static void free_strs(char **v, size_t n)
+static bool in_strs(const struct np_config *cfg, const char *s)
+{
+	uintptr_t p = (uintptr_t)s, base;
+
+	if (!cfg || !cfg->strs)
+		return false;
+	base = (uintptr_t)cfg->strs;
+	return p >= base && p - base < cfg->strs_size;
+}
+
+char *config_strndup(struct np_config *cfg, const char *s, size_t n)
+{
+	char *out;
+
+	if (cfg->strs && cfg->strs_size - cfg->strs_used > n) {
+		out = cfg->strs + cfg->strs_used;
+		cfg->strs_used += n + 1;
+	} else {
+		out = xrealloc(NULL, n + 1);
+	}
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return out;
+}
+
+void config_str_free(const struct np_config *cfg, char *s)
+{
+	if (!in_strs(cfg, s))
+		free(s);
+}
+
+static void free_strs(const struct np_config *cfg, char **v, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		free(v[i]);
+		config_str_free(cfg, v[i]);
 	free(v);
 }
 
-static void free_sels(struct np_sel *s, size_t n)
+static void free_sels(const struct np_config *cfg, struct np_sel *s, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		free(s[i].value);
+		config_str_free(cfg, s[i].value);
 	free(s);
 }
 
-static void policy_free(void *obj)
+static void policy_free(const struct np_config *cfg, void *obj)
 {
 	struct np_policy_def *p = obj;
 
-	free(p->restrict_to_host);
-	free_sels(p->physical_ifs_allowed, p->n_physical_ifs_allowed);
-	free_sels(p->isolate_from, p->n_isolate_from);
+	config_str_free(cfg, p->restrict_to_host);
+	free_sels(cfg, p->physical_ifs_allowed, p->n_physical_ifs_allowed);
+	free_sels(cfg, p->isolate_from, p->n_isolate_from);
 }
 
-static void nic_free(void *obj)
+static void nic_free(const struct np_config *cfg, void *obj)
 {
 	struct np_nic_def *c = obj;
 
-	free_strs(c->tags, c->n_tags);
+	free_strs(cfg, c->tags, c->n_tags);
 }
 
-static void host_free(void *obj)
+static void host_free(const struct np_config *cfg, void *obj)
 {
-	free(((struct np_host_def *)obj)->address);
+	config_str_free(cfg, ((struct np_host_def *)obj)->address);
 }
 
-static void net_free(void *obj)
+static void net_free(const struct np_config *cfg, void *obj)
 {
 	struct np_net_def *n = obj;
 
-	free(n->bridge);
-	free(n->policy);
-	free_strs(n->hosts, n->n_hosts);
+	config_str_free(cfg, n->bridge);
+	config_str_free(cfg, n->policy);
+	free_strs(cfg, n->hosts, n->n_hosts);
 }
 
-static void vm_free(void *obj)
+static void vm_free(const struct np_config *cfg, void *obj)
 {
 	struct np_vm_def *m = obj;
 
-	free(m->policy);
-	free_strs(m->tags, m->n_tags);
+	config_str_free(cfg, m->policy);
+	free_strs(cfg, m->tags, m->n_tags);
 }
 
-static void vif_free(void *obj)
+static void vif_free(const struct np_config *cfg, void *obj)
 {
 	struct np_vif_def *v = obj;
 
-	free(v->ifname);
-	free(v->network);
-	free(v->vm);
-	free(v->policy);
+	config_str_free(cfg, v->ifname);
+	config_str_free(cfg, v->network);
+	config_str_free(cfg, v->vm);
+	config_str_free(cfg, v->policy);
 }
 
 #define KIND(kw, arr, n, type, fn, ...)					\
@@ -316,6 +348,8 @@ struct named *config_take_last(struct np_config *cfg, enum obj_kind kind)
 	size_t n = config_count(cfg, kind);
 	struct named *o;
 
+	/* its strings must be its own: not from a packed parse */
+	assert(!cfg->strs);
 	if (!n)
 		return NULL;
 	o = xcalloc(1, obj_kinds[kind].size);
@@ -336,7 +370,7 @@ void obj_free(enum obj_kind kind, struct named *obj)
 	if (!obj)
 		return;
 	free(obj->name);
-	obj_kinds[kind].free(obj);
+	obj_kinds[kind].free(NULL, obj);
 	free(obj);
 }
 
@@ -349,12 +383,13 @@ void config_free(struct np_config *cfg)
 		for (i = 0; i < config_count(cfg, k); i++) {
 			struct named *o = config_obj(cfg, k, i);
 
-			free(o->name);
-			obj_kinds[k].free(o);
+			config_str_free(cfg, o->name);
+			obj_kinds[k].free(cfg, o);
 		}
 		free(*kind_arr(cfg, k));
 	}
 	free(cfg->host);
+	free(cfg->strs);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -376,8 +411,8 @@ void config_drop_toolstack(struct np_config *cfg)
 			struct named *o = config_obj(cfg, k, i);
 
 			if (obj_source(k, o) != NETPOLICY_SOURCE_CONFIG) {
-				free(o->name);
-				obj_kinds[k].free(o);
+				config_str_free(cfg, o->name);
+				obj_kinds[k].free(cfg, o);
 			} else if (n++ != i) {
 				memcpy(config_obj(cfg, k, n - 1), o, size);
 			}

@@ -216,6 +216,13 @@ struct np_config {
 	 * network may say how it crosses hosts and name hosts not declared.
 	 */
 	bool hosts_from_pool;
+	/*
+	 * The strings of a file's objects, in one block (config_parse_packed():
+	 * a 100,000-object file costs no malloc per string). A string outside
+	 * it belongs to its object and is freed with it.
+	 */
+	char *strs;
+	size_t strs_size, strs_used;
 };
 
 /* The array of one kind of objects in a config. */
@@ -223,11 +230,19 @@ struct obj_kind_desc {
 	const char *name;		/* its block keyword: "policy" */
 	size_t arr_off, n_off;		/* in struct np_config */
 	size_t size;			/* of one object */
-	void (*free)(void *obj);	/* what the object owns */
+	/* what the object owns (@cfg its config, or NULL: a lone object) */
+	void (*free)(const struct np_config *cfg, void *obj);
 	size_t source_off;		/* its enum netpolicy_source, or 0 */
 };
 
 extern const struct obj_kind_desc obj_kinds[OBJ_COUNT];
+
+/*
+ * A copy of @s (@n bytes, then a NUL) in @cfg's block of strings when it
+ * has one with room, else on the heap; config_str_free() frees either.
+ */
+char *config_strndup(struct np_config *cfg, const char *s, size_t n);
+void config_str_free(const struct np_config *cfg, char *s);
 
 /* A new zeroed object of @kind at the end of its array. */
 struct named *config_push(struct np_config *cfg, enum obj_kind kind);
@@ -235,7 +250,10 @@ size_t config_count(const struct np_config *cfg, enum obj_kind kind);
 struct named *config_obj(const struct np_config *cfg, enum obj_kind kind,
 			 size_t i);
 void config_free(struct np_config *cfg);
-/* The last object of @kind moved out of @cfg (NULL if none): obj_free() it. */
+/*
+ * The last object of @kind moved out of @cfg (NULL if none): obj_free() it.
+ * Not for a config_parse_packed() config: its strings are not its objects'.
+ */
 struct named *config_take_last(struct np_config *cfg, enum obj_kind kind);
 /* @cfg holding only @obj (not a copy: never config_free() the view). */
 void config_view(struct np_config *cfg, enum obj_kind kind, struct named *obj);

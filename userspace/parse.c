@@ -33,6 +33,7 @@ enum tok_type {
 struct tok {
 	enum tok_type type;
 	char *text;			/* T_WORD, T_STRING, T_BAD */
+	size_t len;			/* of text: T_WORD, T_STRING */
 	bool owned;			/* else text is the parser's word buffer */
 	struct np_pos pos;
 };
@@ -40,21 +41,32 @@ struct tok {
 struct parser {
 	const char *buf;
 	size_t len, i;
-	int line, col;
+	struct np_config *cfg;		/* what is parsed into */
+	int line;
+	size_t line_start;		/* where p->line begins in buf */
 	struct tok tok;			/* the lookahead */
 	struct np_diags *d;
 	char *word;			/* T_WORD text, reused: no malloc per word */
 	size_t word_cap;
 };
 
+/*
+ * The lexer's classes of bytes, looked up once per byte: a 100,000-VIF
+ * file is 9 MB, and this loop is most of what parsing it costs.
+ */
+enum { C_OTHER, C_WORD, C_SPACE, C_NEWLINE };
+static const unsigned char byte_class[256] = {
+	['a' ... 'z'] = C_WORD, ['A' ... 'Z'] = C_WORD,
+	['0' ... '9'] = C_WORD, ['_'] = C_WORD, ['.'] = C_WORD,
+	['-'] = C_WORD, [':'] = C_WORD, ['*'] = C_WORD, ['?'] = C_WORD,
+	['+'] = C_WORD, ['@'] = C_WORD,
+	[' '] = C_SPACE, ['\t'] = C_SPACE, ['\r'] = C_SPACE,
+	['\v'] = C_SPACE, ['\f'] = C_SPACE, ['\n'] = C_NEWLINE,
+};
+
 static bool is_word_char(char c)
 {
-	unsigned char u = (unsigned char)c;
-
-	/* the hot loop of the parser: no strchr() per character */
-	return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') ||
-	       (u >= '0' && u <= '9') || u == '_' || u == '.' || u == '-' ||
-	       u == ':' || u == '*' || u == '?' || u == '+' || u == '@';
+	return byte_class[(unsigned char)c] == C_WORD;
 }
 
 static char peekc(struct parser *p)
@@ -62,53 +74,87 @@ static char peekc(struct parser *p)
 	return p->i < p->len ? p->buf[p->i] : '\0';
 }
 
+/* Past one byte of a string (which holds no newline). */
 static void advance(struct parser *p)
 {
-	if (p->buf[p->i] == '\n') {
-		p->line++;
-		p->col = 1;
-	} else {
-		p->col++;
-	}
 	p->i++;
+}
+
+/* Past white space and comments, counting lines. */
+static void skip_blank(struct parser *p)
+{
+	const char *buf = p->buf;
+	size_t i = p->i, len = p->len;
+
+	while (i < len) {
+		unsigned char k = byte_class[(unsigned char)buf[i]];
+
+		if (k == C_SPACE) {
+			i++;
+		} else if (k == C_NEWLINE) {
+			p->line++;
+			p->line_start = ++i;
+		} else if (buf[i] == '#') {
+			while (i < len && buf[i] != '\n')
+				i++;
+		} else {
+			break;
+		}
+	}
+	p->i = i;
 }
 
 /* Read the next token into p->tok. */
 static void next(struct parser *p)
 {
-	static const char singles[] = "{}=,();";
-	static const enum tok_type single_types[] = {
-		T_LBRACE, T_RBRACE, T_EQ, T_COMMA, T_LPAREN, T_RPAREN, T_SEMI,
-	};
-	const char *s;
+	enum tok_type single;
 	char c;
 
 	if (p->tok.owned)
 		free(p->tok.text);
 	memset(&p->tok, 0, sizeof(p->tok));
 	p->tok.owned = true;
-	for (;;) {
-		c = peekc(p);
-		if (p->i < p->len && (c == ' ' || c == '\n' || c == '\t' ||
-				      c == '\r' || c == '\v' || c == '\f')) {
-			advance(p);
-		} else if (c == '#') {
-			while (p->i < p->len && peekc(p) != '\n')
-				advance(p);
-		} else {
-			break;
-		}
-	}
+	skip_blank(p);
 	p->tok.pos.line = p->line;
-	p->tok.pos.col = p->col;
+	p->tok.pos.col = (int)(p->i - p->line_start) + 1;
 	if (p->i >= p->len) {
 		p->tok.type = T_EOF;
 		return;
 	}
-	if ((c == '{' || c == '}' || c == '=' || c == ',' || c == '(' ||
-	     c == ')' || c == ';') && (s = strchr(singles, c))) {
-		p->tok.type = single_types[s - singles];
-		advance(p);
+	c = p->buf[p->i];
+	if (is_word_char(c)) {
+		const char *buf = p->buf;
+		size_t start = p->i, i = start, n;
+
+		while (i < p->len && is_word_char(buf[i]))
+			i++;
+		p->i = i;
+		n = i - start;
+		if (n + 1 > p->word_cap) {
+			p->word_cap = 2 * (n + 1);
+			p->word = xrealloc(p->word, p->word_cap);
+		}
+		memcpy(p->word, buf + start, n);
+		p->word[n] = '\0';
+		p->tok.type = T_WORD;
+		p->tok.text = p->word;
+		p->tok.len = n;
+		p->tok.owned = false;
+		return;
+	}
+	switch (c) {
+	case '{': single = T_LBRACE; break;
+	case '}': single = T_RBRACE; break;
+	case '=': single = T_EQ; break;
+	case ',': single = T_COMMA; break;
+	case '(': single = T_LPAREN; break;
+	case ')': single = T_RPAREN; break;
+	case ';': single = T_SEMI; break;
+	default: single = T_BAD; break;
+	}
+	if (single != T_BAD) {
+		p->tok.type = single;
+		p->i++;
 		return;
 	}
 	if (c == '"') {
@@ -162,25 +208,7 @@ static void next(struct parser *p)
 		}
 		p->tok.type = T_STRING;
 		p->tok.text = out;
-		return;
-	}
-	if (is_word_char(c)) {
-		size_t start = p->i, n;
-
-		while (p->i < p->len && is_word_char(p->buf[p->i])) {
-			p->i++;
-			p->col++;	/* a word holds no newline */
-		}
-		n = p->i - start;
-		if (n + 1 > p->word_cap) {
-			p->word_cap = 2 * (n + 1);
-			p->word = xrealloc(p->word, p->word_cap);
-		}
-		memcpy(p->word, p->buf + start, n);
-		p->word[n] = '\0';
-		p->tok.type = T_WORD;
-		p->tok.text = p->word;
-		p->tok.owned = false;
+		p->tok.len = n;
 		return;
 	}
 	p->tok.type = T_BAD;
@@ -233,7 +261,10 @@ static int expect(struct parser *p, enum tok_type type, const char *what)
 	return 0;
 }
 
-/* A word or string value; returns it (owned by the caller) or NULL. */
+/*
+ * A word or string value; returns it (config_str_free() it, or give it to
+ * an object of p->cfg) or NULL.
+ */
 static char *take_text(struct parser *p, const char *what, struct np_pos *pos)
 {
 	char *s;
@@ -244,8 +275,7 @@ static char *take_text(struct parser *p, const char *what, struct np_pos *pos)
 	}
 	if (pos)
 		*pos = p->tok.pos;
-	s = p->tok.owned ? p->tok.text : xstrdup(p->tok.text);
-	p->tok.text = NULL;
+	s = config_strndup(p->cfg, p->tok.text, p->tok.len);
 	next(p);
 	return s;
 }
@@ -261,7 +291,7 @@ static int take_name(struct parser *p, const char *what, char **out,
 	if (!*s || strlen(s) >= NETPOLICY_NAME_MAX) {
 		diag_add(p->d, at, "%s must be 1 to %d characters long", what,
 			 NETPOLICY_NAME_MAX - 1);
-		free(s);
+		config_str_free(p->cfg, s);
 		return -1;
 	}
 	*out = s;
@@ -346,7 +376,7 @@ static int take_uuid(struct parser *p, bool *has, uint8_t uuid[16])
 			 s);
 		err = -1;
 	}
-	free(s);
+	config_str_free(p->cfg, s);
 	return err;
 }
 
@@ -364,10 +394,10 @@ static int take_u32(struct parser *p, const char *what, uint32_t max,
 		v = v * 10 + (unsigned long long)(*c - '0');
 	if (c == s || *c || !v || v > max) {
 		diag_add(p->d, *pos, "'%.64s' is not %s (1 to %u)", s, what, max);
-		free(s);
+		config_str_free(p->cfg, s);
 		return -1;
 	}
-	free(s);
+	config_str_free(p->cfg, s);
 	*out = (uint32_t)v;
 	return 0;
 }
@@ -420,7 +450,7 @@ static int policy_stmt(struct parser *p, void *obj, int key)
 		diag_add(p->d, at, "unsupported %s '%.64s' (supported: %s)",
 			 noun(a->what), s, list);
 	}
-	free(s);
+	config_str_free(p->cfg, s);
 	return *v ? 0 : -1;
 }
 
@@ -451,7 +481,7 @@ static int network_stmt(struct parser *p, void *obj, int key)
 			diag_add(p->d, at,
 				 "unknown tunnel kind '%.64s' (known: vxlan, gretap, geneve)",
 				 s);
-		free(s);
+		config_str_free(p->cfg, s);
 		return net->tunnel ? 0 : -1;
 	case NK_ID:
 		net->has_id = true;
@@ -546,7 +576,7 @@ static int vif_mac(struct parser *p, struct np_vif_def *vif)
 			 s);
 		err = -1;
 	}
-	free(s);
+	config_str_free(p->cfg, s);
 	return err;
 }
 
@@ -714,7 +744,7 @@ static int parse_block(struct parser *p, struct np_config *cfg)
 			  strpbrk(name, "*?"))) {
 		diag_add(p->d, name_pos, "'%.64s' is not a valid interface name",
 			 name);
-		free(name);
+		config_str_free(p->cfg, name);
 		return -1;
 	}
 	obj = config_push(cfg, b->kind);
@@ -754,13 +784,24 @@ static int parse_block(struct parser *p, struct np_config *cfg)
 	return 0;
 }
 
-int config_parse(const char *file, const char *buf, size_t len,
-		 struct np_config *cfg, struct np_diags *d)
+static int parse(const char *file, const char *buf, size_t len,
+		 struct np_config *cfg, struct np_diags *d, bool packed)
 {
-	struct parser p = { .buf = buf, .len = len, .line = 1, .col = 1, .d = d };
+	struct parser p = { .buf = buf, .len = len, .line = 1, .cfg = cfg,
+			    .d = d };
 	int rc = 0;
 
 	memset(cfg, 0, sizeof(*cfg));
+	if (packed) {
+		/*
+		 * Every string is a token's text and a NUL: a word's NUL is
+		 * paid by the byte that ends it, a string's by its quotes, so
+		 * len + 1 bytes hold them all (the pages never written cost
+		 * nothing).
+		 */
+		cfg->strs_size = len + 1;
+		cfg->strs = xrealloc(NULL, cfg->strs_size);
+	}
 	d->file = file;
 	d->buf = buf;
 	d->buf_len = len;
@@ -774,4 +815,16 @@ int config_parse(const char *file, const char *buf, size_t len,
 		free(p.tok.text);
 	free(p.word);
 	return rc;
+}
+
+int config_parse(const char *file, const char *buf, size_t len,
+		 struct np_config *cfg, struct np_diags *d)
+{
+	return parse(file, buf, len, cfg, d, false);
+}
+
+int config_parse_packed(const char *file, const char *buf, size_t len,
+			struct np_config *cfg, struct np_diags *d)
+{
+	return parse(file, buf, len, cfg, d, true);
 }

@@ -3,6 +3,8 @@
  * libFuzzer harness for npmgr's policy parser and checker: any input must
  * parse or fail with diagnostics, never crash, leak or misbehave; and what
  * parses cleanly must print back to text that parses to the same thing.
+ * The input is parsed packed (as npmgr check and load read a file), the
+ * printed text with its strings on the heap.
  */
 
 #include <stdlib.h>
@@ -33,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *out, *out2;
 	int rc;
 
-	rc = config_parse("fuzz", (const char *)data, size, &cfg, &d);
+	rc = config_parse_packed("fuzz", (const char *)data, size, &cfg, &d);
 	if (!rc)
 		config_check(&cfg, &d);
 	if (!rc && !d.count) {

@@ -14,16 +14,30 @@
 
 static int passed, failed;
 
-/* Parse + check @len bytes as file "t.policy"; the diagnostics text. */
+/*
+ * Parse + check @len bytes as file "t.policy"; the diagnostics text. The
+ * packed parse (npmgr check and load) must find exactly the same: a
+ * difference is a failure of its own.
+ */
 static char *diagnose_n(const char *src, size_t len, struct np_config *cfg)
 {
-	struct np_diags d = { 0 };
+	struct np_diags d = { 0 }, dp = { 0 };
+	struct np_config packed;
 	char *out;
 
 	if (!config_parse("t.policy", src, len, cfg, &d))
 		config_check(cfg, &d);
 	out = xstrdup(d.text ? d.text : "");
 	diags_free(&d);
+	if (!config_parse_packed("t.policy", src, len, &packed, &dp))
+		config_check(&packed, &dp);
+	if (strcmp(out, dp.text ? dp.text : "")) {
+		failed++;
+		printf("FAIL the packed parse of\n%.*s\nsays\n%s\n", (int)len, src,
+		       dp.text ? dp.text : "");
+	}
+	diags_free(&dp);
+	config_free(&packed);
 	return out;
 }
 
