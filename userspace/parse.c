@@ -110,7 +110,7 @@ static void next(struct parser *p)
 	enum tok_type single;
 	char c;
 
-	if (p->tok.owned)
+	if (p->tok.owned && p->tok.text)
 		free(p->tok.text);
 	memset(&p->tok, 0, sizeof(p->tok));
 	p->tok.owned = true;
@@ -685,9 +685,12 @@ static int key_index(const struct block *b, const char *key)
 {
 	int i;
 
-	for (i = 0; i < b->n_keys; i++)
-		if (!strcmp(key_name(b, i), key))
+	for (i = 0; i < b->n_keys; i++) {
+		const char *k = key_name(b, i);
+
+		if (k[0] == key[0] && !strcmp(k, key))
 			return i;
+	}
 	return -1;
 }
 
