@@ -33,7 +33,8 @@ NPMGR_TESTS := parser_test plan_test mka_test xen_test etcd_test graph_test plac
 
 CC ?= cc
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 libnl-route-3.0 json-c libcurl 2>/dev/null)
-NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 libnl-route-3.0 json-c libcurl 2>/dev/null) \
+# libcurl is not linked: etcd.c opens it when the pool is first used
+NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 libnl-route-3.0 json-c 2>/dev/null) \
 	   $(shell pkg-config --libs xenstore 2>/dev/null || echo -lxenstore)
 # npmgr-virtwatch (libvirt's C API, expat for its domain XML) and the qemu
 # hook (expat, not libvirt) are programs of their own: npmgr itself links

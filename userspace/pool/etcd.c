@@ -4,9 +4,12 @@
  * answers parsed with json-c under explicit limits.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +22,74 @@
 
 #include "../util.h"
 #include "etcd.h"
+
+/*
+ * ---- libcurl, loaded when npmgr first talks to etcd ----
+ *
+ * Linked, libcurl brings some thirty libraries (TLS, Kerberos, LDAP, SSH,
+ * ...) into every run of npmgr, the Xen hotplug script's and `npmgr
+ * check`'s included, although only the pool's commands use it; loading
+ * them cost 95 ms of each run's 130 ms under TCG. So it is opened here,
+ * by its soname (the package depends on libcurl4 by name), the first
+ * time an etcd handle is made.
+ */
+static struct {
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *h, CURLoption opt, ...);
+	CURLcode (*easy_perform)(CURL *h);
+	CURLcode (*easy_getinfo)(CURL *h, CURLINFO info, ...);
+	void (*easy_cleanup)(CURL *h);
+	const char *(*easy_strerror)(CURLcode c);
+	CURLM *(*multi_init)(void);
+	CURLMcode (*multi_add_handle)(CURLM *m, CURL *h);
+	CURLMcode (*multi_remove_handle)(CURLM *m, CURL *h);
+	CURLMcode (*multi_cleanup)(CURLM *m);
+	CURLMcode (*multi_perform)(CURLM *m, int *running);
+	CURLMcode (*multi_poll)(CURLM *m, struct curl_waitfd *fds,
+				unsigned int n, int timeout_ms, int *ret);
+	CURLMsg *(*multi_info_read)(CURLM *m, int *left);
+	struct curl_slist *(*slist_append)(struct curl_slist *l,
+					   const char *s);
+	void (*slist_free_all)(struct curl_slist *l);
+} lc;
+
+#define LC_SYM(f) { "curl_" #f, offsetof(typeof(lc), f) }
+static const struct {
+	const char *name;
+	size_t off;
+} lc_syms[] = {
+	LC_SYM(easy_init), LC_SYM(easy_setopt), LC_SYM(easy_perform),
+	LC_SYM(easy_getinfo), LC_SYM(easy_cleanup), LC_SYM(easy_strerror),
+	LC_SYM(multi_init), LC_SYM(multi_add_handle),
+	LC_SYM(multi_remove_handle), LC_SYM(multi_cleanup),
+	LC_SYM(multi_perform), LC_SYM(multi_poll), LC_SYM(multi_info_read),
+	LC_SYM(slist_append), LC_SYM(slist_free_all),
+};
+
+static pthread_once_t lc_once = PTHREAD_ONCE_INIT;
+static char *lc_error;		/* why it could not be loaded, or NULL */
+
+static void lc_load(void)
+{
+	void *lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+	size_t i;
+
+	if (!lib) {
+		lc_error = xasprintf("libcurl cannot be loaded: %s", dlerror());
+		return;
+	}
+	for (i = 0; i < sizeof(lc_syms) / sizeof(lc_syms[0]); i++) {
+		void *f = dlsym(lib, lc_syms[i].name);
+
+		if (!f) {
+			lc_error = xasprintf("libcurl.so.4 has no %s",
+					     lc_syms[i].name);
+			dlclose(lib);
+			return;
+		}
+		memcpy((char *)&lc + lc_syms[i].off, &f, sizeof(f));
+	}
+}
 
 /* ---- base64 ---- */
 
@@ -117,6 +188,13 @@ static int fail(char **err, const char *fmt, ...)
 		va_end(ap);
 	}
 	return -1;
+}
+
+/* libcurl ready: 0, else -1 with the reason in @err */
+static int lc_ready(char **err)
+{
+	pthread_once(&lc_once, lc_load);
+	return lc_error ? fail(err, "%s", lc_error) : 0;
 }
 
 /* The whole answer as one JSON object, or NULL. */
@@ -562,9 +640,9 @@ static int post(struct etcd *e, const char *path, const char *body,
 	long pause = 100;
 	int rc = -1, electing = 0;
 
-	hdr = curl_slist_append(hdr, "Content-Type: application/json");
+	hdr = lc.slist_append(hdr, "Content-Type: application/json");
 	if (e->auth)
-		hdr = curl_slist_append(hdr, e->auth);
+		hdr = lc.slist_append(hdr, e->auth);
 	deadline = mono_ms() + e->timeout_ms;
 	election_end = mono_ms() + ETCD_ELECTION_MS;
 	for (tried = 0;; tried++) {
@@ -587,18 +665,18 @@ static int post(struct etcd *e, const char *path, const char *body,
 			break;		/* *err: the last member's failure */
 		if (asprintf(&url, "%s%s", base, path) < 0)
 			break;
-		curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, left);
+		lc.easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, left);
 		memset(a, 0, sizeof(*a));
-		curl_easy_setopt(e->curl, CURLOPT_URL, url);
-		curl_easy_setopt(e->curl, CURLOPT_HTTPHEADER, hdr);
-		curl_easy_setopt(e->curl, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(e->curl, CURLOPT_WRITEFUNCTION, on_data);
-		curl_easy_setopt(e->curl, CURLOPT_WRITEDATA, a);
-		c = curl_easy_perform(e->curl);
+		lc.easy_setopt(e->curl, CURLOPT_URL, url);
+		lc.easy_setopt(e->curl, CURLOPT_HTTPHEADER, hdr);
+		lc.easy_setopt(e->curl, CURLOPT_POSTFIELDS, body);
+		lc.easy_setopt(e->curl, CURLOPT_WRITEFUNCTION, on_data);
+		lc.easy_setopt(e->curl, CURLOPT_WRITEDATA, a);
+		c = lc.easy_perform(e->curl);
 		free(url);
 		e->rx += a->len;
 		if (c == CURLE_OK) {
-			curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &code);
+			lc.easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &code);
 			if (code == 200) {
 				/* what the members tried before said */
 				if (err) {
@@ -631,7 +709,7 @@ static int post(struct etcd *e, const char *path, const char *body,
 			a->p = NULL;
 			break;
 		} else {
-			fail(err, "etcd %s: %s", base, curl_easy_strerror(c));
+			fail(err, "etcd %s: %s", base, lc.easy_strerror(c));
 			free(a->p);
 			a->p = NULL;
 		}
@@ -641,7 +719,7 @@ static int post(struct etcd *e, const char *path, const char *body,
 		fail(err, "%s; the members have no leader (is a majority of them down?)",
 		     no_leader);
 	free(no_leader);
-	curl_slist_free_all(hdr);
+	lc.slist_free_all(hdr);
 	return rc;
 }
 
@@ -711,15 +789,15 @@ static int authenticate(struct etcd *e, char **err)
 /* What every handle to the members has: timeouts, protocols, TLS. */
 static void setup_handle(struct etcd *e, CURL *h)
 {
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	lc.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	lc.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
+	lc.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (e->o.cacert)
-		curl_easy_setopt(h, CURLOPT_CAINFO, e->o.cacert);
+		lc.easy_setopt(h, CURLOPT_CAINFO, e->o.cacert);
 	if (e->o.cert)
-		curl_easy_setopt(h, CURLOPT_SSLCERT, e->o.cert);
+		lc.easy_setopt(h, CURLOPT_SSLCERT, e->o.cert);
 	if (e->o.key)
-		curl_easy_setopt(h, CURLOPT_SSLKEY, e->o.key);
+		lc.easy_setopt(h, CURLOPT_SSLKEY, e->o.key);
 }
 
 struct etcd *etcd_open(const struct etcd_opts *o, char **err)
@@ -756,7 +834,11 @@ struct etcd *etcd_open(const struct etcd_opts *o, char **err)
 		etcd_close(e);
 		return NULL;
 	}
-	e->curl = curl_easy_init();
+	if (lc_ready(err)) {
+		etcd_close(e);
+		return NULL;
+	}
+	e->curl = lc.easy_init();
 	if (!e->curl) {
 		fail(err, "libcurl did not initialize");
 		etcd_close(e);
@@ -778,7 +860,7 @@ void etcd_close(struct etcd *e)
 	if (!e)
 		return;
 	if (e->curl)
-		curl_easy_cleanup(e->curl);
+		lc.easy_cleanup(e->curl);
 	for (i = 0; i < e->n_urls; i++)
 		free(e->urls[i]);
 	free(e->urls);
@@ -1052,25 +1134,26 @@ struct etcd_watch *etcd_watch_start(struct etcd *e, const char *prefix,
 	json_object_object_add(req, "create_request", cr);
 	w->body = xstrdup(json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
 	json_object_put(req);
-	w->multi = curl_multi_init();
-	w->h = curl_easy_init();
+	/* (libcurl is loaded: @e is open) */
+	w->multi = lc.multi_init();
+	w->h = lc.easy_init();
 	if (!w->multi || !w->h ||
 	    asprintf(&url, "%s/v3/watch", e->urls[e->cur]) < 0) {
 		fail(err, "libcurl did not initialize");
 		etcd_watch_stop(w);
 		return NULL;
 	}
-	w->hdr = curl_slist_append(NULL, "Content-Type: application/json");
+	w->hdr = lc.slist_append(NULL, "Content-Type: application/json");
 	if (e->auth)
-		w->hdr = curl_slist_append(w->hdr, e->auth);
+		w->hdr = lc.slist_append(w->hdr, e->auth);
 	setup_handle(e, w->h);
-	curl_easy_setopt(w->h, CURLOPT_URL, url);
-	curl_easy_setopt(w->h, CURLOPT_HTTPHEADER, w->hdr);
-	curl_easy_setopt(w->h, CURLOPT_POSTFIELDS, w->body);
-	curl_easy_setopt(w->h, CURLOPT_WRITEFUNCTION, on_watch_data);
-	curl_easy_setopt(w->h, CURLOPT_WRITEDATA, w);
+	lc.easy_setopt(w->h, CURLOPT_URL, url);
+	lc.easy_setopt(w->h, CURLOPT_HTTPHEADER, w->hdr);
+	lc.easy_setopt(w->h, CURLOPT_POSTFIELDS, w->body);
+	lc.easy_setopt(w->h, CURLOPT_WRITEFUNCTION, on_watch_data);
+	lc.easy_setopt(w->h, CURLOPT_WRITEDATA, w);
 	free(url);
-	curl_multi_add_handle(w->multi, w->h);
+	lc.multi_add_handle(w->multi, w->h);
 	return w;
 }
 
@@ -1174,13 +1257,13 @@ int etcd_watch_wait(struct etcd_watch *w, int timeout_ms, char **err)
 	int running = 0, left;
 	CURLMsg *msg;
 
-	curl_multi_poll(w->multi, NULL, 0, timeout_ms, NULL);
-	curl_multi_perform(w->multi, &running);
-	while ((msg = curl_multi_info_read(w->multi, &left)))
+	lc.multi_poll(w->multi, NULL, 0, timeout_ms, NULL);
+	lc.multi_perform(w->multi, &running);
+	while ((msg = lc.multi_info_read(w->multi, &left)))
 		if (msg->msg == CURLMSG_DONE) {
 			w->ended = 1;
 			if (!w->err && msg->data.result != CURLE_OK)
-				w->err = xstrdup(curl_easy_strerror(msg->data.result));
+				w->err = xstrdup(lc.easy_strerror(msg->data.result));
 		}
 	if (!running)
 		w->ended = 1;
@@ -1200,12 +1283,12 @@ void etcd_watch_stop(struct etcd_watch *w)
 	if (!w)
 		return;
 	if (w->multi && w->h)
-		curl_multi_remove_handle(w->multi, w->h);
+		lc.multi_remove_handle(w->multi, w->h);
 	if (w->h)
-		curl_easy_cleanup(w->h);
+		lc.easy_cleanup(w->h);
 	if (w->multi)
-		curl_multi_cleanup(w->multi);
-	curl_slist_free_all(w->hdr);
+		lc.multi_cleanup(w->multi);
+	lc.slist_free_all(w->hdr);
 	free(w->body);
 	free(w->buf.p);
 	free(w->err);
