@@ -16,8 +16,7 @@
 # to round, so that a drift of the machine's speed falls on all of them.
 # A way is set up without restarting libvirtd: the module loaded or
 # unloaded, the hook's link made or removed, then SIGHUP (libvirtd looks
-# for hooks again when it reloads; without a hook it does not even write
-# the XML for one). Then one untimed start (the first start after a
+# for hooks again when it reloads). Then one untimed start (the first start after a
 # reload is slower whatever the way), STARTS timed starts of one domain,
 # and one start of 8 domains at once (8 virsh processes; the time until
 # all have returned). Every tap is checked on br-front after virsh
