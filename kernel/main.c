@@ -28,6 +28,7 @@
 #include "netlink.h"
 #include "netpolicy.h"
 #include "port.h"
+#include "txn.h"
 
 static unsigned int np_net_id __read_mostly;
 
@@ -46,6 +47,7 @@ static int __net_init np_net_init(struct net *net)
 	INIT_WORK(&pn->recheck, np_ports_recheck_work);
 	pn->net = net;
 	RCU_INIT_POINTER(pn->table, NULL);
+	np_pending_net_init(pn);
 	return 0;
 }
 
@@ -58,6 +60,7 @@ static void __net_exit np_net_exit(struct net *net)
 	struct np_net *pn = np_net(net);
 
 	cancel_work_sync(&pn->recheck);	/* it takes RTNL */
+	np_pending_net_exit(pn);
 	mutex_lock(&pn->lock);
 	rtnl_lock();
 	np_ports_net_exit(pn);
@@ -82,6 +85,9 @@ static int __init np_init(void)
 	err = register_pernet_subsys(&np_net_ops);
 	if (err)
 		return err;
+	err = np_pending_init();
+	if (err)
+		goto err_pending;
 	err = np_genl_init();
 	if (err)
 		goto err_genl;
@@ -95,6 +101,8 @@ static int __init np_init(void)
 err_device:
 	np_genl_uninit();
 err_genl:
+	np_pending_uninit();
+err_pending:
 	unregister_pernet_subsys(&np_net_ops);
 	return err;
 }
@@ -107,6 +115,7 @@ static void __exit np_exit(void)
 	 */
 	np_ports_uninit();
 	np_genl_uninit();
+	np_pending_uninit();
 	unregister_pernet_subsys(&np_net_ops);
 	rcu_barrier();	/* tables freed with call_rcu() */
 	pr_info("unloaded\n");

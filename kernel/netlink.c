@@ -14,6 +14,7 @@
 #include "netlink.h"
 #include "netpolicy.h"
 #include "port.h"
+#include "txn.h"
 
 static struct genl_family np_family;
 
@@ -145,11 +146,21 @@ static const struct nla_policy np_load_policy[NETPOLICY_A_MAX + 1] = {
 	[NETPOLICY_A_VMS] = NLA_POLICY_NESTED_ARRAY(np_vm_policy),
 	[NETPOLICY_A_VIFS] = NLA_POLICY_NESTED_ARRAY(np_vif_policy),
 	[NETPOLICY_A_HOST] = NP_NAME_POLICY,
+	[NETPOLICY_A_TXN] = { .type = NLA_U32 },
 	/* a source belongs to each object, not to the request */
 	[NETPOLICY_A_SOURCE] = {
 		.type = NLA_REJECT,
 		.reject_message = "NETPOLICY_A_SOURCE is for DEL; give each VIF and VM its own",
 	},
+};
+
+static const struct nla_policy np_txn_begin_policy[NETPOLICY_A_MAX + 1] = {
+	[NETPOLICY_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __NETPOLICY_LOAD_F_ALL),
+};
+
+static const struct nla_policy np_txn_policy[NETPOLICY_A_MAX + 1] = {
+	[NETPOLICY_A_TXN] = { .type = NLA_U32 },
+	[NETPOLICY_A_TXN_OBJECTS] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy np_del_policy[NETPOLICY_A_MAX + 1] = {
@@ -697,31 +708,154 @@ static int np_publish(struct net *net, struct np_table *t,
 	return 0;
 }
 
+static bool np_load_replaces(struct genl_info *info)
+{
+	return info->attrs[NETPOLICY_A_FLAGS] &&
+	       nla_get_u32(info->attrs[NETPOLICY_A_FLAGS]) &
+	       NETPOLICY_LOAD_F_REPLACE;
+}
+
 static int np_nl_load(struct sk_buff *skb, struct genl_info *info)
 {
 	struct net *net = genl_info_net(info);
 	struct np_net *pn = np_net(net);
 	struct np_txn txn = {};
 	struct np_table *t;
-	bool replace = false;
 	int err = 0;
 
-	if (info->attrs[NETPOLICY_A_FLAGS])
-		replace = nla_get_u32(info->attrs[NETPOLICY_A_FLAGS]) &
-			  NETPOLICY_LOAD_F_REPLACE;
-	err = np_parse_load(&txn, np_objects_limit(net), info);
+	if (info->attrs[NETPOLICY_A_TXN] && info->attrs[NETPOLICY_A_FLAGS]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NETPOLICY_A_FLAGS],
+				    "a transaction's flags are given when it begins");
+		err = -EINVAL;
+	} else {
+		err = np_parse_load(&txn, np_objects_limit(net), info);
+	}
+	if (info->attrs[NETPOLICY_A_TXN]) {
+		u32 id = nla_get_u32(info->attrs[NETPOLICY_A_TXN]);
+
+		/* dropped on any error: a commit never publishes a part */
+		if (err)
+			np_pending_free(np_pending_take(pn, id, info->snd_portid));
+		else
+			err = np_pending_add(pn, id, info->snd_portid, &txn,
+					     np_objects_limit(net), info->extack);
+		np_txn_destroy(&txn);
+		return err;
+	}
 	if (err) {
 		np_txn_destroy(&txn);
 		return err;
 	}
 
 	mutex_lock(&pn->lock);
-	t = np_table_build(np_writer_table(pn), !replace, &txn,
+	t = np_table_build(np_writer_table(pn), !np_load_replaces(info), &txn,
 			   pn->next_gen + 1, info->extack);
 	err = np_publish(net, t, info->extack);
 	mutex_unlock(&pn->lock);
 	np_txn_destroy(&txn);
 	return err;
+}
+
+static int np_nl_txn_begin(struct sk_buff *skb, struct genl_info *info)
+{
+	struct np_net *pn = np_net(genl_info_net(info));
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+	u32 id;
+
+	msg = genlmsg_new(nla_total_size(sizeof(u32)), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &np_family, 0,
+				NETPOLICY_CMD_TXN_BEGIN);
+	err = -EMSGSIZE;
+	if (!hdr)
+		goto fail;
+	err = np_pending_begin(pn, info->snd_portid, np_load_replaces(info),
+			       &id, info->extack);
+	if (err)
+		goto fail;
+	if (nla_put_u32(msg, NETPOLICY_A_TXN, id)) {
+		err = -EMSGSIZE;
+		goto abort;
+	}
+	genlmsg_end(msg, hdr);
+	err = genlmsg_reply(msg, info);
+	if (!err)
+		return 0;
+	msg = NULL;			/* freed by genlmsg_reply() */
+abort:
+	/* a transaction its sender cannot name is of no use */
+	np_pending_free(np_pending_take(pn, id, info->snd_portid));
+fail:
+	nlmsg_free(msg);
+	return err;
+}
+
+/* The transaction a COMMIT or ABORT names, taken off its namespace. */
+static struct np_pending *np_txn_of(struct genl_info *info)
+{
+	struct np_pending *p;
+
+	if (NL_REQ_ATTR_CHECK(info->extack, NULL, info->attrs, NETPOLICY_A_TXN))
+		return NULL;
+	p = np_pending_take(np_net(genl_info_net(info)),
+			    nla_get_u32(info->attrs[NETPOLICY_A_TXN]),
+			    info->snd_portid);
+	if (!p)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NETPOLICY_A_TXN],
+				    "no such transaction of this socket (committed, aborted, failed or idle too long)");
+	return p;
+}
+
+static int np_nl_txn_commit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	struct np_net *pn = np_net(net);
+	struct netlink_ext_ack why = {};
+	struct np_pending *p;
+	struct np_table *t;
+	int err;
+
+	p = np_txn_of(info);
+	if (!p)
+		return info->attrs[NETPOLICY_A_TXN] ? -ENOENT : -EINVAL;
+	if (NL_REQ_ATTR_CHECK(info->extack, NULL, info->attrs,
+			      NETPOLICY_A_TXN_OBJECTS)) {
+		np_pending_free(p);
+		return -EINVAL;
+	}
+	if (nla_get_u32(info->attrs[NETPOLICY_A_TXN_OBJECTS]) != p->n_objs) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[NETPOLICY_A_TXN_OBJECTS],
+				    "the transaction lacks objects its sender counted: one of its LOADs was refused");
+		np_pending_free(p);
+		return -EINVAL;
+	}
+	/*
+	 * The objects' origins point at no message of this request: keep
+	 * the build's message, never its attribute.
+	 */
+	mutex_lock(&pn->lock);
+	t = np_table_build(np_writer_table(pn), !p->replace, &p->txn,
+			   pn->next_gen + 1, &why);
+	err = np_publish(net, t, &why);
+	mutex_unlock(&pn->lock);
+	np_pending_free(p);
+	if (err && why._msg && info->extack)
+		info->extack->_msg = why._msg;
+	return err;
+}
+
+static int np_nl_txn_abort(struct sk_buff *skb, struct genl_info *info)
+{
+	struct np_pending *p = np_txn_of(info);
+
+	if (!p)
+		return info->attrs[NETPOLICY_A_TXN] ? -ENOENT : -EINVAL;
+	np_pending_free(p);
+	return 0;
 }
 
 static int np_nl_del(struct sk_buff *skb, struct genl_info *info)
@@ -1386,6 +1520,27 @@ static const struct genl_ops np_ops[] = {
 		.doit = np_nl_load,
 		.flags = GENL_UNS_ADMIN_PERM,
 		.policy = np_load_policy,
+		.maxattr = NETPOLICY_A_MAX,
+	},
+	{
+		.cmd = NETPOLICY_CMD_TXN_BEGIN,
+		.doit = np_nl_txn_begin,
+		.flags = GENL_UNS_ADMIN_PERM,
+		.policy = np_txn_begin_policy,
+		.maxattr = NETPOLICY_A_MAX,
+	},
+	{
+		.cmd = NETPOLICY_CMD_TXN_COMMIT,
+		.doit = np_nl_txn_commit,
+		.flags = GENL_UNS_ADMIN_PERM,
+		.policy = np_txn_policy,
+		.maxattr = NETPOLICY_A_MAX,
+	},
+	{
+		.cmd = NETPOLICY_CMD_TXN_ABORT,
+		.doit = np_nl_txn_abort,
+		.flags = GENL_UNS_ADMIN_PERM,
+		.policy = np_txn_policy,
 		.maxattr = NETPOLICY_A_MAX,
 	},
 	{

@@ -10,6 +10,7 @@
  *  decide.c   the attach decision and its words (pure)
  *  uplink.c   facts about a bridge's uplinks, from the live devices
  *  port.c     the netdevice notifier, ports, attaching
+ *  txn.c      load transactions: objects held until their commit
  *  netlink.c  the generic netlink family
  *  main.c     module init/exit, per-netns state
  */
@@ -39,6 +40,12 @@ struct np_net {
 	DECLARE_HASHTABLE(port_hash, 10);	/* RTNL: by ifindex */
 	struct work_struct recheck;		/* np_ports_recheck_work() */
 	struct net *net;			/* the namespace this is of */
+	/* open load transactions (txn.c), never held across a build */
+	struct mutex txn_lock;
+	struct list_head txns;			/* @txn_lock */
+	u32 n_txns;				/* @txn_lock; read locklessly */
+	u32 txn_objs;				/* @txn_lock: objects they hold */
+	u32 txn_last_id;			/* @txn_lock */
 };
 
 struct np_net *np_net(struct net *net);

@@ -32,28 +32,38 @@
 #include "table.h"
 
 /*
- * Grown by hand rather than with kvrealloc(), whose arguments changed in
- * 6.11 (the old size went): one call for every supported kernel.
+ * Room for @more more pointers in @ov, allocated now. Grown by hand rather
+ * than with kvrealloc(), whose arguments changed in 6.11 (the old size
+ * went): one call for every supported kernel.
  */
-static int objv_push(struct np_objv *ov, void *obj)
+static int objv_reserve(struct np_objv *ov, u32 more)
 {
 	void **bigger;
 	u32 want;
 
-	if (ov->n == ov->cap) {
-		want = ov->cap ? ov->cap * 2 : 16;
-		bigger = kvmalloc_array(want, sizeof(void *),
-					GFP_KERNEL_ACCOUNT);
-		if (!bigger)
-			return -ENOMEM;
-		if (ov->n)
-			memcpy(bigger, ov->v, ov->n * sizeof(void *));
-		kvfree(ov->v);
-		ov->v = bigger;
-		ov->cap = want;
-	}
-	ov->v[ov->n++] = obj;
+	if (more > U32_MAX / 2 - ov->n)
+		return -ENOMEM;
+	if (ov->n + more <= ov->cap)
+		return 0;
+	want = max3(ov->cap * 2, ov->n + more, 16U);
+	bigger = kvmalloc_array(want, sizeof(void *), GFP_KERNEL_ACCOUNT);
+	if (!bigger)
+		return -ENOMEM;
+	if (ov->n)
+		memcpy(bigger, ov->v, ov->n * sizeof(void *));
+	kvfree(ov->v);
+	ov->v = bigger;
+	ov->cap = want;
 	return 0;
+}
+
+static int objv_push(struct np_objv *ov, void *obj)
+{
+	int err = objv_reserve(ov, 1);
+
+	if (!err)
+		ov->v[ov->n++] = obj;
+	return err;
 }
 
 static void objv_free(struct np_objv *ov, enum np_kind kind)
@@ -77,6 +87,37 @@ static void objv_free(struct np_objv *ov, enum np_kind kind)
 int np_txn_add(struct np_txn *txn, enum np_kind kind, void *obj)
 {
 	return objv_push(&txn->objs[kind], obj);
+}
+
+/**
+ * np_txn_merge - move every object of @src into @dst
+ * @dst: the transaction that grows
+ * @src: emptied on success, untouched on error
+ *
+ * A host name set in @src replaces @dst's.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int np_txn_merge(struct np_txn *dst, struct np_txn *src)
+{
+	int k;
+
+	for (k = 0; k < NP_NKINDS; k++)
+		if (objv_reserve(&dst->objs[k], src->objs[k].n))
+			return -ENOMEM;
+	for (k = 0; k < NP_NKINDS; k++) {
+		struct np_objv *d = &dst->objs[k], *s = &src->objs[k];
+
+		if (s->n)
+			memcpy(&d->v[d->n], s->v, s->n * sizeof(void *));
+		d->n += s->n;
+		s->n = 0;
+	}
+	if (src->set_host) {
+		dst->set_host = true;
+		strscpy(dst->host, src->host, sizeof(dst->host));
+	}
+	return 0;
 }
 
 /**

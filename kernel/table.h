@@ -58,6 +58,7 @@ struct np_txn {
 };
 
 int np_txn_add(struct np_txn *txn, enum np_kind kind, void *obj);
+int np_txn_merge(struct np_txn *dst, struct np_txn *src);
 void np_txn_destroy(struct np_txn *txn);
 struct np_table *np_table_build(const struct np_table *old, bool keep_old,
 				struct np_txn *txn, u32 gen,

@@ -383,6 +383,44 @@ static const struct np_vm *vm_of(const struct np_table *t, const char *name)
 	return vif ? vif->vm : NULL;
 }
 
+/*
+ * A load transaction's messages, merged: the table is the one a single
+ * request of all the objects gives, the merged-from set is emptied, and a
+ * merge grows past the first array's capacity.
+ */
+static void np_txn_merge_test(struct kunit *test)
+{
+	struct np_txn all = {}, part = {};
+	char name[16], ifname[IFNAMSIZ];
+	struct np_table *t;
+	int i;
+
+	add_net(test, &part, mk_net(test, "n1", "br1"));
+	KUNIT_ASSERT_EQ(test, np_txn_merge(&all, &part), 0);
+	KUNIT_EXPECT_EQ(test, part.objs[NP_NET].n, 0U);
+	for (i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "v%d", i);
+		snprintf(ifname, sizeof(ifname), "tap%d", i);
+		add_vif(test, &part, mk_vif(test, name, ifname, NULL, "n1"));
+		if (i % 30 == 29) {
+			KUNIT_ASSERT_EQ(test, np_txn_merge(&all, &part), 0);
+			KUNIT_EXPECT_EQ(test, part.objs[NP_VIF].n, 0U);
+		}
+	}
+	part.set_host = true;
+	strscpy(part.host, "h1", sizeof(part.host));
+	KUNIT_ASSERT_EQ(test, np_txn_merge(&all, &part), 0);
+	np_txn_destroy(&part);
+	KUNIT_EXPECT_EQ(test, all.objs[NP_VIF].n, 100U);
+	t = build(test, NULL, false, &all, 1);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	KUNIT_EXPECT_STREQ(test, t->host, "h1");
+	KUNIT_EXPECT_EQ(test, np_table_count(t), 101U);
+	KUNIT_EXPECT_STREQ(test, lookup_name(t, "tap0", NULL), "v0");
+	KUNIT_EXPECT_STREQ(test, lookup_name(t, "tap99", NULL), "v99");
+	np_table_free(t);
+}
+
 /* The rules between configuration and toolstack objects (uapi header). */
 static void np_table_sources_test(struct kunit *test)
 {
@@ -573,6 +611,7 @@ static struct kunit_case np_table_cases[] = {
 	KUNIT_CASE_PARAM(np_table_rollback_test, build_err_gen_params),
 	KUNIT_CASE(np_table_merge_and_delete_test),
 	KUNIT_CASE(np_table_sources_test),
+	KUNIT_CASE(np_txn_merge_test),
 	KUNIT_CASE(np_table_random_test),
 	{}
 };

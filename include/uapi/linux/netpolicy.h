@@ -93,6 +93,39 @@
  *	- a toolstack object replaces an older one of the same name and
  *	  source (a watcher re-reading the toolstack is idempotent).
  *
+ *	A load too large for one message (the sender's socket buffer bounds
+ *	a message) goes in a transaction: NETPOLICY_CMD_TXN_BEGIN, then any
+ *	number of LOADs that carry its NETPOLICY_A_TXN, then
+ *	NETPOLICY_CMD_TXN_COMMIT. Such a LOAD is checked as it arrives
+ *	(attributes, names, the object cap, with its extack) but publishes
+ *	nothing; COMMIT checks and publishes the whole set exactly as one
+ *	LOAD of all of it would, all or nothing. A LOAD of a transaction
+ *	carries no NETPOLICY_A_FLAGS (they belong to TXN_BEGIN).
+ *
+ * NETPOLICY_CMD_TXN_BEGIN (admin, doit)
+ *	Opens a transaction, NETPOLICY_A_FLAGS as for LOAD. The reply is a
+ *	NETPOLICY_CMD_TXN_BEGIN message carrying NETPOLICY_A_TXN (u32). The
+ *	transaction belongs to the sending socket in this namespace: other
+ *	sockets cannot add to, commit or abort it (ENOENT). One open
+ *	transaction per socket (EBUSY); at most 64 per namespace (ENOSPC).
+ *	The objects it holds count against the namespace's object cap. It
+ *	is dropped, with everything it holds, when its socket is closed
+ *	(the sender died), when one of its LOADs fails, and when it has
+ *	been idle for txn_timeout seconds (module parameter, default 30).
+ *
+ * NETPOLICY_CMD_TXN_COMMIT (admin, doit)
+ *	Publishes the transaction NETPOLICY_A_TXN and closes it, success or
+ *	not. NETPOLICY_A_TXN_OBJECTS (required) is the number of objects
+ *	the sender's LOADs of it carried: a LOAD refused before the module
+ *	read it (its attributes failed validation) cannot drop the
+ *	transaction, and the count makes its commit fail (EINVAL) instead of
+ *	publishing the rest. An error is reported as LOAD reports it, except
+ *	that the extack cannot point into an earlier message: it carries the
+ *	message text only.
+ *
+ * NETPOLICY_CMD_TXN_ABORT (admin, doit)
+ *	Drops the transaction NETPOLICY_A_TXN and what it holds.
+ *
  * NETPOLICY_CMD_DEL (admin, doit)
  *	Deletes one object: the one named by the _NAME attribute inside a
  *	NETPOLICY_A_NET, NETPOLICY_A_VIF, NETPOLICY_A_VM, NETPOLICY_A_POLICY or
@@ -187,6 +220,9 @@ enum netpolicy_cmd {
 	NETPOLICY_CMD_GET_NIC,
 	NETPOLICY_CMD_SET_PORT,
 	NETPOLICY_CMD_PREDICT,
+	NETPOLICY_CMD_TXN_BEGIN,
+	NETPOLICY_CMD_TXN_COMMIT,
+	NETPOLICY_CMD_TXN_ABORT,
 	__NETPOLICY_CMD_MAX
 };
 
@@ -226,6 +262,8 @@ enum netpolicy_attr {
 	NETPOLICY_A_NIC,		/* nest of NETPOLICY_A_NIC_* */
 	NETPOLICY_A_HOST,		/* string: this host's name */
 	NETPOLICY_A_SOURCE,		/* u8: enum netpolicy_source (DEL) */
+	NETPOLICY_A_TXN,		/* u32: transaction id (TXN_BEGIN's) */
+	NETPOLICY_A_TXN_OBJECTS,	/* u32: objects sent in it (COMMIT) */
 	__NETPOLICY_A_MAX
 };
 
