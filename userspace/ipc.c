@@ -27,6 +27,7 @@ struct np_ipc {
 	struct nl_sock *sk;
 	int family;
 	int err;			/* negative errno from the last ack */
+	size_t max_msg;			/* largest message the socket sends */
 	char msg[512];			/* the kernel's extack message */
 };
 
@@ -76,7 +77,8 @@ static int on_finish(struct nl_msg *msg, void *arg)
 struct np_ipc *ipc_open(void)
 {
 	struct np_ipc *ipc = xcalloc(1, sizeof(*ipc));
-	int one = 1, fd, big = 64 << 20;
+	int one = 1, fd, buf = 1 << 20;
+	socklen_t len = sizeof(buf);
 
 	ipc->sk = nl_socket_alloc();
 	if (!ipc->sk)
@@ -88,9 +90,16 @@ struct np_ipc *ipc_open(void)
 	fd = nl_socket_get_fd(ipc->sk);
 	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-	/* A whole policy set travels in one message: make room for it. */
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)))
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	/*
+	 * Loads go in messages of at most 1 MiB (more in a transaction): ask
+	 * for room for one (the kernel doubles what is asked), and take what
+	 * is given (wmem_max, for a sender without CAP_NET_ADMIN).
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, &len) || buf < 4096)
+		buf = 4096;
+	ipc->max_msg = (size_t)buf - 32;	/* netlink_sendmsg()'s bound */
 	nl_socket_enable_msg_peek(ipc->sk);
 	ipc->family = genl_ctrl_resolve(ipc->sk, NETPOLICY_GENL_NAME);
 	if (ipc->family < 0) {
@@ -338,85 +347,192 @@ static int put_vif(struct nl_msg *msg, int type, const void *obj,
 	return 0;
 }
 
-/* An upper bound on the size of the load message for @cfg. */
-static size_t load_size(const struct np_config *cfg)
-{
-	size_t size = 4096, i;
-
-	for (i = 0; i < cfg->n_policies; i++)
-		size += 256 + (cfg->policies[i].n_physical_ifs_allowed +
-			       cfg->policies[i].n_isolate_from) * 96;
-	size += cfg->n_nets * 192 + cfg->n_vifs * 256;
-	for (i = 0; i < cfg->n_vms; i++)
-		size += 128 + cfg->vms[i].n_tags * 72;
-	for (i = 0; i < cfg->n_nics; i++)
-		size += 64 + cfg->nics[i].n_tags * 72;
-	return size;
-}
-
 /*
  * An attribute holds at most 64 KiB (and an array at most 16383 indexed
  * elements): every object array goes in chunks of this many bytes.
  */
 #define CHUNK_BYTES 48000
 
+/*
+ * A load goes in messages of at most LOAD_MSG_BYTES (or what the socket
+ * sends, if less), in a transaction when there is more than one. A message
+ * is sent once it passes its limit, so it holds up to one object more: the
+ * largest (a policy of 128 selectors) is under 11 KiB.
+ */
+#define LOAD_MSG_BYTES (1U << 20)
+#define LOAD_SLACK (16U << 10)
+
+/*
+ * A load on its way: the message being filled, and the transaction its
+ * messages go in once one message is not enough (0: none yet).
+ */
+struct load_out {
+	struct np_ipc *ipc;
+	const struct np_load *req;
+	struct nl_msg *msg;
+	size_t limit;
+	uint32_t txn;
+	uint32_t n_objs;		/* put in messages so far */
+};
+
+/* npmgr could not build a message (never the kernel's error). */
+static int load_nomem(void)
+{
+	fprintf(stderr, "npmgr: load: out of memory building the request\n");
+	return -ENOMEM;
+}
+
+static int load_msg(struct load_out *o)
+{
+	o->msg = new_msg(o->ipc, NETPOLICY_CMD_LOAD, 0, o->limit + LOAD_SLACK);
+	return o->msg ? 0 : load_nomem();
+}
+
+static int on_txn(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[NETPOLICY_A_MAX + 1];
+
+	if (!genlmsg_parse(nlmsg_hdr(msg), 0, tb, NETPOLICY_A_MAX, NULL) &&
+	    tb[NETPOLICY_A_TXN])
+		*(uint32_t *)arg = nla_get_u32(tb[NETPOLICY_A_TXN]);
+	return NL_OK;
+}
+
+static int txn_msg(struct load_out *o, int cmd, struct nl_msg **msg)
+{
+	*msg = new_msg(o->ipc, cmd, 0, 0);
+	if (!*msg)
+		return -ENOMEM;
+	if (cmd == NETPOLICY_CMD_TXN_BEGIN)
+		return o->req->replace &&
+		       nla_put_u32(*msg, NETPOLICY_A_FLAGS,
+				   NETPOLICY_LOAD_F_REPLACE) ? -ENOMEM : 0;
+	if (cmd == NETPOLICY_CMD_TXN_COMMIT &&
+	    nla_put_u32(*msg, NETPOLICY_A_TXN_OBJECTS, o->n_objs))
+		return -ENOMEM;
+	return nla_put_u32(*msg, NETPOLICY_A_TXN, o->txn) ? -ENOMEM : 0;
+}
+
+/*
+ * Send the message filled so far: on its own when it is the whole load,
+ * else in the transaction (begun with the first message, committed after
+ * the last). Every error is printed.
+ */
+static int load_flush(struct load_out *o, bool last)
+{
+	struct nl_msg *msg = o->msg, *ctl;
+	int err;
+
+	o->msg = NULL;
+	if (last && !o->txn) {
+		if (o->req->replace &&
+		    nla_put_u32(msg, NETPOLICY_A_FLAGS, NETPOLICY_LOAD_F_REPLACE))
+			goto nomem;
+		return transact(o->ipc, msg, "load", NULL, NULL);
+	}
+	if (!o->txn) {
+		if (txn_msg(o, NETPOLICY_CMD_TXN_BEGIN, &ctl)) {
+			nlmsg_free(ctl);
+			goto nomem;
+		}
+		err = transact(o->ipc, ctl, "load", on_txn, &o->txn);
+		if (!err && !o->txn) {
+			fprintf(stderr, "npmgr: load: the kernel opened no transaction\n");
+			err = -EPROTO;
+		}
+		if (err) {
+			nlmsg_free(msg);
+			return err;
+		}
+	}
+	if (nla_put_u32(msg, NETPOLICY_A_TXN, o->txn))
+		goto nomem;
+	err = transact(o->ipc, msg, "load", NULL, NULL);
+	if (err || !last)
+		return err;
+	if (txn_msg(o, NETPOLICY_CMD_TXN_COMMIT, &ctl)) {
+		nlmsg_free(ctl);
+		return load_nomem();
+	}
+	return transact(o->ipc, ctl, "load", NULL, NULL);
+nomem:
+	nlmsg_free(msg);
+	return load_nomem();
+}
+
 typedef int (*put_fn)(struct nl_msg *msg, int type, const void *obj,
 		      const struct np_load *req);
 
-static int put_array(struct nl_msg *msg, int attr, const void *objs, size_t n,
-		     size_t size, put_fn put, const struct np_load *req)
+static int put_array(struct load_out *o, int attr, const void *objs, size_t n,
+		     size_t size, put_fn put)
 {
 	struct nlattr *arr = NULL;
 	size_t i;
-	int idx = 0;
+	int idx = 0, err;
 
 	for (i = 0; i < n; i++) {
 		if (!arr) {
-			arr = nla_nest_start(msg, attr);
+			arr = nla_nest_start(o->msg, attr);
 			if (!arr)
-				return -1;
+				return load_nomem();
 			idx = 0;
 		}
-		if (put(msg, ++idx, (const char *)objs + i * size, req))
-			return -1;
-		if ((char *)nlmsg_tail(nlmsg_hdr(msg)) - (char *)arr > CHUNK_BYTES) {
-			nla_nest_end(msg, arr);
+		if (put(o->msg, ++idx, (const char *)objs + i * size, o->req))
+			return load_nomem();
+		o->n_objs++;
+		if ((char *)nlmsg_tail(nlmsg_hdr(o->msg)) - (char *)arr > CHUNK_BYTES) {
+			nla_nest_end(o->msg, arr);
 			arr = NULL;
 		}
+		if (nlmsg_hdr(o->msg)->nlmsg_len <= o->limit)
+			continue;
+		if (arr)
+			nla_nest_end(o->msg, arr);
+		arr = NULL;
+		err = load_flush(o, false);
+		if (!err)
+			err = load_msg(o);
+		if (err)
+			return err;
 	}
 	if (arr)
-		nla_nest_end(msg, arr);
+		nla_nest_end(o->msg, arr);
 	return 0;
 }
 
 int ipc_load(struct np_ipc *ipc, const struct np_load *req)
 {
 	const struct np_config *cfg = req->cfg;
-	struct nl_msg *msg = new_msg(ipc, NETPOLICY_CMD_LOAD, 0, load_size(cfg));
+	struct load_out o = { .ipc = ipc, .req = req };
+	int err;
 
-	if (!msg)
-		goto nomem;
-	if (req->replace &&
-	    nla_put_u32(msg, NETPOLICY_A_FLAGS, NETPOLICY_LOAD_F_REPLACE))
-		goto nomem;
-	if (req->host && nla_put_string(msg, NETPOLICY_A_HOST, req->host))
-		goto nomem;
-	if (put_array(msg, NETPOLICY_A_POLICIES, cfg->policies, cfg->n_policies,
-		      sizeof(*cfg->policies), put_policy, req) ||
-	    put_array(msg, NETPOLICY_A_NICS, cfg->nics, cfg->n_nics,
-		      sizeof(*cfg->nics), put_nic, req) ||
-	    put_array(msg, NETPOLICY_A_NETS, cfg->nets, cfg->n_nets,
-		      sizeof(*cfg->nets), put_net, req) ||
-	    put_array(msg, NETPOLICY_A_VMS, cfg->vms, cfg->n_vms,
-		      sizeof(*cfg->vms), put_vm, req) ||
-	    put_array(msg, NETPOLICY_A_VIFS, cfg->vifs, cfg->n_vifs,
-		      sizeof(*cfg->vifs), put_vif, req))
-		goto nomem;
-	return transact(ipc, msg, "load", NULL, NULL);
-nomem:
-	nlmsg_free(msg);
-	fprintf(stderr, "npmgr: load: the policy set does not fit in a message\n");
-	return -ENOMEM;
+	o.limit = ipc->max_msg > LOAD_MSG_BYTES + LOAD_SLACK ? LOAD_MSG_BYTES :
+		  ipc->max_msg > 2 * LOAD_SLACK ? ipc->max_msg - LOAD_SLACK :
+		  LOAD_SLACK;
+	err = load_msg(&o);
+	if (!err && req->host &&
+	    nla_put_string(o.msg, NETPOLICY_A_HOST, req->host))
+		err = load_nomem();
+	if (!err)
+		err = put_array(&o, NETPOLICY_A_POLICIES, cfg->policies,
+				cfg->n_policies, sizeof(*cfg->policies),
+				put_policy);
+	if (!err)
+		err = put_array(&o, NETPOLICY_A_NICS, cfg->nics, cfg->n_nics,
+				sizeof(*cfg->nics), put_nic);
+	if (!err)
+		err = put_array(&o, NETPOLICY_A_NETS, cfg->nets, cfg->n_nets,
+				sizeof(*cfg->nets), put_net);
+	if (!err)
+		err = put_array(&o, NETPOLICY_A_VMS, cfg->vms, cfg->n_vms,
+				sizeof(*cfg->vms), put_vm);
+	if (!err)
+		err = put_array(&o, NETPOLICY_A_VIFS, cfg->vifs, cfg->n_vifs,
+				sizeof(*cfg->vifs), put_vif);
+	if (!err)
+		err = load_flush(&o, true);
+	nlmsg_free(o.msg);
+	return err;
 }
 
 int ipc_del(struct np_ipc *ipc, enum obj_kind kind, const char *name,
