@@ -11,10 +11,19 @@
  *   nprequest guest-mac IFNAME MAC
  *                          tell the guest's MAC of port IFNAME (SET_PORT)
  *
+ *   nprequest txn OP...    a load transaction on one socket, one line per OP:
+ *                          begin, begin-replace (TXN_BEGIN), vms N PREFIX
+ *                          (LOAD of N VMs in it), vms-flags N PREFIX (the
+ *                          same with NETPOLICY_A_FLAGS), commit, abort,
+ *                          commit-other (another id), with the number of
+ *                          VMs sent so far, sleep SECONDS, hold
+ *                          (print "held", then wait for end of input)
+ *
  * Prints "ok", or "error N: MESSAGE" with the errno and the extack message
  * (exit status 1). Runs in the caller's network namespace.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <stdint.h>
@@ -31,6 +40,8 @@
 #include <linux/netpolicy.h>
 
 static char extack[512];
+static uint32_t txn_id;
+static uint32_t txn_objs;		/* VMs sent in the transaction */
 
 static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 {
@@ -51,6 +62,17 @@ static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 		snprintf(extack, sizeof(extack), "%s",
 			 (char *)nla_data(tb[NLMSGERR_ATTR_MSG]));
 	return NL_STOP;
+}
+
+static int on_reply(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[NETPOLICY_A_MAX + 1];
+
+	(void)arg;
+	if (!genlmsg_parse(nlmsg_hdr(msg), 0, tb, NETPOLICY_A_MAX, NULL) &&
+	    tb[NETPOLICY_A_TXN])
+		txn_id = nla_get_u32(tb[NETPOLICY_A_TXN]);
+	return NL_OK;
 }
 
 static int on_ack(struct nl_msg *msg, void *arg)
@@ -99,6 +121,8 @@ static int send_and_report(struct nl_sock *sk, struct nl_msg *msg)
 		return 2;
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &err);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &err);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_reply, NULL);
+	extack[0] = '\0';
 	if (nl_send_auto(sk, msg) < 0) {
 		fprintf(stderr, "nprequest: cannot send\n");
 		return 2;
@@ -106,12 +130,114 @@ static int send_and_report(struct nl_sock *sk, struct nl_msg *msg)
 	while (err == 1 && nl_recvmsgs(sk, cb) >= 0)
 		;
 	nl_cb_put(cb);
+	nlmsg_free(msg);
 	if (!err) {
 		puts("ok");
 		return 0;
 	}
 	printf("error %d: %s\n", -err, extack);
 	return 1;
+}
+
+/* A LOAD of @n VM objects PREFIX0 ... PREFIXn-1, in transaction @txn. */
+static struct nl_msg *load_vms(int family, long n, const char *prefix,
+			       uint32_t txn, bool flags)
+{
+	struct nl_msg *msg = nlmsg_alloc_size(64 << 20);
+	struct nlattr *vms;
+	char name[96];
+	long i;
+
+	if (!msg)
+		return NULL;
+	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_ACK,
+		    NETPOLICY_CMD_LOAD, NETPOLICY_GENL_VERSION);
+	if ((txn && nla_put_u32(msg, NETPOLICY_A_TXN, txn)) ||
+	    (flags && nla_put_u32(msg, NETPOLICY_A_FLAGS, 0)))
+		goto fail;
+	vms = nla_nest_start(msg, NETPOLICY_A_VMS);
+	for (i = 0; i < n; i++) {
+		/* one array attribute holds at most 64 KiB */
+		if (i && !(i % 1000)) {
+			nla_nest_end(msg, vms);
+			vms = nla_nest_start(msg, NETPOLICY_A_VMS);
+		}
+		snprintf(name, sizeof(name), "%.64s%ld", prefix, i);
+		if (put_vm(msg, name, strlen(name)))
+			goto fail;
+	}
+	nla_nest_end(msg, vms);
+	return msg;
+fail:
+	nlmsg_free(msg);
+	return NULL;
+}
+
+static struct nl_msg *txn_cmd(int family, int cmd, uint32_t txn, bool replace)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (!msg)
+		return NULL;
+	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_ACK, cmd,
+		    NETPOLICY_GENL_VERSION);
+	if ((txn && nla_put_u32(msg, NETPOLICY_A_TXN, txn)) ||
+	    (cmd == NETPOLICY_CMD_TXN_COMMIT &&
+	     nla_put_u32(msg, NETPOLICY_A_TXN_OBJECTS, txn_objs)) ||
+	    (replace && nla_put_u32(msg, NETPOLICY_A_FLAGS,
+				    NETPOLICY_LOAD_F_REPLACE))) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+/* Run the OPs of "nprequest txn" in turn. */
+static int run_txn(struct nl_sock *sk, int family, int argc, char **argv)
+{
+	struct nl_msg *msg;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		const char *op = argv[i];
+
+		if (!strcmp(op, "begin") || !strcmp(op, "begin-replace")) {
+			msg = txn_cmd(family, NETPOLICY_CMD_TXN_BEGIN, 0,
+				      !strcmp(op, "begin-replace"));
+		} else if ((!strcmp(op, "vms") || !strcmp(op, "vms-flags")) &&
+			   i + 2 < argc) {
+			long n = strtol(argv[i + 1], NULL, 10);
+
+			msg = load_vms(family, n, argv[i + 2], txn_id,
+				       !strcmp(op, "vms-flags"));
+			txn_objs += (uint32_t)n;
+			i += 2;
+		} else if (!strcmp(op, "commit") || !strcmp(op, "abort") ||
+			   !strcmp(op, "commit-other")) {
+			msg = txn_cmd(family, strcmp(op, "abort") ?
+				      NETPOLICY_CMD_TXN_COMMIT :
+				      NETPOLICY_CMD_TXN_ABORT,
+				      txn_id + !strcmp(op, "commit-other"),
+				      false);
+		} else if (!strcmp(op, "sleep") && i + 1 < argc) {
+			sleep((unsigned int)strtoul(argv[++i], NULL, 10));
+			continue;
+		} else if (!strcmp(op, "hold")) {
+			puts("held");
+			fflush(stdout);
+			while (getchar() != EOF)
+				;
+			continue;
+		} else {
+			fprintf(stderr, "nprequest: txn: bad operation %s\n", op);
+			return 2;
+		}
+		if (!msg)
+			return 2;
+		send_and_report(sk, msg);
+		fflush(stdout);
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -121,12 +247,12 @@ int main(int argc, char **argv)
 	struct nl_sock *sk;
 	struct nl_msg *msg;
 	char *name;
-	long i, n;
 
 	if (!((argc == 3 && !strcmp(argv[1], "vm")) ||
 	      ((argc == 3 || argc == 4) && !strcmp(argv[1], "vms")) ||
-	      (argc == 4 && !strcmp(argv[1], "guest-mac")))) {
-		fprintf(stderr, "usage: nprequest vm NAME | vms N [PREFIX] | guest-mac IFNAME MAC\n");
+	      (argc == 4 && !strcmp(argv[1], "guest-mac")) ||
+	      (argc >= 3 && !strcmp(argv[1], "txn")))) {
+		fprintf(stderr, "usage: nprequest vm NAME | vms N [PREFIX] | guest-mac IFNAME MAC | txn OP...\n");
 		return 2;
 	}
 	sk = nl_socket_alloc();
@@ -143,6 +269,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nprequest: no netpolicy family\n");
 		return 2;
 	}
+	if (!strcmp(argv[1], "txn"))
+		return run_txn(sk, id, argc - 2, argv + 2);
 	if (!strcmp(argv[1], "guest-mac")) {
 		unsigned int m[6];
 		uint8_t mac[6];
@@ -162,25 +290,17 @@ int main(int argc, char **argv)
 		nla_nest_end(msg, vms);
 		return send_and_report(sk, msg);
 	}
+	if (!strcmp(argv[1], "vms")) {
+		nlmsg_free(msg);
+		msg = load_vms(id, strtol(argv[2], NULL, 10),
+			       argc == 4 ? argv[3] : "vm", 0, false);
+		return msg ? send_and_report(sk, msg) : 2;
+	}
 	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, id, 0, NLM_F_ACK,
 		    NETPOLICY_CMD_LOAD, NETPOLICY_GENL_VERSION);
 	vms = nla_nest_start(msg, NETPOLICY_A_VMS);
-	if (!strcmp(argv[1], "vm")) {
-		if (put_vm(msg, name, unescape(argv[2], name)))
-			return 2;
-	} else {
-		n = strtol(argv[2], NULL, 10);
-		for (i = 0; i < n; i++) {
-			/* one array attribute holds at most 64 KiB */
-			if (i && !(i % 1000)) {
-				nla_nest_end(msg, vms);
-				vms = nla_nest_start(msg, NETPOLICY_A_VMS);
-			}
-			sprintf(name, "%s%ld", argc == 4 ? argv[3] : "vm", i);
-			if (put_vm(msg, name, strlen(name)))
-				return 2;
-		}
-	}
+	if (put_vm(msg, name, unescape(argv[2], name)))
+		return 2;
 	nla_nest_end(msg, vms);
 	return send_and_report(sk, msg);
 }
