@@ -246,7 +246,7 @@ static struct np_table *m_compile(struct kunit *test, const struct model *m)
 
 		KUNIT_ASSERT_NOT_NULL(test, p);
 		strscpy(p->name, pol_names[i], sizeof(p->name));
-		p->o.name = p->name;
+		np_obj_init(&p->o, p->name);
 		p->present = mp->present;
 		p->allow_cross_server = mp->cross;
 		p->require_encryption = mp->enc;
@@ -278,7 +278,7 @@ static struct np_table *m_compile(struct kunit *test, const struct model *m)
 		nic = kzalloc(sizeof(*nic), GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, nic);
 		strscpy(nic->name, i ? "eth1" : "eth0", sizeof(nic->name));
-		nic->o.name = nic->name;
+		np_obj_init(&nic->o, nic->name);
 		nic->tags = pack_tags(test, i ? tag_b : tag_a, 1);
 		nic->n_tags = 1;
 		add(test, &txn, NP_NIC, nic);
@@ -286,7 +286,7 @@ static struct np_table *m_compile(struct kunit *test, const struct model *m)
 	net = kzalloc(sizeof(*net), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, net);
 	strscpy(net->name, "n", sizeof(net->name));
-	net->o.name = net->name;
+	np_obj_init(&net->o, net->name);
 	strscpy(net->bridge, "br0", sizeof(net->bridge));
 	net->policy_ref = m->net_pol >= 0 ? pol_names[m->net_pol] : NULL;
 	net->tunnel = m->tunnel;

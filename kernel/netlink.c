@@ -311,7 +311,7 @@ static void *np_parse_policy(const struct nlattr *nest,
 	if (!pol)
 		return ERR_PTR(-ENOMEM);
 	strscpy(pol->name, name, sizeof(pol->name));
-	pol->o.name = pol->name;
+	np_obj_init(&pol->o, pol->name);
 	pol->o.origin = nest;
 	for (i = 0; i < ARRAY_SIZE(np_pol_u8s); i++) {
 		a = tb[np_pol_u8s[i].attr];
@@ -360,7 +360,7 @@ static void *np_parse_policy(const struct nlattr *nest,
 	return pol;
 
 fail:
-	np_obj_free(NP_POLICY, pol);
+	np_obj_put(NP_POLICY, pol);
 	return ERR_PTR(err);
 }
 
@@ -383,7 +383,7 @@ static void *np_parse_net(const struct nlattr *nest,
 	if (!net)
 		return ERR_PTR(-ENOMEM);
 	strscpy(net->name, name, sizeof(net->name));
-	net->o.name = net->name;
+	np_obj_init(&net->o, net->name);
 	net->o.origin = nest;
 	nla_strscpy(net->bridge, tb[NETPOLICY_A_NET_BRIDGE],
 		    sizeof(net->bridge));
@@ -411,7 +411,7 @@ static void *np_parse_net(const struct nlattr *nest,
 	return net;
 
 err:
-	np_obj_free(NP_NET, net);
+	np_obj_put(NP_NET, net);
 	return ERR_PTR(-EINVAL);
 }
 
@@ -491,7 +491,7 @@ static void *np_parse_vm(const struct nlattr *nest,
 		err = np_parse_tags(tb[NETPOLICY_A_VM_TAGS], &vm->tags,
 				    &vm->n_tags, extack);
 		if (err) {
-			np_obj_free(NP_VM, vm);
+			np_obj_put(NP_VM, vm);
 			return ERR_PTR(err);
 		}
 	}
@@ -521,13 +521,13 @@ static void *np_parse_nic(const struct nlattr *nest,
 	if (!nic)
 		return ERR_PTR(-ENOMEM);
 	strscpy(nic->name, name, sizeof(nic->name));
-	nic->o.name = nic->name;
+	np_obj_init(&nic->o, nic->name);
 	nic->o.origin = nest;
 	if (tb[NETPOLICY_A_NIC_TAGS]) {
 		err = np_parse_tags(tb[NETPOLICY_A_NIC_TAGS], &nic->tags,
 				    &nic->n_tags, extack);
 		if (err) {
-			np_obj_free(NP_NIC, nic);
+			np_obj_put(NP_NIC, nic);
 			return ERR_PTR(err);
 		}
 	}
@@ -587,7 +587,7 @@ static void *np_parse_vif(const struct nlattr *nest,
 	return vif;
 
 fail:
-	np_obj_free(NP_VIF, vif);
+	np_obj_put(NP_VIF, vif);
 	return ERR_PTR(err);
 }
 
@@ -638,7 +638,7 @@ static int np_parse_array(struct np_txn *txn, enum np_kind kind,
 			return PTR_ERR(obj);
 		err = np_txn_add(txn, kind, obj);
 		if (err) {
-			np_obj_free(kind, obj);
+			np_obj_put(kind, obj);
 			return err;
 		}
 	}
@@ -708,6 +708,24 @@ static int np_publish(struct net *net, struct np_table *t,
 	return 0;
 }
 
+/*
+ * The table a load gives: for an adding load of what a toolstack sends
+ * (a guest's VM and VIF objects), @old's objects shared and its indexes
+ * copied; else built in full. Caller holds np_net.lock.
+ */
+static struct np_table *np_load_table(struct np_net *pn, bool replace,
+				      struct np_txn *txn,
+				      struct netlink_ext_ack *extack)
+{
+	struct np_table *old = np_writer_table(pn), *t = NULL;
+
+	if (!replace)
+		t = np_table_add(old, txn, pn->next_gen + 1);
+	if (!t)
+		t = np_table_build(old, !replace, txn, pn->next_gen + 1, extack);
+	return t;
+}
+
 static bool np_load_replaces(struct genl_info *info)
 {
 	return info->attrs[NETPOLICY_A_FLAGS] &&
@@ -748,8 +766,7 @@ static int np_nl_load(struct sk_buff *skb, struct genl_info *info)
 	}
 
 	mutex_lock(&pn->lock);
-	t = np_table_build(np_writer_table(pn), !np_load_replaces(info), &txn,
-			   pn->next_gen + 1, info->extack);
+	t = np_load_table(pn, np_load_replaces(info), &txn, info->extack);
 	err = np_publish(net, t, info->extack);
 	mutex_unlock(&pn->lock);
 	np_txn_destroy(&txn);
@@ -838,8 +855,7 @@ static int np_nl_txn_commit(struct sk_buff *skb, struct genl_info *info)
 	 * the build's message, never its attribute.
 	 */
 	mutex_lock(&pn->lock);
-	t = np_table_build(np_writer_table(pn), !p->replace, &p->txn,
-			   pn->next_gen + 1, &why);
+	t = np_load_table(pn, p->replace, &p->txn, &why);
 	err = np_publish(net, t, &why);
 	mutex_unlock(&pn->lock);
 	np_pending_free(p);

@@ -20,7 +20,7 @@ struct np_vm *np_vm_alloc(const char *name)
 	if (!vm)
 		return NULL;
 	memcpy(vm->name, name, len);
-	vm->o.name = vm->name;
+	np_obj_init(&vm->o, vm->name);
 	return vm;
 }
 
@@ -32,18 +32,21 @@ struct np_vif *np_vif_alloc(const char *name)
 	if (!vif)
 		return NULL;
 	memcpy(vif->name, name, len);
-	vif->o.name = vif->name;
+	np_obj_init(&vif->o, vif->name);
 	return vif;
 }
 
 /**
- * np_obj_free - free an object of any kind
+ * np_obj_put - drop a reference to an object of any kind
  * @kind: its kind
  * @obj: the object, or NULL
+ *
+ * The last reference frees it. Tables drop theirs after a grace period,
+ * so no RCU reader can still see the object then.
  */
-void np_obj_free(enum np_kind kind, void *obj)
+void np_obj_put(enum np_kind kind, void *obj)
 {
-	if (!obj)
+	if (!obj || !refcount_dec_and_test(&((struct np_obj *)obj)->ref))
 		return;
 	switch (kind) {
 	case NP_POLICY:
@@ -61,7 +64,12 @@ void np_obj_free(enum np_kind kind, void *obj)
 	kfree(obj);
 }
 
-static size_t tags_size(const char *tags, unsigned int n)
+/**
+ * np_tags_size - the bytes of a packed tag list
+ * @tags: @n NUL-terminated strings, one after the other
+ * @n: how many
+ */
+size_t np_tags_size(const char *tags, unsigned int n)
 {
 	const char *p = tags;
 
@@ -88,7 +96,7 @@ bool np_tags_have(const char *tags, unsigned int n, const char *tag)
 
 static char *np_tags_dup(const char *tags, unsigned int n)
 {
-	return n ? kmemdup(tags, tags_size(tags, n), GFP_KERNEL_ACCOUNT) : NULL;
+	return n ? kmemdup(tags, np_tags_size(tags, n), GFP_KERNEL_ACCOUNT) : NULL;
 }
 
 static void *np_policy_dup(const struct np_policy *pol)
@@ -98,7 +106,7 @@ static void *np_policy_dup(const struct np_policy *pol)
 
 	if (!p)
 		return NULL;
-	p->o.name = p->name;
+	np_obj_init(&p->o, p->name);
 	p->sels = n ? kmemdup(pol->sels, n * sizeof(*p->sels), GFP_KERNEL_ACCOUNT) :
 		  NULL;
 	if (n && !p->sels) {
@@ -114,7 +122,7 @@ static void *np_nic_dup(const struct np_nic *nic)
 
 	if (!c)
 		return NULL;
-	c->o.name = c->name;
+	np_obj_init(&c->o, c->name);
 	c->tags = np_tags_dup(nic->tags, nic->n_tags);
 	if (nic->n_tags && !c->tags) {
 		kfree(c);
@@ -129,7 +137,7 @@ static void *np_net_dup(const struct np_network *net)
 
 	if (!n)
 		return NULL;
-	n->o.name = n->name;
+	np_obj_init(&n->o, n->name);
 	n->policy_ref = net->policy ? net->policy->name : NULL;
 	return n;
 }

@@ -9,6 +9,7 @@
 
 #include <linux/if_ether.h>
 #include <linux/netdevice.h>
+#include <linux/refcount.h>
 #include <uapi/linux/netpolicy.h>
 
 struct nlattr;
@@ -20,11 +21,14 @@ struct np_selector {
 
 /*
  * Every object starts with this header: generic code sorts, finds and
- * checks objects of any kind by name through it.
+ * checks objects of any kind by name through it. An object is written
+ * only until the first table that holds it is published; from then on
+ * tables share it (np_table_add()), each holding a reference.
  */
 struct np_obj {
 	const char *name;			/* points into the object */
 	const struct nlattr *origin;		/* request attr, while loading */
+	refcount_t ref;
 };
 
 enum np_kind {
@@ -126,9 +130,18 @@ struct np_vif {
 struct np_vm *np_vm_alloc(const char *name);
 struct np_vif *np_vif_alloc(const char *name);
 void *np_obj_dup(enum np_kind kind, const void *src);
-void np_obj_free(enum np_kind kind, void *obj);
+void np_obj_put(enum np_kind kind, void *obj);
+
+/* Every allocator of an object calls this: its name, one reference. */
+static inline void np_obj_init(struct np_obj *o, const char *name)
+{
+	o->name = name;
+	refcount_set(&o->ref, 1);
+}
+
 u8 np_obj_source(enum np_kind kind, const void *obj);
 
+size_t np_tags_size(const char *tags, unsigned int n);
 bool np_tags_have(const char *tags, unsigned int n, const char *tag);
 bool np_sel_match_vm(const struct np_selector *sel, const struct np_vm *vm);
 bool np_policy_local_only(const struct np_policy *pol);

@@ -71,7 +71,7 @@ static void objv_free(struct np_objv *ov, enum np_kind kind)
 	u32 i;
 
 	for (i = 0; i < ov->n; i++)
-		np_obj_free(kind, ov->v[i]);
+		np_obj_put(kind, ov->v[i]);
 	kvfree(ov->v);
 	memset(ov, 0, sizeof(*ov));
 }
@@ -208,12 +208,18 @@ static u64 name_key(const char *name)
 static int cmp_ent(const void *a, const void *b)
 {
 	const struct np_sort_ent *x = a, *y = b;
+	int c = 0;
 
 	if (x->key != y->key)
 		return x->key < y->key ? -1 : 1;
-	if (!(x->key & 0xff))			/* both names end within 8 */
-		return 0;
-	return strcmp(x->obj->name + 8, y->obj->name + 8);
+	if (x->key & 0xff)			/* not both ended within 8 */
+		c = strcmp(x->obj->name + 8, y->obj->name + 8);
+	/*
+	 * One name more than once: the request's objects first, so that a
+	 * name twice in one request is refused whatever the order (sort()
+	 * is not stable) and whatever a table held before.
+	 */
+	return c ?: (int)!x->obj->origin - (int)!y->obj->origin;
 }
 
 static int np_sort_by_name(struct np_objv *ov)
@@ -237,18 +243,9 @@ static int np_sort_by_name(struct np_objv *ov)
 	return 0;
 }
 
-/**
- * np_table_find - the object of @kind named @name
- * @t: the table
- * @kind: the kind of object
- * @name: the object name
- *
- * Return: the object, or NULL.
- */
-const void *np_table_find(const struct np_table *t, enum np_kind kind,
-			  const char *name)
+/* Binary search of a sorted array of objects. */
+static const void *objv_find(const struct np_objv *ov, const char *name)
 {
-	const struct np_objv *ov = &t->objs[kind];
 	u32 lo = 0, hi = ov->n;
 
 	while (lo < hi) {
@@ -264,6 +261,20 @@ const void *np_table_find(const struct np_table *t, enum np_kind kind,
 			lo = mid + 1;
 	}
 	return NULL;
+}
+
+/**
+ * np_table_find - the object of @kind named @name
+ * @t: the table
+ * @kind: the kind of object
+ * @name: the object name
+ *
+ * Return: the object, or NULL.
+ */
+const void *np_table_find(const struct np_table *t, enum np_kind kind,
+			  const char *name)
+{
+	return objv_find(&t->objs[kind], name);
 }
 
 static u32 hash_mac(const struct np_table *t, const u8 *mac)
@@ -376,7 +387,7 @@ static int sort_and_check(struct np_table *t, struct netlink_ext_ack *extack)
 			}
 			keep = np_clash_winner(k, a, b);
 			if (keep) {
-				np_obj_free(k, (void *)(keep == a ? b : a));
+				np_obj_put(k, (void *)(keep == a ? b : a));
 				ov->v[w - 1] = (void *)keep;
 				continue;
 			}
@@ -571,7 +582,7 @@ static int np_fill_vms(struct np_table *t)
 			continue;
 		vm = np_vm_alloc(vif->vm_ref);
 		if (!vm || objv_push(vms, vm)) {
-			np_obj_free(NP_VM, vm);
+			np_obj_put(NP_VM, vm);
 			return -ENOMEM;
 		}
 		vm->source = vif->source;
@@ -632,7 +643,7 @@ struct np_table *np_table_build(const struct np_table *old, bool keep_old,
 				continue;
 			obj = np_obj_dup(k, src);
 			if (!obj || objv_push(&t->objs[k], obj)) {
-				np_obj_free(k, obj);
+				np_obj_put(k, obj);
 				goto fail;
 			}
 		}
@@ -659,6 +670,8 @@ struct np_table *np_table_build(const struct np_table *old, bool keep_old,
 		else
 			n_name++;
 	}
+	t->n_mac = n_mac;
+	t->n_name = n_name;
 	t->by_mac = np_slots_alloc(n_mac, &t->mac_mask);
 	t->by_name = np_slots_alloc(n_name, &t->name_mask);
 	t->by_prefix = np_slots_alloc(n_prefix, &t->prefix_mask);
@@ -677,6 +690,313 @@ struct np_table *np_table_build(const struct np_table *old, bool keep_old,
 fail:
 	np_table_free(t);
 	return ERR_PTR(err);
+}
+
+/*
+ * np_table_add(): what one toolstack call adds (a guest's VIF and VM
+ * objects) on top of a large table, in time that does not grow with the
+ * table's objects beyond copying pointers: the new table shares every
+ * object of the old one (a reference each) instead of copying it, and
+ * copies the old indexes instead of rebuilding them. It applies when
+ * nothing can change an existing object's resolved references or an
+ * index's order: only new VM and VIF objects, few of them, each name new,
+ * no glob (globs of one prefix are ordered by name along their probe
+ * sequence), every reference found. Anything else, errors included, is
+ * left to np_table_build(), which says precisely what is wrong.
+ */
+#define NP_ADD_MAX	64
+
+/* Whether @vif clashes with a VIF of @t's indexes (its MAC or name). */
+static bool np_index_clash(const struct np_table *t, const struct np_vif *vif)
+{
+	const struct np_vif *o;
+	u32 i;
+
+	if (vif->has_mac) {
+		for (i = hash_mac(t, vif->mac) & t->mac_mask; (o = t->by_mac[i]);
+		     i = (i + 1) & t->mac_mask)
+			if (ether_addr_equal(o->mac, vif->mac))
+				return true;
+		return false;
+	}
+	for (i = hash_name(t, vif->ifname, vif->prefix_len) & t->name_mask;
+	     (o = t->by_name[i]); i = (i + 1) & t->name_mask)
+		if (!strcmp(o->ifname, vif->ifname))
+			return true;
+	return false;
+}
+
+static bool np_name_is(const char *ref, const struct np_obj *o)
+{
+	return o ? ref && !strcmp(ref, o->name) : !ref;
+}
+
+/*
+ * Whether @new (from a request, references unresolved) says what @old (of
+ * a table) says: a toolstack re-reading a guest sends it again.
+ */
+static bool np_obj_same(enum np_kind kind, const void *old, const void *new)
+{
+	if (kind == NP_VM) {
+		const struct np_vm *a = old, *b = new;
+
+		return a->source == b->source && a->has_uuid == b->has_uuid &&
+		       !memcmp(a->uuid, b->uuid, sizeof(a->uuid)) &&
+		       a->n_tags == b->n_tags &&
+		       (!a->n_tags ||
+			!memcmp(a->tags, b->tags, np_tags_size(a->tags, a->n_tags))) &&
+		       np_name_is(b->policy_ref, a->policy ? &a->policy->o : NULL);
+	}
+	if (kind == NP_VIF) {
+		const struct np_vif *a = old, *b = new;
+
+		return a->source == b->source && a->has_mac == b->has_mac &&
+		       ether_addr_equal(a->mac, b->mac) &&
+		       !strcmp(a->ifname, b->ifname) &&
+		       np_name_is(b->network_ref, &a->network->o) &&
+		       np_name_is(b->vm_ref, a->vm ? &a->vm->o : NULL) &&
+		       np_name_is(b->policy_ref, a->policy ? &a->policy->o : NULL);
+	}
+	return false;
+}
+
+/*
+ * Whether @txn's objects can be added to @old by np_table_add(). A new
+ * object whose name @old has is dropped from @txn when the result is the
+ * same either way: the table keeps @old's (the configuration's object
+ * over a toolstack's), or the two say the same thing.
+ */
+static bool np_add_applies(const struct np_table *old, struct np_txn *txn)
+{
+	const struct np_objv *vms = &txn->objs[NP_VM], *vifs = &txn->objs[NP_VIF];
+	u32 i, j, w;
+	int k;
+
+	if (!old || (txn->set_host && strcmp(txn->host, old->host)) ||
+	    vms->n + vifs->n > NP_ADD_MAX)
+		return false;
+	for (k = 0; k < NP_NKINDS; k++)
+		if (k != NP_VM && k != NP_VIF && txn->objs[k].n)
+			return false;
+	/* small arrays: sort() does not allocate */
+	if (np_sort_by_name(&txn->objs[NP_VM]) ||
+	    np_sort_by_name(&txn->objs[NP_VIF]))
+		return false;
+	for (k = NP_VM; k <= NP_VIF; k++) {
+		struct np_objv *ov = &txn->objs[k];
+
+		for (i = 1; i < ov->n; i++)
+			if (!strcmp(((struct np_obj *)ov->v[i])->name,
+				    ((struct np_obj *)ov->v[i - 1])->name))
+				return false;
+		for (i = 0; i < ov->n; i++) {
+			const struct np_obj *o = ov->v[i];
+			const struct np_obj *had = np_table_find(old, k, o->name);
+			const struct np_obj *keep;
+
+			if (!had)
+				continue;
+			keep = np_clash_winner(k, had, o);
+			if (!keep || (keep == o && !np_obj_same(k, had, o)))
+				return false;
+		}
+	}
+	/* it applies: drop what changes nothing */
+	for (k = NP_VM; k <= NP_VIF; k++) {
+		struct np_objv *ov = &txn->objs[k];
+
+		for (i = 0, w = 0; i < ov->n; i++) {
+			if (np_table_find(old, k, ((struct np_obj *)ov->v[i])->name))
+				np_obj_put(k, ov->v[i]);
+			else
+				ov->v[w++] = ov->v[i];
+		}
+		ov->n = w;
+	}
+	for (i = 0; i < vms->n; i++) {
+		const struct np_vm *vm = vms->v[i];
+
+		if (vm->policy_ref &&
+		    !np_table_find(old, NP_POLICY, vm->policy_ref))
+			return false;
+	}
+	for (i = 0; i < vifs->n; i++) {
+		const struct np_vif *vif = vifs->v[i];
+
+		if (vif->is_glob || np_index_clash(old, vif) ||
+		    !np_table_find(old, NP_NET, vif->network_ref) ||
+		    (vif->vm_ref && !np_table_find(old, NP_VM, vif->vm_ref) &&
+		     !objv_find(vms, vif->vm_ref)) ||
+		    (vif->policy_ref &&
+		     !np_table_find(old, NP_POLICY, vif->policy_ref)))
+			return false;
+		for (j = 0; j < i; j++) {
+			const struct np_vif *o = vifs->v[j];
+
+			if (vif->has_mac == o->has_mac &&
+			    (vif->has_mac ? ether_addr_equal(vif->mac, o->mac) :
+					    !strcmp(vif->ifname, o->ifname)))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* Where @name goes in the sorted array @ov: the first greater name. */
+static u32 objv_rank(const struct np_objv *ov, const char *name)
+{
+	u32 lo = 0, hi = ov->n;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (strcmp(name, ((struct np_obj *)ov->v[mid])->name) < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/*
+ * @dst: the large sorted array @a and the few sorted objects of @b merged,
+ * in runs of @a copied whole (@dst has room for both).
+ */
+static void objv_merge(struct np_objv *dst, const struct np_objv *a,
+		       const struct np_objv *b)
+{
+	u32 i = 0, j, at;
+
+	for (j = 0; j < b->n; j++) {
+		at = objv_rank(a, ((struct np_obj *)b->v[j])->name);
+		memcpy(&dst->v[dst->n], &a->v[i], (at - i) * sizeof(void *));
+		dst->n += at - i;
+		i = at;
+		dst->v[dst->n++] = b->v[j];
+	}
+	memcpy(&dst->v[dst->n], &a->v[i], (a->n - i) * sizeof(void *));
+	dst->n += a->n - i;
+}
+
+/* A copy of an index, or a new empty one for @n keys when it is full. */
+static const struct np_vif **np_index_next(const struct np_vif **slots,
+					   u32 old_mask, u32 n, u32 *mask,
+					   bool *rebuild)
+{
+	const struct np_vif **copy;
+
+	*rebuild = 2 * n > old_mask + 1;
+	if (*rebuild)
+		return np_slots_alloc(n, mask);
+	*mask = old_mask;
+	copy = kvmalloc_array(old_mask + 1, sizeof(*copy), GFP_KERNEL_ACCOUNT);
+	if (copy)
+		memcpy(copy, slots, (old_mask + 1) * sizeof(*copy));
+	return copy;
+}
+
+static void np_index_put(struct np_table *t, const struct np_vif *vif)
+{
+	if (vif->has_mac)
+		slot_put(t->mac_mask, t->by_mac, hash_mac(t, vif->mac), vif);
+	else
+		slot_put(t->name_mask, t->by_name,
+			 hash_name(t, vif->ifname, vif->prefix_len), vif);
+}
+
+/**
+ * np_table_add - @old and the objects of @txn, in O(@txn) object work
+ * @old: the published table
+ * @txn: new VM and VIF objects; taken by the new table on success
+ * @gen: the new table's generation
+ *
+ * See NP_ADD_MAX above for when this applies. The new table shares
+ * @old's objects; @old is only read (its objects' references are
+ * resolved already, and stay valid: none of them is replaced).
+ *
+ * Return: the new table; NULL when it does not apply (@txn untouched but
+ * for its order: build with np_table_build()); ERR_PTR(-ENOMEM).
+ */
+struct np_table *np_table_add(const struct np_table *old, struct np_txn *txn,
+			      u32 gen)
+{
+	bool rebuild_mac, rebuild_name;
+	struct np_table *t;
+	u32 i, add_mac = 0;
+	int k;
+
+	if (!np_add_applies(old, txn))
+		return NULL;
+	for (i = 0; i < txn->objs[NP_VIF].n; i++)
+		add_mac += ((struct np_vif *)txn->objs[NP_VIF].v[i])->has_mac;
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+	if (!t)
+		return ERR_PTR(-ENOMEM);
+	refcount_set(&t->ref, 1);
+	t->gen = gen;
+	t->seed = old->seed;			/* the indexes are copied */
+	t->any_isolate = old->any_isolate;
+	t->any_uplink_rule = old->any_uplink_rule;
+	t->max_prefix = old->max_prefix;
+	strscpy(t->host, old->host, sizeof(t->host));
+	t->n_mac = old->n_mac + add_mac;
+	t->n_name = old->n_name + txn->objs[NP_VIF].n - add_mac;
+	t->prefix_mask = old->prefix_mask;
+
+	/* every allocation first: nothing below can fail */
+	for (k = 0; k < NP_NKINDS; k++)
+		if (objv_reserve(&t->objs[k], old->objs[k].n + txn->objs[k].n))
+			goto nomem;
+	t->by_mac = np_index_next(old->by_mac, old->mac_mask, t->n_mac,
+				  &t->mac_mask, &rebuild_mac);
+	t->by_name = np_index_next(old->by_name, old->name_mask, t->n_name,
+				   &t->name_mask, &rebuild_name);
+	t->by_prefix = kvmalloc_array(old->prefix_mask + 1,
+				      sizeof(*t->by_prefix), GFP_KERNEL_ACCOUNT);
+	if (!t->by_mac || !t->by_name || !t->by_prefix)
+		goto nomem;
+	memcpy(t->by_prefix, old->by_prefix,
+	       (old->prefix_mask + 1) * sizeof(*t->by_prefix));
+
+	for (k = 0; k < NP_NKINDS; k++) {
+		for (i = 0; i < old->objs[k].n; i++)
+			refcount_inc(&((struct np_obj *)old->objs[k].v[i])->ref);
+		objv_merge(&t->objs[k], &old->objs[k], &txn->objs[k]);
+	}
+	/* the new objects are @t's now: resolve them in it, index them */
+	for (i = 0; i < txn->objs[NP_VM].n; i++) {
+		struct np_vm *vm = txn->objs[NP_VM].v[i];
+
+		if (vm->policy_ref)
+			vm->policy = np_table_find(t, NP_POLICY, vm->policy_ref);
+		vm->o.origin = NULL;
+	}
+	for (i = 0; i < txn->objs[NP_VIF].n; i++) {
+		struct np_vif *vif = txn->objs[NP_VIF].v[i];
+
+		vif->network = np_table_find(t, NP_NET, vif->network_ref);
+		if (vif->vm_ref)
+			vif->vm = np_table_find(t, NP_VM, vif->vm_ref);
+		if (vif->policy_ref)
+			vif->policy = np_table_find(t, NP_POLICY, vif->policy_ref);
+		vif->o.origin = NULL;
+		if (!(vif->has_mac ? rebuild_mac : rebuild_name))
+			np_index_put(t, vif);
+	}
+	for (i = 0; (rebuild_mac || rebuild_name) && i < t->objs[NP_VIF].n; i++) {
+		const struct np_vif *vif = t->objs[NP_VIF].v[i];
+
+		if (vif->has_mac ? rebuild_mac : !vif->is_glob && rebuild_name)
+			np_index_put(t, vif);
+	}
+	for (k = 0; k < NP_NKINDS; k++)
+		txn->objs[k].n = 0;
+	return t;
+
+nomem:
+	np_table_free(t);
+	return ERR_PTR(-ENOMEM);
 }
 
 /* Whether any object of @t refers to @obj (of @kind). */
@@ -750,7 +1070,7 @@ struct np_table *np_table_without(const struct np_table *old,
 				continue;
 			obj = np_obj_dup(k, old->objs[k].v[i]);
 			if (!obj || np_txn_add(&txn, k, obj)) {
-				np_obj_free(k, obj);
+				np_obj_put(k, obj);
 				goto fail;
 			}
 		}

@@ -39,6 +39,8 @@ struct np_table {
 	u32 mac_mask;				/* slots - 1, a power of two */
 	u32 name_mask;
 	u32 prefix_mask;
+	u32 n_mac;				/* VIFs in by_mac */
+	u32 n_name;				/* VIFs in by_name */
 	u8 max_prefix;				/* longest glob literal prefix */
 	u32 seed;
 	const struct np_vif **by_mac;		/* open addressing, linear probe */
@@ -63,6 +65,8 @@ void np_txn_destroy(struct np_txn *txn);
 struct np_table *np_table_build(const struct np_table *old, bool keep_old,
 				struct np_txn *txn, u32 gen,
 				struct netlink_ext_ack *extack);
+struct np_table *np_table_add(const struct np_table *old, struct np_txn *txn,
+			      u32 gen);
 struct np_table *np_table_without(const struct np_table *old,
 				  enum np_kind kind, const char *name,
 				  int source, u32 gen,

@@ -108,7 +108,7 @@ static struct np_network *mk_net(struct kunit *test, const char *name,
 
 	KUNIT_ASSERT_NOT_NULL(test, net);
 	strscpy(net->name, name, sizeof(net->name));
-	net->o.name = net->name;
+	np_obj_init(&net->o, net->name);
 	strscpy(net->bridge, bridge, sizeof(net->bridge));
 	return net;
 }
@@ -603,6 +603,184 @@ static void np_table_random_test(struct kunit *test)
 	}
 }
 
+/* What a test compares of an object: everything a decision reads. */
+static void describe(char *buf, size_t len, enum np_kind k, const void *obj)
+{
+	const struct np_vif *f = obj;
+	const struct np_vm *m = obj;
+
+	if (k == NP_VM)
+		snprintf(buf, len, "%s src%u tags%u:%s pol=%s", m->name,
+			 m->source, m->n_tags, m->n_tags ? m->tags : "",
+			 m->policy ? m->policy->name : "-");
+	else if (k == NP_VIF)
+		snprintf(buf, len, "%s src%u if=%s mac%d=%pM net=%s vm=%s pol=%s",
+			 f->name, f->source, f->ifname, f->has_mac, f->mac,
+			 f->network->name, f->vm ? f->vm->name : "-",
+			 f->policy ? f->policy->name : "-");
+	else
+		snprintf(buf, len, "%s", ((const struct np_obj *)obj)->name);
+}
+
+/* One object of a random adding load, made twice alike. */
+struct add_spec {
+	bool vm;
+	u8 source;
+	u8 mac;					/* 0: none */
+	char name[8];
+	char ifname[8];
+	char net[4];
+	char ref[8];				/* VIF: its VM; VM: a tag */
+};
+
+static void random_spec(struct rnd_state *rnd, struct add_spec *a)
+{
+	u32 r = prandom_u32_state(rnd);
+
+	memset(a, 0, sizeof(*a));
+	a->vm = r % 5 < 2;
+	a->source = (r >> 3) % 3 ? NETPOLICY_SOURCE_XENSTORE :
+				   NETPOLICY_SOURCE_CONFIG;
+	r = prandom_u32_state(rnd);
+	if (a->vm) {
+		snprintf(a->name, sizeof(a->name), "m%u", r % 12);
+		if ((r >> 8) % 3)
+			snprintf(a->ref, sizeof(a->ref), "t%u", (r >> 10) % 2);
+		return;
+	}
+	snprintf(a->name, sizeof(a->name), "v%u", r % 40);
+	if ((r >> 6) % 3 == 0)
+		a->mac = 1 + (r >> 8) % 30;
+	if (!a->mac || (r >> 13) % 2)
+		snprintf(a->ifname, sizeof(a->ifname), (r >> 14) % 20 ? "i%u" : "i%u*",
+			 (r >> 16) % 40);
+	snprintf(a->net, sizeof(a->net), "%s",
+		 (r >> 22) % 20 ? ((r >> 23) % 2 ? "n1" : "n2") : "nx");
+	if ((r >> 24) % 3)
+		snprintf(a->ref, sizeof(a->ref), "m%u", (r >> 26) % 12);
+}
+
+static void add_from_spec(struct kunit *test, struct np_txn *txn,
+			  const struct add_spec *a)
+{
+	u8 mac[ETH_ALEN] = { 0x52, 0x54, 0, 0, 0, a->mac };
+	struct np_vif *vif;
+
+	if (a->vm) {
+		KUNIT_ASSERT_EQ(test, np_txn_add(txn, NP_VM,
+						 mk_vm(test, a->name, a->source,
+						       a->ref[0] ? a->ref : NULL)), 0);
+		return;
+	}
+	vif = mk_vif(test, a->name, a->ifname[0] ? a->ifname : NULL,
+		     a->mac ? mac : NULL, a->net);
+	vif->source = a->source;
+	vif->vm_ref = a->ref[0] ? a->ref : NULL;
+	vif->o.origin = &np_test_req_attr;
+	add_vif(test, txn, vif);
+}
+
+static void expect_same_tables(struct kunit *test, int step,
+			       const struct np_table *a,
+			       const struct np_table *b)
+{
+	char da[160], db[160], ifname[IFNAMSIZ];
+	u8 mac[ETH_ALEN] = { 0x52, 0x54, 0, 0, 0, 0 };
+	u32 i;
+	int k;
+
+	for (k = 0; k < NP_NKINDS; k++) {
+		KUNIT_ASSERT_EQ_MSG(test, a->objs[k].n, b->objs[k].n,
+				    "step %d kind %d", step, k);
+		for (i = 0; i < a->objs[k].n; i++) {
+			describe(da, sizeof(da), k, a->objs[k].v[i]);
+			describe(db, sizeof(db), k, b->objs[k].v[i]);
+			KUNIT_ASSERT_STREQ_MSG(test, da, db, "step %d", step);
+		}
+	}
+	for (i = 0; i < 40; i++) {
+		snprintf(ifname, sizeof(ifname), "i%u", i);
+		mac[5] = i;
+		KUNIT_ASSERT_STREQ_MSG(test, lookup_name(a, ifname, NULL),
+				       lookup_name(b, ifname, NULL),
+				       "step %d %s", step, ifname);
+		KUNIT_ASSERT_STREQ_MSG(test, lookup_name(a, ifname, mac),
+				       lookup_name(b, ifname, mac),
+				       "step %d %s %pM", step, ifname, mac);
+	}
+}
+
+/*
+ * np_table_add() against the full build: thousands of seeded adding loads
+ * (a guest's VM and VIFs, of the configuration or a toolstack, names and
+ * MACs that repeat, now and then a glob, a missing network or VM) and
+ * deletes, applied to two tables, one through np_table_add() where it
+ * applies (as LOAD does), the other always built in full. Every step
+ * must give both the same objects, the same lookups and the same error.
+ */
+static void np_table_add_random_test(struct kunit *test)
+{
+	struct np_table *a, *b, *na, *nb;
+	int step, i, n, fast = 0, failed = 0;
+	struct add_spec spec[4];
+	struct np_txn ta = {}, tb = {};
+	struct rnd_state rnd;
+
+	prandom_seed_state(&rnd, 17);
+	add_net(test, &ta, mk_net(test, "n1", "br1"));
+	add_net(test, &ta, mk_net(test, "n2", "br2"));
+	add_vif(test, &ta, mk_vif(test, "g", "i1*", NULL, "n1"));
+	a = build(test, NULL, false, &ta, 1);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
+	add_net(test, &tb, mk_net(test, "n1", "br1"));
+	add_net(test, &tb, mk_net(test, "n2", "br2"));
+	add_vif(test, &tb, mk_vif(test, "g", "i1*", NULL, "n1"));
+	b = build(test, NULL, false, &tb, 1);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
+
+	for (step = 0; step < 3000; step++) {
+		if (prandom_u32_state(&rnd) % 8 == 0 && b->objs[NP_VIF].n > 1) {
+			/* a guest goes: delete one of its VIFs */
+			const struct np_obj *v =
+				b->objs[NP_VIF].v[prandom_u32_state(&rnd) %
+						  b->objs[NP_VIF].n];
+
+			na = np_table_without(a, NP_VIF, v->name, -1, step + 2, NULL);
+			nb = np_table_without(b, NP_VIF, v->name, -1, step + 2, NULL);
+		} else {
+			n = 1 + prandom_u32_state(&rnd) % ARRAY_SIZE(spec);
+			for (i = 0; i < n; i++) {
+				random_spec(&rnd, &spec[i]);
+				add_from_spec(test, &ta, &spec[i]);
+				add_from_spec(test, &tb, &spec[i]);
+			}
+			na = np_table_add(a, &ta, step + 2);
+			if (na)
+				fast++;
+			else
+				na = np_table_build(a, true, &ta, step + 2, NULL);
+			np_txn_destroy(&ta);
+			nb = build(test, b, true, &tb, step + 2);
+		}
+		KUNIT_ASSERT_EQ_MSG(test, IS_ERR(na), IS_ERR(nb), "step %d", step);
+		if (IS_ERR(na)) {
+			failed++;
+			continue;
+		}
+		expect_same_tables(test, step, na, nb);
+		np_table_free(a);
+		np_table_free(b);
+		a = na;
+		b = nb;
+	}
+	kunit_info(test, "%d steps: %d through np_table_add(), %d refused\n",
+		   step, fast, failed);
+	KUNIT_EXPECT_GT(test, fast, 500);
+	KUNIT_EXPECT_GT(test, failed, 50);
+	np_table_free(a);
+	np_table_free(b);
+}
+
 static struct kunit_case np_table_cases[] = {
 	KUNIT_CASE_PARAM(np_glob_table_test, glob_gen_params),
 	KUNIT_CASE(np_glob_random_test),
@@ -612,6 +790,7 @@ static struct kunit_case np_table_cases[] = {
 	KUNIT_CASE(np_table_merge_and_delete_test),
 	KUNIT_CASE(np_table_sources_test),
 	KUNIT_CASE(np_txn_merge_test),
+	KUNIT_CASE(np_table_add_random_test),
 	KUNIT_CASE(np_table_random_test),
 	{}
 };
