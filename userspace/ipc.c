@@ -436,6 +436,8 @@ static int load_flush(struct load_out *o, bool last)
 			goto nomem;
 		}
 		err = transact(o->ipc, ctl, "load", on_txn, &o->txn);
+		if (err == -EOPNOTSUPP)
+			fprintf(stderr, "npmgr: load: this set needs several messages, and the loaded netpolicy module predates load transactions: load the module that came with this npmgr\n");
 		if (!err && !o->txn) {
 			fprintf(stderr, "npmgr: load: the kernel opened no transaction\n");
 			err = -EPROTO;
