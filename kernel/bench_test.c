@@ -285,26 +285,59 @@ static u64 time_add(struct kunit *test, const struct np_table *t, bool full,
 	return ns[runs / 2];
 }
 
+/* Median ns of @runs deletes of one VIF of @t; @full: np_table_without(). */
+static u64 time_drop(struct kunit *test, const struct np_table *t, bool full,
+		     int runs)
+{
+	u64 ns[21], start;
+	struct np_table *n;
+	char name[32];
+	int r, i, j;
+
+	for (r = 0; r < runs; r++) {
+		snprintf(name, sizeof(name), "v%u", r * 997 % t->objs[NP_VIF].n);
+		start = ktime_get_ns();
+		n = full ? NULL : np_table_drop(t, NP_VIF, name, -1, 2);
+		if (!n)
+			n = np_table_without(t, NP_VIF, name, -1, 2, NULL);
+		ns[r] = ktime_get_ns() - start;
+		KUNIT_ASSERT_FALSE(test, IS_ERR(n));
+		KUNIT_ASSERT_EQ(test, n->objs[NP_VIF].n, t->objs[NP_VIF].n - 1);
+		np_table_free(n);
+	}
+	for (i = 1; i < runs; i++)		/* insertion sort, runs <= 21 */
+		for (j = i; j && ns[j - 1] > ns[j]; j--)
+			swap(ns[j - 1], ns[j]);
+	return ns[runs / 2];
+}
+
 /*
  * What one toolstack call costs the kernel: adding a guest (a VM and a
- * VIF object) to the 170,000-object table, shared (np_table_add()) and
- * built in full, and the same on a 30-object table.
+ * VIF object) to the 170,000-object table and deleting a VIF, shared
+ * (np_table_add(), np_table_drop()) and built in full, and the same on a
+ * 30-object table.
  */
 static void np_bench_add(struct kunit *test)
 {
 	struct np_table *small, *big;
-	u64 add_big, add_small, full_big;
+	u64 shared_big, shared_small, full_big;
 
 	if (!bench)
 		kunit_skip(test, "a benchmark: make bench runs it");
 	small = big_table(test, 10, 10, 10);
 	big = big_table(test, 100000, 10000, 10000);
-	add_small = time_add(test, small, false, 21);
-	add_big = time_add(test, big, false, 21);
+	shared_small = time_add(test, small, false, 21);
+	shared_big = time_add(test, big, false, 21);
 	full_big = time_add(test, big, true, 3);
 	kunit_info(test, "BENCH add a guest (VM + VIF) to the 170000-object table: %llu us shared, %llu us built in full (ratio %llu); to a 30-object table: %llu us\n",
-		   add_big / 1000, full_big / 1000, full_big / max(add_big, 1ULL),
-		   add_small / 1000);
+		   shared_big / 1000, full_big / 1000, full_big / max(shared_big, 1ULL),
+		   shared_small / 1000);
+	shared_big = time_drop(test, big, false, 21);
+	full_big = time_drop(test, big, true, 3);
+	shared_small = time_drop(test, small, false, 21);
+	kunit_info(test, "BENCH delete a VIF of the 170000-object table: %llu us shared, %llu us built in full (ratio %llu); of a 30-object table: %llu us\n",
+		   shared_big / 1000, full_big / 1000,
+		   full_big / max(shared_big, 1ULL), shared_small / 1000);
 	np_table_free(small);
 	np_table_free(big);
 }

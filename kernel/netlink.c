@@ -880,6 +880,7 @@ static int np_nl_del(struct sk_buff *skb, struct genl_info *info)
 	/* the largest object nest; np_kinds[] says how many each parses */
 	struct nlattr *tb[NETPOLICY_A_POLICY_MAX + 1];
 	const char *name = NULL;
+	struct np_table *t;
 	struct np_net *pn;
 	int err, k, found = -1, source = -1;
 
@@ -917,10 +918,13 @@ static int np_nl_del(struct sk_buff *skb, struct genl_info *info)
 
 	pn = np_net(net);
 	mutex_lock(&pn->lock);
-	err = np_publish(net, np_table_without(np_writer_table(pn), found,
-					       name, source, pn->next_gen + 1,
-					       info->extack),
-			 info->extack);
+	/* a guest's VIF or VM goes: the others shared, else built in full */
+	t = np_table_drop(np_writer_table(pn), found, name, source,
+			  pn->next_gen + 1);
+	if (!t)
+		t = np_table_without(np_writer_table(pn), found, name, source,
+				     pn->next_gen + 1, info->extack);
+	err = np_publish(net, t, info->extack);
 	mutex_unlock(&pn->lock);
 	return err;
 }

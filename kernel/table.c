@@ -878,21 +878,47 @@ static void objv_merge(struct np_objv *dst, const struct np_objv *a,
 	dst->n += a->n - i;
 }
 
+static const struct np_vif **np_index_copy(const struct np_vif **slots,
+					   u32 mask)
+{
+	const struct np_vif **copy;
+
+	copy = kvmalloc_array(mask + 1, sizeof(*copy), GFP_KERNEL_ACCOUNT);
+	if (copy)
+		memcpy(copy, slots, (mask + 1) * sizeof(*copy));
+	return copy;
+}
+
 /* A copy of an index, or a new empty one for @n keys when it is full. */
 static const struct np_vif **np_index_next(const struct np_vif **slots,
 					   u32 old_mask, u32 n, u32 *mask,
 					   bool *rebuild)
 {
-	const struct np_vif **copy;
-
 	*rebuild = 2 * n > old_mask + 1;
 	if (*rebuild)
 		return np_slots_alloc(n, mask);
 	*mask = old_mask;
-	copy = kvmalloc_array(old_mask + 1, sizeof(*copy), GFP_KERNEL_ACCOUNT);
-	if (copy)
-		memcpy(copy, slots, (old_mask + 1) * sizeof(*copy));
-	return copy;
+	return np_index_copy(slots, old_mask);
+}
+
+/* A new table of generation @gen with what @old says besides objects. */
+static struct np_table *np_table_like(const struct np_table *old, u32 gen)
+{
+	struct np_table *t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+
+	if (!t)
+		return NULL;
+	refcount_set(&t->ref, 1);
+	t->gen = gen;
+	t->seed = old->seed;			/* the indexes are copied */
+	t->any_isolate = old->any_isolate;
+	t->any_uplink_rule = old->any_uplink_rule;
+	t->max_prefix = old->max_prefix;
+	strscpy(t->host, old->host, sizeof(t->host));
+	t->n_mac = old->n_mac;
+	t->n_name = old->n_name;
+	t->prefix_mask = old->prefix_mask;
+	return t;
 }
 
 static void np_index_put(struct np_table *t, const struct np_vif *vif)
@@ -930,19 +956,11 @@ struct np_table *np_table_add(const struct np_table *old, struct np_txn *txn,
 	for (i = 0; i < txn->objs[NP_VIF].n; i++)
 		add_mac += ((struct np_vif *)txn->objs[NP_VIF].v[i])->has_mac;
 
-	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+	t = np_table_like(old, gen);
 	if (!t)
 		return ERR_PTR(-ENOMEM);
-	refcount_set(&t->ref, 1);
-	t->gen = gen;
-	t->seed = old->seed;			/* the indexes are copied */
-	t->any_isolate = old->any_isolate;
-	t->any_uplink_rule = old->any_uplink_rule;
-	t->max_prefix = old->max_prefix;
-	strscpy(t->host, old->host, sizeof(t->host));
-	t->n_mac = old->n_mac + add_mac;
-	t->n_name = old->n_name + txn->objs[NP_VIF].n - add_mac;
-	t->prefix_mask = old->prefix_mask;
+	t->n_mac += add_mac;
+	t->n_name += txn->objs[NP_VIF].n - add_mac;
 
 	/* every allocation first: nothing below can fail */
 	for (k = 0; k < NP_NKINDS; k++)
@@ -952,12 +970,9 @@ struct np_table *np_table_add(const struct np_table *old, struct np_txn *txn,
 				  &t->mac_mask, &rebuild_mac);
 	t->by_name = np_index_next(old->by_name, old->name_mask, t->n_name,
 				   &t->name_mask, &rebuild_name);
-	t->by_prefix = kvmalloc_array(old->prefix_mask + 1,
-				      sizeof(*t->by_prefix), GFP_KERNEL_ACCOUNT);
+	t->by_prefix = np_index_copy(old->by_prefix, old->prefix_mask);
 	if (!t->by_mac || !t->by_name || !t->by_prefix)
 		goto nomem;
-	memcpy(t->by_prefix, old->by_prefix,
-	       (old->prefix_mask + 1) * sizeof(*t->by_prefix));
 
 	for (k = 0; k < NP_NKINDS; k++) {
 		for (i = 0; i < old->objs[k].n; i++)
@@ -1005,6 +1020,8 @@ static bool np_obj_referenced(const struct np_table *t, enum np_kind kind,
 {
 	u32 i;
 
+	if (kind == NP_VIF || kind == NP_NIC)	/* no object points to them */
+		return false;
 	if (kind == NP_POLICY) {
 		for (i = 0; i < t->objs[NP_NET].n; i++)
 			if (((struct np_network *)t->objs[NP_NET].v[i])->policy == obj)
@@ -1022,6 +1039,111 @@ static bool np_obj_referenced(const struct np_table *t, enum np_kind kind,
 			return true;
 	}
 	return false;
+}
+
+static u32 np_vif_home(const struct np_table *t, const struct np_vif *vif)
+{
+	return vif->has_mac ? hash_mac(t, vif->mac) :
+			      hash_name(t, vif->ifname, vif->prefix_len);
+}
+
+/*
+ * Take @vif out of an index (linear probing, no tombstones): each later
+ * entry of its cluster moves back into the hole unless its home slot lies
+ * cyclically in (hole, its slot]. Entries keep their order.
+ */
+static void np_index_del(const struct np_table *t, const struct np_vif **slots,
+			 u32 mask, const struct np_vif *vif)
+{
+	u32 hole, j, home;
+
+	for (hole = np_vif_home(t, vif) & mask; slots[hole] != vif;
+	     hole = (hole + 1) & mask)
+		;
+	for (j = (hole + 1) & mask; slots[j]; j = (j + 1) & mask) {
+		home = np_vif_home(t, slots[j]) & mask;
+		if (j > hole ? home <= hole || home > j :
+			       home <= hole && home > j) {
+			slots[hole] = slots[j];
+			hole = j;
+		}
+	}
+	slots[hole] = NULL;
+}
+
+/**
+ * np_table_drop - @old less one VIF or VM object, sharing the others
+ * @old: the published table, or NULL
+ * @kind: the kind of object
+ * @name: its name
+ * @source: drop it only if it has this enum netpolicy_source (-1: any)
+ * @gen: the new table's generation
+ *
+ * What a toolstack deletes when a guest goes: no other object can point
+ * to a VIF, nor to a VM no VIF names, so the others are shared as they
+ * are and the indexes copied (a glob VIF, ordered among its prefix's
+ * globs, is left to np_table_without()).
+ *
+ * Return: the new table; NULL when this does not apply or the delete is
+ * refused (np_table_without() says why); ERR_PTR(-ENOMEM).
+ */
+struct np_table *np_table_drop(const struct np_table *old, enum np_kind kind,
+			       const char *name, int source, u32 gen)
+{
+	const struct np_objv *ov;
+	const struct np_vif *vif;
+	const void *victim;
+	struct np_table *t;
+	u32 i, at;
+	int k;
+
+	if (!old || (kind != NP_VM && kind != NP_VIF))
+		return NULL;
+	victim = np_table_find(old, kind, name);
+	vif = victim;
+	if (!victim || (source >= 0 && np_obj_source(kind, victim) != source) ||
+	    (kind == NP_VIF && vif->is_glob) ||
+	    np_obj_referenced(old, kind, victim))
+		return NULL;
+
+	t = np_table_like(old, gen);
+	if (!t)
+		return ERR_PTR(-ENOMEM);
+	for (k = 0; k < NP_NKINDS; k++)
+		if (objv_reserve(&t->objs[k], old->objs[k].n))
+			goto nomem;
+	t->mac_mask = old->mac_mask;
+	t->name_mask = old->name_mask;
+	t->by_mac = np_index_copy(old->by_mac, old->mac_mask);
+	t->by_name = np_index_copy(old->by_name, old->name_mask);
+	t->by_prefix = np_index_copy(old->by_prefix, old->prefix_mask);
+	if (!t->by_mac || !t->by_name || !t->by_prefix)
+		goto nomem;
+
+	for (k = 0; k < NP_NKINDS; k++) {
+		ov = &old->objs[k];
+		at = k == kind ? objv_rank(ov, name) - 1 : ov->n;
+		for (i = 0; i < ov->n; i++)
+			if (i != at)
+				refcount_inc(&((struct np_obj *)ov->v[i])->ref);
+		memcpy(t->objs[k].v, ov->v, min(at, ov->n) * sizeof(void *));
+		if (at < ov->n)
+			memcpy(&t->objs[k].v[at], &ov->v[at + 1],
+			       (ov->n - at - 1) * sizeof(void *));
+		t->objs[k].n = ov->n - (at < ov->n);
+	}
+	if (kind == NP_VIF && vif->has_mac) {
+		np_index_del(t, t->by_mac, t->mac_mask, vif);
+		t->n_mac--;
+	} else if (kind == NP_VIF) {
+		np_index_del(t, t->by_name, t->name_mask, vif);
+		t->n_name--;
+	}
+	return t;
+
+nomem:
+	np_table_free(t);
+	return ERR_PTR(-ENOMEM);
 }
 
 /**

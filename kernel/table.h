@@ -67,6 +67,8 @@ struct np_table *np_table_build(const struct np_table *old, bool keep_old,
 				struct netlink_ext_ack *extack);
 struct np_table *np_table_add(const struct np_table *old, struct np_txn *txn,
 			      u32 gen);
+struct np_table *np_table_drop(const struct np_table *old, enum np_kind kind,
+			       const char *name, int source, u32 gen);
 struct np_table *np_table_without(const struct np_table *old,
 				  enum np_kind kind, const char *name,
 				  int source, u32 gen,

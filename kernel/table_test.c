@@ -711,17 +711,18 @@ static void expect_same_tables(struct kunit *test, int step,
 }
 
 /*
- * np_table_add() against the full build: thousands of seeded adding loads
- * (a guest's VM and VIFs, of the configuration or a toolstack, names and
- * MACs that repeat, now and then a glob, a missing network or VM) and
- * deletes, applied to two tables, one through np_table_add() where it
- * applies (as LOAD does), the other always built in full. Every step
+ * np_table_add() and np_table_drop() against the full build: thousands of
+ * seeded adding loads (a guest's VM and VIFs, of the configuration or a
+ * toolstack, names and MACs that repeat, now and then a glob, a missing
+ * network or VM) and deletes of VIFs and VMs, applied to two tables, one
+ * through the shared paths where they apply (as LOAD and DEL do), the
+ * other always built in full. Every step
  * must give both the same objects, the same lookups and the same error.
  */
 static void np_table_add_random_test(struct kunit *test)
 {
 	struct np_table *a, *b, *na, *nb;
-	int step, i, n, fast = 0, failed = 0;
+	int step, i, k, n, fast = 0, dropped = 0, failed = 0;
 	struct add_spec spec[4];
 	struct np_txn ta = {}, tb = {};
 	struct rnd_state rnd;
@@ -739,14 +740,23 @@ static void np_table_add_random_test(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
 
 	for (step = 0; step < 3000; step++) {
-		if (prandom_u32_state(&rnd) % 8 == 0 && b->objs[NP_VIF].n > 1) {
-			/* a guest goes: delete one of its VIFs */
+		k = prandom_u32_state(&rnd) % 16 ? NP_VIF : NP_VM;
+		if (prandom_u32_state(&rnd) % 6 == 0 && b->objs[k].n > 1) {
+			/* a guest goes: delete one of its VIFs, or its VM */
 			const struct np_obj *v =
-				b->objs[NP_VIF].v[prandom_u32_state(&rnd) %
-						  b->objs[NP_VIF].n];
+				b->objs[k].v[prandom_u32_state(&rnd) %
+					     b->objs[k].n];
+			int source = prandom_u32_state(&rnd) % 4 ?
+				     -1 : NETPOLICY_SOURCE_XENSTORE;
 
-			na = np_table_without(a, NP_VIF, v->name, -1, step + 2, NULL);
-			nb = np_table_without(b, NP_VIF, v->name, -1, step + 2, NULL);
+			na = np_table_drop(a, k, v->name, source, step + 2);
+			if (na)
+				dropped++;
+			else
+				na = np_table_without(a, k, v->name, source,
+						      step + 2, NULL);
+			nb = np_table_without(b, k, v->name, source, step + 2,
+					      NULL);
 		} else {
 			n = 1 + prandom_u32_state(&rnd) % ARRAY_SIZE(spec);
 			for (i = 0; i < n; i++) {
@@ -773,9 +783,10 @@ static void np_table_add_random_test(struct kunit *test)
 		a = na;
 		b = nb;
 	}
-	kunit_info(test, "%d steps: %d through np_table_add(), %d refused\n",
-		   step, fast, failed);
+	kunit_info(test, "%d steps: %d through np_table_add(), %d through np_table_drop(), %d refused\n",
+		   step, fast, dropped, failed);
 	KUNIT_EXPECT_GT(test, fast, 500);
+	KUNIT_EXPECT_GT(test, dropped, 200);
 	KUNIT_EXPECT_GT(test, failed, 50);
 	np_table_free(a);
 	np_table_free(b);
