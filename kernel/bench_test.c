@@ -234,6 +234,16 @@ static void np_bench_decision(struct kunit *test)
 	np_table_free(big);
 }
 
+static u64 median_ns(u64 *ns, int runs)
+{
+	int i, j;
+
+	for (i = 1; i < runs; i++)		/* insertion sort, runs <= 21 */
+		for (j = i; j && ns[j - 1] > ns[j]; j--)
+			swap(ns[j - 1], ns[j]);
+	return ns[runs / 2];
+}
+
 /* A guest as a toolstack adds it: its VM and one VIF, from xenstore. */
 static void guest_txn(struct kunit *test, struct np_txn *txn, int i)
 {
@@ -263,7 +273,7 @@ static u64 time_add(struct kunit *test, const struct np_table *t, bool full,
 {
 	u64 ns[21], start;
 	struct np_table *n;
-	int r, i, j;
+	int r;
 
 	for (r = 0; r < runs; r++) {
 		struct np_txn txn = {};
@@ -279,10 +289,7 @@ static u64 time_add(struct kunit *test, const struct np_table *t, bool full,
 		KUNIT_ASSERT_EQ(test, n->objs[NP_VIF].n, t->objs[NP_VIF].n + 1);
 		np_table_free(n);
 	}
-	for (i = 1; i < runs; i++)		/* insertion sort, runs <= 21 */
-		for (j = i; j && ns[j - 1] > ns[j]; j--)
-			swap(ns[j - 1], ns[j]);
-	return ns[runs / 2];
+	return median_ns(ns, runs);
 }
 
 /* Median ns of @runs deletes of one VIF of @t; @full: np_table_without(). */
@@ -292,7 +299,7 @@ static u64 time_drop(struct kunit *test, const struct np_table *t, bool full,
 	u64 ns[21], start;
 	struct np_table *n;
 	char name[32];
-	int r, i, j;
+	int r;
 
 	for (r = 0; r < runs; r++) {
 		snprintf(name, sizeof(name), "v%u", r * 997 % t->objs[NP_VIF].n);
@@ -305,10 +312,7 @@ static u64 time_drop(struct kunit *test, const struct np_table *t, bool full,
 		KUNIT_ASSERT_EQ(test, n->objs[NP_VIF].n, t->objs[NP_VIF].n - 1);
 		np_table_free(n);
 	}
-	for (i = 1; i < runs; i++)		/* insertion sort, runs <= 21 */
-		for (j = i; j && ns[j - 1] > ns[j]; j--)
-			swap(ns[j - 1], ns[j]);
-	return ns[runs / 2];
+	return median_ns(ns, runs);
 }
 
 /*
