@@ -7,6 +7,7 @@
 #include <linux/etherdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
 
@@ -190,8 +191,54 @@ static const struct nla_policy np_predict_policy[NETPOLICY_A_MAX + 1] = {
 	[NETPOLICY_A_PORT] = NLA_POLICY_NESTED(np_port_predict_policy),
 };
 
-/* FLUSH and the dumps take no attribute at all. */
+/* FLUSH and the port dump take no attribute at all. */
 static const struct nla_policy np_no_attrs_policy[NETPOLICY_A_MAX + 1] = {};
+
+/*
+ * What an object dump may select by (see GET_* in the uapi header): the
+ * name, and for VIFs the MAC and the exact interface name.
+ */
+static const struct nla_policy np_pol_key_policy[NETPOLICY_A_POLICY_MAX + 1] = {
+	[NETPOLICY_A_POLICY_NAME] = NP_NAME_POLICY,
+};
+
+static const struct nla_policy np_nic_key_policy[NETPOLICY_A_NIC_MAX + 1] = {
+	[NETPOLICY_A_NIC_NAME] = NP_IFNAME_POLICY,
+};
+
+static const struct nla_policy np_net_key_policy[NETPOLICY_A_NET_MAX + 1] = {
+	[NETPOLICY_A_NET_NAME] = NP_NAME_POLICY,
+};
+
+static const struct nla_policy np_vm_key_policy[NETPOLICY_A_VM_MAX + 1] = {
+	[NETPOLICY_A_VM_NAME] = NP_NAME_POLICY,
+};
+
+static const struct nla_policy np_vif_key_policy[NETPOLICY_A_VIF_MAX + 1] = {
+	[NETPOLICY_A_VIF_NAME] = NP_NAME_POLICY,
+	[NETPOLICY_A_VIF_IFNAME] = NP_IFNAME_POLICY,
+	[NETPOLICY_A_VIF_MAC] = NLA_POLICY_ETH_ADDR,
+};
+
+static const struct nla_policy np_get_pol_policy[NETPOLICY_A_MAX + 1] = {
+	[NETPOLICY_A_POLICY] = NLA_POLICY_NESTED(np_pol_key_policy),
+};
+
+static const struct nla_policy np_get_nic_policy[NETPOLICY_A_MAX + 1] = {
+	[NETPOLICY_A_NIC] = NLA_POLICY_NESTED(np_nic_key_policy),
+};
+
+static const struct nla_policy np_get_net_policy[NETPOLICY_A_MAX + 1] = {
+	[NETPOLICY_A_NET] = NLA_POLICY_NESTED(np_net_key_policy),
+};
+
+static const struct nla_policy np_get_vm_policy[NETPOLICY_A_MAX + 1] = {
+	[NETPOLICY_A_VM] = NLA_POLICY_NESTED(np_vm_key_policy),
+};
+
+static const struct nla_policy np_get_vif_policy[NETPOLICY_A_MAX + 1] = {
+	[NETPOLICY_A_VIF] = NLA_POLICY_NESTED(np_vif_key_policy),
+};
 
 /* Parse an array of selector nests into @out[*n...]. */
 static int np_parse_sels(const struct nlattr *array, struct np_selector *out,
@@ -1261,8 +1308,11 @@ struct np_port_snap {
 
 struct np_dump_ctx {
 	struct np_table *t;		/* object dumps: a reference */
-	struct np_port_snap *ports;	/* port dumps: the copy */
-	u32 n;				/* ports in the copy */
+	union {
+		struct np_port_snap *ports;	/* port dumps: the copy */
+		u32 *sel;		/* object dumps that select: indexes */
+	};
+	u32 n;				/* ports in the copy, or selected */
 	u32 idx;			/* the next message to write */
 };
 
@@ -1272,17 +1322,100 @@ static struct np_dump_ctx *np_dump_ctx(struct netlink_callback *cb)
 	return (struct np_dump_ctx *)cb->ctx;
 }
 
+static const u8 np_dump_cmds[NP_NKINDS] = {
+	[NP_POLICY] = NETPOLICY_CMD_GET_POLICY,
+	[NP_NIC] = NETPOLICY_CMD_GET_NIC,
+	[NP_NET] = NETPOLICY_CMD_GET_NET,
+	[NP_VM] = NETPOLICY_CMD_GET_VM,
+	[NP_VIF] = NETPOLICY_CMD_GET_VIF,
+};
+
+static int np_cmp_u32(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The index in @t of the object a selection key names, or -1. */
+static s32 np_key_pos(const struct np_table *t, enum np_kind kind,
+		      const struct nlattr *key)
+{
+	const struct np_vif *vif;
+
+	if (kind != NP_VIF || nla_type(key) == NETPOLICY_A_VIF_NAME)
+		return np_table_pos(t, kind, nla_data(key));
+	if (nla_type(key) == NETPOLICY_A_VIF_MAC)
+		vif = np_table_by_mac(t, nla_data(key));
+	else
+		vif = np_table_by_ifname(t, nla_data(key));
+	return vif ? np_table_pos(t, NP_VIF, vif->o.name) : -1;
+}
+
+/*
+ * The objects of @kind a dump request selects: the indexes in ctx->t of
+ * those that exist, sorted and each once, in ctx->sel (ctx->n of them).
+ * The genl core validated every nest and key against the op's policy
+ * (only keys of @kind get through). No selection: ctx->sel stays NULL.
+ */
+static int np_dump_select(struct netlink_callback *cb, enum np_kind kind)
+{
+	struct np_dump_ctx *ctx = np_dump_ctx(cb);
+	const struct nlattr *nest, *key;
+	u32 n = 0, i, w;
+	int rem, krem;
+	s32 pos;
+
+	nlmsg_for_each_attr(nest, cb->nlh, GENL_HDRLEN, rem)
+		if (nla_type(nest) == np_kinds[kind].attr)
+			nla_for_each_nested(key, nest, krem)
+				n++;
+	if (!n)
+		return 0;
+	ctx->sel = kvmalloc_array(n, sizeof(*ctx->sel), GFP_KERNEL_ACCOUNT);
+	if (!ctx->sel)
+		return -ENOMEM;
+	nlmsg_for_each_attr(nest, cb->nlh, GENL_HDRLEN, rem) {
+		if (nla_type(nest) != np_kinds[kind].attr)
+			continue;
+		nla_for_each_nested(key, nest, krem) {
+			pos = ctx->t ? np_key_pos(ctx->t, kind, key) : -1;
+			if (pos >= 0)
+				ctx->sel[ctx->n++] = pos;
+		}
+	}
+	sort(ctx->sel, ctx->n, sizeof(*ctx->sel), np_cmp_u32, NULL);
+	for (i = 0, w = 0; i < ctx->n; i++)
+		if (!w || ctx->sel[w - 1] != ctx->sel[i])
+			ctx->sel[w++] = ctx->sel[i];
+	ctx->n = w;
+	return 0;
+}
+
 static int np_objects_dump_start(struct netlink_callback *cb)
 {
 	struct np_net *pn = np_net(sock_net(cb->skb->sk));
+	const struct genlmsghdr *ghdr = nlmsg_data(cb->nlh);
+	struct np_dump_ctx *ctx = np_dump_ctx(cb);
+	enum np_kind kind;
+	int err;
 
+	for (kind = 0; kind < NP_VIF && np_dump_cmds[kind] != ghdr->cmd; kind++)
+		;
 	cb->min_dump_alloc = NP_DUMP_MIN_ALLOC;
-	np_dump_ctx(cb)->t = np_table_get_rcu(&pn->table);
-	return 0;
+	ctx->t = np_table_get_rcu(&pn->table);
+	err = np_dump_select(cb, kind);
+	if (err) {
+		/* a failed start is not done(): undo it here */
+		kvfree(ctx->sel);
+		np_table_put(ctx->t);
+	}
+	return err;
 }
 
 static int np_objects_dump_done(struct netlink_callback *cb)
 {
+	kvfree(np_dump_ctx(cb)->sel);
 	np_table_put(np_dump_ctx(cb)->t);
 	return 0;
 }
@@ -1294,14 +1427,6 @@ static int np_dump_ret(struct sk_buff *skb, int put_err)
 		return -EMSGSIZE;
 	return skb->len;
 }
-
-static const u8 np_dump_cmds[NP_NKINDS] = {
-	[NP_POLICY] = NETPOLICY_CMD_GET_POLICY,
-	[NP_NIC] = NETPOLICY_CMD_GET_NIC,
-	[NP_NET] = NETPOLICY_CMD_GET_NET,
-	[NP_VM] = NETPOLICY_CMD_GET_VM,
-	[NP_VIF] = NETPOLICY_CMD_GET_VIF,
-};
 
 /*
  * The message that stands for no object: the generation (and, for
@@ -1332,15 +1457,16 @@ static int np_dump_objects(struct sk_buff *skb, struct netlink_callback *cb,
 {
 	struct np_dump_ctx *ctx = np_dump_ctx(cb);
 	const struct np_table *t = ctx->t;
+	u32 n = ctx->sel ? ctx->n : t ? t->objs[kind].n : 0;
 	int err = 0;
 	void *hdr;
 
-	if (!t || !t->objs[kind].n) {
+	if (!n) {
 		if (!ctx->idx++)
 			err = np_put_empty(skb, cb, kind, t);
 		return np_dump_ret(skb, err);
 	}
-	while (ctx->idx < t->objs[kind].n) {
+	while (ctx->idx < n) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &np_family, NLM_F_MULTI,
 				  np_dump_cmds[kind]);
@@ -1348,7 +1474,9 @@ static int np_dump_objects(struct sk_buff *skb, struct netlink_callback *cb,
 			err = -EMSGSIZE;
 			break;
 		}
-		err = np_put_obj(skb, kind, t->objs[kind].v[ctx->idx]);
+		err = np_put_obj(skb, kind,
+				 t->objs[kind].v[ctx->sel ? ctx->sel[ctx->idx] :
+						 ctx->idx]);
 		if (!err)
 			err = nla_put_u32(skb, NETPOLICY_A_GENERATION, t->gen);
 		if (!err && kind == NP_POLICY && !ctx->idx && t->host[0])
@@ -1583,7 +1711,7 @@ static const struct genl_ops np_ops[] = {
 		.flags = GENL_UNS_ADMIN_PERM,
 		.dumpit = np_nl_dump_nets,
 		.done = np_objects_dump_done,
-		.policy = np_no_attrs_policy,
+		.policy = np_get_net_policy,
 		.maxattr = NETPOLICY_A_MAX,
 	},
 	{
@@ -1592,7 +1720,7 @@ static const struct genl_ops np_ops[] = {
 		.flags = GENL_UNS_ADMIN_PERM,
 		.dumpit = np_nl_dump_vifs,
 		.done = np_objects_dump_done,
-		.policy = np_no_attrs_policy,
+		.policy = np_get_vif_policy,
 		.maxattr = NETPOLICY_A_MAX,
 	},
 	{
@@ -1610,7 +1738,7 @@ static const struct genl_ops np_ops[] = {
 		.flags = GENL_UNS_ADMIN_PERM,
 		.dumpit = np_nl_dump_vms,
 		.done = np_objects_dump_done,
-		.policy = np_no_attrs_policy,
+		.policy = np_get_vm_policy,
 		.maxattr = NETPOLICY_A_MAX,
 	},
 	{
@@ -1619,7 +1747,7 @@ static const struct genl_ops np_ops[] = {
 		.flags = GENL_UNS_ADMIN_PERM,
 		.dumpit = np_nl_dump_policies,
 		.done = np_objects_dump_done,
-		.policy = np_no_attrs_policy,
+		.policy = np_get_pol_policy,
 		.maxattr = NETPOLICY_A_MAX,
 	},
 	{
@@ -1642,7 +1770,7 @@ static const struct genl_ops np_ops[] = {
 		.flags = GENL_UNS_ADMIN_PERM,
 		.dumpit = np_nl_dump_nics,
 		.done = np_objects_dump_done,
-		.policy = np_no_attrs_policy,
+		.policy = np_get_nic_policy,
 		.maxattr = NETPOLICY_A_MAX,
 	},
 };

@@ -243,8 +243,8 @@ static int np_sort_by_name(struct np_objv *ov)
 	return 0;
 }
 
-/* Binary search of a sorted array of objects. */
-static const void *objv_find(const struct np_objv *ov, const char *name)
+/* Binary search of a sorted array of objects: the index, or -1. */
+static s32 objv_pos(const struct np_objv *ov, const char *name)
 {
 	u32 lo = 0, hi = ov->n;
 
@@ -254,13 +254,20 @@ static const void *objv_find(const struct np_objv *ov, const char *name)
 		int c = strcmp(name, o->name);
 
 		if (!c)
-			return o;
+			return mid;
 		if (c < 0)
 			hi = mid;
 		else
 			lo = mid + 1;
 	}
-	return NULL;
+	return -1;
+}
+
+static const void *objv_find(const struct np_objv *ov, const char *name)
+{
+	s32 i = objv_pos(ov, name);
+
+	return i < 0 ? NULL : ov->v[i];
 }
 
 /**
@@ -275,6 +282,20 @@ const void *np_table_find(const struct np_table *t, enum np_kind kind,
 			  const char *name)
 {
 	return objv_find(&t->objs[kind], name);
+}
+
+/**
+ * np_table_pos - where the object of @kind named @name is in @t
+ * @t: the table
+ * @kind: the kind of object
+ * @name: the object name
+ *
+ * Return: its index in @t->objs[@kind] (sorted by name), or -1.
+ */
+s32 np_table_pos(const struct np_table *t, enum np_kind kind,
+		 const char *name)
+{
+	return objv_pos(&t->objs[kind], name);
 }
 
 static u32 hash_mac(const struct np_table *t, const u8 *mac)
@@ -1204,6 +1225,51 @@ fail:
 	return ERR_PTR(err);
 }
 
+/**
+ * np_table_by_mac - the VIF object with the MAC address @mac
+ * @t: the table
+ * @mac: ETH_ALEN bytes
+ *
+ * Return: the VIF object, or NULL (MACs are unique in a table).
+ */
+const struct np_vif *np_table_by_mac(const struct np_table *t, const u8 *mac)
+{
+	const struct np_vif *o;
+	u32 i;
+
+	if (!t->objs[NP_VIF].n)
+		return NULL;
+	for (i = hash_mac(t, mac) & t->mac_mask; (o = t->by_mac[i]);
+	     i = (i + 1) & t->mac_mask)
+		if (ether_addr_equal(o->mac, mac))
+			return o;
+	return NULL;
+}
+
+/**
+ * np_table_by_ifname - the VIF object without a MAC that names @ifname
+ * exactly (not by a glob)
+ * @t: the table
+ * @ifname: an interface name, NUL-terminated within IFNAMSIZ
+ *
+ * Return: the VIF object, or NULL (such names are unique in a table).
+ */
+const struct np_vif *np_table_by_ifname(const struct np_table *t,
+					const char *ifname)
+{
+	u32 len = strnlen(ifname, IFNAMSIZ);
+	const struct np_vif *o;
+	u32 i;
+
+	if (!t->objs[NP_VIF].n)
+		return NULL;
+	for (i = hash_name(t, ifname, len) & t->name_mask; (o = t->by_name[i]);
+	     i = (i + 1) & t->name_mask)
+		if (!strcmp(o->ifname, ifname))
+			return o;
+	return NULL;
+}
+
 static bool vif_accepts(const struct np_vif *vif, const char *ifname)
 {
 	if (!vif->ifname[0])
@@ -1235,20 +1301,12 @@ const struct np_vif *np_table_lookup(const struct np_table *t,
 	if (!t->objs[NP_VIF].n)
 		return NULL;
 
-	if (mac) {
-		for (i = hash_mac(t, mac) & t->mac_mask; (o = t->by_mac[i]);
-		     i = (i + 1) & t->mac_mask)
-			if (ether_addr_equal(o->mac, mac)) {
-				if (vif_accepts(o, ifname))
-					return o;
-				break;
-			}
-	}
-
-	for (i = hash_name(t, ifname, len) & t->name_mask; (o = t->by_name[i]);
-	     i = (i + 1) & t->name_mask)
-		if (!strcmp(o->ifname, ifname))
-			return o;
+	o = mac ? np_table_by_mac(t, mac) : NULL;
+	if (o && vif_accepts(o, ifname))
+		return o;
+	o = np_table_by_ifname(t, ifname);
+	if (o)
+		return o;
 
 	for (plen = min_t(u32, len, t->max_prefix); plen >= 0; plen--) {
 		for (i = hash_name(t, ifname, plen) & t->prefix_mask;

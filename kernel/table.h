@@ -81,5 +81,10 @@ const struct np_vif *np_table_lookup(const struct np_table *t,
 				     const char *ifname, const u8 *mac);
 const void *np_table_find(const struct np_table *t, enum np_kind kind,
 			  const char *name);
+s32 np_table_pos(const struct np_table *t, enum np_kind kind,
+		 const char *name);
+const struct np_vif *np_table_by_mac(const struct np_table *t, const u8 *mac);
+const struct np_vif *np_table_by_ifname(const struct np_table *t,
+					const char *ifname);
 
 #endif /* _NP_TABLE_H */

@@ -150,6 +150,19 @@
  *	several kinds are separate reads; a reader that wants them to agree
  *	compares their generations and reads again when they differ.
  *
+ *	A dump request may select objects instead of asking for all: one
+ *	or more nests of its kind (NETPOLICY_A_NET for GET_NET, and so on),
+ *	each carrying exactly one key: the object's _NAME, or for a VIF its
+ *	NETPOLICY_A_VIF_MAC (the VIF object with that MAC) or its exact
+ *	NETPOLICY_A_VIF_IFNAME (the VIF object without a MAC that binds
+ *	that name exactly, no glob). The dump then has the selected objects
+ *	that exist, each once, sorted by name, in the same messages; a
+ *	selection that finds nothing is the message of a kind with no
+ *	objects. A reader checking a few objects against a large set (npmgr
+ *	load --add) reads what it needs, not everything. Modules before
+ *	this selection refuse such a request (EINVAL, "Unsupported
+ *	attribute"); a reader then falls back to reading all.
+ *
  * NETPOLICY_CMD_GET_PORT (admin, dump)
  *	One message per port, in the order the ports were first seen, each
  *	carrying a NETPOLICY_A_PORT nest: the ports as they were when the

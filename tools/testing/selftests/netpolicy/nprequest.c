@@ -19,6 +19,14 @@
  *                          VMs sent so far, sleep SECONDS, hold
  *                          (print "held", then wait for end of input)
  *
+ *   nprequest get KIND KEY=VALUE...
+ *                          a GET_NET, _VIF, _VM, _POLICY or _NIC dump (KIND
+ *                          net, vif, vm, policy, nic) selecting by each
+ *                          KEY (name, and for vif ifname, mac, and network,
+ *                          which the module must refuse); prints the
+ *                          names it returns, one per line, then
+ *                          "generation N"
+ *
  * Prints "ok", or "error N: MESSAGE" with the errno and the extack message
  * (exit status 1). Runs in the caller's network namespace.
  */
@@ -72,6 +80,25 @@ static int on_reply(struct nl_msg *msg, void *arg)
 	if (!genlmsg_parse(nlmsg_hdr(msg), 0, tb, NETPOLICY_A_MAX, NULL) &&
 	    tb[NETPOLICY_A_TXN])
 		txn_id = nla_get_u32(tb[NETPOLICY_A_TXN]);
+	return NL_OK;
+}
+
+/* GET dumps: the kind's nest attribute; its NAME attribute is 1 */
+static int get_nest;
+static uint32_t get_gen;
+
+static int on_object(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[NETPOLICY_A_MAX + 1], *o[2];
+
+	(void)arg;
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, NETPOLICY_A_MAX, NULL))
+		return NL_SKIP;
+	if (tb[NETPOLICY_A_GENERATION])
+		get_gen = nla_get_u32(tb[NETPOLICY_A_GENERATION]);
+	if (tb[get_nest] && !nla_parse_nested(o, 1, tb[get_nest], NULL) &&
+	    o[1])
+		printf("%s\n", (char *)nla_data(o[1]));
 	return NL_OK;
 }
 
@@ -137,6 +164,77 @@ static int send_and_report(struct nl_sock *sk, struct nl_msg *msg)
 	}
 	printf("error %d: %s\n", -err, extack);
 	return 1;
+}
+
+/* nprequest get KIND KEY=VALUE... */
+static int run_get(struct nl_sock *sk, int family, int argc, char **argv)
+{
+	static const struct {
+		const char *kind;
+		int cmd, nest;
+	} kinds[] = {
+		{ "net", NETPOLICY_CMD_GET_NET, NETPOLICY_A_NET },
+		{ "vif", NETPOLICY_CMD_GET_VIF, NETPOLICY_A_VIF },
+		{ "vm", NETPOLICY_CMD_GET_VM, NETPOLICY_A_VM },
+		{ "policy", NETPOLICY_CMD_GET_POLICY, NETPOLICY_A_POLICY },
+		{ "nic", NETPOLICY_CMD_GET_NIC, NETPOLICY_A_NIC },
+	};
+	struct nl_msg *msg = nlmsg_alloc();
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	unsigned int k, m[6];
+	struct nlattr *nest;
+	int i, err = 1, type;
+	uint8_t mac[6];
+
+	for (k = 0; k < 5 && strcmp(argv[0], kinds[k].kind); k++)
+		;
+	if (k == 5 || !msg || !cb)
+		return 2;
+	get_nest = kinds[k].nest;
+	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0,
+		    NLM_F_DUMP | NLM_F_ACK, kinds[k].cmd,
+		    NETPOLICY_GENL_VERSION);
+	for (i = 1; i < argc; i++) {
+		char *v = strchr(argv[i], '=');
+
+		if (!v)
+			return 2;
+		*v++ = '\0';
+		nest = nla_nest_start(msg, get_nest);
+		if (!strcmp(argv[i], "mac")) {
+			if (sscanf(v, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2],
+				   &m[3], &m[4], &m[5]) != 6)
+				return 2;
+			for (k = 0; k < 6; k++)
+				mac[k] = (uint8_t)m[k];
+			if (nla_put(msg, NETPOLICY_A_VIF_MAC, 6, mac))
+				return 2;
+		} else {
+			type = !strcmp(argv[i], "name") ? 1 :
+			       !strcmp(argv[i], "ifname") ? NETPOLICY_A_VIF_IFNAME :
+			       !strcmp(argv[i], "network") ? NETPOLICY_A_VIF_NETWORK :
+			       -1;
+			if (type < 0 || nla_put_string(msg, type, v))
+				return 2;
+		}
+		nla_nest_end(msg, nest);
+	}
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &err);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &err);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_ack, &err);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_object, NULL);
+	if (nl_send_auto(sk, msg) < 0)
+		return 2;
+	while (err == 1 && nl_recvmsgs(sk, cb) >= 0)
+		;
+	nl_cb_put(cb);
+	nlmsg_free(msg);
+	if (err) {
+		printf("error %d: %s\n", -err, extack);
+		return 1;
+	}
+	printf("generation %u\n", get_gen);
+	return 0;
 }
 
 /* A LOAD of @n VM objects PREFIX0 ... PREFIXn-1, in transaction @txn. */
@@ -251,8 +349,9 @@ int main(int argc, char **argv)
 	if (!((argc == 3 && !strcmp(argv[1], "vm")) ||
 	      ((argc == 3 || argc == 4) && !strcmp(argv[1], "vms")) ||
 	      (argc == 4 && !strcmp(argv[1], "guest-mac")) ||
-	      (argc >= 3 && !strcmp(argv[1], "txn")))) {
-		fprintf(stderr, "usage: nprequest vm NAME | vms N [PREFIX] | guest-mac IFNAME MAC | txn OP...\n");
+	      (argc >= 3 && !strcmp(argv[1], "txn")) ||
+	      (argc >= 3 && !strcmp(argv[1], "get")))) {
+		fprintf(stderr, "usage: nprequest vm NAME | vms N [PREFIX] | guest-mac IFNAME MAC | txn OP... | get KIND KEY=VALUE...\n");
 		return 2;
 	}
 	sk = nl_socket_alloc();
@@ -271,6 +370,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "txn"))
 		return run_txn(sk, id, argc - 2, argv + 2);
+	if (!strcmp(argv[1], "get"))
+		return run_get(sk, id, argc - 2, argv + 2);
 	if (!strcmp(argv[1], "guest-mac")) {
 		unsigned int m[6];
 		uint8_t mac[6];
