@@ -444,10 +444,11 @@ void config_check(struct np_config *cfg, struct np_diags *d)
 }
 
 int config_read_file(const char *path, struct np_config *cfg,
-		     const struct np_config *loaded, bool hosts_from_pool,
+		     const struct np_loaded_src *loaded, bool hosts_from_pool,
 		     struct np_diags *d, char **buf)
 {
 	struct np_src_part *parts = NULL;
+	struct np_config old;
 	size_t len, n_parts = 0;
 	struct stat st;
 	int err;
@@ -473,10 +474,22 @@ int config_read_file(const char *path, struct np_config *cfg,
 	}
 	d->parts = parts;
 	d->n_parts = n_parts;
-	if (!config_parse_packed(path, *buf, len, cfg, d)) {
-		cfg->hosts_from_pool = hosts_from_pool;
-		config_check_with(cfg, loaded, d);
+	if (config_parse_packed(path, *buf, len, cfg, d))
+		return 0;
+	cfg->hosts_from_pool = hosts_from_pool;
+	if (!loaded) {
+		config_check_with(cfg, NULL, d);
+		return 0;
 	}
+	/* what is loaded, read once the file says which objects matter */
+	if (loaded->read(loaded->ctx, cfg, &old)) {
+		diags_free(d);
+		free(*buf);
+		*buf = NULL;
+		return -1;
+	}
+	config_check_with(cfg, &old, d);
+	config_free(&old);
 	return 0;
 }
 

@@ -54,13 +54,23 @@ void check_vif_obj(const struct np_vif_def *v, const struct np_names *names,
 /* A network's tunnel identifier fits its kind of tunnel: false if not */
 bool check_net_id(const struct np_net_def *n, struct np_diags *d);
 /*
- * Read, parse and check the file @path (against @loaded, if set; with
- * @hosts_from_pool, see struct np_config): -1 if it cannot be read (said
- * on stderr), else 0 with its problems in @d; @buf holds the text @d
- * quotes until config_report() is done with it.
+ * For `load --add`: read what is loaded that the parsed @file needs to be
+ * checked (ipc_get_for()) into @loaded, 0 or -1 (said on stderr).
+ */
+struct np_loaded_src {
+	int (*read)(void *ctx, const struct np_config *file,
+		    struct np_config *loaded);
+	void *ctx;
+};
+
+/*
+ * Read, parse and check the file @path (against what @loaded reads, if
+ * set; with @hosts_from_pool, see struct np_config): -1 if it or what is
+ * loaded cannot be read (said on stderr), else 0 with its problems in @d;
+ * @buf holds the text @d quotes until config_report() is done with it.
  */
 int config_read_file(const char *path, struct np_config *cfg,
-		     const struct np_config *loaded, bool hosts_from_pool,
+		     const struct np_loaded_src *loaded, bool hosts_from_pool,
 		     struct np_diags *d, char **buf);
 /*
  * Print @d's problems and "npmgr: PATH: N errors, nothing NOTHING" on

@@ -857,22 +857,88 @@ int ipc_predict(struct np_ipc *ipc, const char *ifname, const uint8_t *mac,
 }
 
 /* Run one dump; a dump interrupted by a concurrent change is retried. */
-static int dump(struct np_ipc *ipc, int cmd, nl_recvmsg_msg_cb_t fn,
-		void *arg, void (*reset)(void *))
+/*
+ * The keys of a dump request that selects objects (see GET_* in the uapi
+ * header): each in a nest of its own, of type @nest.
+ */
+struct sel_key {
+	int type;
+	const void *data;
+	int len;
+};
+
+struct sel_req {
+	int nest;			/* NETPOLICY_A_NET, ... */
+	struct sel_key *v;
+	size_t n;
+	size_t bytes;			/* the attributes they take */
+};
+
+static void sel_add(struct sel_req *r, int type, const void *data, int len)
+{
+	struct sel_key *k = xpush((void **)&r->v, &r->n, sizeof(*k));
+
+	k->type = type;
+	k->data = data;
+	k->len = len;
+	r->bytes += 2 * NLA_HDRLEN + NLA_ALIGN(len);
+}
+
+static void sel_name(struct sel_req *r, int type, const char *name)
+{
+	if (name)
+		sel_add(r, type, name, (int)strlen(name) + 1);
+}
+
+/* A dump request of @cmd: with @sel, of the objects it selects. */
+static struct nl_msg *dump_msg(struct np_ipc *ipc, int cmd,
+			       const struct sel_req *sel)
+{
+	struct nl_msg *msg = new_msg(ipc, cmd, NLM_F_DUMP,
+				     sel ? sel->bytes + 256 : 0);
+	struct nlattr *nest;
+	size_t i;
+
+	for (i = 0; msg && sel && i < sel->n; i++) {
+		nest = nla_nest_start(msg, sel->nest);
+		if (!nest || nla_put(msg, sel->v[i].type, sel->v[i].len,
+				     sel->v[i].data)) {
+			nlmsg_free(msg);
+			return NULL;
+		}
+		nla_nest_end(msg, nest);
+	}
+	return msg;
+}
+
+/*
+ * Read a dump into @arg (@reset empties it before each try), again while
+ * a batch was interrupted. With @sel, only the objects it selects; a
+ * module that cannot select refuses with -EINVAL, which is then not
+ * printed (the caller reads everything instead).
+ */
+static int dump_sel(struct np_ipc *ipc, int cmd, nl_recvmsg_msg_cb_t fn,
+		    void *arg, void (*reset)(void *), const struct sel_req *sel)
 {
 	int tries, rc = -EAGAIN;
 
 	for (tries = 0; tries < 10 && rc == -EAGAIN; tries++) {
-		struct nl_msg *msg = new_msg(ipc, cmd, NLM_F_DUMP, 0);
+		struct nl_msg *msg = dump_msg(ipc, cmd, sel);
 
 		if (!msg)
 			return -ENOMEM;
 		reset(arg);
 		rc = transact(ipc, msg, NULL, fn, arg);
 	}
-	if (rc < 0)
+	if (rc < 0 && !(sel && rc == -EINVAL))
 		report(ipc, "dump");
 	return rc;
+}
+
+static int dump(struct np_ipc *ipc, int cmd, nl_recvmsg_msg_cb_t fn,
+		void *arg, void (*reset)(void *))
+{
+	return dump_sel(ipc, cmd, fn, arg, reset, NULL);
 }
 
 static void reset_config(void *arg)
@@ -889,56 +955,53 @@ static void reset_config(void *arg)
 		(from)->n = 0;						\
 	} while (0)
 
-/* Whether the dumps in @part[@n] read one generation of the table. */
-static bool one_generation(const struct np_config *part, int n)
+/*
+ * The five kinds are five dumps: 0 policies, 1 NICs, 2 networks, 3 VMs,
+ * 4 VIFs (a dump that selects nothing is not made: @read says which
+ * were).
+ */
+static const struct {
+	int cmd;
+	nl_recvmsg_msg_cb_t fn;
+	int nest;
+} kind_dumps[5] = {
+	{ NETPOLICY_CMD_GET_POLICY, on_policy, NETPOLICY_A_POLICY },
+	{ NETPOLICY_CMD_GET_NIC, on_nic, NETPOLICY_A_NIC },
+	{ NETPOLICY_CMD_GET_NET, on_net, NETPOLICY_A_NET },
+	{ NETPOLICY_CMD_GET_VM, on_vm, NETPOLICY_A_VM },
+	{ NETPOLICY_CMD_GET_VIF, on_vif, NETPOLICY_A_VIF },
+};
+
+/* Whether the dumps read in @part[5] read one generation of the table. */
+static bool one_generation(const struct np_config *part, const bool *read)
 {
+	const struct np_config *first = NULL;
 	int i;
 
-	for (i = 1; i < n; i++)
-		if (part[i].has_generation != part[0].has_generation ||
-		    part[i].generation != part[0].generation)
+	for (i = 0; i < 5; i++) {
+		if (!read[i])
+			continue;
+		if (!first)
+			first = &part[i];
+		else if (part[i].has_generation != first->has_generation ||
+			 part[i].generation != first->generation)
 			return false;
+	}
 	return true;
 }
 
-/*
- * The five kinds are five dumps, each of one generation: a load that falls
- * between two of them would mix two sets, so read until they agree.
- */
-int ipc_get_config(struct np_ipc *ipc, struct np_config *cfg)
+/* The five dumps' objects into @cfg, which is empty. */
+static void merge_parts(struct np_config *cfg, struct np_config *part)
 {
-	struct np_config part[5];
-	static const struct {
-		int cmd;
-		nl_recvmsg_msg_cb_t fn;
-	} dumps[5] = {
-		{ NETPOLICY_CMD_GET_POLICY, on_policy },
-		{ NETPOLICY_CMD_GET_NIC, on_nic },
-		{ NETPOLICY_CMD_GET_NET, on_net },
-		{ NETPOLICY_CMD_GET_VM, on_vm },
-		{ NETPOLICY_CMD_GET_VIF, on_vif },
-	};
-	int rc, i, tries = 0;
+	int i;
 
-	memset(cfg, 0, sizeof(*cfg));
-	memset(part, 0, sizeof(part));
-	do {
-		for (i = 0; i < 5; i++)
-			config_free(&part[i]);
-		rc = 0;
-		for (i = 0; i < 5 && !rc; i++)
-			rc = dump(ipc, dumps[i].cmd, dumps[i].fn, &part[i],
-				  reset_config);
-	} while (!rc && !one_generation(part, 5) && ++tries < 10);
-	if (!rc && tries == 10) {
-		rc = -EAGAIN;
-		fprintf(stderr, "npmgr: dump: the objects were replaced during each of 10 reads\n");
-	}
 	MOVE(cfg, &part[0], policies, n_policies);
 	cfg->host = part[0].host;
 	part[0].host = NULL;
-	cfg->generation = part[0].generation;
-	cfg->has_generation = part[0].has_generation;
+	for (i = 0; i < 5 && !cfg->has_generation; i++) {
+		cfg->generation = part[i].generation;
+		cfg->has_generation = part[i].has_generation;
+	}
 	MOVE(cfg, &part[1], nics, n_nics);
 	MOVE(cfg, &part[2], nets, n_nets);
 	MOVE(cfg, &part[3], vms, n_vms);
@@ -946,7 +1009,147 @@ int ipc_get_config(struct np_ipc *ipc, struct np_config *cfg)
 	for (i = 0; i < 5; i++)
 		config_free(&part[i]);
 	config_sort(cfg);
+}
+
+/*
+ * The keys of what config_check_with() reads of the loaded objects for
+ * @file, except the policies of loaded networks and VMs (known only once
+ * those are read): every name @file defines or refers to, and its VIFs'
+ * MACs and exact interface names.
+ */
+static void file_keys(const struct np_config *file, struct sel_req *sel)
+{
+	const char *ifn;
+	size_t i;
+
+	for (i = 0; i < file->n_policies; i++)
+		sel_name(&sel[0], NETPOLICY_A_POLICY_NAME,
+			 file->policies[i].name);
+	for (i = 0; i < file->n_nics; i++)
+		sel_name(&sel[1], NETPOLICY_A_NIC_NAME, file->nics[i].name);
+	for (i = 0; i < file->n_nets; i++) {
+		sel_name(&sel[2], NETPOLICY_A_NET_NAME, file->nets[i].name);
+		sel_name(&sel[0], NETPOLICY_A_POLICY_NAME,
+			 file->nets[i].policy);
+	}
+	for (i = 0; i < file->n_vms; i++) {
+		sel_name(&sel[3], NETPOLICY_A_VM_NAME, file->vms[i].name);
+		sel_name(&sel[0], NETPOLICY_A_POLICY_NAME, file->vms[i].policy);
+	}
+	for (i = 0; i < file->n_vifs; i++) {
+		const struct np_vif_def *v = &file->vifs[i];
+
+		sel_name(&sel[4], NETPOLICY_A_VIF_NAME, v->name);
+		sel_name(&sel[2], NETPOLICY_A_NET_NAME, v->network);
+		sel_name(&sel[3], NETPOLICY_A_VM_NAME, v->vm);
+		sel_name(&sel[0], NETPOLICY_A_POLICY_NAME, v->policy);
+		ifn = v->ifname && !strpbrk(v->ifname, "*?") ? v->ifname : NULL;
+		if (v->has_mac)
+			sel_add(&sel[4], NETPOLICY_A_VIF_MAC, v->mac,
+				sizeof(v->mac));
+		else
+			sel_name(&sel[4], NETPOLICY_A_VIF_IFNAME, ifn);
+	}
+}
+
+/*
+ * One read of the selected objects into @part: NICs, networks, VMs and
+ * VIFs, then the policies, with those the networks and VMs read name.
+ */
+static int read_selected(struct np_ipc *ipc, struct sel_req *sel,
+			 struct np_config *part, bool *read, size_t limit)
+{
+	size_t i;
+	int rc = 0, k;
+
+	for (k = 1; k < 5 && !rc; k++) {
+		read[k] = sel[k].n;
+		if (read[k])
+			rc = dump_sel(ipc, kind_dumps[k].cmd, kind_dumps[k].fn,
+				      &part[k], reset_config, &sel[k]);
+	}
+	for (i = 0; i < part[2].n_nets; i++)
+		sel_name(&sel[0], NETPOLICY_A_POLICY_NAME, part[2].nets[i].policy);
+	for (i = 0; i < part[3].n_vms; i++)
+		sel_name(&sel[0], NETPOLICY_A_POLICY_NAME, part[3].vms[i].policy);
+	if (sel[0].bytes > limit)
+		return -E2BIG;
+	read[0] = sel[0].n;
+	if (!rc && read[0])
+		rc = dump_sel(ipc, kind_dumps[0].cmd, kind_dumps[0].fn,
+			      &part[0], reset_config, &sel[0]);
 	return rc;
+}
+
+/*
+ * Read the loaded objects into @cfg: all of them, or (@file set) only
+ * those ipc_get_for() reads. The five kinds are five dumps, each of one
+ * generation: a load that falls between two of them would mix two sets,
+ * so read until they agree.
+ */
+static int read_config(struct np_ipc *ipc, const struct np_config *file,
+		       struct np_config *cfg)
+{
+	struct sel_req sel[5];
+	struct np_config part[5];
+	size_t n_pol, pol_bytes, limit;
+	bool read[5] = { true, true, true, true, true };
+	int rc, k, tries = 0;
+
+	memset(cfg, 0, sizeof(*cfg));
+	memset(part, 0, sizeof(part));
+	memset(sel, 0, sizeof(sel));
+	for (k = 0; k < 5; k++)
+		sel[k].nest = kind_dumps[k].nest;
+	if (file)
+		file_keys(file, sel);
+	n_pol = sel[0].n;
+	pol_bytes = sel[0].bytes;
+	/* each selection must fit one request; else read everything */
+	limit = (ipc->max_msg < LOAD_MSG_BYTES ? ipc->max_msg : LOAD_MSG_BYTES) -
+		1024;
+	for (k = 0; file && k < 5; k++)
+		if (sel[k].bytes > limit)
+			file = NULL;
+	do {
+		for (k = 0; k < 5; k++)
+			config_free(&part[k]);
+		sel[0].n = n_pol;
+		sel[0].bytes = pol_bytes;
+		rc = 0;
+		if (file)
+			rc = read_selected(ipc, sel, part, read, limit);
+		/* too much to select, or a module from before selection */
+		if (file && (rc == -E2BIG || rc == -EINVAL)) {
+			file = NULL;
+			memset(read, true, sizeof(read));
+			for (k = 0; k < 5; k++)
+				config_free(&part[k]);
+			rc = 0;
+		}
+		for (k = 0; !file && k < 5 && !rc; k++)
+			rc = dump(ipc, kind_dumps[k].cmd, kind_dumps[k].fn,
+				  &part[k], reset_config);
+	} while (!rc && !one_generation(part, read) && ++tries < 10);
+	if (!rc && tries == 10) {
+		rc = -EAGAIN;
+		fprintf(stderr, "npmgr: dump: the objects were replaced during each of 10 reads\n");
+	}
+	merge_parts(cfg, part);
+	for (k = 0; k < 5; k++)
+		free(sel[k].v);
+	return rc;
+}
+
+int ipc_get_config(struct np_ipc *ipc, struct np_config *cfg)
+{
+	return read_config(ipc, NULL, cfg);
+}
+
+int ipc_get_for(struct np_ipc *ipc, const struct np_config *file,
+		struct np_config *cfg)
+{
+	return read_config(ipc, file, cfg);
 }
 
 int ipc_get_host(struct np_ipc *ipc, char **host)

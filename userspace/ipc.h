@@ -41,6 +41,16 @@ int ipc_set_guest_mac(struct np_ipc *ipc, const char *ifname,
 int ipc_predict(struct np_ipc *ipc, const char *ifname, const uint8_t *mac,
 		struct np_port_info *out);
 int ipc_get_config(struct np_ipc *ipc, struct np_config *cfg);
+/*
+ * Of the loaded objects, what config_check_with() reads to check @file
+ * for `load --add`: the objects named like @file's or by its references,
+ * the VIFs with one of its VIFs' MACs or exact interface names, and the
+ * policies the networks and VMs among those name. Costs what @file holds,
+ * not what is loaded; reads everything from a module that cannot select
+ * or for a file too large to select in one request.
+ */
+int ipc_get_for(struct np_ipc *ipc, const struct np_config *file,
+		struct np_config *cfg);
 /* The host name the objects were loaded for (NULL: none). */
 int ipc_get_host(struct np_ipc *ipc, char **host);
 int ipc_get_ports(struct np_ipc *ipc, struct np_port_info **ports, size_t *n);

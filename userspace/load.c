@@ -63,7 +63,7 @@ static int plan_file(struct np_config *cfg, const struct plan_req *pr,
  * buffer). Print every problem. 0 when the file is good.
  */
 int load_compile(const char *path, struct np_config *cfg,
-		 const struct np_config *loaded, const struct plan_req *pr,
+		 const struct np_loaded_src *loaded, const struct plan_req *pr,
 		 bool hosts_from_pool)
 {
 	struct np_diags d;
@@ -86,9 +86,26 @@ int load_compile(const char *path, struct np_config *cfg,
 	return err;
 }
 
+/*
+ * What `load --add` checks a file against: the administrator's objects
+ * among those the file names (a watcher's VIF or VM loses to the file's
+ * of the same name, see NETPOLICY_CMD_LOAD).
+ */
+static int read_loaded(void *ipc, const struct np_config *file,
+		       struct np_config *loaded)
+{
+	if (ipc_get_for(ipc, file, loaded)) {
+		config_free(loaded);
+		return -1;
+	}
+	config_drop_toolstack(loaded);
+	return 0;
+}
+
 int load_file(const struct load_req *o)
 {
-	struct np_config cfg, loaded = { 0 };
+	struct np_loaded_src src;
+	struct np_config cfg;
 	struct rz_plan *plan = NULL;
 	struct np_load req = { 0 };
 	struct np_ipc *ipc = NULL;
@@ -97,22 +114,18 @@ int load_file(const struct load_req *o)
 	int rc;
 
 	/*
-	 * A file is checked before the kernel is asked anything; with --add
-	 * it may refer to what is loaded (and must not repeat it), so that
-	 * is read first.
+	 * A file is checked before the kernel is changed; with --add it may
+	 * refer to what is loaded (and must not repeat it), so the objects
+	 * it names are read once it is parsed.
 	 */
 	ipc = o->add ? ipc_open() : NULL;
-	if (o->add && (!ipc || ipc_get_config(ipc, &loaded))) {
-		ipc_close(ipc);
-		config_free(&loaded);
+	if (o->add && !ipc)
 		return 1;
-	}
+	src = (struct np_loaded_src){ read_loaded, ipc };
 	rz = rz_host_open(o->log, o->host);
-	config_drop_toolstack(&loaded);
 	pr = (struct plan_req){ o->host, o->keys, rz, &plan };
-	rc = load_compile(o->file, &cfg, o->add ? &loaded : NULL, &pr,
+	rc = load_compile(o->file, &cfg, o->add ? &src : NULL, &pr,
 			  o->hosts_from_pool);
-	config_free(&loaded);
 	/*
 	 * Realize first, so that the kernel never holds a network whose
 	 * tunnel is not there yet; prune last, once no loaded network

@@ -15,6 +15,8 @@ struct rz_host;
 struct rz_plan;
 
 /* Where and with what to plan a file's realization (load, realize). */
+struct np_loaded_src;
+
 struct plan_req {
 	const char *host, *keys;	/* this host; the CAK directory */
 	struct rz_host *rz;		/* this host's links */
@@ -22,13 +24,13 @@ struct plan_req {
 };
 
 /*
- * Parse and check @path (against @loaded, for load --add; with
+ * Parse and check @path (against what @loaded reads, for load --add; with
  * @hosts_from_pool, see struct np_config); with @pr, also plan its
  * realization on this host. Every problem is printed on stderr.
  * 0 when the file is good.
  */
 int load_compile(const char *path, struct np_config *cfg,
-		 const struct np_config *loaded, const struct plan_req *pr,
+		 const struct np_loaded_src *loaded, const struct plan_req *pr,
 		 bool hosts_from_pool);
 
 struct load_req {

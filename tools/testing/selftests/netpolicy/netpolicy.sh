@@ -694,22 +694,26 @@ error 2: no such transaction of this socket (committed, aborted, failed or idle 
 	echo "$max" > /sys/module/netpolicy/parameters/max_objects
 
 	# npmgr without CAP_NET_ADMIN on the host cannot raise its send
-	# buffer beyond wmem_max: 3,024 objects need several messages
+	# buffer beyond wmem_max: 3,924 objects need several messages
 	if ! unshare -U true 2>/dev/null; then
 		echo "    (user namespaces unavailable: npmgr case not run)"
 		return 0
 	fi
 	chmod 0755 "$tmp"
 	wmem=$(cat /proc/sys/net/core/wmem_max)
-	echo 65536 > /proc/sys/net/core/wmem_max
-	awk -v vifs=2000 -v nets=10 -v pols=10 -v change=-1 \
+	echo 32768 > /proc/sys/net/core/wmem_max
+	awk -v vifs=2600 -v nets=10 -v pols=10 -v change=-1 \
 		-f "$top/tools/testing/bench/gen_policy.awk" > "$tmp/mid.policy"
 	chmod 0644 "$tmp/mid.policy"
 	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
 		unshare -U -r -n sh -c "'$NPMGR' load '$tmp/mid.policy' &&
-			'$NPMGR' show config | grep -c '^vif '" 2>&1)
+			'$NPMGR' show config | grep -c '^vif ' &&
+			'$NPMGR' load --add '$tmp/mid.policy' 2>&1 | tail -n 1" 2>&1)
 	echo "$wmem" > /proc/sys/net/core/wmem_max
-	expect_eq "npmgr in several messages" 2000 "$out"
+	# --add of a file whose names do not fit one selecting dump request
+	# reads everything instead: all its objects are loaded already
+	expect_eq "npmgr in several messages" "2600
+npmgr: $tmp/mid.policy: 6524 errors, nothing loaded" "$out"
 }
 
 test_netns_isolation() {
@@ -1268,6 +1272,61 @@ POL
 	expect_master $A tap-a0 none
 	expect_eq "local only" "refused cross-server pinned | $(refusal pinned "network n" "RESTRICT_TO_HOST hv1 (local only), but bridge br-n has uplink d0")" \
 		"$(port_fields $A tap-a0)"
+}
+
+# load --add reads of what is loaded only what its file names (GET_*
+# dumps that select): every check against the loaded objects must still
+# see them, the policies of a loaded network and VM included
+test_add_reads_what_it_names() {
+	cat > "$tmp/base.policy" <<'POL'
+policy wide { ALLOW_CROSS_SERVER = true }
+policy narrow { ALLOW_CROSS_SERVER = false }
+network front { bridge = br-front policy = wide }
+vm db { policy = narrow }
+vm web { }
+vif web0 { ifname = tap-web0 network = front vm = web }
+vif web1 { mac = 02:00:00:00:00:01 network = front vm = web }
+vif any { ifname = "tap-x*" network = front }
+POL
+	np $A load "$tmp/base.policy" > /dev/null
+
+	expect_eq "select by name, MAC and exact name: sorted, each once" \
+"web0
+web1
+generation 1" \
+		"$(ip netns exec $A "$NPREQUEST" get vif name=web1 mac=02:00:00:00:00:01 ifname=tap-web0 name=nosuch)"
+	expect_eq "a glob is not an exact name" "generation 1" \
+		"$(ip netns exec $A "$NPREQUEST" get vif ifname=tap-x*)"
+	expect_eq "policies" "narrow
+generation 1" "$(ip netns exec $A "$NPREQUEST" get policy name=narrow name=none)"
+	expect_eq "nothing selected is the empty kind" "generation 1" \
+		"$(ip netns exec $A "$NPREQUEST" get net name=back)"
+	expect_eq "a key that does not select" \
+		"error 22: Unsupported attribute" \
+		"$(ip netns exec $A "$NPREQUEST" get vif network=front)"
+
+	# every check of --add against the loaded objects, each refused
+	cat > "$tmp/add.policy" <<'POL'
+vif web2 { ifname = tap-web2 network = front vm = db }
+vif web3 { mac = 02:00:00:00:00:01 network = front }
+vif web4 { ifname = tap-web0 network = front }
+vm web { }
+vif web5 { ifname = tap-web5 network = back }
+POL
+	! np $A load --add "$tmp/add.policy" 2> "$tmp/err" || fail "bad --add loaded"
+	expect_eq "refused with every reason" \
+"$tmp/add.policy:1:5: error: vif 'web2': contradictory policies: ALLOW_CROSS_SERVER = true in policy 'wide' (network front) but false in policy 'narrow' (VM db)
+$tmp/add.policy:2:18: error: vif 'web3' has the same MAC address as vif 'web1'
+$tmp/add.policy:3:21: error: vif 'web4' has the same interface name as vif 'web0'
+$tmp/add.policy:4:4: error: vm 'web' is loaded already (load without --add replaces what is loaded)
+$tmp/add.policy:5:40: error: vif 'web5' names network 'back', which is not defined
+npmgr: $tmp/add.policy: 5 errors, nothing loaded" "$(grep -v '^ ' "$tmp/err")"
+	printf 'vif web6 { ifname = tap-web6 network = front vm = web }\n' > "$tmp/ok.policy"
+	np $A load --add "$tmp/ok.policy" > /dev/null
+	expect_eq "a good --add loads" "web0
+web1
+web6
+generation 2" "$(ip netns exec $A "$NPREQUEST" get vif name=web0 name=web1 name=web6)"
 }
 
 test_add_and_delete_kinds() {
