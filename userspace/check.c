@@ -23,8 +23,9 @@
 struct keyset {
 	struct slot {
 		const void *key;
-		size_t len;
 		const void *obj;
+		uint32_t hash;		/* of the key: most misses end here */
+		uint32_t len;
 	} *slots;
 	size_t mask;
 	size_t count;
@@ -53,7 +54,7 @@ static void keyset_init(struct keyset *ks, size_t n)
 
 static void keyset_put(struct keyset *ks, const struct slot *e)
 {
-	size_t i = hash_bytes(e->key, e->len) & ks->mask;
+	size_t i = e->hash & ks->mask;
 
 	while (ks->slots[i].key)
 		i = (i + 1) & ks->mask;
@@ -75,21 +76,33 @@ static void keyset_grow(struct keyset *ks)
 	*ks = bigger;
 }
 
+/* The slot of @key (hash @h), or the free slot where it would go. */
+static struct slot *keyset_find(const struct keyset *ks, const void *key,
+				uint32_t len, uint32_t h)
+{
+	struct slot *e;
+	size_t i;
+
+	for (i = h & ks->mask; (e = &ks->slots[i])->key; i = (i + 1) & ks->mask)
+		if (e->hash == h && e->len == len && !memcmp(e->key, key, len))
+			break;
+	return e;
+}
+
 /* The object that has @key already, else NULL after adding @obj. */
 static const void *keyset_add(struct keyset *ks, const void *key, size_t len,
 			      const void *obj)
 {
-	struct slot e = { key, len, obj };
-	size_t i = hash_bytes(key, len) & ks->mask;
+	struct slot e = { key, obj, hash_bytes(key, len), (uint32_t)len };
+	struct slot *at = keyset_find(ks, key, e.len, e.hash);
 
-	for (; ks->slots[i].key; i = (i + 1) & ks->mask)
-		if (ks->slots[i].len == len && !memcmp(ks->slots[i].key, key, len))
-			return ks->slots[i].obj;
+	if (at->key)
+		return at->obj;
 	if (2 * (ks->count + 1) > ks->mask + 1) {
 		keyset_grow(ks);
 		keyset_put(ks, &e);
 	} else {
-		ks->slots[i] = e;
+		*at = e;
 		ks->count++;
 	}
 	return NULL;
@@ -97,13 +110,9 @@ static const void *keyset_add(struct keyset *ks, const void *key, size_t len,
 
 static const void *keyset_get(const struct keyset *ks, const char *name)
 {
-	size_t len = strlen(name) + 1, i;
+	size_t len = strlen(name) + 1;
 
-	for (i = hash_bytes(name, len) & ks->mask; ks->slots[i].key;
-	     i = (i + 1) & ks->mask)
-		if (ks->slots[i].len == len && !memcmp(ks->slots[i].key, name, len))
-			return ks->slots[i].obj;
-	return NULL;
+	return keyset_find(ks, name, (uint32_t)len, hash_bytes(name, len))->obj;
 }
 
 /*
