@@ -1152,6 +1152,21 @@ int ipc_get_for(struct np_ipc *ipc, const struct np_config *file,
 	return read_config(ipc, file, cfg);
 }
 
+int ipc_get_kind(struct np_ipc *ipc, enum obj_kind kind, struct np_config *cfg)
+{
+	struct np_config part[5];
+	int k = kind == OBJ_POLICY ? 0 : kind == OBJ_NIC ? 1 :
+		kind == OBJ_NET ? 2 : kind == OBJ_VM ? 3 : 4;
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	memset(part, 0, sizeof(part));
+	rc = dump(ipc, kind_dumps[k].cmd, kind_dumps[k].fn, &part[k],
+		  reset_config);
+	merge_parts(cfg, part);
+	return rc;
+}
+
 int ipc_get_host(struct np_ipc *ipc, char **host)
 {
 	struct np_config part = { 0 };

@@ -51,6 +51,8 @@ int ipc_get_config(struct np_ipc *ipc, struct np_config *cfg);
  */
 int ipc_get_for(struct np_ipc *ipc, const struct np_config *file,
 		struct np_config *cfg);
+/* The loaded objects of one @kind (not OBJ_HOST): one dump. */
+int ipc_get_kind(struct np_ipc *ipc, enum obj_kind kind, struct np_config *cfg);
 /* The host name the objects were loaded for (NULL: none). */
 int ipc_get_host(struct np_ipc *ipc, char **host);
 int ipc_get_ports(struct np_ipc *ipc, struct np_port_info **ports, size_t *n);

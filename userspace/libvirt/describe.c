@@ -79,7 +79,8 @@ int lv_describe(struct np_ipc *ipc, const struct lvdom *d,
 	int rc;
 
 	lv_names_free(vifs);
-	if (ipc_get_config(ipc, &loaded))
+	/* a type='bridge' interface's network is found by its bridge */
+	if (ipc_get_kind(ipc, OBJ_NET, &loaded))
 		return -1;
 	lv_objects(d, &loaded, &cfg, vifs, say);
 	config_free(&loaded);
@@ -118,7 +119,7 @@ int lv_forget_domain(struct np_ipc *ipc, const char *vm)
 	struct np_config loaded;
 	size_t i;
 
-	if (ipc_get_config(ipc, &loaded))
+	if (ipc_get_kind(ipc, OBJ_VIF, &loaded))
 		return -1;
 	for (i = 0; i < loaded.n_vifs; i++) {
 		const struct np_vif_def *v = &loaded.vifs[i];
