@@ -91,6 +91,7 @@ run() { # script n
 	echo "$t_att $(echo "$t_ret - $t0" | bc -l)"
 }
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+col_median() { cut -d' ' -f"$2" "$tmp/$1" | median; } # file-in-tmp column
 
 run vif-bridge 1 > /dev/null		# warm the caches for both
 run vif-netpolicy 1 > /dev/null
@@ -98,16 +99,16 @@ for _ in $(seq "$ROUNDS"); do
 	run vif-bridge 1 >> "$tmp/vb"
 	run vif-netpolicy 1 >> "$tmp/np"
 done
-vb_att=$(cut -d' ' -f1 "$tmp/vb" | median)
-vb_ret=$(cut -d' ' -f2 "$tmp/vb" | median)
-np_att=$(cut -d' ' -f1 "$tmp/np" | median)
-np_ret=$(cut -d' ' -f2 "$tmp/np" | median)
+vb_att=$(col_median vb 1)
+vb_ret=$(col_median vb 2)
+np_att=$(col_median np 1)
+np_ret=$(col_median np 2)
 for _ in 1 2 3; do
 	run vif-bridge 8 >> "$tmp/vb8"
 	run vif-netpolicy 8 >> "$tmp/np8"
 done
-vb8="$(cut -d' ' -f1 "$tmp/vb8" | median) $(cut -d' ' -f2 "$tmp/vb8" | median)"
-np8="$(cut -d' ' -f1 "$tmp/np8" | median) $(cut -d' ' -f2 "$tmp/np8" | median)"
+vb8="$(col_median vb8 1) $(col_median vb8 2)"
+np8="$(col_median np8 1) $(col_median np8 2)"
 
 # 10,000 VIF objects (of other guests: vt* names) with 5,000 VMs, 1,000
 # networks and policies, beside network front; against front alone
@@ -120,10 +121,10 @@ for _ in $(seq "$ROUNDS_10K"); do
 	"$NPMGR" load "$tmp/p.policy" > /dev/null || exit 1
 	run vif-netpolicy 1 >> "$tmp/np0"
 done
-big_att=$(cut -d' ' -f1 "$tmp/np10k" | median)
-big_ret=$(cut -d' ' -f2 "$tmp/np10k" | median)
-small_att=$(cut -d' ' -f1 "$tmp/np0" | median)
-small_ret=$(cut -d' ' -f2 "$tmp/np0" | median)
+big_att=$(col_median np10k 1)
+big_ret=$(col_median np10k 2)
+small_att=$(col_median np0 1)
+small_ret=$(col_median np0 2)
 
 printf 'BENCH xen one guest, median of %d (s)   attached  returned\n' "$ROUNDS"
 printf 'BENCH   vif-bridge (stock)               %8.2f  %8.2f\n' "$vb_att" "$vb_ret"
