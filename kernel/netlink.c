@@ -240,6 +240,24 @@ static const struct nla_policy np_get_vif_policy[NETPOLICY_A_MAX + 1] = {
 	[NETPOLICY_A_VIF] = NLA_POLICY_NESTED(np_vif_key_policy),
 };
 
+/*
+ * The elements of selector array @array (NULL: none), counted up to one
+ * more than a set may hold.
+ */
+static unsigned int np_sels_sent(const struct nlattr *array)
+{
+	const struct nlattr *e;
+	unsigned int n = 0;
+	int rem;
+
+	if (!array)
+		return 0;
+	nla_for_each_nested(e, array, rem)
+		if (++n > NETPOLICY_SELECTORS_MAX)
+			break;
+	return n;
+}
+
 /* Parse an array of selector nests into @out[*n...]. */
 static int np_parse_sels(const struct nlattr *array, struct np_selector *out,
 			 u8 *n, unsigned int room, struct netlink_ext_ack *extack)
@@ -340,11 +358,10 @@ static void *np_parse_policy(const struct nlattr *nest,
 			     struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[NETPOLICY_A_POLICY_MAX + 1];
-	struct np_selector *sels;
+	unsigned int i, room;
 	struct np_policy *pol;
 	const char *name;
 	struct nlattr *a;
-	unsigned int i;
 	u8 n = 0;
 	int err;
 
@@ -383,25 +400,28 @@ static void *np_parse_policy(const struct nlattr *nest,
 		pol->present |= NP_POL_ISOLATE;
 	if (!(pol->present & (NP_POL_PHYS | NP_POL_ISOLATE)))
 		return pol;
-	/* parse into the most room two sets may need, keep only what is used */
-	err = -ENOMEM;
-	sels = kvcalloc(2 * NETPOLICY_SELECTORS_MAX, sizeof(*sels), GFP_KERNEL_ACCOUNT);
-	if (!sels)
-		goto fail;
+	/*
+	 * Room for the selectors sent, up to the most each set may have (the
+	 * parse refuses one more): no scratch array of the most two sets may
+	 * hold, which for each of 10,000 policies meant fresh zeroed pages.
+	 */
+	room = np_sels_sent(tb[NETPOLICY_A_POLICY_PHYSICAL_IFS_ALLOWED]) +
+	       np_sels_sent(tb[NETPOLICY_A_POLICY_ISOLATE_FROM]);
+	if (room) {
+		pol->sels = kcalloc(room, sizeof(*pol->sels), GFP_KERNEL_ACCOUNT);
+		err = -ENOMEM;
+		if (!pol->sels)
+			goto fail;
+	}
 	a = tb[NETPOLICY_A_POLICY_PHYSICAL_IFS_ALLOWED];
-	err = a ? np_parse_sels(a, sels, &n, NETPOLICY_SELECTORS_MAX, extack) : 0;
+	err = a ? np_parse_sels(a, pol->sels, &n, NETPOLICY_SELECTORS_MAX,
+				extack) : 0;
 	pol->n_phys = n;
 	a = tb[NETPOLICY_A_POLICY_ISOLATE_FROM];
 	if (!err && a)
-		err = np_parse_sels(a, sels, &n,
+		err = np_parse_sels(a, pol->sels, &n,
 				    pol->n_phys + NETPOLICY_SELECTORS_MAX, extack);
 	pol->n_isolate = n - pol->n_phys;
-	if (!err && n) {
-		pol->sels = kmemdup(sels, n * sizeof(*sels), GFP_KERNEL_ACCOUNT);
-		if (!pol->sels)
-			err = -ENOMEM;
-	}
-	kvfree(sels);
 	if (err)
 		goto fail;
 	return pol;

@@ -1329,6 +1329,33 @@ web6
 generation 2" "$(ip netns exec $A "$NPREQUEST" get vif name=web0 name=web1 name=web6)"
 }
 
+# The kernel's own bound on a policy's selectors (npmgr's parser has the
+# same): the most each set may hold arrive whole, one more is refused with
+# the reason, and a refused load changes nothing.
+test_selectors_at_the_limit() {
+	local max=64 sets
+
+	expect_eq "$max and $max" ok \
+		"$(ip netns exec $A "$NPREQUEST" policy wide $max $max)"
+	sets=$(awk -v n=$max 'BEGIN {
+		printf "policy wide {\n\tPHYSICAL_IFS_ALLOWED = {"
+		for (i = 1; i <= n; i++) printf "%sTAG(t%d)", (i > 1 ? ", " : ""), i
+		printf "}\n\tISOLATE_FROM = {"
+		for (i = 1; i <= n; i++) printf "%sNAME(v%d)", (i > 1 ? ", " : ""), i
+		print "}\n}" }')
+	expect_eq "every selector, in order" "$sets" "$(np $A show config)"
+	expect_eq "one physical too many" "error 7: too many selectors" \
+		"$(ip netns exec $A "$NPREQUEST" policy big $((max + 1)) 0)"
+	expect_eq "one isolated too many" "error 7: too many selectors" \
+		"$(ip netns exec $A "$NPREQUEST" policy big $max $((max + 1)))"
+	expect_eq "nothing changed" "$sets" "$(np $A show config)"
+	expect_eq "one set" ok \
+		"$(ip netns exec $A "$NPREQUEST" policy small 0 1)"
+	expect_eq "one set, shown" "policy small {
+	ISOLATE_FROM = {NAME(v1)}
+}" "$(np $A show config | sed -n '/^policy small/,/^}/p')"
+}
+
 test_add_and_delete_kinds() {
 	ip -n $A link add br-front type bridge
 	cat > "$tmp/base.policy" <<'POL'

@@ -8,6 +8,13 @@
  *   nprequest vms N [P]    load N VM objects, P0 ... PN-1 (P: "vm"), in one
  *                          request
  *
+ *   nprequest policy NAME P I
+ *                          load one policy NAME with P selectors
+ *                          PHYSICAL_IFS_ALLOWED TAG(t1)... and I selectors
+ *                          ISOLATE_FROM NAME(v1)... (the kernel takes at
+ *                          most NETPOLICY_SELECTORS_MAX in each; a set of
+ *                          0 is left out)
+ *
  *   nprequest guest-mac IFNAME MAC
  *                          tell the guest's MAC of port IFNAME (SET_PORT)
  *
@@ -133,6 +140,46 @@ static int put_vm(struct nl_msg *msg, const char *name, size_t len)
 	struct nlattr *e = nla_nest_start(msg, 0);
 
 	if (!e || nla_put(msg, NETPOLICY_A_VM_NAME, (int)len + 1, name))
+		return -1;
+	nla_nest_end(msg, e);
+	return 0;
+}
+
+/* A selector array of @n elements of @type, values @prefix1... */
+static int put_sels(struct nl_msg *msg, int attr, long n, int type,
+		    const char *prefix)
+{
+	struct nlattr *arr, *e;
+	char value[32];
+	long i;
+
+	if (!n)
+		return 0;
+	arr = nla_nest_start(msg, attr);
+	if (!arr)
+		return -1;
+	for (i = 0; i < n; i++) {
+		snprintf(value, sizeof(value), "%s%ld", prefix, i + 1);
+		e = nla_nest_start(msg, (int)i + 1);
+		if (!e || nla_put_u8(msg, NETPOLICY_A_SEL_TYPE, (uint8_t)type) ||
+		    nla_put_string(msg, NETPOLICY_A_SEL_VALUE, value))
+			return -1;
+		nla_nest_end(msg, e);
+	}
+	nla_nest_end(msg, arr);
+	return 0;
+}
+
+static int put_policy(struct nl_msg *msg, const char *name, long phys,
+		      long isolate)
+{
+	struct nlattr *e = nla_nest_start(msg, 1);
+
+	if (!e || nla_put_string(msg, NETPOLICY_A_POLICY_NAME, name) ||
+	    put_sels(msg, NETPOLICY_A_POLICY_PHYSICAL_IFS_ALLOWED, phys,
+		     NETPOLICY_SEL_TAG, "t") ||
+	    put_sels(msg, NETPOLICY_A_POLICY_ISOLATE_FROM, isolate,
+		     NETPOLICY_SEL_NAME, "v"))
 		return -1;
 	nla_nest_end(msg, e);
 	return 0;
@@ -349,9 +396,10 @@ int main(int argc, char **argv)
 	if (!((argc == 3 && !strcmp(argv[1], "vm")) ||
 	      ((argc == 3 || argc == 4) && !strcmp(argv[1], "vms")) ||
 	      (argc == 4 && !strcmp(argv[1], "guest-mac")) ||
+	      (argc == 5 && !strcmp(argv[1], "policy")) ||
 	      (argc >= 3 && !strcmp(argv[1], "txn")) ||
 	      (argc >= 3 && !strcmp(argv[1], "get")))) {
-		fprintf(stderr, "usage: nprequest vm NAME | vms N [PREFIX] | guest-mac IFNAME MAC | txn OP... | get KIND KEY=VALUE...\n");
+		fprintf(stderr, "usage: nprequest vm NAME | vms N [PREFIX] | policy NAME P I | guest-mac IFNAME MAC | txn OP... | get KIND KEY=VALUE...\n");
 		return 2;
 	}
 	sk = nl_socket_alloc();
@@ -399,6 +447,14 @@ int main(int argc, char **argv)
 	}
 	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, id, 0, NLM_F_ACK,
 		    NETPOLICY_CMD_LOAD, NETPOLICY_GENL_VERSION);
+	if (!strcmp(argv[1], "policy")) {
+		vms = nla_nest_start(msg, NETPOLICY_A_POLICIES);
+		if (!vms || put_policy(msg, argv[2], strtol(argv[3], NULL, 10),
+				       strtol(argv[4], NULL, 10)))
+			return 2;
+		nla_nest_end(msg, vms);
+		return send_and_report(sk, msg);
+	}
 	vms = nla_nest_start(msg, NETPOLICY_A_VMS);
 	if (put_vm(msg, name, unescape(argv[2], name)))
 		return 2;
