@@ -18,6 +18,7 @@
 #include <netlink/netlink.h>
 
 #include "ipc.h"
+#include "msgw.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -186,61 +187,51 @@ static struct nl_msg *new_msg(struct np_ipc *ipc, int cmd, int flags,
 	return msg;
 }
 
-static int put_sels(struct nl_msg *msg, int type, const struct np_sel *s,
-		    size_t n)
+static void put_sels(struct msgw *w, int type, const struct np_sel *s,
+		     size_t n)
 {
-	struct nlattr *arr = nla_nest_start(msg, type), *e;
-	size_t i;
+	size_t arr = msgw_nest(w, type), e, i;
 
-	if (!arr)
-		return -1;
 	for (i = 0; i < n; i++) {
-		e = nla_nest_start(msg, (int)i + 1);
-		if (!e || nla_put_u8(msg, NETPOLICY_A_SEL_TYPE, (uint8_t)s[i].type) ||
-		    nla_put_string(msg, NETPOLICY_A_SEL_VALUE, s[i].value))
-			return -1;
-		nla_nest_end(msg, e);
+		e = msgw_nest(w, (int)i + 1);
+		msgw_u8(w, NETPOLICY_A_SEL_TYPE, (uint8_t)s[i].type);
+		msgw_str(w, NETPOLICY_A_SEL_VALUE, s[i].value);
+		msgw_nest_end(w, e);
 	}
-	nla_nest_end(msg, arr);
-	return 0;
+	msgw_nest_end(w, arr);
 }
 
-static int put_policy(struct nl_msg *msg, int type, const void *obj,
-		      const struct np_load *req)
+static void put_policy(struct msgw *w, int type, const void *obj,
+		       const struct np_load *req)
 {
 	const struct np_policy_def *p = obj;
-	struct nlattr *nest = nla_nest_start(msg, type);
+	size_t nest = msgw_nest(w, type);
 	const struct pol_attr_desc *d;
 	const struct np_sel *sels;
 	size_t n;
-	int a, err = 0;
+	int a;
 
 	(void)req;
-	if (!nest || nla_put_string(msg, NETPOLICY_A_POLICY_NAME, p->name))
-		return -1;
-	for (a = 0; a < PA_COUNT && !err; a++) {
+	msgw_str(w, NETPOLICY_A_POLICY_NAME, p->name);
+	for (a = 0; a < PA_COUNT; a++) {
 		if (!pol_has(p, a))
 			continue;
 		d = &pol_attrs[a];
 		switch (d->type) {
 		case PA_T_BOOL:
 		case PA_T_ENUM:
-			err = nla_put_u8(msg, d->nl_attr,
-					 (uint8_t)pol_scalar(p, a));
+			msgw_u8(w, d->nl_attr, (uint8_t)pol_scalar(p, a));
 			break;
 		case PA_T_NAME:
-			err = nla_put_string(msg, d->nl_attr, pol_value_text(p, a));
+			msgw_str(w, d->nl_attr, pol_value_text(p, a));
 			break;
 		case PA_T_SELECTORS:
 			sels = pol_sel_list(p, a, &n);
-			err = put_sels(msg, d->nl_attr, sels, n);
+			put_sels(w, d->nl_attr, sels, n);
 			break;
 		}
 	}
-	if (err)
-		return -1;
-	nla_nest_end(msg, nest);
-	return 0;
+	msgw_nest_end(w, nest);
 }
 
 static int cmp_claim(const void *key, const void *elem)
@@ -248,103 +239,89 @@ static int cmp_claim(const void *key, const void *elem)
 	return strcmp(key, ((const struct np_claim *)elem)->network);
 }
 
-static int put_net(struct nl_msg *msg, int type, const void *obj,
-		   const struct np_load *req)
+static void put_net(struct msgw *w, int type, const void *obj,
+		    const struct np_load *req)
 {
 	const struct np_net_def *n = obj;
-	struct nlattr *nest = nla_nest_start(msg, type);
+	size_t nest = msgw_nest(w, type);
 	const struct np_claim *c = NULL;
 
 	if (req->n_claims)
 		c = bsearch(n->name, req->claims, req->n_claims,
 			    sizeof(*req->claims), cmp_claim);
-	if (!nest || nla_put_string(msg, NETPOLICY_A_NET_NAME, n->name) ||
-	    nla_put_string(msg, NETPOLICY_A_NET_BRIDGE, n->bridge))
-		return -1;
-	if (n->policy && nla_put_string(msg, NETPOLICY_A_NET_POLICY, n->policy))
-		return -1;
-	if (c && (nla_put_u8(msg, NETPOLICY_A_NET_TUNNEL, (uint8_t)c->tunnel) ||
-		  nla_put_u32(msg, NETPOLICY_A_NET_TUNNEL_ID, c->id)))
-		return -1;
-	nla_nest_end(msg, nest);
-	return 0;
+	msgw_str(w, NETPOLICY_A_NET_NAME, n->name);
+	msgw_str(w, NETPOLICY_A_NET_BRIDGE, n->bridge);
+	if (n->policy)
+		msgw_str(w, NETPOLICY_A_NET_POLICY, n->policy);
+	if (c) {
+		msgw_u8(w, NETPOLICY_A_NET_TUNNEL, (uint8_t)c->tunnel);
+		msgw_u32(w, NETPOLICY_A_NET_TUNNEL_ID, c->id);
+	}
+	msgw_nest_end(w, nest);
 }
 
-static int put_tags(struct nl_msg *msg, int type, char **tags, size_t n)
+static void put_tags(struct msgw *w, int type, char **tags, size_t n)
 {
-	struct nlattr *nest;
-	size_t i;
+	size_t nest, i;
 
 	if (!n)
-		return 0;
-	nest = nla_nest_start(msg, type);
-	if (!nest)
-		return -1;
+		return;
+	nest = msgw_nest(w, type);
 	for (i = 0; i < n; i++)
-		if (nla_put_string(msg, (int)i + 1, tags[i]))
-			return -1;
-	nla_nest_end(msg, nest);
-	return 0;
+		msgw_str(w, (int)i + 1, tags[i]);
+	msgw_nest_end(w, nest);
 }
 
-static int put_vm(struct nl_msg *msg, int type, const void *obj,
-		  const struct np_load *req)
+static void put_vm(struct msgw *w, int type, const void *obj,
+		   const struct np_load *req)
 {
 	const struct np_vm_def *m = obj;
-	struct nlattr *nest = nla_nest_start(msg, type);
+	size_t nest = msgw_nest(w, type);
 
 	(void)req;
-	if (!nest || nla_put_string(msg, NETPOLICY_A_VM_NAME, m->name))
-		return -1;
-	if (m->has_uuid &&
-	    nla_put(msg, NETPOLICY_A_VM_UUID, NETPOLICY_UUID_LEN, m->uuid))
-		return -1;
-	if (put_tags(msg, NETPOLICY_A_VM_TAGS, m->tags, m->n_tags))
-		return -1;
-	if (m->policy && nla_put_string(msg, NETPOLICY_A_VM_POLICY, m->policy))
-		return -1;
-	if (m->source && nla_put_u8(msg, NETPOLICY_A_VM_SOURCE, m->source))
-		return -1;
-	nla_nest_end(msg, nest);
-	return 0;
+	msgw_str(w, NETPOLICY_A_VM_NAME, m->name);
+	if (m->has_uuid)
+		msgw_put(w, NETPOLICY_A_VM_UUID, m->uuid, NETPOLICY_UUID_LEN);
+	put_tags(w, NETPOLICY_A_VM_TAGS, m->tags, m->n_tags);
+	if (m->policy)
+		msgw_str(w, NETPOLICY_A_VM_POLICY, m->policy);
+	if (m->source)
+		msgw_u8(w, NETPOLICY_A_VM_SOURCE, m->source);
+	msgw_nest_end(w, nest);
 }
 
-static int put_nic(struct nl_msg *msg, int type, const void *obj,
-		   const struct np_load *req)
+static void put_nic(struct msgw *w, int type, const void *obj,
+		    const struct np_load *req)
 {
 	const struct np_nic_def *c = obj;
-	struct nlattr *nest = nla_nest_start(msg, type);
+	size_t nest = msgw_nest(w, type);
 
 	(void)req;
-	if (!nest || nla_put_string(msg, NETPOLICY_A_NIC_NAME, c->name) ||
-	    put_tags(msg, NETPOLICY_A_NIC_TAGS, c->tags, c->n_tags))
-		return -1;
-	nla_nest_end(msg, nest);
-	return 0;
+	msgw_str(w, NETPOLICY_A_NIC_NAME, c->name);
+	put_tags(w, NETPOLICY_A_NIC_TAGS, c->tags, c->n_tags);
+	msgw_nest_end(w, nest);
 }
 
-static int put_vif(struct nl_msg *msg, int type, const void *obj,
-		   const struct np_load *req)
+static void put_vif(struct msgw *w, int type, const void *obj,
+		    const struct np_load *req)
 {
 	const struct np_vif_def *v = obj;
-	struct nlattr *nest = nla_nest_start(msg, type);
+	size_t nest = msgw_nest(w, type);
 
 	(void)req;
-	if (!nest || nla_put_string(msg, NETPOLICY_A_VIF_NAME, v->name) ||
-	    nla_put_string(msg, NETPOLICY_A_VIF_NETWORK, v->network))
-		return -1;
-	if (v->ifname && nla_put_string(msg, NETPOLICY_A_VIF_IFNAME, v->ifname))
-		return -1;
-	if (v->has_mac && nla_put(msg, NETPOLICY_A_VIF_MAC, 6, v->mac))
-		return -1;
-	if (v->vm && nla_put_string(msg, NETPOLICY_A_VIF_VM, v->vm))
-		return -1;
-	if (v->policy && nla_put_string(msg, NETPOLICY_A_VIF_POLICY, v->policy))
-		return -1;
-	if (v->source && nla_put_u8(msg, NETPOLICY_A_VIF_SOURCE, v->source))
-		return -1;
-	nla_nest_end(msg, nest);
-	return 0;
+	msgw_str(w, NETPOLICY_A_VIF_NAME, v->name);
+	msgw_str(w, NETPOLICY_A_VIF_NETWORK, v->network);
+	if (v->ifname)
+		msgw_str(w, NETPOLICY_A_VIF_IFNAME, v->ifname);
+	if (v->has_mac)
+		msgw_put(w, NETPOLICY_A_VIF_MAC, v->mac, 6);
+	if (v->vm)
+		msgw_str(w, NETPOLICY_A_VIF_VM, v->vm);
+	if (v->policy)
+		msgw_str(w, NETPOLICY_A_VIF_POLICY, v->policy);
+	if (v->source)
+		msgw_u8(w, NETPOLICY_A_VIF_SOURCE, v->source);
+	msgw_nest_end(w, nest);
 }
 
 /*
@@ -370,6 +347,7 @@ struct load_out {
 	struct np_ipc *ipc;
 	const struct np_load *req;
 	struct nl_msg *msg;
+	struct msgw w;			/* writes into @msg */
 	size_t limit;
 	uint32_t txn;
 	uint32_t n_objs;		/* put in messages so far */
@@ -385,7 +363,10 @@ static int load_nomem(void)
 static int load_msg(struct load_out *o)
 {
 	o->msg = new_msg(o->ipc, NETPOLICY_CMD_LOAD, 0, o->limit + LOAD_SLACK);
-	return o->msg ? 0 : load_nomem();
+	if (!o->msg)
+		return load_nomem();
+	msgw_init(&o->w, nlmsg_hdr(o->msg), nlmsg_get_max_size(o->msg));
+	return 0;
 }
 
 static int on_txn(struct nl_msg *msg, void *arg)
@@ -462,35 +443,40 @@ nomem:
 	return load_nomem();
 }
 
-typedef int (*put_fn)(struct nl_msg *msg, int type, const void *obj,
-		      const struct np_load *req);
+typedef void (*put_fn)(struct msgw *w, int type, const void *obj,
+		       const struct np_load *req);
+
+/* An object larger than LOAD_SLACK: the parser's limits allow none. */
+static int load_too_big(void)
+{
+	fprintf(stderr, "npmgr: load: an object does not fit in one message\n");
+	return -EMSGSIZE;
+}
 
 static int put_array(struct load_out *o, int attr, const void *objs, size_t n,
 		     size_t size, put_fn put)
 {
-	struct nlattr *arr = NULL;
-	size_t i;
+	size_t arr = 0, i;
 	int idx = 0, err;
 
 	for (i = 0; i < n; i++) {
 		if (!arr) {
-			arr = nla_nest_start(o->msg, attr);
-			if (!arr)
-				return load_nomem();
+			arr = msgw_nest(&o->w, attr);
 			idx = 0;
 		}
-		if (put(o->msg, ++idx, (const char *)objs + i * size, o->req))
-			return load_nomem();
+		put(&o->w, ++idx, (const char *)objs + i * size, o->req);
+		if (o->w.full)
+			return load_too_big();
 		o->n_objs++;
-		if ((char *)nlmsg_tail(nlmsg_hdr(o->msg)) - (char *)arr > CHUNK_BYTES) {
-			nla_nest_end(o->msg, arr);
-			arr = NULL;
+		if (msgw_since(&o->w, arr) > CHUNK_BYTES) {
+			msgw_nest_end(&o->w, arr);
+			arr = 0;
 		}
-		if (nlmsg_hdr(o->msg)->nlmsg_len <= o->limit)
+		if (o->w.h->nlmsg_len <= o->limit)
 			continue;
 		if (arr)
-			nla_nest_end(o->msg, arr);
-		arr = NULL;
+			msgw_nest_end(&o->w, arr);
+		arr = 0;
 		err = load_flush(o, false);
 		if (!err)
 			err = load_msg(o);
@@ -498,7 +484,7 @@ static int put_array(struct load_out *o, int attr, const void *objs, size_t n,
 			return err;
 	}
 	if (arr)
-		nla_nest_end(o->msg, arr);
+		msgw_nest_end(&o->w, arr);
 	return 0;
 }
 
@@ -512,9 +498,11 @@ int ipc_load(struct np_ipc *ipc, const struct np_load *req)
 		  ipc->max_msg > 2 * LOAD_SLACK ? ipc->max_msg - LOAD_SLACK :
 		  LOAD_SLACK;
 	err = load_msg(&o);
-	if (!err && req->host &&
-	    nla_put_string(o.msg, NETPOLICY_A_HOST, req->host))
-		err = load_nomem();
+	if (!err && req->host) {
+		msgw_str(&o.w, NETPOLICY_A_HOST, req->host);
+		if (o.w.full)
+			err = load_too_big();
+	}
 	if (!err)
 		err = put_array(&o, NETPOLICY_A_POLICIES, cfg->policies,
 				cfg->n_policies, sizeof(*cfg->policies),

@@ -982,6 +982,17 @@ POL
 	sed -i 's/nic d-trusted/nic d-other/' "$tmp/p.policy"
 	np $A load "$tmp/p.policy" > /dev/null
 	expect_master $A tap-a99 br-wan
+	# an empty set allows no physical interface: it reaches the kernel
+	# as an empty array, not as no restriction
+	sed -i 's/PHYSICAL_IFS_ALLOWED = {[^}]*}/PHYSICAL_IFS_ALLOWED = {}/' "$tmp/p.policy"
+	np $A load "$tmp/p.policy" > /dev/null
+	expect_master $A tap-a99 none
+	expect_eq "empty set" \
+		"refused physical-if tagged | $(refusal tagged "network wan" "PHYSICAL_IFS_ALLOWED does not allow d-other (the underlay of uplink vx-o of bridge br-wan)")" \
+		"$(port_fields $A tap-a99)"
+	expect_eq "empty set shown" "policy tagged {
+	PHYSICAL_IFS_ALLOWED = {}
+}" "$(np $A show config | sed -n '/^policy tagged/,/^}/p')"
 }
 
 # A VXLAN or VLAN device whose lower device lives in another namespace
