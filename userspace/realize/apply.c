@@ -11,6 +11,8 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
@@ -28,34 +30,198 @@ const char *const rz_kind_names[] = {
 	[RZ_GENEVE] = "geneve",
 };
 
-/* Connect and read the links, the first time they are needed. */
-static int connect_host(struct rz_host *h)
+static int nl_failed(int err)
+{
+	fprintf(stderr, "npmgr: rtnetlink: %s\n", nl_geterror(err));
+	return -1;
+}
+
+static int connect_sock(struct rz_host *h)
 {
 	int err;
 
-	if (h->links)
-		return 0;
 	if (!h->sk)
 		h->sk = nl_socket_alloc();
 	if (!h->sk)
 		return -1;
+	if (nl_socket_get_fd(h->sk) >= 0)
+		return 0;
 	err = nl_connect(h->sk, NETLINK_ROUTE);
-	if (!err)
-		err = rtnl_link_alloc_cache(h->sk, AF_UNSPEC, &h->links);
-	if (err) {
-		fprintf(stderr, "npmgr: rtnetlink: %s\n", nl_geterror(err));
+	return err ? nl_failed(err) : 0;
+}
+
+static void drop_links(struct rz_host *h)
+{
+	if (h->links)
+		nl_cache_free(h->links);
+	h->links = NULL;
+	h->have = RZ_LINKS_NONE;
+}
+
+/* Connect and read every link, the first time they are needed. */
+static int connect_host(struct rz_host *h)
+{
+	int err;
+
+	if (h->have == RZ_LINKS_ALL)
+		return 0;
+	drop_links(h);
+	if (connect_sock(h))
 		return -1;
-	}
+	err = rtnl_link_alloc_cache(h->sk, AF_UNSPEC, &h->links);
+	if (err)
+		return nl_failed(err);
+	h->have = RZ_LINKS_ALL;
 	return 0;
 }
 
-static int refill(struct rz_host *h)
-{
-	int err = nl_cache_refill(h->sk, h->links);
+/* Each kind's driver, as /sys/module and modules.builtin name it. */
+static const char *const kind_modules[] = {
+	[RZ_BRIDGE] = "bridge", [RZ_VXLAN] = "vxlan", [RZ_GRETAP] = "ip_gre",
+	[RZ_GENEVE] = "geneve",
+};
 
+/*
+ * Whether @module is loaded or built in. No device of a kind exists
+ * without its driver; and the kernel ignores a kind filter it has no
+ * driver for, answering with every link.
+ */
+static bool module_present(const char *module)
+{
+	struct utsname u;
+	char path[sizeof(u.release) + 64], *line = NULL;
+	size_t size = 0, n = strlen(module);
+	bool found = false;
+	ssize_t len;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/%s", module);
+	if (!access(path, F_OK))
+		return true;
+	if (uname(&u))
+		return true;		/* cannot tell: dump, and look */
+	snprintf(path, sizeof(path), "/lib/modules/%s/modules.builtin",
+		 u.release);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	while (!found && (len = getline(&line, &size, f)) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		len = (ssize_t)strlen(line);
+		/* ".../MODULE.ko" */
+		found = (size_t)len >= n + 3 && !strcmp(line + len - 3, ".ko") &&
+			!strncmp(line + len - 3 - n, module, n) &&
+			((size_t)len == n + 3 || line[len - 4 - n] == '/');
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+/* Dump the links of @kind into @c (a kernel-filtered dump, no stats). */
+static int dump_kind(struct nl_sock *sk, struct nl_cache *c, const char *kind)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct nl_msg *m = nlmsg_alloc_simple(RTM_GETLINK, NLM_F_DUMP);
+	struct nlattr *info;
+	int err = -NLE_NOMEM;
+
+	if (!m)
+		return err;
+	if (nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_u32(m, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0)
+		goto out;
+	info = nla_nest_start(m, IFLA_LINKINFO);
+	if (!info || nla_put_string(m, IFLA_INFO_KIND, kind) < 0)
+		goto out;
+	nla_nest_end(m, info);
+	err = nl_send_auto(sk, m);
+	if (err >= 0)
+		err = nl_cache_pickup(sk, c);
+out:
+	nlmsg_free(m);
+	return err;
+}
+
+struct kind_check {
+	unsigned int dumped;		/* bit per enum rz_kind */
+	bool other;			/* a link of another kind came back */
+};
+
+static void check_kind(struct nl_object *o, void *arg)
+{
+	const char *type = rtnl_link_get_type((struct rtnl_link *)o);
+	struct kind_check *k = arg;
+	unsigned int i;
+
+	for (i = 0; type && i < RZ_N_KINDS; i++)
+		if ((k->dumped & (1U << i)) && !strcmp(type, rz_kind_names[i]))
+			return;
+	k->other = true;
+}
+
+/*
+ * Read only the links of the kinds netpolicy creates, one filtered dump
+ * per kind whose driver is there. A dump that comes back unfiltered (a
+ * driver unloaded meanwhile, a kernel that ignores the filter) is seen by
+ * the kinds it holds; then every link is read instead.
+ */
+static int connect_ours(struct rz_host *h)
+{
+	struct kind_check k = { 0, false };
+	unsigned int i;
+	int err;
+
+	if (h->have != RZ_LINKS_NONE)
+		return 0;
+	if (connect_sock(h))
+		return -1;
+	err = nl_cache_alloc_name("route/link", &h->links);
 	if (err)
-		fprintf(stderr, "npmgr: rtnetlink: %s\n", nl_geterror(err));
-	return err ? -1 : 0;
+		return nl_failed(err);
+	h->have = RZ_LINKS_OURS;
+	for (i = 0; i < RZ_N_KINDS && !k.other; i++) {
+		if (!module_present(kind_modules[i]))
+			continue;
+		err = dump_kind(h->sk, h->links, rz_kind_names[i]);
+		if (err < 0) {
+			drop_links(h);
+			return nl_failed(err);
+		}
+		k.dumped |= 1U << i;
+		nl_cache_foreach(h->links, check_kind, &k);
+	}
+	return k.other ? connect_host(h) : 0;
+}
+
+static int reread_ours(struct rz_host *h)
+{
+	drop_links(h);
+	return connect_ours(h);
+}
+
+/*
+ * Read link @name again, and only it: what a change of it needs. A host's
+ * thousands of taps are not dumped for each device made.
+ */
+int rz_host_reread(struct rz_host *h, const char *name)
+{
+	struct rtnl_link *l = rtnl_link_get_by_name(h->links, name);
+	int err;
+
+	if (l) {
+		nl_cache_remove((struct nl_object *)l);
+		rtnl_link_put(l);
+		l = NULL;
+	}
+	err = rtnl_link_get_kernel(h->sk, 0, name, &l);
+	if (err == -NLE_NODEV || err == -NLE_OBJ_NOTFOUND)
+		return 0;		/* gone: so it is in the cache */
+	if (!err)
+		err = nl_cache_add(h->links, (struct nl_object *)l);
+	if (l)
+		rtnl_link_put(l);
+	return err ? nl_failed(err) : 0;
 }
 
 static int ifindex_of(struct rz_host *h, const char *name)
@@ -184,7 +350,7 @@ static int set_alias(struct rz_host *h, const struct rz_dev *d)
 		rtnl_link_put(c);
 	if (l)
 		rtnl_link_put(l);
-	return err ?: refill(h);
+	return err ?: rz_host_reread(h, d->name);
 }
 
 static int no_ipv6_then_up(struct rz_host *h, const struct rz_dev *d)
@@ -207,7 +373,7 @@ static int no_ipv6_then_up(struct rz_host *h, const struct rz_dev *d)
 		rtnl_link_put(c);
 	if (l)
 		rtnl_link_put(l);
-	return err ?: refill(h);
+	return err ?: rz_host_reread(h, d->name);
 }
 
 static int create(struct rz_host *h, struct rz_dev *d, const char *why)
@@ -224,7 +390,7 @@ static int create(struct rz_host *h, struct rz_dev *d, const char *why)
 	if (err)
 		return rz_nl_fail(d, "create", err);
 	d->created = true;
-	if (refill(h))
+	if (rz_host_reread(h, d->name))
 		return -1;
 	/*
 	 * A tunnel carries the network's frames and nothing of the host's own:
@@ -327,7 +493,7 @@ static int apply_dev(struct rz_host *h, struct rz_dev *d)
 		err = delete_link(h, l, d->net->name, NULL);
 		rtnl_link_put(l);
 		if (!err)
-			err = refill(h);
+			err = rz_host_reread(h, d->name);
 		return err ? err : create(h, d, why);
 	}
 	ifindex = rtnl_link_get_ifindex(l);
@@ -443,14 +609,18 @@ int rz_prune(struct rz_host *h, const struct rz_plan *pl, const char *only_net)
 {
 	struct prune_ctx p = { h, pl, only_net, false, 0 };
 
-	if (connect_host(h))
+	if (connect_ours(h))
 		return -1;
 	/* sessions first: their MACsec devices sit on the tunnels */
 	if (rz_sessions_prune(h, pl, only_net))
 		p.err = -1;
-	/* tunnels first: they are the bridges' ports */
+	/*
+	 * Tunnels first: they are the bridges' ports. Then only bridges are
+	 * looked at: what a load read of every link (to plan) is not read
+	 * again.
+	 */
 	nl_cache_foreach(h->links, prune_one, &p);
-	if (!p.err && !refill(h)) {
+	if (!p.err && !reread_ours(h)) {
 		p.bridges = true;
 		nl_cache_foreach(h->links, prune_one, &p);
 	}

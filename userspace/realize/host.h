@@ -10,9 +10,17 @@
 
 #include "rz.h"
 
+/*
+ * What rz_host.links holds: nothing yet, the devices of the kinds
+ * netpolicy creates (all a prune needs: a host's taps, often thousands,
+ * are not read), or every link.
+ */
+enum rz_links { RZ_LINKS_NONE, RZ_LINKS_OURS, RZ_LINKS_ALL };
+
 struct rz_host {
 	struct nl_sock *sk;		/* rtnetlink */
 	struct nl_cache *links;
+	enum rz_links have;
 	FILE *log;
 	const char *name;		/* this host, whose sessions these are */
 	size_t changes;			/* lines logged: what was done */
@@ -21,6 +29,9 @@ struct rz_host {
 	struct rz_mka *started;		/* sessions this run started */
 	size_t n_started;
 };
+
+/* Read link @name again into h->links (gone: out of it); 0 or -1. */
+int rz_host_reread(struct rz_host *h, const char *name);
 
 /* Print "cannot WHAT KIND NAME: ERR"; -1. */
 int rz_nl_fail(const struct rz_dev *d, const char *what, int err);

@@ -10,6 +10,7 @@
 #define RZ_ALIAS_PREFIX	"netpolicy:"
 
 enum rz_kind { RZ_BRIDGE, RZ_VXLAN, RZ_GRETAP, RZ_GENEVE };
+#define RZ_N_KINDS	(RZ_GENEVE + 1)
 
 extern const char *const rz_kind_names[];
 

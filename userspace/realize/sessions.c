@@ -276,13 +276,16 @@ static int wait_port(struct rz_host *h, const struct rz_mka *m)
 	bool gone = false;
 
 	do {
-		if (nl_cache_refill(h->sk, h->links)) {
-			why = "that npmgr could read (rtnetlink failed)";
-			break;
-		}
+		/* the bridge is in h->links: rz_apply() made or found it */
 		br = rtnl_link_name2i(h->links, m->bridge);
-		l = br > 0 && session_macsec(h->name, m->sid, name, sizeof(name)) ?
-		    rtnl_link_get_by_name(h->links, name) : NULL;
+		l = NULL;
+		if (br > 0 && session_macsec(h->name, m->sid, name, sizeof(name))) {
+			if (rz_host_reread(h, name)) {
+				why = "that npmgr could read (rtnetlink failed)";
+				break;
+			}
+			l = rtnl_link_get_by_name(h->links, name);
+		}
 		master = l ? rtnl_link_get_master(l) : 0;
 		if (l)
 			rtnl_link_put(l);

@@ -461,6 +461,31 @@ test_gretap_and_geneve() {
 	vm_reach vA1 10.9.0.2 || fail "geneve: no ping"
 }
 
+# A file without hosts realizes nothing: its load prunes every device
+# netpolicy built, of each kind (npmgr reads only those kinds), and keeps
+# an administrator's bridge and VXLAN device and the VMs' taps.
+test_prune_without_pool() {
+	write_pool "policy = cross
+    tunnel = gretap"
+	npl hA load "$tmp/pool.policy" > /dev/null || fail "load"
+	ip -n hA link add br-admin type bridge
+	ip -n hA link add vx-admin type vxlan id 999 dstport 4789 dev eth1
+	vm hA tap-a1 vA1 10.9.0.1
+	expect_master hA tap-a1 br-front
+	printf 'network lone {\n    bridge = br-admin\n}\nvif a1 { ifname = tap-a1; network = lone }\n' \
+		> "$tmp/lone.policy"
+	npl hA load "$tmp/lone.policy" > "$tmp/out" || fail "load without hosts"
+	expect_eq "every device netpolicy built is deleted, tunnels first" \
+"network back: deleted vxlan $(devname npv back): no network needs it
+network front: deleted gretap $(devname npg front hB): no network needs it
+network back: deleted bridge br-back: no network needs it
+network front: deleted bridge br-front: no network needs it" "$(cat "$tmp/out")"
+	expect_eq "none of them is left" "" \
+		"$(ip -n hA -o link show type gretap | grep -v gretap0; ip -n hA -o link show type vxlan | grep -v vx-admin)"
+	expect_master hA tap-a1 br-admin
+	[ "$(ifindex hA vx-admin)" != none ] || fail "the administrator's vx-admin was deleted"
+}
+
 test_config_errors() {
 	write_pool "policy = squeeze" "policy squeeze {
     ALLOW_CROSS_SERVER = true
