@@ -11,8 +11,6 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
-#include <unistd.h>
 
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
@@ -81,68 +79,6 @@ static const char *const kind_modules[] = {
 	[RZ_GENEVE] = "geneve",
 };
 
-/*
- * Whether @module is loaded or built in. No device of a kind exists
- * without its driver; and the kernel ignores a kind filter it has no
- * driver for, answering with every link.
- */
-static bool module_present(const char *module)
-{
-	struct utsname u;
-	char path[sizeof(u.release) + 64], *line = NULL;
-	size_t size = 0, n = strlen(module);
-	bool found = false;
-	ssize_t len;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/module/%s", module);
-	if (!access(path, F_OK))
-		return true;
-	if (uname(&u))
-		return true;		/* cannot tell: dump, and look */
-	snprintf(path, sizeof(path), "/lib/modules/%s/modules.builtin",
-		 u.release);
-	f = fopen(path, "re");
-	if (!f)
-		return true;
-	while (!found && (len = getline(&line, &size, f)) > 0) {
-		line[strcspn(line, "\n")] = '\0';
-		len = (ssize_t)strlen(line);
-		/* ".../MODULE.ko" */
-		found = (size_t)len >= n + 3 && !strcmp(line + len - 3, ".ko") &&
-			!strncmp(line + len - 3 - n, module, n) &&
-			((size_t)len == n + 3 || line[len - 4 - n] == '/');
-	}
-	free(line);
-	fclose(f);
-	return found;
-}
-
-/* Dump the links of @kind into @c (a kernel-filtered dump, no stats). */
-static int dump_kind(struct nl_sock *sk, struct nl_cache *c, const char *kind)
-{
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
-	struct nl_msg *m = nlmsg_alloc_simple(RTM_GETLINK, NLM_F_DUMP);
-	struct nlattr *info;
-	int err = -NLE_NOMEM;
-
-	if (!m)
-		return err;
-	if (nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
-	    nla_put_u32(m, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0)
-		goto out;
-	info = nla_nest_start(m, IFLA_LINKINFO);
-	if (!info || nla_put_string(m, IFLA_INFO_KIND, kind) < 0)
-		goto out;
-	nla_nest_end(m, info);
-	err = nl_send_auto(sk, m);
-	if (err >= 0)
-		err = nl_cache_pickup(sk, c);
-out:
-	nlmsg_free(m);
-	return err;
-}
-
 struct kind_check {
 	unsigned int dumped;		/* bit per enum rz_kind */
 	bool other;			/* a link of another kind came back */
@@ -181,9 +117,9 @@ static int connect_ours(struct rz_host *h)
 		return nl_failed(err);
 	h->have = RZ_LINKS_OURS;
 	for (i = 0; i < RZ_N_KINDS && !k.other; i++) {
-		if (!module_present(kind_modules[i]))
+		if (!rz_module_present(kind_modules[i]))
 			continue;
-		err = dump_kind(h->sk, h->links, rz_kind_names[i]);
+		err = rz_dump_kind(h->sk, h->links, rz_kind_names[i]);
 		if (err < 0) {
 			drop_links(h);
 			return nl_failed(err);
@@ -200,27 +136,10 @@ static int reread_ours(struct rz_host *h)
 	return connect_ours(h);
 }
 
-/*
- * Read link @name again, and only it: what a change of it needs. A host's
- * thousands of taps are not dumped for each device made.
- */
 int rz_host_reread(struct rz_host *h, const char *name)
 {
-	struct rtnl_link *l = rtnl_link_get_by_name(h->links, name);
-	int err;
+	int err = rz_reread_link(h->sk, h->links, name);
 
-	if (l) {
-		nl_cache_remove((struct nl_object *)l);
-		rtnl_link_put(l);
-		l = NULL;
-	}
-	err = rtnl_link_get_kernel(h->sk, 0, name, &l);
-	if (err == -NLE_NODEV || err == -NLE_OBJ_NOTFOUND)
-		return 0;		/* gone: so it is in the cache */
-	if (!err)
-		err = nl_cache_add(h->links, (struct nl_object *)l);
-	if (l)
-		rtnl_link_put(l);
 	return err ? nl_failed(err) : 0;
 }
 

@@ -77,6 +77,14 @@ int rz_link_isolate(struct nl_sock *sk, int ifindex);
 int rz_link_set_mac(struct nl_sock *sk, struct rtnl_link *l,
 		    const uint8_t mac[6]);
 
+/* Reading only some links (link.c); libnl errors are negative. */
+/* Whether kernel module @module is loaded or built in (unsure: true). */
+bool rz_module_present(const char *module);
+/* Add the links of @kind to @c: one kernel-filtered dump, no statistics. */
+int rz_dump_kind(struct nl_sock *sk, struct nl_cache *c, const char *kind);
+/* Read link @name again into @c (gone: out of @c). */
+int rz_reread_link(struct nl_sock *sk, struct nl_cache *c, const char *name);
+
 /* Sessions (sessions.c): start, restart and stop their supervisors. */
 /* Write @text to @path (mode 0600) through a temporary file; 0 or -1. */
 int rz_write_private(const char *path, const char *text);

@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Small rtnetlink changes that apply.c and the supervisor both make. */
+/*
+ * Small rtnetlink changes that apply.c and the supervisor both make, and
+ * the narrow reads of links they both do.
+ */
 
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include "host.h"
 
@@ -66,5 +73,92 @@ int rz_link_set_mac(struct nl_sock *sk, struct rtnl_link *l,
 	nl_addr_put(a);
 	if (c)
 		rtnl_link_put(c);
+	return err;
+}
+
+/*
+ * Whether @module is loaded or built in. No device of a kind exists
+ * without its driver; and the kernel ignores a kind filter it has no
+ * driver for, answering with every link.
+ */
+bool rz_module_present(const char *module)
+{
+	struct utsname u;
+	char path[sizeof(u.release) + 64], *line = NULL;
+	size_t size = 0, n = strlen(module);
+	bool found = false;
+	ssize_t len;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/%s", module);
+	if (!access(path, F_OK))
+		return true;
+	if (uname(&u))
+		return true;		/* cannot tell: dump, and look */
+	snprintf(path, sizeof(path), "/lib/modules/%s/modules.builtin",
+		 u.release);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	while (!found && (len = getline(&line, &size, f)) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		len = (ssize_t)strlen(line);
+		/* ".../MODULE.ko" */
+		found = (size_t)len >= n + 3 && !strcmp(line + len - 3, ".ko") &&
+			!strncmp(line + len - 3 - n, module, n) &&
+			((size_t)len == n + 3 || line[len - 4 - n] == '/');
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+/* Dump the links of @kind into @c (a kernel-filtered dump, no stats). */
+int rz_dump_kind(struct nl_sock *sk, struct nl_cache *c, const char *kind)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct nl_msg *m = nlmsg_alloc_simple(RTM_GETLINK, NLM_F_DUMP);
+	struct nlattr *info;
+	int err = -NLE_NOMEM;
+
+	if (!m)
+		return err;
+	if (nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_u32(m, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0)
+		goto out;
+	info = nla_nest_start(m, IFLA_LINKINFO);
+	if (!info || nla_put_string(m, IFLA_INFO_KIND, kind) < 0)
+		goto out;
+	nla_nest_end(m, info);
+	err = nl_send_auto(sk, m);
+	if (err >= 0)
+		err = nl_cache_pickup(sk, c);
+out:
+	nlmsg_free(m);
+	return err;
+}
+
+/*
+ * Read link @name again into @c, and only it (gone: out of @c). What a
+ * change of one device needs: a host's thousands of taps are not dumped
+ * for it.
+ */
+int rz_reread_link(struct nl_sock *sk, struct nl_cache *c, const char *name)
+{
+	struct rtnl_link *l = rtnl_link_get_by_name(c, name);
+	int err;
+
+	if (l) {
+		nl_cache_remove((struct nl_object *)l);
+		rtnl_link_put(l);
+		l = NULL;
+	}
+	err = rtnl_link_get_kernel(sk, 0, name, &l);
+	if (err == -NLE_NODEV || err == -NLE_OBJ_NOTFOUND)
+		return 0;
+	if (!err)
+		err = nl_cache_add(c, (struct nl_object *)l);
+	if (l)
+		rtnl_link_put(l);
 	return err;
 }

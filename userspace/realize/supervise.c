@@ -108,11 +108,22 @@ static void slog(const struct sup *s, const char *fmt, ...)
 	dprintf(s->log, "%s\n", line);
 }
 
+/*
+ * Read what the session looks at: the MACsec devices (one filtered dump,
+ * none while the macsec driver is not there: then there are none), its
+ * tunnel and its bridge. Not every link: each event of a host's
+ * thousands of taps reaches every supervisor. (A dump the kernel did not
+ * filter holds every link: the lookups below work on it too.)
+ */
 static void refill(struct sup *s)
 {
 	struct rtnl_link *t;
 
-	nl_cache_refill(s->sk, s->links);
+	nl_cache_clear(s->links);
+	if (rz_module_present("macsec"))
+		rz_dump_kind(s->sk, s->links, "macsec");
+	rz_reread_link(s->sk, s->links, s->s.tunnel);
+	rz_reread_link(s->sk, s->links, s->s.bridge);
 	t = rtnl_link_get_by_name(s->links, s->s.tunnel);
 	s->tunnel = t ? rtnl_link_get_ifindex(t) : 0;
 	if (t)
@@ -497,7 +508,7 @@ static int setup(struct sup *s)
 	s->ev = nl_socket_alloc();
 	if (!s->sk || !s->ev || nl_connect(s->sk, NETLINK_ROUTE) ||
 	    nl_connect(s->ev, NETLINK_ROUTE) ||
-	    rtnl_link_alloc_cache(s->sk, AF_UNSPEC, &s->links))
+	    nl_cache_alloc_name("route/link", &s->links))
 		return -1;
 	nl_socket_disable_seq_check(s->ev);
 	nl_socket_set_nonblocking(s->ev);
