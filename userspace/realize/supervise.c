@@ -77,6 +77,7 @@ struct sup {
 	unsigned int backoff, restarts;
 	int tunnel;			/* its ifindex, or 0 */
 	bool stopping;
+	bool event_ours;		/* note_event(): look again */
 	bool is_port;			/* the device is the bridge's port */
 	/* the SCI the daemon sends under (MAC, port), in memory order */
 	uint64_t sci;
@@ -520,11 +521,52 @@ static int setup(struct sup *s)
 	return 0;
 }
 
-static int drain(struct nl_msg *msg, void *arg)
+/*
+ * Whether link event @msg can concern the session: it is about its tunnel
+ * (by index or name), its bridge (by name) or a device on its tunnel (its
+ * MACsec devices). The host's other events, each tap's, are not.
+ */
+static int note_event(struct nl_msg *msg, void *arg)
 {
-	(void)msg;
-	(void)arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct nlattr *tb[IFLA_MAX + 1];
+	const struct ifinfomsg *ifi;
+	struct sup *s = arg;
+
+	if (s->event_ours)
+		return NL_OK;
+	if ((nlh->nlmsg_type != RTM_NEWLINK &&
+	     nlh->nlmsg_type != RTM_DELLINK) ||
+	    nlmsg_parse(nlh, sizeof(*ifi), tb, IFLA_MAX, NULL) < 0) {
+		s->event_ours = true;	/* not understood: look */
+		return NL_OK;
+	}
+	ifi = nlmsg_data(nlh);
+	if (s->tunnel && (ifi->ifi_index == s->tunnel ||
+			  (tb[IFLA_LINK] &&
+			   nla_get_u32(tb[IFLA_LINK]) == (uint32_t)s->tunnel)))
+		s->event_ours = true;
+	if (tb[IFLA_IFNAME] && (!nla_strcmp(tb[IFLA_IFNAME], s->s.tunnel) ||
+				!nla_strcmp(tb[IFLA_IFNAME], s->s.bridge)))
+		s->event_ours = true;
 	return NL_OK;
+}
+
+/*
+ * Read the pending link events; whether one of them can concern the
+ * session. Events the socket had no room for (ENOBUFS) may have.
+ */
+static bool events_ours(struct sup *s)
+{
+	int err, n = 0;
+
+	s->event_ours = false;
+	do
+		err = nl_recvmsgs_default(s->ev);
+	while (!err && ++n < 4096);
+	if (err && err != -NLE_AGAIN)
+		s->event_ours = true;
+	return s->event_ours;
 }
 
 /*
@@ -579,7 +621,7 @@ static void loop(struct sup *s, int sfd, int tfd, const sigset_t *old_mask)
 	int tunnel_before, status, n;
 	uint64_t ticks;
 
-	nl_socket_modify_cb(s->ev, NL_CB_VALID, NL_CB_CUSTOM, drain, NULL);
+	nl_socket_modify_cb(s->ev, NL_CB_VALID, NL_CB_CUSTOM, note_event, s);
 	while (!s->stopping) {
 		if (!s->child && s->tunnel && mono_ms() >= s->restart_at) {
 			start_child(s, old_mask);
@@ -622,9 +664,7 @@ static void loop(struct sup *s, int sfd, int tfd, const sigset_t *old_mask)
 				s->stopping = true;
 			}
 		}
-		if (pfd[1].revents & POLLIN) {
-			while (nl_recvmsgs_default(s->ev) > 0)
-				;
+		if (pfd[1].revents & POLLIN && events_ours(s)) {
 			tunnel_before = s->tunnel;
 			refill(s);
 			if (s->child && s->tunnel != tunnel_before) {
