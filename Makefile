@@ -261,6 +261,7 @@ bench: deps
 	tools/testing/vm/vm-run -t 1800 -m 2048 -- tools/testing/bench/libvirt_bench.sh | grep -E 'BENCH|^round|FAIL'
 	$(MAKE) $(TAPVM)
 	tools/testing/vm/vm-run -t 1200 -m 2048 -- tools/testing/bench/tunnel_bench.sh | grep BENCH
+	tools/testing/vm/vm-run -t 1200 -m 2048 -- tools/testing/bench/hostlinks_bench.sh | grep -E 'BENCH|FAIL'
 	tools/testing/xen/mkguest > /dev/null
 	tools/testing/vm/vm-run -X -t 1500 -m 3072 -- tools/testing/bench/xen_bench.sh | grep BENCH
 	$(MAKE) $(POOLBENCH) userspace/tests/place_test
