@@ -664,7 +664,12 @@ static void loop(struct sup *s, int sfd, int tfd, const sigset_t *old_mask)
 				s->stopping = true;
 			}
 		}
-		if (pfd[1].revents & POLLIN && events_ours(s)) {
+		/*
+		 * POLLERR alone: events were lost (ENOBUFS) and none is
+		 * queued. Only a read clears it; unread, every poll returns
+		 * at once, and the supervisor spins.
+		 */
+		if (pfd[1].revents & (POLLIN | POLLERR) && events_ours(s)) {
 			tunnel_before = s->tunnel;
 			refill(s);
 			if (s->child && s->tunnel != tunnel_before) {
