@@ -267,34 +267,57 @@ static void guest_txn(struct kunit *test, struct np_txn *txn, int i)
 	KUNIT_ASSERT_EQ(test, np_txn_add(txn, NP_VIF, vif), 0);
 }
 
-/* Median ns of @runs adds of one guest to @t; @full: np_table_build(). */
-static u64 time_add(struct kunit *test, const struct np_table *t, bool full,
-		    int runs)
+/* Where a request's objects come from: a replacing one wins its clash. */
+static const struct nlattr np_bench_req;
+
+/* One change of the table of kinds below. */
+enum np_bench_op {
+	NP_BENCH_ADD,				/* a guest: VM + VIF */
+	NP_BENCH_REPLACE,			/* a toolstack's object, changed */
+	NP_BENCH_DELETE,
+};
+
+/*
+ * The objects the changes below touch, on top of @t: a guest from
+ * xenstore (VM guest0, VIF vif0.0 on it), and a VM, a network, a policy
+ * and a NIC that nothing names.
+ */
+static struct np_table *spare_table(struct kunit *test,
+				    const struct np_table *t)
 {
-	u64 ns[21], start;
+	struct np_network *net = kzalloc(sizeof(*net), GFP_KERNEL);
+	struct np_policy *pol = kzalloc(sizeof(*pol), GFP_KERNEL);
+	struct np_nic *nic = kzalloc(sizeof(*nic), GFP_KERNEL);
+	struct np_vm *vm = np_vm_alloc("spare");
+	struct np_txn txn = {};
 	struct np_table *n;
-	int r;
 
-	for (r = 0; r < runs; r++) {
-		struct np_txn txn = {};
-
-		guest_txn(test, &txn, r);
-		start = ktime_get_ns();
-		n = full ? NULL : np_table_add(t, &txn, 2);
-		if (!n)
-			n = np_table_build(t, true, &txn, 2, NULL);
-		ns[r] = ktime_get_ns() - start;
-		np_txn_destroy(&txn);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(n));
-		KUNIT_ASSERT_EQ(test, n->objs[NP_VIF].n, t->objs[NP_VIF].n + 1);
-		np_table_free(n);
-	}
-	return median_ns(ns, runs);
+	KUNIT_ASSERT_TRUE(test, net && pol && nic && vm);
+	strscpy(net->name, "spare", sizeof(net->name));
+	np_obj_init(&net->o, net->name);
+	strscpy(net->bridge, "brspare", sizeof(net->bridge));
+	strscpy(pol->name, "spare", sizeof(pol->name));
+	np_obj_init(&pol->o, pol->name);
+	strscpy(nic->name, "spare", sizeof(nic->name));
+	np_obj_init(&nic->o, nic->name);
+	KUNIT_ASSERT_EQ(test, np_txn_add(&txn, NP_NET, net), 0);
+	KUNIT_ASSERT_EQ(test, np_txn_add(&txn, NP_POLICY, pol), 0);
+	KUNIT_ASSERT_EQ(test, np_txn_add(&txn, NP_NIC, nic), 0);
+	KUNIT_ASSERT_EQ(test, np_txn_add(&txn, NP_VM, vm), 0);
+	guest_txn(test, &txn, 0);
+	n = np_table_build(t, true, &txn, 1, NULL);
+	np_txn_destroy(&txn);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(n));
+	return n;
 }
 
-/* Median ns of @runs deletes of one VIF of @t; @full: np_table_without(). */
-static u64 time_drop(struct kunit *test, const struct np_table *t, bool full,
-		     int runs)
+/*
+ * Median ns of @runs changes @op of @t (a spare_table()), of an object
+ * of @kind; @full: built in full (np_table_build(), np_table_without()).
+ */
+static u64 time_change(struct kunit *test, const struct np_table *t,
+		       enum np_bench_op op, enum np_kind kind, bool full,
+		       int runs)
 {
 	u64 ns[21], start;
 	struct np_table *n;
@@ -302,46 +325,103 @@ static u64 time_drop(struct kunit *test, const struct np_table *t, bool full,
 	int r;
 
 	for (r = 0; r < runs; r++) {
-		snprintf(name, sizeof(name), "v%u", r * 997 % t->objs[NP_VIF].n);
+		struct np_txn txn = {};
+
+		if (op == NP_BENCH_ADD) {
+			guest_txn(test, &txn, r + 1);
+		} else if (op == NP_BENCH_REPLACE && kind == NP_VM) {
+			struct np_vm *vm = np_vm_alloc("guest0");
+
+			KUNIT_ASSERT_NOT_NULL(test, vm);
+			vm->source = NETPOLICY_SOURCE_XENSTORE;
+			vm->tags = kasprintf(GFP_KERNEL, "r%d", r);
+			KUNIT_ASSERT_NOT_NULL(test, vm->tags);
+			vm->n_tags = 1;
+			vm->o.origin = &np_bench_req;
+			KUNIT_ASSERT_EQ(test, np_txn_add(&txn, NP_VM, vm), 0);
+		} else if (op == NP_BENCH_REPLACE) {
+			struct np_vif *vif = np_vif_alloc("vif0.0");
+
+			KUNIT_ASSERT_NOT_NULL(test, vif);
+			snprintf(vif->ifname, sizeof(vif->ifname), "vifr%d", r);
+			vif->prefix_len = strlen(vif->ifname);
+			vif->network_ref = "n2";
+			vif->vm_ref = "guest0";
+			vif->source = NETPOLICY_SOURCE_XENSTORE;
+			vif->o.origin = &np_bench_req;
+			KUNIT_ASSERT_EQ(test, np_txn_add(&txn, NP_VIF, vif), 0);
+		} else {
+			strscpy(name, kind == NP_VIF ? "vif0.0" : "spare",
+				sizeof(name));
+		}
 		start = ktime_get_ns();
-		n = full ? NULL : np_table_drop(t, NP_VIF, name, -1, 2);
-		if (!n)
-			n = np_table_without(t, NP_VIF, name, -1, 2, NULL);
+		if (op == NP_BENCH_DELETE) {
+			n = full ? NULL : np_table_drop(t, kind, name, -1, 2);
+			if (!n)
+				n = np_table_without(t, kind, name, -1, 2, NULL);
+		} else {
+			n = full ? NULL : np_table_add(t, &txn, 2);
+			if (!n)
+				n = np_table_build(t, true, &txn, 2, NULL);
+		}
 		ns[r] = ktime_get_ns() - start;
+		np_txn_destroy(&txn);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(n));
-		KUNIT_ASSERT_EQ(test, n->objs[NP_VIF].n, t->objs[NP_VIF].n - 1);
+		KUNIT_ASSERT_EQ(test, np_table_count(n),
+				np_table_count(t) + (op == NP_BENCH_ADD) * 2 -
+				(op == NP_BENCH_DELETE));
 		np_table_free(n);
 	}
 	return median_ns(ns, runs);
 }
 
 /*
- * What one toolstack call costs the kernel: adding a guest (a VM and a
- * VIF object) to the 170,000-object table and deleting a VIF, shared
- * (np_table_add(), np_table_drop()) and built in full, and the same on a
- * 30-object table.
+ * What one change costs the kernel, for each kind of change that
+ * LOAD and DEL take through the shared paths (np_table_add(),
+ * np_table_drop()): on the 170,000-object table, shared and built in
+ * full, and shared on a 30-object table.
  */
 static void np_bench_add(struct kunit *test)
 {
-	struct np_table *small, *big;
+	static const struct {
+		const char *what;
+		enum np_bench_op op;
+		enum np_kind kind;
+	} rows[] = {
+		{ "add a guest (VM + VIF)", NP_BENCH_ADD, NP_VIF },
+		{ "replace a VM (its VIF copied)", NP_BENCH_REPLACE, NP_VM },
+		{ "replace a VIF", NP_BENCH_REPLACE, NP_VIF },
+		{ "delete a VIF", NP_BENCH_DELETE, NP_VIF },
+		{ "delete a VM", NP_BENCH_DELETE, NP_VM },
+		{ "delete a network", NP_BENCH_DELETE, NP_NET },
+		{ "delete a policy", NP_BENCH_DELETE, NP_POLICY },
+		{ "delete a NIC", NP_BENCH_DELETE, NP_NIC },
+	};
+	struct np_table *small, *big, *t;
 	u64 shared_big, shared_small, full_big;
+	int i;
 
 	if (!bench)
 		kunit_skip(test, "a benchmark: make bench runs it");
-	small = big_table(test, 10, 10, 10);
-	big = big_table(test, 100000, 10000, 10000);
-	shared_small = time_add(test, small, false, 21);
-	shared_big = time_add(test, big, false, 21);
-	full_big = time_add(test, big, true, 3);
-	kunit_info(test, "BENCH add a guest (VM + VIF) to the 170000-object table: %llu us shared, %llu us built in full (ratio %llu); to a 30-object table: %llu us\n",
-		   shared_big / 1000, full_big / 1000, full_big / max(shared_big, 1ULL),
-		   shared_small / 1000);
-	shared_big = time_drop(test, big, false, 21);
-	full_big = time_drop(test, big, true, 3);
-	shared_small = time_drop(test, small, false, 21);
-	kunit_info(test, "BENCH delete a VIF of the 170000-object table: %llu us shared, %llu us built in full (ratio %llu); of a 30-object table: %llu us\n",
-		   shared_big / 1000, full_big / 1000,
-		   full_big / max(shared_big, 1ULL), shared_small / 1000);
+	t = big_table(test, 10, 10, 10);
+	small = spare_table(test, t);
+	np_table_free(t);
+	t = big_table(test, 100000, 10000, 10000);
+	big = spare_table(test, t);
+	np_table_free(t);
+	kunit_info(test, "BENCH one change, us: 170000-object table shared | built in full | ratio | 30-object table shared\n");
+	for (i = 0; i < ARRAY_SIZE(rows); i++) {
+		shared_small = time_change(test, small, rows[i].op,
+					   rows[i].kind, false, 21);
+		shared_big = time_change(test, big, rows[i].op, rows[i].kind,
+					 false, 21);
+		full_big = time_change(test, big, rows[i].op, rows[i].kind,
+				       true, 3);
+		kunit_info(test, "BENCH   %-30s %6llu | %6llu | %4llu | %4llu\n",
+			   rows[i].what, shared_big / 1000, full_big / 1000,
+			   full_big / max(shared_big, 1ULL),
+			   shared_small / 1000);
+	}
 	np_table_free(small);
 	np_table_free(big);
 }

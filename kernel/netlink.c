@@ -985,7 +985,7 @@ static int np_nl_del(struct sk_buff *skb, struct genl_info *info)
 
 	pn = np_net(net);
 	mutex_lock(&pn->lock);
-	/* a guest's VIF or VM goes: the others shared, else built in full */
+	/* one object goes: the others shared, else built in full */
 	t = np_table_drop(np_writer_table(pn), found, name, source,
 			  pn->next_gen + 1);
 	if (!t)

@@ -714,21 +714,29 @@ fail:
 }
 
 /*
- * np_table_add(): what one toolstack call adds (a guest's VIF and VM
- * objects) on top of a large table, in time that does not grow with the
- * table's objects beyond copying pointers: the new table shares every
- * object of the old one (a reference each) instead of copying it, and
- * copies the old indexes instead of rebuilding them. It applies when
- * nothing can change an existing object's resolved references or an
- * index's order: only new VM and VIF objects, few of them, each name new,
- * no glob (globs of one prefix are ordered by name along their probe
- * sequence), every reference found. Anything else, errors included, is
+ * np_table_add(): what one toolstack call adds or changes (a guest's VIF
+ * and VM objects) on top of a large table, in time that does not grow
+ * with the table's objects beyond copying pointers: the new table shares
+ * every object of the old one (a reference each) instead of copying it,
+ * and copies the old indexes instead of rebuilding them. It applies to
+ * VM and VIF objects only, few of them, no glob among them (globs of one
+ * prefix are ordered by name along their probe sequence), every
+ * reference found. A name the old table has is either settled as the
+ * full build settles it (the configuration's object kept over a
+ * toolstack's, the same object sent again dropped) or replaced: a
+ * toolstack's VM or non-glob VIF sent again with something changed.
+ * The old VIFs that point to a replaced VM (at most NP_ADD_MAX) are
+ * copied to point to the new one. Anything else, errors included, is
  * left to np_table_build(), which says precisely what is wrong.
  */
 #define NP_ADD_MAX	64
 
-/* Whether @vif clashes with a VIF of @t's indexes (its MAC or name). */
-static bool np_index_clash(const struct np_table *t, const struct np_vif *vif)
+/*
+ * Whether @vif clashes with a VIF of @t's indexes (its MAC or name)
+ * other than @except, the VIF it replaces.
+ */
+static bool np_index_clash(const struct np_table *t, const struct np_vif *vif,
+			   const struct np_vif *except)
 {
 	const struct np_vif *o;
 	u32 i;
@@ -736,13 +744,13 @@ static bool np_index_clash(const struct np_table *t, const struct np_vif *vif)
 	if (vif->has_mac) {
 		for (i = hash_mac(t, vif->mac) & t->mac_mask; (o = t->by_mac[i]);
 		     i = (i + 1) & t->mac_mask)
-			if (ether_addr_equal(o->mac, vif->mac))
+			if (o != except && ether_addr_equal(o->mac, vif->mac))
 				return true;
 		return false;
 	}
 	for (i = hash_name(t, vif->ifname, vif->prefix_len) & t->name_mask;
 	     (o = t->by_name[i]); i = (i + 1) & t->name_mask)
-		if (!strcmp(o->ifname, vif->ifname))
+		if (o != except && !strcmp(o->ifname, vif->ifname))
 			return true;
 	return false;
 }
@@ -785,7 +793,8 @@ static bool np_obj_same(enum np_kind kind, const void *old, const void *new)
  * Whether @txn's objects can be added to @old by np_table_add(). A new
  * object whose name @old has is dropped from @txn when the result is the
  * same either way: the table keeps @old's (the configuration's object
- * over a toolstack's), or the two say the same thing.
+ * over a toolstack's), or the two say the same thing. Else it replaces
+ * @old's (the newer of a toolstack's two wins).
  */
 static bool np_add_applies(const struct np_table *old, struct np_txn *txn)
 {
@@ -818,7 +827,8 @@ static bool np_add_applies(const struct np_table *old, struct np_txn *txn)
 			if (!had)
 				continue;
 			keep = np_clash_winner(k, had, o);
-			if (!keep || (keep == o && !np_obj_same(k, had, o)))
+			if (!keep || (k == NP_VIF && keep == o &&
+				      ((const struct np_vif *)had)->is_glob))
 				return false;
 		}
 	}
@@ -827,7 +837,11 @@ static bool np_add_applies(const struct np_table *old, struct np_txn *txn)
 		struct np_objv *ov = &txn->objs[k];
 
 		for (i = 0, w = 0; i < ov->n; i++) {
-			if (np_table_find(old, k, ((struct np_obj *)ov->v[i])->name))
+			const struct np_obj *o = ov->v[i];
+			const struct np_obj *had = np_table_find(old, k, o->name);
+
+			if (had && (np_clash_winner(k, had, o) == had ||
+				    np_obj_same(k, had, o)))
 				np_obj_put(k, ov->v[i]);
 			else
 				ov->v[w++] = ov->v[i];
@@ -844,7 +858,8 @@ static bool np_add_applies(const struct np_table *old, struct np_txn *txn)
 	for (i = 0; i < vifs->n; i++) {
 		const struct np_vif *vif = vifs->v[i];
 
-		if (vif->is_glob || np_index_clash(old, vif) ||
+		if (vif->is_glob ||
+		    np_index_clash(old, vif, np_table_find(old, NP_VIF, vif->o.name)) ||
 		    !np_table_find(old, NP_NET, vif->network_ref) ||
 		    (vif->vm_ref && !np_table_find(old, NP_VM, vif->vm_ref) &&
 		     !objv_find(vms, vif->vm_ref)) ||
@@ -881,17 +896,22 @@ static u32 objv_rank(const struct np_objv *ov, const char *name)
 
 /*
  * @dst: the large sorted array @a and the few sorted objects of @b merged,
- * in runs of @a copied whole (@dst has room for both).
+ * in runs of @a copied whole (@dst has room for both); an object of @b
+ * takes the place of @a's of the same name.
  */
 static void objv_merge(struct np_objv *dst, const struct np_objv *a,
 		       const struct np_objv *b)
 {
+	const char *name;
 	u32 i = 0, j, at;
 
 	for (j = 0; j < b->n; j++) {
-		at = objv_rank(a, ((struct np_obj *)b->v[j])->name);
+		name = ((struct np_obj *)b->v[j])->name;
+		at = objv_rank(a, name);
 		memcpy(&dst->v[dst->n], &a->v[i], (at - i) * sizeof(void *));
 		dst->n += at - i;
+		if (at && !strcmp(((struct np_obj *)a->v[at - 1])->name, name))
+			dst->n--;
 		i = at;
 		dst->v[dst->n++] = b->v[j];
 	}
@@ -942,6 +962,58 @@ static struct np_table *np_table_like(const struct np_table *old, u32 gen)
 	return t;
 }
 
+static u32 np_vif_home(const struct np_table *t, const struct np_vif *vif)
+{
+	return vif->has_mac ? hash_mac(t, vif->mac) :
+			      hash_name(t, vif->ifname, vif->prefix_len);
+}
+
+/*
+ * Take @vif out of an index (linear probing, no tombstones): each later
+ * entry of its cluster moves back into the hole unless its home slot lies
+ * cyclically in (hole, its slot]. Entries keep their order.
+ */
+static void np_index_del(const struct np_table *t, const struct np_vif **slots,
+			 u32 mask, const struct np_vif *vif)
+{
+	u32 hole, j, home;
+
+	for (hole = np_vif_home(t, vif) & mask; slots[hole] != vif;
+	     hole = (hole + 1) & mask)
+		;
+	for (j = (hole + 1) & mask; slots[j]; j = (j + 1) & mask) {
+		home = np_vif_home(t, slots[j]) & mask;
+		if (j > hole ? home <= hole || home > j :
+			       home <= hole && home > j) {
+			slots[hole] = slots[j];
+			hole = j;
+		}
+	}
+	slots[hole] = NULL;
+}
+
+/*
+ * What np_table_build() derives from the policies and networks of @t:
+ * whether ports need their neighbours (ISOLATE_FROM) or their bridge's
+ * uplinks checked. O(policies + networks), pointers only.
+ */
+static void np_table_flags(struct np_table *t)
+{
+	u32 i;
+
+	t->any_isolate = false;
+	t->any_uplink_rule = false;
+	for (i = 0; i < t->objs[NP_POLICY].n; i++) {
+		const struct np_policy *pol = t->objs[NP_POLICY].v[i];
+
+		t->any_isolate |= pol->n_isolate > 0;
+		t->any_uplink_rule |= np_policy_needs_links(pol);
+	}
+	for (i = 0; !t->any_uplink_rule && i < t->objs[NP_NET].n; i++)
+		if (((struct np_network *)t->objs[NP_NET].v[i])->tunnel)
+			t->any_uplink_rule = true;
+}
+
 static void np_index_put(struct np_table *t, const struct np_vif *vif)
 {
 	if (vif->has_mac)
@@ -951,39 +1023,130 @@ static void np_index_put(struct np_table *t, const struct np_vif *vif)
 			 hash_name(t, vif->ifname, vif->prefix_len), vif);
 }
 
+/* Point the index slot of @from at @to, which has the same key. */
+static void np_index_swap(struct np_table *t, const struct np_vif *from,
+			  const struct np_vif *to)
+{
+	const struct np_vif **slots = t->by_name;
+	u32 mask = t->name_mask, i;
+
+	if (from->has_mac) {
+		slots = t->by_mac;
+		mask = t->mac_mask;
+	} else if (from->is_glob) {
+		slots = t->by_prefix;
+		mask = t->prefix_mask;
+	}
+	for (i = np_vif_home(t, from) & mask; slots[i] != from;
+	     i = (i + 1) & mask)
+		;
+	slots[i] = to;
+}
+
+/*
+ * The VIFs of @old that point to a VM @txn replaces, other than those
+ * @txn replaces itself: copied by np_table_add() to point to the new VM.
+ * Return: 0, -E2BIG when there are more than NP_ADD_MAX, or -ENOMEM.
+ */
+static int np_add_deps(const struct np_table *old, const struct np_txn *txn,
+		       struct np_objv *deps)
+{
+	const struct np_objv *vms = &txn->objs[NP_VM];
+	const struct np_vm *repl[NP_ADD_MAX];
+	u32 i, j, n_repl = 0;
+
+	/* the old VMs replaced, compared by address: no name read per VIF */
+	for (i = 0; i < vms->n; i++) {
+		repl[n_repl] = np_table_find(old, NP_VM,
+					     ((struct np_vm *)vms->v[i])->name);
+		n_repl += !!repl[n_repl];
+	}
+	for (i = 0; n_repl && i < old->objs[NP_VIF].n; i++) {
+		const struct np_vif *vif = old->objs[NP_VIF].v[i];
+
+		if (!vif->vm)
+			continue;
+		for (j = 0; j < n_repl && vif->vm != repl[j]; j++)
+			;
+		if (j == n_repl || objv_find(&txn->objs[NP_VIF], vif->name))
+			continue;
+		if (deps->n == NP_ADD_MAX)
+			return -E2BIG;
+		if (objv_push(deps, (void *)vif))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void np_vif_resolve(const struct np_table *t, struct np_vif *vif)
+{
+	vif->network = np_table_find(t, NP_NET, vif->network_ref);
+	if (vif->vm_ref)
+		vif->vm = np_table_find(t, NP_VM, vif->vm_ref);
+	if (vif->policy_ref)
+		vif->policy = np_table_find(t, NP_POLICY, vif->policy_ref);
+	vif->o.origin = NULL;
+}
+
 /**
  * np_table_add - @old and the objects of @txn, in O(@txn) object work
  * @old: the published table
- * @txn: new VM and VIF objects; taken by the new table on success
+ * @txn: VM and VIF objects, new or replacing; taken by the new table on
+ *	success
  * @gen: the new table's generation
  *
  * See NP_ADD_MAX above for when this applies. The new table shares
- * @old's objects; @old is only read (its objects' references are
- * resolved already, and stay valid: none of them is replaced).
+ * @old's objects but those @txn replaces and the VIFs that point to a
+ * replaced VM, which it copies; @old is only read (its objects'
+ * references are resolved already, and stay valid in @old).
  *
  * Return: the new table; NULL when it does not apply (@txn untouched but
- * for its order: build with np_table_build()); ERR_PTR(-ENOMEM).
+ * for its order and the objects it dropped as changing nothing: build
+ * with np_table_build()); ERR_PTR(-ENOMEM).
  */
 struct np_table *np_table_add(const struct np_table *old, struct np_txn *txn,
 			      u32 gen)
 {
+	const struct np_objv *vifs = &txn->objs[NP_VIF];
+	struct np_objv deps = {}, copies = {};
 	bool rebuild_mac, rebuild_name;
+	const struct np_vif *had;
 	struct np_table *t;
-	u32 i, add_mac = 0;
-	int k;
+	u32 i;
+	int k, err;
 
 	if (!np_add_applies(old, txn))
 		return NULL;
-	for (i = 0; i < txn->objs[NP_VIF].n; i++)
-		add_mac += ((struct np_vif *)txn->objs[NP_VIF].v[i])->has_mac;
+	err = np_add_deps(old, txn, &deps);
+	if (err) {
+		kvfree(deps.v);
+		return err == -E2BIG ? NULL : ERR_PTR(err);
+	}
 
 	t = np_table_like(old, gen);
 	if (!t)
-		return ERR_PTR(-ENOMEM);
-	t->n_mac += add_mac;
-	t->n_name += txn->objs[NP_VIF].n - add_mac;
+		goto nomem;
+	for (i = 0; i < vifs->n; i++) {
+		const struct np_vif *vif = vifs->v[i];
+
+		had = np_table_find(old, NP_VIF, vif->name);
+		if (had) {
+			t->n_mac -= had->has_mac;
+			t->n_name -= !had->has_mac;
+		}
+		t->n_mac += vif->has_mac;
+		t->n_name += !vif->has_mac;
+	}
 
 	/* every allocation first: nothing below can fail */
+	if (objv_reserve(&copies, deps.n))
+		goto nomem;
+	for (i = 0; i < deps.n; i++) {
+		copies.v[i] = np_obj_dup(NP_VIF, deps.v[i]);
+		if (!copies.v[i])
+			goto nomem;
+		copies.n++;
+	}
 	for (k = 0; k < NP_NKINDS; k++)
 		if (objv_reserve(&t->objs[k], old->objs[k].n + txn->objs[k].n))
 			goto nomem;
@@ -1000,6 +1163,24 @@ struct np_table *np_table_add(const struct np_table *old, struct np_txn *txn,
 			refcount_inc(&((struct np_obj *)old->objs[k].v[i])->ref);
 		objv_merge(&t->objs[k], &old->objs[k], &txn->objs[k]);
 	}
+	/* @old keeps its references: none of these falls to zero */
+	for (k = NP_VM; k <= NP_VIF; k++)
+		for (i = 0; i < txn->objs[k].n; i++) {
+			const struct np_obj *o = txn->objs[k].v[i];
+			struct np_obj *rep = (void *)np_table_find(old, k, o->name);
+
+			if (rep)
+				refcount_dec(&rep->ref);
+		}
+	/* the replaced VIFs leave the copied indexes first */
+	for (i = 0; i < vifs->n; i++) {
+		had = np_table_find(old, NP_VIF,
+				    ((struct np_vif *)vifs->v[i])->name);
+		if (had && !(had->has_mac ? rebuild_mac : rebuild_name))
+			np_index_del(t, had->has_mac ? t->by_mac : t->by_name,
+				     had->has_mac ? t->mac_mask : t->name_mask,
+				     had);
+	}
 	/* the new objects are @t's now: resolve them in it, index them */
 	for (i = 0; i < txn->objs[NP_VM].n; i++) {
 		struct np_vm *vm = txn->objs[NP_VM].v[i];
@@ -1008,15 +1189,21 @@ struct np_table *np_table_add(const struct np_table *old, struct np_txn *txn,
 			vm->policy = np_table_find(t, NP_POLICY, vm->policy_ref);
 		vm->o.origin = NULL;
 	}
-	for (i = 0; i < txn->objs[NP_VIF].n; i++) {
-		struct np_vif *vif = txn->objs[NP_VIF].v[i];
+	for (i = 0; i < copies.n; i++) {
+		struct np_vif *vif = copies.v[i];
 
-		vif->network = np_table_find(t, NP_NET, vif->network_ref);
-		if (vif->vm_ref)
-			vif->vm = np_table_find(t, NP_VM, vif->vm_ref);
-		if (vif->policy_ref)
-			vif->policy = np_table_find(t, NP_POLICY, vif->policy_ref);
-		vif->o.origin = NULL;
+		had = deps.v[i];
+		t->objs[NP_VIF].v[np_table_pos(t, NP_VIF, vif->name)] = vif;
+		refcount_dec((refcount_t *)&had->o.ref);
+		np_vif_resolve(t, vif);
+		if (had->has_mac ? !rebuild_mac :
+				   had->is_glob || !rebuild_name)
+			np_index_swap(t, had, vif);
+	}
+	for (i = 0; i < vifs->n; i++) {
+		struct np_vif *vif = vifs->v[i];
+
+		np_vif_resolve(t, vif);
 		if (!(vif->has_mac ? rebuild_mac : rebuild_name))
 			np_index_put(t, vif);
 	}
@@ -1028,9 +1215,13 @@ struct np_table *np_table_add(const struct np_table *old, struct np_txn *txn,
 	}
 	for (k = 0; k < NP_NKINDS; k++)
 		txn->objs[k].n = 0;
+	kvfree(deps.v);
+	kvfree(copies.v);
 	return t;
 
 nomem:
+	kvfree(deps.v);
+	objv_free(&copies, NP_VIF);
 	np_table_free(t);
 	return ERR_PTR(-ENOMEM);
 }
@@ -1062,48 +1253,18 @@ static bool np_obj_referenced(const struct np_table *t, enum np_kind kind,
 	return false;
 }
 
-static u32 np_vif_home(const struct np_table *t, const struct np_vif *vif)
-{
-	return vif->has_mac ? hash_mac(t, vif->mac) :
-			      hash_name(t, vif->ifname, vif->prefix_len);
-}
-
-/*
- * Take @vif out of an index (linear probing, no tombstones): each later
- * entry of its cluster moves back into the hole unless its home slot lies
- * cyclically in (hole, its slot]. Entries keep their order.
- */
-static void np_index_del(const struct np_table *t, const struct np_vif **slots,
-			 u32 mask, const struct np_vif *vif)
-{
-	u32 hole, j, home;
-
-	for (hole = np_vif_home(t, vif) & mask; slots[hole] != vif;
-	     hole = (hole + 1) & mask)
-		;
-	for (j = (hole + 1) & mask; slots[j]; j = (j + 1) & mask) {
-		home = np_vif_home(t, slots[j]) & mask;
-		if (j > hole ? home <= hole || home > j :
-			       home <= hole && home > j) {
-			slots[hole] = slots[j];
-			hole = j;
-		}
-	}
-	slots[hole] = NULL;
-}
-
 /**
- * np_table_drop - @old less one VIF or VM object, sharing the others
+ * np_table_drop - @old less one object, sharing the others
  * @old: the published table, or NULL
  * @kind: the kind of object
  * @name: its name
  * @source: drop it only if it has this enum netpolicy_source (-1: any)
  * @gen: the new table's generation
  *
- * What a toolstack deletes when a guest goes: no other object can point
- * to a VIF, nor to a VM no VIF names, so the others are shared as they
- * are and the indexes copied (a glob VIF, ordered among its prefix's
- * globs, is left to np_table_without()).
+ * No object points to a VIF or a NIC, nor to a VM, network or policy
+ * that no object names (the only deletes the full build accepts), so
+ * the others are shared as they are and the indexes copied (a glob VIF,
+ * ordered among its prefix's globs, is left to np_table_without()).
  *
  * Return: the new table; NULL when this does not apply or the delete is
  * refused (np_table_without() says why); ERR_PTR(-ENOMEM).
@@ -1118,7 +1279,7 @@ struct np_table *np_table_drop(const struct np_table *old, enum np_kind kind,
 	u32 i, at;
 	int k;
 
-	if (!old || (kind != NP_VM && kind != NP_VIF))
+	if (!old)
 		return NULL;
 	victim = np_table_find(old, kind, name);
 	vif = victim;
@@ -1159,6 +1320,8 @@ struct np_table *np_table_drop(const struct np_table *old, enum np_kind kind,
 	} else if (kind == NP_VIF) {
 		np_index_del(t, t->by_name, t->name_mask, vif);
 		t->n_name--;
+	} else if (kind == NP_POLICY || kind == NP_NET) {
+		np_table_flags(t);
 	}
 	return t;
 

@@ -606,10 +606,14 @@ static void np_table_random_test(struct kunit *test)
 /* What a test compares of an object: everything a decision reads. */
 static void describe(char *buf, size_t len, enum np_kind k, const void *obj)
 {
+	const struct np_network *n = obj;
 	const struct np_vif *f = obj;
 	const struct np_vm *m = obj;
 
-	if (k == NP_VM)
+	if (k == NP_NET)
+		snprintf(buf, len, "%s br=%s tun%u pol=%s", n->name, n->bridge,
+			 n->tunnel, n->policy ? n->policy->name : "-");
+	else if (k == NP_VM)
 		snprintf(buf, len, "%s src%u tags%u:%s pol=%s", m->name,
 			 m->source, m->n_tags, m->n_tags ? m->tags : "",
 			 m->policy ? m->policy->name : "-");
@@ -631,6 +635,7 @@ struct add_spec {
 	char ifname[8];
 	char net[4];
 	char ref[8];				/* VIF: its VM; VM: a tag */
+	char pol[4];				/* VM: its policy, or "" */
 };
 
 static void random_spec(struct rnd_state *rnd, struct add_spec *a)
@@ -646,6 +651,8 @@ static void random_spec(struct rnd_state *rnd, struct add_spec *a)
 		snprintf(a->name, sizeof(a->name), "m%u", r % 12);
 		if ((r >> 8) % 3)
 			snprintf(a->ref, sizeof(a->ref), "t%u", (r >> 10) % 2);
+		if ((r >> 12) % 3 == 0)
+			snprintf(a->pol, sizeof(a->pol), "p%u", (r >> 14) % 3);
 		return;
 	}
 	snprintf(a->name, sizeof(a->name), "v%u", r % 40);
@@ -667,9 +674,11 @@ static void add_from_spec(struct kunit *test, struct np_txn *txn,
 	struct np_vif *vif;
 
 	if (a->vm) {
-		KUNIT_ASSERT_EQ(test, np_txn_add(txn, NP_VM,
-						 mk_vm(test, a->name, a->source,
-						       a->ref[0] ? a->ref : NULL)), 0);
+		struct np_vm *vm = mk_vm(test, a->name, a->source,
+					 a->ref[0] ? a->ref : NULL);
+
+		vm->policy_ref = a->pol[0] ? a->pol : NULL;
+		KUNIT_ASSERT_EQ(test, np_txn_add(txn, NP_VM, vm), 0);
 		return;
 	}
 	vif = mk_vif(test, a->name, a->ifname[0] ? a->ifname : NULL,
@@ -689,6 +698,9 @@ static void expect_same_tables(struct kunit *test, int step,
 	u32 i;
 	int k;
 
+	KUNIT_ASSERT_EQ_MSG(test, a->any_isolate, b->any_isolate, "step %d", step);
+	KUNIT_ASSERT_EQ_MSG(test, a->any_uplink_rule, b->any_uplink_rule,
+			    "step %d", step);
 	for (k = 0; k < NP_NKINDS; k++) {
 		KUNIT_ASSERT_EQ_MSG(test, a->objs[k].n, b->objs[k].n,
 				    "step %d kind %d", step, k);
@@ -698,60 +710,145 @@ static void expect_same_tables(struct kunit *test, int step,
 			KUNIT_ASSERT_STREQ_MSG(test, da, db, "step %d", step);
 		}
 	}
-	for (i = 0; i < 40; i++) {
-		snprintf(ifname, sizeof(ifname), "i%u", i);
-		mac[5] = i;
-		KUNIT_ASSERT_STREQ_MSG(test, lookup_name(a, ifname, NULL),
-				       lookup_name(b, ifname, NULL),
-				       "step %d %s", step, ifname);
-		KUNIT_ASSERT_STREQ_MSG(test, lookup_name(a, ifname, mac),
-				       lookup_name(b, ifname, mac),
-				       "step %d %s %pM", step, ifname, mac);
+	/* what an index gives, whole: a slot left at a replaced VIF fails */
+	for (i = 0; i < 80; i++) {
+		const struct np_vif *va, *vb;
+
+		snprintf(ifname, sizeof(ifname), "i%u", i / 2);
+		mac[5] = i / 2;
+		va = np_table_lookup(a, ifname, i % 2 ? mac : NULL);
+		vb = np_table_lookup(b, ifname, i % 2 ? mac : NULL);
+		KUNIT_ASSERT_EQ_MSG(test, !va, !vb, "step %d %s", step, ifname);
+		if (!va)
+			continue;
+		describe(da, sizeof(da), NP_VIF, va);
+		describe(db, sizeof(db), NP_VIF, vb);
+		KUNIT_ASSERT_STREQ_MSG(test, da, db, "step %d %s %pM", step,
+				       ifname, mac);
+	}
+}
+
+static struct np_policy *mk_policy(struct kunit *test, const char *name,
+				   bool isolate, bool local)
+{
+	struct np_policy *pol = kzalloc(sizeof(*pol), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, pol);
+	strscpy(pol->name, name, sizeof(pol->name));
+	np_obj_init(&pol->o, pol->name);
+	if (isolate) {
+		pol->sels = kzalloc(sizeof(*pol->sels), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, pol->sels);
+		pol->sels->type = NETPOLICY_SEL_TAG;
+		strscpy(pol->sels->value, "t0", sizeof(pol->sels->value));
+		pol->n_isolate = 1;
+		pol->present |= NP_POL_ISOLATE;
+	}
+	if (local)
+		pol->present |= NP_POL_CROSS_SERVER;
+	return pol;
+}
+
+static struct np_nic *mk_nic(struct kunit *test, const char *name)
+{
+	struct np_nic *nic = kzalloc(sizeof(*nic), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, nic);
+	strscpy(nic->name, name, sizeof(nic->name));
+	np_obj_init(&nic->o, nic->name);
+	return nic;
+}
+
+/*
+ * The configuration's objects of the random test that its steps may
+ * delete, given again to both tables (built in full) now and then: those
+ * missing from @t go into @txn.
+ */
+static void add_base(struct kunit *test, const struct np_table *t,
+		     struct np_txn *txn)
+{
+	static const char * const nets[] = { "n1", "n2", "n3" };
+	struct np_network *net;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		char name[4];
+
+		snprintf(name, sizeof(name), "p%d", i);
+		if (!t || !np_table_find(t, NP_POLICY, name))
+			KUNIT_ASSERT_EQ(test, np_txn_add(txn, NP_POLICY,
+							 mk_policy(test, name, i == 1,
+								   i == 2)), 0);
+		snprintf(name, sizeof(name), "e%d", i);
+		if (!t || !np_table_find(t, NP_NIC, name))
+			KUNIT_ASSERT_EQ(test, np_txn_add(txn, NP_NIC,
+							 mk_nic(test, name)), 0);
+		if (t && np_table_find(t, NP_NET, nets[i]))
+			continue;
+		net = mk_net(test, nets[i], nets[i]);
+		if (i == 2) {			/* a tunnel, its policy p2 */
+			net->tunnel = NETPOLICY_TUNNEL_VXLAN;
+			net->tunnel_id = 42;
+			net->policy_ref = "p2";
+		}
+		add_net(test, txn, net);
 	}
 }
 
 /*
  * np_table_add() and np_table_drop() against the full build: thousands of
  * seeded adding loads (a guest's VM and VIFs, of the configuration or a
- * toolstack, names and MACs that repeat, now and then a glob, a missing
- * network or VM) and deletes of VIFs and VMs, applied to two tables, one
+ * toolstack, names and MACs that repeat, so that a toolstack's objects
+ * are replaced, now and then a glob, a missing network, VM or policy)
+ * and deletes of objects of every kind, applied to two tables, one
  * through the shared paths where they apply (as LOAD and DEL do), the
- * other always built in full. Every step
- * must give both the same objects, the same lookups and the same error.
+ * other always built in full. Every step must give both the same
+ * objects, the same lookups, the same flags and the same error. The
+ * configuration's policies, NICs and networks come back every 40 steps.
  */
 static void np_table_add_random_test(struct kunit *test)
 {
+	int step, i, k, n, fast = 0, replacing = 0, failed = 0;
+	int dropped[NP_NKINDS] = {};
 	struct np_table *a, *b, *na, *nb;
-	int step, i, k, n, fast = 0, dropped = 0, failed = 0;
-	struct add_spec spec[4];
 	struct np_txn ta = {}, tb = {};
+	struct add_spec spec[4];
 	struct rnd_state rnd;
+	bool had;
 
 	prandom_seed_state(&rnd, 17);
-	add_net(test, &ta, mk_net(test, "n1", "br1"));
-	add_net(test, &ta, mk_net(test, "n2", "br2"));
+	add_base(test, NULL, &ta);
 	add_vif(test, &ta, mk_vif(test, "g", "i1*", NULL, "n1"));
 	a = build(test, NULL, false, &ta, 1);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
-	add_net(test, &tb, mk_net(test, "n1", "br1"));
-	add_net(test, &tb, mk_net(test, "n2", "br2"));
+	add_base(test, NULL, &tb);
 	add_vif(test, &tb, mk_vif(test, "g", "i1*", NULL, "n1"));
 	b = build(test, NULL, false, &tb, 1);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
 
 	for (step = 0; step < 3000; step++) {
-		k = prandom_u32_state(&rnd) % 16 ? NP_VIF : NP_VM;
-		if (prandom_u32_state(&rnd) % 6 == 0 && b->objs[k].n > 1) {
-			/* a guest goes: delete one of its VIFs, or its VM */
+		u32 r = prandom_u32_state(&rnd);
+
+		k = r % 16 ? NP_VIF : NP_VM;
+		if (r % 7 == 0)
+			k = (r >> 4) % 3;	/* policy, NIC or network */
+		if (step % 40 == 39) {
+			add_base(test, a, &ta);
+			add_base(test, b, &tb);
+			na = build(test, a, true, &ta, step + 2);
+			nb = build(test, b, true, &tb, step + 2);
+		} else if ((prandom_u32_state(&rnd) % 6 == 0 ||
+			    k < NP_VM) && b->objs[k].n > 1) {
+			/* a guest goes, or the administrator deletes one */
 			const struct np_obj *v =
 				b->objs[k].v[prandom_u32_state(&rnd) %
 					     b->objs[k].n];
-			int source = prandom_u32_state(&rnd) % 4 ?
+			int source = k < NP_VM || prandom_u32_state(&rnd) % 4 ?
 				     -1 : NETPOLICY_SOURCE_XENSTORE;
 
 			na = np_table_drop(a, k, v->name, source, step + 2);
 			if (na)
-				dropped++;
+				dropped[k]++;
 			else
 				na = np_table_without(a, k, v->name, source,
 						      step + 2, NULL);
@@ -759,16 +856,21 @@ static void np_table_add_random_test(struct kunit *test)
 					      NULL);
 		} else {
 			n = 1 + prandom_u32_state(&rnd) % ARRAY_SIZE(spec);
+			had = false;
 			for (i = 0; i < n; i++) {
 				random_spec(&rnd, &spec[i]);
+				had |= !!np_table_find(a, spec[i].vm ? NP_VM : NP_VIF,
+						       spec[i].name);
 				add_from_spec(test, &ta, &spec[i]);
 				add_from_spec(test, &tb, &spec[i]);
 			}
 			na = np_table_add(a, &ta, step + 2);
-			if (na)
+			if (na) {
 				fast++;
-			else
+				replacing += had;
+			} else {
 				na = np_table_build(a, true, &ta, step + 2, NULL);
+			}
 			np_txn_destroy(&ta);
 			nb = build(test, b, true, &tb, step + 2);
 		}
@@ -783,10 +885,15 @@ static void np_table_add_random_test(struct kunit *test)
 		a = na;
 		b = nb;
 	}
-	kunit_info(test, "%d steps: %d through np_table_add(), %d through np_table_drop(), %d refused\n",
-		   step, fast, dropped, failed);
+	kunit_info(test, "%d steps: %d through np_table_add() (%d naming a loaded object), through np_table_drop() %d VIFs, %d VMs, %d networks, %d policies, %d NICs; %d refused\n",
+		   step, fast, replacing, dropped[NP_VIF], dropped[NP_VM],
+		   dropped[NP_NET], dropped[NP_POLICY], dropped[NP_NIC], failed);
 	KUNIT_EXPECT_GT(test, fast, 500);
-	KUNIT_EXPECT_GT(test, dropped, 200);
+	KUNIT_EXPECT_GT(test, replacing, 100);
+	KUNIT_EXPECT_GT(test, dropped[NP_VIF], 100);
+	KUNIT_EXPECT_GT(test, dropped[NP_VM], 2);
+	for (k = 0; k < NP_VM; k++)
+		KUNIT_EXPECT_GT(test, dropped[k], 10);
 	KUNIT_EXPECT_GT(test, failed, 50);
 	np_table_free(a);
 	np_table_free(b);
