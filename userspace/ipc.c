@@ -1155,12 +1155,25 @@ int ipc_get_kind(struct np_ipc *ipc, enum obj_kind kind, struct np_config *cfg)
 	return rc;
 }
 
+/*
+ * The host name comes with GET_POLICY's first message, a selecting
+ * dump's too: select one name, whether or not a policy has it, and read
+ * at most one policy instead of all. A module from before selection
+ * (EINVAL) is dumped whole.
+ */
 int ipc_get_host(struct np_ipc *ipc, char **host)
 {
+	struct sel_req sel = { .nest = NETPOLICY_A_POLICY };
 	struct np_config part = { 0 };
-	int rc = dump(ipc, NETPOLICY_CMD_GET_POLICY, on_policy, &part,
-		      reset_config);
+	int rc;
 
+	sel_name(&sel, NETPOLICY_A_POLICY_NAME, "host");
+	rc = dump_sel(ipc, NETPOLICY_CMD_GET_POLICY, on_policy, &part,
+		      reset_config, &sel);
+	free(sel.v);
+	if (rc == -EINVAL)
+		rc = dump(ipc, NETPOLICY_CMD_GET_POLICY, on_policy, &part,
+			  reset_config);
 	*host = part.host;
 	part.host = NULL;
 	config_free(&part);
