@@ -24,6 +24,7 @@ static int plan_file(struct np_config *cfg, const struct plan_req *pr,
 {
 	uint8_t cak[RZ_CAK_LEN];
 	char *const *links;
+	const char **cand;
 	struct np_pos pos;
 	const char *net;
 	size_t n, i;
@@ -32,7 +33,9 @@ static int plan_file(struct np_config *cfg, const struct plan_req *pr,
 	if (!cfg->n_pool)
 		return 0;			/* no pool: nothing to realize */
 	config_sort(cfg);
-	links = rz_host_links(pr->rz, &n);
+	cand = rz_plan_link_names(cfg, &n);
+	links = rz_host_have_links(pr->rz, cand, n, &n);
+	free(cand);
 	if (!links)
 		return -1;			/* rtnetlink said why */
 	if (rz_plan_make(cfg, pr->host, links, n, d, pr->plan))

@@ -563,15 +563,51 @@ static void add_name(struct nl_object *o, void *arg)
 	*slot = xstrdup(name);
 }
 
-char *const *rz_host_links(struct rz_host *h, size_t *n)
+/*
+ * A few names are asked of the kernel one by one; more than this, and
+ * every link is read in one dump instead.
+ */
+#define RZ_ASK_MAX	64
+
+/*
+ * Planning needs to know which of a few names exist (the nic objects and
+ * NAME() selectors): asked by name, a host's thousands of taps are not
+ * dumped for them.
+ */
+char *const *rz_host_have_links(struct rz_host *h, const char *const *cand,
+				size_t n_cand, size_t *n)
 {
-	if (!h->names && !connect_host(h)) {
-		nl_cache_foreach(h->links, add_name, h);
+	static char *const none[1];
+	struct nl_cache *c = NULL;
+	size_t i;
+	int err = 0;
+
+	while (h->n_names)
+		free(h->names[--h->n_names]);
+	if (n_cand > RZ_ASK_MAX) {
+		if (connect_host(h))
+			return NULL;
+		c = h->links;
+	} else if (connect_sock(h)) {
+		return NULL;
+	} else {
+		err = nl_cache_alloc_name("route/link", &c);
+		for (i = 0; !err && i < n_cand; i++)
+			err = rz_reread_link(h->sk, c, cand[i]);
+	}
+	if (!err) {
+		nl_cache_foreach(c, add_name, h);
 		if (h->n_names)
 			qsort(h->names, h->n_names, sizeof(*h->names), cmp_str);
 	}
+	if (c != h->links)
+		nl_cache_free(c);
+	if (err) {
+		nl_failed(err);
+		return NULL;
+	}
 	*n = h->n_names;
-	return h->names;		/* NULL only on error: "lo" exists */
+	return h->n_names ? h->names : none;	/* none: not an error */
 }
 
 struct rz_host *rz_host_open(FILE *log, const char *host)

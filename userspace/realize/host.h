@@ -24,7 +24,7 @@ struct rz_host {
 	FILE *log;
 	const char *name;		/* this host, whose sessions these are */
 	size_t changes;			/* lines logged: what was done */
-	char **names;			/* rz_host_links() */
+	char **names;			/* rz_host_have_links() */
 	size_t n_names;
 	struct rz_mka *started;		/* sessions this run started */
 	size_t n_started;

@@ -99,6 +99,43 @@ static const char *pick_underlay(const struct links *links,
 	return best;
 }
 
+static int cmp_ptr_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * The interface names pick_underlay() may ask about, sorted, each once:
+ * the nic objects, and the NAME() selectors of PHYSICAL_IFS_ALLOWED.
+ */
+const char **rz_plan_link_names(const struct np_config *cfg, size_t *n)
+{
+	const char **v = NULL;
+	const struct np_sel *sels;
+	size_t i, j, k, n_sels;
+
+	*n = 0;
+	for (i = 0; i < cfg->n_nics; i++)
+		*(const char **)xpush((void **)&v, n, sizeof(*v)) =
+			cfg->nics[i].name;
+	for (i = 0; i < cfg->n_policies; i++) {
+		sels = pol_sel_list(&cfg->policies[i], PA_PHYSICAL_IFS_ALLOWED,
+				    &n_sels);
+		for (j = 0; j < n_sels; j++)
+			if (sels[j].type == NETPOLICY_SEL_NAME)
+				*(const char **)xpush((void **)&v, n,
+						      sizeof(*v)) = sels[j].value;
+	}
+	if (!*n)
+		return v;
+	qsort(v, *n, sizeof(*v), cmp_ptr_name);
+	for (i = 1, k = 1; i < *n; i++)
+		if (strcmp(v[i], v[k - 1]))
+			v[k++] = v[i];
+	*n = k;
+	return v;
+}
+
 static struct rz_dev *add_dev(struct rz_plan *pl, enum rz_kind kind,
 			      const struct np_net_def *n, const char *name)
 {

@@ -31,10 +31,17 @@ struct rz_plan;
 struct rz_host;
 
 /*
+ * The interface names planning @cfg may ask about (the nic objects, the
+ * NAME() selectors of PHYSICAL_IFS_ALLOWED): sorted, each once, pointing
+ * into @cfg; free() the array.
+ */
+const char **rz_plan_link_names(const struct np_config *cfg, size_t *n);
+/*
  * Plan what @cfg (sorted: config_sort()) needs on host @self, given the
- * names of the links that exist (@links, sorted with strcmp). *@out is
- * NULL when the file declares no pool (host blocks): nothing to realize.
- * Problems go to @d at the line that causes them; -1 then.
+ * names of the links that exist (@links, sorted with strcmp: at least
+ * those of rz_plan_link_names() that exist). *@out is NULL when the file
+ * declares no pool (host blocks): nothing to realize. Problems go to @d
+ * at the line that causes them; -1 then.
  */
 int rz_plan_make(const struct np_config *cfg, const char *self,
 		 char *const *links, size_t n_links, struct np_diags *d,
@@ -72,8 +79,12 @@ int rz_genkey(FILE *out);
  * what was done goes to @log.
  */
 struct rz_host *rz_host_open(FILE *log, const char *host);
-/* The names of the links that exist, sorted (NULL: none, or an error). */
-char *const *rz_host_links(struct rz_host *h, size_t *n);
+/*
+ * Of the interface names @cand, those that are links of this host (and
+ * maybe others), sorted; NULL on an error.
+ */
+char *const *rz_host_have_links(struct rz_host *h, const char *const *cand,
+				size_t n_cand, size_t *n);
 /*
  * Create, repair or replace the planned devices; start, restart or keep
  * the planned key agreement sessions.

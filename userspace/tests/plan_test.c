@@ -47,7 +47,7 @@ static void plan(struct run *r, const char *src, const char *self,
 	for (tok = strtok_r(copy, " ", &save); tok && n < 16;
 	     tok = strtok_r(NULL, " ", &save))
 		names[n++] = tok;
-	/* the caller gives them sorted, as rz_host_links() does */
+	/* the caller gives them sorted, as rz_host_have_links() does */
 	if (config_parse("t.policy", text, strlen(text), &r->cfg, &r->d) ||
 	    (config_check(&r->cfg, &r->d), r->d.count)) {
 		printf("FAIL: the test's file does not check:\n%s", r->d.text);
@@ -210,10 +210,20 @@ static void test_underlay(void)
 	char err[512];
 	struct run r;
 
+	const char **names;
+	size_t n;
+
 	plan(&r, src, "hA", "eth0 eth1 eth2 eth9 lo");
 	EXPECT(dev(&r, 1) && !strcmp(dev(&r, 1)->lower, "eth1"),
 	       "underlay: the first allowed NIC by name (%s)",
 	       dev(&r, 1) ? dev(&r, 1)->lower : "-");
+	/* what npmgr asks the kernel about: these, and no other link */
+	names = rz_plan_link_names(&r.cfg, &n);
+	EXPECT(n == 4 && !strcmp(names[0], "eth0") &&
+	       !strcmp(names[1], "eth1") && !strcmp(names[2], "eth2") &&
+	       !strcmp(names[3], "eth9"),
+	       "underlay: the names planning may ask about, sorted (%zu)", n);
+	free(names);
 	done(&r);
 	plan(&r, src, "hA", "eth0 eth2 eth9 lo");
 	EXPECT(dev(&r, 1) && !strcmp(dev(&r, 1)->lower, "eth2"),
