@@ -25,23 +25,11 @@ ROUNDS=${BENCH_ROUNDS:-3}
 NPMGR=$top/userspace/npmgr
 work=$(mktemp -d)
 KEYS=$work/keys
-. "$top/tools/testing/selftests/netpolicy/twohosts.sh"
+. "$top/tools/testing/bench/hosts_bench_lib.sh"
 
-if [ -z "${NP_IN_VM:-}" ]; then
-	echo "hostlinks_bench.sh runs inside the test VM: use 'make bench'" >&2
-	exit 4
-fi
-stop_sessions() {
-	local p
-	for p in /run/netpolicy/mka/h[AB]/*.pid; do
-		[ -e "$p" ] && kill "$(cat "$p")" 2> /dev/null
-	done
-	return 0
-}
+bench_in_vm hostlinks_bench.sh
 trap 'stop_sessions; rm -rf "$work"' EXIT
-modprobe -a tun bridge veth vxlan macsec
-insmod "$top/kernel/netpolicy.ko"
-twohosts_up
+bench_hosts_up
 mkdir -m 700 "$KEYS"
 (umask 077; "$NPMGR" genkey > "$KEYS/enc.cak")
 

@@ -37,24 +37,11 @@ SECS=${BENCH_SECONDS:-5}
 NPMGR=$top/userspace/npmgr
 TAPVM=$top/tools/testing/selftests/netpolicy/tapvm
 work=$(mktemp -d)
-. "$top/tools/testing/selftests/netpolicy/twohosts.sh"
+. "$top/tools/testing/bench/hosts_bench_lib.sh"
 
-if [ -z "${NP_IN_VM:-}" ]; then
-	echo "tunnel_bench.sh runs inside the test VM: use 'make bench'" >&2
-	exit 4
-fi
-stop_sessions() {
-	local p
-	for p in /run/netpolicy/mka/h[AB]/*.pid; do
-		[ -e "$p" ] && kill "$(cat "$p")" 2> /dev/null
-	done
-	return 0
-}
+bench_in_vm tunnel_bench.sh
 trap 'stop_sessions; jobs -p | xargs -r kill 2> /dev/null; wait 2> /dev/null; rm -rf "$work"' EXIT
-modprobe -a tun bridge veth vxlan macsec
-insmod "$top/kernel/netpolicy.ko"
-
-twohosts_up
+bench_hosts_up
 
 # --- realized by npmgr ---
 mkdir -m 700 "$work/keys"
