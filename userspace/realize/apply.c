@@ -385,6 +385,12 @@ static int apply_dev(struct rz_host *h, struct rz_dev *d)
 	int master = ifindex_of(h, d->master), ifindex, err = 0;
 	const char *why;
 
+	if (!l) {
+		/* not of the kinds read: a link of another kind may have it */
+		if (rz_host_reread(h, d->name))
+			return -1;
+		l = rtnl_link_get_by_name(h->links, d->name);
+	}
 	if (!l)
 		return create(h, d, NULL);
 	if (d->kind == RZ_BRIDGE) {
@@ -434,13 +440,38 @@ static int apply_dev(struct rz_host *h, struct rz_dev *d)
 	return 0;
 }
 
+/*
+ * Read what a plan's devices are made from: the devices of the kinds
+ * netpolicy creates (the planned ones among them, and the bridges they
+ * join), and each underlay by name. A host's taps are not read; a planned
+ * name that a link of another kind has is read when its device is made.
+ */
+static int connect_plan(struct rz_host *h, const struct rz_plan *pl)
+{
+	struct rtnl_link *l;
+	size_t i;
+
+	if (connect_ours(h))
+		return -1;
+	for (i = 0; i < pl->n; i++) {
+		if (!*pl->devs[i].lower)
+			continue;
+		l = rtnl_link_get_by_name(h->links, pl->devs[i].lower);
+		if (l)
+			rtnl_link_put(l);
+		else if (rz_host_reread(h, pl->devs[i].lower))
+			return -1;
+	}
+	return 0;
+}
+
 int rz_apply(struct rz_host *h, struct rz_plan *pl)
 {
 	size_t i;
 
 	if (!pl)
 		return 0;
-	if (connect_host(h))
+	if (connect_plan(h, pl))
 		return -1;
 	for (i = 0; i < pl->n; i++) {
 		struct rz_dev *d = &pl->devs[i];

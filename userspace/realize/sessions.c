@@ -243,6 +243,7 @@ static const char *session_drift(struct rz_host *h, const struct rz_mka *m)
 	int family;
 
 	if (!session_macsec(h->name, m->sid, name, sizeof(name)) ||
+	    rz_host_reread(h, name) ||
 	    !rz_macsec_by_name(h->links, rtnl_link_name2i(h->links, m->tunnel),
 			       name, &ms))
 		return NULL;		/* none yet: the daemon is at work */
