@@ -306,6 +306,31 @@ test_physical_ifs_allowed() {
 	wait_master hA tap-a1 br-front
 }
 
+# A link of another kind where the plan puts a device: npmgr reads only
+# the kinds it creates at first, so it must ask for the name before it
+# makes the device, and say what is in the way.
+test_device_in_the_way() {
+	local vx
+	write_pool
+	vx=$(devname npv front)
+	ip -n hA tuntap add br-front mode tap
+	npl hA load "$tmp/pool.policy" > "$tmp/out" 2>&1 && fail "load succeeded"
+	grep -qx "npmgr: network front: br-front exists and is not a bridge" "$tmp/out" ||
+		fail "the tap in the way is not named: $(cat "$tmp/out")"
+	expect_eq "nothing was loaded" "" "$(np hA show config)"
+	expect_eq "what the load made is gone" "" \
+		"$(ip -n hA -o link show type bridge; ip -n hA -o link show type vxlan)"
+	ip -n hA link del br-front
+	ip -n hA link add "$vx" type dummy
+	npl hA load "$tmp/pool.policy" > "$tmp/out" 2>&1 && fail "load succeeded"
+	grep -qx "npmgr: network front: $vx exists and netpolicy did not create it: remove or rename it" "$tmp/out" ||
+		fail "the dummy in the way is not named: $(cat "$tmp/out")"
+	expect_eq "the dummy stays" "$vx" "$(ip -n hA -o link show type dummy | awk -F': ' '{ print $2 }')"
+	ip -n hA link del "$vx"
+	npl hA load "$tmp/pool.policy" > /dev/null || fail "load once the way is clear"
+	[ "$(ifindex hA "$vx")" != none ] || fail "$vx was not made"
+}
+
 test_no_allowed_nic_refused() {
 	write_pool "policy = wrongtag" "policy wrongtag {
     ALLOW_CROSS_SERVER = true
