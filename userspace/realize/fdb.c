@@ -7,7 +7,9 @@
 
 #include <arpa/inet.h>
 #include <linux/neighbour.h>
+#include <linux/netlink.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "host.h"
 
@@ -102,6 +104,17 @@ int rz_fdb_peers(int ifindex, struct in_addr **peers, size_t *n)
 
 	if (sk) {
 		err = nl_connect(sk, NETLINK_ROUTE);
+		/*
+		 * Without strict checking the kernel ignores the device of an
+		 * fdb dump request and answers with the entries of every
+		 * device: a tap's multicast addresses included, thousands on a
+		 * busy host, for each VXLAN device. (A kernel before 4.20
+		 * refuses the option: it then answers with all, as before.)
+		 */
+		if (!err)
+			setsockopt(nl_socket_get_fd(sk), SOL_NETLINK,
+				   NETLINK_GET_STRICT_CHK, &(int){ 1 },
+				   sizeof(int));
 		if (!err)
 			err = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM,
 						  fdb_entry, &f);
