@@ -17,8 +17,10 @@
 
 /*
  * A hash set of byte-string keys (names, interface names, MACs) mapping to
- * the object that has the key first. Open addressing, load <= 1/2: the
- * checker costs O(n) for n objects, which matters at 100,000 VIFs.
+ * the object that has the key first. Open addressing with linear probing,
+ * at most 3/4 full, its slots as many as that needs (not a power of two:
+ * a 100,000-VIF file's sets are half the size, so half the page faults):
+ * the checker costs O(n) for n objects, which matters at 100,000 VIFs.
  */
 struct keyset {
 	struct slot {
@@ -27,78 +29,109 @@ struct keyset {
 		uint32_t hash;		/* of the key: most misses end here */
 		uint32_t len;
 	} *slots;
-	size_t mask;
+	size_t size;
 	size_t count;
 };
+
+#define FNV_BASIS	2166136261u
+#define FNV_PRIME	16777619u
 
 static uint32_t hash_bytes(const void *p, size_t len)
 {
 	const unsigned char *c = p;
-	uint32_t h = 2166136261u;	/* FNV-1a */
+	uint32_t h = FNV_BASIS;	/* FNV-1a */
 
 	while (len--)
-		h = (h ^ *c++) * 16777619u;
+		h = (h ^ *c++) * FNV_PRIME;
+	return h;
+}
+
+/* hash_bytes() of @s and its NUL, and their length, in one pass */
+static uint32_t hash_str(const char *s, uint32_t *len)
+{
+	uint32_t h = FNV_BASIS, n = 0;
+
+	do
+		h = (h ^ (unsigned char)s[n]) * FNV_PRIME;
+	while (s[n++]);
+	*len = n;
 	return h;
 }
 
 static void keyset_init(struct keyset *ks, size_t n)
 {
-	size_t slots = 16;
-
-	while (slots < 2 * n)
-		slots *= 2;
-	ks->slots = xcalloc(slots, sizeof(*ks->slots));
-	ks->mask = slots - 1;
+	ks->size = n + n / 3 + 16;
+	ks->slots = xcalloc(ks->size, sizeof(*ks->slots));
 	ks->count = 0;
+}
+
+/* Where the probe for hash @h starts: @h scaled to the slots, no division */
+static size_t keyset_home(const struct keyset *ks, uint32_t h)
+{
+	return (size_t)(((uint64_t)h * ks->size) >> 32);
 }
 
 static void keyset_put(struct keyset *ks, const struct slot *e)
 {
-	size_t i = e->hash & ks->mask;
+	size_t i = keyset_home(ks, e->hash);
 
 	while (ks->slots[i].key)
-		i = (i + 1) & ks->mask;
+		if (++i == ks->size)
+			i = 0;
 	ks->slots[i] = *e;
 	ks->count++;
 }
 
-/* Double the slots when half are used: the set never fills. */
+/* Grow by half when 3/4 are used: the set never fills. */
 static void keyset_grow(struct keyset *ks)
 {
 	struct keyset bigger;
 	size_t i;
 
-	keyset_init(&bigger, ks->mask + 1);
-	for (i = 0; i <= ks->mask; i++)
+	keyset_init(&bigger, ks->size + ks->size / 2);
+	for (i = 0; i < ks->size; i++)
 		if (ks->slots[i].key)
 			keyset_put(&bigger, &ks->slots[i]);
 	free(ks->slots);
 	*ks = bigger;
 }
 
+static bool same_bytes(const void *a, const void *b, uint32_t len)
+{
+	const unsigned char *x = a, *y = b;
+	uint32_t i;
+
+	for (i = 0; i < len; i++)	/* keys are short: no memcmp() call */
+		if (x[i] != y[i])
+			return false;
+	return true;
+}
+
 /* The slot of @key (hash @h), or the free slot where it would go. */
 static struct slot *keyset_find(const struct keyset *ks, const void *key,
 				uint32_t len, uint32_t h)
 {
+	size_t i = keyset_home(ks, h);
 	struct slot *e;
-	size_t i;
 
-	for (i = h & ks->mask; (e = &ks->slots[i])->key; i = (i + 1) & ks->mask)
-		if (e->hash == h && e->len == len && !memcmp(e->key, key, len))
+	for (; (e = &ks->slots[i])->key; i = i + 1 == ks->size ? 0 : i + 1)
+		if (e->hash == h && e->len == len && same_bytes(e->key, key, len))
 			break;
 	return e;
 }
 
-/* The object that has @key already, else NULL after adding @obj. */
-static const void *keyset_add(struct keyset *ks, const void *key, size_t len,
-			      const void *obj)
+/* The object that has @key (@len bytes, hash @h) already, else NULL after
+ * adding @obj.
+ */
+static const void *keyset_add_hashed(struct keyset *ks, const void *key,
+				     uint32_t len, uint32_t h, const void *obj)
 {
-	struct slot e = { key, obj, hash_bytes(key, len), (uint32_t)len };
-	struct slot *at = keyset_find(ks, key, e.len, e.hash);
+	struct slot e = { key, obj, h, len };
+	struct slot *at = keyset_find(ks, key, len, h);
 
 	if (at->key)
 		return at->obj;
-	if (2 * (ks->count + 1) > ks->mask + 1) {
+	if (4 * (ks->count + 1) > 3 * ks->size) {
 		keyset_grow(ks);
 		keyset_put(ks, &e);
 	} else {
@@ -108,11 +141,27 @@ static const void *keyset_add(struct keyset *ks, const void *key, size_t len,
 	return NULL;
 }
 
+static const void *keyset_add(struct keyset *ks, const void *key, size_t len,
+			      const void *obj)
+{
+	return keyset_add_hashed(ks, key, (uint32_t)len,
+				 hash_bytes(key, len), obj);
+}
+
+/* keyset_add() of the string @name, its NUL included */
+static const void *keyset_add_str(struct keyset *ks, const char *name,
+				  const void *obj)
+{
+	uint32_t len, h = hash_str(name, &len);
+
+	return keyset_add_hashed(ks, name, len, h, obj);
+}
+
 static const void *keyset_get(const struct keyset *ks, const char *name)
 {
-	size_t len = strlen(name) + 1;
+	uint32_t len, h = hash_str(name, &len);
 
-	return keyset_find(ks, name, (uint32_t)len, hash_bytes(name, len))->obj;
+	return keyset_find(ks, name, len, h)->obj;
 }
 
 /*
@@ -129,7 +178,7 @@ static void index_names(struct keyset *ks, const struct np_config *cfg,
 	for (i = 0; i < n; i++) {
 		const struct named *o = config_obj(cfg, kind, i);
 
-		first = keyset_add(ks, o->name, strlen(o->name) + 1, o);
+		first = keyset_add_str(ks, o->name, o);
 		if (first)
 			diag_add(d, o->pos,
 				 "%s '%s' is defined twice (first at line %d)",
@@ -160,8 +209,8 @@ static void check_vif_keys(struct np_config *cfg,
 				diag_add(d, v->mac_pos,
 					 "vif '%s' has the same MAC address as vif '%s'",
 					 v->name, w->name);
-		} else if (v->ifname && !strpbrk(v->ifname, "*?")) {
-			w = keyset_add(&names, v->ifname, strlen(v->ifname) + 1, v);
+		} else if (v->ifname && !has_wildcard(v->ifname)) {
+			w = keyset_add_str(&names, v->ifname, v);
 			if (w)
 				diag_add(d, v->ifname_pos,
 					 "vif '%s' has the same interface name as vif '%s'",
@@ -371,7 +420,7 @@ static void add_implicit_vms(struct np_config *cfg, struct keyset *vi)
 	for (i = 0; i < cfg->n_vifs; i++) {
 		const char *vm = cfg->vifs[i].vm;
 
-		if (vm && !keyset_add(vi, vm, strlen(vm) + 1, &cfg->vifs[i]))
+		if (vm && !keyset_add_str(vi, vm, &cfg->vifs[i]))
 			need[n++] = &cfg->vifs[i];
 	}
 	/* (pushing moves cfg->vms: @vi is not used after this) */
@@ -395,7 +444,7 @@ static void index_loaded(struct keyset *ks, const struct np_config *loaded,
 	for (i = 0; i < config_count(loaded, kind); i++) {
 		const struct named *o = config_obj(loaded, kind, i);
 
-		mine = keyset_add(ks, o->name, strlen(o->name) + 1, o);
+		mine = keyset_add_str(ks, o->name, o);
 		if (mine)
 			diag_add(d, mine->pos,
 				 "%s '%s' is loaded already (load without --add replaces what is loaded)",
@@ -452,38 +501,14 @@ void config_check(struct np_config *cfg, struct np_diags *d)
 	config_check_with(cfg, NULL, d);
 }
 
-int config_read_file(const char *path, struct np_config *cfg,
-		     const struct np_loaded_src *loaded, bool hosts_from_pool,
-		     struct np_diags *d, char **buf)
+/* config_read_file() of the text @buf, @len bytes, that @d quotes */
+static int compile_text(const char *path, const char *buf, size_t len,
+			struct np_config *cfg, const struct np_loaded_src *loaded,
+			bool hosts_from_pool, struct np_diags *d)
 {
-	struct np_src_part *parts = NULL;
 	struct np_config old;
-	size_t len, n_parts = 0;
-	struct stat st;
-	int err;
 
-	memset(cfg, 0, sizeof(*cfg));
-	memset(d, 0, sizeof(*d));
-	/* a directory: its *.policy files, in name order, as one file */
-	if (strcmp(path, "-") && !stat(path, &st) && S_ISDIR(st.st_mode)) {
-		err = read_policy_dir(path, buf, &len, &parts, &n_parts);
-		if (err == -ENOENT) {
-			*buf = NULL;
-			fprintf(stderr, "npmgr: %s: no *.policy file in this directory: nothing to do\n",
-				path);
-			return -1;
-		}
-	} else {
-		err = read_file(path, buf, &len);
-	}
-	if (err) {
-		*buf = NULL;
-		fprintf(stderr, "npmgr: %s: %s\n", path, strerror(-err));
-		return -1;
-	}
-	d->parts = parts;
-	d->n_parts = n_parts;
-	if (config_parse_packed(path, *buf, len, cfg, d))
+	if (config_parse_packed(path, buf, len, cfg, d))
 		return 0;
 	cfg->hosts_from_pool = hosts_from_pool;
 	if (!loaded) {
@@ -493,12 +518,81 @@ int config_read_file(const char *path, struct np_config *cfg,
 	/* what is loaded, read once the file says which objects matter */
 	if (loaded->read(loaded->ctx, cfg, &old)) {
 		diags_free(d);
-		free(*buf);
-		*buf = NULL;
 		return -1;
 	}
 	config_check_with(cfg, &old, d);
 	config_free(&old);
+	return 0;
+}
+
+/* Read @path, a file or a directory of them, into @t (not mapped). */
+static int read_text(const char *path, struct np_text *t, struct np_diags *d)
+{
+	struct np_src_part *parts = NULL;
+	size_t n_parts = 0;
+	struct stat st;
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	/* a directory: its *.policy files, in name order, as one file */
+	if (strcmp(path, "-") && !stat(path, &st) && S_ISDIR(st.st_mode)) {
+		err = read_policy_dir(path, &t->buf, &t->len, &parts, &n_parts);
+		if (err == -ENOENT) {
+			fprintf(stderr, "npmgr: %s: no *.policy file in this directory: nothing to do\n",
+				path);
+			return -1;
+		}
+	} else {
+		err = read_file(path, &t->buf, &t->len);
+	}
+	if (err) {
+		t->buf = NULL;
+		fprintf(stderr, "npmgr: %s: %s\n", path, strerror(-err));
+		return -1;
+	}
+	d->parts = parts;
+	d->n_parts = n_parts;
+	return 0;
+}
+
+int config_read_file(const char *path, struct np_config *cfg,
+		     const struct np_loaded_src *loaded, bool hosts_from_pool,
+		     struct np_diags *d, char **buf)
+{
+	struct np_text t;
+
+	memset(cfg, 0, sizeof(*cfg));
+	memset(d, 0, sizeof(*d));
+	*buf = NULL;
+	if (read_text(path, &t, d))
+		return -1;
+	if (compile_text(path, t.buf, t.len, cfg, loaded, hosts_from_pool, d)) {
+		free(t.buf);
+		return -1;
+	}
+	*buf = t.buf;
+	return 0;
+}
+
+int config_map_file(const char *path, struct np_config *cfg,
+		    const struct np_loaded_src *loaded, bool hosts_from_pool,
+		    struct np_diags *d, struct np_text *t)
+{
+	int err;
+
+	memset(cfg, 0, sizeof(*cfg));
+	memset(d, 0, sizeof(*d));
+	err = map_text(path, t);
+	if (err == -EISDIR || err == -ESPIPE)
+		err = read_text(path, t, d);
+	else if (err)
+		fprintf(stderr, "npmgr: %s: %s\n", path, strerror(-err));
+	if (err)
+		return -1;
+	if (compile_text(path, t->buf, t->len, cfg, loaded, hosts_from_pool, d)) {
+		text_release(t);
+		return -1;
+	}
 	return 0;
 }
 

@@ -73,6 +73,14 @@ int config_read_file(const char *path, struct np_config *cfg,
 		     const struct np_loaded_src *loaded, bool hosts_from_pool,
 		     struct np_diags *d, char **buf);
 /*
+ * config_read_file() for a one-shot command (`npmgr load`, `npmgr check`):
+ * a regular file is mapped, not copied (see map_text()); @t holds the
+ * text until config_report() is done with it, then text_release() it.
+ */
+int config_map_file(const char *path, struct np_config *cfg,
+		    const struct np_loaded_src *loaded, bool hosts_from_pool,
+		    struct np_diags *d, struct np_text *t);
+/*
  * Print @d's problems and "npmgr: PATH: N errors, nothing NOTHING" on
  * stderr, free @d: 1 if there were any, else 0.
  */

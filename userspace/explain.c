@@ -47,7 +47,7 @@ static void explain_vif(FILE *f, const struct np_config *cfg,
 	if (v->has_mac)
 		format_mac(v->mac, mac);
 	fprintf(f, "  vif object  %s (matched by %s%s%s)\n", v->name,
-		v->has_mac ? "MAC " : v->ifname && strpbrk(v->ifname, "*?") ?
+		v->has_mac ? "MAC " : v->ifname && has_wildcard(v->ifname) ?
 		"glob " : "name ", v->has_mac ? mac : v->ifname,
 		v->has_mac && v->ifname ? " and name" : "");
 	fprintf(f, "  network     %s, bridge %s\n", v->network,

@@ -1031,7 +1031,7 @@ static void file_keys(const struct np_config *file, struct sel_req *sel)
 		sel_name(&sel[2], NETPOLICY_A_NET_NAME, v->network);
 		sel_name(&sel[3], NETPOLICY_A_VM_NAME, v->vm);
 		sel_name(&sel[0], NETPOLICY_A_POLICY_NAME, v->policy);
-		ifn = v->ifname && !strpbrk(v->ifname, "*?") ? v->ifname : NULL;
+		ifn = v->ifname && !has_wildcard(v->ifname) ? v->ifname : NULL;
 		if (v->has_mac)
 			sel_add(&sel[4], NETPOLICY_A_VIF_MAC, v->mac,
 				sizeof(v->mac));

@@ -71,10 +71,10 @@ int load_compile(const char *path, struct np_config *cfg,
 {
 	struct np_diags d;
 	bool planned = false;
-	char *buf;
+	struct np_text text;
 	int err;
 
-	if (config_read_file(path, cfg, loaded, hosts_from_pool, &d, &buf))
+	if (config_map_file(path, cfg, loaded, hosts_from_pool, &d, &text))
 		return 1;
 	err = 0;
 	if (!d.count && pr) {
@@ -85,7 +85,7 @@ int load_compile(const char *path, struct np_config *cfg,
 	if (!d.count && err)
 		fprintf(stderr, "npmgr: %s: nothing changed\n", path);
 	err = config_report(&d, path, planned ? "changed" : "loaded") || err;
-	free(buf);
+	text_release(&text);
 	return err;
 }
 

@@ -30,11 +30,16 @@ enum tok_type {
 	T_LPAREN, T_RPAREN, T_SEMI, T_BAD,
 };
 
+/*
+ * A word's text is where it is in the file, not NUL-terminated: compare it
+ * with tok_is() and print it with "%.*s". A string's (its escapes undone)
+ * and a T_BAD's message are the token's own, NUL-terminated.
+ */
 struct tok {
 	enum tok_type type;
-	char *text;			/* T_WORD, T_STRING, T_BAD */
+	const char *text;		/* T_WORD, T_STRING, T_BAD */
 	size_t len;			/* of text: T_WORD, T_STRING */
-	bool owned;			/* else text is the parser's word buffer */
+	char *owned;			/* text, when the token allocated it */
 	struct np_pos pos;
 };
 
@@ -46,15 +51,19 @@ struct parser {
 	size_t line_start;		/* where p->line begins in buf */
 	struct tok tok;			/* the lookahead */
 	struct np_diags *d;
-	char *word;			/* T_WORD text, reused: no malloc per word */
-	size_t word_cap;
 };
 
 /*
  * The lexer's classes of bytes, looked up once per byte: a 100,000-VIF
- * file is 9 MB, and this loop is most of what parsing it costs.
+ * file is 9 MB, and this loop is most of what parsing it costs. A byte of
+ * a one-byte token is of its token's class (below C_WORD).
  */
-enum { C_OTHER, C_WORD, C_SPACE, C_NEWLINE };
+enum {
+	C_OTHER,
+	/* T_LBRACE ... T_SEMI */
+	C_WORD = T_BAD + 1, C_SPACE, C_NEWLINE, C_HASH, C_QUOTE,
+};
+
 static const unsigned char byte_class[256] = {
 	['a' ... 'z'] = C_WORD, ['A' ... 'Z'] = C_WORD,
 	['0' ... '9'] = C_WORD, ['_'] = C_WORD, ['.'] = C_WORD,
@@ -62,12 +71,10 @@ static const unsigned char byte_class[256] = {
 	['+'] = C_WORD, ['@'] = C_WORD,
 	[' '] = C_SPACE, ['\t'] = C_SPACE, ['\r'] = C_SPACE,
 	['\v'] = C_SPACE, ['\f'] = C_SPACE, ['\n'] = C_NEWLINE,
+	['#'] = C_HASH, ['"'] = C_QUOTE,
+	['{'] = T_LBRACE, ['}'] = T_RBRACE, ['='] = T_EQ, [','] = T_COMMA,
+	['('] = T_LPAREN, [')'] = T_RPAREN, [';'] = T_SEMI,
 };
-
-static bool is_word_char(char c)
-{
-	return byte_class[(unsigned char)c] == C_WORD;
-}
 
 static char peekc(struct parser *p)
 {
@@ -80,145 +87,157 @@ static void advance(struct parser *p)
 	p->i++;
 }
 
-/* Past white space and comments, counting lines. */
-static void skip_blank(struct parser *p)
+/* Make the lookahead a T_BAD token: @msg is its message, allocated. */
+static void bad_token(struct parser *p, char *msg)
 {
-	const char *buf = p->buf;
+	p->tok.type = T_BAD;
+	p->tok.text = p->tok.owned = msg;
+}
+
+/* A "string" (p->i at its opening quote) into p->tok. */
+static void lex_string(struct parser *p)
+{
+	size_t cap = 16, n = 0;
+	char *out = xcalloc(cap, 1);
+	char c;
+
+	advance(p);
+	for (;;) {
+		c = peekc(p);
+		if (p->i >= p->len || c == '\n') {
+			free(out);
+			bad_token(p, xstrdup("unterminated string"));
+			return;
+		}
+		advance(p);
+		if (c == '"')
+			break;
+		if (c == '\\') {
+			c = peekc(p);
+			if (p->i >= p->len || (c != '"' && c != '\\')) {
+				free(out);
+				bad_token(p, xstrdup("only \\\" and \\\\ escapes exist in strings"));
+				return;
+			}
+			advance(p);
+		}
+		if (c == '\0') {
+			free(out);
+			bad_token(p, xstrdup("NUL byte in string"));
+			return;
+		}
+		/* names reach logs and terminals (the kernel agrees) */
+		if ((unsigned char)c < 0x20 || (unsigned char)c > 0x7e) {
+			free(out);
+			out = xcalloc(64, 1);
+			snprintf(out, 64, "byte 0x%02x in string: printable ASCII only",
+				 (unsigned char)c);
+			bad_token(p, out);
+			return;
+		}
+		if (n + 2 > cap) {
+			cap *= 2;
+			out = xrealloc(out, cap);
+		}
+		out[n++] = c;
+		out[n] = '\0';
+	}
+	p->tok.type = T_STRING;
+	p->tok.text = p->tok.owned = out;
+	p->tok.len = n;
+}
+
+/* A byte no token starts with, into a T_BAD token. */
+static void __attribute__((noinline)) lex_bad(struct parser *p,
+					       unsigned char c)
+{
+	char *msg = xcalloc(48, 1);
+
+	if (isprint(c))
+		snprintf(msg, 48, "unexpected character '%c'", c);
+	else
+		snprintf(msg, 48, "unexpected byte 0x%02x", c);
+	bad_token(p, msg);
+}
+
+/*
+ * Read the next token into p->tok, past white space and comments (counting
+ * lines). A 100,000-VIF file is two million tokens, most of them words: a
+ * word costs the scan of its bytes and a few stores, nothing else.
+ */
+static void next(struct parser *p)
+{
+	const unsigned char *buf = (const unsigned char *)p->buf;
 	size_t i = p->i, len = p->len;
+	unsigned char k;
 
-	while (i < len) {
-		unsigned char k = byte_class[(unsigned char)buf[i]];
-
-		if (k == C_SPACE) {
-			i++;
-		} else if (k == C_NEWLINE) {
+	if (p->tok.owned) {
+		free(p->tok.owned);
+		p->tok.owned = NULL;
+	}
+	for (;; i++) {
+		if (i >= len) {
+			p->tok.type = T_EOF;
+			k = C_OTHER;
+			break;
+		}
+		k = byte_class[buf[i]];
+		if (k == C_SPACE)
+			continue;
+		if (k == C_NEWLINE) {
 			p->line++;
-			p->line_start = ++i;
-		} else if (buf[i] == '#') {
-			while (i < len && buf[i] != '\n')
+			p->line_start = i + 1;
+		} else if (k == C_HASH) {
+			while (i + 1 < len && buf[i + 1] != '\n')
 				i++;
 		} else {
 			break;
 		}
 	}
 	p->i = i;
+	p->tok.pos.line = p->line;
+	p->tok.pos.col = (int)(i - p->line_start) + 1;
+	p->tok.text = (const char *)buf + i;
+	p->tok.len = 0;
+	if (k == C_WORD) {
+		while (++i < len && byte_class[buf[i]] == C_WORD)
+			;
+		p->tok.type = T_WORD;
+		p->tok.len = i - p->i;
+		p->i = i;
+	} else if (k > C_OTHER && k < C_WORD) {
+		p->tok.type = k;
+		p->i++;
+	} else if (k == C_QUOTE) {
+		lex_string(p);
+	} else if (p->i < len) {
+		lex_bad(p, buf[i]);
+	}
 }
 
-/* Read the next token into p->tok. */
-static void next(struct parser *p)
+static size_t min_len(size_t a, size_t b)
 {
-	enum tok_type single;
-	char c;
+	return a < b ? a : b;
+}
 
-	if (p->tok.owned && p->tok.text)
-		free(p->tok.text);
-	memset(&p->tok, 0, sizeof(p->tok));
-	p->tok.owned = true;
-	skip_blank(p);
-	p->tok.pos.line = p->line;
-	p->tok.pos.col = (int)(p->i - p->line_start) + 1;
-	if (p->i >= p->len) {
-		p->tok.type = T_EOF;
-		return;
-	}
-	c = p->buf[p->i];
-	if (is_word_char(c)) {
-		const char *buf = p->buf;
-		size_t start = p->i, i = start, n;
+/*
+ * Whether the @len bytes at @w (a word: no NUL among them) are the string
+ * @s. Keys and keywords are short: a loop beats a call to strncmp().
+ */
+static bool word_eq(const char *w, size_t len, const char *s)
+{
+	size_t i;
 
-		while (i < p->len && is_word_char(buf[i]))
-			i++;
-		p->i = i;
-		n = i - start;
-		if (n + 1 > p->word_cap) {
-			p->word_cap = 2 * (n + 1);
-			p->word = xrealloc(p->word, p->word_cap);
-		}
-		memcpy(p->word, buf + start, n);
-		p->word[n] = '\0';
-		p->tok.type = T_WORD;
-		p->tok.text = p->word;
-		p->tok.len = n;
-		p->tok.owned = false;
-		return;
-	}
-	switch (c) {
-	case '{': single = T_LBRACE; break;
-	case '}': single = T_RBRACE; break;
-	case '=': single = T_EQ; break;
-	case ',': single = T_COMMA; break;
-	case '(': single = T_LPAREN; break;
-	case ')': single = T_RPAREN; break;
-	case ';': single = T_SEMI; break;
-	default: single = T_BAD; break;
-	}
-	if (single != T_BAD) {
-		p->tok.type = single;
-		p->i++;
-		return;
-	}
-	if (c == '"') {
-		size_t cap = 16, n = 0;
-		char *out = xcalloc(cap, 1);
+	for (i = 0; i < len; i++)
+		if (w[i] != s[i])	/* also where @s ends first */
+			return false;
+	return !s[len];
+}
 
-		advance(p);
-		for (;;) {
-			c = peekc(p);
-			if (p->i >= p->len || c == '\n') {
-				free(out);
-				p->tok.type = T_BAD;
-				p->tok.text = xstrdup("unterminated string");
-				return;
-			}
-			advance(p);
-			if (c == '"')
-				break;
-			if (c == '\\') {
-				c = peekc(p);
-				if (p->i >= p->len || (c != '"' && c != '\\')) {
-					free(out);
-					p->tok.type = T_BAD;
-					p->tok.text = xstrdup("only \\\" and \\\\ escapes exist in strings");
-					return;
-				}
-				advance(p);
-			}
-			if (c == '\0') {
-				free(out);
-				p->tok.type = T_BAD;
-				p->tok.text = xstrdup("NUL byte in string");
-				return;
-			}
-			/* names reach logs and terminals (the kernel agrees) */
-			if ((unsigned char)c < 0x20 || (unsigned char)c > 0x7e) {
-				free(out);
-				p->tok.type = T_BAD;
-				p->tok.text = xcalloc(64, 1);
-				snprintf(p->tok.text, 64,
-					 "byte 0x%02x in string: printable ASCII only",
-					 (unsigned char)c);
-				return;
-			}
-			if (n + 2 > cap) {
-				cap *= 2;
-				out = xrealloc(out, cap);
-			}
-			out[n++] = c;
-			out[n] = '\0';
-		}
-		p->tok.type = T_STRING;
-		p->tok.text = out;
-		p->tok.len = n;
-		return;
-	}
-	p->tok.type = T_BAD;
-	if (isprint((unsigned char)c)) {
-		p->tok.text = xcalloc(32, 1);
-		snprintf(p->tok.text, 32, "unexpected character '%c'", c);
-	} else {
-		p->tok.text = xcalloc(48, 1);
-		snprintf(p->tok.text, 48, "unexpected byte 0x%02x", (unsigned char)c);
-	}
+/* Whether the lookahead is the word @w. */
+static bool tok_is(const struct parser *p, const char *w)
+{
+	return p->tok.type == T_WORD && word_eq(p->tok.text, p->tok.len, w);
 }
 
 /* How a token is named in "found ..." */
@@ -231,7 +250,7 @@ static void describe(const struct tok *t, char *out, size_t n)
 	};
 
 	if (t->type == T_WORD)
-		snprintf(out, n, "'%.40s'", t->text);
+		snprintf(out, n, "'%.*s'", (int)min_len(t->len, 40), t->text);
 	else if (t->type == T_STRING)
 		snprintf(out, n, "\"%.40s\"", t->text);
 	else if (t->type == T_BAD)
@@ -284,11 +303,12 @@ static int take_name(struct parser *p, const char *what, char **out,
 		     struct np_pos *pos)
 {
 	struct np_pos at = p->tok.pos;
+	size_t len = p->tok.len;
 	char *s = take_text(p, what, &at);
 
 	if (!s)
 		return -1;
-	if (!*s || strlen(s) >= NETPOLICY_NAME_MAX) {
+	if (!len || len >= NETPOLICY_NAME_MAX) {
 		diag_add(p->d, at, "%s must be 1 to %d characters long", what,
 			 NETPOLICY_NAME_MAX - 1);
 		config_str_free(p->cfg, s);
@@ -302,9 +322,9 @@ static int take_name(struct parser *p, const char *what, char **out,
 
 static int take_bool(struct parser *p, bool *out)
 {
-	if (p->tok.type == T_WORD && !strcmp(p->tok.text, "true"))
+	if (tok_is(p, "true"))
 		*out = true;
-	else if (p->tok.type == T_WORD && !strcmp(p->tok.text, "false"))
+	else if (tok_is(p, "false"))
 		*out = false;
 	else
 		return fail_expect(p, "true or false");
@@ -328,9 +348,9 @@ static int take_set(struct parser *p, bool sel, void **items, size_t *n,
 			return -1;
 		}
 		if (sel) {
-			if (p->tok.type == T_WORD && !strcmp(p->tok.text, "TAG"))
+			if (tok_is(p, "TAG"))
 				type = NETPOLICY_SEL_TAG;
-			else if (p->tok.type == T_WORD && !strcmp(p->tok.text, "NAME"))
+			else if (tok_is(p, "NAME"))
 				type = NETPOLICY_SEL_NAME;
 			else
 				return fail_expect(p, "TAG(...) or NAME(...)");
@@ -500,7 +520,7 @@ static int network_stmt(struct parser *p, void *obj, int key)
 		return -1;
 	net->bridge = s;
 	net->bridge_pos = at;
-	if (!glob_valid(s) || strpbrk(s, "*?")) {
+	if (!glob_valid(s) || has_wildcard(s)) {
 		diag_add(p->d, at, "'%.64s' is not a valid bridge name", s);
 		return -1;
 	}
@@ -681,36 +701,38 @@ static const char *key_name(const struct block *b, int i)
 	return *(const char *const *)((const char *)b->keys + i * b->stride);
 }
 
-static int key_index(const struct block *b, const char *key)
+/* The index of the key @key (@len bytes, not NUL-terminated), or -1. */
+static int key_index(const struct block *b, const char *key, size_t len)
 {
 	int i;
 
 	for (i = 0; i < b->n_keys; i++) {
 		const char *k = key_name(b, i);
 
-		if (k[0] == key[0] && !strcmp(k, key))
+		if (word_eq(key, len, k))
 			return i;
 	}
 	return -1;
 }
 
 static void unknown_key(struct parser *p, const struct block *b,
-			const char *key, struct np_pos pos)
+			const char *key, size_t len, struct np_pos pos)
 {
 	char list[256] = "";
 	int i;
 
-	if (b->kind == OBJ_VIF && (!strcmp(key, "uuid") || !strcmp(key, "tags"))) {
+	if (b->kind == OBJ_VIF &&
+	    (word_eq(key, len, "uuid") || word_eq(key, len, "tags"))) {
 		diag_add(p->d, pos,
-			 "'%s' describes the VM, not the interface: write it in a 'vm NAME { }' block and set 'vm = NAME' here",
-			 key);
+			 "'%.*s' describes the VM, not the interface: write it in a 'vm NAME { }' block and set 'vm = NAME' here",
+			 (int)len, key);
 		return;
 	}
 	for (i = 0; i < b->n_keys; i++)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list),
 			 "%s%s", i ? ", " : "", key_name(b, i));
-	diag_add(p->d, pos, "unknown key '%.64s' in a %s block (known keys: %s)",
-		 key, block_name(b), list);
+	diag_add(p->d, pos, "unknown key '%.*s' in a %s block (known keys: %s)",
+		 (int)min_len(len, 64), key, block_name(b), list);
 }
 
 static int unknown_block(struct parser *p)
@@ -735,8 +757,7 @@ static int parse_block(struct parser *p, struct np_config *cfg)
 	size_t i;
 
 	for (i = 0; i < ARRAY_LEN(blocks) && !b; i++)
-		if (p->tok.type == T_WORD &&
-		    !strcmp(p->tok.text, block_name(&blocks[i])))
+		if (tok_is(p, block_name(&blocks[i])))
 			b = &blocks[i];
 	if (!b)
 		return unknown_block(p);
@@ -744,7 +765,7 @@ static int parse_block(struct parser *p, struct np_config *cfg)
 	if (take_name(p, b->what, &name, &name_pos))
 		return -1;
 	if (b->ifname && (strlen(name) >= IFNAMSIZ_NP || !glob_valid(name) ||
-			  strpbrk(name, "*?"))) {
+			  has_wildcard(name))) {
 		diag_add(p->d, name_pos, "'%.64s' is not a valid interface name",
 			 name);
 		config_str_free(p->cfg, name);
@@ -762,14 +783,14 @@ static int parse_block(struct parser *p, struct np_config *cfg)
 
 		if (p->tok.type != T_WORD)
 			return fail_expect(p, "a key or '}'");
-		key = key_index(b, p->tok.text);
+		key = key_index(b, p->tok.text, p->tok.len);
 		if (key < 0) {
-			unknown_key(p, b, p->tok.text, key_pos);
+			unknown_key(p, b, p->tok.text, p->tok.len, key_pos);
 			return -1;
 		}
 		if (seen & (1U << key)) {
-			diag_add(p->d, key_pos, "'%s' is set twice in this block",
-				 p->tok.text);
+			diag_add(p->d, key_pos, "'%.*s' is set twice in this block",
+				 (int)p->tok.len, p->tok.text);
 			return -1;
 		}
 		seen |= 1U << key;
@@ -814,9 +835,7 @@ static int parse(const char *file, const char *buf, size_t len,
 		if (rc)
 			break;
 	}
-	if (p.tok.owned)
-		free(p.tok.text);
-	free(p.word);
+	free(p.tok.owned);
 	return rc;
 }
 

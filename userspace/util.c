@@ -5,12 +5,17 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -273,6 +278,78 @@ int read_file(const char *path, char **buf, size_t *len)
 	return 0;
 }
 
+/*
+ * A file mapped by map_text() that shrinks under it (another process
+ * truncating it while npmgr parses) raises SIGBUS at the first byte past
+ * its new end: say so and exit, rather than die of a bare "Bus error".
+ * npmgr parses and checks a file before it changes anything, so nothing
+ * has changed then.
+ */
+static char *bus_msg;
+static struct sigaction bus_saved;
+
+static void on_sigbus(int sig)
+{
+	ssize_t n = write(STDERR_FILENO, bus_msg, strlen(bus_msg));
+
+	(void)sig;
+	(void)n;
+	_exit(1);
+}
+
+int map_text(const char *path, struct np_text *t)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus };
+	struct stat st;
+	void *map;
+	int fd, err;
+
+	memset(t, 0, sizeof(*t));
+	if (!strcmp(path, "-"))
+		return -ESPIPE;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (S_ISDIR(st.st_mode) || !S_ISREG(st.st_mode) || !st.st_size ||
+	    (uintmax_t)st.st_size > SIZE_MAX) {
+		close(fd);
+		return S_ISDIR(st.st_mode) ? -EISDIR : -ESPIPE;
+	}
+	/* the page cache's own pages: no copy, no zeroed pages to fill */
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ,
+		   MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return -ESPIPE;		/* a file system that cannot: read it */
+	free(bus_msg);
+	bus_msg = xasprintf("npmgr: %s: the file shrank while npmgr read it\n",
+			    path);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &bus_saved);
+	t->buf = map;
+	t->len = (size_t)st.st_size;
+	t->mapped = true;
+	return 0;
+}
+
+void text_release(struct np_text *t)
+{
+	if (t->mapped) {
+		munmap(t->buf, t->len);
+		sigaction(SIGBUS, &bus_saved, NULL);
+		free(bus_msg);
+		bus_msg = NULL;
+	} else {
+		free(t->buf);
+	}
+	memset(t, 0, sizeof(*t));
+}
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -338,14 +415,17 @@ void format_uuid(const uint8_t u[16], char out[37])
 /* The kernel's rule (kernel/glob.c): what an interface name may hold. */
 bool glob_valid(const char *p)
 {
-	size_t len = strlen(p);
+	size_t len;
 
-	if (!len || len >= IFNAMSIZ_NP || !strcmp(p, ".") || !strcmp(p, ".."))
-		return false;
-	for (; *p; p++)
-		if (*p == '/' || *p == ':' || isspace((unsigned char)*p))
+	/* every VIF's name goes through here: no calls into libc */
+	for (len = 0; p[len]; len++) {
+		char c = p[len];
+
+		if (len + 1 >= IFNAMSIZ_NP || c == '/' || c == ':' || c == ' ' ||
+		    (c >= '\t' && c <= '\r'))	/* isspace() of the C locale */
 			return false;
-	return true;
+	}
+	return len && !(p[0] == '.' && (!p[1] || (p[1] == '.' && !p[2])));
 }
 
 int64_t mono_ms(void)

@@ -63,6 +63,23 @@ void diag_add(struct np_diags *d, struct np_pos pos, const char *fmt, ...)
 void diags_free(struct np_diags *d);
 void diags_sort(struct np_diags *d);	/* by position in the file */
 int read_file(const char *path, char **buf, size_t *len);
+
+/* A file's text: read (malloc()ed) or mapped; text_release() it. */
+struct np_text {
+	char *buf;
+	size_t len;
+	bool mapped;
+};
+
+/*
+ * Map the regular file @path read-only into @t, for a command that reads
+ * it once and exits: 0, -ESPIPE when it is not one that can be mapped
+ * (stdin, an empty or special file, a file system without mmap: read it
+ * instead), -EISDIR, or another -errno. While it is mapped, a SIGBUS (the
+ * file truncated under npmgr) ends the process with a message.
+ */
+int map_text(const char *path, struct np_text *t);
+void text_release(struct np_text *t);
 /*
  * The files DIR/ *.policy in name order as one text, each ending with a
  * newline, and where each starts (for np_diags.parts): 0, or -errno (and
@@ -75,6 +92,15 @@ bool parse_uuid(const char *s, uint8_t uuid[16]);
 void format_mac(const uint8_t mac[6], char out[18]);
 void format_uuid(const uint8_t uuid[16], char out[37]);
 bool glob_valid(const char *pattern);
+
+/* Whether an interface name is a glob (holds '*' or '?'). */
+static inline bool has_wildcard(const char *s)
+{
+	for (; *s; s++)
+		if (*s == '*' || *s == '?')
+			return true;
+	return false;
+}
 /* The monotonic clock in milliseconds, for deadlines; a sleep of @ms. */
 int64_t mono_ms(void);
 void sleep_ms(long ms);

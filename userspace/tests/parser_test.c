@@ -5,8 +5,13 @@
  * Prints "N passed, N failed" and exits non-zero on any failure.
  */
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "../config.h"
 #include "../print.h"
@@ -132,6 +137,111 @@ static void expect_hex(const char *name, const uint8_t *got, size_t n,
 }
 
 /* The names npmgr gives come from this: known answers from FIPS 180-4. */
+static void check(bool ok, const char *name)
+{
+	if (ok) {
+		passed++;
+		printf("ok   %s\n", name);
+	} else {
+		failed++;
+		printf("FAIL %s\n", name);
+	}
+}
+
+/* What config_map_file() and config_read_file() make of @path. */
+static void map_vs_read(const char *name, const char *path, bool mapped)
+{
+	struct np_config a, b;
+	struct np_diags da, db;
+	struct np_text t;
+	char *buf;
+	int ra, rb;
+
+	ra = config_map_file(path, &a, NULL, false, &da, &t);
+	rb = config_read_file(path, &b, NULL, false, &db, &buf);
+	check(!ra && !rb && t.mapped == mapped && da.count == db.count &&
+	      !strcmp(da.text ? da.text : "", db.text ? db.text : "") &&
+	      a.n_vms == b.n_vms, name);
+	diags_free(&da);
+	diags_free(&db);
+	text_release(&t);
+	free(buf);
+	config_free(&a);
+	config_free(&b);
+}
+
+static bool write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return false;
+	fputs(text, f);
+	return !fclose(f);
+}
+
+/*
+ * A file the one-shot commands map: the same problems as read, a directory
+ * or an empty file read instead, and a file truncated under the mapping
+ * ending the process with a message, not a bare SIGBUS.
+ */
+static void map_tests(void)
+{
+	char dir[] = "/tmp/parser_test.XXXXXX", path[128], sub[64], file2[96];
+	char msg[256];
+	int fd, pipefd[2], status;
+	struct np_text t;
+	ssize_t n;
+	pid_t pid;
+
+	if (!mkdtemp(dir)) {
+		check(false, "map: a temporary directory");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/a.policy", dir);
+	snprintf(sub, sizeof(sub), "%s/d", dir);
+	check(write_text(path, "vm v { tags = {a} }\nvm w { bad = 1 }\n"),
+	      "map: write a file");
+	map_vs_read("map: a file, mapped, says what it says read", path, true);
+	check(!mkdir(sub, 0700), "map: a directory");
+	snprintf(file2, sizeof(file2), "%s/x.policy", sub);
+	check(write_text(file2, "vm x { uuid = 1 }\n"), "map: a file in it");
+	map_vs_read("map: a directory is read, as before", sub, false);
+	check(map_text(sub, &t) == -EISDIR, "map: a directory is -EISDIR");
+	check(write_text(path, ""), "map: an empty file");
+	check(map_text(path, &t) == -ESPIPE, "map: an empty file is read instead");
+	map_vs_read("map: an empty file has no problem", path, false);
+
+	/* 3 pages mapped, the file truncated to nothing, its last byte read */
+	check(!pipe(pipefd), "map: a pipe for the child's stderr");
+	pid = fork();
+	if (!pid) {
+		static char big[3 * 4096];
+
+		memset(big, '#', sizeof(big));
+		big[sizeof(big) - 1] = '\n';
+		dup2(pipefd[1], STDERR_FILENO);
+		fd = open(path, O_WRONLY | O_TRUNC);
+		if (fd < 0 || write(fd, big, sizeof(big)) != (ssize_t)sizeof(big) ||
+		    map_text(path, &t) || ftruncate(fd, 0))
+			_exit(2);
+		_exit(t.buf[t.len - 1] == '\n' ? 3 : 4);
+	}
+	close(pipefd[1]);
+	n = read(pipefd[0], msg, sizeof(msg) - 1);
+	msg[n > 0 ? n : 0] = '\0';
+	close(pipefd[0]);
+	waitpid(pid, &status, 0);
+	snprintf(path, sizeof(path), "npmgr: %s/a.policy: the file shrank while npmgr read it\n",
+		 dir);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 1 && !strcmp(msg, path),
+	      "map: a file truncated under its mapping ends npmgr with a message");
+	if (strcmp(msg, path))
+		printf("     got \"%s\", status %d\n", msg, status);
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	check(!system(path), "map: clean up");
+}
+
 static void sha256_tests(void)
 {
 	static char million[1000];
@@ -235,6 +345,7 @@ int main(void)
 
 	sha256_tests();
 	pool_tests();
+	map_tests();
 
 	expect_roundtrip("patent block verbatim", patent,
 		"policy secure {\n"
@@ -366,6 +477,36 @@ int main(void)
 	expect_error("end of file in block",
 		"network n { bridge = br0\n",
 		"t.policy:2:1: error: expected a key or '}', found end of file\n");
+	expect_error("a word quoted in a message is cut at 40 bytes",
+		"policy p { ALLOW_CROSS_SERVER = yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy }",
+		"t.policy:1:33: error: expected true or false, found 'yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy'\n"
+		"  policy p { ALLOW_CROSS_SERVER = yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy }\n"
+		"                                  ^\n");
+	expect_error("an unknown key is cut at 64 bytes",
+		"vm v { kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk = 1 }",
+		"t.policy:1:8: error: unknown key 'kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk' in a vm block (known keys: uuid, tags, policy)\n"
+		"  vm v { kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk = 1 }\n"
+		"         ^\n");
+	expect_error("a key that is the start of a key",
+		"vm v { tag = {a} }\n",
+		"t.policy:1:8: error: unknown key 'tag' in a vm block (known keys: uuid, tags, policy)\n"
+		"  vm v { tag = {a} }\n"
+		"         ^\n");
+	expect_error("a word that runs to the end of the file",
+		"network n { bridge = br0",
+		"t.policy:1:25: error: expected a key or '}', found end of file\n"
+		"  network n { bridge = br0\n"
+		"                          ^\n");
+	expect_error("a comment that runs to the end of the file",
+		"network n { bridge = br0 # no end",
+		"t.policy:1:34: error: expected a key or '}', found end of file\n"
+		"  network n { bridge = br0 # no end\n"
+		"                                   ^\n");
+	expect_error("a keyword that is the start of a keyword",
+		"polic p { }\n",
+		"t.policy:1:1: error: expected 'policy', 'network', 'vm', 'vif', 'nic' or 'host', found 'polic'\n"
+		"  polic p { }\n"
+		"  ^\n");
 	expect_error("key set twice",
 		"network n { bridge = br0 bridge = br1 }\n",
 		"t.policy:1:26: error: 'bridge' is set twice in this block\n"
