@@ -120,7 +120,8 @@ static struct slot *keyset_find(const struct keyset *ks, const void *key,
 	return e;
 }
 
-/* The object that has @key (@len bytes, hash @h) already, else NULL after
+/*
+ * The object that has @key (@len bytes, hash @h) already, else NULL after
  * adding @obj.
  */
 static const void *keyset_add_hashed(struct keyset *ks, const void *key,
@@ -323,9 +324,36 @@ static const struct np_policy_def *names_policy(const void *names,
 	return nm->get(nm->ctx, OBJ_POLICY, name);
 }
 
-void check_vif_obj(const struct np_vif_def *v, const struct np_names *names,
-		   struct np_diags *d)
+/*
+ * The policy lookup of a VIF's check: its network's policy (@net_policy,
+ * the network's own string) is resolved already, once per network; any
+ * other name is looked up.
+ */
+struct vif_policies {
+	const struct np_names *names;
+	const char *net_policy;
+	const struct np_policy_def *net_pol;
+};
+
+static const struct np_policy_def *vif_policy(const void *ctx, const char *name)
 {
+	const struct vif_policies *vp = ctx;
+
+	if (name == vp->net_policy)
+		return vp->net_pol;
+	return names_policy(vp->names, name);
+}
+
+/*
+ * check_vif_obj(); with @cfg, the policies of its networks are in
+ * @net_pols (by index); whether @v names a VM that is not defined.
+ */
+static bool check_vif(const struct np_vif_def *v, const struct np_names *names,
+		      const struct np_config *cfg,
+		      const struct np_policy_def *const *net_pols,
+		      struct np_diags *d)
+{
+	struct vif_policies vp = { names, NULL, NULL };
 	const struct np_net_def *net = NULL;
 	const struct np_vm_def *vm = NULL;
 	struct np_applied ap[3];
@@ -347,12 +375,25 @@ void check_vif_obj(const struct np_vif_def *v, const struct np_names *names,
 			 v->name, v->policy);
 	if (v->vm)
 		vm = names->get(names->ctx, OBJ_VM, v->vm);
+	/* (the network may be a loaded one, not in @cfg) */
+	if (net && cfg && (uintptr_t)net >= (uintptr_t)cfg->nets &&
+	    (uintptr_t)net < (uintptr_t)(cfg->nets + cfg->n_nets)) {
+		vp.net_policy = net->policy;
+		vp.net_pol = net_pols[net - cfg->nets];
+	}
 
 	/* the policies that will govern it, as the kernel combines them */
-	n_ap = np_applied_policies(net, vm, v, names_policy, names, ap);
+	n_ap = np_applied_policies(net, vm, v, vif_policy, &vp, ap);
 	for (j = 0; j < n_ap; j++)
 		for (k = j + 1; k < n_ap; k++)
 			check_pair(d, v, &ap[j], &ap[k]);
+	return v->vm && !vm;
+}
+
+void check_vif_obj(const struct np_vif_def *v, const struct np_names *names,
+		   struct np_diags *d)
+{
+	check_vif(v, names, NULL, NULL, d);
 }
 
 /*
@@ -410,28 +451,27 @@ static const void *keysets_get(const void *ks, enum obj_kind kind,
 	return keyset_get(&((const struct keyset *)ks)[kind], name);
 }
 
-/* An empty VM object for every VM name that only VIFs mention. */
-static void add_implicit_vms(struct np_config *cfg, struct keyset *vi)
+/*
+ * An empty VM object for every VM name that only VIFs mention: the VIFs
+ * @need (@n of them) name a VM that is not defined.
+ */
+static void add_implicit_vms(struct np_config *cfg, struct keyset *vi,
+			     const struct np_vif_def **need, size_t n)
 {
-	const struct np_vif_def **need = xcalloc(cfg->n_vifs + 1, sizeof(*need));
-	size_t i, n = 0;
+	size_t i, k = 0;
 
 	/* new names go into @vi too, so each is added once */
-	for (i = 0; i < cfg->n_vifs; i++) {
-		const char *vm = cfg->vifs[i].vm;
-
-		if (vm && !keyset_add_str(vi, vm, &cfg->vifs[i]))
-			need[n++] = &cfg->vifs[i];
-	}
+	for (i = 0; i < n; i++)
+		if (!keyset_add_str(vi, need[i]->vm, need[i]))
+			need[k++] = need[i];
 	/* (pushing moves cfg->vms: @vi is not used after this) */
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < k; i++) {
 		struct np_vm_def *m = xpush((void **)&cfg->vms, &cfg->n_vms,
 					   sizeof(*m));
 
 		m->name = xstrdup(need[i]->vm);
 		m->pos = need[i]->vm_pos;
 	}
-	free(need);
 }
 
 /* The objects of @kind already loaded count as defined; the file's clash. */
@@ -469,7 +509,9 @@ void config_check_with(struct np_config *cfg, const struct np_config *loaded,
 {
 	struct keyset ks[OBJ_COUNT];
 	struct np_names names = { keysets_get, ks };
-	size_t i;
+	const struct np_policy_def **net_pols;
+	const struct np_vif_def **need;
+	size_t i, n_need = 0;
 	int kind;
 
 	for (kind = 0; kind < OBJ_COUNT; kind++) {
@@ -482,15 +524,24 @@ void config_check_with(struct np_config *cfg, const struct np_config *loaded,
 	for (i = 0; i < cfg->n_policies; i++)
 		check_policy_obj(&cfg->policies[i], d);
 	check_tunnels(cfg, &ks[OBJ_HOST], d);
-	for (i = 0; i < cfg->n_nets; i++)
+	net_pols = xcalloc(cfg->n_nets + 1, sizeof(*net_pols));
+	for (i = 0; i < cfg->n_nets; i++) {
 		check_net_obj(&cfg->nets[i], &names, d);
+		if (cfg->nets[i].policy)
+			net_pols[i] = keyset_get(&ks[OBJ_POLICY],
+						 cfg->nets[i].policy);
+	}
 	for (i = 0; i < cfg->n_vms; i++)
 		check_vm_obj(&cfg->vms[i], &names, d);
 	check_vif_keys(cfg, loaded, d);
+	need = xcalloc(cfg->n_vifs + 1, sizeof(*need));
 	for (i = 0; i < cfg->n_vifs; i++)
-		check_vif_obj(&cfg->vifs[i], &names, d);
+		if (check_vif(&cfg->vifs[i], &names, cfg, net_pols, d))
+			need[n_need++] = &cfg->vifs[i];
 	/* VMs named only by a VIF become objects of their own */
-	add_implicit_vms(cfg, &ks[OBJ_VM]);
+	add_implicit_vms(cfg, &ks[OBJ_VM], need, n_need);
+	free(need);
+	free(net_pols);
 	for (kind = 0; kind < OBJ_COUNT; kind++)
 		free(ks[kind].slots);
 	diags_sort(d);

@@ -214,6 +214,7 @@ static bool in_strs(const struct np_config *cfg, const char *s)
 char *config_strndup(struct np_config *cfg, const char *s, size_t n)
 {
 	char *out;
+	size_t i;
 
 	if (cfg->strs && cfg->strs_size - cfg->strs_used > n) {
 		out = cfg->strs + cfg->strs_used;
@@ -221,7 +222,9 @@ char *config_strndup(struct np_config *cfg, const char *s, size_t n)
 	} else {
 		out = xrealloc(NULL, n + 1);
 	}
-	memcpy(out, s, n);
+	/* names are short: a loop, not a call to memcpy() */
+	for (i = 0; i < n; i++)
+		out[i] = s[i];
 	out[n] = '\0';
 	return out;
 }

@@ -51,8 +51,12 @@ void *xpush(void **arr, size_t *n, size_t size)
 {
 	char *base;
 
-	if (!(*n & (*n - 1)))	/* 0, 1, 2, 4, ...: full */
-		*arr = xrealloc(*arr, (*n ? 2 * *n : 1) * size);
+	/*
+	 * Room for 4 at first (a VM's tags, a policy's selectors: one
+	 * allocation for most), then doubled when 4, 8, 16, ... are full.
+	 */
+	if (!*n || (*n >= 4 && !(*n & (*n - 1))))
+		*arr = xrealloc(*arr, (*n ? 2 * *n : 4) * size);
 	base = *arr;
 	memset(base + *n * size, 0, size);
 	return base + (*n)++ * size;

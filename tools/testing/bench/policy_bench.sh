@@ -7,6 +7,9 @@
 # (tools/testing/bench/gen_policy.awk):
 #   - npmgr check (compile only) and npmgr load (compile + send + kernel
 #     build + publish) wall time; target: load under 2 s;
+#   - npmgr check against the npmgr of before issue 17's parser work
+#     (`make parse-baseline`: .cache/parse-baseline/npmgr), alternated in
+#     this boot, medians of 5; target: 3x faster;
 #   - kernel memory of the loaded set, from /proc/meminfo (Slab +
 #     VmallocUsed) before and after, per VIF object; target <= 256 bytes;
 #   - tap creation (one ip -batch of BENCH_N taps that the set binds to
@@ -65,6 +68,19 @@ for _ in 1 2 3; do
 	t0=$(ms); "$NPMGR" load --host hv1 "$work/big.policy" > /dev/null; t1=$(ms)
 	echo $((t1 - t0)) >> "$work/load"
 done
+
+# parse + check against the baseline, alternated: medians of 5
+base=$top/.cache/parse-baseline/npmgr
+: > "$work/check-now"
+: > "$work/check-base"
+if [ -x "$base" ]; then
+	for _ in 1 2 3 4 5; do
+		t0=$(ms); "$base" check "$work/big.policy"; t1=$(ms)
+		"$NPMGR" check "$work/big.policy"; t2=$(ms)
+		echo $((t1 - t0)) >> "$work/check-base"
+		echo $((t2 - t1)) >> "$work/check-now"
+	done
+fi
 
 # memory: the set loaded vs flushed (RCU frees the old table: wait)
 "$NPMGR" flush; sleep 2
@@ -168,6 +184,13 @@ per_vif_a=$(( (m1 - m0) * 1024 / 100000 ))
 per_vif_b=$(( (m3 - m2) * 1024 / 100000 ))
 echo
 printf '%-52s %s\n' "npmgr check (parse + check), ms" "$check   (runs: $(tr '\n' ' ' < "$work/check"))"
+if [ -s "$work/check-base" ]; then
+	cb=$(median < "$work/check-base")
+	cn=$(median < "$work/check-now")
+	printf '%-52s %s\n' "npmgr check, before issue 17 vs now, ms" "$cb vs $cn = $(ratio "$cb" "$cn")x faster   (before $(tr '\n' ' ' < "$work/check-base")| now $(tr '\n' ' ' < "$work/check-now"); target >= 3)"
+else
+	echo "npmgr check, before issue 17 vs now: no baseline ($base: run make parse-baseline)"
+fi
 printf '%-52s %s\n' "npmgr load (compile, send, build, publish), ms" "$load   (runs: $(tr '\n' ' ' < "$work/load"); target < 2000)"
 printf '%-52s %s\n' "kernel memory of the set, bytes per VIF object" "$per_vif_a, $per_vif_b   (Slab+VmallocUsed: +$((m1 - m0)) kB, +$((m3 - m2)) kB; target <= 256)"
 printf '%-52s %s\n' "$N taps, 170000-object set vs $((N * 7 / 2))-object set, ms" "$tbig vs $tsmall = $(ratio "$tbig" "$tsmall")   (big $(tr '\n' ' ' < "$work/tbig")| small $(tr '\n' ' ' < "$work/tsmall"))"
