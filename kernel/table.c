@@ -728,8 +728,8 @@ fail:
  * The old VIFs that point to a replaced VM (at most NP_ADD_MAX) are
  * copied to point to the new one. Anything else, errors included, is
  * left to np_table_build(), which says precisely what is wrong.
+ * NP_ADD_MAX is in table.h.
  */
-#define NP_ADD_MAX	64
 
 /*
  * Whether @vif clashes with a VIF of @t's indexes (its MAC or name)
@@ -1044,38 +1044,54 @@ static void np_index_swap(struct np_table *t, const struct np_vif *from,
 }
 
 /*
- * The VIFs of @old that point to a VM @txn replaces, other than those
- * @txn replaces itself: copied by np_table_add() to point to the new VM.
- * Return: 0, -E2BIG when there are more than NP_ADD_MAX, or -ENOMEM.
+ * The VMs of @old that @txn replaces, into @repl (NP_ADD_MAX at most, as
+ * np_add_applies() checked); their number.
  */
-static int np_add_deps(const struct np_table *old, const struct np_txn *txn,
-		       struct np_objv *deps)
+static u32 np_add_replaced(const struct np_table *old, const struct np_txn *txn,
+			   const struct np_vm **repl)
 {
 	const struct np_objv *vms = &txn->objs[NP_VM];
-	const struct np_vm *repl[NP_ADD_MAX];
-	u32 i, j, n_repl = 0;
+	u32 i, n = 0;
 
-	/* the old VMs replaced, compared by address: no name read per VIF */
 	for (i = 0; i < vms->n; i++) {
-		repl[n_repl] = np_table_find(old, NP_VM,
-					     ((struct np_vm *)vms->v[i])->name);
-		n_repl += !!repl[n_repl];
+		repl[n] = np_table_find(old, NP_VM, ((struct np_vm *)vms->v[i])->name);
+		n += !!repl[n];
 	}
-	for (i = 0; n_repl && i < old->objs[NP_VIF].n; i++) {
-		const struct np_vif *vif = old->objs[NP_VIF].v[i];
+	return n;
+}
 
-		if (!vif->vm)
-			continue;
-		for (j = 0; j < n_repl && vif->vm != repl[j]; j++)
-			;
-		if (j == n_repl || objv_find(&txn->objs[NP_VIF], vif->name))
-			continue;
-		if (deps->n == NP_ADD_MAX)
-			return -E2BIG;
-		if (objv_push(deps, (void *)vif))
-			return -ENOMEM;
+/*
+ * Whether @vif, of the old table, points to a replaced VM (@repl, @n_repl:
+ * compared by address, no name read per VIF) and is not replaced by @txn
+ * itself: np_table_add() copies it to point to the new VM.
+ */
+static bool np_add_dep(const struct np_txn *txn, const struct np_vm **repl,
+		       u32 n_repl, const struct np_vif *vif)
+{
+	u32 j;
+
+	if (!vif->vm)
+		return false;
+	for (j = 0; j < n_repl && vif->vm != repl[j]; j++)
+		;
+	return j < n_repl && !objv_find(&txn->objs[NP_VIF], vif->name);
+}
+
+/*
+ * np_table_add() gives up on @t: @old's references back, @txn's objects
+ * still @txn's.
+ */
+static void np_add_undo(const struct np_table *old, struct np_table *t)
+{
+	u32 i;
+	int k;
+
+	for (k = 0; k < NP_NKINDS; k++) {
+		for (i = 0; i < old->objs[k].n; i++)
+			refcount_dec(&((struct np_obj *)old->objs[k].v[i])->ref);
+		t->objs[k].n = 0;
 	}
-	return 0;
+	np_table_free(t);
 }
 
 static void np_vif_resolve(const struct np_table *t, struct np_vif *vif)
@@ -1109,19 +1125,17 @@ struct np_table *np_table_add(const struct np_table *old, struct np_txn *txn,
 {
 	const struct np_objv *vifs = &txn->objs[NP_VIF];
 	struct np_objv deps = {}, copies = {};
+	const struct np_vm *repl[NP_ADD_MAX];
 	bool rebuild_mac, rebuild_name;
+	bool too_many = false;
 	const struct np_vif *had;
 	struct np_table *t;
-	u32 i;
-	int k, err;
+	u32 i, n_repl;
+	int k;
 
 	if (!np_add_applies(old, txn))
 		return NULL;
-	err = np_add_deps(old, txn, &deps);
-	if (err) {
-		kvfree(deps.v);
-		return err == -E2BIG ? NULL : ERR_PTR(err);
-	}
+	n_repl = np_add_replaced(old, txn, repl);
 
 	t = np_table_like(old, gen);
 	if (!t)
@@ -1138,15 +1152,8 @@ struct np_table *np_table_add(const struct np_table *old, struct np_txn *txn,
 		t->n_name += !vif->has_mac;
 	}
 
-	/* every allocation first: nothing below can fail */
-	if (objv_reserve(&copies, deps.n))
+	if (objv_reserve(&deps, NP_ADD_MAX))
 		goto nomem;
-	for (i = 0; i < deps.n; i++) {
-		copies.v[i] = np_obj_dup(NP_VIF, deps.v[i]);
-		if (!copies.v[i])
-			goto nomem;
-		copies.n++;
-	}
 	for (k = 0; k < NP_NKINDS; k++)
 		if (objv_reserve(&t->objs[k], old->objs[k].n + txn->objs[k].n))
 			goto nomem;
@@ -1158,12 +1165,36 @@ struct np_table *np_table_add(const struct np_table *old, struct np_txn *txn,
 	if (!t->by_mac || !t->by_name || !t->by_prefix)
 		goto nomem;
 
+	/*
+	 * One pass takes the references and finds the VIFs of a replaced VM
+	 * (each object's cache line read once: this pass is most of the
+	 * cost).
+	 */
 	for (k = 0; k < NP_NKINDS; k++) {
-		for (i = 0; i < old->objs[k].n; i++)
-			refcount_inc(&((struct np_obj *)old->objs[k].v[i])->ref);
+		for (i = 0; i < old->objs[k].n; i++) {
+			struct np_obj *o = old->objs[k].v[i];
+
+			refcount_inc(&o->ref);
+			if (k != NP_VIF || !n_repl ||
+			    !np_add_dep(txn, repl, n_repl, (void *)o))
+				continue;
+			if (deps.n == NP_ADD_MAX)
+				too_many = true;
+			else
+				deps.v[deps.n++] = o;
+		}
 		objv_merge(&t->objs[k], &old->objs[k], &txn->objs[k]);
 	}
-	/* @old keeps its references: none of these falls to zero */
+	/* the copies: more than NP_ADD_MAX is for np_table_build() */
+	if (too_many || objv_reserve(&copies, deps.n))
+		goto undo;
+	for (i = 0; i < deps.n; i++) {
+		copies.v[i] = np_obj_dup(NP_VIF, deps.v[i]);
+		if (!copies.v[i])
+			goto undo;
+		copies.n++;
+	}
+	/* nothing below can fail; @old keeps its references: none falls to 0 */
 	for (k = NP_VM; k <= NP_VIF; k++)
 		for (i = 0; i < txn->objs[k].n; i++) {
 			const struct np_obj *o = txn->objs[k].v[i];
@@ -1219,11 +1250,37 @@ struct np_table *np_table_add(const struct np_table *old, struct np_txn *txn,
 	kvfree(copies.v);
 	return t;
 
-nomem:
+undo:
 	kvfree(deps.v);
 	objv_free(&copies, NP_VIF);
+	np_add_undo(old, t);
+	return too_many ? NULL : ERR_PTR(-ENOMEM);
+nomem:
+	kvfree(deps.v);
 	np_table_free(t);
 	return ERR_PTR(-ENOMEM);
+}
+
+/* Whether @o, an object of @k, points to @obj, of @kind. */
+static bool np_obj_names(enum np_kind k, const void *o, enum np_kind kind,
+			 const void *obj)
+{
+	const struct np_vif *vif = o;
+
+	switch (k) {
+	case NP_NET:
+		return kind == NP_POLICY &&
+		       ((const struct np_network *)o)->policy == obj;
+	case NP_VM:
+		return kind == NP_POLICY &&
+		       ((const struct np_vm *)o)->policy == obj;
+	case NP_VIF:
+		return (kind == NP_NET && vif->network == obj) ||
+		       (kind == NP_VM && vif->vm == obj) ||
+		       (kind == NP_POLICY && vif->policy == obj);
+	default:
+		return false;
+	}
 }
 
 /* Whether any object of @t refers to @obj (of @kind). */
@@ -1231,26 +1288,27 @@ static bool np_obj_referenced(const struct np_table *t, enum np_kind kind,
 			      const void *obj)
 {
 	u32 i;
+	int k;
 
-	if (kind == NP_VIF || kind == NP_NIC)	/* no object points to them */
-		return false;
-	if (kind == NP_POLICY) {
-		for (i = 0; i < t->objs[NP_NET].n; i++)
-			if (((struct np_network *)t->objs[NP_NET].v[i])->policy == obj)
+	/* objects refer only to kinds before their own (enum np_kind) */
+	for (k = kind + 1; k < NP_NKINDS; k++)
+		for (i = 0; i < t->objs[k].n; i++)
+			if (np_obj_names(k, t->objs[k].v[i], kind, obj))
 				return true;
-		for (i = 0; i < t->objs[NP_VM].n; i++)
-			if (((struct np_vm *)t->objs[NP_VM].v[i])->policy == obj)
-				return true;
-	}
-	for (i = 0; i < t->objs[NP_VIF].n; i++) {
-		const struct np_vif *vif = t->objs[NP_VIF].v[i];
-
-		if ((kind == NP_NET && vif->network == obj) ||
-		    (kind == NP_VM && vif->vm == obj) ||
-		    (kind == NP_POLICY && vif->policy == obj))
-			return true;
-	}
 	return false;
+}
+
+/*
+ * Whether removing @obj, of @kind, changes what np_table_flags() derives:
+ * only a policy that isolates or constrains uplinks, or a network with a
+ * tunnel, can.
+ */
+static bool np_obj_flags(enum np_kind kind, const void *obj)
+{
+	if (kind == NP_POLICY)
+		return ((const struct np_policy *)obj)->n_isolate ||
+		       np_policy_needs_links(obj);
+	return kind == NP_NET && ((const struct np_network *)obj)->tunnel;
 }
 
 /**
@@ -1276,6 +1334,7 @@ struct np_table *np_table_drop(const struct np_table *old, enum np_kind kind,
 	const struct np_vif *vif;
 	const void *victim;
 	struct np_table *t;
+	bool named = false;
 	u32 i, at;
 	int k;
 
@@ -1284,8 +1343,7 @@ struct np_table *np_table_drop(const struct np_table *old, enum np_kind kind,
 	victim = np_table_find(old, kind, name);
 	vif = victim;
 	if (!victim || (source >= 0 && np_obj_source(kind, victim) != source) ||
-	    (kind == NP_VIF && vif->is_glob) ||
-	    np_obj_referenced(old, kind, victim))
+	    (kind == NP_VIF && vif->is_glob))
 		return NULL;
 
 	t = np_table_like(old, gen);
@@ -1302,17 +1360,31 @@ struct np_table *np_table_drop(const struct np_table *old, enum np_kind kind,
 	if (!t->by_mac || !t->by_name || !t->by_prefix)
 		goto nomem;
 
+	/*
+	 * One pass takes the references and asks whether an object names
+	 * the victim (the full build refuses that delete, and says why):
+	 * each object's cache line is read once, not once more to ask.
+	 */
 	for (k = 0; k < NP_NKINDS; k++) {
 		ov = &old->objs[k];
 		at = k == kind ? objv_rank(ov, name) - 1 : ov->n;
-		for (i = 0; i < ov->n; i++)
-			if (i != at)
-				refcount_inc(&((struct np_obj *)ov->v[i])->ref);
+		for (i = 0; i < ov->n; i++) {
+			struct np_obj *o = ov->v[i];
+
+			if (i == at)
+				continue;
+			refcount_inc(&o->ref);
+			named |= k > kind && np_obj_names(k, o, kind, victim);
+		}
 		memcpy(t->objs[k].v, ov->v, min(at, ov->n) * sizeof(void *));
 		if (at < ov->n)
 			memcpy(&t->objs[k].v[at], &ov->v[at + 1],
 			       (ov->n - at - 1) * sizeof(void *));
 		t->objs[k].n = ov->n - (at < ov->n);
+	}
+	if (named) {
+		np_table_free(t);		/* gives the references back */
+		return NULL;
 	}
 	if (kind == NP_VIF && vif->has_mac) {
 		np_index_del(t, t->by_mac, t->mac_mask, vif);
@@ -1320,7 +1392,7 @@ struct np_table *np_table_drop(const struct np_table *old, enum np_kind kind,
 	} else if (kind == NP_VIF) {
 		np_index_del(t, t->by_name, t->name_mask, vif);
 		t->n_name--;
-	} else if (kind == NP_POLICY || kind == NP_NET) {
+	} else if (np_obj_flags(kind, victim)) {
 		np_table_flags(t);
 	}
 	return t;

@@ -59,6 +59,9 @@ struct np_txn {
 	char host[NETPOLICY_NAME_MAX];
 };
 
+/* How many VM and VIF objects np_table_add() takes (table.c) */
+#define NP_ADD_MAX	64
+
 int np_txn_add(struct np_txn *txn, enum np_kind kind, void *obj);
 int np_txn_merge(struct np_txn *dst, struct np_txn *src);
 void np_txn_destroy(struct np_txn *txn);

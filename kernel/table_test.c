@@ -806,6 +806,77 @@ static void add_base(struct kunit *test, const struct np_table *t,
  * objects, the same lookups, the same flags and the same error. The
  * configuration's policies, NICs and networks come back every 40 steps.
  */
+/* Every object of @t is held by @t alone (the tables before it freed). */
+static void expect_held_once(struct kunit *test, int step,
+			     const struct np_table *t)
+{
+	u32 i;
+	int k;
+
+	for (k = 0; k < NP_NKINDS; k++)
+		for (i = 0; i < t->objs[k].n; i++) {
+			const struct np_obj *o = t->objs[k].v[i];
+
+			if (refcount_read(&o->ref) != 1) {
+				KUNIT_FAIL(test, "step %d: %s has %u references",
+					   step, o->name, refcount_read(&o->ref));
+				return;
+			}
+		}
+}
+
+/*
+ * A toolstack's VM replaced while NP_ADD_MAX of its VIFs point to it:
+ * np_table_add() copies them; one more, and it gives up, every reference
+ * it took given back, for np_table_build().
+ */
+static void np_table_add_many_deps_test(struct kunit *test)
+{
+	static const char *const tags[] = { "t1", "t2", "t3" };
+	struct np_table *t, *nt;
+	struct np_txn txn = {};
+	char name[16];
+	int n, i;
+
+	for (n = NP_ADD_MAX; n <= NP_ADD_MAX + 1; n++) {
+		add_net(test, &txn, mk_net(test, "n1", "br1"));
+		KUNIT_ASSERT_EQ(test, np_txn_add(&txn, NP_VM,
+						 mk_vm(test, "big", NETPOLICY_SOURCE_XENSTORE,
+						       tags[0])), 0);
+		for (i = 0; i < n; i++) {
+			snprintf(name, sizeof(name), "vif%d.0", i);
+			add_vif(test, &txn, mk_xs_vif(test, name, NULL, "n1", "big"));
+		}
+		t = build(test, NULL, false, &txn, 1);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+
+		for (i = 1; i < 3; i++) {
+			KUNIT_ASSERT_EQ(test, np_txn_add(&txn, NP_VM,
+							 mk_vm(test, "big",
+							       NETPOLICY_SOURCE_XENSTORE,
+							       tags[i])), 0);
+			nt = np_table_add(t, &txn, i + 1);
+			KUNIT_ASSERT_FALSE(test, IS_ERR(nt));
+			if (n > NP_ADD_MAX) {
+				KUNIT_EXPECT_NULL(test, nt);
+				expect_held_once(test, i, t);
+				nt = build(test, t, true, &txn, i + 1);
+				KUNIT_ASSERT_FALSE(test, IS_ERR(nt));
+			} else {
+				KUNIT_ASSERT_NOT_NULL(test, nt);
+			}
+			np_table_free(t);
+			t = nt;
+			expect_held_once(test, i, t);
+			KUNIT_EXPECT_STREQ(test, vm_of(t, "vif0.0")->tags, tags[i]);
+			snprintf(name, sizeof(name), "vif%d.0", n - 1);
+			KUNIT_EXPECT_STREQ(test, vm_of(t, name)->tags, tags[i]);
+			KUNIT_EXPECT_STREQ(test, lookup_name(t, name, NULL), name);
+		}
+		np_table_free(t);
+	}
+}
+
 static void np_table_add_random_test(struct kunit *test)
 {
 	int step, i, k, n, fast = 0, replacing = 0, failed = 0;
@@ -877,6 +948,7 @@ static void np_table_add_random_test(struct kunit *test)
 		KUNIT_ASSERT_EQ_MSG(test, IS_ERR(na), IS_ERR(nb), "step %d", step);
 		if (IS_ERR(na)) {
 			failed++;
+			expect_held_once(test, step, a);
 			continue;
 		}
 		expect_same_tables(test, step, na, nb);
@@ -884,6 +956,7 @@ static void np_table_add_random_test(struct kunit *test)
 		np_table_free(b);
 		a = na;
 		b = nb;
+		expect_held_once(test, step, a);
 	}
 	kunit_info(test, "%d steps: %d through np_table_add() (%d naming a loaded object), through np_table_drop() %d VIFs, %d VMs, %d networks, %d policies, %d NICs; %d refused\n",
 		   step, fast, replacing, dropped[NP_VIF], dropped[NP_VM],
@@ -908,6 +981,7 @@ static struct kunit_case np_table_cases[] = {
 	KUNIT_CASE(np_table_merge_and_delete_test),
 	KUNIT_CASE(np_table_sources_test),
 	KUNIT_CASE(np_txn_merge_test),
+	KUNIT_CASE(np_table_add_many_deps_test),
 	KUNIT_CASE(np_table_add_random_test),
 	KUNIT_CASE(np_table_random_test),
 	{}
