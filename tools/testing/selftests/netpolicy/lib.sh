@@ -115,6 +115,24 @@ blocked_tasks() {
 	[ -n "${NP_NO_KLOG:-}" ] || dmesg | tail -n 30 | sed 's/^/    dmesg: /'
 }
 
+# A case runs in a subshell: what it starts in the background (a tapvm, a
+# monitor, a capture) is that subshell's job, which the suite's cleanup()
+# (in the parent) cannot see. Stop them as the case's subshell exits, so
+# none outlives its case (holding a namespace, or the output a reader of
+# the suite waits on the end of). A job that is a shell function (np ...
+# &) is a shell whose command is its child: that child first. (It runs
+# under the case's set -e: nothing here may fail.)
+case_jobs_stop() {
+	local j p
+
+	j=$(jobs -p)
+	for p in $j; do
+		pkill -P "$p" 2> /dev/null || true
+	done
+	[ -z "$j" ] || kill $j 2> /dev/null || true
+	wait 2> /dev/null || true
+}
+
 # run_cases PREFIX [TEST...]: run the suite's test_* functions (default:
 # all but those NP_SKIP names), each as `setup; test_NAME; cleanup` with
 # the kernel log checked after it; TAP-like lines; "<PREFIX> selftests: N
@@ -134,7 +152,7 @@ run_cases() {
 		t0=$SECONDS
 		setup
 		if [ -n "${NP_CASE_TIMEOUT:-}" ]; then
-			( set -e; "test_$t" ) &
+			( set -e; trap case_jobs_stop EXIT; "test_$t" ) &
 			tpid=$!
 			( exec 2> /dev/null; sleep "$NP_CASE_TIMEOUT" || exit 0
 			  echo "    FAIL: timed out after ${NP_CASE_TIMEOUT}s"
@@ -147,7 +165,7 @@ run_cases() {
 			pkill -P "$dog" sleep 2> /dev/null
 			wait "$dog" 2> /dev/null
 		else
-			( set -e; "test_$t" )
+			( set -e; trap case_jobs_stop EXIT; "test_$t" )
 			rc=$?
 		fi
 		cleanup
