@@ -275,7 +275,42 @@ enum np_bench_op {
 	NP_BENCH_ADD,				/* a guest: VM + VIF */
 	NP_BENCH_REPLACE,			/* a toolstack's object, changed */
 	NP_BENCH_DELETE,
+	NP_BENCH_UPDATE,			/* the configuration's, changed */
 };
+
+/*
+ * The configuration object of @kind an update of big_table() + spare_table()
+ * sends, run @r: policy p7 (network n7 and its 10 VIFs point to it),
+ * network n7 on another bridge (its 10 VIFs point to it), NIC spare.
+ */
+static void update_txn(struct kunit *test, struct np_txn *txn,
+		       enum np_kind kind, int r)
+{
+	struct np_network *net;
+	struct np_nic *nic;
+	void *obj;
+
+	txn->update = true;
+	if (kind == NP_POLICY) {
+		obj = alloc_policy(7);
+	} else if (kind == NP_NET) {
+		net = kzalloc(sizeof(*net), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, net);
+		obj = net;
+		strscpy(net->name, "n7", sizeof(net->name));
+		np_obj_init(&net->o, net->name);
+		snprintf(net->bridge, sizeof(net->bridge), "brr%d", r);
+		net->policy_ref = "p7";
+	} else {
+		nic = kzalloc(sizeof(*nic), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, nic);
+		obj = nic;
+		strscpy(nic->name, "spare", sizeof(nic->name));
+		np_obj_init(&nic->o, nic->name);
+	}
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_ASSERT_EQ(test, np_txn_add(txn, kind, obj), 0);
+}
 
 /*
  * The objects the changes below touch, on top of @t: a guest from
@@ -339,6 +374,8 @@ static u64 time_change(struct kunit *test, const struct np_table *t,
 			vm->n_tags = 1;
 			vm->o.origin = &np_bench_req;
 			KUNIT_ASSERT_EQ(test, np_txn_add(&txn, NP_VM, vm), 0);
+		} else if (op == NP_BENCH_UPDATE) {
+			update_txn(test, &txn, kind, r);
 		} else if (op == NP_BENCH_REPLACE) {
 			struct np_vif *vif = np_vif_alloc("vif0.0");
 
@@ -396,6 +433,9 @@ static void np_bench_add(struct kunit *test)
 		{ "delete a network", NP_BENCH_DELETE, NP_NET },
 		{ "delete a policy", NP_BENCH_DELETE, NP_POLICY },
 		{ "delete a NIC", NP_BENCH_DELETE, NP_NIC },
+		{ "update a policy (net + 10 VIFs)", NP_BENCH_UPDATE, NP_POLICY },
+		{ "update a network (10 VIFs)", NP_BENCH_UPDATE, NP_NET },
+		{ "update a NIC", NP_BENCH_UPDATE, NP_NIC },
 	};
 	struct np_table *small, *big, *t;
 	u64 shared_big, shared_small, full_big;

@@ -4,6 +4,7 @@
  * include/uapi/linux/netpolicy.h.
  */
 
+#include <linux/bsearch.h>
 #include <linux/etherdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
@@ -196,7 +197,8 @@ static const struct nla_policy np_no_attrs_policy[NETPOLICY_A_MAX + 1] = {};
 
 /*
  * What an object dump may select by (see GET_* in the uapi header): the
- * name, and for VIFs the MAC and the exact interface name.
+ * name, for VIFs the MAC and the exact interface name, and the objects
+ * a network, VM or VIF points to.
  */
 static const struct nla_policy np_pol_key_policy[NETPOLICY_A_POLICY_MAX + 1] = {
 	[NETPOLICY_A_POLICY_NAME] = NP_NAME_POLICY,
@@ -208,16 +210,21 @@ static const struct nla_policy np_nic_key_policy[NETPOLICY_A_NIC_MAX + 1] = {
 
 static const struct nla_policy np_net_key_policy[NETPOLICY_A_NET_MAX + 1] = {
 	[NETPOLICY_A_NET_NAME] = NP_NAME_POLICY,
+	[NETPOLICY_A_NET_POLICY] = NP_NAME_POLICY,
 };
 
 static const struct nla_policy np_vm_key_policy[NETPOLICY_A_VM_MAX + 1] = {
 	[NETPOLICY_A_VM_NAME] = NP_NAME_POLICY,
+	[NETPOLICY_A_VM_POLICY] = NP_NAME_POLICY,
 };
 
 static const struct nla_policy np_vif_key_policy[NETPOLICY_A_VIF_MAX + 1] = {
 	[NETPOLICY_A_VIF_NAME] = NP_NAME_POLICY,
 	[NETPOLICY_A_VIF_IFNAME] = NP_IFNAME_POLICY,
 	[NETPOLICY_A_VIF_MAC] = NLA_POLICY_ETH_ADDR,
+	[NETPOLICY_A_VIF_NETWORK] = NP_NAME_POLICY,
+	[NETPOLICY_A_VIF_VM] = NP_NAME_POLICY,
+	[NETPOLICY_A_VIF_POLICY] = NP_NAME_POLICY,
 };
 
 static const struct nla_policy np_get_pol_policy[NETPOLICY_A_MAX + 1] = {
@@ -777,8 +784,9 @@ static int np_publish(struct net *net, struct np_table *t,
 
 /*
  * The table a load gives: for an adding load of what a toolstack sends
- * (a guest's VM and VIF objects), @old's objects shared and its indexes
- * copied; else built in full. Caller holds np_net.lock.
+ * (a guest's VM and VIF objects) or a small update, @old's objects
+ * shared and its indexes copied; else built in full. Caller holds
+ * np_net.lock.
  */
 static struct np_table *np_load_table(struct np_net *pn, bool replace,
 				      struct np_txn *txn,
@@ -793,11 +801,19 @@ static struct np_table *np_load_table(struct np_net *pn, bool replace,
 	return t;
 }
 
-static bool np_load_replaces(struct genl_info *info)
+/* A LOAD's or TXN_BEGIN's flags (the policy allows only known ones). */
+static int np_load_flags(struct genl_info *info, u32 *flags)
 {
-	return info->attrs[NETPOLICY_A_FLAGS] &&
-	       nla_get_u32(info->attrs[NETPOLICY_A_FLAGS]) &
-	       NETPOLICY_LOAD_F_REPLACE;
+	const struct nlattr *attr = info->attrs[NETPOLICY_A_FLAGS];
+
+	*flags = attr ? nla_get_u32(attr) : 0;
+	if ((*flags & NETPOLICY_LOAD_F_REPLACE) &&
+	    (*flags & NETPOLICY_LOAD_F_UPDATE)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "a load replaces everything or updates some objects, not both");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int np_nl_load(struct sk_buff *skb, struct genl_info *info)
@@ -806,6 +822,7 @@ static int np_nl_load(struct sk_buff *skb, struct genl_info *info)
 	struct np_net *pn = np_net(net);
 	struct np_txn txn = {};
 	struct np_table *t;
+	u32 flags = 0;
 	int err = 0;
 
 	if (info->attrs[NETPOLICY_A_TXN] && info->attrs[NETPOLICY_A_FLAGS]) {
@@ -813,7 +830,8 @@ static int np_nl_load(struct sk_buff *skb, struct genl_info *info)
 				    "a transaction's flags are given when it begins");
 		err = -EINVAL;
 	} else {
-		err = np_parse_load(&txn, np_objects_limit(net), info);
+		err = np_load_flags(info, &flags) ?:
+		      np_parse_load(&txn, np_objects_limit(net), info);
 	}
 	if (info->attrs[NETPOLICY_A_TXN]) {
 		u32 id = nla_get_u32(info->attrs[NETPOLICY_A_TXN]);
@@ -832,8 +850,10 @@ static int np_nl_load(struct sk_buff *skb, struct genl_info *info)
 		return err;
 	}
 
+	txn.update = flags & NETPOLICY_LOAD_F_UPDATE;
 	mutex_lock(&pn->lock);
-	t = np_load_table(pn, np_load_replaces(info), &txn, info->extack);
+	t = np_load_table(pn, flags & NETPOLICY_LOAD_F_REPLACE, &txn,
+			  info->extack);
 	err = np_publish(net, t, info->extack);
 	mutex_unlock(&pn->lock);
 	np_txn_destroy(&txn);
@@ -844,10 +864,13 @@ static int np_nl_txn_begin(struct sk_buff *skb, struct genl_info *info)
 {
 	struct np_net *pn = np_net(genl_info_net(info));
 	struct sk_buff *msg;
+	u32 id, flags;
 	void *hdr;
 	int err;
-	u32 id;
 
+	err = np_load_flags(info, &flags);
+	if (err)
+		return err;
 	msg = genlmsg_new(nla_total_size(sizeof(u32)), GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
@@ -856,8 +879,7 @@ static int np_nl_txn_begin(struct sk_buff *skb, struct genl_info *info)
 	err = -EMSGSIZE;
 	if (!hdr)
 		goto fail;
-	err = np_pending_begin(pn, info->snd_portid, np_load_replaces(info),
-			       &id, info->extack);
+	err = np_pending_begin(pn, info->snd_portid, flags, &id, info->extack);
 	if (err)
 		goto fail;
 	if (nla_put_u32(msg, NETPOLICY_A_TXN, id)) {
@@ -1357,6 +1379,58 @@ static int np_cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * The object a reference key of a @kind dump names (the objects that
+ * point to it are selected), or NULL; ERR_PTR(-EINVAL): not a reference.
+ */
+static const void *np_key_target(const struct np_table *t, enum np_kind kind,
+				 const struct nlattr *key)
+{
+	enum np_kind to = NP_POLICY;
+	int type = nla_type(key);
+
+	if (kind == NP_VIF && type == NETPOLICY_A_VIF_NETWORK)
+		to = NP_NET;
+	else if (kind == NP_VIF && type == NETPOLICY_A_VIF_VM)
+		to = NP_VM;
+	else if (!(kind == NP_VIF && type == NETPOLICY_A_VIF_POLICY) &&
+		 !(kind == NP_NET && type == NETPOLICY_A_NET_POLICY) &&
+		 !(kind == NP_VM && type == NETPOLICY_A_VM_POLICY))
+		return ERR_PTR(-EINVAL);
+	return t ? np_table_find(t, to, nla_data(key)) : NULL;
+}
+
+static int np_cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(void * const *)a;
+	uintptr_t y = (uintptr_t)*(void * const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Whether @obj, of @kind, points to one of @to (@n, sorted). */
+static bool np_points_to(enum np_kind kind, const void *obj,
+			 const void **to, u32 n)
+{
+	const struct np_vif *vif = obj;
+	const void *refs[3] = {};
+	int i;
+
+	if (kind == NP_NET) {
+		refs[0] = ((const struct np_network *)obj)->policy;
+	} else if (kind == NP_VM) {
+		refs[0] = ((const struct np_vm *)obj)->policy;
+	} else {
+		refs[0] = vif->network;
+		refs[1] = vif->vm;
+		refs[2] = vif->policy;
+	}
+	for (i = 0; i < ARRAY_SIZE(refs); i++)
+		if (refs[i] && bsearch(&refs[i], to, n, sizeof(*to), np_cmp_ptr))
+			return true;
+	return false;
+}
+
 /* The index in @t of the object a selection key names, or -1. */
 static s32 np_key_pos(const struct np_table *t, enum np_kind kind,
 		      const struct nlattr *key)
@@ -1375,14 +1449,18 @@ static s32 np_key_pos(const struct np_table *t, enum np_kind kind,
 /*
  * The objects of @kind a dump request selects: the indexes in ctx->t of
  * those that exist, sorted and each once, in ctx->sel (ctx->n of them).
- * The genl core validated every nest and key against the op's policy
- * (only keys of @kind get through). No selection: ctx->sel stays NULL.
+ * A reference key selects every object that points to the object it
+ * names: one pass over the kind, whatever the number of such keys. The
+ * genl core validated every nest and key against the op's policy (only
+ * keys of @kind get through). No selection: ctx->sel stays NULL.
  */
 static int np_dump_select(struct netlink_callback *cb, enum np_kind kind)
 {
 	struct np_dump_ctx *ctx = np_dump_ctx(cb);
+	const struct np_table *t = ctx->t;
 	const struct nlattr *nest, *key;
-	u32 n = 0, i, w;
+	u32 n = 0, n_to = 0, n_ref = 0, i, w;
+	const void **to = NULL, *target;
 	int rem, krem;
 	s32 pos;
 
@@ -1392,14 +1470,43 @@ static int np_dump_select(struct netlink_callback *cb, enum np_kind kind)
 				n++;
 	if (!n)
 		return 0;
-	ctx->sel = kvmalloc_array(n, sizeof(*ctx->sel), GFP_KERNEL_ACCOUNT);
-	if (!ctx->sel)
+	to = kvmalloc_array(n, sizeof(*to), GFP_KERNEL_ACCOUNT);
+	if (!to)
 		return -ENOMEM;
 	nlmsg_for_each_attr(nest, cb->nlh, GENL_HDRLEN, rem) {
 		if (nla_type(nest) != np_kinds[kind].attr)
 			continue;
 		nla_for_each_nested(key, nest, krem) {
-			pos = ctx->t ? np_key_pos(ctx->t, kind, key) : -1;
+			target = np_key_target(t, kind, key);
+			if (!IS_ERR(target)) {
+				n--;
+				if (target)
+					to[n_to++] = target;
+			}
+		}
+	}
+	if (n_to) {
+		sort(to, n_to, sizeof(*to), np_cmp_ptr, NULL);
+		for (i = 0; i < t->objs[kind].n; i++)
+			n_ref += np_points_to(kind, t->objs[kind].v[i], to, n_to);
+	}
+	ctx->sel = kvmalloc_array(max(n + n_ref, 1U), sizeof(*ctx->sel),
+				  GFP_KERNEL_ACCOUNT);
+	if (!ctx->sel) {
+		kvfree(to);
+		return -ENOMEM;
+	}
+	for (i = 0; n_ref && i < t->objs[kind].n; i++)
+		if (np_points_to(kind, t->objs[kind].v[i], to, n_to))
+			ctx->sel[ctx->n++] = i;
+	kvfree(to);
+	nlmsg_for_each_attr(nest, cb->nlh, GENL_HDRLEN, rem) {
+		if (nla_type(nest) != np_kinds[kind].attr)
+			continue;
+		nla_for_each_nested(key, nest, krem) {
+			if (!IS_ERR(np_key_target(t, kind, key)))
+				continue;
+			pos = t ? np_key_pos(t, kind, key) : -1;
 			if (pos >= 0)
 				ctx->sel[ctx->n++] = pos;
 		}

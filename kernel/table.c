@@ -611,11 +611,26 @@ static int np_fill_vms(struct np_table *t)
 	return vms->n == n_before ? 0 : np_sort_by_name(vms);
 }
 
+/*
+ * Whether an update replaces @old_obj, a configuration object of @kind:
+ * the request's objects @req (sorted) have a configuration object of its
+ * name.
+ */
+static bool np_updates(const struct np_objv *req, enum np_kind kind,
+		       const void *old_obj)
+{
+	const void *o = objv_find(req, ((const struct np_obj *)old_obj)->name);
+
+	return o && np_obj_source(kind, o) == NETPOLICY_SOURCE_CONFIG;
+}
+
 /**
  * np_table_build - compile a new table
  * @old: the published table, or NULL
  * @keep_old: copy @old's objects into the new table (else replace them)
- * @txn: objects to add; the new table takes them all, even on error
+ * @txn: objects to add; the new table takes them all, even on error. With
+ *	@txn->update, each of its configuration objects replaces @old's
+ *	configuration object of that kind and name
  * @gen: the new table's generation
  * @extack: where to report what is wrong
  *
@@ -630,6 +645,7 @@ struct np_table *np_table_build(const struct np_table *old, bool keep_old,
 				struct netlink_ext_ack *extack)
 {
 	u32 i, n_mac = 0, n_name = 0, n_prefix = 0;
+	struct np_objv n_new[NP_NKINDS];
 	const struct np_objv *vifs;
 	struct np_table *t;
 	int err = -ENOMEM;
@@ -652,15 +668,28 @@ struct np_table *np_table_build(const struct np_table *old, bool keep_old,
 	for (k = 0; k < NP_NKINDS; k++) {
 		t->objs[k] = txn->objs[k];
 		memset(&txn->objs[k], 0, sizeof(txn->objs[k]));
+		/*
+		 * An update looks the request's names up while it keeps the
+		 * old objects: sorted, and not moved by their pushes.
+		 */
+		if (txn->update &&
+		    (np_sort_by_name(&t->objs[k]) ||
+		     objv_reserve(&t->objs[k], old ? old->objs[k].n : 0)))
+			goto fail;
+		n_new[k] = t->objs[k];
 	}
-	/* Keep the old objects; replacing, only those of a toolstack. */
+	/*
+	 * Keep the old objects; replacing, only those of a toolstack;
+	 * updating, not the configuration's that the request replaces.
+	 */
 	for (k = 0; old && k < NP_NKINDS; k++) {
 		for (i = 0; i < old->objs[k].n; i++) {
 			const void *src = old->objs[k].v[i];
 			void *obj;
 
-			if (!keep_old &&
-			    np_obj_source(k, src) == NETPOLICY_SOURCE_CONFIG)
+			if (np_obj_source(k, src) == NETPOLICY_SOURCE_CONFIG &&
+			    (!keep_old ||
+			     (txn->update && np_updates(&n_new[k], k, src))))
 				continue;
 			obj = np_obj_dup(k, src);
 			if (!obj || objv_push(&t->objs[k], obj)) {
@@ -790,31 +819,60 @@ static bool np_obj_same(enum np_kind kind, const void *old, const void *new)
 }
 
 /*
+ * Of @had, an object of the published table, and @o, the request's
+ * object of its kind and name, the one the new table keeps: as the full
+ * build settles it, but that an update's configuration object replaces
+ * the configuration's. NULL: an error, for np_table_build() to report.
+ */
+static const struct np_obj *np_add_winner(const struct np_txn *txn,
+					  enum np_kind kind,
+					  const struct np_obj *had,
+					  const struct np_obj *o)
+{
+	if (txn->update &&
+	    np_obj_source(kind, had) == NETPOLICY_SOURCE_CONFIG &&
+	    np_obj_source(kind, o) == NETPOLICY_SOURCE_CONFIG)
+		return o;
+	return np_clash_winner(kind, had, o);
+}
+
+/* The object of @kind named @name in the table @old and @txn make. */
+static const void *np_add_find(const struct np_table *old,
+			       const struct np_txn *txn, enum np_kind kind,
+			       const char *name)
+{
+	return objv_find(&txn->objs[kind], name) ?:
+	       np_table_find(old, kind, name);
+}
+
+/*
  * Whether @txn's objects can be added to @old by np_table_add(). A new
  * object whose name @old has is dropped from @txn when the result is the
  * same either way: the table keeps @old's (the configuration's object
  * over a toolstack's), or the two say the same thing. Else it replaces
- * @old's (the newer of a toolstack's two wins).
+ * @old's (the newer of a toolstack's two wins; an update's object wins).
  */
 static bool np_add_applies(const struct np_table *old, struct np_txn *txn)
 {
-	const struct np_objv *vms = &txn->objs[NP_VM], *vifs = &txn->objs[NP_VIF];
-	u32 i, j, w;
+	const struct np_objv *vifs = &txn->objs[NP_VIF];
+	u32 i, j, w, n = 0;
 	int k;
 
-	if (!old || (txn->set_host && strcmp(txn->host, old->host)) ||
-	    vms->n + vifs->n > NP_ADD_MAX)
+	if (!old || (txn->set_host && strcmp(txn->host, old->host)))
 		return false;
-	for (k = 0; k < NP_NKINDS; k++)
-		if (k != NP_VM && k != NP_VIF && txn->objs[k].n)
+	for (k = 0; k < NP_NKINDS; k++) {
+		/* but for an update, a toolstack's kinds only */
+		if (txn->objs[k].n && !txn->update && k != NP_VM && k != NP_VIF)
 			return false;
-	/* small arrays: sort() does not allocate */
-	if (np_sort_by_name(&txn->objs[NP_VM]) ||
-	    np_sort_by_name(&txn->objs[NP_VIF]))
+		n += txn->objs[k].n;
+	}
+	if (n > NP_ADD_MAX)
 		return false;
-	for (k = NP_VM; k <= NP_VIF; k++) {
+	for (k = 0; k < NP_NKINDS; k++) {
 		struct np_objv *ov = &txn->objs[k];
 
+		if (np_sort_by_name(ov))
+			return false;
 		for (i = 1; i < ov->n; i++)
 			if (!strcmp(((struct np_obj *)ov->v[i])->name,
 				    ((struct np_obj *)ov->v[i - 1])->name))
@@ -826,21 +884,21 @@ static bool np_add_applies(const struct np_table *old, struct np_txn *txn)
 
 			if (!had)
 				continue;
-			keep = np_clash_winner(k, had, o);
+			keep = np_add_winner(txn, k, had, o);
 			if (!keep || (k == NP_VIF && keep == o &&
 				      ((const struct np_vif *)had)->is_glob))
 				return false;
 		}
 	}
 	/* it applies: drop what changes nothing */
-	for (k = NP_VM; k <= NP_VIF; k++) {
+	for (k = 0; k < NP_NKINDS; k++) {
 		struct np_objv *ov = &txn->objs[k];
 
 		for (i = 0, w = 0; i < ov->n; i++) {
 			const struct np_obj *o = ov->v[i];
 			const struct np_obj *had = np_table_find(old, k, o->name);
 
-			if (had && (np_clash_winner(k, had, o) == had ||
+			if (had && (np_add_winner(txn, k, had, o) == had ||
 				    np_obj_same(k, had, o)))
 				np_obj_put(k, ov->v[i]);
 			else
@@ -848,11 +906,18 @@ static bool np_add_applies(const struct np_table *old, struct np_txn *txn)
 		}
 		ov->n = w;
 	}
-	for (i = 0; i < vms->n; i++) {
-		const struct np_vm *vm = vms->v[i];
+	for (i = 0; i < txn->objs[NP_NET].n; i++) {
+		const struct np_network *net = txn->objs[NP_NET].v[i];
+
+		if (net->policy_ref &&
+		    !np_add_find(old, txn, NP_POLICY, net->policy_ref))
+			return false;
+	}
+	for (i = 0; i < txn->objs[NP_VM].n; i++) {
+		const struct np_vm *vm = txn->objs[NP_VM].v[i];
 
 		if (vm->policy_ref &&
-		    !np_table_find(old, NP_POLICY, vm->policy_ref))
+		    !np_add_find(old, txn, NP_POLICY, vm->policy_ref))
 			return false;
 	}
 	for (i = 0; i < vifs->n; i++) {
@@ -860,11 +925,10 @@ static bool np_add_applies(const struct np_table *old, struct np_txn *txn)
 
 		if (vif->is_glob ||
 		    np_index_clash(old, vif, np_table_find(old, NP_VIF, vif->o.name)) ||
-		    !np_table_find(old, NP_NET, vif->network_ref) ||
-		    (vif->vm_ref && !np_table_find(old, NP_VM, vif->vm_ref) &&
-		     !objv_find(vms, vif->vm_ref)) ||
+		    !np_add_find(old, txn, NP_NET, vif->network_ref) ||
+		    (vif->vm_ref && !np_add_find(old, txn, NP_VM, vif->vm_ref)) ||
 		    (vif->policy_ref &&
-		     !np_table_find(old, NP_POLICY, vif->policy_ref)))
+		     !np_add_find(old, txn, NP_POLICY, vif->policy_ref)))
 			return false;
 		for (j = 0; j < i; j++) {
 			const struct np_vif *o = vifs->v[j];
@@ -1044,37 +1108,72 @@ static void np_index_swap(struct np_table *t, const struct np_vif *from,
 }
 
 /*
- * The VMs of @old that @txn replaces, into @repl (NP_ADD_MAX at most, as
- * np_add_applies() checked); their number.
+ * Whether removing @obj, of @kind, changes what np_table_flags() derives:
+ * only a policy that isolates or constrains uplinks, or a network with a
+ * tunnel, can.
  */
-static u32 np_add_replaced(const struct np_table *old, const struct np_txn *txn,
-			   const struct np_vm **repl)
+static bool np_obj_flags(enum np_kind kind, const void *obj)
 {
-	const struct np_objv *vms = &txn->objs[NP_VM];
-	u32 i, n = 0;
-
-	for (i = 0; i < vms->n; i++) {
-		repl[n] = np_table_find(old, NP_VM, ((struct np_vm *)vms->v[i])->name);
-		n += !!repl[n];
-	}
-	return n;
+	if (kind == NP_POLICY)
+		return ((const struct np_policy *)obj)->n_isolate ||
+		       np_policy_needs_links(obj);
+	return kind == NP_NET && ((const struct np_network *)obj)->tunnel;
 }
 
 /*
- * Whether @vif, of the old table, points to a replaced VM (@repl, @n_repl:
- * compared by address, no name read per VIF) and is not replaced by @txn
- * itself: np_table_add() copies it to point to the new VM.
+ * The objects of @old that @txn replaces and that others may point to
+ * (policies, networks, VMs), into @repl (room for NP_ADD_MAX, as
+ * np_add_applies() checked). Return: whether one of the replaced objects
+ * sets a flag of the table (np_table_flags()).
  */
-static bool np_add_dep(const struct np_txn *txn, const struct np_vm **repl,
-		       u32 n_repl, const struct np_vif *vif)
+static bool np_add_replaced(const struct np_table *old,
+			    const struct np_txn *txn, struct np_objv *repl)
 {
-	u32 j;
+	bool flags = false;
+	const void *had;
+	u32 i;
+	int k;
 
-	if (!vif->vm)
-		return false;
-	for (j = 0; j < n_repl && vif->vm != repl[j]; j++)
-		;
-	return j < n_repl && !objv_find(&txn->objs[NP_VIF], vif->name);
+	for (k = 0; k < NP_VIF; k++)
+		for (i = 0; i < txn->objs[k].n; i++) {
+			had = np_table_find(old, k,
+					    ((struct np_obj *)txn->objs[k].v[i])->name);
+			if (!had)
+				continue;
+			flags |= np_obj_flags(k, had);
+			if (k != NP_NIC)
+				repl->v[repl->n++] = (void *)had;
+		}
+	return flags;
+}
+
+/*
+ * Whether @o, an object of @k in the old table, points to an object of
+ * @repl (replaced or copied: compared by address, no name read) and is
+ * not replaced by @txn itself: np_table_add() copies it, to point to
+ * the new one.
+ */
+static bool np_add_dep(const struct np_txn *txn, const struct np_objv *repl,
+		       enum np_kind k, const struct np_obj *o)
+{
+	const struct np_vif *vif = (const void *)o;
+	const void *to[3] = {};
+	u32 i, j;
+
+	if (k == NP_NET) {
+		to[0] = ((const struct np_network *)o)->policy;
+	} else if (k == NP_VM) {
+		to[0] = ((const struct np_vm *)o)->policy;
+	} else {
+		to[0] = vif->network;
+		to[1] = vif->vm;
+		to[2] = vif->policy;
+	}
+	for (i = 0; i < repl->n; i++)
+		for (j = 0; j < ARRAY_SIZE(to); j++)
+			if (to[j] == repl->v[i])
+				return !objv_find(&txn->objs[k], o->name);
+	return false;
 }
 
 /*
@@ -1101,20 +1200,53 @@ static void np_vif_resolve(const struct np_table *t, struct np_vif *vif)
 		vif->vm = np_table_find(t, NP_VM, vif->vm_ref);
 	if (vif->policy_ref)
 		vif->policy = np_table_find(t, NP_POLICY, vif->policy_ref);
-	vif->o.origin = NULL;
+}
+
+/* Resolve the references of @obj, an object of @kind new in @t. */
+static void np_add_resolve(const struct np_table *t, enum np_kind kind,
+			   void *obj)
+{
+	struct np_network *net = obj;
+	struct np_vm *vm = obj;
+
+	if (kind == NP_NET && net->policy_ref)
+		net->policy = np_table_find(t, NP_POLICY, net->policy_ref);
+	else if (kind == NP_VM && vm->policy_ref)
+		vm->policy = np_table_find(t, NP_POLICY, vm->policy_ref);
+	else if (kind == NP_VIF)
+		np_vif_resolve(t, obj);
+	((struct np_obj *)obj)->origin = NULL;
+}
+
+/* What the policies and networks new in @t add to its flags. */
+static void np_add_flags(struct np_table *t, const struct np_txn *txn)
+{
+	u32 i;
+
+	for (i = 0; i < txn->objs[NP_POLICY].n; i++) {
+		const struct np_policy *pol = txn->objs[NP_POLICY].v[i];
+
+		t->any_isolate |= pol->n_isolate > 0;
+		t->any_uplink_rule |= np_policy_needs_links(pol);
+	}
+	for (i = 0; i < txn->objs[NP_NET].n; i++)
+		t->any_uplink_rule |=
+			((struct np_network *)txn->objs[NP_NET].v[i])->tunnel != 0;
 }
 
 /**
  * np_table_add - @old and the objects of @txn, in O(@txn) object work
  * @old: the published table
- * @txn: VM and VIF objects, new or replacing; taken by the new table on
- *	success
+ * @txn: VM and VIF objects, new or replacing; with @txn->update, objects
+ *	of any kind; taken by the new table on success
  * @gen: the new table's generation
  *
  * See NP_ADD_MAX above for when this applies. The new table shares
- * @old's objects but those @txn replaces and the VIFs that point to a
- * replaced VM, which it copies; @old is only read (its objects'
- * references are resolved already, and stay valid in @old).
+ * @old's objects but those @txn replaces and those that point to a
+ * replaced object (a network or VM to a policy, a VIF to a network, VM
+ * or policy; a VIF to a network or VM copied for that), which it copies;
+ * @old is only read (its objects' references are resolved already, and
+ * stay valid in @old).
  *
  * Return: the new table; NULL when it does not apply (@txn untouched but
  * for its order and the objects it dropped as changing nothing: build
@@ -1124,18 +1256,17 @@ struct np_table *np_table_add(const struct np_table *old, struct np_txn *txn,
 			      u32 gen)
 {
 	const struct np_objv *vifs = &txn->objs[NP_VIF];
-	struct np_objv deps = {}, copies = {};
-	const struct np_vm *repl[NP_ADD_MAX];
-	bool rebuild_mac, rebuild_name;
+	struct np_objv deps = {}, copies = {}, repl = {};
+	bool rebuild_mac, rebuild_name, flags;
+	u8 dep_kind[NP_ADD_MAX];
 	bool too_many = false;
 	const struct np_vif *had;
 	struct np_table *t;
-	u32 i, n_repl;
+	u32 i;
 	int k;
 
 	if (!np_add_applies(old, txn))
 		return NULL;
-	n_repl = np_add_replaced(old, txn, repl);
 
 	t = np_table_like(old, gen);
 	if (!t)
@@ -1152,8 +1283,11 @@ struct np_table *np_table_add(const struct np_table *old, struct np_txn *txn,
 		t->n_name += !vif->has_mac;
 	}
 
-	if (objv_reserve(&deps, NP_ADD_MAX))
+	/* the replaced, then the copied networks and VMs: 2 * NP_ADD_MAX */
+	if (objv_reserve(&deps, NP_ADD_MAX) ||
+	    objv_reserve(&repl, 2 * NP_ADD_MAX))
 		goto nomem;
+	flags = np_add_replaced(old, txn, &repl);
 	for (k = 0; k < NP_NKINDS; k++)
 		if (objv_reserve(&t->objs[k], old->objs[k].n + txn->objs[k].n))
 			goto nomem;
@@ -1166,22 +1300,27 @@ struct np_table *np_table_add(const struct np_table *old, struct np_txn *txn,
 		goto nomem;
 
 	/*
-	 * One pass takes the references and finds the VIFs of a replaced VM
-	 * (each object's cache line read once: this pass is most of the
-	 * cost).
+	 * One pass takes the references and finds the objects that point to
+	 * a replaced one (each object's cache line read once: this pass is
+	 * most of the cost). Kinds point only to kinds before their own, so
+	 * a network or VM copied here is in @repl before the VIFs are read.
 	 */
 	for (k = 0; k < NP_NKINDS; k++) {
 		for (i = 0; i < old->objs[k].n; i++) {
 			struct np_obj *o = old->objs[k].v[i];
 
 			refcount_inc(&o->ref);
-			if (k != NP_VIF || !n_repl ||
-			    !np_add_dep(txn, repl, n_repl, (void *)o))
+			if (!repl.n || k == NP_POLICY || k == NP_NIC ||
+			    !np_add_dep(txn, &repl, k, o))
 				continue;
-			if (deps.n == NP_ADD_MAX)
+			if (deps.n == NP_ADD_MAX) {
 				too_many = true;
-			else
-				deps.v[deps.n++] = o;
+				continue;
+			}
+			dep_kind[deps.n] = k;
+			deps.v[deps.n++] = o;
+			if (k != NP_VIF)
+				repl.v[repl.n++] = o;
 		}
 		objv_merge(&t->objs[k], &old->objs[k], &txn->objs[k]);
 	}
@@ -1189,13 +1328,13 @@ struct np_table *np_table_add(const struct np_table *old, struct np_txn *txn,
 	if (too_many || objv_reserve(&copies, deps.n))
 		goto undo;
 	for (i = 0; i < deps.n; i++) {
-		copies.v[i] = np_obj_dup(NP_VIF, deps.v[i]);
+		copies.v[i] = np_obj_dup(dep_kind[i], deps.v[i]);
 		if (!copies.v[i])
 			goto undo;
 		copies.n++;
 	}
 	/* nothing below can fail; @old keeps its references: none falls to 0 */
-	for (k = NP_VM; k <= NP_VIF; k++)
+	for (k = 0; k < NP_NKINDS; k++)
 		for (i = 0; i < txn->objs[k].n; i++) {
 			const struct np_obj *o = txn->objs[k].v[i];
 			struct np_obj *rep = (void *)np_table_find(old, k, o->name);
@@ -1212,29 +1351,31 @@ struct np_table *np_table_add(const struct np_table *old, struct np_txn *txn,
 				     had->has_mac ? t->mac_mask : t->name_mask,
 				     had);
 	}
-	/* the new objects are @t's now: resolve them in it, index them */
-	for (i = 0; i < txn->objs[NP_VM].n; i++) {
-		struct np_vm *vm = txn->objs[NP_VM].v[i];
-
-		if (vm->policy_ref)
-			vm->policy = np_table_find(t, NP_POLICY, vm->policy_ref);
-		vm->o.origin = NULL;
-	}
+	/* every new object in its place, then resolved in @t */
 	for (i = 0; i < copies.n; i++) {
-		struct np_vif *vif = copies.v[i];
+		struct np_obj *o = deps.v[i];
+
+		k = dep_kind[i];
+		t->objs[k].v[np_table_pos(t, k, o->name)] = copies.v[i];
+		refcount_dec(&o->ref);
+	}
+	for (i = 0; i < copies.n; i++)
+		np_add_resolve(t, dep_kind[i], copies.v[i]);
+	for (k = 0; k < NP_NKINDS; k++)
+		for (i = 0; i < txn->objs[k].n; i++)
+			np_add_resolve(t, k, txn->objs[k].v[i]);
+	for (i = 0; i < copies.n; i++) {
+		const struct np_vif *vif = copies.v[i];
 
 		had = deps.v[i];
-		t->objs[NP_VIF].v[np_table_pos(t, NP_VIF, vif->name)] = vif;
-		refcount_dec((refcount_t *)&had->o.ref);
-		np_vif_resolve(t, vif);
-		if (had->has_mac ? !rebuild_mac :
-				   had->is_glob || !rebuild_name)
+		if (dep_kind[i] == NP_VIF &&
+		    (had->has_mac ? !rebuild_mac :
+				    had->is_glob || !rebuild_name))
 			np_index_swap(t, had, vif);
 	}
 	for (i = 0; i < vifs->n; i++) {
-		struct np_vif *vif = vifs->v[i];
+		const struct np_vif *vif = vifs->v[i];
 
-		np_vif_resolve(t, vif);
 		if (!(vif->has_mac ? rebuild_mac : rebuild_name))
 			np_index_put(t, vif);
 	}
@@ -1244,19 +1385,28 @@ struct np_table *np_table_add(const struct np_table *old, struct np_txn *txn,
 		if (vif->has_mac ? rebuild_mac : !vif->is_glob && rebuild_name)
 			np_index_put(t, vif);
 	}
+	if (flags)
+		np_table_flags(t);
+	else
+		np_add_flags(t, txn);
 	for (k = 0; k < NP_NKINDS; k++)
 		txn->objs[k].n = 0;
 	kvfree(deps.v);
 	kvfree(copies.v);
+	kvfree(repl.v);
 	return t;
 
 undo:
 	kvfree(deps.v);
-	objv_free(&copies, NP_VIF);
+	kvfree(repl.v);
+	for (i = 0; i < copies.n; i++)
+		np_obj_put(dep_kind[i], copies.v[i]);
+	kvfree(copies.v);
 	np_add_undo(old, t);
 	return too_many ? NULL : ERR_PTR(-ENOMEM);
 nomem:
 	kvfree(deps.v);
+	kvfree(repl.v);
 	np_table_free(t);
 	return ERR_PTR(-ENOMEM);
 }
@@ -1296,19 +1446,6 @@ static bool np_obj_referenced(const struct np_table *t, enum np_kind kind,
 			if (np_obj_names(k, t->objs[k].v[i], kind, obj))
 				return true;
 	return false;
-}
-
-/*
- * Whether removing @obj, of @kind, changes what np_table_flags() derives:
- * only a policy that isolates or constrains uplinks, or a network with a
- * tunnel, can.
- */
-static bool np_obj_flags(enum np_kind kind, const void *obj)
-{
-	if (kind == NP_POLICY)
-		return ((const struct np_policy *)obj)->n_isolate ||
-		       np_policy_needs_links(obj);
-	return kind == NP_NET && ((const struct np_network *)obj)->tunnel;
 }
 
 /**

@@ -56,6 +56,7 @@ struct np_table {
 struct np_txn {
 	struct np_objv objs[NP_NKINDS];
 	bool set_host;
+	bool update;				/* NETPOLICY_LOAD_F_UPDATE */
 	char host[NETPOLICY_NAME_MAX];
 };
 

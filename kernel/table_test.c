@@ -603,27 +603,81 @@ static void np_table_random_test(struct kunit *test)
 	}
 }
 
+/* A policy as a decision reads it: its name and what it says. */
+static const char *pol_text(char *buf, size_t len, const struct np_policy *p)
+{
+	if (!p)
+		return "-";
+	snprintf(buf, len, "%s/%x/%u", p->name, p->present, p->n_isolate);
+	return buf;
+}
+
 /* What a test compares of an object: everything a decision reads. */
 static void describe(char *buf, size_t len, enum np_kind k, const void *obj)
 {
 	const struct np_network *n = obj;
 	const struct np_vif *f = obj;
 	const struct np_vm *m = obj;
+	char pa[48], pb[48];
 
 	if (k == NP_NET)
 		snprintf(buf, len, "%s br=%s tun%u pol=%s", n->name, n->bridge,
-			 n->tunnel, n->policy ? n->policy->name : "-");
+			 n->tunnel, pol_text(pa, sizeof(pa), n->policy));
 	else if (k == NP_VM)
 		snprintf(buf, len, "%s src%u tags%u:%s pol=%s", m->name,
 			 m->source, m->n_tags, m->n_tags ? m->tags : "",
-			 m->policy ? m->policy->name : "-");
+			 pol_text(pa, sizeof(pa), m->policy));
 	else if (k == NP_VIF)
-		snprintf(buf, len, "%s src%u if=%s mac%d=%pM net=%s vm=%s pol=%s",
+		snprintf(buf, len, "%s src%u if=%s mac%d=%pM net=%s/%s/%s vm=%s/%s pol=%s",
 			 f->name, f->source, f->ifname, f->has_mac, f->mac,
-			 f->network->name, f->vm ? f->vm->name : "-",
-			 f->policy ? f->policy->name : "-");
+			 f->network->name, f->network->bridge,
+			 pol_text(pa, sizeof(pa), f->network->policy),
+			 f->vm ? f->vm->name : "-",
+			 f->vm ? pol_text(pb, sizeof(pb), f->vm->policy) : "-",
+			 pol_text(pa, sizeof(pa), f->policy));
+	else if (k == NP_POLICY)
+		pol_text(buf, len, obj);
 	else
 		snprintf(buf, len, "%s", ((const struct np_obj *)obj)->name);
+}
+
+/* The object of @t that @ref points to must be @t's own of its name. */
+static bool held_ref(const struct np_table *t, enum np_kind kind,
+		     const void *ref)
+{
+	return !ref ||
+	       np_table_find(t, kind, ((const struct np_obj *)ref)->name) == ref;
+}
+
+/*
+ * Every reference of @t points to an object of @t: none to an object a
+ * shared path replaced (freed with the table before).
+ */
+static void expect_refs_held(struct kunit *test, int step,
+			     const struct np_table *t)
+{
+	u32 i;
+
+	for (i = 0; i < t->objs[NP_NET].n; i++) {
+		const struct np_network *n = t->objs[NP_NET].v[i];
+
+		KUNIT_ASSERT_TRUE_MSG(test, held_ref(t, NP_POLICY, n->policy),
+				      "step %d network %s", step, n->name);
+	}
+	for (i = 0; i < t->objs[NP_VM].n; i++) {
+		const struct np_vm *m = t->objs[NP_VM].v[i];
+
+		KUNIT_ASSERT_TRUE_MSG(test, held_ref(t, NP_POLICY, m->policy),
+				      "step %d VM %s", step, m->name);
+	}
+	for (i = 0; i < t->objs[NP_VIF].n; i++) {
+		const struct np_vif *f = t->objs[NP_VIF].v[i];
+
+		KUNIT_ASSERT_TRUE_MSG(test, held_ref(t, NP_NET, f->network) &&
+				      held_ref(t, NP_VM, f->vm) &&
+				      held_ref(t, NP_POLICY, f->policy),
+				      "step %d VIF %s", step, f->name);
+	}
 }
 
 /* One object of a random adding load, made twice alike. */
@@ -693,7 +747,7 @@ static void expect_same_tables(struct kunit *test, int step,
 			       const struct np_table *a,
 			       const struct np_table *b)
 {
-	char da[160], db[160], ifname[IFNAMSIZ];
+	char da[256], db[256], ifname[IFNAMSIZ];
 	u8 mac[ETH_ALEN] = { 0x52, 0x54, 0, 0, 0, 0 };
 	u32 i;
 	int k;
@@ -877,9 +931,54 @@ static void np_table_add_many_deps_test(struct kunit *test)
 	}
 }
 
+/*
+ * One configuration object of a random update, from @r (called twice
+ * with one @r, it makes two alike): a policy that may isolate or be
+ * local only, a NIC, a network (another bridge, policy or tunnel), or a
+ * guest's VM or VIF of the configuration.
+ */
+static void add_update_obj(struct kunit *test, struct np_txn *txn, u32 r)
+{
+	static const char * const nets[] = { "n1", "n2", "n3", "nx" };
+	static const char * const pols[] = { "p0", "p1", "p2", "p3" };
+	struct np_network *net;
+	struct add_spec spec;
+	struct rnd_state rnd;
+	char name[4];
+
+	switch (r % 6) {
+	case 0:
+		snprintf(name, sizeof(name), "p%u", (r >> 3) % 4);
+		KUNIT_ASSERT_EQ(test, np_txn_add(txn, NP_POLICY,
+						 mk_policy(test, name, (r >> 5) % 3 == 0,
+							   (r >> 7) % 3 == 0)), 0);
+		break;
+	case 1:
+		snprintf(name, sizeof(name), "e%u", (r >> 3) % 4);
+		KUNIT_ASSERT_EQ(test, np_txn_add(txn, NP_NIC, mk_nic(test, name)),
+				0);
+		break;
+	case 2:
+		net = mk_net(test, nets[(r >> 3) % 4], (r >> 5) % 2 ? "bA" : "bB");
+		if ((r >> 6) % 2)
+			net->policy_ref = pols[(r >> 7) % 4];
+		if ((r >> 9) % 4 == 0) {
+			net->tunnel = NETPOLICY_TUNNEL_VXLAN;
+			net->tunnel_id = 7;
+		}
+		add_net(test, txn, net);
+		break;
+	default:
+		prandom_seed_state(&rnd, r);
+		random_spec(&rnd, &spec);
+		spec.source = NETPOLICY_SOURCE_CONFIG;
+		add_from_spec(test, txn, &spec);
+	}
+}
+
 static void np_table_add_random_test(struct kunit *test)
 {
-	int step, i, k, n, fast = 0, replacing = 0, failed = 0;
+	int step, i, k, n, fast = 0, replacing = 0, failed = 0, updates = 0;
 	int dropped[NP_NKINDS] = {};
 	struct np_table *a, *b, *na, *nb;
 	struct np_txn ta = {}, tb = {};
@@ -907,6 +1006,24 @@ static void np_table_add_random_test(struct kunit *test)
 			add_base(test, a, &ta);
 			add_base(test, b, &tb);
 			na = build(test, a, true, &ta, step + 2);
+			nb = build(test, b, true, &tb, step + 2);
+		} else if ((r >> 8) % 5 == 0) {
+			/* the administrator updates a few objects */
+			ta.update = true;
+			tb.update = true;
+			n = 1 + prandom_u32_state(&rnd) % 3;
+			for (i = 0; i < n; i++) {
+				u32 o = prandom_u32_state(&rnd);
+
+				add_update_obj(test, &ta, o);
+				add_update_obj(test, &tb, o);
+			}
+			na = np_table_add(a, &ta, step + 2);
+			if (na)
+				updates++;
+			else
+				na = np_table_build(a, true, &ta, step + 2, NULL);
+			np_txn_destroy(&ta);
 			nb = build(test, b, true, &tb, step + 2);
 		} else if ((prandom_u32_state(&rnd) % 6 == 0 ||
 			    k < NP_VM) && b->objs[k].n > 1) {
@@ -957,10 +1074,13 @@ static void np_table_add_random_test(struct kunit *test)
 		a = na;
 		b = nb;
 		expect_held_once(test, step, a);
+		expect_refs_held(test, step, a);
 	}
-	kunit_info(test, "%d steps: %d through np_table_add() (%d naming a loaded object), through np_table_drop() %d VIFs, %d VMs, %d networks, %d policies, %d NICs; %d refused\n",
-		   step, fast, replacing, dropped[NP_VIF], dropped[NP_VM],
-		   dropped[NP_NET], dropped[NP_POLICY], dropped[NP_NIC], failed);
+	kunit_info(test, "%d steps: %d through np_table_add() (%d naming a loaded object), %d updates through it, through np_table_drop() %d VIFs, %d VMs, %d networks, %d policies, %d NICs; %d refused\n",
+		   step, fast, replacing, updates, dropped[NP_VIF],
+		   dropped[NP_VM], dropped[NP_NET], dropped[NP_POLICY],
+		   dropped[NP_NIC], failed);
+	KUNIT_EXPECT_GT(test, updates, 200);
 	KUNIT_EXPECT_GT(test, fast, 500);
 	KUNIT_EXPECT_GT(test, replacing, 100);
 	KUNIT_EXPECT_GT(test, dropped[NP_VIF], 100);
@@ -970,6 +1090,59 @@ static void np_table_add_random_test(struct kunit *test)
 	KUNIT_EXPECT_GT(test, failed, 50);
 	np_table_free(a);
 	np_table_free(b);
+}
+
+/*
+ * An update replaces the configuration's policy a network points to:
+ * through np_table_add() and through the full build alike, the network
+ * is copied to point to the new policy, its VIF to the new network, and
+ * the isolation flag goes with the old policy. Without the flag the same
+ * name is a clash.
+ */
+static void np_table_update_test(struct kunit *test)
+{
+	struct np_table *t, *nt;
+	struct np_txn txn = {};
+	const struct np_vif *v;
+	int fast;
+
+	for (fast = 0; fast < 2; fast++) {
+		KUNIT_ASSERT_EQ(test, np_txn_add(&txn, NP_POLICY,
+						 mk_policy(test, "p", true, false)), 0);
+		add_net(test, &txn, mk_net(test, "n", "br0"));
+		((struct np_network *)txn.objs[NP_NET].v[0])->policy_ref = "p";
+		add_vif(test, &txn, mk_vif(test, "v", "tap0", NULL, "n"));
+		t = build(test, NULL, false, &txn, 1);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+		KUNIT_EXPECT_TRUE(test, t->any_isolate);
+
+		KUNIT_ASSERT_EQ(test, np_txn_add(&txn, NP_POLICY,
+						 mk_policy(test, "p", false, true)), 0);
+		nt = build(test, t, true, &txn, 2);
+		KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(nt), -EEXIST);
+
+		KUNIT_ASSERT_EQ(test, np_txn_add(&txn, NP_POLICY,
+						 mk_policy(test, "p", false, true)), 0);
+		txn.update = true;
+		nt = fast ? np_table_add(t, &txn, 2) : NULL;
+		KUNIT_EXPECT_EQ(test, !!nt, fast);
+		if (!nt)
+			nt = np_table_build(t, true, &txn, 2, NULL);
+		np_txn_destroy(&txn);
+		KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(nt));
+		np_table_free(t);
+		v = np_table_find(nt, NP_VIF, "v");
+		KUNIT_ASSERT_NOT_NULL(test, v);
+		KUNIT_EXPECT_PTR_EQ(test, v->network, np_table_find(nt, NP_NET, "n"));
+		KUNIT_EXPECT_PTR_EQ(test, v->network->policy,
+				    np_table_find(nt, NP_POLICY, "p"));
+		KUNIT_EXPECT_EQ(test, v->network->policy->present, NP_POL_CROSS_SERVER);
+		KUNIT_EXPECT_FALSE(test, nt->any_isolate);
+		KUNIT_EXPECT_TRUE(test, nt->any_uplink_rule);
+		KUNIT_EXPECT_STREQ(test, lookup_name(nt, "tap0", NULL), "v");
+		expect_held_once(test, fast, nt);
+		np_table_free(nt);
+	}
 }
 
 static struct kunit_case np_table_cases[] = {
@@ -982,6 +1155,7 @@ static struct kunit_case np_table_cases[] = {
 	KUNIT_CASE(np_table_sources_test),
 	KUNIT_CASE(np_txn_merge_test),
 	KUNIT_CASE(np_table_add_many_deps_test),
+	KUNIT_CASE(np_table_update_test),
 	KUNIT_CASE(np_table_add_random_test),
 	KUNIT_CASE(np_table_random_test),
 	{}

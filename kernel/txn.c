@@ -176,13 +176,13 @@ static struct np_pending *np_pending_find(struct np_net *pn, u32 id,
  * np_pending_begin - open a transaction for socket @portid
  * @pn: the namespace
  * @portid: the sender's port id
- * @replace: a replacing load (NETPOLICY_LOAD_F_REPLACE)
+ * @flags: its NETPOLICY_LOAD_F_* (validated)
  * @id: its id, on success
  * @extack: why not
  *
  * Return: 0, -EBUSY (the socket has one open), -ENOSPC or -ENOMEM.
  */
-int np_pending_begin(struct np_net *pn, u32 portid, bool replace, u32 *id,
+int np_pending_begin(struct np_net *pn, u32 portid, u32 flags, u32 *id,
 		     struct netlink_ext_ack *extack)
 {
 	struct np_pending *p, *open;
@@ -192,7 +192,8 @@ int np_pending_begin(struct np_net *pn, u32 portid, bool replace, u32 *id,
 	if (!p)
 		return -ENOMEM;
 	p->portid = portid;
-	p->replace = replace;
+	p->replace = flags & NETPOLICY_LOAD_F_REPLACE;
+	p->txn.update = flags & NETPOLICY_LOAD_F_UPDATE;
 	p->last_used = jiffies;
 
 	mutex_lock(&pn->txn_lock);

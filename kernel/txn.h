@@ -36,7 +36,7 @@ void np_pending_uninit(void);
 void np_pending_net_init(struct np_net *pn);
 void np_pending_net_exit(struct np_net *pn);
 
-int np_pending_begin(struct np_net *pn, u32 portid, bool replace, u32 *id,
+int np_pending_begin(struct np_net *pn, u32 portid, u32 flags, u32 *id,
 		     struct netlink_ext_ack *extack);
 int np_pending_add(struct np_net *pn, u32 id, u32 portid, struct np_txn *more,
 		   u32 limit, struct netlink_ext_ack *extack);

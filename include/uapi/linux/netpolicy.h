@@ -70,7 +70,11 @@
  *	NETPOLICY_A_HOST, if present, sets the name of this host, which
  *	RESTRICT_TO_HOST is compared with. With NETPOLICY_LOAD_F_REPLACE in
  *	NETPOLICY_A_FLAGS the request replaces every object of the namespace
- *	that came from the configuration; without it, a name that already
+ *	that came from the configuration. With NETPOLICY_LOAD_F_UPDATE each
+ *	configuration object of the request replaces the configuration
+ *	object of its kind and name, or is added; the others stay, and
+ *	their references to a replaced object now name the new one (the
+ *	two flags together: EINVAL). With neither, a name that already
  *	exists is an error (EEXIST). The load
  *	is all-or-nothing: on any error nothing changes and the extack message
  *	names the offending attribute. On success every port of the namespace
@@ -155,7 +159,11 @@
  *	each carrying exactly one key: the object's _NAME, or for a VIF its
  *	NETPOLICY_A_VIF_MAC (the VIF object with that MAC) or its exact
  *	NETPOLICY_A_VIF_IFNAME (the VIF object without a MAC that binds
- *	that name exactly, no glob). The dump then has the selected objects
+ *	that name exactly, no glob); or a reference, which selects every
+ *	object that points to the object it names: NETPOLICY_A_NET_POLICY,
+ *	NETPOLICY_A_VM_POLICY, and NETPOLICY_A_VIF_NETWORK, _VIF_VM and
+ *	_VIF_POLICY (npmgr load --update reads what a replaced policy,
+ *	network or VM governs). The dump then has the selected objects
  *	that exist, each once, sorted by name, in the same messages; a
  *	selection that finds nothing is the message of a kind with no
  *	objects. A reader checking a few objects against a large set (npmgr
@@ -244,7 +252,9 @@ enum netpolicy_cmd {
 /* NETPOLICY_A_FLAGS of NETPOLICY_CMD_LOAD */
 enum netpolicy_load_flag {
 	NETPOLICY_LOAD_F_REPLACE = 1U << 0,
-	__NETPOLICY_LOAD_F_ALL = NETPOLICY_LOAD_F_REPLACE
+	NETPOLICY_LOAD_F_UPDATE = 1U << 1,
+	__NETPOLICY_LOAD_F_ALL = NETPOLICY_LOAD_F_REPLACE |
+				 NETPOLICY_LOAD_F_UPDATE
 };
 
 /* Where a VIF or VM object came from; see NETPOLICY_CMD_LOAD. */
