@@ -492,20 +492,59 @@ static void index_loaded(struct keyset *ks, const struct np_config *loaded,
 	}
 }
 
-/**
- * config_check_with - everything the kernel would refuse, and every
- * contradiction between policies, found before sending
- * @cfg: the file's objects
- * @loaded: the objects already loaded, for `load --add` (or NULL): names
- *	may refer to them, and must not repeat them
- * @d: where the problems go
- *
- * Reports every problem (not only the first) into @d, sorted by position.
- * A VIF's VM with no block of its own is added as an empty VM object.
- * O(n) in the number of objects (hash sets), plus sorting the messages.
+/* Whether @o, an object of @kind found by name, is one of @cfg's own. */
+static bool in_file(const struct np_config *cfg, enum obj_kind kind,
+		    const void *o)
+{
+	size_t n = config_count(cfg, kind);
+	const char *first = n ? (const char *)config_obj(cfg, kind, 0) : NULL;
+
+	return o && n && (const char *)o >= first &&
+	       (const char *)o < first + n * obj_kinds[kind].size;
+}
+
+/*
+ * For `load --update`: a loaded VIF @v that the file's objects now govern
+ * (its network or VM, or a policy it applies, replaced) must not be left
+ * with contradictory policies. Reported at the first such object of the
+ * file, naming @v.
  */
-void config_check_with(struct np_config *cfg, const struct np_config *loaded,
-		       struct np_diags *d)
+static void check_governed(const struct np_vif_def *v,
+			   const struct np_names *names,
+			   const struct np_config *cfg, struct np_diags *d)
+{
+	const struct np_net_def *net = names->get(names->ctx, OBJ_NET, v->network);
+	const struct np_vm_def *vm = v->vm ?
+				     names->get(names->ctx, OBJ_VM, v->vm) : NULL;
+	const struct named *why = NULL;
+	struct np_applied ap[3];
+	struct np_vif_def at;
+	size_t n, j, k;
+
+	n = np_applied_policies(net, vm, v, names_policy, names, ap);
+	if (in_file(cfg, OBJ_NET, net))
+		why = (const struct named *)net;
+	else if (in_file(cfg, OBJ_VM, vm))
+		why = (const struct named *)vm;
+	for (j = 0; j < n && !why; j++)
+		if (in_file(cfg, OBJ_POLICY, ap[j].pol))
+			why = (const struct named *)ap[j].pol;
+	if (!why)
+		return;
+	at = *v;
+	at.pos = why->pos;
+	for (j = 0; j < n; j++)
+		for (k = j + 1; k < n; k++)
+			check_pair(d, &at, &ap[j], &ap[k]);
+}
+
+/*
+ * config_check_with(); with @update, the loaded VIFs (what
+ * ipc_get_for() read for an update) are checked as the file's changes
+ * leave them.
+ */
+static void check_all(struct np_config *cfg, const struct np_config *loaded,
+		      bool update, struct np_diags *d)
 {
 	struct keyset ks[OBJ_COUNT];
 	struct np_names names = { keysets_get, ks };
@@ -538,6 +577,8 @@ void config_check_with(struct np_config *cfg, const struct np_config *loaded,
 	for (i = 0; i < cfg->n_vifs; i++)
 		if (check_vif(&cfg->vifs[i], &names, cfg, net_pols, d))
 			need[n_need++] = &cfg->vifs[i];
+	for (i = 0; update && i < loaded->n_vifs; i++)
+		check_governed(&loaded->vifs[i], &names, cfg, d);
 	/* VMs named only by a VIF become objects of their own */
 	add_implicit_vms(cfg, &ks[OBJ_VM], need, n_need);
 	free(need);
@@ -545,6 +586,49 @@ void config_check_with(struct np_config *cfg, const struct np_config *loaded,
 	for (kind = 0; kind < OBJ_COUNT; kind++)
 		free(ks[kind].slots);
 	diags_sort(d);
+}
+
+/**
+ * config_check_with - everything the kernel would refuse, and every
+ * contradiction between policies, found before sending
+ * @cfg: the file's objects
+ * @loaded: the objects already loaded, for `load --add` (or NULL): names
+ *	may refer to them, and must not repeat them
+ * @d: where the problems go
+ *
+ * Reports every problem (not only the first) into @d, sorted by position.
+ * A VIF's VM with no block of its own is added as an empty VM object.
+ * O(n) in the number of objects (hash sets), plus sorting the messages.
+ */
+void config_check_with(struct np_config *cfg, const struct np_config *loaded,
+		       struct np_diags *d)
+{
+	check_all(cfg, loaded, false, d);
+}
+
+/* config_drop_if(): whether the file (@ctx, its names' keysets) has @o's name */
+static bool replaced_by_file(void *ctx, enum obj_kind kind,
+			     const struct named *o)
+{
+	return keyset_get(&((const struct keyset *)ctx)[kind], o->name);
+}
+
+void config_check_update(struct np_config *cfg, struct np_config *loaded,
+			 struct np_diags *d)
+{
+	struct keyset ks[OBJ_COUNT];
+	struct np_diags twice;
+	int kind;
+
+	/* (a name the file defines twice is reported by the check itself) */
+	memset(&twice, 0, sizeof(twice));
+	for (kind = 0; kind < OBJ_COUNT; kind++)
+		index_names(&ks[kind], cfg, kind, 0, &twice);
+	diags_free(&twice);
+	config_drop_if(loaded, replaced_by_file, ks);
+	for (kind = 0; kind < OBJ_COUNT; kind++)
+		free(ks[kind].slots);
+	check_all(cfg, loaded, true, d);
 }
 
 void config_check(struct np_config *cfg, struct np_diags *d)
@@ -571,7 +655,10 @@ static int compile_text(const char *path, const char *buf, size_t len,
 		diags_free(d);
 		return -1;
 	}
-	config_check_with(cfg, &old, d);
+	if (loaded->update)
+		config_check_update(cfg, &old, d);
+	else
+		config_check_with(cfg, &old, d);
 	config_free(&old);
 	return 0;
 }

@@ -30,6 +30,14 @@ int config_parse_packed(const char *file, const char *buf, size_t len,
  */
 void config_check_with(struct np_config *cfg, const struct np_config *loaded,
 		       struct np_diags *d);
+/*
+ * For `load --update`: the objects of @loaded that @cfg replaces (same
+ * kind and name) leave it, then config_check_with(); and the loaded VIFs
+ * the file's objects now govern must not have contradictory policies
+ * (reported at the file's object, naming the VIF).
+ */
+void config_check_update(struct np_config *cfg, struct np_config *loaded,
+			 struct np_diags *d);
 void config_check(struct np_config *cfg, struct np_diags *d);
 
 /*
@@ -54,13 +62,15 @@ void check_vif_obj(const struct np_vif_def *v, const struct np_names *names,
 /* A network's tunnel identifier fits its kind of tunnel: false if not */
 bool check_net_id(const struct np_net_def *n, struct np_diags *d);
 /*
- * For `load --add`: read what is loaded that the parsed @file needs to be
- * checked (ipc_get_for()) into @loaded, 0 or -1 (said on stderr).
+ * For `load --add` and `--update`: read what is loaded that the parsed
+ * @file needs to be checked (ipc_get_for()) into @loaded, 0 or -1 (said
+ * on stderr).
  */
 struct np_loaded_src {
 	int (*read)(void *ctx, const struct np_config *file,
 		    struct np_config *loaded);
 	void *ctx;
+	bool update;		/* `load --update`: config_check_update() */
 };
 
 /*

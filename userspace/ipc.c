@@ -379,15 +379,22 @@ static int on_txn(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+/* A load's NETPOLICY_A_FLAGS, if it has any. */
+static int put_load_flags(struct nl_msg *msg, const struct np_load *req)
+{
+	uint32_t flags = (req->replace ? NETPOLICY_LOAD_F_REPLACE : 0) |
+			 (req->update ? NETPOLICY_LOAD_F_UPDATE : 0);
+
+	return flags && nla_put_u32(msg, NETPOLICY_A_FLAGS, flags) ? -ENOMEM : 0;
+}
+
 static int txn_msg(struct load_out *o, int cmd, struct nl_msg **msg)
 {
 	*msg = new_msg(o->ipc, cmd, 0, 0);
 	if (!*msg)
 		return -ENOMEM;
 	if (cmd == NETPOLICY_CMD_TXN_BEGIN)
-		return o->req->replace &&
-		       nla_put_u32(*msg, NETPOLICY_A_FLAGS,
-				   NETPOLICY_LOAD_F_REPLACE) ? -ENOMEM : 0;
+		return put_load_flags(*msg, o->req);
 	if (cmd == NETPOLICY_CMD_TXN_COMMIT &&
 	    nla_put_u32(*msg, NETPOLICY_A_TXN_OBJECTS, o->n_objs))
 		return -ENOMEM;
@@ -406,8 +413,7 @@ static int load_flush(struct load_out *o, bool last)
 
 	o->msg = NULL;
 	if (last && !o->txn) {
-		if (o->req->replace &&
-		    nla_put_u32(msg, NETPOLICY_A_FLAGS, NETPOLICY_LOAD_F_REPLACE))
+		if (put_load_flags(msg, o->req))
 			goto nomem;
 		return transact(o->ipc, msg, "load", NULL, NULL);
 	}
@@ -1005,7 +1011,8 @@ static void merge_parts(struct np_config *cfg, struct np_config *part)
  * those are read): every name @file defines or refers to, and its VIFs'
  * MACs and exact interface names.
  */
-static void file_keys(const struct np_config *file, struct sel_req *sel)
+static void file_keys(const struct np_config *file, bool update,
+		      struct sel_req *sel)
 {
 	const char *ifn;
 	size_t i;
@@ -1038,28 +1045,169 @@ static void file_keys(const struct np_config *file, struct sel_req *sel)
 		else
 			sel_name(&sel[4], NETPOLICY_A_VIF_IFNAME, ifn);
 	}
+	if (!update)
+		return;
+	/*
+	 * What the objects @file replaces govern: the networks and VMs
+	 * of its policies, the VIFs of its policies, networks and VMs
+	 * (read_selected() adds the VIFs of those networks and VMs).
+	 */
+	for (i = 0; i < file->n_policies; i++) {
+		sel_name(&sel[2], NETPOLICY_A_NET_POLICY, file->policies[i].name);
+		sel_name(&sel[3], NETPOLICY_A_VM_POLICY, file->policies[i].name);
+		sel_name(&sel[4], NETPOLICY_A_VIF_POLICY, file->policies[i].name);
+	}
+	for (i = 0; i < file->n_nets; i++)
+		sel_name(&sel[4], NETPOLICY_A_VIF_NETWORK, file->nets[i].name);
+	for (i = 0; i < file->n_vms; i++)
+		sel_name(&sel[4], NETPOLICY_A_VIF_VM, file->vms[i].name);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* @v (@n strings) sorted, each once; their new number. */
+static size_t sort_unique(const char **v, size_t n)
+{
+	size_t i, w = 0;
+
+	qsort(v, n, sizeof(*v), cmp_str);
+	for (i = 0; i < n; i++)
+		if (!w || strcmp(v[w - 1], v[i]))
+			v[w++] = v[i];
+	return w;
+}
+
+/*
+ * For an update: the VIFs of the networks and VMs read (in @part) that
+ * name a policy of @file, into @vifs.
+ */
+static void governed_keys(const struct np_config *file,
+			  const struct np_config *part, struct sel_req *vifs)
+{
+	const char **pols = xcalloc(file->n_policies + 1, sizeof(*pols));
+	size_t i, n;
+
+	for (i = 0; i < file->n_policies; i++)
+		pols[i] = file->policies[i].name;
+	n = sort_unique(pols, file->n_policies);
+	for (i = 0; i < part[2].n_nets; i++)
+		if (part[2].nets[i].policy &&
+		    bsearch(&part[2].nets[i].policy, pols, n, sizeof(*pols),
+			    cmp_str))
+			sel_name(vifs, NETPOLICY_A_VIF_NETWORK, part[2].nets[i].name);
+	for (i = 0; i < part[3].n_vms; i++)
+		if (part[3].vms[i].policy &&
+		    bsearch(&part[3].vms[i].policy, pols, n, sizeof(*pols),
+			    cmp_str))
+			sel_name(vifs, NETPOLICY_A_VIF_VM, part[3].vms[i].name);
+	free(pols);
+}
+
+/* Append the objects of @more (a dump of @kind) to @to's; @more empty. */
+static void append_part(struct np_config *to, struct np_config *more,
+			enum obj_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < config_count(more, kind); i++)
+		memcpy(config_push(to, kind), config_obj(more, kind, i),
+		       obj_kinds[kind].size);
+	if (kind == OBJ_NET)
+		more->n_nets = 0;
+	else
+		more->n_vms = 0;
+	config_free(more);
+}
+
+/*
+ * For an update: the networks and VMs the VIFs read name that were not
+ * read (a VIF of a replaced policy may be on any network), appended to
+ * @part: the check needs the policies they add. -EAGAIN when they are
+ * of another generation than the first read.
+ */
+static int read_referred(struct np_ipc *ipc, struct np_config *part,
+			 size_t limit)
+{
+	struct sel_req sn = { .nest = NETPOLICY_A_NET };
+	struct sel_req sv = { .nest = NETPOLICY_A_VM };
+	const char **nets, **vms;
+	struct np_config more[2];
+	size_t i, n_nets = 0, n_vms = 0;
+	int rc = 0;
+
+	memset(more, 0, sizeof(more));
+	nets = xcalloc(part[4].n_vifs + 1, sizeof(*nets));
+	vms = xcalloc(part[4].n_vifs + 1, sizeof(*vms));
+	for (i = 0; i < part[4].n_vifs; i++) {
+		const struct np_vif_def *v = &part[4].vifs[i];
+
+		if (v->network && !config_net(&part[2], v->network))
+			nets[n_nets++] = v->network;
+		if (v->vm && !config_vm(&part[3], v->vm))
+			vms[n_vms++] = v->vm;
+	}
+	n_nets = sort_unique(nets, n_nets);
+	n_vms = sort_unique(vms, n_vms);
+	for (i = 0; i < n_nets; i++)
+		sel_name(&sn, NETPOLICY_A_NET_NAME, nets[i]);
+	for (i = 0; i < n_vms; i++)
+		sel_name(&sv, NETPOLICY_A_VM_NAME, vms[i]);
+	if (sn.bytes > limit || sv.bytes > limit)
+		rc = -E2BIG;
+	if (!rc && sn.n)
+		rc = dump_sel(ipc, NETPOLICY_CMD_GET_NET, on_net, &more[0],
+			      reset_config, &sn);
+	if (!rc && sv.n)
+		rc = dump_sel(ipc, NETPOLICY_CMD_GET_VM, on_vm, &more[1],
+			      reset_config, &sv);
+	for (i = 0; !rc && i < 2; i++)
+		if (more[i].has_generation &&
+		    more[i].generation != part[4].generation)
+			rc = -EAGAIN;
+	append_part(&part[2], &more[0], OBJ_NET);
+	append_part(&part[3], &more[1], OBJ_VM);
+	free(sn.v);
+	free(sv.v);
+	free(nets);
+	free(vms);
+	return rc;
 }
 
 /*
  * One read of the selected objects into @part: NICs, networks, VMs and
  * VIFs, then the policies, with those the networks and VMs read name.
+ * For an update (@update: the file), also the VIFs of the networks and
+ * VMs its policies govern, and the networks and VMs of every VIF read.
  */
 static int read_selected(struct np_ipc *ipc, struct sel_req *sel,
-			 struct np_config *part, bool *read, size_t limit)
+			 struct np_config *part, bool *read, size_t limit,
+			 const struct np_config *update)
 {
 	size_t i;
 	int rc = 0, k;
 
 	for (k = 1; k < 5 && !rc; k++) {
+		if (k == 4 && update) {
+			governed_keys(update, part, &sel[4]);
+			if (sel[4].bytes > limit)
+				return -E2BIG;
+		}
 		read[k] = sel[k].n;
 		if (read[k])
 			rc = dump_sel(ipc, kind_dumps[k].cmd, kind_dumps[k].fn,
 				      &part[k], reset_config, &sel[k]);
 	}
+	if (!rc && update)
+		rc = read_referred(ipc, part, limit);
 	for (i = 0; i < part[2].n_nets; i++)
 		sel_name(&sel[0], NETPOLICY_A_POLICY_NAME, part[2].nets[i].policy);
 	for (i = 0; i < part[3].n_vms; i++)
 		sel_name(&sel[0], NETPOLICY_A_POLICY_NAME, part[3].vms[i].policy);
+	for (i = 0; update && i < part[4].n_vifs; i++)
+		sel_name(&sel[0], NETPOLICY_A_POLICY_NAME, part[4].vifs[i].policy);
 	if (sel[0].bytes > limit)
 		return -E2BIG;
 	read[0] = sel[0].n;
@@ -1076,12 +1224,13 @@ static int read_selected(struct np_ipc *ipc, struct sel_req *sel,
  * so read until they agree.
  */
 static int read_config(struct np_ipc *ipc, const struct np_config *file,
-		       struct np_config *cfg)
+		       bool update, struct np_config *cfg)
 {
 	struct sel_req sel[5];
 	struct np_config part[5];
-	size_t n_pol, pol_bytes, limit;
+	size_t n_sel[5], sel_bytes[5], limit;
 	bool read[5] = { true, true, true, true, true };
+	bool stale;
 	int rc, k, tries = 0;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -1090,9 +1239,12 @@ static int read_config(struct np_ipc *ipc, const struct np_config *file,
 	for (k = 0; k < 5; k++)
 		sel[k].nest = kind_dumps[k].nest;
 	if (file)
-		file_keys(file, sel);
-	n_pol = sel[0].n;
-	pol_bytes = sel[0].bytes;
+		file_keys(file, update, sel);
+	/* each read adds keys that point into what it read: dropped again */
+	for (k = 0; k < 5; k++) {
+		n_sel[k] = sel[k].n;
+		sel_bytes[k] = sel[k].bytes;
+	}
 	/* each selection must fit one request; else read everything */
 	limit = (ipc->max_msg < LOAD_MSG_BYTES ? ipc->max_msg : LOAD_MSG_BYTES) -
 		1024;
@@ -1100,13 +1252,18 @@ static int read_config(struct np_ipc *ipc, const struct np_config *file,
 		if (sel[k].bytes > limit)
 			file = NULL;
 	do {
-		for (k = 0; k < 5; k++)
+		for (k = 0; k < 5; k++) {
 			config_free(&part[k]);
-		sel[0].n = n_pol;
-		sel[0].bytes = pol_bytes;
+			sel[k].n = n_sel[k];
+			sel[k].bytes = sel_bytes[k];
+		}
 		rc = 0;
 		if (file)
-			rc = read_selected(ipc, sel, part, read, limit);
+			rc = read_selected(ipc, sel, part, read, limit,
+					   update ? file : NULL);
+		stale = rc == -EAGAIN;
+		if (stale)
+			rc = 0;
 		/* too much to select, or a module from before selection */
 		if (file && (rc == -E2BIG || rc == -EINVAL)) {
 			file = NULL;
@@ -1118,7 +1275,7 @@ static int read_config(struct np_ipc *ipc, const struct np_config *file,
 		for (k = 0; !file && k < 5 && !rc; k++)
 			rc = dump(ipc, kind_dumps[k].cmd, kind_dumps[k].fn,
 				  &part[k], reset_config);
-	} while (!rc && !one_generation(part, read) && ++tries < 10);
+	} while (!rc && (stale || !one_generation(part, read)) && ++tries < 10);
 	if (!rc && tries == 10) {
 		rc = -EAGAIN;
 		fprintf(stderr, "npmgr: dump: the objects were replaced during each of 10 reads\n");
@@ -1131,13 +1288,13 @@ static int read_config(struct np_ipc *ipc, const struct np_config *file,
 
 int ipc_get_config(struct np_ipc *ipc, struct np_config *cfg)
 {
-	return read_config(ipc, NULL, cfg);
+	return read_config(ipc, NULL, false, cfg);
 }
 
 int ipc_get_for(struct np_ipc *ipc, const struct np_config *file,
-		struct np_config *cfg)
+		bool update, struct np_config *cfg)
 {
-	return read_config(ipc, file, cfg);
+	return read_config(ipc, file, update, cfg);
 }
 
 int ipc_get_kind(struct np_ipc *ipc, enum obj_kind kind, struct np_config *cfg)

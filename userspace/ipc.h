@@ -17,6 +17,7 @@ struct np_load {
 	const struct np_claim *claims;	/* realized networks, by name */
 	size_t n_claims;
 	bool replace;			/* NETPOLICY_LOAD_F_REPLACE */
+	bool update;			/* NETPOLICY_LOAD_F_UPDATE */
 	const char *host;		/* NETPOLICY_A_HOST, or NULL */
 };
 
@@ -47,10 +48,14 @@ int ipc_get_config(struct np_ipc *ipc, struct np_config *cfg);
  * the VIFs with one of its VIFs' MACs or exact interface names, and the
  * policies the networks and VMs among those name. Costs what @file holds,
  * not what is loaded; reads everything from a module that cannot select
- * or for a file too large to select in one request.
+ * or for a file too large to select in one request. With @update (for
+ * `load --update`), also what the objects @file replaces govern: the
+ * networks and VMs that name its policies, the VIFs that name its
+ * policies, its networks, its VMs or those networks and VMs, and the
+ * networks, VMs and policies of those VIFs.
  */
 int ipc_get_for(struct np_ipc *ipc, const struct np_config *file,
-		struct np_config *cfg);
+		bool update, struct np_config *cfg);
 /* The loaded objects of one @kind (not OBJ_HOST): one dump. */
 int ipc_get_kind(struct np_ipc *ipc, enum obj_kind kind, struct np_config *cfg);
 /* The host name the objects were loaded for (NULL: none). */

@@ -89,15 +89,24 @@ int load_compile(const char *path, struct np_config *cfg,
 	return err;
 }
 
+/* What read_loaded() reads with. */
+struct loaded_ctx {
+	struct np_ipc *ipc;
+	bool update;
+};
+
 /*
- * What `load --add` checks a file against: the administrator's objects
- * among those the file names (a watcher's VIF or VM loses to the file's
- * of the same name, see NETPOLICY_CMD_LOAD).
+ * What `load --add` and `--update` check a file against: the
+ * administrator's objects among those the file names (a watcher's VIF or
+ * VM loses to the file's of the same name, see NETPOLICY_CMD_LOAD), and
+ * for an update those its objects govern.
  */
-static int read_loaded(void *ipc, const struct np_config *file,
+static int read_loaded(void *ctx, const struct np_config *file,
 		       struct np_config *loaded)
 {
-	if (ipc_get_for(ipc, file, loaded)) {
+	const struct loaded_ctx *lc = ctx;
+
+	if (ipc_get_for(lc->ipc, file, lc->update, loaded)) {
 		config_free(loaded);
 		return -1;
 	}
@@ -108,6 +117,7 @@ static int read_loaded(void *ipc, const struct np_config *file,
 int load_file(const struct load_req *o)
 {
 	struct np_loaded_src src;
+	struct loaded_ctx lc;
 	struct np_config cfg;
 	struct rz_plan *plan = NULL;
 	struct np_load req = { 0 };
@@ -121,13 +131,14 @@ int load_file(const struct load_req *o)
 	 * refer to what is loaded (and must not repeat it), so the objects
 	 * it names are read once it is parsed.
 	 */
-	ipc = o->add ? ipc_open() : NULL;
-	if (o->add && !ipc)
+	ipc = o->add || o->update ? ipc_open() : NULL;
+	if ((o->add || o->update) && !ipc)
 		return 1;
-	src = (struct np_loaded_src){ read_loaded, ipc };
+	lc = (struct loaded_ctx){ ipc, o->update };
+	src = (struct np_loaded_src){ read_loaded, &lc, o->update };
 	rz = rz_host_open(o->log, o->host);
 	pr = (struct plan_req){ o->host, o->keys, rz, &plan };
-	rc = load_compile(o->file, &cfg, o->add ? &src : NULL, &pr,
+	rc = load_compile(o->file, &cfg, ipc ? &src : NULL, &pr,
 			  o->hosts_from_pool);
 	/*
 	 * Realize first, so that the kernel never holds a network whose
@@ -140,20 +151,21 @@ int load_file(const struct load_req *o)
 		ipc = ipc_open();
 	req.cfg = &cfg;
 	req.claims = rz_plan_claims(plan, &req.n_claims);
-	req.replace = !o->add;
+	req.replace = !o->add && !o->update;
+	req.update = o->update;
 	req.host = o->host;
 	if (!rc)
 		rc = ipc ? ipc_load(ipc, &req) : -1;
 	if (rc)
 		rz_rollback(rz, plan);
-	else if (!o->add)
+	else if (req.replace)
 		rc = rz_prune(rz, plan, NULL);
 	ipc_close(ipc);
 	rz_plan_free(plan);
 	rz_host_close(rz);
 	if (!rc && o->log == stdout && isatty(STDOUT_FILENO))
-		printf("loaded %zu polic%s, %zu network%s, %zu vm%s, %zu vif%s, %zu nic%s from %s (host %s)\n",
-		       cfg.n_policies, cfg.n_policies == 1 ? "y" : "ies",
+		printf("%s %zu polic%s, %zu network%s, %zu vm%s, %zu vif%s, %zu nic%s from %s (host %s)\n",
+		       o->update ? "updated or added" : "loaded", cfg.n_policies, cfg.n_policies == 1 ? "y" : "ies",
 		       cfg.n_nets, cfg.n_nets == 1 ? "" : "s",
 		       cfg.n_vms, cfg.n_vms == 1 ? "" : "s",
 		       cfg.n_vifs, cfg.n_vifs == 1 ? "" : "s",

@@ -38,6 +38,9 @@ struct load_req {
 	const char *host;	/* this host's name */
 	const char *keys;	/* the CAK directory */
 	bool add;		/* add to what is loaded, not replace it */
+	bool update;		/* replace the loaded objects the file names,
+				 * add the others (NETPOLICY_LOAD_F_UPDATE)
+				 */
 	bool hosts_from_pool;	/* the agent's share: see struct np_config */
 	FILE *log;		/* a line per change made (stdout for load) */
 };

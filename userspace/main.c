@@ -75,7 +75,7 @@ static const char *host_name(const char *cmd, const char *opt,
 }
 
 struct load_opts {
-	bool add;
+	bool add, update;
 	const char *file, *host, *keys;
 	char hostname[256];
 };
@@ -90,6 +90,8 @@ static int load_args(const char *cmd, int argc, char **argv,
 	for (i = 1; i < argc; i++) {
 		if (allow_add && !strcmp(argv[i], "--add"))
 			o->add = true;
+		else if (allow_add && !strcmp(argv[i], "--update"))
+			o->update = true;
 		else if (!strcmp(argv[i], "--host") && i + 1 < argc)
 			o->host = argv[++i];
 		else if (!strcmp(argv[i], "--keys") && i + 1 < argc)
@@ -107,7 +109,10 @@ static int load_args(const char *cmd, int argc, char **argv,
 	}
 	if (!o->file)
 		return usage_error("usage: npmgr %s %s[--host NAME] [--keys DIR] FILE|DIR",
-				   cmd, allow_add ? "[--add] " : "");
+				   cmd, allow_add ? "[--add|--update] " : "");
+	if (o->add && o->update)
+		return usage_error("%s: --add and --update exclude each other (--update also replaces what the file names)",
+				   cmd);
 	o->host = host_name(cmd, o->host, o->hostname, sizeof(o->hostname));
 	return o->host ? 0 : 2;
 }
@@ -119,8 +124,10 @@ static int cmd_load(int argc, char **argv)
 
 	if (rc)
 		return rc;
-	return load_file(&(struct load_req){ o.file, o.host, o.keys, o.add,
-					      false, stdout });
+	return load_file(&(struct load_req){ .file = o.file, .host = o.host,
+					      .keys = o.keys, .add = o.add,
+					      .update = o.update,
+					      .log = stdout });
 }
 
 static int cmd_realize(int argc, char **argv)
@@ -540,7 +547,7 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } commands[] = {
-	{ "load", cmd_load, "load [--add] [--host NAME] [--keys DIR] FILE|DIR  realize and load (replace, or add to, what is loaded); DIR: its *.policy files" },
+	{ "load", cmd_load, "load [--add|--update] [--host NAME] [--keys DIR] FILE|DIR  realize and load (replace, add to, or update what is loaded); DIR: its *.policy files" },
 	{ "realize", cmd_realize, "realize [--host NAME] [--keys DIR] FILE  build or repair this host's bridges, tunnels, key agreement" },
 	{ "genkey", cmd_genkey, "genkey              print a new network key (CAK) for NETWORK.cak" },
 	{ "check", cmd_check, "check FILE|DIR      parse and check a policy file (or a directory of them), load nothing" },

@@ -403,7 +403,22 @@ int obj_source(enum obj_kind kind, const struct named *o)
 	return *(const int *)((const char *)o + obj_kinds[kind].source_off);
 }
 
+static bool from_toolstack(void *ctx, enum obj_kind kind,
+			   const struct named *o)
+{
+	(void)ctx;
+	return obj_source(kind, o) != NETPOLICY_SOURCE_CONFIG;
+}
+
 void config_drop_toolstack(struct np_config *cfg)
+{
+	config_drop_if(cfg, from_toolstack, NULL);
+}
+
+void config_drop_if(struct np_config *cfg,
+		    bool (*drop)(void *ctx, enum obj_kind kind,
+				 const struct named *o),
+		    void *ctx)
 {
 	size_t i, n, size;
 	int k;
@@ -413,7 +428,7 @@ void config_drop_toolstack(struct np_config *cfg)
 		for (i = n = 0; i < config_count(cfg, k); i++) {
 			struct named *o = config_obj(cfg, k, i);
 
-			if (obj_source(k, o) != NETPOLICY_SOURCE_CONFIG) {
+			if (drop(ctx, k, o)) {
 				config_str_free(cfg, o->name);
 				obj_kinds[k].free(cfg, o);
 			} else if (n++ != i) {

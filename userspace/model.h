@@ -274,6 +274,11 @@ bool pol_nic_allowed(const struct np_config *cfg,
  * file's (see the uapi header), so a file is checked without them.
  */
 void config_drop_toolstack(struct np_config *cfg);
+/* Drop (and free) the objects of @cfg for which @drop says true. */
+void config_drop_if(struct np_config *cfg,
+		    bool (*drop)(void *ctx, enum obj_kind kind,
+				 const struct named *o),
+		    void *ctx);
 /* Sort every kind by name, for printing and for the lookups below. */
 void config_sort(struct np_config *cfg);
 /* After config_sort(): binary search by name, NULL if absent. */

@@ -619,8 +619,11 @@ static int sync_once(struct agent *a, struct etcd_watch *w, int64_t *revision)
 	}
 	rc = write_share(a, text);
 	if (!rc)
-		rc = load_file(&(struct load_req){ a->path, a->host, a->keys,
-						   false, true, stdout });
+		rc = load_file(&(struct load_req){ .file = a->path,
+						   .host = a->host,
+						   .keys = a->keys,
+						   .hosts_from_pool = true,
+						   .log = stdout });
 	if (rc) {
 		/* the kernel keeps the last good load */
 		a->failing = true;

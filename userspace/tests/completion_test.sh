@@ -34,6 +34,7 @@ offers "pool" npmgr -j po
 offers "pool/ web.policy" npmgr load ""
 offers "pool/ web.policy" npmgr load --host hA ""
 offers "--add" npmgr load --a
+offers "--update" npmgr load --u
 offers "config interfaces keys" npmgr show ""
 offers "network nic" npmgr del n
 offers "" npmgr del vif ""

@@ -338,6 +338,241 @@ static void pool_tests(void)
 		"                                           ^\n");
 }
 
+/* ---- load --update: config_check_update() ---- */
+
+/*
+ * The messages of @d without their position and quoted lines, sorted,
+ * one per line: what two checks of one situation must agree on.
+ */
+static char *messages(const char *text)
+{
+	const char *p = text ? text : "", *e, *m;
+	size_t n = 0, i, len = 1;
+	char **lines;
+	char *out;
+
+	for (e = p; *e; e++)
+		n += *e == '\n';
+	lines = xcalloc(n + 1, sizeof(*lines));
+	n = 0;
+
+	for (; *p; p = *e ? e + 1 : e) {
+		e = strchr(p, '\n');
+		if (!e)
+			e = p + strlen(p);
+		m = strstr(p, ": error: ");
+		if (*p == ' ' || !m || m > e)
+			continue;
+		m += 9;
+		lines[n] = xcalloc((size_t)(e - m) + 2, 1);
+		memcpy(lines[n], m, (size_t)(e - m));
+		lines[n][e - m] = '\n';
+		len += (size_t)(e - m) + 1;
+		n++;
+	}
+	for (i = 1; i < n; i++) {		/* insertion sort: a few lines */
+		size_t j;
+
+		for (j = i; j && strcmp(lines[j - 1], lines[j]) > 0; j--) {
+			char *t = lines[j];
+
+			lines[j] = lines[j - 1];
+			lines[j - 1] = t;
+		}
+	}
+	out = xcalloc(len, 1);
+	for (i = 0; i < n; i++) {
+		strcat(out, lines[i]);
+		free(lines[i]);
+	}
+	free(lines);
+	return out;
+}
+
+/* config_check_update() of @file against @base (all of it loaded) */
+static char *update_messages(const char *base, const char *file, char **text)
+{
+	struct np_config loaded, cfg;
+	struct np_diags d = { 0 };
+	char *out;
+
+	if (config_parse("b.policy", base, strlen(base), &loaded, &d))
+		return xstrdup("base does not parse\n");
+	config_check(&loaded, &d);
+	diags_free(&d);
+	memset(&d, 0, sizeof(d));
+	if (config_parse("u.policy", file, strlen(file), &cfg, &d))
+		return xstrdup("update does not parse\n");
+	config_check_update(&cfg, &loaded, &d);
+	out = messages(d.text);
+	if (text)
+		*text = xstrdup(d.text ? d.text : "");
+	diags_free(&d);
+	config_free(&cfg);
+	config_free(&loaded);
+	return out;
+}
+
+static void expect_update(const char *name, const char *base,
+			  const char *file, const char *want)
+{
+	char *text, *got = update_messages(base, file, &text);
+
+	free(got);
+	if (strcmp(text, want)) {
+		failed++;
+		printf("FAIL %s\n--- want\n%s--- got\n%s", name, want, text);
+	} else {
+		passed++;
+	}
+	free(text);
+}
+
+/* One object of the random world below, as text, into @buf. */
+static void world_obj(char *buf, size_t len, unsigned int kind,
+		      unsigned int i, unsigned int r)
+{
+	static const char *const cross[] = { "", "ALLOW_CROSS_SERVER = true",
+					     "ALLOW_CROSS_SERVER = false" };
+	char pol[32] = "";
+
+	if ((r >> 4) % 3)
+		snprintf(pol, sizeof(pol), " policy = p%u", (r >> 6) % 4);
+	switch (kind) {
+	case 0:
+		snprintf(buf, len, "policy p%u { %s }\n", i, cross[r % 3]);
+		break;
+	case 1:
+		snprintf(buf, len, "network n%u { bridge = b%u%s }\n", i, i, pol);
+		break;
+	case 2:
+		snprintf(buf, len, "vm m%u {%s }\n", i, pol);
+		break;
+	default:
+		snprintf(buf, len, "vif v%u { ifname = t%u network = n%u%s%s%s }\n",
+			 i, i, (r >> 8) % 3, (r >> 10) % 3 ? " vm = m" : "",
+			 (r >> 10) % 3 ? (const char *[]){ "0", "1", "2" }[(r >> 12) % 3] : "",
+			 (r >> 14) % 2 ? pol : "");
+	}
+}
+
+static unsigned int rnd_next(unsigned int *s)
+{
+	*s = *s * 1103515245u + 12345u;
+	return *s >> 4;
+}
+
+/*
+ * Random small worlds (4 policies that may say ALLOW_CROSS_SERVER either
+ * way, 3 networks, 3 VMs and 8 VIFs naming them at random), each free of
+ * errors, and random updates of 1 to 3 objects: the update's check must
+ * find exactly the problems the full check of the world with the update
+ * applied finds (their positions aside).
+ */
+static void update_random_tests(void)
+{
+	static const unsigned int counts[] = { 4, 3, 3, 8 };
+	char world[4][8][128], upd[3][128], base[4096], merged[4096], file[512];
+	unsigned int seed = 7, round, kind, i, j, n, agreed = 0, refused = 0;
+	unsigned int uk[3], ui[3];
+	struct np_config cfg;
+	char *full, *part, *d;
+
+	for (round = 0; round < 3000; round++) {
+		base[0] = '\0';
+		for (kind = 0; kind < 4; kind++)
+			for (i = 0; i < counts[kind]; i++) {
+				world_obj(world[kind][i], sizeof(world[kind][i]),
+					  kind, i, rnd_next(&seed));
+				strcat(base, world[kind][i]);
+			}
+		d = diagnose(base, &cfg);
+		config_free(&cfg);
+		if (*d) {			/* only a world with no error */
+			free(d);
+			continue;
+		}
+		free(d);
+		n = 1 + rnd_next(&seed) % 3;
+		file[0] = '\0';
+		for (j = 0; j < n; j++) {
+			unsigned int k;
+
+			uk[j] = rnd_next(&seed) % 4;
+			ui[j] = rnd_next(&seed) % (counts[uk[j]] + 1);	/* or new */
+			for (k = 0; k < j && !(uk[k] == uk[j] && ui[k] == ui[j]); k++)
+				;
+			if (k < j) {		/* each object once */
+				n = j;
+				break;
+			}
+			world_obj(upd[j], sizeof(upd[j]), uk[j], ui[j],
+				  rnd_next(&seed));
+			strcat(file, upd[j]);
+		}
+		merged[0] = '\0';
+		for (kind = 0; kind < 4; kind++)
+			for (i = 0; i < counts[kind]; i++) {
+				for (j = 0; j < n && !(uk[j] == kind && ui[j] == i); j++)
+					;
+				if (j == n)
+					strcat(merged, world[kind][i]);
+			}
+		strcat(merged, file);
+		d = diagnose(merged, &cfg);
+		config_free(&cfg);
+		full = messages(d);
+		free(d);
+		part = update_messages(base, file, NULL);
+		if (strcmp(full, part)) {
+			failed++;
+			printf("FAIL update round %u\n--- world\n%s--- update\n%s--- full check\n%s--- update check\n%s",
+			       round, base, file, full, part);
+			free(full);
+			free(part);
+			return;
+		}
+		agreed++;
+		refused += *full != '\0';
+		free(full);
+		free(part);
+	}
+	check(agreed > 1000 && refused > 100, "update: random worlds agree");
+	printf("update: %u random updates agree with the full check, %u of them refused\n",
+	       agreed, refused);
+}
+
+static void update_tests(void)
+{
+	const char *base =
+		"policy wide { ALLOW_CROSS_SERVER = true }\n"
+		"policy narrow { }\n"
+		"network front { bridge = br-front policy = wide }\n"
+		"vm db { policy = narrow }\n"
+		"vif d0 { ifname = tap-d0 network = front vm = db }\n";
+
+	expect_update("replacing is not a clash", base,
+		      "policy wide { }\nnetwork front { bridge = b2 policy = wide }\n",
+		      "");
+	expect_update("a loaded VIF the change governs, at the change", base,
+		      "policy narrow { ALLOW_CROSS_SERVER = false }\n",
+		      "u.policy:1:8: error: vif 'd0': contradictory policies: ALLOW_CROSS_SERVER = true in policy 'wide' (network front) but false in policy 'narrow' (VM db)\n"
+		      "  policy narrow { ALLOW_CROSS_SERVER = false }\n"
+		      "         ^\n");
+	expect_update("through a replaced VM", base,
+		      "policy strict { ALLOW_CROSS_SERVER = false }\n"
+		      "vm db { policy = strict }\n",
+		      "u.policy:2:4: error: vif 'd0': contradictory policies: ALLOW_CROSS_SERVER = true in policy 'wide' (network front) but false in policy 'strict' (VM db)\n"
+		      "  vm db { policy = strict }\n"
+		      "     ^\n");
+	expect_update("the file's own problems still count", base,
+		      "policy wide { }\npolicy wide { }\n",
+		      "u.policy:2:8: error: policy 'wide' is defined twice (first at line 1)\n"
+		      "  policy wide { }\n"
+		      "         ^\n");
+	update_random_tests();
+}
+
 int main(void)
 {
 	char *src;
@@ -346,6 +581,7 @@ int main(void)
 	sha256_tests();
 	pool_tests();
 	map_tests();
+	update_tests();
 
 	expect_roundtrip("patent block verbatim", patent,
 		"policy secure {\n"

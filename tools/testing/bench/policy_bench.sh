@@ -18,6 +18,9 @@
 #     the per-device cost must not grow with the set (ratio ~1);
 #   - a reload of the same set with one policy changed: events and link
 #     changes it causes (target: only the affected device), and its time;
+#     the same change sent alone (`npmgr load --update` of that policy's
+#     block), its time against a full load's (target: 10%), and what it
+#     touches;
 #   - `npmgr load --add` of one guest (a VM and its VIF) and `npmgr del`
 #     of its VIF, on the 170,000-object set vs on a set of only the
 #     network and policy the guest needs: the cost must not grow with the
@@ -156,6 +159,31 @@ events=$(wc -l < "$work/events")
 touched=$(grep -o 'vt[0-9]*' "$work/events" | sort -u | tr '\n' ' ')
 links=$(grep -o ' vt[0-9]*' "$work/links" | sort -u | tr '\n' ' ')
 
+# the same change as an update of that one policy (npmgr load --update
+# of its block, the kernel's shared path), back and forth, N taps still
+# attached: medians of 12
+grep '^policy p200 ' "$work/big.policy" > "$work/p200-old.policy"
+grep '^policy p200 ' "$work/big1.policy" > "$work/p200-new.policy"
+settle
+"$NPMGR" monitor > "$work/uevents" 2>&1 &
+mon=$!
+ip monitor link > "$work/ulinks" 2>&1 &
+ipmon=$!
+sleep 1
+: > "$work/update"
+for _ in 1 2 3 4 5 6; do
+	for v in old new; do
+		t0=$(ms); "$NPMGR" load --update --host hv1 "$work/p200-$v.policy" > /dev/null; t1=$(ms)
+		echo $((t1 - t0)) >> "$work/update"
+	done
+done
+sleep 1
+kill $mon $ipmon
+wait $mon $ipmon 2>/dev/null || true
+uafter=$("$NPMGR" show interfaces | grep -c ' attached ' || true)
+utouched=$(grep -o 'vt[0-9]*' "$work/uevents" | sort -u | tr '\n' ' ')
+ulinks=$(grep -o ' vt[0-9]*' "$work/ulinks" | sort -u | tr '\n' ' ')
+
 # one guest added and its VIF deleted, on the big set and on a set of
 # only what it names; rounds alternate (medians of 15 each)
 grep -E '^(policy p5|network n5) ' "$work/big.policy" > "$work/tiny.policy"
@@ -202,6 +230,9 @@ printf '%-52s %s\n' "  attached before / after" "$before / $after of $N   (small
 printf '%-52s %s\n' "  events ($events lines), devices in them" "${touched:-none}"
 printf '%-52s %s\n' "  ip monitor link: devices that changed" "${links:-none}"
 echo "target: only vt200 touched (its VM is tagged t0, which the changed policy isolates)"
+update=$(median < "$work/update")
+printf '%-52s %s\n' "npmgr load --update of that policy alone, ms" "$update = $(awk -v a="$update" -v b="$load" 'BEGIN { printf "%.1f", 100 * a / b }')% of a full load   (runs: $(sort -n "$work/update" | tr '\n' ' '); target <= 10%)"
+printf '%-52s %s\n' "  attached after / events: devices / links: devices" "$uafter of $N / ${utouched:-none} / ${ulinks:-none}"
 for op in add del; do
 	b=$(median < "$work/$op-big")
 	t=$(median < "$work/$op-tiny")

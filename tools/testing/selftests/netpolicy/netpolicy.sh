@@ -1314,7 +1314,21 @@ generation 1" "$(ip netns exec $A "$NPREQUEST" get policy name=narrow name=none)
 		"$(ip netns exec $A "$NPREQUEST" get net name=back)"
 	expect_eq "a key that does not select" \
 		"error 22: Unsupported attribute" \
-		"$(ip netns exec $A "$NPREQUEST" get vif network=front)"
+		"$(ip netns exec $A "$NPREQUEST" get net bridge=br-front)"
+	# by reference: what points to the object named
+	expect_eq "the VIFs of a network" "any
+web0
+web1
+generation 1" "$(ip netns exec $A "$NPREQUEST" get vif network=front network=nosuch)"
+	expect_eq "the VIFs of a VM" "web0
+web1
+generation 1" "$(ip netns exec $A "$NPREQUEST" get vif vm=web name=web0)"
+	expect_eq "no VIF names a policy of its own" "generation 1" \
+		"$(ip netns exec $A "$NPREQUEST" get vif policy=wide)"
+	expect_eq "the networks of a policy" "front
+generation 1" "$(ip netns exec $A "$NPREQUEST" get net policy=wide policy=narrow)"
+	expect_eq "the VMs of a policy" "db
+generation 1" "$(ip netns exec $A "$NPREQUEST" get vm policy=narrow)"
 
 	# every check of --add against the loaded objects, each refused
 	cat > "$tmp/add.policy" <<'POL'
@@ -1338,6 +1352,78 @@ npmgr: $tmp/add.policy: 5 errors, nothing loaded" "$(grep -v '^ ' "$tmp/err")"
 web1
 web6
 generation 2" "$(ip netns exec $A "$NPREQUEST" get vif name=web0 name=web1 name=web6)"
+}
+
+# load --update: the file's objects replace the loaded ones of their
+# name, the others stay; the kernel re-points what named the old ones
+# (a network's VIFs move with it), and npmgr checks what the changes
+# govern, the loaded VIFs of a changed policy, network or VM included
+test_update_replaces_by_name() {
+	ip -n $A link add br-front type bridge
+	ip -n $A link add br-back type bridge
+	cat > "$tmp/base.policy" <<'POL'
+policy wide { ALLOW_CROSS_SERVER = true }
+policy narrow { }
+policy cross { ALLOW_CROSS_SERVER = true }
+network front { bridge = br-front policy = wide }
+network back { bridge = br-back }
+vm db { policy = narrow }
+vif d0 { ifname = tap-d0 network = front vm = db }
+vif w0 { ifname = tap-w0 network = front policy = cross }
+vif b0 { ifname = tap-b0 network = back }
+POL
+	np $A load "$tmp/base.policy" > /dev/null
+	for t in tap-d0 tap-w0 tap-b0; do tap $A $t; done
+	expect_master $A tap-d0 br-front
+	expect_master $A tap-b0 br-back
+	np $A show config > "$tmp/before"
+
+	# contradictions the change would leave in loaded VIFs: refused
+	cat > "$tmp/u1.policy" <<'POL'
+policy narrow { ALLOW_CROSS_SERVER = false }
+policy cross { ALLOW_CROSS_SERVER = false }
+POL
+	! np $A load --update "$tmp/u1.policy" 2> "$tmp/err" || fail "contradiction loaded"
+	expect_eq "each loaded VIF the change governs, at the change" \
+"$tmp/u1.policy:1:8: error: vif 'd0': contradictory policies: ALLOW_CROSS_SERVER = true in policy 'wide' (network front) but false in policy 'narrow' (VM db)
+$tmp/u1.policy:2:8: error: vif 'w0': contradictory policies: ALLOW_CROSS_SERVER = true in policy 'wide' (network front) but false in policy 'cross' (VIF w0)
+npmgr: $tmp/u1.policy: 2 errors, nothing loaded" "$(grep -v '^ ' "$tmp/err")"
+	printf 'network back { bridge = br-back policy = nosuch }\n' > "$tmp/u2.policy"
+	! np $A load --update "$tmp/u2.policy" 2> "$tmp/err" || fail "dangling loaded"
+	expect_eq "a reference is checked" \
+"$tmp/u2.policy:1:42: error: network 'back' names policy 'nosuch', which is not defined
+npmgr: $tmp/u2.policy: 1 error, nothing loaded" "$(grep -v '^ ' "$tmp/err")"
+	expect_eq "refused updates change nothing" "$(cat "$tmp/before")" \
+		"$(np $A show config)"
+	expect_eq "--add and --update" 2 \
+		"$(np $A load --add --update "$tmp/u2.policy" 2> /dev/null; echo $?)"
+
+	# a network moved to another bridge, a policy added: only its ports
+	# (newest first, as every load re-evaluates them)
+	np $A monitor > "$tmp/events" 2>&1 &
+	mon=$!
+	monitor_ready $mon
+	cat > "$tmp/u3.policy" <<'POL'
+policy local { ALLOW_CROSS_SERVER = false }
+network front { bridge = br-back policy = wide }
+POL
+	np $A load --update "$tmp/u3.policy" > /dev/null
+	expect_master $A tap-d0 br-back
+	expect_master $A tap-w0 br-back
+	expect_master $A tap-b0 br-back
+	sleep 0.5
+	kill $mon; wait $mon 2> /dev/null || true
+	expect_eq "the ports of the changed network, and no other" \
+"detached tap-w0 vif=w0 network=front bridge=br-back
+attached tap-w0 vif=w0 network=front bridge=br-back
+detached tap-d0 vif=d0 network=front bridge=br-back
+attached tap-d0 vif=d0 network=front bridge=br-back" "$(grep -v 'monitor: ' "$tmp/events")"
+	expect_eq "the rest as it was" \
+"$(sed -e 's/bridge = br-front/bridge = br-back/' "$tmp/before" |
+   awk '/^policy narrow/ { print "policy local {\n\tALLOW_CROSS_SERVER = false\n}\n" } { print }')" \
+		"$(np $A show config)"
+	expect_eq "one more generation" "generation 2" \
+		"$(ip netns exec $A "$NPREQUEST" get policy name=none)"
 }
 
 # The kernel's own bound on a policy's selectors (npmgr's parser has the

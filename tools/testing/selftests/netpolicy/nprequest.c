@@ -29,7 +29,8 @@
  *   nprequest get KIND KEY=VALUE...
  *                          a GET_NET, _VIF, _VM, _POLICY or _NIC dump (KIND
  *                          net, vif, vm, policy, nic) selecting by each
- *                          KEY (name, and for vif ifname, mac, and network,
+ *                          KEY (name; for vif ifname, mac, network, vm
+ *                          and policy; for net and vm policy; and bridge,
  *                          which the module must refuse); prints the
  *                          names it returns, one per line, then
  *                          "generation N"
@@ -260,7 +261,12 @@ static int run_get(struct nl_sock *sk, int family, int argc, char **argv)
 			type = !strcmp(argv[i], "name") ? 1 :
 			       !strcmp(argv[i], "ifname") ? NETPOLICY_A_VIF_IFNAME :
 			       !strcmp(argv[i], "network") ? NETPOLICY_A_VIF_NETWORK :
-			       -1;
+			       !strcmp(argv[i], "vm") ? NETPOLICY_A_VIF_VM :
+			       !strcmp(argv[i], "bridge") ? NETPOLICY_A_NET_BRIDGE :
+			       strcmp(argv[i], "policy") ? -1 :
+			       get_nest == NETPOLICY_A_NET ? NETPOLICY_A_NET_POLICY :
+			       get_nest == NETPOLICY_A_VM ? NETPOLICY_A_VM_POLICY :
+			       NETPOLICY_A_VIF_POLICY;
 			if (type < 0 || nla_put_string(msg, type, v))
 				return 2;
 		}
