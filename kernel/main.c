@@ -20,6 +20,7 @@
  */
 
 #include <linux/module.h>
+#include <linux/random.h>
 #include <linux/rtnetlink.h>
 #include <net/genetlink.h>
 #include <net/net_namespace.h>
@@ -47,6 +48,7 @@ static int __net_init np_net_init(struct net *net)
 	INIT_WORK(&pn->recheck, np_ports_recheck_work);
 	pn->net = net;
 	RCU_INIT_POINTER(pn->table, NULL);
+	pn->config_gen = get_random_u32();
 	np_pending_net_init(pn);
 	return 0;
 }

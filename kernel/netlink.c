@@ -149,6 +149,7 @@ static const struct nla_policy np_load_policy[NETPOLICY_A_MAX + 1] = {
 	[NETPOLICY_A_VIFS] = NLA_POLICY_NESTED_ARRAY(np_vif_policy),
 	[NETPOLICY_A_HOST] = NP_NAME_POLICY,
 	[NETPOLICY_A_TXN] = { .type = NLA_U32 },
+	[NETPOLICY_A_CONFIG_GEN] = { .type = NLA_U32 },
 	/* a source belongs to each object, not to the request */
 	[NETPOLICY_A_SOURCE] = {
 		.type = NLA_REJECT,
@@ -158,6 +159,7 @@ static const struct nla_policy np_load_policy[NETPOLICY_A_MAX + 1] = {
 
 static const struct nla_policy np_txn_begin_policy[NETPOLICY_A_MAX + 1] = {
 	[NETPOLICY_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __NETPOLICY_LOAD_F_ALL),
+	[NETPOLICY_A_CONFIG_GEN] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy np_txn_policy[NETPOLICY_A_MAX + 1] = {
@@ -755,10 +757,12 @@ static struct np_table *np_writer_table(struct np_net *pn)
 }
 
 /*
- * Publish @t (or fail with @t's error) and re-evaluate every port. Caller
- * holds np_net.lock; the publish takes RTNL, the build before it did not.
+ * Publish @t (or fail with @t's error) and re-evaluate every port; @config:
+ * the change is of the configuration's objects (the configuration
+ * generation moves). Caller holds np_net.lock; the publish takes RTNL, the
+ * build before it did not.
  */
-static int np_publish(struct net *net, struct np_table *t,
+static int np_publish(struct net *net, struct np_table *t, bool config,
 		      struct netlink_ext_ack *extack)
 {
 	struct np_net *pn = np_net(net);
@@ -772,6 +776,9 @@ static int np_publish(struct net *net, struct np_table *t,
 		np_table_free(t);
 		return -ENOSPC;
 	}
+	/* (read without the lock by a dump of an empty namespace) */
+	WRITE_ONCE(pn->config_gen, pn->config_gen + config);
+	t->config_gen = pn->config_gen;
 	rtnl_lock();
 	old = rtnl_dereference(pn->table);
 	pn->next_gen = t->gen;
@@ -816,18 +823,37 @@ static int np_load_flags(struct genl_info *info, u32 *flags)
 	return 0;
 }
 
+/*
+ * A load that names the configuration generation it was prepared against
+ * (@want, when @given) finds it, or changes nothing. Caller holds
+ * np_net.lock.
+ */
+static int np_config_gen_check(struct np_net *pn, bool given, u32 want,
+			       struct netlink_ext_ack *extack)
+{
+	lockdep_assert_held(&pn->lock);
+	if (!given || want == pn->config_gen)
+		return 0;
+	NL_SET_ERR_MSG(extack,
+		       "the configuration changed since it was read (NETPOLICY_A_CONFIG_GEN)");
+	return -ESTALE;
+}
+
 static int np_nl_load(struct sk_buff *skb, struct genl_info *info)
 {
+	const struct nlattr *want = info->attrs[NETPOLICY_A_CONFIG_GEN];
 	struct net *net = genl_info_net(info);
 	struct np_net *pn = np_net(net);
 	struct np_txn txn = {};
 	struct np_table *t;
+	bool config;
 	u32 flags = 0;
 	int err = 0;
 
-	if (info->attrs[NETPOLICY_A_TXN] && info->attrs[NETPOLICY_A_FLAGS]) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NETPOLICY_A_FLAGS],
-				    "a transaction's flags are given when it begins");
+	if (info->attrs[NETPOLICY_A_TXN] &&
+	    (info->attrs[NETPOLICY_A_FLAGS] || want)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NETPOLICY_A_FLAGS] ?: want,
+				    "a transaction's flags and generation are given when it begins");
 		err = -EINVAL;
 	} else {
 		err = np_load_flags(info, &flags) ?:
@@ -851,10 +877,15 @@ static int np_nl_load(struct sk_buff *skb, struct genl_info *info)
 	}
 
 	txn.update = flags & NETPOLICY_LOAD_F_UPDATE;
+	config = (flags & NETPOLICY_LOAD_F_REPLACE) || np_txn_configures(&txn);
 	mutex_lock(&pn->lock);
-	t = np_load_table(pn, flags & NETPOLICY_LOAD_F_REPLACE, &txn,
-			  info->extack);
-	err = np_publish(net, t, info->extack);
+	err = np_config_gen_check(pn, want, want ? nla_get_u32(want) : 0,
+				  info->extack);
+	if (!err) {
+		t = np_load_table(pn, flags & NETPOLICY_LOAD_F_REPLACE, &txn,
+				  info->extack);
+		err = np_publish(net, t, config, info->extack);
+	}
 	mutex_unlock(&pn->lock);
 	np_txn_destroy(&txn);
 	return err;
@@ -879,7 +910,10 @@ static int np_nl_txn_begin(struct sk_buff *skb, struct genl_info *info)
 	err = -EMSGSIZE;
 	if (!hdr)
 		goto fail;
-	err = np_pending_begin(pn, info->snd_portid, flags, &id, info->extack);
+	err = np_pending_begin(pn, info->snd_portid, flags,
+			       info->attrs[NETPOLICY_A_CONFIG_GEN] ?
+			       &(u32){ nla_get_u32(info->attrs[NETPOLICY_A_CONFIG_GEN]) } :
+			       NULL, &id, info->extack);
 	if (err)
 		goto fail;
 	if (nla_put_u32(msg, NETPOLICY_A_TXN, id)) {
@@ -922,6 +956,7 @@ static int np_nl_txn_commit(struct sk_buff *skb, struct genl_info *info)
 	struct netlink_ext_ack why = {};
 	struct np_pending *p;
 	struct np_table *t;
+	bool config;
 	int err;
 
 	p = np_txn_of(info);
@@ -943,9 +978,13 @@ static int np_nl_txn_commit(struct sk_buff *skb, struct genl_info *info)
 	 * The objects' origins point at no message of this request: keep
 	 * the build's message, never its attribute.
 	 */
+	config = p->replace || np_txn_configures(&p->txn);
 	mutex_lock(&pn->lock);
-	t = np_load_table(pn, p->replace, &p->txn, &why);
-	err = np_publish(net, t, &why);
+	err = np_config_gen_check(pn, p->if_config, p->config_gen, &why);
+	if (!err) {
+		t = np_load_table(pn, p->replace, &p->txn, &why);
+		err = np_publish(net, t, config, &why);
+	}
 	mutex_unlock(&pn->lock);
 	np_pending_free(p);
 	if (err && why._msg && info->extack)
@@ -968,8 +1007,9 @@ static int np_nl_del(struct sk_buff *skb, struct genl_info *info)
 	struct net *net = genl_info_net(info);
 	/* the largest object nest; np_kinds[] says how many each parses */
 	struct nlattr *tb[NETPOLICY_A_POLICY_MAX + 1];
+	struct np_table *t, *old;
 	const char *name = NULL;
-	struct np_table *t;
+	const void *victim;
 	struct np_net *pn;
 	int err, k, found = -1, source = -1;
 
@@ -1007,13 +1047,15 @@ static int np_nl_del(struct sk_buff *skb, struct genl_info *info)
 
 	pn = np_net(net);
 	mutex_lock(&pn->lock);
+	old = np_writer_table(pn);
+	victim = old ? np_table_find(old, found, name) : NULL;
 	/* one object goes: the others shared, else built in full */
-	t = np_table_drop(np_writer_table(pn), found, name, source,
-			  pn->next_gen + 1);
+	t = np_table_drop(old, found, name, source, pn->next_gen + 1);
 	if (!t)
-		t = np_table_without(np_writer_table(pn), found, name, source,
+		t = np_table_without(old, found, name, source,
 				     pn->next_gen + 1, info->extack);
-	err = np_publish(net, t, info->extack);
+	err = np_publish(net, t, victim && np_obj_source(found, victim) ==
+			 NETPOLICY_SOURCE_CONFIG, info->extack);
 	mutex_unlock(&pn->lock);
 	return err;
 }
@@ -1029,7 +1071,7 @@ static int np_nl_flush(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&pn->lock);
 	err = np_publish(net, np_table_build(NULL, false, &txn,
 					     pn->next_gen + 1, info->extack),
-			 info->extack);
+			 true, info->extack);
 	mutex_unlock(&pn->lock);
 	return err;
 }
@@ -1555,6 +1597,14 @@ static int np_dump_ret(struct sk_buff *skb, int put_err)
 	return skb->len;
 }
 
+/* What GET_POLICY's first message says of the whole table. */
+static int np_put_config(struct sk_buff *skb, const struct np_table *t)
+{
+	if (t->host[0] && nla_put_string(skb, NETPOLICY_A_HOST, t->host))
+		return -EMSGSIZE;
+	return nla_put_u32(skb, NETPOLICY_A_CONFIG_GEN, t->config_gen);
+}
+
 /*
  * The message that stands for no object: the generation (and, for
  * policies, the host name) of a kind with no objects, so that a reader of
@@ -1570,8 +1620,10 @@ static int np_put_empty(struct sk_buff *skb, struct netlink_callback *cb,
 	if (!hdr)
 		return -EMSGSIZE;
 	if (nla_put_u32(skb, NETPOLICY_A_GENERATION, t ? t->gen : 0) ||
-	    (kind == NP_POLICY && t && t->host[0] &&
-	     nla_put_string(skb, NETPOLICY_A_HOST, t->host))) {
+	    (kind == NP_POLICY && t && np_put_config(skb, t)) ||
+	    (kind == NP_POLICY && !t &&
+	     nla_put_u32(skb, NETPOLICY_A_CONFIG_GEN,
+			 READ_ONCE(np_net(sock_net(cb->skb->sk))->config_gen)))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -1606,8 +1658,8 @@ static int np_dump_objects(struct sk_buff *skb, struct netlink_callback *cb,
 						 ctx->idx]);
 		if (!err)
 			err = nla_put_u32(skb, NETPOLICY_A_GENERATION, t->gen);
-		if (!err && kind == NP_POLICY && !ctx->idx && t->host[0])
-			err = nla_put_string(skb, NETPOLICY_A_HOST, t->host);
+		if (!err && kind == NP_POLICY && !ctx->idx)
+			err = np_put_config(skb, t);
 		if (err) {
 			genlmsg_cancel(skb, hdr);
 			break;

@@ -36,6 +36,12 @@ struct np_net {
 	struct mutex lock;
 	struct np_table __rcu *table;
 	u32 next_gen;				/* @lock */
+	/*
+	 * @lock: moved by every change of the configuration's objects
+	 * (NETPOLICY_A_CONFIG_GEN); random at first, so that a reader's
+	 * remembered value never matches another namespace's or module's
+	 */
+	u32 config_gen;
 	struct list_head ports;			/* RTNL: in order first seen */
 	DECLARE_HASHTABLE(port_hash, 10);	/* RTNL: by ifindex */
 	struct work_struct recheck;		/* np_ports_recheck_work() */

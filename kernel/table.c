@@ -121,6 +121,26 @@ int np_txn_merge(struct np_txn *dst, struct np_txn *src)
 }
 
 /**
+ * np_txn_configures - whether @txn holds an object of the configuration
+ * @txn: the transaction
+ *
+ * Policies, NICs and networks are the configuration's; VMs and VIFs are
+ * when their source says so.
+ */
+bool np_txn_configures(const struct np_txn *txn)
+{
+	u32 i;
+	int k;
+
+	for (k = 0; k < NP_NKINDS; k++)
+		for (i = 0; i < txn->objs[k].n; i++)
+			if (np_obj_source(k, txn->objs[k].v[i]) ==
+			    NETPOLICY_SOURCE_CONFIG)
+				return true;
+	return false;
+}
+
+/**
  * np_txn_destroy - free a transaction and the objects it still owns
  * @txn: the transaction (its memory is the caller's)
  */

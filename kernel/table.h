@@ -30,6 +30,7 @@ struct np_objv {
 struct np_table {
 	refcount_t ref;
 	u32 gen;
+	u32 config_gen;				/* np_net.config_gen, published */
 	bool any_isolate;			/* some policy has ISOLATE_FROM */
 	bool any_uplink_rule;			/* np_policy_needs_links(), or
 						 * a network claims a tunnel
@@ -66,6 +67,7 @@ struct np_txn {
 int np_txn_add(struct np_txn *txn, enum np_kind kind, void *obj);
 int np_txn_merge(struct np_txn *dst, struct np_txn *src);
 void np_txn_destroy(struct np_txn *txn);
+bool np_txn_configures(const struct np_txn *txn);
 struct np_table *np_table_build(const struct np_table *old, bool keep_old,
 				struct np_txn *txn, u32 gen,
 				struct netlink_ext_ack *extack);

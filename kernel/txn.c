@@ -177,12 +177,14 @@ static struct np_pending *np_pending_find(struct np_net *pn, u32 id,
  * @pn: the namespace
  * @portid: the sender's port id
  * @flags: its NETPOLICY_LOAD_F_* (validated)
+ * @config_gen: the configuration generation its commit must find, or NULL
  * @id: its id, on success
  * @extack: why not
  *
  * Return: 0, -EBUSY (the socket has one open), -ENOSPC or -ENOMEM.
  */
-int np_pending_begin(struct np_net *pn, u32 portid, u32 flags, u32 *id,
+int np_pending_begin(struct np_net *pn, u32 portid, u32 flags,
+		     const u32 *config_gen, u32 *id,
 		     struct netlink_ext_ack *extack)
 {
 	struct np_pending *p, *open;
@@ -194,6 +196,8 @@ int np_pending_begin(struct np_net *pn, u32 portid, u32 flags, u32 *id,
 	p->portid = portid;
 	p->replace = flags & NETPOLICY_LOAD_F_REPLACE;
 	p->txn.update = flags & NETPOLICY_LOAD_F_UPDATE;
+	p->if_config = config_gen;
+	p->config_gen = config_gen ? *config_gen : 0;
 	p->last_used = jiffies;
 
 	mutex_lock(&pn->txn_lock);

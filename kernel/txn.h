@@ -25,6 +25,8 @@ struct np_pending {
 	u32 id;
 	u32 portid;				/* the socket it belongs to */
 	bool replace;				/* NETPOLICY_LOAD_F_REPLACE */
+	bool if_config;				/* NETPOLICY_A_CONFIG_GEN sent: */
+	u32 config_gen;				/* the one it must find */
 	u32 n_objs;
 	unsigned long last_used;		/* jiffies */
 	struct np_txn txn;
@@ -36,7 +38,8 @@ void np_pending_uninit(void);
 void np_pending_net_init(struct np_net *pn);
 void np_pending_net_exit(struct np_net *pn);
 
-int np_pending_begin(struct np_net *pn, u32 portid, u32 flags, u32 *id,
+int np_pending_begin(struct np_net *pn, u32 portid, u32 flags,
+		     const u32 *config_gen, u32 *id,
 		     struct netlink_ext_ack *extack);
 int np_pending_add(struct np_net *pn, u32 id, u32 portid, struct np_txn *more,
 		   u32 limit, struct netlink_ext_ack *extack);

@@ -97,6 +97,17 @@
  *	- a toolstack object replaces an older one of the same name and
  *	  source (a watcher re-reading the toolstack is idempotent).
  *
+ *	The configuration generation (NETPOLICY_A_CONFIG_GEN, GET_POLICY
+ *	reports it) moves by one with every change of the configuration's
+ *	objects: a LOAD (or commit) that replaces or carries any of them, a
+ *	DEL of one, a FLUSH; a toolstack's objects do not move it. It starts
+ *	at a random value in each namespace. A LOAD (or TXN_BEGIN) that
+ *	carries NETPOLICY_A_CONFIG_GEN is refused (ESTALE) unless the
+ *	namespace's configuration generation is that value when it is
+ *	published: a reader that prepared a change against what it read (npmgr
+ *	load sending only what changed in a file) changes nothing if another
+ *	writer came in between.
+ *
  *	A load too large for one message (the sender's socket buffer bounds
  *	a message) goes in a transaction: NETPOLICY_CMD_TXN_BEGIN, then any
  *	number of LOADs that carry its NETPOLICY_A_TXN, then
@@ -104,10 +115,11 @@
  *	(attributes, names, the object cap, with its extack) but publishes
  *	nothing; COMMIT checks and publishes the whole set exactly as one
  *	LOAD of all of it would, all or nothing. A LOAD of a transaction
- *	carries no NETPOLICY_A_FLAGS (they belong to TXN_BEGIN).
+ *	carries no NETPOLICY_A_FLAGS or _CONFIG_GEN (they belong to TXN_BEGIN).
  *
  * NETPOLICY_CMD_TXN_BEGIN (admin, doit)
- *	Opens a transaction, NETPOLICY_A_FLAGS as for LOAD. The reply is a
+ *	Opens a transaction, NETPOLICY_A_FLAGS and NETPOLICY_A_CONFIG_GEN as
+ *	for LOAD (the generation is compared at the commit). The reply is a
  *	NETPOLICY_CMD_TXN_BEGIN message carrying NETPOLICY_A_TXN (u32). The
  *	transaction belongs to the sending socket in this namespace: other
  *	sockets cannot add to, commit or abort it (ENOENT). One open
@@ -149,7 +161,8 @@
  *	message also carries NETPOLICY_A_HOST. A kind with no objects is
  *	one message carrying only NETPOLICY_A_GENERATION (and, for
  *	GET_POLICY, NETPOLICY_A_HOST when set); the generation is 0 before
- *	the first load. A dump is the object set published when it started,
+ *	the first load. GET_POLICY's first message also carries
+ *	NETPOLICY_A_CONFIG_GEN (see LOAD). A dump is the object set published when it started,
  *	whatever is loaded while it runs: it is never interrupted. Dumps of
  *	several kinds are separate reads; a reader that wants them to agree
  *	compares their generations and reads again when they differ.
@@ -287,6 +300,7 @@ enum netpolicy_attr {
 	NETPOLICY_A_SOURCE,		/* u8: enum netpolicy_source (DEL) */
 	NETPOLICY_A_TXN,		/* u32: transaction id (TXN_BEGIN's) */
 	NETPOLICY_A_TXN_OBJECTS,	/* u32: objects sent in it (COMMIT) */
+	NETPOLICY_A_CONFIG_GEN,		/* u32: configuration generation */
 	__NETPOLICY_A_MAX
 };
 
