@@ -23,7 +23,7 @@ KSRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h) \
 # npmgr: one source list for the tool, its unit tests and its fuzzer (see
 # "Source map" in Documentation/netpolicy.rst). main.c adds the command line.
 NPMGR_SRC := $(addprefix userspace/,model.c parse.c check.c print.c graph.c explain.c \
-	util.c ipc.c load.c sha256.c realize/plan.c realize/apply.c realize/link.c \
+	util.c ipc.c load.c reload.c sha256.c realize/plan.c realize/apply.c realize/link.c \
 	realize/fdb.c realize/cak.c realize/mka.c realize/ctrl.c \
 	realize/macsec.c realize/sessions.c realize/supervise.c \
 	xen/xenstore.c xen/watch.c xen/hotplug.c pool/etcd.c pool/pool.c pool/agent.c pool/status.c \

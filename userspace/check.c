@@ -631,6 +631,54 @@ void config_check_update(struct np_config *cfg, struct np_config *loaded,
 	check_all(cfg, loaded, true, d);
 }
 
+/* Whether @a and @b say different things that two policies can contradict. */
+static bool scalars_differ(const struct np_policy_def *a,
+			   const struct np_policy_def *b)
+{
+	int k;
+
+	for (k = 0; k < PA_COUNT; k++) {
+		if (pol_attrs[k].type == PA_T_SELECTORS)
+			continue;
+		if (pol_has(a, k) != pol_has(b, k) ||
+		    (pol_has(a, k) &&
+		     strcmp(pol_value_text(a, k), pol_value_text(b, k))))
+			return true;
+	}
+	return false;
+}
+
+static bool same_ref(const char *a, const char *b)
+{
+	return a && b ? !strcmp(a, b) : a == b;
+}
+
+bool config_governs_more(const struct np_config *file,
+			 const struct np_config *old)
+{
+	const struct np_policy_def *p;
+	const struct np_net_def *n;
+	const struct np_vm_def *m;
+	size_t i;
+
+	for (i = 0; i < file->n_policies; i++) {
+		p = config_policy(old, file->policies[i].name);
+		if (p && scalars_differ(p, &file->policies[i]))
+			return true;
+	}
+	for (i = 0; i < file->n_nets; i++) {
+		n = config_net(old, file->nets[i].name);
+		if (n && !same_ref(n->policy, file->nets[i].policy))
+			return true;
+	}
+	for (i = 0; i < file->n_vms; i++) {
+		m = config_vm(old, file->vms[i].name);
+		if (m && !same_ref(m->policy, file->vms[i].policy))
+			return true;
+	}
+	return false;
+}
+
 void config_check(struct np_config *cfg, struct np_diags *d)
 {
 	config_check_with(cfg, NULL, d);

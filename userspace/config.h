@@ -38,6 +38,15 @@ void config_check_with(struct np_config *cfg, const struct np_config *loaded,
  */
 void config_check_update(struct np_config *cfg, struct np_config *loaded,
 			 struct np_diags *d);
+/*
+ * Whether the objects of @file, replacing those of @old (sorted) with
+ * their names, can leave a loaded VIF with contradictory policies: a
+ * policy whose attributes other than selectors change, a network or VM
+ * that names another policy. When not, config_check_update() needs none
+ * of the loaded VIFs they govern (ipc_get_for()'s @update).
+ */
+bool config_governs_more(const struct np_config *file,
+			 const struct np_config *old);
 void config_check(struct np_config *cfg, struct np_diags *d);
 
 /*

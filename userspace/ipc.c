@@ -23,11 +23,16 @@
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
 #endif
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
 
 struct np_ipc {
 	struct nl_sock *sk;
 	int family;
 	int err;			/* negative errno from the last ack */
+	int quiet;			/* an errno report() does not print */
+	bool quiet_all;			/* report() prints nothing */
 	size_t max_msg;			/* largest message the socket sends */
 	char msg[512];			/* the kernel's extack message */
 };
@@ -75,7 +80,7 @@ static int on_finish(struct nl_msg *msg, void *arg)
 	return NL_STOP;
 }
 
-struct np_ipc *ipc_open(void)
+static struct np_ipc *open_ipc(bool quiet)
 {
 	struct np_ipc *ipc = xcalloc(1, sizeof(*ipc));
 	int one = 1, fd, buf = 1 << 20;
@@ -85,7 +90,8 @@ struct np_ipc *ipc_open(void)
 	if (!ipc->sk)
 		goto nomem;
 	if (genl_connect(ipc->sk)) {
-		fprintf(stderr, "npmgr: cannot open a generic netlink socket\n");
+		if (!quiet)
+			fprintf(stderr, "npmgr: cannot open a generic netlink socket\n");
 		goto fail;
 	}
 	fd = nl_socket_get_fd(ipc->sk);
@@ -104,7 +110,8 @@ struct np_ipc *ipc_open(void)
 	nl_socket_enable_msg_peek(ipc->sk);
 	ipc->family = genl_ctrl_resolve(ipc->sk, NETPOLICY_GENL_NAME);
 	if (ipc->family < 0) {
-		fprintf(stderr,
+		if (!quiet)
+			fprintf(stderr,
 			"npmgr: the netpolicy kernel module is not loaded (modprobe netpolicy, or insmod netpolicy.ko)\n");
 		goto fail;
 	}
@@ -114,6 +121,16 @@ nomem:
 fail:
 	ipc_close(ipc);
 	return NULL;
+}
+
+struct np_ipc *ipc_open(void)
+{
+	return open_ipc(false);
+}
+
+struct np_ipc *ipc_open_quiet(void)
+{
+	return open_ipc(true);
 }
 
 void ipc_close(struct np_ipc *ipc)
@@ -126,6 +143,8 @@ void ipc_close(struct np_ipc *ipc)
 
 static void report(const struct np_ipc *ipc, const char *what)
 {
+	if (ipc->quiet_all || ipc->err == ipc->quiet)
+		return;
 	fprintf(stderr, "npmgr: %s: %s\n", what, strerror(-ipc->err));
 	if (ipc->msg[0])
 		fprintf(stderr, "npmgr: kernel says: %s\n", ipc->msg);
@@ -379,13 +398,17 @@ static int on_txn(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-/* A load's NETPOLICY_A_FLAGS, if it has any. */
+/* A load's NETPOLICY_A_FLAGS and _CONFIG_GEN, if it has them. */
 static int put_load_flags(struct nl_msg *msg, const struct np_load *req)
 {
 	uint32_t flags = (req->replace ? NETPOLICY_LOAD_F_REPLACE : 0) |
 			 (req->update ? NETPOLICY_LOAD_F_UPDATE : 0);
 
-	return flags && nla_put_u32(msg, NETPOLICY_A_FLAGS, flags) ? -ENOMEM : 0;
+	if (flags && nla_put_u32(msg, NETPOLICY_A_FLAGS, flags))
+		return -ENOMEM;
+	return req->if_config &&
+	       nla_put_u32(msg, NETPOLICY_A_CONFIG_GEN, req->config_gen) ?
+	       -ENOMEM : 0;
 }
 
 static int txn_msg(struct load_out *o, int cmd, struct nl_msg **msg)
@@ -525,8 +548,13 @@ int ipc_load(struct np_ipc *ipc, const struct np_load *req)
 	if (!err)
 		err = put_array(&o, NETPOLICY_A_VIFS, cfg->vifs, cfg->n_vifs,
 				sizeof(*cfg->vifs), put_vif);
+	/* a load against a configuration generation may find another */
+	ipc->quiet = req->if_config ? -ESTALE : 0;
+	ipc->quiet_all = req->quiet;
 	if (!err)
 		err = load_flush(&o, true);
+	ipc->quiet = 0;
+	ipc->quiet_all = false;
 	nlmsg_free(o.msg);
 	return err;
 }
@@ -640,6 +668,10 @@ static struct nlattr **object_nest(struct nl_msg *msg, int type,
 	if (tb[NETPOLICY_A_GENERATION]) {
 		cfg->generation = nla_get_u32(tb[NETPOLICY_A_GENERATION]);
 		cfg->has_generation = true;
+	}
+	if (tb[NETPOLICY_A_CONFIG_GEN]) {
+		cfg->config_gen = nla_get_u32(tb[NETPOLICY_A_CONFIG_GEN]);
+		cfg->has_config_gen = true;
 	}
 	if (!tb[type] || nla_parse_nested(t, max, tb[type], NULL) < 0)
 		return NULL;
@@ -992,6 +1024,8 @@ static void merge_parts(struct np_config *cfg, struct np_config *part)
 	MOVE(cfg, &part[0], policies, n_policies);
 	cfg->host = part[0].host;
 	part[0].host = NULL;
+	cfg->config_gen = part[0].config_gen;
+	cfg->has_config_gen = part[0].has_config_gen;
 	for (i = 0; i < 5 && !cfg->has_generation; i++) {
 		cfg->generation = part[i].generation;
 		cfg->has_generation = part[i].has_generation;
@@ -1318,7 +1352,22 @@ int ipc_get_kind(struct np_ipc *ipc, enum obj_kind kind, struct np_config *cfg)
  * at most one policy instead of all. A module from before selection
  * (EINVAL) is dumped whole.
  */
+int ipc_netns_cookie(struct np_ipc *ipc, uint64_t *cookie)
+{
+	socklen_t len = sizeof(*cookie);
+
+	if (getsockopt(nl_socket_get_fd(ipc->sk), SOL_SOCKET, SO_NETNS_COOKIE,
+		       cookie, &len) || len != sizeof(*cookie))
+		return -errno ?: -EINVAL;
+	return 0;
+}
+
 int ipc_get_host(struct np_ipc *ipc, char **host)
+{
+	return ipc_get_state(ipc, host, NULL);
+}
+
+int ipc_get_state(struct np_ipc *ipc, char **host, int64_t *config_gen)
 {
 	struct sel_req sel = { .nest = NETPOLICY_A_POLICY };
 	struct np_config part = { 0 };
@@ -1333,6 +1382,8 @@ int ipc_get_host(struct np_ipc *ipc, char **host)
 			  reset_config);
 	*host = part.host;
 	part.host = NULL;
+	if (config_gen)
+		*config_gen = part.has_config_gen ? (int64_t)part.config_gen : -1;
 	config_free(&part);
 	return rc;
 }

@@ -18,10 +18,19 @@ struct np_load {
 	size_t n_claims;
 	bool replace;			/* NETPOLICY_LOAD_F_REPLACE */
 	bool update;			/* NETPOLICY_LOAD_F_UPDATE */
+	/*
+	 * Only if the configuration generation is @config_gen, else -ESTALE
+	 * (not printed): NETPOLICY_A_CONFIG_GEN
+	 */
+	bool if_config;
+	uint32_t config_gen;
+	bool quiet;			/* print no error (the caller will) */
 	const char *host;		/* NETPOLICY_A_HOST, or NULL */
 };
 
 struct np_ipc *ipc_open(void);
+/* The same, printing nothing when it fails (the caller tries later). */
+struct np_ipc *ipc_open_quiet(void);
 void ipc_close(struct np_ipc *ipc);
 int ipc_load(struct np_ipc *ipc, const struct np_load *req);
 /*
@@ -58,8 +67,18 @@ int ipc_get_for(struct np_ipc *ipc, const struct np_config *file,
 		bool update, struct np_config *cfg);
 /* The loaded objects of one @kind (not OBJ_HOST): one dump. */
 int ipc_get_kind(struct np_ipc *ipc, enum obj_kind kind, struct np_config *cfg);
+/*
+ * The network namespace's cookie (unique while the system runs, never
+ * reused: SO_NETNS_COOKIE), or -errno.
+ */
+int ipc_netns_cookie(struct np_ipc *ipc, uint64_t *cookie);
 /* The host name the objects were loaded for (NULL: none). */
 int ipc_get_host(struct np_ipc *ipc, char **host);
+/*
+ * The same, and the configuration generation (-1: nothing loaded, or a
+ * module from before NETPOLICY_A_CONFIG_GEN).
+ */
+int ipc_get_state(struct np_ipc *ipc, char **host, int64_t *config_gen);
 int ipc_get_ports(struct np_ipc *ipc, struct np_port_info **ports, size_t *n);
 /* @p is the callback's to keep: it may move fields out (and NULL them). */
 typedef void (*ipc_event_fn)(int ev, struct np_port_info *p, void *arg);

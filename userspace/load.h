@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "model.h"
+#include "util.h"
 
 struct rz_host;
 struct rz_plan;
@@ -27,11 +28,12 @@ struct plan_req {
  * Parse and check @path (against what @loaded reads, for load --add; with
  * @hosts_from_pool, see struct np_config); with @pr, also plan its
  * realization on this host. Every problem is printed on stderr.
- * 0 when the file is good.
+ * 0 when the file is good; then with @keep, its text stays there
+ * (text_release() it).
  */
 int load_compile(const char *path, struct np_config *cfg,
 		 const struct np_loaded_src *loaded, const struct plan_req *pr,
-		 bool hosts_from_pool);
+		 bool hosts_from_pool, struct np_text *keep);
 
 struct load_req {
 	const char *file;

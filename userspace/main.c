@@ -47,7 +47,7 @@ static int cmd_check(int argc, char **argv)
 
 	if (argc != 2)
 		return usage_error("usage: npmgr check %s", "FILE");
-	rc = load_compile(argv[1], &cfg, NULL, NULL, false);
+	rc = load_compile(argv[1], &cfg, NULL, NULL, false, NULL);
 	if (!rc && json) {
 		config_sort(&cfg);
 		print_json(stdout, &cfg, false, NULL, 0, NULL, 0);
@@ -144,7 +144,7 @@ static int cmd_realize(int argc, char **argv)
 		return rc;
 	rz = rz_host_open(stdout, o.host);
 	pr = (struct plan_req){ o.host, o.keys, rz, &plan };
-	rc = load_compile(o.file, &cfg, NULL, &pr, false);
+	rc = load_compile(o.file, &cfg, NULL, &pr, false, NULL);
 	if (!rc && !cfg.n_pool) {
 		fprintf(stderr, "npmgr: %s declares no host blocks (the pool): there is nothing to realize\n",
 			o.file);

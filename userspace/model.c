@@ -393,6 +393,7 @@ void config_free(struct np_config *cfg)
 	}
 	free(cfg->host);
 	free(cfg->strs);
+	free(cfg->block_starts);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -464,6 +465,22 @@ static void *find_sorted(const struct np_config *cfg, enum obj_kind kind,
 		return NULL;
 	return bsearch(&key, *kind_arr(cfg, kind), config_count(cfg, kind),
 		       obj_kinds[kind].size, cmp_named);
+}
+
+struct named *config_find(const struct np_config *cfg, enum obj_kind kind,
+			  const char *name)
+{
+	return find_sorted(cfg, kind, name);
+}
+
+size_t config_total(const struct np_config *cfg)
+{
+	size_t n = 0;
+	int k;
+
+	for (k = 0; k < OBJ_COUNT; k++)
+		n += config_count(cfg, k);
+	return n;
 }
 
 struct np_policy_def *config_policy(const struct np_config *cfg,

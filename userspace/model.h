@@ -210,6 +210,9 @@ struct np_config {
 	/* read from the kernel: the generation of the table read */
 	uint32_t generation;
 	bool has_generation;
+	/* and the configuration generation (NETPOLICY_A_CONFIG_GEN) */
+	uint32_t config_gen;
+	bool has_config_gen;
 	/*
 	 * The pool is in etcd (npmgr pool, the agent): its hosts are not all
 	 * here (a pool file has none, an agent's share the live ones), so a
@@ -223,6 +226,13 @@ struct np_config {
 	 */
 	char *strs;
 	size_t strs_size, strs_used;
+	/*
+	 * Where each top-level block of the parsed text starts (byte
+	 * offsets, in order; none for a text of 4 GiB or more): what a
+	 * reload compares by (reload.c).
+	 */
+	uint32_t *block_starts;
+	size_t n_blocks;
 };
 
 /* The array of one kind of objects in a config. */
@@ -247,6 +257,8 @@ void config_str_free(const struct np_config *cfg, char *s);
 /* A new zeroed object of @kind at the end of its array. */
 struct named *config_push(struct np_config *cfg, enum obj_kind kind);
 size_t config_count(const struct np_config *cfg, enum obj_kind kind);
+/* The objects of every kind. */
+size_t config_total(const struct np_config *cfg);
 struct named *config_obj(const struct np_config *cfg, enum obj_kind kind,
 			 size_t i);
 void config_free(struct np_config *cfg);
@@ -282,6 +294,8 @@ void config_drop_if(struct np_config *cfg,
 /* Sort every kind by name, for printing and for the lookups below. */
 void config_sort(struct np_config *cfg);
 /* After config_sort(): binary search by name, NULL if absent. */
+struct named *config_find(const struct np_config *cfg, enum obj_kind kind,
+			  const char *name);
 struct np_policy_def *config_policy(const struct np_config *cfg,
 				    const char *name);
 struct np_net_def *config_net(const struct np_config *cfg, const char *name);

@@ -831,6 +831,11 @@ static int parse(const char *file, const char *buf, size_t len,
 	d->buf_len = len;
 	next(&p);
 	while (p.tok.type != T_EOF) {
+		/* (a block's first token is a word, which points into @buf) */
+		if (p.tok.type == T_WORD && len <= UINT32_MAX)
+			*(uint32_t *)xpush((void **)&cfg->block_starts,
+					   &cfg->n_blocks, sizeof(uint32_t)) =
+				(uint32_t)(p.tok.text - buf);
 		rc = parse_block(&p, cfg);
 		if (rc)
 			break;

@@ -389,8 +389,19 @@ static char *messages(const char *text)
 	return out;
 }
 
-/* config_check_update() of @file against @base (all of it loaded) */
-static char *update_messages(const char *base, const char *file, char **text)
+/* config_drop_if(): a VIF the file (@ctx) does not name */
+static bool vif_not_named(void *ctx, enum obj_kind kind, const struct named *o)
+{
+	return kind == OBJ_VIF && !config_find(ctx, OBJ_VIF, o->name);
+}
+
+/*
+ * config_check_update() of @file against @base (all of it loaded; with
+ * @lean, as read when config_governs_more() says no: only the VIFs the
+ * file names, and then NULL when it says yes)
+ */
+static char *update_messages_as(const char *base, const char *file,
+				char **text, bool lean)
 {
 	struct np_config loaded, cfg;
 	struct np_diags d = { 0 };
@@ -403,6 +414,21 @@ static char *update_messages(const char *base, const char *file, char **text)
 	memset(&d, 0, sizeof(d));
 	if (config_parse("u.policy", file, strlen(file), &cfg, &d))
 		return xstrdup("update does not parse\n");
+	config_sort(&loaded);
+	if (lean && config_governs_more(&cfg, &loaded)) {
+		config_free(&cfg);
+		config_free(&loaded);
+		return NULL;
+	}
+	if (lean) {
+		struct np_config named;
+
+		/* (a copy to look names up in: checking sorts @cfg itself) */
+		config_parse("u.policy", file, strlen(file), &named, &d);
+		config_sort(&named);
+		config_drop_if(&loaded, vif_not_named, &named);
+		config_free(&named);
+	}
 	config_check_update(&cfg, &loaded, &d);
 	out = messages(d.text);
 	if (text)
@@ -411,6 +437,11 @@ static char *update_messages(const char *base, const char *file, char **text)
 	config_free(&cfg);
 	config_free(&loaded);
 	return out;
+}
+
+static char *update_messages(const char *base, const char *file, char **text)
+{
+	return update_messages_as(base, file, text, false);
 }
 
 static void expect_update(const char *name, const char *base,
@@ -474,9 +505,10 @@ static void update_random_tests(void)
 	static const unsigned int counts[] = { 4, 3, 3, 8 };
 	char world[4][8][128], upd[3][128], base[4096], merged[4096], file[512];
 	unsigned int seed = 7, round, kind, i, j, n, agreed = 0, refused = 0;
+	unsigned int n_lean = 0;
 	unsigned int uk[3], ui[3];
 	struct np_config cfg;
-	char *full, *part, *d;
+	char *full, *part, *lean, *d;
 
 	for (round = 0; round < 3000; round++) {
 		base[0] = '\0';
@@ -524,6 +556,15 @@ static void update_random_tests(void)
 		full = messages(d);
 		free(d);
 		part = update_messages(base, file, NULL);
+		lean = update_messages_as(base, file, NULL, true);
+		if (lean && strcmp(lean, part)) {
+			failed++;
+			printf("FAIL update round %u, reading only what the file names\n--- world\n%s--- update\n%s--- full check\n%s--- lean check\n%s",
+			       round, base, file, full, lean);
+			return;
+		}
+		n_lean += lean != NULL;
+		free(lean);
 		if (strcmp(full, part)) {
 			failed++;
 			printf("FAIL update round %u\n--- world\n%s--- update\n%s--- full check\n%s--- update check\n%s",
@@ -538,8 +579,24 @@ static void update_random_tests(void)
 		free(part);
 	}
 	check(agreed > 1000 && refused > 100, "update: random worlds agree");
-	printf("update: %u random updates agree with the full check, %u of them refused\n",
-	       agreed, refused);
+	printf("update: %u random updates agree with the full check, %u of them refused; %u also without the VIFs they govern\n",
+	       agreed, refused, n_lean);
+}
+
+/* Where the blocks of a text start: what a reload compares by. */
+static void block_start_tests(void)
+{
+	const char *src = "# head\npolicy a { }\n\n  network n { bridge = b }"
+			  " vm \"x y\" { } # end\n";
+	struct np_config cfg;
+	struct np_diags d = { 0 };
+
+	check(!config_parse_packed("t.policy", src, strlen(src), &cfg, &d) &&
+	      cfg.n_blocks == 3 && cfg.block_starts[0] == 7 &&
+	      cfg.block_starts[1] == 23 && cfg.block_starts[2] == 48,
+	      "block starts: each block's first byte");
+	diags_free(&d);
+	config_free(&cfg);
 }
 
 static void update_tests(void)
@@ -582,6 +639,7 @@ int main(void)
 	pool_tests();
 	map_tests();
 	update_tests();
+	block_start_tests();
 
 	expect_roundtrip("patent block verbatim", patent,
 		"policy secure {\n"

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * npmgr: a reload that sends only what changed (reload.c).
+ */
+#ifndef NPMGR_RELOAD_H
+#define NPMGR_RELOAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+struct np_ipc;
+
+/* Where the last load of each network namespace is kept (mode 0700). */
+#define RELOAD_PARENT	"/run/netpolicy"
+#define RELOAD_DIR	RELOAD_PARENT "/loaded"
+
+struct reload_req {
+	const char *file;		/* what `npmgr load` loads */
+	const char *host;		/* this host's name */
+	uint64_t cookie;		/* the network namespace's */
+	uint32_t config_gen;		/* what the kernel holds now */
+	FILE *log;			/* a line on success, or NULL */
+};
+
+/*
+ * Load @r->file by sending only what changed since the last load kept for
+ * the namespace, when that gives exactly what a full load would: 0 when it
+ * did (and the new text is kept), else 1 (nothing changed, nothing
+ * printed: do the full load).
+ */
+int reload_try(struct np_ipc *ipc, const struct reload_req *r);
+/*
+ * Keep @text (@len bytes, its blocks at @starts) as what namespace
+ * @cookie holds at configuration generation @config_gen, for host @host.
+ * Best effort: nothing is kept when that cannot be done safely.
+ */
+void reload_remember(uint64_t cookie, uint32_t config_gen, const char *host,
+		     const char *text, size_t len, const uint32_t *starts,
+		     size_t n_blocks);
+/* Keep nothing for namespace @cookie. */
+void reload_forget(uint64_t cookie);
+
+/* Which file a path names, and its version. */
+struct file_id {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+};
+
+/* @path's identity: 0, or -1 (then it is no one's). */
+int file_id_get(const char *path, struct file_id *id);
+/* Whether @path is still the file, unchanged, that @id describes. */
+bool file_id_still(const char *path, const struct file_id *id);
+
+#endif
