@@ -161,22 +161,26 @@ pool-test: userspace/npmgr userspace/npmgr-asan $(WATCHCHECK)
 
 # libFuzzer harnesses: the policy parser; the texts key agreement reads
 # (fuzz_mka.c); etcd's answers (fuzz_etcd.c); libvirt's domain XML
-# (fuzz_domxml.c). Each runs for a bounded time.
+# (fuzz_domxml.c); a reload's diff of two texts (fuzz_reload.c). Each runs
+# for a bounded time.
 FUZZ_SECONDS ?= 60
 FUZZ_MKA_SECONDS ?= 30
 FUZZ_ETCD_SECONDS ?= 20
 FUZZ_DOMXML_SECONDS ?= 20
+FUZZ_RELOAD_SECONDS ?= 20
 userspace/fuzz/fuzz_parser: build/fuzz/fuzz/fuzz_parser.o build/fuzz/libnpmgr.a
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^
 userspace/fuzz/fuzz_mka: build/fuzz/fuzz/fuzz_mka.o build/fuzz/libnpmgr.a
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^
 userspace/fuzz/fuzz_etcd: build/fuzz/fuzz/fuzz_etcd.o build/fuzz/libnpmgr.a
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(NL_LIBS)
+userspace/fuzz/fuzz_reload: build/fuzz/fuzz/fuzz_reload.o build/fuzz/libnpmgr.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(NL_LIBS)
 userspace/fuzz/fuzz_domxml: build/fuzz/fuzz/fuzz_domxml.o build/fuzz/libvirt/domxml.o \
 		build/fuzz/libnpmgr.a
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(XML_LIBS)
 fuzz: userspace/fuzz/fuzz_parser userspace/fuzz/fuzz_mka userspace/fuzz/fuzz_etcd \
-		userspace/fuzz/fuzz_domxml
+		userspace/fuzz/fuzz_domxml userspace/fuzz/fuzz_reload
 	mkdir -p .cache/fuzz-corpus .cache/fuzz-mka-corpus
 	userspace/fuzz/fuzz_parser -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 		-dict=userspace/fuzz/policy.dict .cache/fuzz-corpus userspace/fuzz/seeds
@@ -185,6 +189,9 @@ fuzz: userspace/fuzz/fuzz_parser userspace/fuzz/fuzz_mka userspace/fuzz/fuzz_etc
 	mkdir -p .cache/fuzz-etcd-corpus
 	userspace/fuzz/fuzz_etcd -max_total_time=$(FUZZ_ETCD_SECONDS) -max_len=4096 \
 		.cache/fuzz-etcd-corpus userspace/fuzz/etcd-seeds
+	mkdir -p .cache/fuzz-reload-corpus
+	userspace/fuzz/fuzz_reload -max_total_time=$(FUZZ_RELOAD_SECONDS) -max_len=4096 \
+		-dict=userspace/fuzz/policy.dict .cache/fuzz-reload-corpus userspace/fuzz/reload-seeds
 	mkdir -p .cache/fuzz-domxml-corpus
 	userspace/fuzz/fuzz_domxml -max_total_time=$(FUZZ_DOMXML_SECONDS) -max_len=4096 \
 		.cache/fuzz-domxml-corpus userspace/fuzz/domxml-seeds

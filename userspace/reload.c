@@ -322,11 +322,41 @@ static uint32_t *new_starts(const struct kept *k, size_t a, size_t re_old,
 	return s;
 }
 
+int reload_region(const char *old, size_t n_old, const uint32_t *starts,
+		  size_t n_blocks, const char *new, size_t n_new,
+		  struct reload_region *rg)
+{
+	size_t p, s, e_old, i, min = n_old < n_new ? n_old : n_new;
+
+	/*
+	 * Every difference is in [p, n - s) of either text; the region of
+	 * whole blocks around it is [a, re_old) of the old text, [a, re_new)
+	 * of the new one (what follows is the same text in both).
+	 */
+	p = common_prefix(old, new, min);
+	s = common_suffix(old, n_old, new, n_new, min - p);
+	i = first_at_or_after(starts, n_blocks, p + 1);
+	rg->a = i ? starts[i - 1] : 0;
+	e_old = n_old - s;
+	i = first_at_or_after(starts, n_blocks, e_old);
+	rg->re_old = i < n_blocks ? starts[i] : n_old;
+	if (p == n_old && n_old == n_new)
+		rg->a = rg->re_old = n_old;	/* the same text: nothing */
+	rg->re_new = rg->re_old + n_new - n_old;
+	/*
+	 * The lexer must be between blocks where the region ends in the new
+	 * text too: after a newline (no comment, word or string runs on).
+	 */
+	return rg->re_new > rg->a && rg->re_new < n_new &&
+	       new[rg->re_new - 1] != '\n' ? -1 : 0;
+}
+
 int reload_try(struct np_ipc *ipc, const struct reload_req *r)
 {
 	struct np_config was, cur, loaded;
 	struct np_diags d = { 0 };
-	size_t p, s, a, e_old, re_old, re_new, n_old, n_new, i, n_starts;
+	size_t a, re_old, re_new, n_old, n_new, n_starts;
+	struct reload_region rg;
 	const char *old, *new;
 	uint32_t *starts;
 	struct file_id id;
@@ -348,28 +378,11 @@ int reload_try(struct np_ipc *ipc, const struct reload_req *r)
 	n_old = k.h->text_len;
 	new = t.buf;
 	n_new = t.len;
-	/*
-	 * Every difference is in [p, n - s) of either text; the region of
-	 * whole blocks around it is [a, re_old) of the old text, [a, re_new)
-	 * of the new one (what follows is the same text in both).
-	 */
-	p = common_prefix(old, new, n_old < n_new ? n_old : n_new);
-	s = common_suffix(old, n_old, new, n_new,
-			  (n_old < n_new ? n_old : n_new) - p);
-	i = first_at_or_after(k.starts, k.h->n_blocks, p + 1);
-	a = i ? k.starts[i - 1] : 0;
-	e_old = n_old - s;
-	i = first_at_or_after(k.starts, k.h->n_blocks, e_old);
-	re_old = i < k.h->n_blocks ? k.starts[i] : n_old;
-	if (p == n_old && n_old == n_new)
-		a = re_old = n_old;		/* the same text: nothing */
-	re_new = re_old + n_new - n_old;
-	/*
-	 * The lexer must be between blocks where the region ends in the new
-	 * text too: after a newline (no comment, word or string runs on).
-	 */
-	if (re_new > a && re_new < n_new && new[re_new - 1] != '\n')
+	if (reload_region(old, n_old, k.starts, k.h->n_blocks, new, n_new, &rg))
 		goto out;
+	a = rg.a;
+	re_old = rg.re_old;
+	re_new = rg.re_new;
 	if (config_parse_packed(r->file, old + a, re_old - a, &was, &d) ||
 	    config_parse_packed(r->file, new + a, re_new - a, &cur, &d) ||
 	    d.count || was.n_pool || cur.n_pool)

@@ -41,6 +41,19 @@ int reload_try(struct np_ipc *ipc, const struct reload_req *r);
 void reload_remember(uint64_t cookie, uint32_t config_gen, const char *host,
 		     const char *text, size_t len, const uint32_t *starts,
 		     size_t n_blocks);
+/*
+ * Where two texts differ, in whole blocks of the old one (@starts, @n_blocks
+ * sorted offsets below @n_old): [a, re_old) of @old and [a, re_new) of @new
+ * hold every difference; before and after them both texts are the same.
+ * -1 when the new region would not end between tokens (take the full load).
+ */
+struct reload_region {
+	size_t a, re_old, re_new;
+};
+
+int reload_region(const char *old, size_t n_old, const uint32_t *starts,
+		  size_t n_blocks, const char *new, size_t n_new,
+		  struct reload_region *rg);
 /* Keep nothing for namespace @cookie. */
 void reload_forget(uint64_t cookie);
 

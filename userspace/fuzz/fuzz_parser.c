@@ -36,6 +36,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc;
 
 	rc = config_parse_packed("fuzz", (const char *)data, size, &cfg, &d);
+	/* where blocks start (what a reload compares by): in order, inside */
+	for (size_t i = 0; i < cfg.n_blocks; i++)
+		if (cfg.block_starts[i] >= size ||
+		    (i && cfg.block_starts[i] <= cfg.block_starts[i - 1]))
+			abort();
 	if (!rc)
 		config_check(&cfg, &d);
 	if (!rc && !d.count) {
