@@ -1454,20 +1454,11 @@ static int np_cmp_ptr(const void *a, const void *b)
 static bool np_points_to(enum np_kind kind, const void *obj,
 			 const void **to, u32 n)
 {
-	const struct np_vif *vif = obj;
-	const void *refs[3] = {};
+	const void *refs[NP_OBJ_REFS];
 	int i;
 
-	if (kind == NP_NET) {
-		refs[0] = ((const struct np_network *)obj)->policy;
-	} else if (kind == NP_VM) {
-		refs[0] = ((const struct np_vm *)obj)->policy;
-	} else {
-		refs[0] = vif->network;
-		refs[1] = vif->vm;
-		refs[2] = vif->policy;
-	}
-	for (i = 0; i < ARRAY_SIZE(refs); i++)
+	np_obj_refs(kind, obj, refs);
+	for (i = 0; i < NP_OBJ_REFS; i++)
 		if (refs[i] && bsearch(&refs[i], to, n, sizeof(*to), np_cmp_ptr))
 			return true;
 	return false;

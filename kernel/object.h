@@ -141,6 +141,12 @@ static inline void np_obj_init(struct np_obj *o, const char *name)
 
 u8 np_obj_source(enum np_kind kind, const void *obj);
 
+/* The most objects one object points to (a VIF's network, VM, policy). */
+#define NP_OBJ_REFS	3
+
+void np_obj_refs(enum np_kind kind, const void *obj,
+		 const void *refs[NP_OBJ_REFS]);
+
 size_t np_tags_size(const char *tags, unsigned int n);
 bool np_tags_have(const char *tags, unsigned int n, const char *tag);
 bool np_sel_match_vm(const struct np_selector *sel, const struct np_vm *vm);

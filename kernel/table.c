@@ -1176,21 +1176,12 @@ static bool np_add_replaced(const struct np_table *old,
 static bool np_add_dep(const struct np_txn *txn, const struct np_objv *repl,
 		       enum np_kind k, const struct np_obj *o)
 {
-	const struct np_vif *vif = (const void *)o;
-	const void *to[3] = {};
+	const void *to[NP_OBJ_REFS];
 	u32 i, j;
 
-	if (k == NP_NET) {
-		to[0] = ((const struct np_network *)o)->policy;
-	} else if (k == NP_VM) {
-		to[0] = ((const struct np_vm *)o)->policy;
-	} else {
-		to[0] = vif->network;
-		to[1] = vif->vm;
-		to[2] = vif->policy;
-	}
+	np_obj_refs(k, o, to);
 	for (i = 0; i < repl->n; i++)
-		for (j = 0; j < ARRAY_SIZE(to); j++)
+		for (j = 0; j < NP_OBJ_REFS; j++)
 			if (to[j] == repl->v[i])
 				return !objv_find(&txn->objs[k], o->name);
 	return false;

@@ -138,23 +138,32 @@ settle() {
 	echo "policy_bench.sh: link messages did not stop" >&2
 }
 
+# npmgr's events and the links' changes into FILE and LINKS, from when
+# this returns until watch_stop
+watch_start() { # events links
+	"$NPMGR" monitor > "$1" 2>&1 &
+	mon=$!
+	ip monitor link > "$2" 2>&1 &
+	ipmon=$!
+	sleep 1
+}
+watch_stop() {
+	sleep 1
+	kill $mon $ipmon
+	wait $mon $ipmon 2>/dev/null || true
+}
+
 # reload with one policy changed, N taps attached
 "$NPMGR" load --host hv1 "$work/big.policy" > /dev/null
 ip -batch "$work/add"
 before=$("$NPMGR" show interfaces | grep -c ' attached ' || true)
 settle
-"$NPMGR" monitor > "$work/events" 2>&1 &
-mon=$!
-ip monitor link > "$work/links" 2>&1 &
-ipmon=$!
-sleep 1
+watch_start "$work/events" "$work/links"
 t0=$(ms); "$NPMGR" load --host hv1 "$work/big1.policy" > /dev/null; t1=$(ms)
 reload=$((t1 - t0))
 t0=$(ms); "$NPMGR" load --host hv1 "$work/big1.policy" > /dev/null; t1=$(ms)
 same=$((t1 - t0))
-sleep 1
-kill $mon $ipmon
-wait $mon $ipmon 2>/dev/null || true
+watch_stop
 after=$("$NPMGR" show interfaces | grep -c ' attached ' || true)
 events=$(wc -l < "$work/events")
 touched=$(grep -o 'vt[0-9]*' "$work/events" | sort -u | tr '\n' ' ')
@@ -166,11 +175,7 @@ links=$(grep -o ' vt[0-9]*' "$work/links" | sort -u | tr '\n' ' ')
 grep '^policy p200 ' "$work/big.policy" > "$work/p200-old.policy"
 grep '^policy p200 ' "$work/big1.policy" > "$work/p200-new.policy"
 settle
-"$NPMGR" monitor > "$work/uevents" 2>&1 &
-mon=$!
-ip monitor link > "$work/ulinks" 2>&1 &
-ipmon=$!
-sleep 1
+watch_start "$work/uevents" "$work/ulinks"
 : > "$work/update"
 for _ in 1 2 3 4 5 6; do
 	for v in old new; do
@@ -178,9 +183,7 @@ for _ in 1 2 3 4 5 6; do
 		echo $((t1 - t0)) >> "$work/update"
 	done
 done
-sleep 1
-kill $mon $ipmon
-wait $mon $ipmon 2>/dev/null || true
+watch_stop
 uafter=$("$NPMGR" show interfaces | grep -c ' attached ' || true)
 utouched=$(grep -o 'vt[0-9]*' "$work/uevents" | sort -u | tr '\n' ' ')
 ulinks=$(grep -o ' vt[0-9]*' "$work/ulinks" | sort -u | tr '\n' ' ')
