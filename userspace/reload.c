@@ -59,12 +59,31 @@ static char *kept_path(uint64_t cookie)
 	return xasprintf("%s/loaded-%016" PRIx64, RELOAD_DIR, cookie);
 }
 
+/*
+ * Whether npmgr runs in the initial user namespace: the kept copies are
+ * the host's, never made or read from a user namespace (whose root is
+ * another user on the host, and whose files the host's root would not
+ * trust).
+ */
+static bool initial_userns(void)
+{
+	unsigned long inside, outside, count;
+	FILE *f = fopen("/proc/self/uid_map", "re");
+	int n;
+
+	if (!f)
+		return false;
+	n = fscanf(f, "%lu %lu %lu", &inside, &outside, &count);
+	fclose(f);
+	return n == 3 && !inside && !outside && count == 4294967295UL;
+}
+
 /* Whether @path is a directory of ours that only we may write. */
 static bool private_dir(const char *path)
 {
 	struct stat st;
 
-	return !lstat(path, &st) && S_ISDIR(st.st_mode) &&
+	return initial_userns() && !lstat(path, &st) && S_ISDIR(st.st_mode) &&
 	       st.st_uid == geteuid() && !(st.st_mode & 022);
 }
 
@@ -158,7 +177,7 @@ void reload_remember(uint64_t cookie, uint32_t config_gen, const char *host,
 
 	reload_forget(cookie);
 	if (len > UINT32_MAX || n_blocks > UINT32_MAX ||
-	    strlen(host) >= sizeof(h.host))
+	    strlen(host) >= sizeof(h.host) || !initial_userns())
 		return;
 	mkdir(RELOAD_PARENT, 0755);
 	mkdir(RELOAD_DIR, 0700);

@@ -630,7 +630,7 @@ test_load_transactions() {
 	expect_eq "misuse" \
 "ok
 error 16: this socket has a transaction open: commit or abort it first
-error 22: a transaction's flags are given when it begins
+error 22: a transaction's flags and generation are given when it begins
 error 2: no such transaction of this socket (committed, aborted, failed or idle too long)
 error 2: no such transaction of this socket (committed, aborted, failed or idle too long)" \
 		"$(ip netns exec $A "$NPREQUEST" txn begin begin vms-flags 1 f abort commit-other)"
@@ -1424,6 +1424,31 @@ attached tap-d0 vif=d0 network=front bridge=br-back" "$(grep -v 'monitor: ' "$tm
 		"$(np $A show config)"
 	expect_eq "one more generation" "generation 2" \
 		"$(ip netns exec $A "$NPREQUEST" get policy name=none)"
+}
+
+# The configuration generation: moved by every change of the
+# configuration's objects (load, del, flush), by nothing else; a load
+# against a generation it does not find changes nothing
+test_config_generation() {
+	local g
+	g=$(ip netns exec $A "$NPREQUEST" config-gen)
+	[ "$g" -ge 0 ] || fail "no configuration generation: $g"
+	expect_eq "a load at the generation" ok \
+		"$(ip netns exec $A "$NPREQUEST" vm a "$g")"
+	expect_eq "a load at a generation gone" \
+		"error 116: the configuration changed since it was read (NETPOLICY_A_CONFIG_GEN)" \
+		"$(ip netns exec $A "$NPREQUEST" vm b "$g")"
+	expect_eq "nothing changed" "a
+generation 1" "$(ip netns exec $A "$NPREQUEST" get vm)"
+	expect_eq "one load, one step" $((g + 1)) "$(ip netns exec $A "$NPREQUEST" config-gen)"
+	printf 'network n { bridge = br0 }\n' > "$tmp/n.policy"
+	np $A load --add "$tmp/n.policy" > /dev/null
+	np $A del vm a
+	np $A flush
+	expect_eq "--add, del, flush: a step each" $((g + 4)) \
+		"$(ip netns exec $A "$NPREQUEST" config-gen)"
+	expect_eq "a namespace of its own" 1 \
+		"$(ip netns exec $B "$NPREQUEST" config-gen | grep -c -v "^$g$")"
 }
 
 # What npmgr load prints on a terminal (its summary line): how it loaded

@@ -3,8 +3,12 @@
  * nprequest: a LOAD request npmgr would never send, to see the kernel's
  * own checks (npmgr's parser refuses the same input earlier).
  *
- *   nprequest vm NAME      load one VM object named NAME, as given
- *                          (C escapes such as \x1b are decoded)
+ *   nprequest vm NAME [GEN]
+ *                          load one VM object named NAME, as given
+ *                          (C escapes such as \x1b are decoded); with GEN,
+ *                          only at that configuration generation
+ *   nprequest config-gen   print the configuration generation
+ *                          (NETPOLICY_A_CONFIG_GEN; -1: none reported)
  *   nprequest vms N [P]    load N VM objects, P0 ... PN-1 (P: "vm"), in one
  *                          request
  *
@@ -94,6 +98,8 @@ static int on_reply(struct nl_msg *msg, void *arg)
 /* GET dumps: the kind's nest attribute; its NAME attribute is 1 */
 static int get_nest;
 static uint32_t get_gen;
+static long long get_config = -1;	/* NETPOLICY_A_CONFIG_GEN, if sent */
+static bool get_quiet;			/* print only the config generation */
 
 static int on_object(struct nl_msg *msg, void *arg)
 {
@@ -104,8 +110,10 @@ static int on_object(struct nl_msg *msg, void *arg)
 		return NL_SKIP;
 	if (tb[NETPOLICY_A_GENERATION])
 		get_gen = nla_get_u32(tb[NETPOLICY_A_GENERATION]);
-	if (tb[get_nest] && !nla_parse_nested(o, 1, tb[get_nest], NULL) &&
-	    o[1])
+	if (tb[NETPOLICY_A_CONFIG_GEN])
+		get_config = nla_get_u32(tb[NETPOLICY_A_CONFIG_GEN]);
+	if (!get_quiet && tb[get_nest] &&
+	    !nla_parse_nested(o, 1, tb[get_nest], NULL) && o[1])
 		printf("%s\n", (char *)nla_data(o[1]));
 	return NL_OK;
 }
@@ -286,7 +294,10 @@ static int run_get(struct nl_sock *sk, int family, int argc, char **argv)
 		printf("error %d: %s\n", -err, extack);
 		return 1;
 	}
-	printf("generation %u\n", get_gen);
+	if (get_quiet)
+		printf("%lld\n", get_config);
+	else
+		printf("generation %u\n", get_gen);
 	return 0;
 }
 
@@ -399,13 +410,14 @@ int main(int argc, char **argv)
 	struct nl_msg *msg;
 	char *name;
 
-	if (!((argc == 3 && !strcmp(argv[1], "vm")) ||
+	if (!(((argc == 3 || argc == 4) && !strcmp(argv[1], "vm")) ||
+	      (argc == 2 && !strcmp(argv[1], "config-gen")) ||
 	      ((argc == 3 || argc == 4) && !strcmp(argv[1], "vms")) ||
 	      (argc == 4 && !strcmp(argv[1], "guest-mac")) ||
 	      (argc == 5 && !strcmp(argv[1], "policy")) ||
 	      (argc >= 3 && !strcmp(argv[1], "txn")) ||
 	      (argc >= 3 && !strcmp(argv[1], "get")))) {
-		fprintf(stderr, "usage: nprequest vm NAME | vms N [PREFIX] | policy NAME P I | guest-mac IFNAME MAC | txn OP... | get KIND KEY=VALUE...\n");
+		fprintf(stderr, "usage: nprequest vm NAME [GEN] | vms N [PREFIX] | policy NAME P I | guest-mac IFNAME MAC | txn OP... | get KIND KEY=VALUE... | config-gen\n");
 		return 2;
 	}
 	sk = nl_socket_alloc();
@@ -426,6 +438,13 @@ int main(int argc, char **argv)
 		return run_txn(sk, id, argc - 2, argv + 2);
 	if (!strcmp(argv[1], "get"))
 		return run_get(sk, id, argc - 2, argv + 2);
+	if (!strcmp(argv[1], "config-gen")) {
+		char kind[] = "policy", key[] = "name=-";
+		char *get[] = { kind, key, NULL };
+
+		get_quiet = true;
+		return run_get(sk, id, 2, get);
+	}
 	if (!strcmp(argv[1], "guest-mac")) {
 		unsigned int m[6];
 		uint8_t mac[6];
@@ -465,5 +484,8 @@ int main(int argc, char **argv)
 	if (put_vm(msg, name, unescape(argv[2], name)))
 		return 2;
 	nla_nest_end(msg, vms);
+	if (argc == 4 && nla_put_u32(msg, NETPOLICY_A_CONFIG_GEN,
+				     (uint32_t)strtoul(argv[3], NULL, 10)))
+		return 2;
 	return send_and_report(sk, msg);
 }
