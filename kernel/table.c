@@ -818,11 +818,14 @@ static bool np_obj_same(enum np_kind kind, const void *old, const void *new)
 	if (kind == NP_VM) {
 		const struct np_vm *a = old, *b = new;
 
+		/* (tags of one count may differ in size: compare sizes first) */
 		return a->source == b->source && a->has_uuid == b->has_uuid &&
 		       !memcmp(a->uuid, b->uuid, sizeof(a->uuid)) &&
 		       a->n_tags == b->n_tags &&
 		       (!a->n_tags ||
-			!memcmp(a->tags, b->tags, np_tags_size(a->tags, a->n_tags))) &&
+			(np_tags_size(a->tags, a->n_tags) ==
+			 np_tags_size(b->tags, b->n_tags) &&
+			 !memcmp(a->tags, b->tags, np_tags_size(a->tags, a->n_tags)))) &&
 		       np_name_is(b->policy_ref, a->policy ? &a->policy->o : NULL);
 	}
 	if (kind == NP_VIF) {
