@@ -225,32 +225,6 @@ u8 np_obj_source(enum np_kind kind, const void *obj)
 }
 
 /**
- * np_obj_refs - the objects an object of a table points to
- * @kind: its kind
- * @obj: the object, its references resolved
- * @refs: set to them; NULL where it points to nothing
- *
- * A network and a VM point to their policy, a VIF to its network, VM and
- * policy; policies and NICs point to nothing.
- */
-void np_obj_refs(enum np_kind kind, const void *obj,
-		 const void *refs[NP_OBJ_REFS])
-{
-	const struct np_vif *vif = obj;
-
-	memset(refs, 0, NP_OBJ_REFS * sizeof(*refs));
-	if (kind == NP_NET) {
-		refs[0] = ((const struct np_network *)obj)->policy;
-	} else if (kind == NP_VM) {
-		refs[0] = ((const struct np_vm *)obj)->policy;
-	} else if (kind == NP_VIF) {
-		refs[0] = vif->network;
-		refs[1] = vif->vm;
-		refs[2] = vif->policy;
-	}
-}
-
-/**
  * np_sel_match_vm - whether a VM matches a selector
  * @sel: NAME(x) matches the VM named x, TAG(t) a VM tagged t
  * @vm: the VM, or NULL (an interface without a VM matches nothing)

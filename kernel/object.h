@@ -144,8 +144,35 @@ u8 np_obj_source(enum np_kind kind, const void *obj);
 /* The most objects one object points to (a VIF's network, VM, policy). */
 #define NP_OBJ_REFS	3
 
-void np_obj_refs(enum np_kind kind, const void *obj,
-		 const void *refs[NP_OBJ_REFS]);
+/**
+ * np_obj_refs - the objects an object of a table points to
+ * @kind: its kind
+ * @obj: the object, its references resolved
+ * @refs: set to them; NULL where it points to nothing
+ *
+ * A network and a VM point to their policy, a VIF to its network, VM and
+ * policy; policies and NICs point to nothing. Inline: np_table_add() asks
+ * it of every object of a table.
+ */
+static inline void np_obj_refs(enum np_kind kind, const void *obj,
+			       const void *refs[NP_OBJ_REFS])
+{
+	const struct np_vif *vif = obj;
+
+	refs[1] = NULL;
+	refs[2] = NULL;
+	if (kind == NP_NET) {
+		refs[0] = ((const struct np_network *)obj)->policy;
+	} else if (kind == NP_VM) {
+		refs[0] = ((const struct np_vm *)obj)->policy;
+	} else if (kind == NP_VIF) {
+		refs[0] = vif->network;
+		refs[1] = vif->vm;
+		refs[2] = vif->policy;
+	} else {
+		refs[0] = NULL;
+	}
+}
 
 size_t np_tags_size(const char *tags, unsigned int n);
 bool np_tags_have(const char *tags, unsigned int n, const char *tag);
