@@ -757,7 +757,8 @@ static struct np_table *np_writer_table(struct np_net *pn)
 }
 
 /*
- * Publish @t (or fail with @t's error) and re-evaluate every port; @config:
+ * Publish @t (or fail with @t's error) and re-evaluate the ports it can
+ * affect (np_ports_reconcile()); @config:
  * the change is of the configuration's objects (the configuration
  * generation moves). Caller holds np_net.lock; the publish takes RTNL, the
  * build before it did not.
@@ -783,7 +784,7 @@ static int np_publish(struct net *net, struct np_table *t, bool config,
 	old = rtnl_dereference(pn->table);
 	pn->next_gen = t->gen;
 	rcu_assign_pointer(pn->table, t);
-	np_ports_reconcile(net);
+	np_ports_reconcile(net, old);
 	rtnl_unlock();
 	np_table_put(old);
 	return 0;

@@ -764,19 +764,224 @@ static void np_ports_passes(struct net *net, struct np_net *pn,
 	}
 }
 
-/**
- * np_ports_reconcile - re-evaluate every port of @net
- * @net: the namespace
- *
- * Called after a new table is published. Newest port first: when a change
- * makes two attached ports isolated from each other, the newer one is
- * refused, as it would have been had it registered after the change. A
- * port that leaves a bridge may let another one (already evaluated) join:
- * passes repeat while anything changed. Caller holds RTNL.
+/*
+ * Whether @port's last evaluation may not hold under @t although nothing
+ * it read from the tables changed: it failed to attach, another agent
+ * moved it, it is stuck on a master, its bridge changed, or a refusal
+ * that reads devices (uplinks, tunnels, neighbours). Such ports are
+ * re-evaluated by every load, as all ports were before a change learnt
+ * what it touches.
  */
-void np_ports_reconcile(struct net *net)
+static bool np_port_unsettled(const struct np_port *port)
 {
-	np_ports_passes(net, np_net(net), false);
+	if (port->dev_changed)
+		return true;
+	switch (port->state) {
+	case NETPOLICY_PORT_ATTACHED:
+	case NETPOLICY_PORT_UNBOUND:
+		return false;
+	case NETPOLICY_PORT_PENDING:
+		return port->reason != NETPOLICY_R_TAP_DOWN &&
+		       port->reason != NETPOLICY_R_NO_BRIDGE;
+	case NETPOLICY_PORT_REFUSED:
+		return port->reason != NETPOLICY_R_ISOLATED &&
+		       port->reason != NETPOLICY_R_WRONG_HOST;
+	default:
+		return true;
+	}
+}
+
+/* Bridges, by name, whose ports a change reaches (np_ports_near()). */
+struct np_near {
+	u32 n, room;
+	char (*name)[IFNAMSIZ];
+	bool all;			/* too many, or no memory: every port */
+};
+
+static void np_near_add(struct np_near *near, const char *name)
+{
+	u32 i;
+
+	if (near->all || !name[0])
+		return;
+	for (i = 0; i < near->n; i++)
+		if (!strcmp(near->name[i], name))
+			return;
+	if (near->n == near->room) {
+		near->all = true;
+		return;
+	}
+	strscpy(near->name[near->n++], name, IFNAMSIZ);
+}
+
+/* The bridges @port is on or bound to: its decision reads their ports. */
+static void np_near_port(struct np_near *near, const struct np_port *port)
+{
+	const struct net_device *master;
+
+	master = netdev_master_upper_dev_get(port->dev);
+	if (master)
+		np_near_add(near, master->name);
+	np_near_add(near, port->bridge);
+}
+
+/* Mark the ports on or bound to a bridge of @near. */
+static bool np_ports_near(struct np_net *pn, const struct np_near *near)
+{
+	const struct net_device *master;
+	struct np_port *port;
+	bool any = false;
+	u32 i;
+
+	list_for_each_entry(port, &pn->ports, list) {
+		if (port->stale)
+			continue;
+		master = netdev_master_upper_dev_get(port->dev);
+		for (i = 0; i < near->n && !near->all; i++)
+			if (!strcmp(port->bridge, near->name[i]) ||
+			    (master && !strcmp(master->name, near->name[i])))
+				break;
+		port->stale = near->all || i < near->n;
+		any |= port->stale;
+	}
+	return any;
+}
+
+/*
+ * The ports a change from @old to @t can affect, marked stale: those
+ * whose VIF object (looked up in each) is not the same object, which
+ * covers a VIF object added, replaced or deleted and one that points to
+ * a replaced network, VM or policy (@t shares @old's objects: see
+ * struct np_table); the unsettled ones; and, when a decision reads a
+ * bridge's other ports (ISOLATE_FROM, uplink rules), every port on or
+ * bound to a bridge of a marked one. False when every port must be
+ * evaluated: the change reaches what no VIF object points to (this
+ * host's name, the NIC objects, the flags that say what a decision
+ * reads), or @t was built in full.
+ */
+static bool np_ports_touched(struct np_net *pn, const struct np_table *old,
+			     const struct np_table *t, struct np_near *near)
+{
+	const u8 *mac;
+	struct np_port *port;
+	bool any = false;
+
+	if (!old || !t || !t->shares || t->from_gen != old->gen ||
+	    t->any_isolate != old->any_isolate ||
+	    t->any_uplink_rule != old->any_uplink_rule ||
+	    strcmp(t->host, old->host) ||
+	    t->objs[NP_NIC].n != old->objs[NP_NIC].n ||
+	    memcmp(t->objs[NP_NIC].v, old->objs[NP_NIC].v,
+		   t->objs[NP_NIC].n * sizeof(void *)))
+		return false;
+	list_for_each_entry(port, &pn->ports, list) {
+		mac = np_port_mac(port);
+		port->stale = np_port_unsettled(port) ||
+			      np_table_lookup(old, port->dev->name, mac) !=
+			      np_table_lookup(t, port->dev->name, mac);
+		if (!port->stale)
+			continue;
+		any = true;
+		np_near_port(near, port);
+	}
+	if (any && (t->any_isolate || t->any_uplink_rule))
+		np_ports_near(pn, near);
+	return true;
+}
+
+/*
+ * Evaluate the stale ports newest first; a port whose outcome changed
+ * marks the ports of the bridges it left and joined (when decisions read
+ * them) for the next pass, at most NP_RECONCILE_PASSES in all, as
+ * np_ports_passes() does for every port.
+ */
+static void np_ports_stale_passes(struct net *net, struct np_net *pn,
+				  const struct np_table *t,
+				  struct np_near *near)
+{
+	char was_master[IFNAMSIZ], was_bridge[IFNAMSIZ];
+	const struct net_device *master;
+	struct np_port *port;
+	bool changed = true;
+	int pass;
+
+	for (pass = 0; changed && pass < NP_RECONCILE_PASSES; pass++) {
+		changed = false;
+		near->n = 0;
+		near->all = false;
+		list_for_each_entry_reverse(port, &pn->ports, list) {
+			if (!port->stale)
+				continue;
+			port->stale = false;
+			port->dev_changed = false;
+			master = netdev_master_upper_dev_get(port->dev);
+			strscpy(was_master, master ? master->name : "",
+				IFNAMSIZ);
+			strscpy(was_bridge, port->bridge, IFNAMSIZ);
+			if (!np_port_evaluate(net, pn, port, false))
+				continue;
+			changed = true;
+			np_near_add(near, was_master);
+			np_near_add(near, was_bridge);
+			np_near_port(near, port);
+		}
+		/* without those rules a port's decision reads no other */
+		changed = changed && (t->any_isolate || t->any_uplink_rule) &&
+			  np_ports_near(pn, near);
+	}
+}
+
+/* With np_reeval_verify: whether any port the change skipped changes. */
+static void np_ports_verify(struct net *net, struct np_net *pn)
+{
+	struct np_port *port;
+
+	list_for_each_entry_reverse(port, &pn->ports, list)
+		if (np_port_evaluate(net, pn, port, false))
+			WARN_ONCE(1, "netpolicy: %s changed, but the change did not re-evaluate it\n",
+				  port->dev->name);
+}
+
+static bool reeval_verify;
+module_param(reeval_verify, bool, 0644);
+MODULE_PARM_DESC(reeval_verify,
+		 "After a change re-evaluated only the ports it can affect, evaluate every port and warn if one changes (a test of the module; default off)");
+
+/**
+ * np_ports_reconcile - re-evaluate the ports a new table can affect
+ * @net: the namespace
+ * @old: the table published before, still referenced, or NULL
+ *
+ * Called after a new table is published. A table that shares @old's
+ * objects (one object added, replaced or deleted) re-evaluates the ports
+ * it touches (np_ports_touched()); any other, every port. Newest port
+ * first: when a change makes two attached ports isolated from each
+ * other, the newer one is refused, as it would have been had it
+ * registered after the change. A port that leaves a bridge may let
+ * another one (already evaluated) join: passes repeat while anything
+ * changed. Caller holds RTNL.
+ */
+void np_ports_reconcile(struct net *net, const struct np_table *old)
+{
+	struct np_net *pn = np_net(net);
+	const struct np_table *t = rtnl_dereference(pn->table);
+	struct np_near near = { .room = 32 };
+	struct np_port *port;
+
+	ASSERT_RTNL();
+	near.name = kmalloc_array(near.room, IFNAMSIZ, GFP_KERNEL);
+	if (!near.name || !np_ports_touched(pn, old, t, &near)) {
+		kfree(near.name);
+		np_ports_passes(net, pn, false);
+		return;
+	}
+	np_ports_stale_passes(net, pn, t, &near);
+	kfree(near.name);
+	/* a pass limit reached leaves marks: the next change takes them */
+	list_for_each_entry(port, &pn->ports, list)
+		port->stale = false;
+	if (READ_ONCE(reeval_verify))
+		np_ports_verify(net, pn);
 }
 
 /*

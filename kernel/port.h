@@ -13,6 +13,7 @@
 
 struct netlink_ext_ack;
 struct np_net;
+struct np_table;
 struct work_struct;
 
 struct np_port {
@@ -26,6 +27,7 @@ struct np_port {
 	u8 reason;
 	bool busy;				/* we are changing its master */
 	bool dev_changed;			/* its bridge changed: recheck */
+	bool stale;				/* np_ports_reconcile(): evaluate */
 	bool has_guest_mac;
 	u8 guest_mac[ETH_ALEN] __aligned(2);	/* NETPOLICY_CMD_SET_PORT */
 	char vif[NETPOLICY_NAME_MAX];
@@ -38,7 +40,7 @@ struct np_port {
 
 int np_ports_init(void);
 void np_ports_uninit(void);
-void np_ports_reconcile(struct net *net);
+void np_ports_reconcile(struct net *net, const struct np_table *old);
 void np_ports_recheck_work(struct work_struct *work);
 void np_ports_net_exit(struct np_net *pn);
 const u8 *np_port_mac(const struct np_port *port);

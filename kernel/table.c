@@ -1038,6 +1038,8 @@ static struct np_table *np_table_like(const struct np_table *old, u32 gen)
 		return NULL;
 	refcount_set(&t->ref, 1);
 	t->gen = gen;
+	t->shares = true;
+	t->from_gen = old->gen;
 	t->seed = old->seed;			/* the indexes are copied */
 	t->any_isolate = old->any_isolate;
 	t->any_uplink_rule = old->any_uplink_rule;

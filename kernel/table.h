@@ -31,6 +31,13 @@ struct np_table {
 	refcount_t ref;
 	u32 gen;
 	u32 config_gen;				/* np_net.config_gen, published */
+	/*
+	 * Made from the table of generation @from_gen by np_table_add() or
+	 * np_table_drop(): an object that changed is a new one, and so is
+	 * every object that points to it; the others are @from_gen's own.
+	 */
+	bool shares;
+	u32 from_gen;
 	bool any_isolate;			/* some policy has ISOLATE_FROM */
 	bool any_uplink_rule;			/* np_policy_needs_links(), or
 						 * a network claims a tunnel

@@ -505,7 +505,7 @@ test_nonces() {
 	step "a module reload"
 	# a module reload: ports stay, sessions stay
 	rmmod netpolicy || fail "rmmod"
-	insmod "${NETPOLICY_KO:-$top/kernel/netpolicy.ko}" || fail "insmod"
+	insmod "${NETPOLICY_KO:-$top/kernel/netpolicy.ko}" reeval_verify=1 || fail "insmod"
 	pool_reload
 	reach vfA 10.9.0.2 || fail "after the module reload"
 

@@ -192,10 +192,10 @@ test_module_load_order() {
 		rmmod netpolicy || fail "rmmod netpolicy"
 		rmmod bridge || fail "rmmod bridge (is something else using it?)"
 		if [ $order = netpolicy-first ]; then
-			insmod "$KO"
+			insmod "$KO" reeval_verify=1
 		else
 			modprobe bridge
-			insmod "$KO"
+			insmod "$KO" reeval_verify=1
 		fi
 		write_policy
 		sed -i 's/ifname = tap-batch0/ifname = "tap-batch*"/' "$tmp/p.policy"
@@ -769,7 +769,7 @@ test_rmmod_insmod_attached() {
 	# unloading changes no data path
 	expect_master $A tap-web0 br-front
 	expect_master $A tap-web1 br-front
-	insmod "$KO" || fail "insmod"
+	insmod "$KO" reeval_verify=1 || fail "insmod"
 	# objects went with the module; ports are seen again as unbound
 	expect_eq "no objects after reload" "" "$(np $A show config)"
 	[ "$(state_of $A tap-web0)" = unbound ] || fail "not re-seen"
@@ -778,7 +778,7 @@ test_rmmod_insmod_attached() {
 	expect_master $A tap-web0 br-front
 	# a reload that removes the binding detaches what we attached
 	rmmod netpolicy
-	insmod "$KO"
+	insmod "$KO" reeval_verify=1
 }
 
 test_race_reload_create_script() {
@@ -1424,6 +1424,62 @@ attached tap-d0 vif=d0 network=front bridge=br-back" "$(grep -v 'monitor: ' "$tm
 		"$(np $A show config)"
 	expect_eq "one more generation" "generation 2" \
 		"$(ip netns exec $A "$NPREQUEST" get policy name=none)"
+}
+
+# A change re-evaluates only the ports it can affect (np_ports_reconcile()):
+# the ports of the changed objects, and the ports whose decision reads
+# them. Here the change is of a VM whose tap is the older of two on one
+# bridge: the newer tap's ISOLATE_FROM now matches it, so the newer one
+# must be refused (as a full re-evaluation, newest first, decides),
+# although nothing it is bound to changed; a tap on another bridge is
+# not touched. Run with reeval_verify (run_all.sh): every port the change
+# skipped is evaluated after it, and a change there is a WARN.
+test_update_reevaluates_neighbours() {
+	local why
+	ip -n $A link add br-front type bridge
+	ip -n $A link add br-back type bridge
+	cat > "$tmp/base.policy" <<'POL'
+policy careful { ISOLATE_FROM = {TAG(suspect)} }
+network front { bridge = br-front }
+network back { bridge = br-back policy = careful }
+vm old { tags = {fine} }
+vm new { policy = careful }
+vm other { tags = {fine} }
+vif o0 { ifname = tap-o0 network = front vm = old }
+vif n0 { ifname = tap-n0 network = front vm = new }
+vif x0 { ifname = tap-x0 network = back vm = other }
+POL
+	np $A load "$tmp/base.policy" > /dev/null
+	for t in tap-o0 tap-n0 tap-x0; do tap $A $t; done
+	expect_master $A tap-o0 br-front
+	expect_master $A tap-n0 br-front
+	expect_master $A tap-x0 br-back
+
+	np $A monitor > "$tmp/events" 2>&1 &
+	mon=$!
+	monitor_ready $mon
+	printf 'vm old { tags = {suspect} }\n' > "$tmp/u.policy"
+	np $A load --update "$tmp/u.policy" > /dev/null
+	expect_master $A tap-o0 br-front
+	expect_master $A tap-n0 none
+	expect_master $A tap-x0 br-back
+	expect_eq "the newer port, refused for its neighbour" \
+		"refused isolated-peer careful | $(refusal careful "VM new" "ISOLATE_FROM TAG(suspect) matches VM 'old' of interface tap-o0 on bridge br-front")" \
+		"$(port_fields $A tap-n0)"
+	# and back: the neighbour's change lets it join again
+	printf 'vm old { tags = {fine} }\n' > "$tmp/u.policy"
+	np $A load --update "$tmp/u.policy" > /dev/null
+	expect_master $A tap-n0 br-front
+	sleep 0.5
+	kill $mon; wait $mon 2> /dev/null || true
+	why="$(refusal careful "VM new" "ISOLATE_FROM TAG(suspect) matches VM 'old' of interface tap-o0 on bridge br-front")"
+	expect_eq "events of the newer port only" \
+"detached tap-n0 vif=n0 network=front bridge=br-front: $why
+refused tap-n0 vif=n0 network=front bridge=br-front: $why
+attached tap-n0 vif=n0 network=front bridge=br-front" \
+		"$(grep -v 'monitor: ' "$tmp/events")"
+	expect_eq "no port the change skipped changed" "" \
+		"$(dmesg | grep 'the change did not re-evaluate it' || true)"
 }
 
 # The configuration generation: moved by every change of the

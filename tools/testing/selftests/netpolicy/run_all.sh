@@ -13,7 +13,7 @@ modprobe -a tun bridge dummy veth vxlan 8021q ip_gre geneve macsec openvswitch |
 # What udev's default rules do on a real host (KERNEL=="tun", MODE="0666"):
 # containers and user namespaces open /dev/net/tun to create their taps.
 chmod 0666 /dev/net/tun
-insmod "${NETPOLICY_KO:-$top/kernel/netpolicy.ko}" || exit 1
+insmod "${NETPOLICY_KO:-$top/kernel/netpolicy.ko}" reeval_verify=1 || exit 1
 # run_all.sh [SUITE [TEST...]]: SUITE is netpolicy, realize, keys, agent,
 # libvirt or stress. With no SUITE (the distribution's default kernel):
 # all six, stress being its fuzz case (a million requests, a minute here;
@@ -34,7 +34,7 @@ asan() { # suite name [TEST...]: npmgr under ASan/UBSan
 	local suite=$1 name=$2
 	shift 2
 	[ -x "$top/userspace/npmgr-asan" ] || { echo "no userspace/npmgr-asan"; return 1; }
-	lsmod | grep -q '^netpolicy ' || insmod "${NETPOLICY_KO:-$top/kernel/netpolicy.ko}" || return 1
+	lsmod | grep -q '^netpolicy ' || insmod "${NETPOLICY_KO:-$top/kernel/netpolicy.ko}" reeval_verify=1 || return 1
 	NPMGR=$top/userspace/npmgr-asan NP_SUITE=$name \
 		ASAN_OPTIONS=detect_leaks=1 "$here/$suite.sh" "$@"
 }
@@ -52,7 +52,7 @@ fi
 "$here/netpolicy.sh" || rc=1
 "$here/realize.sh" || rc=1
 "$here/keys.sh" || rc=1
-lsmod | grep -q '^netpolicy ' || insmod "${NETPOLICY_KO:-$top/kernel/netpolicy.ko}" || rc=1
+lsmod | grep -q '^netpolicy ' || insmod "${NETPOLICY_KO:-$top/kernel/netpolicy.ko}" reeval_verify=1 || rc=1
 "$here/agent.sh" || rc=1
 "$here/libvirt.sh" || rc=1
 "$here/stress.sh" fuzz || rc=1

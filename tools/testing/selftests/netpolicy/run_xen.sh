@@ -11,7 +11,7 @@ if [ -z "${NP_IN_XEN:-}" ]; then
 fi
 "$top/tools/testing/xen/dom0-up" || exit 1
 modprobe -a bridge tun || exit 1
-insmod "$top/kernel/netpolicy.ko" || exit 1
+insmod "$top/kernel/netpolicy.ko" reeval_verify=1 || exit 1
 sed "s|@SBINDIR@|$top/userspace|" "$top/userspace/xen/vif-netpolicy.in" \
 	> /etc/xen/scripts/vif-netpolicy
 chmod 0755 /etc/xen/scripts/vif-netpolicy

@@ -186,7 +186,7 @@ cleanup() {
 	for d in $(ip netns list | awk '/^nps/ { print $1 }'); do
 		ip netns del "$d"
 	done
-	lsmod | grep -q '^netpolicy ' || insmod "$KO"
+	lsmod | grep -q '^netpolicy ' || insmod "$KO" reeval_verify=1
 	"$NPMGR" flush 2> /dev/null
 	return 0
 }
@@ -226,7 +226,7 @@ test_modcycle() {
 	bg=$!
 	for i in $(seq "$CYCLES"); do
 		rmmod netpolicy || fail "cycle $i: rmmod with attached ports"
-		insmod "$KO" || fail "cycle $i: insmod"
+		insmod "$KO" reeval_verify=1 || fail "cycle $i: insmod"
 		"$NPMGR" load "$pol/a.policy" > "$tmp/load" 2>&1 ||
 			fail "cycle $i: load: $(cat "$tmp/load")"
 	done

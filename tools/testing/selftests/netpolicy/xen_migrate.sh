@@ -69,7 +69,7 @@ common_up() { # my address, the other's
 	modprobe bridge || fail "bridge"
 	modprobe virtio_net || fail "virtio_net"
 	modprobe tun || fail "tun"
-	insmod "$top/kernel/netpolicy.ko" || fail "insmod"
+	insmod "$top/kernel/netpolicy.ko" reeval_verify=1 || fail "insmod"
 	sed "s|@SBINDIR@|$top/userspace|" "$top/userspace/xen/vif-netpolicy.in" \
 		> /etc/xen/scripts/vif-netpolicy
 	chmod 0755 /etc/xen/scripts/vif-netpolicy
