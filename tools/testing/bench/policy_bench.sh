@@ -20,8 +20,9 @@
 #     changes it causes (target: only the affected device), and its time
 #     against a full load's (target: 10%; npmgr sends only what changed);
 #     the same change sent alone (`npmgr load --update` of that policy's
-#     block), its time against a full load's (target: 10%), and what it
-#     touches;
+#     block), its time against a full load's (target: 10%), what it
+#     touches, and its time with the taps against none (the ports a
+#     change does not affect cost it nothing: ratio ~1);
 #   - `npmgr load --add` of one guest (a VM and its VIF) and `npmgr del`
 #     of its VIF, on the 170,000-object set vs on a set of only the
 #     network and policy the guest needs: the cost must not grow with the
@@ -198,6 +199,18 @@ uafter=$("$NPMGR" show interfaces | grep -c ' attached ' || true)
 utouched=$(grep -o 'vt[0-9]*' "$work/uevents" | sort -u | tr '\n' ' ')
 ulinks=$(grep -o ' vt[0-9]*' "$work/ulinks" | sort -u | tr '\n' ' ')
 
+# the same updates with no taps: what the ports cost a change (a change
+# re-evaluates only the ports it can affect: target ~1)
+ip -batch "$work/del"
+settle
+: > "$work/update0"
+for _ in 1 2 3 4 5 6; do
+	for v in old new; do
+		t0=$(ms); "$NPMGR" load --update --host hv1 "$work/p200-$v.policy" > /dev/null; t1=$(ms)
+		echo $((t1 - t0)) >> "$work/update0"
+	done
+done
+
 # one guest added and its VIF deleted, on the big set and on a set of
 # only what it names; rounds alternate (medians of 15 each)
 grep -E '^(policy p5|network n5) ' "$work/big.policy" > "$work/tiny.policy"
@@ -249,6 +262,8 @@ printf '%-52s %s\n' "  ip monitor link: devices that changed" "${links:-none}"
 echo "target: only vt200 touched (its VM is tagged t0, which the changed policy isolates)"
 update=$(median < "$work/update")
 printf '%-52s %s\n' "npmgr load --update of that policy alone, ms" "$update = $(pct "$update" "$load")% of a full load   (runs: $(sort -n "$work/update" | tr '\n' ' '))"
+update0=$(median < "$work/update0")
+printf '%-52s %s\n' "  the same with $N taps vs none, ms" "$update vs $update0 = $(ratio "$update" "$update0")   (no taps: $(sort -n "$work/update0" | tr '\n' ' '))"
 printf '%-52s %s\n' "  attached after / events: devices / links: devices" "$uafter of $N / ${utouched:-none} / ${ulinks:-none}"
 for op in add del; do
 	b=$(median < "$work/$op-big")
