@@ -84,9 +84,12 @@ static int __init np_init(void)
 {
 	int err;
 
-	err = register_pernet_subsys(&np_net_ops);
+	err = np_tables_init();
 	if (err)
 		return err;
+	err = register_pernet_subsys(&np_net_ops);
+	if (err)
+		goto err_pernet;
 	err = np_pending_init();
 	if (err)
 		goto err_pending;
@@ -106,6 +109,8 @@ err_genl:
 	np_pending_uninit();
 err_pending:
 	unregister_pernet_subsys(&np_net_ops);
+err_pernet:
+	np_tables_uninit();
 	return err;
 }
 
@@ -119,7 +124,7 @@ static void __exit np_exit(void)
 	np_genl_uninit();
 	np_pending_uninit();
 	unregister_pernet_subsys(&np_net_ops);
-	rcu_barrier();	/* tables freed with call_rcu() */
+	np_tables_uninit();
 	pr_info("unloaded\n");
 }
 

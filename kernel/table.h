@@ -8,6 +8,7 @@
 
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
+#include <linux/workqueue.h>
 
 #include "object.h"
 
@@ -54,7 +55,7 @@ struct np_table {
 	const struct np_vif **by_mac;		/* open addressing, linear probe */
 	const struct np_vif **by_name;		/* exact interface names */
 	const struct np_vif **by_prefix;	/* globs, keyed by literal prefix */
-	struct rcu_head rcu;
+	struct rcu_work free_work;		/* np_table_put() */
 };
 
 /*
@@ -88,6 +89,8 @@ struct np_table *np_table_without(const struct np_table *old,
 				  struct netlink_ext_ack *extack);
 void np_table_free(struct np_table *t);
 u32 np_table_count(const struct np_table *t);
+int np_tables_init(void);
+void np_tables_uninit(void);
 void np_table_put(struct np_table *t);
 struct np_table *np_table_get_rcu(struct np_table __rcu **slot);
 const struct np_vif *np_table_lookup(const struct np_table *t,

@@ -1161,8 +1161,15 @@ static struct kunit_case np_table_cases[] = {
 	{}
 };
 
+/* np_table_put() frees on the module's workqueue: the module did not start */
+static int np_table_suite_init(struct kunit_suite *suite)
+{
+	return np_tables_init();
+}
+
 static struct kunit_suite np_table_suite = {
 	.name = "netpolicy_table",
+	.suite_init = np_table_suite_init,
 	.test_cases = np_table_cases,
 };
 
