@@ -30,7 +30,7 @@ if [ -z "${NP_IN_VM:-}" ]; then
 	exit 4
 fi
 
-now() { date +%s%N; }
+. "$top/tools/testing/bench/clock.sh"
 modprobe -a tun bridge
 for i in $(seq 0 $((N - 1))); do
 	echo "tuntap add tapb$i mode tap"
@@ -56,7 +56,7 @@ attached_count() {
 run_once() {
 	local t0 t1 at_return deadline
 	sync
-	t0=$(now)
+	t0=$EPOCHREALTIME
 	if [ "$1" = ideal ]; then
 		ip -batch "$work/add-attach"
 	elif [ "$1" = per-process ]; then
@@ -67,7 +67,7 @@ run_once() {
 	else
 		ip -batch "$work/add"
 	fi
-	t1=$(now)
+	t1=$EPOCHREALTIME
 	at_return=$(attached_count)
 	if [ "$2" = wait ]; then
 		deadline=$(( $(date +%s) + 300 ))
@@ -75,9 +75,9 @@ run_once() {
 			[ "$(date +%s)" -lt "$deadline" ] || { echo "timeout" >&2; break; }
 			sleep 0.05
 		done
-		t1=$(now)
+		t1=$EPOCHREALTIME
 	fi
-	echo "$(( (t1 - t0) / 1000000 )) $((N - at_return))"
+	echo "$(ms_between "$t0" "$t1") $((N - at_return))"
 	ip -batch "$work/del"
 	sleep 0.2
 }

@@ -4,7 +4,7 @@
 # What the etcd benchmarks (pool_bench.sh, place_bench.sh) share. Sourced,
 # not run; needs $work (a scratch directory), $NPMGR and $NPMGR_ETCD.
 
-ms() { echo $(( $(date +%s%N) / 1000000 )); }
+. "${top:?}/tools/testing/bench/clock.sh"
 pct() { # percentile (0-100): of the numbers on stdin
 	sort -n | awk -v p="$1" '{ a[NR] = $1 } END { i = int((NR * p + 99) / 100); if (i < 1) i = 1; print a[i] }'
 }

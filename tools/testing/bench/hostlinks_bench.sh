@@ -33,7 +33,7 @@ bench_hosts_up
 mkdir -m 700 "$KEYS"
 (umask 077; "$NPMGR" genkey > "$KEYS/enc.cak")
 
-ms() { echo $(($(date +%s%N) / 1000000)); }
+. "$top/tools/testing/bench/clock.sh"
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? a / b : 0 }'; }
 # clock ticks (USER_HZ) of process $1, user + system
@@ -60,17 +60,17 @@ ip -n hA link add br-lone type bridge
 for r in $(seq "$ROUNDS"); do
 	for with in none taps; do
 		[ $with = none ] || ip -n hA -batch "$work/add"
-		t0=$(ms)
+		t0=$EPOCHREALTIME
 		npl hA load "$work/pool.policy" > "$work/out"
-		t1=$(ms)
+		t1=$EPOCHREALTIME
 		npl hA load "$work/lone.policy" > "$work/out2"
-		t2=$(ms)
+		t2=$EPOCHREALTIME
 		[ "$(grep -c created "$work/out") $(grep -c deleted "$work/out2")" = "100 100" ] || {
 			echo "FAIL: round $r ($with): not 100 devices made and deleted" >&2
 			exit 1
 		}
-		echo $((t1 - t0)) >> "$work/make-$with"
-		echo $((t2 - t1)) >> "$work/del-$with"
+		ms_between "$t0" "$t1" >> "$work/make-$with"
+		ms_between "$t1" "$t2" >> "$work/del-$with"
 		[ $with = none ] || ip -n hA -batch "$work/del"
 	done
 done
@@ -103,20 +103,20 @@ until np hA -j show keys | grep -q '"state":"secured"'; do
 done
 pid=$(cat /run/netpolicy/mka/hA/*.pid)
 c0=$(cpu_ticks "$pid")
-t0=$(ms)
+t0=$EPOCHREALTIME
 ip -n hA -batch "$work/add"
 ip -n hA -batch "$work/up"
 ip -n hA -batch "$work/down"
 ip -n hA -batch "$work/del"
 sleep 2				# the last events reach it
-t1=$(ms)
+t1=$EPOCHREALTIME
 c1=$(cpu_ticks "$pid")
-sleep $(((t1 - t0 + 999) / 1000))
-t2=$(ms)
+sleep $((($(ms_between "$t0" "$t1") + 999) / 1000))
+t2=$EPOCHREALTIME
 c2=$(cpu_ticks "$pid")
 hz=$(getconf CLK_TCK)
-awk -v busy=$(((c1 - c0) * 1000 / hz)) -v wall=$((t1 - t0)) \
-    -v idle=$(((c2 - c1) * 1000 / hz)) -v iwall=$((t2 - t1)) -v n="$TAPS" 'BEGIN {
+awk -v busy=$(((c1 - c0) * 1000 / hz)) -v wall="$(ms_between "$t0" "$t1")" \
+    -v idle=$(((c2 - c1) * 1000 / hz)) -v iwall="$(ms_between "$t1" "$t2")" -v n="$TAPS" 'BEGIN {
 	printf "BENCH supervise: %d taps made, up, down, deleted: supervisor %d ms of CPU in %d ms (%.1f%% of a core); idle %d ms in %d ms (%.1f%%) (target <= 5%%)\n",
 		n, busy, wall, 100 * busy / wall, idle, iwall, 100 * idle / iwall
 }'

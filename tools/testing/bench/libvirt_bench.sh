@@ -42,7 +42,7 @@ if [ -z "${NP_IN_VM:-}" ]; then
 	exit 4
 fi
 
-now() { date +%s%N; }
+. "$top/tools/testing/bench/clock.sh"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
@@ -82,7 +82,7 @@ way() { # libvirt|np-bridge|np-ethernet: the host set up for it
 # start domains FIRST..LAST of WAY at once; prints the ms until all returned
 start() { # way first last
 	local t0 t1 i dev pids=()
-	t0=$(now)
+	t0=$EPOCHREALTIME
 	for i in $(seq "$2" "$3"); do
 		$V create --paused "$tmp/$1-$i.xml" > "$tmp/out-$i" 2>&1 &
 		pids+=($!)
@@ -90,7 +90,7 @@ start() { # way first last
 	for i in "${pids[@]}"; do
 		wait "$i" || { cat "$tmp"/out-*; fail "$1: virsh create failed"; }
 	done
-	t1=$(now)
+	t1=$EPOCHREALTIME
 	for i in $(seq "$2" "$3"); do
 		dev=vnb$i
 		[ "$1" = np-ethernet ] && dev=vne$i
@@ -100,7 +100,7 @@ start() { # way first last
 			"$NPMGR" show interfaces | grep -q "^$dev .* attached" ||
 			fail "$1: $dev not attached by netpolicy: $("$NPMGR" show interfaces)"
 	done
-	echo $(((t1 - t0) / 1000000))
+	ms_between "$t0" "$t1"
 	for i in $($V list --name); do $V destroy "$i" > /dev/null; done
 }
 

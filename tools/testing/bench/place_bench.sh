@@ -61,19 +61,19 @@ awk -v vms="$VMS" 'BEGIN {
 
 # one VM placed, nothing written: the read and the decision
 for i in $(seq "$RUNS"); do
-	t=$(ms)
+	t=$EPOCHREALTIME
 	"$NPMGR" place --quiet "v$(printf %06d $((i * 7919 % VMS)))" > /dev/null 2>&1 || :
-	echo $(( $(ms) - t ))
+	ms_between "$t" "$EPOCHREALTIME"
 done > "$work/lat"
 p50=$(pct 50 < "$work/lat")
 p99=$(pct 99 < "$work/lat")
 
 # PLACE VMs recorded in one run
 seq 0 $((PLACE - 1)) | awk '{ printf "v%06d\n", $1 * 37 % '"$VMS"' }' > "$work/vms"
-t=$(ms)
+t=$EPOCHREALTIME
 # shellcheck disable=SC2046 # one word a VM
 "$NPMGR" place --record --quiet $(cat "$work/vms") > "$work/placed" 2> "$work/place.err" || :
-total=$(( $(ms) - t ))
+total=$(ms_between "$t" "$EPOCHREALTIME")
 placed=$(wc -l < "$work/placed")
 [ "$placed" -gt 0 ] || { echo "place_bench: nothing placed: $(tail -n 3 "$work/place.err")"; exit 1; }
 commit_ms=$((total - p50))

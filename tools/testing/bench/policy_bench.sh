@@ -21,8 +21,9 @@
 #     against a full load's (target: 10%; npmgr sends only what changed);
 #     the same change sent alone (`npmgr load --update` of that policy's
 #     block), its time against a full load's (target: 10%), what it
-#     touches, and its time with the taps against none (the ports a
-#     change does not affect cost it nothing: ratio ~1);
+#     touches, and its time with the taps against none; the same for a
+#     policy that no tap's network uses (the ports a change does not
+#     affect cost it nothing: ratio ~1);
 #   - `npmgr load --add` of one guest (a VM and its VIF) and `npmgr del`
 #     of its VIF, on the 170,000-object set vs on a set of only the
 #     network and policy the guest needs: the cost must not grow with the
@@ -45,7 +46,7 @@ gen() { # file vifs nets pols [changed policy]
 	awk -v vifs="$2" -v nets="$3" -v pols="$4" -v change="${5:--1}" \
 		-f "$top/tools/testing/bench/gen_policy.awk" > "$1"
 }
-ms() { echo $(( $(date +%s%N) / 1000000 )); }
+. "$top/tools/testing/bench/clock.sh"
 mem_kb() {
 	echo 2 > /proc/sys/vm/drop_caches
 	awk '/^Slab:/ { s = $2 } /^VmallocUsed:/ { v = $2 } END { print s + v }' /proc/meminfo
@@ -67,11 +68,11 @@ echo "set: 100000 VIFs, 50000 VMs, 10000 networks, 10000 policies ($(wc -c < "$w
 : > "$work/check"
 : > "$work/load"
 for _ in 1 2 3; do
-	t0=$(ms); "$NPMGR" check "$work/big.policy"; t1=$(ms)
-	echo $((t1 - t0)) >> "$work/check"
+	t0=$EPOCHREALTIME; "$NPMGR" check "$work/big.policy"; t1=$EPOCHREALTIME
+	ms_between "$t0" "$t1" >> "$work/check"
 	"$NPMGR" flush; sleep 1
-	t0=$(ms); "$NPMGR" load --host hv1 "$work/big.policy" > /dev/null; t1=$(ms)
-	echo $((t1 - t0)) >> "$work/load"
+	t0=$EPOCHREALTIME; "$NPMGR" load --host hv1 "$work/big.policy" > /dev/null; t1=$EPOCHREALTIME
+	ms_between "$t0" "$t1" >> "$work/load"
 done
 
 # parse + check against the baseline, alternated: medians of 5
@@ -80,10 +81,10 @@ base=$top/.cache/parse-baseline/npmgr
 : > "$work/check-base"
 if [ -x "$base" ]; then
 	for _ in 1 2 3 4 5; do
-		t0=$(ms); "$base" check "$work/big.policy"; t1=$(ms)
-		"$NPMGR" check "$work/big.policy"; t2=$(ms)
-		echo $((t1 - t0)) >> "$work/check-base"
-		echo $((t2 - t1)) >> "$work/check-now"
+		t0=$EPOCHREALTIME; "$base" check "$work/big.policy"; t1=$EPOCHREALTIME
+		"$NPMGR" check "$work/big.policy"; t2=$EPOCHREALTIME
+		ms_between "$t0" "$t1" >> "$work/check-base"
+		ms_between "$t1" "$t2" >> "$work/check-now"
 	done
 fi
 
@@ -113,8 +114,8 @@ for i in $(seq 0 $((N - 1))); do echo "link del vt$i"; done > "$work/del"
 for _ in 1 2 3; do
 	for set in big small; do
 		"$NPMGR" load --host hv1 "$work/$set.policy" > /dev/null
-		t0=$(ms); ip -batch "$work/add"; t1=$(ms)
-		echo $((t1 - t0)) >> "$work/t$set"
+		t0=$EPOCHREALTIME; ip -batch "$work/add"; t1=$EPOCHREALTIME
+		ms_between "$t0" "$t1" >> "$work/t$set"
 		ip -batch "$work/del"
 	done
 done
@@ -166,13 +167,13 @@ watch_start "$work/events" "$work/links"
 : > "$work/same"
 for _ in 1 2 3; do
 	for v in big1 big; do
-		t0=$(ms); "$NPMGR" load --host hv1 "$work/$v.policy" > /dev/null; t1=$(ms)
-		echo $((t1 - t0)) >> "$work/reload"
+		t0=$EPOCHREALTIME; "$NPMGR" load --host hv1 "$work/$v.policy" > /dev/null; t1=$EPOCHREALTIME
+		ms_between "$t0" "$t1" >> "$work/reload"
 	done
 done
 for _ in 1 2 3; do
-	t0=$(ms); "$NPMGR" load --host hv1 "$work/big.policy" > /dev/null; t1=$(ms)
-	echo $((t1 - t0)) >> "$work/same"
+	t0=$EPOCHREALTIME; "$NPMGR" load --host hv1 "$work/big.policy" > /dev/null; t1=$EPOCHREALTIME
+	ms_between "$t0" "$t1" >> "$work/same"
 done
 watch_stop
 after=$("$NPMGR" show interfaces | grep -c ' attached ' || true)
@@ -185,16 +186,25 @@ links=$(grep -o ' vt[0-9]*' "$work/links" | sort -u | tr '\n' ' ')
 # attached: medians of 12
 grep '^policy p200 ' "$work/big.policy" > "$work/p200-old.policy"
 grep '^policy p200 ' "$work/big1.policy" > "$work/p200-new.policy"
+# policy 5000 is that of network n5000 (bridge brn0, as vt0's), whose
+# VIFs no tap is: its change re-evaluates no port
+grep '^policy p5000 ' "$work/big.policy" > "$work/p5000-old.policy"
+sed 's/ISOLATE_FROM = {[^}]*}/ISOLATE_FROM = {TAG(t0)}/' "$work/p5000-old.policy" > "$work/p5000-new.policy"
+updates() { # policy output: 6 rounds of the policy's old and new block
+	local v t0 t1
+	: > "$2"
+	for _ in 1 2 3 4 5 6; do
+		for v in old new; do
+			t0=$EPOCHREALTIME; "$NPMGR" load --update --host hv1 "$work/$1-$v.policy" > /dev/null; t1=$EPOCHREALTIME
+			ms_between "$t0" "$t1" >> "$2"
+		done
+	done
+}
 settle
 watch_start "$work/uevents" "$work/ulinks"
-: > "$work/update"
-for _ in 1 2 3 4 5 6; do
-	for v in old new; do
-		t0=$(ms); "$NPMGR" load --update --host hv1 "$work/p200-$v.policy" > /dev/null; t1=$(ms)
-		echo $((t1 - t0)) >> "$work/update"
-	done
-done
+updates p200 "$work/update"
 watch_stop
+updates p5000 "$work/quiet"
 uafter=$("$NPMGR" show interfaces | grep -c ' attached ' || true)
 utouched=$(grep -o 'vt[0-9]*' "$work/uevents" | sort -u | tr '\n' ' ')
 ulinks=$(grep -o ' vt[0-9]*' "$work/ulinks" | sort -u | tr '\n' ' ')
@@ -203,13 +213,8 @@ ulinks=$(grep -o ' vt[0-9]*' "$work/ulinks" | sort -u | tr '\n' ' ')
 # re-evaluates only the ports it can affect: target ~1)
 ip -batch "$work/del"
 settle
-: > "$work/update0"
-for _ in 1 2 3 4 5 6; do
-	for v in old new; do
-		t0=$(ms); "$NPMGR" load --update --host hv1 "$work/p200-$v.policy" > /dev/null; t1=$(ms)
-		echo $((t1 - t0)) >> "$work/update0"
-	done
-done
+updates p200 "$work/update0"
+updates p5000 "$work/quiet0"
 
 # one guest added and its VIF deleted, on the big set and on a set of
 # only what it names; rounds alternate (medians of 15 each)
@@ -221,14 +226,14 @@ for _ in 1 2 3 4 5; do
 	for set in big tiny; do
 		"$NPMGR" load --host hv1 "$work/$set.policy" > /dev/null
 		for i in 0 1 2 3; do
-			t0=$(ms); "$NPMGR" load --add --host hv1 "$work/guest.policy" > /dev/null; t1=$(ms)
+			t0=$EPOCHREALTIME; "$NPMGR" load --add --host hv1 "$work/guest.policy" > /dev/null; t1=$EPOCHREALTIME
 			"$NPMGR" del vm guest 2> /dev/null && exit 1	# its VIF names it
-			t2=$(ms); "$NPMGR" del vif guest0; t3=$(ms)
+			t2=$EPOCHREALTIME; "$NPMGR" del vif guest0; t3=$EPOCHREALTIME
 			"$NPMGR" del vm guest
 			# the first of a round warms the caches of that set
 			[ "$i" = 0 ] && continue
-			echo $((t1 - t0)) >> "$work/add-$set"
-			echo $((t3 - t2)) >> "$work/del-$set"
+			ms_between "$t0" "$t1" >> "$work/add-$set"
+			ms_between "$t2" "$t3" >> "$work/del-$set"
 		done
 	done
 done
@@ -263,7 +268,10 @@ echo "target: only vt200 touched (its VM is tagged t0, which the changed policy 
 update=$(median < "$work/update")
 printf '%-52s %s\n' "npmgr load --update of that policy alone, ms" "$update = $(pct "$update" "$load")% of a full load   (runs: $(sort -n "$work/update" | tr '\n' ' '))"
 update0=$(median < "$work/update0")
-printf '%-52s %s\n' "  the same with $N taps vs none, ms" "$update vs $update0 = $(ratio "$update" "$update0")   (no taps: $(sort -n "$work/update0" | tr '\n' ' '))"
+printf '%-52s %s\n' "  the same with $N taps vs none, ms" "$update vs $update0 = $(ratio "$update" "$update0")   (no taps: $(sort -n "$work/update0" | tr '\n' ' ')| with taps vt200 flips, and monitors run)"
+quiet=$(median < "$work/quiet")
+quiet0=$(median < "$work/quiet0")
+printf '%-52s %s\n' "  a policy no tap uses (p5000), $N taps vs none, ms" "$quiet vs $quiet0 = $(ratio "$quiet" "$quiet0")   (taps: $(sort -n "$work/quiet" | tr '\n' ' ')| none: $(sort -n "$work/quiet0" | tr '\n' ' '); target ~1)"
 printf '%-52s %s\n' "  attached after / events: devices / links: devices" "$uafter of $N / ${utouched:-none} / ${ulinks:-none}"
 for op in add del; do
 	b=$(median < "$work/$op-big")

@@ -53,15 +53,16 @@ bench_etcd_start pb "$port"
 
 awk -v vifs="$VIFS" -v nets=$((VIFS / 10)) -v pols=$((VIFS / 10)) \
 	-f "$top/tools/testing/bench/gen_policy.awk" | grep -v '^nic ' > "$work/pool.policy"
-t=$(ms)
+t=$EPOCHREALTIME
 "$NPMGR" pool apply "$work/pool.policy" | tail -n 1 > "$work/apply"
-echo "BENCH pool: apply of $(grep -c . "$work/pool.policy") objects: $(( $(ms) - t )) ms ($(cat "$work/apply"))"
+t1=$EPOCHREALTIME
+echo "BENCH pool: apply of $(grep -c . "$work/pool.policy") objects: $(ms_between "$t" "$t1") ms ($(cat "$work/apply"))"
 
 # started in waves of WAVE, each wave reading the whole pool once it
 # started: the next wave waits for it (their first reads, not their
 # steady state, are what needs the memory)
 WAVE=${WAVE:-5}
-t=$(ms)
+t=$EPOCHREALTIME
 for ((i = 0; i < AGENTS; i++)); do
 	printf 'host pb%d { address = 10.%d.%d.%d }\nnic eth0 { tags = {uplink0} }\n' \
 		$i $((200 + i / 62500)) $((i / 250 % 250)) $((i % 250 + 1)) > "$work/pb$i.spec"
@@ -92,7 +93,7 @@ for ((i = 0; i < AGENTS; i++)); do
 	done
 	[ -n "$r" ] && [ "$r" -ge "$rev" ] || { echo "pool_bench: pb$i never compiled revision $rev: $(tail -n 2 "$work/pb$i.log")"; exit 1; }
 done
-echo "BENCH pool: $AGENTS agents joined and compiled the pool in $(( $(ms) - t )) ms"
+echo "BENCH pool: $AGENTS agents joined and compiled the pool in $(ms_between "$t" "$EPOCHREALTIME") ms"
 sleep 2
 
 "$POOLBENCH" watch "$EP" /netpolicy/v1/ $((rev + 1)) "$AGENTS" 600 > "$work/watch" &

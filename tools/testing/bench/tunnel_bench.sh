@@ -70,19 +70,19 @@ vm hB tap-pb vpb 10.9.1.2
 vm hA tap-ea vea 10.9.2.1
 vm hB tap-eb veb 10.9.2.2
 
-now() { date +%s.%N; }
+. "$top/tools/testing/bench/clock.sh"
 # Load FILE on both hosts, then ping from VM $2 to $3 until one answers:
 # the seconds it took.
 load_to_ping() { # file vm address
 	local t0 i
-	t0=$(now)
+	t0=$EPOCHREALTIME
 	for h in hA hB; do
 		ip netns exec $h "$NPMGR" load --host $h --keys "$work/keys" "$1" > /dev/null
 	done
 	for i in $(seq 600); do
 		ip netns exec "$2" ping -c 1 -W 0.2 "$3" > /dev/null 2>&1 && break
 	done
-	echo "$(now) $t0" | awk '{ printf "%.2f", $1 - $2 }'
+	secs_between "$t0" "$EPOCHREALTIME"
 }
 t_plain=$(load_to_ping "$work/plain.policy" vpa 10.9.1.2)
 t_enc=$(load_to_ping "$work/pool.policy" vea 10.9.2.2)

@@ -59,7 +59,7 @@ vif = [ 'bridge=front,script=$2' ]
 CFG
 	echo "$tmp/$1.cfg"
 }
-now() { date +%s.%N; }
+. "$top/tools/testing/bench/clock.sh"
 # seconds of an `ip -ts monitor` timestamp "[2026-11-26T01:02:03.456789]"
 ts_secs() { date -d "$(echo "$1" | tr -d '[]' | tr T ' ')" +%s.%N; }
 
@@ -70,12 +70,12 @@ run() { # script n
 	ip -ts monitor link > "$tmp/mon" 2>&1 &
 	local mon=$!
 	sleep 0.3
-	t0=$(now)
+	t0=$EPOCHREALTIME
 	for i in $(seq "$n"); do
 		xl create -q -p "$(cfg "b$i" "$script")" > "$tmp/xl$i.log" 2>&1 &
 	done
 	wait $(jobs -p | grep -v "^$mon$") 2>/dev/null
-	t_ret=$(now)
+	t_ret=$EPOCHREALTIME
 	sleep 0.3
 	kill $mon
 	wait $mon 2>/dev/null
