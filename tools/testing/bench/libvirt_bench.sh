@@ -3,10 +3,13 @@
 #
 # libvirt benchmark, run inside the test VM by `make bench`: how long
 # `virsh create --paused` takes to return with the domain's tap on its
-# bridge (QEMU runs, no guest code does), three ways in the same boot and
+# bridge (QEMU runs, no guest code does), four ways in the same boot and
 # the same libvirtd, each a ratio to the first:
 #   libvirt     libvirt's own attach: <interface type='bridge'>, netpolicy
 #               not loaded, no hook (a host without netpolicy)
+#   any-hook    the same with a qemu hook that does nothing (/bin/true):
+#               what libvirtd's running of any hook costs, three runs for
+#               a start, which netpolicy's hook cannot cost less than
 #   np-bridge   the same domain, netpolicy loaded and its qemu hook
 #               installed: libvirt's enslave checked against the decision
 #   np-ethernet <interface type='ethernet'> and <np:network>: netpolicy
@@ -53,6 +56,7 @@ printf 'network front {\n    bridge = br-front\n}\n' > "$tmp/front.policy"
 for i in $(seq 0 8); do
 	domain "lb$i" bridge "vnb$i" "1$i" br-front
 	mv "$tmp/lb$i.xml" "$tmp/libvirt-$i.xml"
+	cp "$tmp/libvirt-$i.xml" "$tmp/any-hook-$i.xml"
 	cp "$tmp/libvirt-$i.xml" "$tmp/np-bridge-$i.xml"
 	domain "le$i" ethernet "vne$i" "2$i" "" "<np:network>front</np:network>"
 	mv "$tmp/le$i.xml" "$tmp/np-ethernet-$i.xml"
@@ -68,10 +72,12 @@ reload() {
 	done
 	fail "libvirtd did not answer after SIGHUP"
 }
-way() { # libvirt|np-bridge|np-ethernet: the host set up for it
-	if [ "$1" = libvirt ]; then
+way() { # libvirt|any-hook|np-bridge|np-ethernet: the host set up for it
+	if [ "$1" = libvirt ] || [ "$1" = any-hook ]; then
 		rm -f /etc/libvirt/hooks/qemu.d/netpolicy
 		lsmod | grep -q '^netpolicy ' && rmmod netpolicy
+		[ "$1" = libvirt ] ||
+			ln -s /bin/true /etc/libvirt/hooks/qemu.d/netpolicy
 	else
 		lsmod | grep -q '^netpolicy ' || insmod "$top/kernel/netpolicy.ko"
 		"$NPMGR" load "$tmp/front.policy" > /dev/null
@@ -96,7 +102,7 @@ start() { # way first last
 		[ "$1" = np-ethernet ] && dev=vne$i
 		[ "$(master_of "$dev")" = br-front ] ||
 			fail "$1: $dev is on '$(master_of "$dev")' when virsh returned"
-		[ "$1" = libvirt ] ||
+		[ "${1#np-}" = "$1" ] ||
 			"$NPMGR" show interfaces | grep -q "^$dev .* attached" ||
 			fail "$1: $dev not attached by netpolicy: $("$NPMGR" show interfaces)"
 	done
@@ -105,7 +111,7 @@ start() { # way first last
 }
 
 echo "netpolicy libvirt benchmark: kernel $(uname -r), $(libvirtd --version), QEMU TCG, $(nproc) vCPUs, $ROUNDS rounds of $STARTS starts"
-ways="libvirt np-bridge np-ethernet"
+ways="libvirt any-hook np-bridge np-ethernet"
 for w in $ways; do : > "$tmp/one-$w"; : > "$tmp/eight-$w"; done
 HOOK=0 libvirt_up
 mkdir -p /etc/libvirt/hooks/qemu.d
@@ -120,17 +126,20 @@ for r in $(seq "$ROUNDS"); do
 		start "$w" 1 8 >> "$tmp/eight-$w"
 	done
 	line="round $r: one $(for w in $ways; do cat "$tmp/round-$w"; done | xargs) ms"
-	line+=" ($(for w in np-bridge np-ethernet; do ratio "$(cat "$tmp/round-$w")" "$(cat "$tmp/round-libvirt")"; echo x; done | xargs))"
+	line+=" ($(for w in any-hook np-bridge np-ethernet; do ratio "$(cat "$tmp/round-$w")" "$(cat "$tmp/round-libvirt")"; echo x; done | xargs))"
 	echo "$line; eight $(for w in $ways; do tail -n 1 "$tmp/eight-$w"; done | xargs) ms"
 done
 libvirt_down
 rm -f /etc/libvirt/hooks/qemu.d/netpolicy
 for n in one eight; do
 	base=$(median < "$tmp/$n-libvirt")
+	hook=$(median < "$tmp/$n-any-hook")
 	line=""
 	for w in $ways; do
 		m=$(median < "$tmp/$n-$w")
-		line+=" $w ${m} ms ($(ratio "$m" "$base")x, $(sort -n "$tmp/$n-$w" | sed -n '1p;$p' | paste -sd-) ms)"
+		line+=" $w ${m} ms ($(ratio "$m" "$base")x"
+		[ "${w#np-}" = "$w" ] || line+=", $(ratio "$m" "$hook")x of any-hook"
+		line+=", $(sort -n "$tmp/$n-$w" | sed -n '1p;$p' | paste -sd-) ms)"
 	done
 	label="1 domain, median of $((ROUNDS * STARTS)) starts"
 	[ $n = eight ] && label="8 domains at once, median of $ROUNDS"
