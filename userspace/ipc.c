@@ -30,6 +30,7 @@
 struct np_ipc {
 	struct nl_sock *sk;
 	int family;
+	int events;			/* its events group, or -1 */
 	int err;			/* negative errno from the last ack */
 	int quiet;			/* an errno report() does not print */
 	bool quiet_all;			/* report() prints nothing */
@@ -78,67 +79,6 @@ static int on_finish(struct nl_msg *msg, void *arg)
 	((struct np_ipc *)arg)->err =
 		nlmsg_hdr(msg)->nlmsg_flags & NLM_F_DUMP_INTR ? -EAGAIN : 0;
 	return NL_STOP;
-}
-
-static struct np_ipc *open_ipc(bool quiet)
-{
-	struct np_ipc *ipc = xcalloc(1, sizeof(*ipc));
-	int one = 1, fd, buf = 1 << 20;
-	socklen_t len = sizeof(buf);
-
-	ipc->sk = nl_socket_alloc();
-	if (!ipc->sk)
-		goto nomem;
-	if (genl_connect(ipc->sk)) {
-		if (!quiet)
-			fprintf(stderr, "npmgr: cannot open a generic netlink socket\n");
-		goto fail;
-	}
-	fd = nl_socket_get_fd(ipc->sk);
-	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-	/*
-	 * Loads go in messages of at most 1 MiB (more in a transaction): ask
-	 * for room for one (the kernel doubles what is asked), and take what
-	 * is given (wmem_max, for a sender without CAP_NET_ADMIN).
-	 */
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)))
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
-	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, &len) || buf < 4096)
-		buf = 4096;
-	ipc->max_msg = (size_t)buf - 32;	/* netlink_sendmsg()'s bound */
-	nl_socket_enable_msg_peek(ipc->sk);
-	ipc->family = genl_ctrl_resolve(ipc->sk, NETPOLICY_GENL_NAME);
-	if (ipc->family < 0) {
-		if (!quiet)
-			fprintf(stderr,
-			"npmgr: the netpolicy kernel module is not loaded (modprobe netpolicy, or insmod netpolicy.ko)\n");
-		goto fail;
-	}
-	return ipc;
-nomem:
-	fprintf(stderr, "npmgr: out of memory\n");
-fail:
-	ipc_close(ipc);
-	return NULL;
-}
-
-struct np_ipc *ipc_open(void)
-{
-	return open_ipc(false);
-}
-
-struct np_ipc *ipc_open_quiet(void)
-{
-	return open_ipc(true);
-}
-
-void ipc_close(struct np_ipc *ipc)
-{
-	if (!ipc)
-		return;
-	nl_socket_free(ipc->sk);
-	free(ipc);
 }
 
 static void report(const struct np_ipc *ipc, const char *what)
@@ -191,6 +131,135 @@ static int transact(struct np_ipc *ipc, struct nl_msg *msg, const char *what,
 	if (ipc->err < 0 && what)
 		report(ipc, what);
 	return ipc->err;
+}
+
+/*
+ * The family's id and its events group's, in one CTRL_CMD_GETFAMILY.
+ * libnl's genl_ctrl_resolve() and genl_ctrl_resolve_grp() ask once each
+ * and parse every operation of the family into objects: a hook or a
+ * hotplug script that waits for a decision asked three times, under QEMU
+ * TCG several milliseconds of each run (Documentation/libvirt-design.rst).
+ */
+static int on_family(struct nl_msg *msg, void *arg)
+{
+	static struct nla_policy pol[CTRL_ATTR_MAX + 1] = {
+		[CTRL_ATTR_FAMILY_ID] = { .type = NLA_U16 },
+		[CTRL_ATTR_MCAST_GROUPS] = { .type = NLA_NESTED },
+	};
+	static struct nla_policy gpol[CTRL_ATTR_MCAST_GRP_MAX + 1] = {
+		[CTRL_ATTR_MCAST_GRP_NAME] = { .type = NLA_STRING },
+		[CTRL_ATTR_MCAST_GRP_ID] = { .type = NLA_U32 },
+	};
+	struct nlattr *tb[CTRL_ATTR_MAX + 1], *g[CTRL_ATTR_MCAST_GRP_MAX + 1];
+	struct np_ipc *ipc = arg;
+	struct nlattr *grp;
+	int rem;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, CTRL_ATTR_MAX, pol) < 0 ||
+	    !tb[CTRL_ATTR_FAMILY_ID])
+		return NL_SKIP;
+	ipc->family = nla_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
+	if (!tb[CTRL_ATTR_MCAST_GROUPS])
+		return NL_OK;
+	nla_for_each_nested(grp, tb[CTRL_ATTR_MCAST_GROUPS], rem) {
+		if (nla_parse_nested(g, CTRL_ATTR_MCAST_GRP_MAX, grp, gpol) < 0 ||
+		    !g[CTRL_ATTR_MCAST_GRP_NAME] || !g[CTRL_ATTR_MCAST_GRP_ID])
+			continue;
+		if (!strcmp(nla_get_string(g[CTRL_ATTR_MCAST_GRP_NAME]),
+			    NETPOLICY_MCGRP_EVENTS))
+			ipc->events = (int)nla_get_u32(g[CTRL_ATTR_MCAST_GRP_ID]);
+	}
+	return NL_OK;
+}
+
+static int lookup_family(struct np_ipc *ipc)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, GENL_ID_CTRL,
+				 0, NLM_F_ACK, CTRL_CMD_GETFAMILY, 1) ||
+	    nla_put_string(msg, CTRL_ATTR_FAMILY_NAME, NETPOLICY_GENL_NAME)) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	ipc->family = -1;
+	ipc->events = -1;
+	if (transact(ipc, msg, NULL, on_family, ipc) || ipc->family < 0)
+		return -ENOENT;
+	return 0;
+}
+
+/* A netlink socket, connected, of the family @family and group @events. */
+static struct np_ipc *open_sock(bool quiet, int family, int events)
+{
+	struct np_ipc *ipc = xcalloc(1, sizeof(*ipc));
+	int one = 1, fd, buf = 1 << 20;
+	socklen_t len = sizeof(buf);
+
+	ipc->family = family;
+	ipc->events = events;
+	ipc->sk = nl_socket_alloc();
+	if (!ipc->sk) {
+		fprintf(stderr, "npmgr: out of memory\n");
+		goto fail;
+	}
+	if (genl_connect(ipc->sk)) {
+		if (!quiet)
+			fprintf(stderr, "npmgr: cannot open a generic netlink socket\n");
+		goto fail;
+	}
+	fd = nl_socket_get_fd(ipc->sk);
+	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	/*
+	 * Loads go in messages of at most 1 MiB (more in a transaction): ask
+	 * for room for one (the kernel doubles what is asked), and take what
+	 * is given (wmem_max, for a sender without CAP_NET_ADMIN).
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, &len) || buf < 4096)
+		buf = 4096;
+	ipc->max_msg = (size_t)buf - 32;	/* netlink_sendmsg()'s bound */
+	nl_socket_enable_msg_peek(ipc->sk);
+	return ipc;
+fail:
+	ipc_close(ipc);
+	return NULL;
+}
+
+static struct np_ipc *open_ipc(bool quiet)
+{
+	struct np_ipc *ipc = open_sock(quiet, -1, -1);
+
+	if (!ipc)
+		return NULL;
+	if (lookup_family(ipc)) {
+		if (!quiet)
+			fprintf(stderr,
+			"npmgr: the netpolicy kernel module is not loaded (modprobe netpolicy, or insmod netpolicy.ko)\n");
+		ipc_close(ipc);
+		return NULL;
+	}
+	return ipc;
+}
+
+struct np_ipc *ipc_open(void)
+{
+	return open_ipc(false);
+}
+
+struct np_ipc *ipc_open_quiet(void)
+{
+	return open_ipc(true);
+}
+
+void ipc_close(struct np_ipc *ipc)
+{
+	if (!ipc)
+		return;
+	nl_socket_free(ipc->sk);
+	free(ipc);
 }
 
 static struct nl_msg *new_msg(struct np_ipc *ipc, int cmd, int flags,
@@ -1429,13 +1498,11 @@ static int on_event(struct nl_msg *msg, void *arg)
 int ipc_monitor(struct np_ipc *ipc, ipc_event_fn fn, void *arg)
 {
 	struct monitor m = { fn, arg };
-	int grp, rc;
+	int grp = ipc->events, rc;
 
-	grp = genl_ctrl_resolve_grp(ipc->sk, NETPOLICY_GENL_NAME,
-				    NETPOLICY_MCGRP_EVENTS);
 	if (grp < 0) {
-		fprintf(stderr, "npmgr: monitor: no event group: %s\n",
-			nl_geterror(grp));
+		fprintf(stderr, "npmgr: monitor: the netpolicy family has no %s group\n",
+			NETPOLICY_MCGRP_EVENTS);
 		return -ENOENT;
 	}
 	nl_socket_disable_seq_check(ipc->sk);
@@ -1519,21 +1586,28 @@ int ipc_wait_port(struct np_ipc *ipc, const char *ifname, int timeout_ms,
 	struct monitor m = { on_wait_event, &w };
 	int64_t deadline = mono_ms() + timeout_ms;
 	struct np_ipc *ev;
-	int grp, rc;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	ev = ipc_open();
+	/*
+	 * Mostly the decision was taken when the device registered, before
+	 * a toolstack asks: look first, and listen only when it is not.
+	 */
+	rc = wait_look(ipc, &w);
+	if (rc || w.done)
+		return rc;
+	if (timeout_ms <= 0)
+		return -ETIMEDOUT;
+	ev = open_sock(false, ipc->family, ipc->events);
 	if (!ev)
 		return -EIO;
-	/* Listen first, then look: a decision between the two is not lost. */
-	grp = genl_ctrl_resolve_grp(ev->sk, NETPOLICY_GENL_NAME,
-				    NETPOLICY_MCGRP_EVENTS);
-	if (grp < 0 || nl_socket_add_membership(ev->sk, grp) < 0) {
+	if (ev->events < 0 || nl_socket_add_membership(ev->sk, ev->events) < 0) {
 		ipc_close(ev);
 		return -EIO;
 	}
 	nl_socket_disable_seq_check(ev->sk);
 	nl_socket_modify_cb(ev->sk, NL_CB_VALID, NL_CB_CUSTOM, on_event, &m);
+	/* Listening now, look again: a decision between the two is not lost. */
 	rc = wait_look(ipc, &w);
 	while (!rc && !w.done) {
 		struct pollfd pfd = { nl_socket_get_fd(ev->sk), POLLIN, 0 };
