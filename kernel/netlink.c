@@ -194,8 +194,17 @@ static const struct nla_policy np_predict_policy[NETPOLICY_A_MAX + 1] = {
 	[NETPOLICY_A_PORT] = NLA_POLICY_NESTED(np_port_predict_policy),
 };
 
-/* FLUSH and the port dump take no attribute at all. */
+/* FLUSH takes no attribute at all. */
 static const struct nla_policy np_no_attrs_policy[NETPOLICY_A_MAX + 1] = {};
+
+/* A port dump may select one port, by its device's name. */
+static const struct nla_policy np_port_key_policy[NETPOLICY_A_PORT_MAX + 1] = {
+	[NETPOLICY_A_PORT_IFNAME] = NP_IFNAME_POLICY,
+};
+
+static const struct nla_policy np_get_port_policy[NETPOLICY_A_MAX + 1] = {
+	[NETPOLICY_A_PORT] = NLA_POLICY_NESTED(np_port_key_policy),
+};
 
 /*
  * What an object dump may select by (see GET_* in the uapi header): the
@@ -1698,19 +1707,70 @@ static u32 np_ports_count(const struct np_net *pn)
 	return n;
 }
 
+static void np_port_snap_fill(struct np_port_snap *snap,
+			      const struct np_port *port)
+{
+	np_port_id_get(&snap->id, port);
+	snap->port = *port;
+	INIT_LIST_HEAD(&snap->port.list);
+	INIT_HLIST_NODE(&snap->port.hnode);
+	snap->port.dev = NULL;
+}
+
+/*
+ * Whether a port dump selects one port, and its device's name into
+ * @ifname: the request's NETPOLICY_A_PORT nest (of several, the last, as
+ * netlink reads a repeated attribute), whose NETPOLICY_A_PORT_IFNAME names
+ * the device (none: an empty name, which selects nothing). The genl core
+ * validated the nest against the op's policy. Nothing here can fail: a
+ * dump's start has no extack to say why on 6.1.
+ */
+static bool np_ports_dump_sel(struct netlink_callback *cb, char *ifname)
+{
+	const struct nlattr *attr, *nest = NULL;
+	int rem;
+
+	nlmsg_for_each_attr(attr, cb->nlh, GENL_HDRLEN, rem)
+		if (nla_type(attr) == NETPOLICY_A_PORT)
+			nest = attr;
+	if (!nest)
+		return false;
+	ifname[0] = '\0';
+	nla_for_each_nested(attr, nest, rem)
+		if (nla_type(attr) == NETPOLICY_A_PORT_IFNAME)
+			nla_strscpy(ifname, attr, IFNAMSIZ);
+	return true;
+}
+
 /*
  * Copy the namespace's ports. The copy is allocated outside RTNL (it can
  * be large) and charged to the reader; if ports came meanwhile, again.
+ * A dump that selects a port copies that one only: a toolstack waiting
+ * for one interface's decision does not copy every port under RTNL.
  */
 static int np_ports_dump_start(struct netlink_callback *cb)
 {
-	struct np_net *pn = np_net(sock_net(cb->skb->sk));
+	struct net *net = sock_net(cb->skb->sk);
 	struct np_dump_ctx *ctx = np_dump_ctx(cb);
+	struct np_net *pn = np_net(net);
 	struct np_port_snap *snap;
 	const struct np_port *port;
+	char ifname[IFNAMSIZ];
 	u32 n, cap;
 
 	cb->min_dump_alloc = NP_DUMP_MIN_ALLOC;
+	if (np_ports_dump_sel(cb, ifname)) {
+		ctx->ports = kvmalloc(sizeof(*ctx->ports), GFP_KERNEL_ACCOUNT);
+		if (!ctx->ports)
+			return -ENOMEM;
+		rtnl_lock();
+		port = ifname[0] ? np_port_named(net, ifname) : NULL;
+		if (port)
+			np_port_snap_fill(ctx->ports, port);
+		rtnl_unlock();
+		ctx->n = port ? 1 : 0;
+		return 0;
+	}
 	rtnl_lock();
 	n = np_ports_count(pn);
 	for (;;) {
@@ -1728,14 +1788,8 @@ static int np_ports_dump_start(struct netlink_callback *cb)
 		kvfree(ctx->ports);
 	}
 	snap = ctx->ports;
-	list_for_each_entry(port, &pn->ports, list) {
-		np_port_id_get(&snap->id, port);
-		snap->port = *port;
-		INIT_LIST_HEAD(&snap->port.list);
-		INIT_HLIST_NODE(&snap->port.hnode);
-		snap->port.dev = NULL;
-		snap++;
-	}
+	list_for_each_entry(port, &pn->ports, list)
+		np_port_snap_fill(snap++, port);
 	rtnl_unlock();
 	ctx->n = n;
 	return 0;
@@ -1900,7 +1954,7 @@ static const struct genl_ops np_ops[] = {
 		.flags = GENL_UNS_ADMIN_PERM,
 		.dumpit = np_nl_dump_ports,
 		.done = np_ports_dump_done,
-		.policy = np_no_attrs_policy,
+		.policy = np_get_port_policy,
 		.maxattr = NETPOLICY_A_MAX,
 	},
 	{

@@ -85,6 +85,22 @@ const u8 *np_port_mac(const struct np_port *port)
 	return port->has_guest_mac ? port->guest_mac : port->dev->dev_addr;
 }
 
+/**
+ * np_port_named - the port of a device, by the device's name
+ * @net: the namespace
+ * @ifname: the device's name
+ *
+ * Context: RTNL held.
+ * Return: the port, or NULL when no device of @net has that name or the
+ * device is not a port.
+ */
+const struct np_port *np_port_named(struct net *net, const char *ifname)
+{
+	struct net_device *dev = __dev_get_by_name(net, ifname);
+
+	return dev ? np_port_find(np_net(net), dev) : NULL;
+}
+
 /* The VIF object that binds @dev (a port of @pn or not), or NULL. */
 static const struct np_vif *np_dev_vif(struct np_net *pn,
 				       const struct np_table *t,

@@ -44,6 +44,7 @@ void np_ports_reconcile(struct net *net, const struct np_table *old);
 void np_ports_recheck_work(struct work_struct *work);
 void np_ports_net_exit(struct np_net *pn);
 const u8 *np_port_mac(const struct np_port *port);
+const struct np_port *np_port_named(struct net *net, const char *ifname);
 int np_port_set_guest_mac(struct net *net, const char *ifname, const u8 *mac,
 			  struct netlink_ext_ack *extack);
 int np_port_predict(struct net *net, const char *ifname, const u8 *mac,

@@ -1475,6 +1475,28 @@ int ipc_get_ports(struct np_ipc *ipc, struct np_port_info **ports, size_t *n)
 	return rc;
 }
 
+/*
+ * The port of @ifname: a dump that selects it, which holds it or nothing;
+ * from a module that cannot select, every port.
+ */
+static int get_port_named(struct np_ipc *ipc, const char *ifname,
+			  struct np_port_info **ports, size_t *n)
+{
+	struct sel_req sel = { .nest = NETPOLICY_A_PORT };
+	struct port_list l = { 0 };
+	int rc;
+
+	sel_name(&sel, NETPOLICY_A_PORT_IFNAME, ifname);
+	rc = dump_sel(ipc, NETPOLICY_CMD_GET_PORT, on_port, &l, reset_ports,
+		      &sel);
+	free(sel.v);
+	if (rc == -EINVAL)
+		rc = dump(ipc, NETPOLICY_CMD_GET_PORT, on_port, &l, reset_ports);
+	*ports = l.v;
+	*n = l.n;
+	return rc;
+}
+
 struct monitor {
 	ipc_event_fn fn;
 	void *arg;
@@ -1558,12 +1580,12 @@ static void on_wait_event(int ev, struct np_port_info *p, void *arg)
 	}
 }
 
-/* Whether @w's interface is decided now, by a port dump. */
+/* Whether @w's interface is decided now, by a dump of its port. */
 static int wait_look(struct np_ipc *ipc, struct waiter *w)
 {
 	struct np_port_info *ports = NULL;
 	size_t n = 0, i;
-	int rc = ipc_get_ports(ipc, &ports, &n);
+	int rc = get_port_named(ipc, w->ifname, &ports, &n);
 
 	for (i = 0; !rc && i < n; i++)
 		if (!w->done && !strcmp(ports[i].ifname, w->ifname) &&

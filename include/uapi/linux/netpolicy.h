@@ -189,6 +189,17 @@
  *	carrying a NETPOLICY_A_PORT nest: the ports as they were when the
  *	dump started (copied then), never interrupted.
  *
+ *	A dump request may select one port: a NETPOLICY_A_PORT nest
+ *	carrying NETPOLICY_A_PORT_IFNAME, the device's name (of repeated
+ *	attributes, the last counts). The dump then has that port only, or
+ *	no message when no device of the namespace has that name or the
+ *	device is not a port (a nest without the name selects nothing). A
+ *	toolstack waiting for one interface's decision (npmgr's libvirt hook
+ *	and xen-hotplug) reads it without the kernel copying every port of
+ *	the host under RTNL. Modules before this selection refuse such a
+ *	request (EINVAL, "Unsupported attribute"); a reader then reads every
+ *	port.
+ *
  * NETPOLICY_CMD_SET_PORT (admin, doit)
  *	Tells the module the MAC address the guest uses on a port:
  *	NETPOLICY_A_PORT with NETPOLICY_A_PORT_IFNAME and

@@ -1788,6 +1788,38 @@ npmgr: kernel says: a device of that name exists: its state is in GET_PORT" \
 		fail "nobody's predict: $(cat "$tmp/err")"
 }
 
+# GET_PORT selecting one port by its device's name (what npmgr's waits
+# for a decision read, in the libvirt hook and xen-hotplug): that port
+# only, of this namespace only; nothing for a device that is no port or
+# for a selection without a name; of two selections, the last
+test_port_dump_selects_one() {
+	ip -n $A link add br-front type bridge
+	isolate_policy untrusted prod my_insecure_vm
+	np $A load "$tmp/i.policy" > /dev/null
+	tap $A tap-web
+	tap $A tap-shady
+	expect_master $A tap-web br-front
+	expect_eq "every port" "tap-web
+tap-shady" "$(ip netns exec $A "$NPREQUEST" get port)"
+	expect_eq "one port" tap-shady \
+		"$(ip netns exec $A "$NPREQUEST" get port ifname=tap-shady)"
+	expect_eq "a bridge is no port" "" \
+		"$(ip netns exec $A "$NPREQUEST" get port ifname=br-front)"
+	expect_eq "no such device" "" \
+		"$(ip netns exec $A "$NPREQUEST" get port ifname=nosuch)"
+	expect_eq "another namespace's" "" \
+		"$(ip netns exec $B "$NPREQUEST" get port ifname=tap-web)"
+	expect_eq "two selections: the last" tap-shady \
+		"$(ip netns exec $A "$NPREQUEST" get port ifname=tap-web ifname=tap-shady)"
+	expect_eq "a selection without the name" "" \
+		"$(ip netns exec $A "$NPREQUEST" get port none=)"
+	expect_eq "a name too long for a device" "error 34: Attribute failed policy validation" \
+		"$(ip netns exec $A "$NPREQUEST" get port ifname=abcdefghijklmnopq)"
+	# the port's state as the full dump has it
+	expect_eq "tap-shady's state" "refused isolated secure | $(refusal secure "network front" "ISOLATE_FROM TAG(untrusted) matches VM 'shady'")" \
+		"$(port_fields $A tap-shady)"
+}
+
 test_explain() {
 	ip -n $A link add br-front type bridge
 	isolate_policy untrusted prod my_insecure_vm

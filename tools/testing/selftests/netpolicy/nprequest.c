@@ -37,7 +37,9 @@
  *                          and policy; for net and vm policy; and bridge,
  *                          which the module must refuse); prints the
  *                          names it returns, one per line, then
- *                          "generation N"
+ *                          "generation N". KIND port: a GET_PORT dump
+ *                          selecting by ifname (none=: a nest without
+ *                          a key); prints the ports' device names
  *
  * Prints "ok", or "error N: MESSAGE" with the errno and the extack message
  * (exit status 1). Runs in the caller's network namespace.
@@ -95,15 +97,16 @@ static int on_reply(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-/* GET dumps: the kind's nest attribute; its NAME attribute is 1 */
+/* GET dumps: the kind's nest attribute, and the one that names it */
 static int get_nest;
+static int get_name = 1;
 static uint32_t get_gen;
 static long long get_config = -1;	/* NETPOLICY_A_CONFIG_GEN, if sent */
 static bool get_quiet;			/* print only the config generation */
 
 static int on_object(struct nl_msg *msg, void *arg)
 {
-	struct nlattr *tb[NETPOLICY_A_MAX + 1], *o[2];
+	struct nlattr *tb[NETPOLICY_A_MAX + 1], *o[3];
 
 	(void)arg;
 	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, NETPOLICY_A_MAX, NULL))
@@ -113,8 +116,8 @@ static int on_object(struct nl_msg *msg, void *arg)
 	if (tb[NETPOLICY_A_CONFIG_GEN])
 		get_config = nla_get_u32(tb[NETPOLICY_A_CONFIG_GEN]);
 	if (!get_quiet && tb[get_nest] &&
-	    !nla_parse_nested(o, 1, tb[get_nest], NULL) && o[1])
-		printf("%s\n", (char *)nla_data(o[1]));
+	    !nla_parse_nested(o, 2, tb[get_nest], NULL) && o[get_name])
+		printf("%s\n", (char *)nla_data(o[get_name]));
 	return NL_OK;
 }
 
@@ -234,6 +237,7 @@ static int run_get(struct nl_sock *sk, int family, int argc, char **argv)
 		{ "vm", NETPOLICY_CMD_GET_VM, NETPOLICY_A_VM },
 		{ "policy", NETPOLICY_CMD_GET_POLICY, NETPOLICY_A_POLICY },
 		{ "nic", NETPOLICY_CMD_GET_NIC, NETPOLICY_A_NIC },
+		{ "port", NETPOLICY_CMD_GET_PORT, NETPOLICY_A_PORT },
 	};
 	struct nl_msg *msg = nlmsg_alloc();
 	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
@@ -242,11 +246,13 @@ static int run_get(struct nl_sock *sk, int family, int argc, char **argv)
 	int i, err = 1, type;
 	uint8_t mac[6];
 
-	for (k = 0; k < 5 && strcmp(argv[0], kinds[k].kind); k++)
+	for (k = 0; k < 6 && strcmp(argv[0], kinds[k].kind); k++)
 		;
-	if (k == 5 || !msg || !cb)
+	if (k == 6 || !msg || !cb)
 		return 2;
 	get_nest = kinds[k].nest;
+	/* a port's name is its device's, NETPOLICY_A_PORT_IFNAME */
+	get_name = get_nest == NETPOLICY_A_PORT ? NETPOLICY_A_PORT_IFNAME : 1;
 	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0,
 		    NLM_F_DUMP | NLM_F_ACK, kinds[k].cmd,
 		    NETPOLICY_GENL_VERSION);
@@ -265,6 +271,19 @@ static int run_get(struct nl_sock *sk, int family, int argc, char **argv)
 				mac[k] = (uint8_t)m[k];
 			if (nla_put(msg, NETPOLICY_A_VIF_MAC, 6, mac))
 				return 2;
+		} else if (get_nest == NETPOLICY_A_PORT) {
+			if (!strcmp(argv[i], "ifname") &&
+			    nla_put_string(msg, NETPOLICY_A_PORT_IFNAME, v))
+				return 2;
+			if (strcmp(argv[i], "ifname") && strcmp(argv[i], "none"))
+				return 2;
+			/* libnl drops an empty nest: put it as it is */
+			if (!strcmp(argv[i], "none")) {
+				nla_nest_cancel(msg, nest);
+				if (nla_put(msg, get_nest | NLA_F_NESTED, 0, NULL))
+					return 2;
+				continue;
+			}
 		} else {
 			type = !strcmp(argv[i], "name") ? 1 :
 			       !strcmp(argv[i], "ifname") ? NETPOLICY_A_VIF_IFNAME :
@@ -296,7 +315,7 @@ static int run_get(struct nl_sock *sk, int family, int argc, char **argv)
 	}
 	if (get_quiet)
 		printf("%lld\n", get_config);
-	else
+	else if (get_nest != NETPOLICY_A_PORT)
 		printf("generation %u\n", get_gen);
 	return 0;
 }
