@@ -1788,16 +1788,21 @@ npmgr: kernel says: a device of that name exists: its state is in GET_PORT" \
 		fail "nobody's predict: $(cat "$tmp/err")"
 }
 
-# GET_PORT selecting one port by its device's name (what npmgr's waits
-# for a decision read, in the libvirt hook and xen-hotplug): that port
-# only, of this namespace only; nothing for a device that is no port or
-# for a selection without a name; of two selections, the last
-test_port_dump_selects_one() {
+# br-front, the isolation policies loaded, tap-web and tap-shady made
+web_and_shady() {
 	ip -n $A link add br-front type bridge
 	isolate_policy untrusted prod my_insecure_vm
 	np $A load "$tmp/i.policy" > /dev/null
 	tap $A tap-web
 	tap $A tap-shady
+}
+
+# GET_PORT selecting one port by its device's name (what npmgr's waits
+# for a decision read, in the libvirt hook and xen-hotplug): that port
+# only, of this namespace only; nothing for a device that is no port or
+# for a selection without a name; of two selections, the last
+test_port_dump_selects_one() {
+	web_and_shady
 	expect_master $A tap-web br-front
 	expect_eq "every port" "tap-web
 tap-shady" "$(ip netns exec $A "$NPREQUEST" get port)"
@@ -1821,11 +1826,7 @@ tap-shady" "$(ip netns exec $A "$NPREQUEST" get port)"
 }
 
 test_explain() {
-	ip -n $A link add br-front type bridge
-	isolate_policy untrusted prod my_insecure_vm
-	np $A load "$tmp/i.policy" > /dev/null
-	tap $A tap-web
-	tap $A tap-shady
+	web_and_shady
 	expect_eq "explain a refusal" \
 "interface tap-shady (tap, ifindex N)
   vif object  shady (matched by name tap-shady)
