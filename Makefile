@@ -283,7 +283,7 @@ bench: deps
 		--raw_output=kunit 'netpolicy-bench' | grep -E 'BENCH|^ *(not )?ok'
 	tools/testing/vm/vm-run -t 1200 -m 2048 -- tools/testing/bench/policy_bench.sh
 	tools/testing/vm/vm-run -t 3000 -m 2048 -- tools/testing/bench/attach_bench.sh
-	tools/testing/vm/vm-run -t 1800 -m 2048 -- tools/testing/bench/libvirt_bench.sh | grep -E 'BENCH|^round|FAIL'
+	tools/testing/vm/vm-run -t 2700 -m 2048 -- tools/testing/bench/libvirt_bench.sh | grep -E 'BENCH|^round|FAIL'
 	$(MAKE) $(TAPVM)
 	tools/testing/vm/vm-run -t 1200 -m 2048 -- tools/testing/bench/tunnel_bench.sh | grep BENCH
 	tools/testing/vm/vm-run -t 1200 -m 2048 -- tools/testing/bench/hostlinks_bench.sh | grep -E 'BENCH|FAIL'
