@@ -179,17 +179,7 @@ static struct rtnl_link *describe(struct rz_host *h, const struct rz_dev *d)
 	case RZ_BRIDGE:
 		l = rtnl_link_bridge_alloc();
 		break;
-	case RZ_VXLAN:
-		l = rtnl_link_vxlan_alloc();
-		if (!l)
-			break;
-		rtnl_link_vxlan_set_id(l, d->id);
-		a = v4(d->local);
-		rtnl_link_vxlan_set_local(l, a);
-		nl_addr_put(a);
-		rtnl_link_vxlan_set_port(l, 4789);
-		if (lower)
-			rtnl_link_vxlan_set_link(l, (uint32_t)lower);
+	case RZ_VXLAN:		/* add_vxlan() */
 		break;
 	case RZ_GRETAP:
 		l = rtnl_link_ipgretap_alloc();
@@ -295,17 +285,62 @@ static int no_ipv6_then_up(struct rz_host *h, const struct rz_dev *d)
 	return err ?: rz_host_reread(h, d->name);
 }
 
+/*
+ * Create VXLAN device @d, down, on the IANA port. The request is built
+ * here rather than by libnl-route: its 3.7 writes IFLA_VXLAN_PORT in 32
+ * bits where the kernel's policy says 16, so every tunnel logged
+ * "netlink: 'npmgr': attribute type 15 has an invalid length" (the kernel
+ * reads the first two bytes, the right port; a kernel that validated the
+ * link's data strictly would refuse the request).
+ */
+static int add_vxlan(struct rz_host *h, const struct rz_dev *d)
+{
+	int lower = ifindex_of(h, d->lower), master = ifindex_of(h, d->master);
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct nlattr *info, *data;
+	struct nl_msg *m;
+
+	m = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	if (!m)
+		return -NLE_NOMEM;
+	if (nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(m, IFLA_IFNAME, d->name) < 0 ||
+	    (master && nla_put_u32(m, IFLA_MASTER, (uint32_t)master) < 0))
+		goto fail;
+	info = nla_nest_start(m, IFLA_LINKINFO);
+	if (!info || nla_put_string(m, IFLA_INFO_KIND, "vxlan") < 0)
+		goto fail;
+	data = nla_nest_start(m, IFLA_INFO_DATA);
+	if (!data || nla_put_u32(m, IFLA_VXLAN_ID, d->id) < 0 ||
+	    nla_put(m, IFLA_VXLAN_LOCAL, sizeof(d->local.s_addr),
+		    &d->local.s_addr) < 0 ||
+	    nla_put_u16(m, IFLA_VXLAN_PORT, htons(4789)) < 0 ||
+	    (lower && nla_put_u32(m, IFLA_VXLAN_LINK, (uint32_t)lower) < 0))
+		goto fail;
+	nla_nest_end(m, data);
+	nla_nest_end(m, info);
+	return nl_send_sync(h->sk, m);	/* frees m */
+fail:
+	nlmsg_free(m);
+	return -NLE_NOMEM;
+}
+
 static int create(struct rz_host *h, struct rz_dev *d, const char *why)
 {
-	struct rtnl_link *l = describe(h, d);
 	char peer[INET_ADDRSTRLEN];
+	struct rtnl_link *l;
 	size_t i;
 	int err;
 
-	if (!l)
-		return rz_nl_fail(d, "describe", -NLE_NOMEM);
-	err = rtnl_link_add(h->sk, l, NLM_F_CREATE | NLM_F_EXCL);
-	rtnl_link_put(l);
+	if (d->kind == RZ_VXLAN) {
+		err = add_vxlan(h, d);
+	} else {
+		l = describe(h, d);
+		if (!l)
+			return rz_nl_fail(d, "describe", -NLE_NOMEM);
+		err = rtnl_link_add(h->sk, l, NLM_F_CREATE | NLM_F_EXCL);
+		rtnl_link_put(l);
+	}
 	if (err)
 		return rz_nl_fail(d, "create", err);
 	d->created = true;
