@@ -119,6 +119,16 @@ setup() {
 	done
 }
 
+# A case that timed out: what each agent said last, and the etcd members'.
+on_timeout() {
+	local f
+	for f in "$tmp"/agent-*.log "$tmp"/etcd[123].log; do
+		[ -e "$f" ] || continue
+		echo "    ${f##*/}:"
+		tail -n 6 "$f" | cut -c1-240 | sed 's/^/      /'
+	done
+}
+
 cleanup() {
 	local n
 	for n in "$tmp"/agent-*.pid; do
