@@ -29,7 +29,7 @@ NPMGR_SRC := $(addprefix userspace/,model.c parse.c check.c print.c graph.c expl
 	xen/xenstore.c xen/watch.c xen/hotplug.c pool/etcd.c pool/pool.c pool/agent.c pool/status.c \
 	pool/place.c pool/share.c)
 NPMGR_TESTS := parser_test plan_test mka_test xen_test etcd_test graph_test place_test \
-	share_test msgw_test
+	share_test msgw_test reload_test
 
 CC ?= cc
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 libnl-route-3.0 json-c libcurl 2>/dev/null)

@@ -41,19 +41,46 @@ int reload_try(struct np_ipc *ipc, const struct reload_req *r);
 void reload_remember(uint64_t cookie, uint32_t config_gen, const char *host,
 		     const char *text, size_t len, const uint32_t *starts,
 		     size_t n_blocks);
+/* A text in up to three pieces (what is kept: base, patch, base). */
+struct reload_text {
+	const char *p[3];
+	size_t n[3];
+	size_t len;			/* n[0] + n[1] + n[2] */
+};
+
 /*
  * Where two texts differ, in whole blocks of the old one (@starts, @n_blocks
- * sorted offsets below @n_old): [a, re_old) of @old and [a, re_new) of @new
- * hold every difference; before and after them both texts are the same.
- * -1 when the new region would not end between tokens (take the full load).
+ * sorted offsets below @old->len): [a, re_old) of @old and [a, re_new) of
+ * @new hold every difference; before and after them both texts are the
+ * same. -1 when the new region would not end between tokens (take the
+ * full load).
  */
 struct reload_region {
 	size_t a, re_old, re_new;
 };
 
-int reload_region(const char *old, size_t n_old, const uint32_t *starts,
+int reload_region(const struct reload_text *old, const uint32_t *starts,
 		  size_t n_blocks, const char *new, size_t n_new,
 		  struct reload_region *rg);
+
+/*
+ * A patch of a base text: the text is base[0, a) + the patch's @len bytes
+ * + base[b, end). (@any false: no patch, the text is the base.)
+ */
+struct reload_patch {
+	size_t a, b, len;
+	bool any;
+};
+
+/*
+ * The patch @out of the same base that gives the new text (@n_new bytes),
+ * when @was gave the old one (@n_old bytes) and @rg is where they differ:
+ * it spans @was and the region. Its text is the new text's bytes from
+ * @out->a on (@out->len of them).
+ */
+void reload_fold(const struct reload_patch *was,
+		 const struct reload_region *rg, size_t n_old, size_t n_new,
+		 struct reload_patch *out);
 /* Keep nothing for namespace @cookie. */
 void reload_forget(uint64_t cookie);
 

@@ -1586,11 +1586,63 @@ npmgr: $tmp/f.policy: 1 error, nothing loaded" "$(grep -v '^ ' "$tmp/err")"
 npmgr: $tmp/f.policy: 1 error, nothing loaded" "$(grep -v '^ ' "$tmp/err")"
 }
 
+# A reload keeps what it changed, not the whole text again: a patch of
+# the text the last full load kept, while the patch is small next to it,
+# else a new base. A patch that is not sound gives the full load.
+test_reload_keeps_a_patch() {
+	local dir=/run/netpolicy/loaded base ino h
+	h=$(hostname)
+	gen() { # p0's ISOLATE_FROM, the last VIF's network
+		awk -v iso="$1" -v net="$2" 'BEGIN {
+			print "policy p0 { ISOLATE_FROM = {" iso "} }"
+			print "network n0 { bridge = b0 policy = p0 }"
+			print "network n1 { bridge = b1 }"
+			for (i = 0; i < 199; i++) print "vif v" i " { ifname = t" i " network = n0 }"
+			print "vif v199 { ifname = t199 network = " net " }" }' > "$tmp/f.policy"
+	}
+	rm -f "$dir"/loaded-*	# other cases' namespaces': gone
+	gen "NAME(a)" n0
+	expect_eq "a first load" \
+		"loaded 1 policy, 2 networks, 0 vms, 200 vifs, 0 nics from $tmp/f.policy (host $h)" \
+		"$(load_tty $A "$tmp/f.policy")"
+	base=$(ls "$dir"/loaded-*)
+	ino=$(stat -c %i "$base")
+	gen "NAME(b)" n0
+	expect_eq "the first block changed" \
+		"loaded the changes to $tmp/f.policy: 1 policy, 0 networks, 0 vms, 0 vifs, 0 nics replaced or added (host $h)" \
+		"$(load_tty $A "$tmp/f.policy")"
+	expect_eq "the base, kept" "$ino" "$(stat -c %i "$base")"
+	[ "$(stat -c %s "$base.patch")" -lt 200 ] || fail "patch: $(stat -c %s "$base.patch") bytes"
+	expect_eq "the same text again (the base and its patch)" \
+		"loaded the changes to $tmp/f.policy: 0 policies, 0 networks, 0 vms, 0 vifs, 0 nics replaced or added (host $h)" \
+		"$(load_tty $A "$tmp/f.policy")"
+	# the last block too: the patch would span the text, a new base
+	gen "NAME(b)" n1
+	expect_eq "the last block changed" \
+		"loaded the changes to $tmp/f.policy: 0 policies, 0 networks, 0 vms, 1 vif, 0 nics replaced or added (host $h)" \
+		"$(load_tty $A "$tmp/f.policy")"
+	[ "$(stat -c %i "$base")" != "$ino" ] || fail "the base was not written again"
+	[ ! -e "$base.patch" ] || fail "a patch of no base: $(ls -l "$base.patch")"
+	gen "NAME(c)" n1
+	expect_eq "a patch of the new base" \
+		"loaded the changes to $tmp/f.policy: 1 policy, 0 networks, 0 vms, 0 vifs, 0 nics replaced or added (host $h)" \
+		"$(load_tty $A "$tmp/f.policy")"
+	# the range it replaces, past the base's end: no kept text is trusted
+	printf '\377' | dd of="$base.patch" bs=1 seek=31 conv=notrunc status=none
+	gen "NAME(d)" n1
+	expect_eq "a patch out of its base: the full load" \
+		"loaded 1 policy, 2 networks, 0 vms, 200 vifs, 0 nics from $tmp/f.policy (host $h)" \
+		"$(load_tty $A "$tmp/f.policy")"
+	[ ! -e "$base.patch" ] || fail "the bad patch stayed"
+	np $A show config | grep -q "ISOLATE_FROM = {NAME(d)}" ||
+		fail "p0: $(np $A show config | head -n 3)"
+}
+
 # Random edits of a file, each loaded again (sending only what changed
 # where it can) in one namespace and loaded in full in another: both
 # always hold the same objects
 test_reload_random_edits() {
-	local round seed=${NP_SEED:-$RANDOM} incremental=0
+	local round seed=${NP_SEED:-$RANDOM} incremental=0 patched=0
 	echo "    seed $seed (NP_SEED=$seed reruns it)"
 	awk -v seed="$seed" -v dir="$tmp" 'BEGIN {
 		srand(seed)
@@ -1611,6 +1663,9 @@ test_reload_random_edits() {
 			for (j = 0; j < 6; j++) print pol[j] > file
 			for (j = 0; j < 3; j++) if (nic[j] != "") print nic[j] > file
 			for (j = 0; j < 4; j++) print net[j] > file
+			# what never changes: a reload keeps a patch of
+			# its base while the patch is small next to it
+			for (j = 0; j < 120; j++) print "vif f" j " { ifname = f" j " network = n0 }" > file
 			for (j = 0; j < 8; j++) if (vif[j] != "") print vif[j] > file
 			close(file)
 		}
@@ -1623,12 +1678,15 @@ test_reload_random_edits() {
 		"loaded "*) ;;
 		*) fail "round $round: $out" ;;
 		esac
+		# (only $A's: $B's loads follow a flush, all in full)
+		ls /run/netpolicy/loaded/*.patch > /dev/null 2>&1 && patched=$((patched + 1))
 		np $B flush
 		np $B load "$tmp/r.policy" > /dev/null
 		expect_eq "round $round" "$(np $B show config)" "$(np $A show config)"
 	done
-	echo "    $incremental of 40 reloads sent only what changed"
+	echo "    $incremental of 40 reloads sent only what changed; $patched left a patch of the kept text"
 	[ "$incremental" -ge 15 ] || fail "only $incremental reloads were incremental"
+	[ "$patched" -ge 5 ] || fail "only $patched reloads kept a patch"
 }
 
 # The kernel's own bound on a policy's selectors (npmgr's parser has the
