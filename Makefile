@@ -288,7 +288,8 @@ bench: deps
 	tools/testing/vm/vm-run -t 1200 -m 2048 -- tools/testing/bench/tunnel_bench.sh | grep BENCH
 	tools/testing/vm/vm-run -t 1200 -m 2048 -- tools/testing/bench/hostlinks_bench.sh | grep -E 'BENCH|FAIL'
 	tools/testing/xen/mkguest > /dev/null
-	tools/testing/vm/vm-run -X -t 1500 -m 3072 -- tools/testing/bench/xen_bench.sh | grep BENCH
+	VM_TCG_THREAD=multi tools/testing/vm/vm-run -X -t 1500 -m 3072 -- \
+		tools/testing/bench/xen_bench.sh | grep BENCH
 	$(MAKE) $(POOLBENCH) userspace/tests/place_test
 	tools/testing/bench/pool_bench.sh
 	userspace/tests/place_test --bench 1000 100000 20000

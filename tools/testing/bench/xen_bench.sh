@@ -14,7 +14,11 @@
 # method (3 rounds, alternating; medians): the time until all 8 are
 # attached and all 8 xl create calls returned, against one guest (8x
 # serial work would be a ratio of 8; target: netpolicy's ratio no worse
-# than vif-bridge's). Last, one guest with netpolicy on a host that has
+# than vif-bridge's). That ratio measures how creations overlap: make
+# bench runs this bed with multi-threaded TCG (VM_TCG_THREAD=multi), its
+# two vCPUs on two host threads; on one thread nothing can overlap, and
+# the ratio only divides the domain build's fixed cost by each script's
+# one-guest time. Last, one guest with netpolicy on a host that has
 # 10,000 VIF objects loaded against the same with only its network
 # (rounds alternate, 12 by default: single creates spread by 20 %;
 # target: within 1.1x).
