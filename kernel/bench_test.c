@@ -350,7 +350,7 @@ static struct np_table *spare_table(struct kunit *test,
  * Median ns of @runs changes @op of @t (a spare_table()), of an object
  * of @kind; @full: built in full (np_table_build(), np_table_without()).
  */
-static u64 time_change(struct kunit *test, const struct np_table *t,
+static u64 time_change(struct kunit *test, struct np_table *t,
 		       enum np_bench_op op, enum np_kind kind, bool full,
 		       int runs)
 {

@@ -445,7 +445,7 @@ static void *np_parse_policy(const struct nlattr *nest,
 	return pol;
 
 fail:
-	np_obj_put(NP_POLICY, pol);
+	np_obj_free(NP_POLICY, pol);
 	return ERR_PTR(err);
 }
 
@@ -496,7 +496,7 @@ static void *np_parse_net(const struct nlattr *nest,
 	return net;
 
 err:
-	np_obj_put(NP_NET, net);
+	np_obj_free(NP_NET, net);
 	return ERR_PTR(-EINVAL);
 }
 
@@ -576,7 +576,7 @@ static void *np_parse_vm(const struct nlattr *nest,
 		err = np_parse_tags(tb[NETPOLICY_A_VM_TAGS], &vm->tags,
 				    &vm->n_tags, extack);
 		if (err) {
-			np_obj_put(NP_VM, vm);
+			np_obj_free(NP_VM, vm);
 			return ERR_PTR(err);
 		}
 	}
@@ -612,7 +612,7 @@ static void *np_parse_nic(const struct nlattr *nest,
 		err = np_parse_tags(tb[NETPOLICY_A_NIC_TAGS], &nic->tags,
 				    &nic->n_tags, extack);
 		if (err) {
-			np_obj_put(NP_NIC, nic);
+			np_obj_free(NP_NIC, nic);
 			return ERR_PTR(err);
 		}
 	}
@@ -672,7 +672,7 @@ static void *np_parse_vif(const struct nlattr *nest,
 	return vif;
 
 fail:
-	np_obj_put(NP_VIF, vif);
+	np_obj_free(NP_VIF, vif);
 	return ERR_PTR(err);
 }
 
@@ -723,7 +723,7 @@ static int np_parse_array(struct np_txn *txn, enum np_kind kind,
 			return PTR_ERR(obj);
 		err = np_txn_add(txn, kind, obj);
 		if (err) {
-			np_obj_put(kind, obj);
+			np_obj_free(kind, obj);
 			return err;
 		}
 	}

@@ -36,18 +36,25 @@ struct np_vif *np_vif_alloc(const char *name)
 	return vif;
 }
 
+#if IS_ENABLED(CONFIG_NETPOLICY_KUNIT_TEST)
+atomic_t np_objs_live = ATOMIC_INIT(0);
+#endif
+
 /**
- * np_obj_put - drop a reference to an object of any kind
+ * np_obj_free - free an object of any kind
  * @kind: its kind
  * @obj: the object, or NULL
  *
- * The last reference frees it. Tables drop theirs after a grace period,
- * so no RCU reader can still see the object then.
+ * Called by the object's one owner (see struct np_obj). Tables free
+ * theirs after a grace period, so no RCU reader can still see it then.
  */
-void np_obj_put(enum np_kind kind, void *obj)
+void np_obj_free(enum np_kind kind, void *obj)
 {
-	if (!obj || !refcount_dec_and_test(&((struct np_obj *)obj)->ref))
+	if (!obj)
 		return;
+#if IS_ENABLED(CONFIG_NETPOLICY_KUNIT_TEST)
+	atomic_dec(&np_objs_live);
+#endif
 	switch (kind) {
 	case NP_POLICY:
 		kfree(((struct np_policy *)obj)->sels);

@@ -9,7 +9,6 @@
 
 #include <linux/if_ether.h>
 #include <linux/netdevice.h>
-#include <linux/refcount.h>
 #include <uapi/linux/netpolicy.h>
 
 struct nlattr;
@@ -23,12 +22,13 @@ struct np_selector {
  * Every object starts with this header: generic code sorts, finds and
  * checks objects of any kind by name through it. An object is written
  * only until the first table that holds it is published; from then on
- * tables share it (np_table_add()), each holding a reference.
+ * tables share it (np_table_add()). It has one owner at a time, which
+ * frees it: the request or transaction it was parsed into, then the
+ * table that took it, or the chain of tables that share it (table.h).
  */
 struct np_obj {
 	const char *name;			/* points into the object */
 	const struct nlattr *origin;		/* request attr, while loading */
-	refcount_t ref;
 };
 
 enum np_kind {
@@ -130,13 +130,20 @@ struct np_vif {
 struct np_vm *np_vm_alloc(const char *name);
 struct np_vif *np_vif_alloc(const char *name);
 void *np_obj_dup(enum np_kind kind, const void *src);
-void np_obj_put(enum np_kind kind, void *obj);
+void np_obj_free(enum np_kind kind, void *obj);
 
-/* Every allocator of an object calls this: its name, one reference. */
+#if IS_ENABLED(CONFIG_NETPOLICY_KUNIT_TEST)
+/* Objects allocated and not yet freed: the KUnit suites count leaks. */
+extern atomic_t np_objs_live;
+#endif
+
+/* Every allocator of an object calls this, with the object's name. */
 static inline void np_obj_init(struct np_obj *o, const char *name)
 {
 	o->name = name;
-	refcount_set(&o->ref, 1);
+#if IS_ENABLED(CONFIG_NETPOLICY_KUNIT_TEST)
+	atomic_inc(&np_objs_live);
+#endif
 }
 
 u8 np_obj_source(enum np_kind kind, const void *obj);

@@ -71,7 +71,7 @@ static void objv_free(struct np_objv *ov, enum np_kind kind)
 	u32 i;
 
 	for (i = 0; i < ov->n; i++)
-		np_obj_put(kind, ov->v[i]);
+		np_obj_free(kind, ov->v[i]);
 	kvfree(ov->v);
 	memset(ov, 0, sizeof(*ov));
 }
@@ -153,24 +153,164 @@ void np_txn_destroy(struct np_txn *txn)
 	memset(txn, 0, sizeof(*txn));
 }
 
-void np_table_free(struct np_table *t)
+/*
+ * The chains of tables that share objects (struct np_table, table.h):
+ * one lock for every namespace's chain, held to link a table and to
+ * settle what the end of one frees, never while objects are freed.
+ * Taken inside np_net.lock; it takes nothing.
+ */
+static DEFINE_MUTEX(np_chain_lock);
+
+/* What a table's release frees besides its own memory */
+enum {
+	NP_RELEASE_ALL,				/* every object it holds */
+	NP_RELEASE_BORN,			/* its born list */
+	NP_RELEASE_GONE,			/* its gone list */
+};
+
+static void np_owned_free(const struct np_owned *own, u32 n)
 {
+	while (n--)
+		np_obj_free(own[n].kind, own[n].obj);
+}
+
+/* Free @t, unlinked, and the objects np_chain_settle() gave it. */
+static void np_table_release(struct np_table *t)
+{
+	u32 i;
 	int k;
 
-	if (!t)
-		return;
-	for (k = 0; k < NP_NKINDS; k++)
-		objv_free(&t->objs[k], k);
-	kvfree(t->by_mac);
-	kvfree(t->by_name);
-	kvfree(t->by_prefix);
+	if (t->release == NP_RELEASE_BORN)
+		np_owned_free(t->born, t->n_born);
+	else if (t->release == NP_RELEASE_GONE)
+		np_owned_free(t->gone, t->n_gone);
+	for (k = 0; k < NP_NKINDS; k++) {
+		for (i = 0; t->release == NP_RELEASE_ALL && i < t->objs[k].n; i++)
+			np_obj_free(k, t->objs[k].v[i]);
+		kvfree(t->objs[k].v);
+	}
+	kfree(t->born);
+	kfree(t->gone);
 	kfree(t);
 }
 
 /*
+ * @t was freed: unlink every table that can go now, and say what each
+ * frees. An object of a chain is held by a run of consecutive tables,
+ * from the one it was born in (in that one's born list, or simply one of
+ * its objects when it has no prev) to the last one that holds it (the
+ * object is in that one's gone list, or one of its objects when it has
+ * no next). So:
+ *
+ * - a dead table with no next frees its born list when it has a prev (its
+ *   other objects are the prev's too), else all its objects; the prev,
+ *   now last, forgets its gone list (those objects are still its own);
+ * - a dead table with a next and no prev frees its gone list: every
+ *   table that could hold those objects before it is gone already; the
+ *   next, now first, owns the rest;
+ * - a dead table with both waits (a dump holds a table before it), its
+ *   object arrays kept for when it is first or last.
+ *
+ * Each step may leave a dead neighbour first or last: it goes too.
+ * Return: the tables to release, linked by release_next.
+ */
+static struct np_table *np_chain_settle(struct np_table *t)
+{
+	struct np_table *out = NULL, *p, *n;
+
+	lockdep_assert_held(&np_chain_lock);
+	while (t && t->dead) {
+		p = t->prev;
+		n = t->next;
+		if (!n) {
+			t->release = p ? NP_RELEASE_BORN : NP_RELEASE_ALL;
+			if (p) {
+				p->next = NULL;
+				kfree(p->gone);
+				p->gone = NULL;
+				p->n_gone = 0;
+			}
+			t->prev = NULL;
+		} else if (!p) {
+			t->release = NP_RELEASE_GONE;
+			n->prev = NULL;
+			t->next = NULL;
+		} else {
+			break;
+		}
+		t->release_next = out;
+		out = t;
+		t = n ?: p;
+	}
+	return out;
+}
+
+/**
+ * np_table_free - end a table
+ * @t: a table no reader can see any more (np_table_put()), or one never
+ *	published; or NULL
+ *
+ * Frees its indexes, and the table with the objects no other table of
+ * its chain holds, now or once the tables before it are freed too.
+ */
+void np_table_free(struct np_table *t)
+{
+	struct np_table *out, *next;
+
+	if (!t)
+		return;
+	kvfree(t->by_mac);
+	kvfree(t->by_name);
+	kvfree(t->by_prefix);
+	t->by_mac = NULL;
+	t->by_name = NULL;
+	t->by_prefix = NULL;
+	mutex_lock(&np_chain_lock);
+	t->dead = true;
+	out = np_chain_settle(t);
+	mutex_unlock(&np_chain_lock);
+	for (; out; out = next) {
+		next = out->release_next;
+		np_table_release(out);
+	}
+}
+
+/* Whether a table may be made from @old sharing its objects: it is last. */
+static bool np_chain_last(const struct np_table *old)
+{
+	bool last;
+
+	mutex_lock(&np_chain_lock);
+	last = !old->next && !old->dead;
+	mutex_unlock(&np_chain_lock);
+	return last;
+}
+
+/*
+ * Link @t, made from @old (last in its chain: np_chain_last(), and its
+ * caller makes one table from it at a time), after @old. @born: the
+ * objects new in @t; @gone: those of @old that @t does not hold (both
+ * kmalloc()ed, @n_born and @n_gone long; the tables' from now).
+ */
+static void np_chain_link(struct np_table *old, struct np_table *t,
+			  struct np_owned *born, u32 n_born,
+			  struct np_owned *gone, u32 n_gone)
+{
+	t->born = born;
+	t->n_born = n_born;
+	mutex_lock(&np_chain_lock);
+	WARN_ON_ONCE(old->next || old->dead);
+	t->prev = old;
+	old->next = t;
+	old->gone = gone;
+	old->n_gone = n_gone;
+	mutex_unlock(&np_chain_lock);
+}
+
+/*
  * Tables are freed in process context: the last put of a 170,000-object
- * table drops 170,000 object references, which an RCU callback would run
- * in softirq context, holding up packet processing on that CPU.
+ * table built in full frees 170,000 objects, which an RCU callback would
+ * run in softirq context, holding up packet processing on that CPU.
  */
 static struct workqueue_struct *np_free_wq;
 
@@ -454,7 +594,7 @@ static int sort_and_check(struct np_table *t, struct netlink_ext_ack *extack)
 			}
 			keep = np_clash_winner(k, a, b);
 			if (keep) {
-				np_obj_put(k, (void *)(keep == a ? b : a));
+				np_obj_free(k, (void *)(keep == a ? b : a));
 				ov->v[w - 1] = (void *)keep;
 				continue;
 			}
@@ -649,7 +789,7 @@ static int np_fill_vms(struct np_table *t)
 			continue;
 		vm = np_vm_alloc(vif->vm_ref);
 		if (!vm || objv_push(vms, vm)) {
-			np_obj_put(NP_VM, vm);
+			np_obj_free(NP_VM, vm);
 			return -ENOMEM;
 		}
 		vm->source = vif->source;
@@ -739,7 +879,7 @@ struct np_table *np_table_build(const struct np_table *old, bool keep_old,
 				continue;
 			obj = np_obj_dup(k, src);
 			if (!obj || objv_push(&t->objs[k], obj)) {
-				np_obj_put(k, obj);
+				np_obj_free(k, obj);
 				goto fail;
 			}
 		}
@@ -792,8 +932,9 @@ fail:
  * np_table_add(): what one toolstack call adds or changes (a guest's VIF
  * and VM objects) on top of a large table, in time that does not grow
  * with the table's objects beyond copying pointers: the new table shares
- * every object of the old one (a reference each) instead of copying it,
- * and copies the old indexes instead of rebuilding them. It applies to
+ * every object of the old one instead of copying it (linked after it in
+ * their chain, which frees each object once: table.h), and copies the
+ * old indexes instead of rebuilding them. It applies to
  * VM and VIF objects only, few of them, no glob among them (globs of one
  * prefix are ordered by name along their probe sequence), every
  * reference found. A name the old table has is either settled as the
@@ -949,7 +1090,7 @@ static bool np_add_applies(const struct np_table *old, struct np_txn *txn)
 
 			if (had && (np_add_winner(txn, k, had, o) == had ||
 				    np_obj_same(k, had, o)))
-				np_obj_put(k, ov->v[i]);
+				np_obj_free(k, ov->v[i]);
 			else
 				ov->v[w++] = ov->v[i];
 		}
@@ -1219,19 +1360,15 @@ static bool np_add_dep(const struct np_txn *txn, const struct np_objv *repl,
 }
 
 /*
- * np_table_add() gives up on @t: @old's references back, @txn's objects
- * still @txn's.
+ * Give up on @t, a table made from another but not linked after it: its
+ * objects are the other table's (or still a transaction's).
  */
-static void np_add_undo(const struct np_table *old, struct np_table *t)
+static void np_table_unmake(struct np_table *t)
 {
-	u32 i;
 	int k;
 
-	for (k = 0; k < NP_NKINDS; k++) {
-		for (i = 0; i < old->objs[k].n; i++)
-			refcount_dec(&((struct np_obj *)old->objs[k].v[i])->ref);
+	for (k = 0; t && k < NP_NKINDS; k++)
 		t->objs[k].n = 0;
-	}
 	np_table_free(t);
 }
 
@@ -1278,7 +1415,8 @@ static void np_add_flags(struct np_table *t, const struct np_txn *txn)
 
 /**
  * np_table_add - @old and the objects of @txn, in O(@txn) object work
- * @old: the published table
+ * @old: the published table; the last of its chain (the new table is
+ *	linked after it), and the caller makes one table from it at a time
  * @txn: VM and VIF objects, new or replacing; with @txn->update, objects
  *	of any kind; taken by the new table on success
  * @gen: the new table's generation
@@ -1287,27 +1425,28 @@ static void np_add_flags(struct np_table *t, const struct np_txn *txn)
  * @old's objects but those @txn replaces and those that point to a
  * replaced object (a network or VM to a policy, a VIF to a network, VM
  * or policy; a VIF to a network or VM copied for that), which it copies;
- * @old is only read (its objects' references are resolved already, and
- * stay valid in @old).
+ * of @old only the chain's links are written (its objects' references
+ * are resolved already, and stay valid in @old).
  *
  * Return: the new table; NULL when it does not apply (@txn untouched but
  * for its order and the objects it dropped as changing nothing: build
  * with np_table_build()); ERR_PTR(-ENOMEM).
  */
-struct np_table *np_table_add(const struct np_table *old, struct np_txn *txn,
+struct np_table *np_table_add(struct np_table *old, struct np_txn *txn,
 			      u32 gen)
 {
 	const struct np_objv *vifs = &txn->objs[NP_VIF];
 	struct np_objv deps = {}, copies = {}, repl = {};
+	struct np_owned *born = NULL, *gone = NULL;
 	bool rebuild_mac, rebuild_name, flags;
+	u32 i, n_txn = 0, n_born = 0, n_gone = 0;
 	u8 dep_kind[NP_ADD_MAX];
 	bool too_many = false;
 	const struct np_vif *had;
 	struct np_table *t;
-	u32 i;
 	int k;
 
-	if (!np_add_applies(old, txn))
+	if (!old || !np_chain_last(old) || !np_add_applies(old, txn))
 		return NULL;
 
 	t = np_table_like(old, gen);
@@ -1342,18 +1481,19 @@ struct np_table *np_table_add(const struct np_table *old, struct np_txn *txn,
 		goto nomem;
 
 	/*
-	 * One pass takes the references and finds the objects that point to
-	 * a replaced one (each object's cache line read once: this pass is
-	 * most of the cost). Kinds point only to kinds before their own, so
-	 * a network or VM copied here is in @repl before the VIFs are read.
+	 * When something others may point to is replaced, one pass finds
+	 * the objects that point to it (each object's cache line read: this
+	 * pass is most of the cost). Kinds point only to kinds before their
+	 * own, so a network or VM copied here is in @repl before the VIFs
+	 * are read.
 	 */
 	for (k = 0; k < NP_NKINDS; k++) {
-		for (i = 0; i < old->objs[k].n; i++) {
+		bool may_point = repl.n && k != NP_POLICY && k != NP_NIC;
+
+		for (i = 0; may_point && i < old->objs[k].n; i++) {
 			struct np_obj *o = old->objs[k].v[i];
 
-			refcount_inc(&o->ref);
-			if (!repl.n || k == NP_POLICY || k == NP_NIC ||
-			    !np_add_dep(txn, &repl, k, o))
+			if (!np_add_dep(txn, &repl, k, o))
 				continue;
 			if (deps.n == NP_ADD_MAX) {
 				too_many = true;
@@ -1375,15 +1515,26 @@ struct np_table *np_table_add(const struct np_table *old, struct np_txn *txn,
 			goto undo;
 		copies.n++;
 	}
-	/* nothing below can fail; @old keeps its references: none falls to 0 */
+	for (k = 0; k < NP_NKINDS; k++)
+		n_txn += txn->objs[k].n;
+	born = kmalloc_array(n_txn + copies.n, sizeof(*born), GFP_KERNEL_ACCOUNT);
+	gone = kmalloc_array(n_txn + copies.n, sizeof(*gone), GFP_KERNEL_ACCOUNT);
+	if (!born || !gone)
+		goto undo;
+	/* nothing below can fail: what is new, and what of @old is not kept */
 	for (k = 0; k < NP_NKINDS; k++)
 		for (i = 0; i < txn->objs[k].n; i++) {
-			const struct np_obj *o = txn->objs[k].v[i];
-			struct np_obj *rep = (void *)np_table_find(old, k, o->name);
+			struct np_obj *o = txn->objs[k].v[i];
+			void *rep = (void *)np_table_find(old, k, o->name);
 
+			born[n_born++] = (struct np_owned){ o, k };
 			if (rep)
-				refcount_dec(&rep->ref);
+				gone[n_gone++] = (struct np_owned){ rep, k };
 		}
+	for (i = 0; i < copies.n; i++) {
+		born[n_born++] = (struct np_owned){ copies.v[i], dep_kind[i] };
+		gone[n_gone++] = (struct np_owned){ deps.v[i], dep_kind[i] };
+	}
 	/* the replaced VIFs leave the copied indexes first */
 	for (i = 0; i < vifs->n; i++) {
 		had = np_table_find(old, NP_VIF,
@@ -1399,7 +1550,6 @@ struct np_table *np_table_add(const struct np_table *old, struct np_txn *txn,
 
 		k = dep_kind[i];
 		t->objs[k].v[np_table_pos(t, k, o->name)] = copies.v[i];
-		refcount_dec(&o->ref);
 	}
 	for (i = 0; i < copies.n; i++)
 		np_add_resolve(t, dep_kind[i], copies.v[i]);
@@ -1436,15 +1586,18 @@ struct np_table *np_table_add(const struct np_table *old, struct np_txn *txn,
 	kvfree(deps.v);
 	kvfree(copies.v);
 	kvfree(repl.v);
+	np_chain_link(old, t, born, n_born, gone, n_gone);
 	return t;
 
 undo:
+	kfree(born);
+	kfree(gone);
 	kvfree(deps.v);
 	kvfree(repl.v);
 	for (i = 0; i < copies.n; i++)
-		np_obj_put(dep_kind[i], copies.v[i]);
+		np_obj_free(dep_kind[i], copies.v[i]);
 	kvfree(copies.v);
-	np_add_undo(old, t);
+	np_table_unmake(t);
 	return too_many ? NULL : ERR_PTR(-ENOMEM);
 nomem:
 	kvfree(deps.v);
@@ -1492,7 +1645,7 @@ static bool np_obj_referenced(const struct np_table *t, enum np_kind kind,
 
 /**
  * np_table_drop - @old less one object, sharing the others
- * @old: the published table, or NULL
+ * @old: the published table, or NULL; as for np_table_add()
  * @kind: the kind of object
  * @name: its name
  * @source: drop it only if it has this enum netpolicy_source (-1: any)
@@ -1506,18 +1659,19 @@ static bool np_obj_referenced(const struct np_table *t, enum np_kind kind,
  * Return: the new table; NULL when this does not apply or the delete is
  * refused (np_table_without() says why); ERR_PTR(-ENOMEM).
  */
-struct np_table *np_table_drop(const struct np_table *old, enum np_kind kind,
+struct np_table *np_table_drop(struct np_table *old, enum np_kind kind,
 			       const char *name, int source, u32 gen)
 {
 	const struct np_objv *ov;
 	const struct np_vif *vif;
+	struct np_owned *gone;
 	const void *victim;
 	struct np_table *t;
 	bool named = false;
 	u32 i, at;
 	int k;
 
-	if (!old)
+	if (!old || !np_chain_last(old))
 		return NULL;
 	victim = np_table_find(old, kind, name);
 	vif = victim;
@@ -1526,8 +1680,9 @@ struct np_table *np_table_drop(const struct np_table *old, enum np_kind kind,
 		return NULL;
 
 	t = np_table_like(old, gen);
-	if (!t)
-		return ERR_PTR(-ENOMEM);
+	gone = kmalloc(sizeof(*gone), GFP_KERNEL_ACCOUNT);
+	if (!t || !gone)
+		goto nomem;
 	for (k = 0; k < NP_NKINDS; k++)
 		if (objv_reserve(&t->objs[k], old->objs[k].n))
 			goto nomem;
@@ -1540,21 +1695,17 @@ struct np_table *np_table_drop(const struct np_table *old, enum np_kind kind,
 		goto nomem;
 
 	/*
-	 * One pass takes the references and asks whether an object names
-	 * the victim (the full build refuses that delete, and says why):
-	 * each object's cache line is read once, not once more to ask.
+	 * Whether an object names the victim (the full build refuses that
+	 * delete, and says why): only the kinds that point to its kind.
 	 */
 	for (k = 0; k < NP_NKINDS; k++) {
+		bool may_name = k == NP_VIF ? kind != NP_NIC && kind != NP_VIF :
+			(k == NP_NET || k == NP_VM) && kind == NP_POLICY;
+
 		ov = &old->objs[k];
 		at = k == kind ? objv_rank(ov, name) - 1 : ov->n;
-		for (i = 0; i < ov->n; i++) {
-			struct np_obj *o = ov->v[i];
-
-			if (i == at)
-				continue;
-			refcount_inc(&o->ref);
-			named |= k > kind && np_obj_names(k, o, kind, victim);
-		}
+		for (i = 0; may_name && !named && i < ov->n; i++)
+			named = np_obj_names(k, ov->v[i], kind, victim);
 		memcpy(t->objs[k].v, ov->v, min(at, ov->n) * sizeof(void *));
 		if (at < ov->n)
 			memcpy(&t->objs[k].v[at], &ov->v[at + 1],
@@ -1562,7 +1713,8 @@ struct np_table *np_table_drop(const struct np_table *old, enum np_kind kind,
 		t->objs[k].n = ov->n - (at < ov->n);
 	}
 	if (named) {
-		np_table_free(t);		/* gives the references back */
+		kfree(gone);
+		np_table_unmake(t);
 		return NULL;
 	}
 	if (kind == NP_VIF && vif->has_mac) {
@@ -1574,10 +1726,14 @@ struct np_table *np_table_drop(const struct np_table *old, enum np_kind kind,
 	} else if (np_obj_flags(kind, victim)) {
 		np_table_flags(t);
 	}
+	gone->obj = (void *)victim;
+	gone->kind = kind;
+	np_chain_link(old, t, NULL, 0, gone, 1);
 	return t;
 
 nomem:
-	np_table_free(t);
+	kfree(gone);
+	np_table_unmake(t);
 	return ERR_PTR(-ENOMEM);
 }
 
@@ -1627,7 +1783,7 @@ struct np_table *np_table_without(const struct np_table *old,
 				continue;
 			obj = np_obj_dup(k, old->objs[k].v[i]);
 			if (!obj || np_txn_add(&txn, k, obj)) {
-				np_obj_put(k, obj);
+				np_obj_free(k, obj);
 				goto fail;
 			}
 		}

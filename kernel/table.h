@@ -21,12 +21,28 @@ struct np_objv {
 	u32 cap;
 };
 
+/* An object a table frees, and its kind (np_obj_free() needs it). */
+struct np_owned {
+	void *obj;
+	enum np_kind kind;
+};
+
 /*
  * An immutable, compiled set of objects. Published per namespace with RCU;
  * readers hold rcu_read_lock() or RTNL, the writer (under RTNL) replaces the
  * whole table and drops the namespace's reference. A reader that sleeps
  * (a dump spread over several reads) takes a reference of its own; the
  * last one frees the table after a grace period.
+ *
+ * Who frees the objects: a table built in full owns its objects. A table
+ * made from another by np_table_add() or np_table_drop() shares that
+ * one's objects and is linked after it: the tables that share objects
+ * form a chain, oldest first, and the chain owns every object of its
+ * tables once, however many tables hold it (no count per object: making
+ * a table from a 170,000-object one touches none of them). An object is
+ * in a run of consecutive tables of its chain; np_table_free() frees it
+ * when the last table of that run that is still linked goes (see
+ * np_chain_settle(), table.c).
  */
 struct np_table {
 	refcount_t ref;
@@ -56,6 +72,14 @@ struct np_table {
 	const struct np_vif **by_name;		/* exact interface names */
 	const struct np_vif **by_prefix;	/* globs, keyed by literal prefix */
 	struct rcu_work free_work;		/* np_table_put() */
+	/* the chain, under np_chain_lock (table.c) */
+	struct np_table *prev, *next;		/* made from prev; next from it */
+	struct np_table *release_next;		/* np_table_free()'s list */
+	bool dead;				/* np_table_free() was called */
+	u8 release;				/* what its release frees */
+	u32 n_born, n_gone;
+	struct np_owned *born;			/* objects new in it (not in prev) */
+	struct np_owned *gone;			/* its objects not in next */
 };
 
 /*
@@ -79,9 +103,9 @@ bool np_txn_configures(const struct np_txn *txn);
 struct np_table *np_table_build(const struct np_table *old, bool keep_old,
 				struct np_txn *txn, u32 gen,
 				struct netlink_ext_ack *extack);
-struct np_table *np_table_add(const struct np_table *old, struct np_txn *txn,
+struct np_table *np_table_add(struct np_table *old, struct np_txn *txn,
 			      u32 gen);
-struct np_table *np_table_drop(const struct np_table *old, enum np_kind kind,
+struct np_table *np_table_drop(struct np_table *old, enum np_kind kind,
 			       const char *name, int source, u32 gen);
 struct np_table *np_table_without(const struct np_table *old,
 				  enum np_kind kind, const char *name,

@@ -860,23 +860,27 @@ static void add_base(struct kunit *test, const struct np_table *t,
  * objects, the same lookups, the same flags and the same error. The
  * configuration's policies, NICs and networks come back every 40 steps.
  */
-/* Every object of @t is held by @t alone (the tables before it freed). */
-static void expect_held_once(struct kunit *test, int step,
-			     const struct np_table *t)
+static u32 txn_count(const struct np_txn *txn)
 {
-	u32 i;
+	u32 n = 0;
 	int k;
 
 	for (k = 0; k < NP_NKINDS; k++)
-		for (i = 0; i < t->objs[k].n; i++) {
-			const struct np_obj *o = t->objs[k].v[i];
+		n += txn->objs[k].n;
+	return n;
+}
 
-			if (refcount_read(&o->ref) != 1) {
-				KUNIT_FAIL(test, "step %d: %s has %u references",
-					   step, o->name, refcount_read(&o->ref));
-				return;
-			}
-		}
+/*
+ * The objects allocated since the test's start (@base) and not freed
+ * are those @t holds and @extra more (a transaction's, another
+ * table's): the tables before @t freed what they alone held, each
+ * object once, and none leaked.
+ */
+static void expect_live(struct kunit *test, int step, int base,
+			const struct np_table *t, u32 extra)
+{
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&np_objs_live) - base,
+			    (int)(np_table_count(t) + extra), "step %d", step);
 }
 
 /*
@@ -887,6 +891,7 @@ static void expect_held_once(struct kunit *test, int step,
 static void np_table_add_many_deps_test(struct kunit *test)
 {
 	static const char *const tags[] = { "t1", "t2", "t3" };
+	int base = atomic_read(&np_objs_live);
 	struct np_table *t, *nt;
 	struct np_txn txn = {};
 	char name[16];
@@ -913,7 +918,7 @@ static void np_table_add_many_deps_test(struct kunit *test)
 			KUNIT_ASSERT_FALSE(test, IS_ERR(nt));
 			if (n > NP_ADD_MAX) {
 				KUNIT_EXPECT_NULL(test, nt);
-				expect_held_once(test, i, t);
+				expect_live(test, i, base, t, txn_count(&txn));
 				nt = build(test, t, true, &txn, i + 1);
 				KUNIT_ASSERT_FALSE(test, IS_ERR(nt));
 			} else {
@@ -921,7 +926,7 @@ static void np_table_add_many_deps_test(struct kunit *test)
 			}
 			np_table_free(t);
 			t = nt;
-			expect_held_once(test, i, t);
+			expect_live(test, i, base, t, 0);
 			KUNIT_EXPECT_STREQ(test, vm_of(t, "vif0.0")->tags, tags[i]);
 			snprintf(name, sizeof(name), "vif%d.0", n - 1);
 			KUNIT_EXPECT_STREQ(test, vm_of(t, name)->tags, tags[i]);
@@ -978,6 +983,7 @@ static void add_update_obj(struct kunit *test, struct np_txn *txn, u32 r)
 
 static void np_table_add_random_test(struct kunit *test)
 {
+	int base = atomic_read(&np_objs_live);
 	int step, i, k, n, fast = 0, replacing = 0, failed = 0, updates = 0;
 	int dropped[NP_NKINDS] = {};
 	struct np_table *a, *b, *na, *nb;
@@ -1065,7 +1071,7 @@ static void np_table_add_random_test(struct kunit *test)
 		KUNIT_ASSERT_EQ_MSG(test, IS_ERR(na), IS_ERR(nb), "step %d", step);
 		if (IS_ERR(na)) {
 			failed++;
-			expect_held_once(test, step, a);
+			expect_live(test, step, base, a, np_table_count(b));
 			continue;
 		}
 		expect_same_tables(test, step, na, nb);
@@ -1073,7 +1079,7 @@ static void np_table_add_random_test(struct kunit *test)
 		np_table_free(b);
 		a = na;
 		b = nb;
-		expect_held_once(test, step, a);
+		expect_live(test, step, base, a, np_table_count(b));
 		expect_refs_held(test, step, a);
 	}
 	kunit_info(test, "%d steps: %d through np_table_add() (%d naming a loaded object), %d updates through it, through np_table_drop() %d VIFs, %d VMs, %d networks, %d policies, %d NICs; %d refused\n",
@@ -1101,6 +1107,7 @@ static void np_table_add_random_test(struct kunit *test)
  */
 static void np_table_update_test(struct kunit *test)
 {
+	int base = atomic_read(&np_objs_live);
 	struct np_table *t, *nt;
 	struct np_txn txn = {};
 	const struct np_vif *v;
@@ -1140,9 +1147,134 @@ static void np_table_update_test(struct kunit *test)
 		KUNIT_EXPECT_FALSE(test, nt->any_isolate);
 		KUNIT_EXPECT_TRUE(test, nt->any_uplink_rule);
 		KUNIT_EXPECT_STREQ(test, lookup_name(nt, "tap0", NULL), "v");
-		expect_held_once(test, fast, nt);
+		expect_live(test, fast, base, nt, 0);
 		np_table_free(nt);
 	}
+}
+
+/* Whether every object of @t reads whole: found by its name in @t. */
+static void expect_whole(struct kunit *test, int step, const struct np_table *t)
+{
+	u32 i;
+	int k;
+
+	for (k = 0; k < NP_NKINDS; k++)
+		for (i = 0; i < t->objs[k].n; i++) {
+			const struct np_obj *o = t->objs[k].v[i];
+
+			KUNIT_ASSERT_PTR_EQ_MSG(test, np_table_find(t, k, o->name),
+						(const void *)o, "step %d kind %d #%u",
+						step, k, i);
+		}
+	expect_refs_held(test, step, t);
+}
+
+/*
+ * A change of @t through the shared paths, from @r: a guest's VM or VIF
+ * added or replaced, an update of the configuration's objects (networks,
+ * VMs and VIFs that point to one it replaces are copied), or an object
+ * deleted. NULL when the shared path does not apply or refuses.
+ */
+static struct np_table *chain_change(struct kunit *test, struct rnd_state *rnd,
+				     struct np_table *t, u32 gen)
+{
+	u32 r = prandom_u32_state(rnd), i, n;
+	struct np_txn txn = {};
+	struct np_table *nt;
+	struct add_spec spec;
+	int k = r % 8 ? NP_VIF : r % 3;
+
+	switch ((r >> 3) % 3) {
+	case 0:
+		n = 1 + (r >> 5) % 3;
+		for (i = 0; i < n; i++) {
+			random_spec(rnd, &spec);
+			add_from_spec(test, &txn, &spec);
+		}
+		break;
+	case 1:
+		txn.update = true;
+		n = 1 + (r >> 5) % 3;
+		for (i = 0; i < n; i++)
+			add_update_obj(test, &txn, prandom_u32_state(rnd));
+		break;
+	default:
+		if (!t->objs[k].n)
+			return NULL;
+		i = prandom_u32_state(rnd) % t->objs[k].n;
+		nt = np_table_drop(t, k, ((struct np_obj *)t->objs[k].v[i])->name,
+				   -1, gen);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(nt));
+		return nt;
+	}
+	nt = np_table_add(t, &txn, gen);
+	np_txn_destroy(&txn);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(nt));
+	return nt;
+}
+
+#define CHAIN_TABLES	6
+
+/*
+ * The tables of a chain ended in any order, as when dumps hold old
+ * tables while newer ones are published and replaced: every table still
+ * alive reads whole (the suite poisons what is freed: its kunitconfig
+ * sets CONFIG_SLUB_DEBUG_ON), one table left alone holds every object
+ * alive, and none is left once all are gone. Tables made and dropped
+ * before being published, and tables built in full (a new chain), come
+ * in between.
+ */
+static void np_table_chain_test(struct kunit *test)
+{
+	int base = atomic_read(&np_objs_live), step, i, n = 0;
+	int made = 0, ended_inside = 0, alone = 0;
+	struct np_table *tabs[CHAIN_TABLES], *nt;
+	struct np_txn txn = {};
+	struct rnd_state rnd;
+	u32 r;
+
+	prandom_seed_state(&rnd, 23);
+	for (step = 0; step < 4000; step++) {
+		r = prandom_u32_state(&rnd);
+		if (!n || (r % 50 == 0 && n < CHAIN_TABLES)) {
+			/* built in full, from the newest table or from nothing */
+			add_base(test, n ? tabs[n - 1] : NULL, &txn);
+			nt = build(test, n ? tabs[n - 1] : NULL, true, &txn,
+				   step + 1);
+			KUNIT_ASSERT_FALSE(test, IS_ERR(nt));
+		} else if ((r >> 6) % 3 == 0 || n == CHAIN_TABLES) {
+			i = (r >> 8) % n;
+			ended_inside += i && i < n - 1;
+			np_table_free(tabs[i]);
+			n--;
+			memmove(&tabs[i], &tabs[i + 1], (n - i) * sizeof(*tabs));
+			nt = NULL;
+		} else {
+			nt = chain_change(test, &rnd, tabs[n - 1], step + 1);
+			if (nt && (r >> 10) % 6 == 0) {
+				expect_whole(test, step, nt);
+				np_table_free(nt);	/* never published */
+				nt = NULL;
+			}
+			made += !!nt;
+		}
+		if (nt)
+			tabs[n++] = nt;
+		for (i = 0; i < n; i++)
+			expect_whole(test, step, tabs[i]);
+		if (n == 1) {
+			alone++;
+			expect_live(test, step, base, tabs[0], 0);
+		}
+	}
+	while (n)
+		np_table_free(tabs[--n]);
+	KUNIT_EXPECT_EQ(test, atomic_read(&np_objs_live), base);
+	kunit_info(test, "%d steps: %d tables made from the newest, %d ended between two others, %d times one table left\n",
+		   step, made, ended_inside, alone);
+	KUNIT_EXPECT_GT(test, made, 500);
+	KUNIT_EXPECT_GT(test, ended_inside, 150);
+	KUNIT_EXPECT_GT(test, alone, 200);
 }
 
 static struct kunit_case np_table_cases[] = {
@@ -1157,6 +1289,7 @@ static struct kunit_case np_table_cases[] = {
 	KUNIT_CASE(np_table_add_many_deps_test),
 	KUNIT_CASE(np_table_update_test),
 	KUNIT_CASE(np_table_add_random_test),
+	KUNIT_CASE(np_table_chain_test),
 	KUNIT_CASE(np_table_random_test),
 	{}
 };
