@@ -1315,11 +1315,13 @@ static bool np_obj_flags(enum np_kind kind, const void *obj)
 /*
  * The objects of @old that @txn replaces and that others may point to
  * (policies, networks, VMs), into @repl (room for NP_ADD_MAX, as
- * np_add_applies() checked). Return: whether one of the replaced objects
- * sets a flag of the table (np_table_flags()).
+ * np_add_applies() checked), policies first: @n_pol of them. Return:
+ * whether one of the replaced objects sets a flag of the table
+ * (np_table_flags()).
  */
 static bool np_add_replaced(const struct np_table *old,
-			    const struct np_txn *txn, struct np_objv *repl)
+			    const struct np_txn *txn, struct np_objv *repl,
+			    u32 *n_pol)
 {
 	bool flags = false;
 	const void *had;
@@ -1335,6 +1337,7 @@ static bool np_add_replaced(const struct np_table *old,
 			flags |= np_obj_flags(k, had);
 			if (k != NP_NIC)
 				repl->v[repl->n++] = (void *)had;
+			*n_pol += k == NP_POLICY;
 		}
 	return flags;
 }
@@ -1439,7 +1442,7 @@ struct np_table *np_table_add(struct np_table *old, struct np_txn *txn,
 	struct np_objv deps = {}, copies = {}, repl = {};
 	struct np_owned *born = NULL, *gone = NULL;
 	bool rebuild_mac, rebuild_name, flags;
-	u32 i, n_txn = 0, n_born = 0, n_gone = 0;
+	u32 i, n_txn = 0, n_born = 0, n_gone = 0, n_pol = 0;
 	u8 dep_kind[NP_ADD_MAX];
 	bool too_many = false;
 	const struct np_vif *had;
@@ -1468,7 +1471,7 @@ struct np_table *np_table_add(struct np_table *old, struct np_txn *txn,
 	if (objv_reserve(&deps, NP_ADD_MAX) ||
 	    objv_reserve(&repl, 2 * NP_ADD_MAX))
 		goto nomem;
-	flags = np_add_replaced(old, txn, &repl);
+	flags = np_add_replaced(old, txn, &repl, &n_pol);
 	for (k = 0; k < NP_NKINDS; k++)
 		if (objv_reserve(&t->objs[k], old->objs[k].n + txn->objs[k].n))
 			goto nomem;
@@ -1483,12 +1486,14 @@ struct np_table *np_table_add(struct np_table *old, struct np_txn *txn,
 	/*
 	 * When something others may point to is replaced, one pass finds
 	 * the objects that point to it (each object's cache line read: this
-	 * pass is most of the cost). Kinds point only to kinds before their
-	 * own, so a network or VM copied here is in @repl before the VIFs
-	 * are read.
+	 * pass is most of the cost), in the kinds that can: networks and
+	 * VMs point to a policy, VIFs to any of the three. Kinds point only
+	 * to kinds before their own, so a network or VM copied here is in
+	 * @repl before the VIFs are read.
 	 */
 	for (k = 0; k < NP_NKINDS; k++) {
-		bool may_point = repl.n && k != NP_POLICY && k != NP_NIC;
+		bool may_point = k == NP_VIF ? repl.n :
+				 (k == NP_NET || k == NP_VM) && n_pol;
 
 		for (i = 0; may_point && i < old->objs[k].n; i++) {
 			struct np_obj *o = old->objs[k].v[i];
