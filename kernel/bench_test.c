@@ -139,6 +139,13 @@ static size_t arr_bytes(const void *p, size_t n)
 	return is_vmalloc_addr(p) ? PAGE_ALIGN(n) : ksize(p);
 }
 
+/* An index's pages and its array of them. */
+static size_t index_bytes(const struct np_index *ix)
+{
+	return arr_bytes(ix, struct_size(ix, page, ix->n_pages)) +
+	       (size_t)ix->n_pages * PAGE_SIZE;
+}
+
 /* Every byte the table holds: objects, their parts, arrays, indexes. */
 static size_t table_bytes(const struct np_table *t)
 {
@@ -160,9 +167,9 @@ static size_t table_bytes(const struct np_table *t)
 				b += ksize(((struct np_nic *)ov->v[i])->tags);
 		}
 	}
-	b += arr_bytes(t->by_mac, (t->mac_mask + 1) * sizeof(void *));
-	b += arr_bytes(t->by_name, (t->name_mask + 1) * sizeof(void *));
-	b += arr_bytes(t->by_prefix, (t->prefix_mask + 1) * sizeof(void *));
+	b += index_bytes(t->by_mac);
+	b += index_bytes(t->by_name);
+	b += index_bytes(t->by_prefix);
 	return b;
 }
 

@@ -76,6 +76,104 @@ static void objv_free(struct np_objv *ov, enum np_kind kind)
 	memset(ov, 0, sizeof(*ov));
 }
 
+/*
+ * Indexes (struct np_index, table.h). A table made from another shares
+ * the other's index pages, taking a count on each (NP_IX_PAGE slots a
+ * page: 512 on 4 KiB pages), and copies a page the first time it writes
+ * it: a change copies the page pointers and the pages it writes, not
+ * the slots. Readers see a table's pages only once it is published, and
+ * a page is freed with the last index that holds it, after the grace
+ * period of that index's table.
+ */
+static_assert(NP_IX_PAGE * sizeof(void *) == PAGE_SIZE);
+
+static void np_ix_free(struct np_index *ix)
+{
+	u32 p;
+
+	if (!ix)
+		return;
+	for (p = 0; p < ix->n_pages && ix->page[p]; p++)
+		free_page((unsigned long)ix->page[p]);
+	kvfree(ix);
+}
+
+/* An empty index for @n keys, at a load factor of at most 1/2. */
+static struct np_index *np_ix_alloc(u32 n)
+{
+	u32 slots = roundup_pow_of_two(max_t(u32, 2 * n, 16)), p;
+	u32 n_pages = DIV_ROUND_UP(slots, NP_IX_PAGE);
+	struct np_index *ix;
+
+	ix = kvzalloc(struct_size(ix, page, n_pages), GFP_KERNEL_ACCOUNT);
+	if (!ix)
+		return NULL;
+	ix->mask = slots - 1;
+	ix->n_pages = n_pages;
+	for (p = 0; p < n_pages; p++) {
+		ix->page[p] = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+		if (!ix->page[p]) {
+			np_ix_free(ix);
+			return NULL;
+		}
+	}
+	return ix;
+}
+
+/* @old's slots, its pages shared. */
+static struct np_index *np_ix_share(const struct np_index *old)
+{
+	struct np_index *ix;
+	u32 p;
+
+	ix = kvmalloc(struct_size(ix, page, old->n_pages), GFP_KERNEL_ACCOUNT);
+	if (!ix)
+		return NULL;
+	ix->mask = old->mask;
+	ix->n_pages = old->n_pages;
+	for (p = 0; p < ix->n_pages; p++) {
+		ix->page[p] = old->page[p];
+		get_page(virt_to_page(ix->page[p]));
+	}
+	return ix;
+}
+
+/*
+ * Make the page of slot @i of @ix this index's own (copied when another
+ * index holds it too), so that it may be written. Return: 0 or -ENOMEM
+ * (the index unchanged).
+ */
+static int np_ix_own(struct np_index *ix, u32 i)
+{
+	const struct np_vif **page = ix->page[i >> NP_IX_SHIFT], **copy;
+
+	if (page_count(virt_to_page(page)) == 1)
+		return 0;
+	copy = (void *)__get_free_page(GFP_KERNEL_ACCOUNT);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, page, PAGE_SIZE);
+	free_page((unsigned long)page);
+	ix->page[i >> NP_IX_SHIFT] = copy;
+	return 0;
+}
+
+/* Slot @i of @ix, whose page is this index's own (np_ix_own()). */
+static const struct np_vif **np_ix_slot(struct np_index *ix, u32 i)
+{
+	return &ix->page[i >> NP_IX_SHIFT][i & (NP_IX_PAGE - 1)];
+}
+
+/* Write @vif to slot @i of @ix. Return: 0 or -ENOMEM (nothing written). */
+static int np_ix_set(struct np_index *ix, u32 i, const struct np_vif *vif)
+{
+	int err = np_ix_own(ix, i);
+
+	if (!err)
+		*np_ix_slot(ix, i) = vif;
+	return err;
+}
+
 /**
  * np_txn_add - hand an object to a transaction
  * @txn: the transaction
@@ -259,9 +357,9 @@ void np_table_free(struct np_table *t)
 
 	if (!t)
 		return;
-	kvfree(t->by_mac);
-	kvfree(t->by_name);
-	kvfree(t->by_prefix);
+	np_ix_free(t->by_mac);
+	np_ix_free(t->by_name);
+	np_ix_free(t->by_prefix);
 	t->by_mac = NULL;
 	t->by_name = NULL;
 	t->by_prefix = NULL;
@@ -495,14 +593,13 @@ static u32 hash_name(const struct np_table *t, const char *name, u32 len)
 }
 
 /* Insert @vif at the end of the probe sequence starting at @h. */
-static void slot_put(u32 mask, const struct np_vif **slots, u32 h,
-		     const struct np_vif *vif)
+static int slot_put(struct np_index *ix, u32 h, const struct np_vif *vif)
 {
-	u32 i = h & mask;
+	u32 i = h & ix->mask;
 
-	while (slots[i])
-		i = (i + 1) & mask;
-	slots[i] = vif;
+	while (np_ix_get(ix, i))
+		i = (i + 1) & ix->mask;
+	return np_ix_set(ix, i, vif);
 }
 
 static int index_vif(struct np_table *t, const struct np_vif *vif,
@@ -513,41 +610,30 @@ static int index_vif(struct np_table *t, const struct np_vif *vif,
 
 	if (vif->has_mac) {
 		h = hash_mac(t, vif->mac);
-		for (i = h & t->mac_mask; (o = t->by_mac[i]);
-		     i = (i + 1) & t->mac_mask) {
+		for (i = h & t->by_mac->mask; (o = np_ix_get(t->by_mac, i));
+		     i = (i + 1) & t->by_mac->mask) {
 			if (ether_addr_equal(o->mac, vif->mac)) {
 				NL_SET_ERR_MSG_ATTR(extack, vif->o.origin,
 						    "two VIF objects have the same MAC address");
 				return -EEXIST;
 			}
 		}
-		t->by_mac[i] = vif;
+		return np_ix_set(t->by_mac, i, vif);
 	} else if (!vif->is_glob) {
 		h = hash_name(t, vif->ifname, vif->prefix_len);
-		for (i = h & t->name_mask; (o = t->by_name[i]);
-		     i = (i + 1) & t->name_mask) {
+		for (i = h & t->by_name->mask; (o = np_ix_get(t->by_name, i));
+		     i = (i + 1) & t->by_name->mask) {
 			if (!strcmp(o->ifname, vif->ifname)) {
 				NL_SET_ERR_MSG_ATTR(extack, vif->o.origin,
 						    "two VIF objects have the same interface name");
 				return -EEXIST;
 			}
 		}
-		t->by_name[i] = vif;
-	} else {
-		slot_put(t->prefix_mask, t->by_prefix,
-			 hash_name(t, vif->ifname, vif->prefix_len), vif);
-		t->max_prefix = max(t->max_prefix, vif->prefix_len);
+		return np_ix_set(t->by_name, i, vif);
 	}
-	return 0;
-}
-
-/* An empty open-addressing index for @n keys. */
-static const struct np_vif **np_slots_alloc(u32 n, u32 *mask)
-{
-	u32 slots = roundup_pow_of_two(max_t(u32, 2 * n, 16));
-
-	*mask = slots - 1;
-	return kvcalloc(slots, sizeof(const struct np_vif *), GFP_KERNEL_ACCOUNT);
+	t->max_prefix = max(t->max_prefix, vif->prefix_len);
+	return slot_put(t->by_prefix, hash_name(t, vif->ifname, vif->prefix_len),
+			vif);
 }
 
 /*
@@ -908,9 +994,9 @@ struct np_table *np_table_build(const struct np_table *old, bool keep_old,
 	}
 	t->n_mac = n_mac;
 	t->n_name = n_name;
-	t->by_mac = np_slots_alloc(n_mac, &t->mac_mask);
-	t->by_name = np_slots_alloc(n_name, &t->name_mask);
-	t->by_prefix = np_slots_alloc(n_prefix, &t->prefix_mask);
+	t->by_mac = np_ix_alloc(n_mac);
+	t->by_name = np_ix_alloc(n_name);
+	t->by_prefix = np_ix_alloc(n_prefix);
 	if (!t->by_mac || !t->by_name || !t->by_prefix)
 		goto fail;
 	for (i = 0; i < vifs->n; i++) {
@@ -958,14 +1044,14 @@ static bool np_index_clash(const struct np_table *t, const struct np_vif *vif,
 	u32 i;
 
 	if (vif->has_mac) {
-		for (i = hash_mac(t, vif->mac) & t->mac_mask; (o = t->by_mac[i]);
-		     i = (i + 1) & t->mac_mask)
+		for (i = hash_mac(t, vif->mac) & t->by_mac->mask; (o = np_ix_get(t->by_mac, i));
+		     i = (i + 1) & t->by_mac->mask)
 			if (o != except && ether_addr_equal(o->mac, vif->mac))
 				return true;
 		return false;
 	}
-	for (i = hash_name(t, vif->ifname, vif->prefix_len) & t->name_mask;
-	     (o = t->by_name[i]); i = (i + 1) & t->name_mask)
+	for (i = hash_name(t, vif->ifname, vif->prefix_len) & t->by_name->mask;
+	     (o = np_ix_get(t->by_name, i)); i = (i + 1) & t->by_name->mask)
 		if (o != except && !strcmp(o->ifname, vif->ifname))
 			return true;
 	return false;
@@ -1173,27 +1259,12 @@ static void objv_merge(struct np_objv *dst, const struct np_objv *a,
 	dst->n += a->n - i;
 }
 
-static const struct np_vif **np_index_copy(const struct np_vif **slots,
-					   u32 mask)
+/* @old shared, or a new empty index for @n keys when it is full. */
+static struct np_index *np_index_next(const struct np_index *old, u32 n,
+				      bool *rebuild)
 {
-	const struct np_vif **copy;
-
-	copy = kvmalloc_array(mask + 1, sizeof(*copy), GFP_KERNEL_ACCOUNT);
-	if (copy)
-		memcpy(copy, slots, (mask + 1) * sizeof(*copy));
-	return copy;
-}
-
-/* A copy of an index, or a new empty one for @n keys when it is full. */
-static const struct np_vif **np_index_next(const struct np_vif **slots,
-					   u32 old_mask, u32 n, u32 *mask,
-					   bool *rebuild)
-{
-	*rebuild = 2 * n > old_mask + 1;
-	if (*rebuild)
-		return np_slots_alloc(n, mask);
-	*mask = old_mask;
-	return np_index_copy(slots, old_mask);
+	*rebuild = 2 * n > old->mask + 1;
+	return *rebuild ? np_ix_alloc(n) : np_ix_share(old);
 }
 
 /* A new table of generation @gen with what @old says besides objects. */
@@ -1214,7 +1285,6 @@ static struct np_table *np_table_like(const struct np_table *old, u32 gen)
 	strscpy(t->host, old->host, sizeof(t->host));
 	t->n_mac = old->n_mac;
 	t->n_name = old->n_name;
-	t->prefix_mask = old->prefix_mask;
 	return t;
 }
 
@@ -1229,23 +1299,31 @@ static u32 np_vif_home(const struct np_table *t, const struct np_vif *vif)
  * entry of its cluster moves back into the hole unless its home slot lies
  * cyclically in (hole, its slot]. Entries keep their order.
  */
-static void np_index_del(const struct np_table *t, const struct np_vif **slots,
-			 u32 mask, const struct np_vif *vif)
+static int np_index_del(const struct np_table *t, struct np_index *ix,
+			const struct np_vif *vif)
 {
-	u32 hole, j, home;
+	u32 mask = ix->mask, hole, j, home;
+	int err;
 
-	for (hole = np_vif_home(t, vif) & mask; slots[hole] != vif;
+	for (hole = np_vif_home(t, vif) & mask; np_ix_get(ix, hole) != vif;
 	     hole = (hole + 1) & mask)
 		;
-	for (j = (hole + 1) & mask; slots[j]; j = (j + 1) & mask) {
-		home = np_vif_home(t, slots[j]) & mask;
+	/* the pages of the cluster from the hole on, owned before any write */
+	for (j = hole; np_ix_get(ix, j); j = (j + 1) & mask) {
+		err = np_ix_own(ix, j);
+		if (err)
+			return err;
+	}
+	for (j = (hole + 1) & mask; np_ix_get(ix, j); j = (j + 1) & mask) {
+		home = np_vif_home(t, np_ix_get(ix, j)) & mask;
 		if (j > hole ? home <= hole || home > j :
 			       home <= hole && home > j) {
-			slots[hole] = slots[j];
+			*np_ix_slot(ix, hole) = np_ix_get(ix, j);
 			hole = j;
 		}
 	}
-	slots[hole] = NULL;
+	*np_ix_slot(ix, hole) = NULL;
+	return 0;
 }
 
 /*
@@ -1270,33 +1348,29 @@ static void np_table_flags(struct np_table *t)
 			t->any_uplink_rule = true;
 }
 
-static void np_index_put(struct np_table *t, const struct np_vif *vif)
+static int np_index_put(struct np_table *t, const struct np_vif *vif)
 {
 	if (vif->has_mac)
-		slot_put(t->mac_mask, t->by_mac, hash_mac(t, vif->mac), vif);
-	else
-		slot_put(t->name_mask, t->by_name,
-			 hash_name(t, vif->ifname, vif->prefix_len), vif);
+		return slot_put(t->by_mac, hash_mac(t, vif->mac), vif);
+	return slot_put(t->by_name, hash_name(t, vif->ifname, vif->prefix_len),
+			vif);
 }
 
 /* Point the index slot of @from at @to, which has the same key. */
-static void np_index_swap(struct np_table *t, const struct np_vif *from,
-			  const struct np_vif *to)
+static int np_index_swap(struct np_table *t, const struct np_vif *from,
+			 const struct np_vif *to)
 {
-	const struct np_vif **slots = t->by_name;
-	u32 mask = t->name_mask, i;
+	struct np_index *ix = t->by_name;
+	u32 i;
 
-	if (from->has_mac) {
-		slots = t->by_mac;
-		mask = t->mac_mask;
-	} else if (from->is_glob) {
-		slots = t->by_prefix;
-		mask = t->prefix_mask;
-	}
-	for (i = np_vif_home(t, from) & mask; slots[i] != from;
-	     i = (i + 1) & mask)
+	if (from->has_mac)
+		ix = t->by_mac;
+	else if (from->is_glob)
+		ix = t->by_prefix;
+	for (i = np_vif_home(t, from) & ix->mask; np_ix_get(ix, i) != from;
+	     i = (i + 1) & ix->mask)
 		;
-	slots[i] = to;
+	return np_ix_set(ix, i, to);
 }
 
 /*
@@ -1416,6 +1490,53 @@ static void np_add_flags(struct np_table *t, const struct np_txn *txn)
 			((struct np_network *)txn->objs[NP_NET].v[i])->tunnel != 0;
 }
 
+/*
+ * The indexes of @t, shared with @old, changed for np_table_add(): the
+ * VIFs @txn replaces leave them, the VIFs copied (@copies of @deps, of
+ * the kinds @dep_kind) take their old objects' slots, the new VIFs go
+ * in. An index @rebuild_mac or @rebuild_name is new and empty: every VIF
+ * of @t of it goes in. Return: 0 or -ENOMEM (@t is then dropped).
+ */
+static int np_add_index(struct np_table *t, const struct np_table *old,
+			const struct np_txn *txn, const struct np_objv *deps,
+			const struct np_objv *copies, const u8 *dep_kind,
+			bool rebuild_mac, bool rebuild_name)
+{
+	const struct np_objv *vifs = &txn->objs[NP_VIF];
+	const struct np_vif *had, *vif;
+	int err = 0;
+	u32 i;
+
+	/* the replaced VIFs leave the shared indexes first */
+	for (i = 0; !err && i < vifs->n; i++) {
+		had = np_table_find(old, NP_VIF,
+				    ((struct np_vif *)vifs->v[i])->name);
+		if (had && !(had->has_mac ? rebuild_mac : rebuild_name))
+			err = np_index_del(t, had->has_mac ? t->by_mac : t->by_name,
+					   had);
+	}
+	for (i = 0; !err && i < copies->n; i++) {
+		had = deps->v[i];
+		if (dep_kind[i] == NP_VIF &&
+		    (had->has_mac ? !rebuild_mac :
+				    had->is_glob || !rebuild_name))
+			err = np_index_swap(t, had, copies->v[i]);
+	}
+	for (i = 0; !err && i < vifs->n; i++) {
+		vif = vifs->v[i];
+		if (!(vif->has_mac ? rebuild_mac : rebuild_name))
+			err = np_index_put(t, vif);
+	}
+	if (!rebuild_mac && !rebuild_name)
+		return err;
+	for (i = 0; !err && i < t->objs[NP_VIF].n; i++) {
+		vif = t->objs[NP_VIF].v[i];
+		if (vif->has_mac ? rebuild_mac : !vif->is_glob && rebuild_name)
+			err = np_index_put(t, vif);
+	}
+	return err;
+}
+
 /**
  * np_table_add - @old and the objects of @txn, in O(@txn) object work
  * @old: the published table; the last of its chain (the new table is
@@ -1475,11 +1596,9 @@ struct np_table *np_table_add(struct np_table *old, struct np_txn *txn,
 	for (k = 0; k < NP_NKINDS; k++)
 		if (objv_reserve(&t->objs[k], old->objs[k].n + txn->objs[k].n))
 			goto nomem;
-	t->by_mac = np_index_next(old->by_mac, old->mac_mask, t->n_mac,
-				  &t->mac_mask, &rebuild_mac);
-	t->by_name = np_index_next(old->by_name, old->name_mask, t->n_name,
-				   &t->name_mask, &rebuild_name);
-	t->by_prefix = np_index_copy(old->by_prefix, old->prefix_mask);
+	t->by_mac = np_index_next(old->by_mac, t->n_mac, &rebuild_mac);
+	t->by_name = np_index_next(old->by_name, t->n_name, &rebuild_name);
+	t->by_prefix = np_ix_share(old->by_prefix);
 	if (!t->by_mac || !t->by_name || !t->by_prefix)
 		goto nomem;
 
@@ -1526,6 +1645,16 @@ struct np_table *np_table_add(struct np_table *old, struct np_txn *txn,
 	gone = kmalloc_array(n_txn + copies.n, sizeof(*gone), GFP_KERNEL_ACCOUNT);
 	if (!born || !gone)
 		goto undo;
+	/* every copy in its place, then the indexes */
+	for (i = 0; i < copies.n; i++) {
+		struct np_obj *o = deps.v[i];
+
+		k = dep_kind[i];
+		t->objs[k].v[np_table_pos(t, k, o->name)] = copies.v[i];
+	}
+	if (np_add_index(t, old, txn, &deps, &copies, dep_kind, rebuild_mac,
+			 rebuild_name))
+		goto undo;
 	/* nothing below can fail: what is new, and what of @old is not kept */
 	for (k = 0; k < NP_NKINDS; k++)
 		for (i = 0; i < txn->objs[k].n; i++) {
@@ -1540,48 +1669,12 @@ struct np_table *np_table_add(struct np_table *old, struct np_txn *txn,
 		born[n_born++] = (struct np_owned){ copies.v[i], dep_kind[i] };
 		gone[n_gone++] = (struct np_owned){ deps.v[i], dep_kind[i] };
 	}
-	/* the replaced VIFs leave the copied indexes first */
-	for (i = 0; i < vifs->n; i++) {
-		had = np_table_find(old, NP_VIF,
-				    ((struct np_vif *)vifs->v[i])->name);
-		if (had && !(had->has_mac ? rebuild_mac : rebuild_name))
-			np_index_del(t, had->has_mac ? t->by_mac : t->by_name,
-				     had->has_mac ? t->mac_mask : t->name_mask,
-				     had);
-	}
-	/* every new object in its place, then resolved in @t */
-	for (i = 0; i < copies.n; i++) {
-		struct np_obj *o = deps.v[i];
-
-		k = dep_kind[i];
-		t->objs[k].v[np_table_pos(t, k, o->name)] = copies.v[i];
-	}
+	/* every new object resolved in @t */
 	for (i = 0; i < copies.n; i++)
 		np_add_resolve(t, dep_kind[i], copies.v[i]);
 	for (k = 0; k < NP_NKINDS; k++)
 		for (i = 0; i < txn->objs[k].n; i++)
 			np_add_resolve(t, k, txn->objs[k].v[i]);
-	for (i = 0; i < copies.n; i++) {
-		const struct np_vif *vif = copies.v[i];
-
-		had = deps.v[i];
-		if (dep_kind[i] == NP_VIF &&
-		    (had->has_mac ? !rebuild_mac :
-				    had->is_glob || !rebuild_name))
-			np_index_swap(t, had, vif);
-	}
-	for (i = 0; i < vifs->n; i++) {
-		const struct np_vif *vif = vifs->v[i];
-
-		if (!(vif->has_mac ? rebuild_mac : rebuild_name))
-			np_index_put(t, vif);
-	}
-	for (i = 0; (rebuild_mac || rebuild_name) && i < t->objs[NP_VIF].n; i++) {
-		const struct np_vif *vif = t->objs[NP_VIF].v[i];
-
-		if (vif->has_mac ? rebuild_mac : !vif->is_glob && rebuild_name)
-			np_index_put(t, vif);
-	}
 	if (flags)
 		np_table_flags(t);
 	else
@@ -1691,11 +1784,9 @@ struct np_table *np_table_drop(struct np_table *old, enum np_kind kind,
 	for (k = 0; k < NP_NKINDS; k++)
 		if (objv_reserve(&t->objs[k], old->objs[k].n))
 			goto nomem;
-	t->mac_mask = old->mac_mask;
-	t->name_mask = old->name_mask;
-	t->by_mac = np_index_copy(old->by_mac, old->mac_mask);
-	t->by_name = np_index_copy(old->by_name, old->name_mask);
-	t->by_prefix = np_index_copy(old->by_prefix, old->prefix_mask);
+	t->by_mac = np_ix_share(old->by_mac);
+	t->by_name = np_ix_share(old->by_name);
+	t->by_prefix = np_ix_share(old->by_prefix);
 	if (!t->by_mac || !t->by_name || !t->by_prefix)
 		goto nomem;
 
@@ -1722,12 +1813,11 @@ struct np_table *np_table_drop(struct np_table *old, enum np_kind kind,
 		np_table_unmake(t);
 		return NULL;
 	}
-	if (kind == NP_VIF && vif->has_mac) {
-		np_index_del(t, t->by_mac, t->mac_mask, vif);
-		t->n_mac--;
-	} else if (kind == NP_VIF) {
-		np_index_del(t, t->by_name, t->name_mask, vif);
-		t->n_name--;
+	if (kind == NP_VIF) {
+		if (np_index_del(t, vif->has_mac ? t->by_mac : t->by_name, vif))
+			goto nomem;
+		t->n_mac -= vif->has_mac;
+		t->n_name -= !vif->has_mac;
 	} else if (np_obj_flags(kind, victim)) {
 		np_table_flags(t);
 	}
@@ -1814,8 +1904,8 @@ const struct np_vif *np_table_by_mac(const struct np_table *t, const u8 *mac)
 
 	if (!t->objs[NP_VIF].n)
 		return NULL;
-	for (i = hash_mac(t, mac) & t->mac_mask; (o = t->by_mac[i]);
-	     i = (i + 1) & t->mac_mask)
+	for (i = hash_mac(t, mac) & t->by_mac->mask; (o = np_ix_get(t->by_mac, i));
+	     i = (i + 1) & t->by_mac->mask)
 		if (ether_addr_equal(o->mac, mac))
 			return o;
 	return NULL;
@@ -1838,8 +1928,8 @@ const struct np_vif *np_table_by_ifname(const struct np_table *t,
 
 	if (!t->objs[NP_VIF].n)
 		return NULL;
-	for (i = hash_name(t, ifname, len) & t->name_mask; (o = t->by_name[i]);
-	     i = (i + 1) & t->name_mask)
+	for (i = hash_name(t, ifname, len) & t->by_name->mask; (o = np_ix_get(t->by_name, i));
+	     i = (i + 1) & t->by_name->mask)
 		if (!strcmp(o->ifname, ifname))
 			return o;
 	return NULL;
@@ -1884,8 +1974,8 @@ const struct np_vif *np_table_lookup(const struct np_table *t,
 		return o;
 
 	for (plen = min_t(u32, len, t->max_prefix); plen >= 0; plen--) {
-		for (i = hash_name(t, ifname, plen) & t->prefix_mask;
-		     (o = t->by_prefix[i]); i = (i + 1) & t->prefix_mask) {
+		for (i = hash_name(t, ifname, plen) & t->by_prefix->mask;
+		     (o = np_ix_get(t->by_prefix, i)); i = (i + 1) & t->by_prefix->mask) {
 			if (o->prefix_len == plen &&
 			    !memcmp(o->ifname, ifname, plen) &&
 			    np_glob_match(o->ifname, ifname))

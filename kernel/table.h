@@ -21,6 +21,26 @@ struct np_objv {
 	u32 cap;
 };
 
+/*
+ * An index of VIFs: open addressing over slots kept in pages, so that a
+ * table made from another shares the other's pages and copies only those
+ * it writes (table.c). A page's own count (struct page) says how many
+ * indexes hold it.
+ */
+#define NP_IX_SHIFT	(PAGE_SHIFT - 3)
+#define NP_IX_PAGE	BIT(NP_IX_SHIFT)	/* slots in a page */
+
+struct np_index {
+	u32 mask;				/* slots - 1, a power of two */
+	u32 n_pages;
+	const struct np_vif **page[];		/* NP_IX_PAGE slots each */
+};
+
+static inline const struct np_vif *np_ix_get(const struct np_index *ix, u32 i)
+{
+	return ix->page[i >> NP_IX_SHIFT][i & (NP_IX_PAGE - 1)];
+}
+
 /* An object a table frees, and its kind (np_obj_free() needs it). */
 struct np_owned {
 	void *obj;
@@ -61,16 +81,13 @@ struct np_table {
 						 */
 	char host[NETPOLICY_NAME_MAX];		/* this host's name, or "" */
 	struct np_objv objs[NP_NKINDS];
-	u32 mac_mask;				/* slots - 1, a power of two */
-	u32 name_mask;
-	u32 prefix_mask;
 	u32 n_mac;				/* VIFs in by_mac */
 	u32 n_name;				/* VIFs in by_name */
 	u8 max_prefix;				/* longest glob literal prefix */
 	u32 seed;
-	const struct np_vif **by_mac;		/* open addressing, linear probe */
-	const struct np_vif **by_name;		/* exact interface names */
-	const struct np_vif **by_prefix;	/* globs, keyed by literal prefix */
+	struct np_index *by_mac;		/* open addressing, linear probe */
+	struct np_index *by_name;		/* exact interface names */
+	struct np_index *by_prefix;		/* globs, keyed by literal prefix */
 	struct rcu_work free_work;		/* np_table_put() */
 	/* the chain, under np_chain_lock (table.c) */
 	struct np_table *prev, *next;		/* made from prev; next from it */

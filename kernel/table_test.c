@@ -1152,9 +1152,13 @@ static void np_table_update_test(struct kunit *test)
 	}
 }
 
-/* Whether every object of @t reads whole: found by its name in @t. */
+/*
+ * Whether every object of @t reads whole: found by its name in @t, a VIF
+ * by its MAC or exact name too (through the index pages @t shares).
+ */
 static void expect_whole(struct kunit *test, int step, const struct np_table *t)
 {
+	const struct np_vif *vif, *found;
 	u32 i;
 	int k;
 
@@ -1166,6 +1170,15 @@ static void expect_whole(struct kunit *test, int step, const struct np_table *t)
 						(const void *)o, "step %d kind %d #%u",
 						step, k, i);
 		}
+	for (i = 0; i < t->objs[NP_VIF].n; i++) {
+		vif = t->objs[NP_VIF].v[i];
+		if (!vif->has_mac && vif->is_glob)
+			continue;
+		found = vif->has_mac ? np_table_by_mac(t, vif->mac) :
+				       np_table_by_ifname(t, vif->ifname);
+		KUNIT_ASSERT_PTR_EQ_MSG(test, found, vif, "step %d VIF %s",
+					step, vif->name);
+	}
 	expect_refs_held(test, step, t);
 }
 
