@@ -286,7 +286,7 @@ test_watch() {
 	write_file "$tmp/w.policy" br-w vm-w
 	( nap 1; "$NPMGR" pool apply "$tmp/w.policy" > /dev/null ) &
 	expect_eq "a change" "changed" "$("$WATCHCHECK" "${endpoints%%,*}" /netpolicy/v1/ $((r + 1)) 20)"
-	wait
+	wait $!
 	r=$(rev)
 	ETCDCTL_API=3 etcdctl --endpoints "${endpoints%%,*}" compact "$r" > /dev/null || fail "compact"
 	expect_eq "compacted away" "ended: etcd canceled the watch (compacted up to revision $r)" \

@@ -130,12 +130,15 @@ on_timeout() {
 }
 
 cleanup() {
-	local n
+	local n j
 	for n in "$tmp"/agent-*.pid; do
 		[ -e "$n" ] && kill "$(cat "$n")" 2> /dev/null
 	done
-	jobs -p | xargs -r kill 2> /dev/null
-	wait 2> /dev/null
+	# the suite's own jobs (never a bare wait: the etcd members, disowned,
+	# live on)
+	j=$(jobs -p)
+	# shellcheck disable=SC2086 # one word a job
+	[ -z "$j" ] || { kill $j 2> /dev/null; wait $j 2> /dev/null; }
 	rm -f "$tmp"/agent-*.pid "$tmp"/agent-*.log /run/netpolicy/agent/h[ABC].*
 	# shellcheck disable=SC2086 # one word a host
 	sessions_stop $HOSTS

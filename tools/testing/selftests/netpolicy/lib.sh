@@ -12,10 +12,20 @@ expect_eq() { # desc want got
 	exit 1
 }
 
-# A pause that starts no process: a read that times out on a pipe this
-# shell holds both ends of. On the debug kernel a fork and exec costs a
-# sixth of a second of CPU; polls and background loops use this, not sleep.
-exec {np_nap_fd}<> <(:)
+# A pause that starts no process: a read that times out on a FIFO this
+# shell holds open for reading and writing, which nobody writes. On the
+# debug kernel a fork and exec costs a sixth of a second of CPU; polls and
+# background loops use this, not sleep.
+# Not a process substitution (<(:)): bash records one as a process to wait
+# for, a subshell inherits the record, and a record of one that ended
+# unseen makes a bare `wait` block for as long as any other child of that
+# shell lives (an etcd member, an agent a case disowned). Stop 51's CI hung
+# each agent case that way (case_jobs_stop waited for ever).
+np_nap_dir=$(mktemp -d)
+mkfifo "$np_nap_dir/nap"
+exec {np_nap_fd}<> "$np_nap_dir/nap"
+rm -rf "$np_nap_dir"
+unset np_nap_dir
 nap() { # seconds (its read's timeout is not a failure, under set -e too)
 	read -r -t "$1" -u "$np_nap_fd" || :
 }
@@ -149,7 +159,10 @@ case_jobs_stop() {
 		pkill -P "$p" 2> /dev/null || true
 	done
 	[ -z "$j" ] || kill $j 2> /dev/null || true
-	wait 2> /dev/null || true
+	# its jobs, never a bare wait: that also waits for what the shell
+	# holds records of, and would wait on the processes a case disowned
+	# shellcheck disable=SC2086 # one word a job
+	[ -z "$j" ] || wait $j 2> /dev/null || true
 }
 
 # The suite's cleanup(), by a deadline (NP_CLEANUP_TIMEOUT, 180 s): one
