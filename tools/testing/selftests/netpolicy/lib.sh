@@ -165,6 +165,15 @@ case_jobs_stop() {
 	[ -z "$j" ] || wait $j 2> /dev/null || true
 }
 
+# Whether process PID is still running: it exists and is not a zombie.
+# Builtins only (a watchdog asks this five times a second).
+running() { # pid
+	local l
+	{ read -r l < "/proc/$1/stat"; } 2> /dev/null || return 1
+	l=${l##*) }
+	[ "${l%% *}" != Z ]
+}
+
 # The suite's cleanup(), by a deadline (NP_CLEANUP_TIMEOUT, 180 s): one
 # that hangs says where and what it waited on, and is stopped, so that a
 # case that failed does not hold the rest of the run until the VM's own
@@ -172,29 +181,38 @@ case_jobs_stop() {
 # daemon a case disowned) is left alone; what cleanup started is killed,
 # and a wait it is in is cut short (a signal it traps). Whether it ended
 # in time.
+# The watchdog sees the end of the cleanup by a file it polls, not by a
+# signal or a wait of the suite shell's: it ends on its own, whatever the
+# shell missed.
 np_cleanup_late=
 cleanup_by_deadline() {
-	local dog before
+	local dog before flag=${TMPDIR:-/tmp}/np-cleanup.$$
 	before=" $(pgrep -P $$ | xargs) "
 	np_cleanup_late=
+	: > "$flag"
 	trap 'np_cleanup_late=1' USR1
-	( exec 2> /dev/null; sleep "${NP_CLEANUP_TIMEOUT:-180}" || exit 0
+	( exec 2> /dev/null
+	  end=$((SECONDS + ${NP_CLEANUP_TIMEOUT:-180}))
+	  while [ -e "$flag" ] && ((SECONDS < end)); do
+		  nap 0.5
+	  done
+	  [ -e "$flag" ] || exit 0
 	  echo "    FAIL: the suite's cleanup did not end in ${NP_CLEANUP_TIMEOUT:-180}s"
-	  blocked_tasks
 	  late=
 	  for p in $(pgrep -P $$); do
 		  [ "$p" = "$BASHPID" ] || [[ $before == *" $p "* ]] || late+=" $p $(descendants "$p")"
 	  done
 	  # shellcheck disable=SC2086 # one word a process
 	  ps_lines $late
-	  kill -USR1 $$
+	  blocked_tasks
+	  [ -e "$flag" ] && kill -USR1 $$
 	  # shellcheck disable=SC2086
 	  [ -z "$late" ] || kill -9 $late ) &
 	dog=$!
 	disown "$dog"	# not one of the jobs a cleanup waits for
 	cleanup
-	pkill -P "$dog" sleep 2> /dev/null
-	trap - USR1
+	rm -f "$flag"
+	trap : USR1	# handled, not the default (which ends the shell)
 	[ -z "$np_cleanup_late" ]
 }
 
@@ -206,7 +224,7 @@ cleanup_by_deadline() {
 # `on_timeout` (if any) says what the system looked like. NP_NO_KLOG=1: a
 # suite that runs no kernel of ours (pool.sh, on the build machine).
 run_cases() {
-	local prefix=$1 t n=0 pass=0 failn=0 rc tpid dog tests t0
+	local prefix=$1 t n=0 pass=0 failn=0 rc tpid dog tests t0 t1
 	shift
 	tests=$(declare -F | awk -v skip=" ${NP_SKIP:-} " \
 		'$3 ~ /^test_/ { sub("test_", "", $3); if (index(skip, " " $3 " ") == 0) print $3 }')
@@ -216,24 +234,34 @@ run_cases() {
 		[ -n "${NP_NO_KLOG:-}" ] || dmesg -c > /dev/null
 		t0=$SECONDS
 		setup
+		t1=$SECONDS
 		if [ -n "${NP_CASE_TIMEOUT:-}" ]; then
 			( set -e; trap case_jobs_stop EXIT; "test_$t" ) &
 			tpid=$!
-			# the case and all it started go: a process of
-			# it left behind can hold what cleanup undoes
-			( exec 2> /dev/null; sleep "$NP_CASE_TIMEOUT" || exit 0
-			  echo "    FAIL: timed out after ${NP_CASE_TIMEOUT}s"
-			  declare -F on_timeout > /dev/null && on_timeout
-			  blocked_tasks
+			# the watchdog polls the case: it ends a fifth of
+			# a second after the case does, whether or not this
+			# shell's wait saw the case end (its end wakes that
+			# wait)
+			( exec 2> /dev/null
+			  end=$((t1 + NP_CASE_TIMEOUT))
+			  while running "$tpid" && ((SECONDS < end)); do
+				  nap 0.2
+			  done
+			  running "$tpid" || exit 0
+			  # what matters first (a report may be cut)
+			  echo "    FAIL: timed out after ${NP_CASE_TIMEOUT}s (its setup took $((t1 - t0))s)"
 			  tree="$tpid $(descendants "$tpid")"
 			  # shellcheck disable=SC2086 # one word a process
 			  ps_lines $tree
+			  declare -F on_timeout > /dev/null && on_timeout
+			  blocked_tasks
+			  # the case and all it started go: a process of
+			  # it left behind can hold what cleanup undoes
 			  # shellcheck disable=SC2086
 			  kill -9 $tree ) &
 			dog=$!
 			wait "$tpid"
 			rc=$?
-			pkill -P "$dog" sleep 2> /dev/null
 			wait "$dog" 2> /dev/null
 		else
 			( set -e; trap case_jobs_stop EXIT; "test_$t" )
