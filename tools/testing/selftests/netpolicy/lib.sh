@@ -221,16 +221,26 @@ cleanup_by_deadline() {
 # the kernel log checked after it; TAP-like lines; "<PREFIX> selftests: N
 # passed, N failed".
 # With NP_CASE_TIMEOUT=S a case that runs longer fails, and the suite's
-# `on_timeout` (if any) says what the system looked like. NP_NO_KLOG=1: a
-# suite that runs no kernel of ours (pool.sh, on the build machine).
+# `on_timeout` (if any) says what the system looked like; after two cases
+# in a row timed out the rest are not run (each fails, said so at once):
+# a system that is stuck would only hang each of them in turn, until the
+# VM's own limit cut the run and the other suites' results with it.
+# NP_NO_KLOG=1: a suite that runs no kernel of ours (pool.sh, on the
+# build machine).
 run_cases() {
-	local prefix=$1 t n=0 pass=0 failn=0 rc tpid dog tests t0 t1
+	local prefix=$1 t n=0 pass=0 failn=0 rc tpid dog tests t0 t1 hung=0
+	local hung_mark=${TMPDIR:-/tmp}/np-timeout.$$
 	shift
 	tests=$(declare -F | awk -v skip=" ${NP_SKIP:-} " \
 		'$3 ~ /^test_/ { sub("test_", "", $3); if (index(skip, " " $3 " ") == 0) print $3 }')
 	[ $# -gt 0 ] && tests="$*"
 	for t in $tests; do
 		n=$((n + 1))
+		if ((hung >= 2)); then
+			echo "not ok $n $t # not run: the two cases before it timed out"
+			failn=$((failn + 1))
+			continue
+		fi
 		[ -n "${NP_NO_KLOG:-}" ] || dmesg -c > /dev/null
 		t0=$SECONDS
 		setup
@@ -250,6 +260,7 @@ run_cases() {
 			  running "$tpid" || exit 0
 			  # what matters first (a report may be cut)
 			  echo "    FAIL: timed out after ${NP_CASE_TIMEOUT}s (its setup took $((t1 - t0))s)"
+			  : > "$hung_mark"
 			  tree="$tpid $(descendants "$tpid")"
 			  # shellcheck disable=SC2086 # one word a process
 			  ps_lines $tree
@@ -263,6 +274,12 @@ run_cases() {
 			wait "$tpid"
 			rc=$?
 			wait "$dog" 2> /dev/null
+			if [ -e "$hung_mark" ]; then
+				hung=$((hung + 1))
+				rm -f "$hung_mark"
+			else
+				hung=0
+			fi
 		else
 			( set -e; trap case_jobs_stop EXIT; "test_$t" )
 			rc=$?
