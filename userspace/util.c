@@ -47,19 +47,10 @@ void *xrealloc(void *p, size_t size)
  * is the next power of two of the count (an array must only grow through
  * here), so 100,000 elements cost 17 reallocations, not 100,000.
  */
-void *xpush(void **arr, size_t *n, size_t size)
+void *xpush_grow(void **arr, size_t n, size_t size)
 {
-	char *base;
-
-	/*
-	 * Room for 4 at first (a VM's tags, a policy's selectors: one
-	 * allocation for most), then doubled when 4, 8, 16, ... are full.
-	 */
-	if (!*n || (*n >= 4 && !(*n & (*n - 1))))
-		*arr = xrealloc(*arr, (*n ? 2 * *n : 4) * size);
-	base = *arr;
-	memset(base + *n * size, 0, size);
-	return base + (*n)++ * size;
+	*arr = xrealloc(*arr, (n ? 2 * n : 4) * size);
+	return *arr;
 }
 
 char *xstrdup(const char *s)
