@@ -16,21 +16,30 @@
 #include "config.h"
 
 /*
- * A hash set of byte-string keys (names, interface names, MACs) mapping to
- * the object that has the key first. Open addressing with linear probing,
- * at most 3/4 full, its slots as many as that needs (not a power of two:
- * a 100,000-VIF file's sets are half the size, so half the page faults):
- * the checker costs O(n) for n objects, which matters at 100,000 VIFs.
+ * A hash set of the objects of one or two arrays, keyed by a field of
+ * theirs (a name, an interface name, a MAC), mapping a key to the object
+ * that has it first. Open addressing with linear probing, at most 3/4 full,
+ * its slots as many as that needs (not a power of two). A slot is the
+ * key's hash and the object's index, 8 bytes: the key is read from the
+ * object only when the hashes match. A 100,000-VIF file's sets are a few
+ * MB that are written once, and every fresh page costs its zeroing (most
+ * of what the checker costs in the test VM): the checker costs O(n) for n
+ * objects, in as little memory as this.
  */
 struct keyset {
 	struct slot {
-		const void *key;
-		const void *obj;
 		uint32_t hash;		/* of the key: most misses end here */
-		uint32_t len;
+		uint32_t id;		/* the object's index + 1; 0: free */
 	} *slots;
 	size_t size;
 	size_t count;
+	/* the objects: ids below n0 in base0, the rest in base1 */
+	const char *base0, *base1;
+	size_t n0;
+	size_t stride;			/* of an array element */
+	bool deref;			/* an element points to the object */
+	size_t key_off;			/* the key's field in the object */
+	uint32_t key_len;		/* of a key in place; 0: a char * */
 };
 
 #define FNV_BASIS	2166136261u
@@ -46,23 +55,64 @@ static uint32_t hash_bytes(const void *p, size_t len)
 	return h;
 }
 
-/* hash_bytes() of @s and its NUL, and their length, in one pass */
-static uint32_t hash_str(const char *s, uint32_t *len)
+/* hash_bytes() of @s and its NUL, in one pass */
+static uint32_t hash_str(const char *s)
 {
 	uint32_t h = FNV_BASIS, n = 0;
 
 	do
 		h = (h ^ (unsigned char)s[n]) * FNV_PRIME;
 	while (s[n++]);
-	*len = n;
 	return h;
 }
 
-static void keyset_init(struct keyset *ks, size_t n)
+/*
+ * An empty set of @n objects of @stride bytes at @base0 (then @n1 at
+ * @base1, NULL: none), keyed by the field at @key_off: @key_len bytes in
+ * place, or (0) the string it points to.
+ */
+static void keyset_init(struct keyset *ks, const void *base0, size_t n,
+			const void *base1, size_t n1, size_t stride,
+			size_t key_off, uint32_t key_len)
 {
-	ks->size = n + n / 3 + 16;
+	ks->size = n + n1 + (n + n1) / 3 + 16;
 	ks->slots = xcalloc(ks->size, sizeof(*ks->slots));
 	ks->count = 0;
+	ks->base0 = base0;
+	ks->base1 = base1;
+	ks->n0 = n;
+	ks->stride = stride;
+	ks->deref = false;
+	ks->key_off = key_off;
+	ks->key_len = key_len;
+}
+
+/* The objects of @kind in @cfg, then (or NULL) those of @more, by name. */
+static void keyset_init_names(struct keyset *ks, const struct np_config *cfg,
+			      const struct np_config *more, enum obj_kind kind)
+{
+	size_t n = config_count(cfg, kind);
+	size_t n1 = more ? config_count(more, kind) : 0;
+
+	keyset_init(ks, n ? config_obj(cfg, kind, 0) : NULL, n,
+		    n1 ? config_obj(more, kind, 0) : NULL, n1,
+		    obj_kinds[kind].size, offsetof(struct named, name), 0);
+}
+
+static const void *keyset_obj(const struct keyset *ks, uint32_t id)
+{
+	size_t i = id - 1;
+	const char *at = i < ks->n0 ? ks->base0 + i * ks->stride :
+			 ks->base1 + (i - ks->n0) * ks->stride;
+
+	return ks->deref ? *(const void *const *)at : at;
+}
+
+static const void *keyset_key(const struct keyset *ks, const void *obj)
+{
+	const char *field = (const char *)obj + ks->key_off;
+
+	return ks->key_len ? field : *(const char *const *)field;
 }
 
 /* Where the probe for hash @h starts: @h scaled to the slots, no division */
@@ -71,115 +121,85 @@ static size_t keyset_home(const struct keyset *ks, uint32_t h)
 	return (size_t)(((uint64_t)h * ks->size) >> 32);
 }
 
-static void keyset_put(struct keyset *ks, const struct slot *e)
-{
-	size_t i = keyset_home(ks, e->hash);
-
-	while (ks->slots[i].key)
-		if (++i == ks->size)
-			i = 0;
-	ks->slots[i] = *e;
-	ks->count++;
-}
-
-/* Grow by half when 3/4 are used: the set never fills. */
-static void keyset_grow(struct keyset *ks)
-{
-	struct keyset bigger;
-	size_t i;
-
-	keyset_init(&bigger, ks->size + ks->size / 2);
-	for (i = 0; i < ks->size; i++)
-		if (ks->slots[i].key)
-			keyset_put(&bigger, &ks->slots[i]);
-	free(ks->slots);
-	*ks = bigger;
-}
-
-static bool same_bytes(const void *a, const void *b, uint32_t len)
+static bool same_key(const struct keyset *ks, const void *a, const void *b)
 {
 	const unsigned char *x = a, *y = b;
 	uint32_t i;
 
-	for (i = 0; i < len; i++)	/* keys are short: no memcmp() call */
-		if (x[i] != y[i])
-			return false;
-	return true;
+	if (ks->key_len) {
+		for (i = 0; i < ks->key_len; i++)
+			if (x[i] != y[i])
+				return false;
+		return true;
+	}
+	for (i = 0; x[i] == y[i]; i++)	/* names are short: no strcmp() */
+		if (!x[i])
+			return true;
+	return false;
 }
 
 /* The slot of @key (hash @h), or the free slot where it would go. */
 static struct slot *keyset_find(const struct keyset *ks, const void *key,
-				uint32_t len, uint32_t h)
+				uint32_t h)
 {
 	size_t i = keyset_home(ks, h);
 	struct slot *e;
 
-	for (; (e = &ks->slots[i])->key; i = i + 1 == ks->size ? 0 : i + 1)
-		if (e->hash == h && e->len == len && same_bytes(e->key, key, len))
+	for (; (e = &ks->slots[i])->id; i = i + 1 == ks->size ? 0 : i + 1)
+		if (e->hash == h &&
+		    same_key(ks, keyset_key(ks, keyset_obj(ks, e->id)), key))
 			break;
 	return e;
 }
 
-/*
- * The object that has @key (@len bytes, hash @h) already, else NULL after
- * adding @obj.
- */
-static const void *keyset_add_hashed(struct keyset *ks, const void *key,
-				     uint32_t len, uint32_t h, const void *obj)
+static uint32_t keyset_hash(const struct keyset *ks, const void *key)
 {
-	struct slot e = { key, obj, h, len };
-	struct slot *at = keyset_find(ks, key, len, h);
+	return ks->key_len ? hash_bytes(key, ks->key_len) : hash_str(key);
+}
 
-	if (at->key)
-		return at->obj;
-	if (4 * (ks->count + 1) > 3 * ks->size) {
-		keyset_grow(ks);
-		keyset_put(ks, &e);
-	} else {
-		*at = e;
-		ks->count++;
-	}
+/*
+ * The object that has the key of object @i already, else NULL after adding
+ * @i. (The set never fills: it has a slot for each of its objects.)
+ */
+static const void *keyset_add(struct keyset *ks, size_t i)
+{
+	uint32_t id = (uint32_t)i + 1;
+	const void *key = keyset_key(ks, keyset_obj(ks, id));
+	uint32_t h = keyset_hash(ks, key);
+	struct slot *at = keyset_find(ks, key, h);
+
+	if (at->id)
+		return keyset_obj(ks, at->id);
+	at->hash = h;
+	at->id = id;
+	ks->count++;
 	return NULL;
 }
 
-static const void *keyset_add(struct keyset *ks, const void *key, size_t len,
-			      const void *obj)
+/* The object whose key is @key, or NULL. */
+static const void *keyset_get(const struct keyset *ks, const void *key)
 {
-	return keyset_add_hashed(ks, key, (uint32_t)len,
-				 hash_bytes(key, len), obj);
-}
+	struct slot *at = keyset_find(ks, key, keyset_hash(ks, key));
 
-/* keyset_add() of the string @name, its NUL included */
-static const void *keyset_add_str(struct keyset *ks, const char *name,
-				  const void *obj)
-{
-	uint32_t len, h = hash_str(name, &len);
-
-	return keyset_add_hashed(ks, name, len, h, obj);
-}
-
-static const void *keyset_get(const struct keyset *ks, const char *name)
-{
-	uint32_t len, h = hash_str(name, &len);
-
-	return keyset_find(ks, name, len, h)->obj;
+	return at->id ? keyset_obj(ks, at->id) : NULL;
 }
 
 /*
- * Index the objects of @kind in @cfg by name, with room for @room more;
- * report names defined twice.
+ * Index the objects of @kind in @cfg by name, then those of @loaded (or
+ * NULL); report names defined twice.
  */
 static void index_names(struct keyset *ks, const struct np_config *cfg,
-			enum obj_kind kind, size_t room, struct np_diags *d)
+			const struct np_config *loaded, enum obj_kind kind,
+			struct np_diags *d)
 {
 	const struct named *first;
 	size_t i, n = config_count(cfg, kind);
 
-	keyset_init(ks, n + room);
+	keyset_init_names(ks, cfg, loaded, kind);
 	for (i = 0; i < n; i++) {
 		const struct named *o = config_obj(cfg, kind, i);
 
-		first = keyset_add_str(ks, o->name, o);
+		first = keyset_add(ks, i);
 		if (first)
 			diag_add(d, o->pos,
 				 "%s '%s' is defined twice (first at line %d)",
@@ -195,23 +215,26 @@ static void check_vif_keys(struct np_config *cfg,
 			   const struct np_config *loaded, struct np_diags *d)
 {
 	size_t n_old = loaded ? loaded->n_vifs : 0, i;
+	const struct np_vif_def *old = n_old ? loaded->vifs : NULL;
 	struct keyset macs, names;
 	const struct np_vif_def *w;
 
-	keyset_init(&macs, n_old + cfg->n_vifs);
-	keyset_init(&names, n_old + cfg->n_vifs);
+	keyset_init(&macs, old, n_old, cfg->vifs, cfg->n_vifs, sizeof(*old),
+		    offsetof(struct np_vif_def, mac), sizeof(old->mac));
+	keyset_init(&names, old, n_old, cfg->vifs, cfg->n_vifs, sizeof(*old),
+		    offsetof(struct np_vif_def, ifname), 0);
 	for (i = 0; i < n_old + cfg->n_vifs; i++) {
 		const struct np_vif_def *v = i < n_old ? &loaded->vifs[i] :
 					     &cfg->vifs[i - n_old];
 
 		if (v->has_mac) {
-			w = keyset_add(&macs, v->mac, sizeof(v->mac), v);
+			w = keyset_add(&macs, i);
 			if (w)
 				diag_add(d, v->mac_pos,
 					 "vif '%s' has the same MAC address as vif '%s'",
 					 v->name, w->name);
 		} else if (v->ifname && !has_wildcard(v->ifname)) {
-			w = keyset_add_str(&names, v->ifname, v);
+			w = keyset_add(&names, i);
 			if (w)
 				diag_add(d, v->ifname_pos,
 					 "vif '%s' has the same interface name as vif '%s'",
@@ -408,11 +431,12 @@ static void check_tunnels(const struct np_config *cfg, const struct keyset *hi,
 	struct keyset ids;
 	size_t i, j;
 
-	keyset_init(&ids, cfg->n_nets);
+	keyset_init(&ids, keys, cfg->n_nets, NULL, 0, sizeof(*keys), 0,
+		    sizeof(*keys));
 	for (i = 0; i < cfg->n_nets; i++) {
 		const struct np_net_def *n = &cfg->nets[i];
 		int kind = n->tunnel ?: NETPOLICY_TUNNEL_VXLAN;
-		const struct np_net_def *first;
+		const uint32_t (*first)[2];
 
 		if (!cfg->n_pool && !cfg->hosts_from_pool &&
 		    (n->tunnel || n->has_id || n->hosts)) {
@@ -433,12 +457,15 @@ static void check_tunnels(const struct np_config *cfg, const struct keyset *hi,
 			continue;
 		keys[i][0] = (uint32_t)kind;
 		keys[i][1] = n->id;
-		first = keyset_add(&ids, keys[i], sizeof(keys[i]), n);
-		if (first)
+		first = keyset_add(&ids, i);
+		if (first) {
+			const struct np_net_def *m = &cfg->nets[first - keys];
+
 			diag_add(d, n->id_pos,
 				 "network '%s' has the %s identifier %u of network '%s' (line %d)",
-				 n->name, tunnel_name(kind), n->id, first->name,
-				 first->pos.line);
+				 n->name, tunnel_name(kind), n->id, m->name,
+				 m->pos.line);
+		}
 	}
 	free(ids.slots);
 	free(keys);
@@ -455,16 +482,20 @@ static const void *keysets_get(const void *ks, enum obj_kind kind,
  * An empty VM object for every VM name that only VIFs mention: the VIFs
  * @need (@n of them) name a VM that is not defined.
  */
-static void add_implicit_vms(struct np_config *cfg, struct keyset *vi,
+static void add_implicit_vms(struct np_config *cfg,
 			     const struct np_vif_def **need, size_t n)
 {
+	struct keyset names;
 	size_t i, k = 0;
 
-	/* new names go into @vi too, so each is added once */
+	/* each name once: the VIFs that name it first */
+	keyset_init(&names, need, n, NULL, 0, sizeof(*need),
+		    offsetof(struct np_vif_def, vm), 0);
+	names.deref = true;
 	for (i = 0; i < n; i++)
-		if (!keyset_add_str(vi, need[i]->vm, need[i]))
+		if (!keyset_add(&names, i))
 			need[k++] = need[i];
-	/* (pushing moves cfg->vms: @vi is not used after this) */
+	free(names.slots);
 	for (i = 0; i < k; i++) {
 		struct np_vm_def *m = xpush((void **)&cfg->vms, &cfg->n_vms,
 					   sizeof(*m));
@@ -475,16 +506,15 @@ static void add_implicit_vms(struct np_config *cfg, struct keyset *vi,
 }
 
 /* The objects of @kind already loaded count as defined; the file's clash. */
-static void index_loaded(struct keyset *ks, const struct np_config *loaded,
-			 enum obj_kind kind, struct np_diags *d)
+static void index_loaded(struct keyset *ks, const struct np_config *cfg,
+			 const struct np_config *loaded, enum obj_kind kind,
+			 struct np_diags *d)
 {
+	size_t i, n = config_count(cfg, kind);
 	const struct named *mine;
-	size_t i;
 
 	for (i = 0; i < config_count(loaded, kind); i++) {
-		const struct named *o = config_obj(loaded, kind, i);
-
-		mine = keyset_add_str(ks, o->name, o);
+		mine = keyset_add(ks, n + i);
 		if (mine)
 			diag_add(d, mine->pos,
 				 "%s '%s' is loaded already (load without --add replaces what is loaded)",
@@ -554,11 +584,9 @@ static void check_all(struct np_config *cfg, const struct np_config *loaded,
 	int kind;
 
 	for (kind = 0; kind < OBJ_COUNT; kind++) {
-		size_t n_loaded = loaded ? config_count(loaded, kind) : 0;
-
-		index_names(&ks[kind], cfg, kind, n_loaded, d);
-		if (n_loaded)
-			index_loaded(&ks[kind], loaded, kind, d);
+		index_names(&ks[kind], cfg, loaded, kind, d);
+		if (loaded)
+			index_loaded(&ks[kind], cfg, loaded, kind, d);
 	}
 	for (i = 0; i < cfg->n_policies; i++)
 		check_policy_obj(&cfg->policies[i], d);
@@ -580,7 +608,7 @@ static void check_all(struct np_config *cfg, const struct np_config *loaded,
 	for (i = 0; update && i < loaded->n_vifs; i++)
 		check_governed(&loaded->vifs[i], &names, cfg, d);
 	/* VMs named only by a VIF become objects of their own */
-	add_implicit_vms(cfg, &ks[OBJ_VM], need, n_need);
+	add_implicit_vms(cfg, need, n_need);
 	free(need);
 	free(net_pols);
 	for (kind = 0; kind < OBJ_COUNT; kind++)
@@ -623,7 +651,7 @@ void config_check_update(struct np_config *cfg, struct np_config *loaded,
 	/* (a name the file defines twice is reported by the check itself) */
 	memset(&twice, 0, sizeof(twice));
 	for (kind = 0; kind < OBJ_COUNT; kind++)
-		index_names(&ks[kind], cfg, kind, 0, &twice);
+		index_names(&ks[kind], cfg, NULL, kind, &twice);
 	diags_free(&twice);
 	config_drop_if(loaded, replaced_by_file, ks);
 	for (kind = 0; kind < OBJ_COUNT; kind++)
