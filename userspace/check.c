@@ -200,10 +200,13 @@ static void index_names(struct keyset *ks, const struct np_config *cfg,
 		const struct named *o = config_obj(cfg, kind, i);
 
 		first = keyset_add(ks, i);
-		if (first)
-			diag_add(d, o->pos,
-				 "%s '%s' is defined twice (first at line %d)",
-				 obj_kinds[kind].name, o->name, first->pos.line);
+		if (first) {
+			char *at = diag_where(d, first->pos);
+
+			diag_add(d, o->pos, "%s '%s' is defined twice (first at %s)",
+				 obj_kinds[kind].name, o->name, at);
+			free(at);
+		}
 	}
 }
 
@@ -460,11 +463,12 @@ static void check_tunnels(const struct np_config *cfg, const struct keyset *hi,
 		first = keyset_add(&ids, i);
 		if (first) {
 			const struct np_net_def *m = &cfg->nets[first - keys];
+			char *at = diag_where(d, m->pos);
 
 			diag_add(d, n->id_pos,
-				 "network '%s' has the %s identifier %u of network '%s' (line %d)",
-				 n->name, tunnel_name(kind), n->id, m->name,
-				 m->pos.line);
+				 "network '%s' has the %s identifier %u of network '%s' (%s)",
+				 n->name, tunnel_name(kind), n->id, m->name, at);
+			free(at);
 		}
 	}
 	free(ids.slots);

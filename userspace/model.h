@@ -108,25 +108,26 @@ bool pol_local_only(const struct np_policy_def *p);
 bool pol_crosses_hosts(const struct np_policy_def *p);
 bool pol_requires_encryption(const struct np_policy_def *p);
 
+/* (the fields of an object are ordered so that it has no holes) */
 struct np_net_def {
 	char *name;
 	struct np_pos pos;
-	char *bridge;
 	struct np_pos bridge_pos;
+	char *bridge;
 	char *policy;			/* policy name, or NULL */
-	struct np_pos policy_pos;
 	/* how to realize it across the pool (host blocks) */
-	int tunnel;			/* enum netpolicy_tunnel, 0: unset */
-	struct np_pos tunnel_pos;
-	bool has_id;
-	uint32_t id;			/* VNI or GRE key */
-	struct np_pos id_pos;
 	char **hosts;			/* the hosts carrying it; NULL: all */
 	size_t n_hosts;
 	struct np_pos hosts_pos;
+	struct np_pos policy_pos;
+	int tunnel;			/* enum netpolicy_tunnel, 0: unset */
+	struct np_pos tunnel_pos;
+	uint32_t id;			/* VNI or GRE key */
+	struct np_pos id_pos;
 	/* as the kernel reports it: the tunnel it was told realizes it */
 	int realized_tunnel;
 	uint32_t realized_id;
+	bool has_id;
 };
 
 /* A member of the pool: a host that may carry networks. */
@@ -144,30 +145,31 @@ struct np_host_def {
 struct np_vm_def {
 	char *name;
 	struct np_pos pos;
-	bool has_uuid;
-	uint8_t uuid[NETPOLICY_UUID_LEN];
+	struct np_pos policy_pos;
 	char **tags;
 	size_t n_tags;
 	char *policy;
-	struct np_pos policy_pos;
 	int source;			/* enum netpolicy_source */
+	bool has_uuid;
+	uint8_t uuid[NETPOLICY_UUID_LEN];
 };
 
+/* 80 bytes: a 100,000-VIF file's are most of what npmgr holds of it */
 struct np_vif_def {
 	char *name;
 	struct np_pos pos;
-	char *ifname;
 	struct np_pos ifname_pos;
+	char *ifname;
+	char *network;
+	char *vm;
+	char *policy;
+	struct np_pos network_pos;
+	struct np_pos vm_pos;
+	struct np_pos policy_pos;
+	struct np_pos mac_pos;
+	int source;			/* enum netpolicy_source */
 	bool has_mac;
 	uint8_t mac[6];
-	struct np_pos mac_pos;
-	char *network;
-	struct np_pos network_pos;
-	char *vm;
-	struct np_pos vm_pos;
-	char *policy;
-	struct np_pos policy_pos;
-	int source;			/* enum netpolicy_source */
 };
 
 struct np_nic_def {
@@ -228,8 +230,7 @@ struct np_config {
 	size_t strs_size, strs_used;
 	/*
 	 * Where each top-level block of the parsed text starts (byte
-	 * offsets, in order; none for a text of 4 GiB or more): what a
-	 * reload compares by (reload.c).
+	 * offsets, in order): what a reload compares by (reload.c).
 	 */
 	uint32_t *block_starts;
 	size_t n_blocks;

@@ -47,8 +47,6 @@ struct parser {
 	const char *buf;
 	size_t len, i;
 	struct np_config *cfg;		/* what is parsed into */
-	int line;
-	size_t line_start;		/* where p->line begins in buf */
 	struct tok tok;			/* the lookahead */
 	bool words_end;			/* the last byte is not a word's */
 	struct np_diags *d;
@@ -64,7 +62,7 @@ enum {
 	/* T_LBRACE ... T_SEMI */
 	C_WORD = T_BAD + 1, C_QUOTE,
 	/* what lies between tokens: above every class a token starts with */
-	C_SPACE, C_NEWLINE, C_HASH,
+	C_SPACE, C_HASH,
 };
 
 static const unsigned char byte_class[256] = {
@@ -73,7 +71,7 @@ static const unsigned char byte_class[256] = {
 	['-'] = C_WORD, [':'] = C_WORD, ['*'] = C_WORD, ['?'] = C_WORD,
 	['+'] = C_WORD, ['@'] = C_WORD,
 	[' '] = C_SPACE, ['\t'] = C_SPACE, ['\r'] = C_SPACE,
-	['\v'] = C_SPACE, ['\f'] = C_SPACE, ['\n'] = C_NEWLINE,
+	['\v'] = C_SPACE, ['\f'] = C_SPACE, ['\n'] = C_SPACE,
 	['#'] = C_HASH, ['"'] = C_QUOTE,
 	['{'] = T_LBRACE, ['}'] = T_RBRACE, ['='] = T_EQ, [','] = T_COMMA,
 	['('] = T_LPAREN, [')'] = T_RPAREN, [';'] = T_SEMI,
@@ -184,12 +182,11 @@ static void __attribute__((noinline)) lex_rest(struct parser *p, size_t i,
 }
 
 /*
- * Read the next token into p->tok, past white space and comments (counting
- * lines). A 100,000-VIF file is two million tokens, most of them words: a
- * word costs the scan of its bytes and four stores, and calls nothing (so
- * this saves no registers). Its position is not stored: the lexer stops at
- * the lookahead, so p->line and p->line_start are the lookahead's
- * (tok_pos()).
+ * Read the next token into p->tok, past white space and comments. A
+ * 100,000-VIF file is two million tokens, most of them words: a word costs
+ * the scan of its bytes and four stores, and calls nothing (so this saves
+ * no registers). Lines are not counted: a position is a byte offset
+ * (struct np_pos), which the diagnostics turn into a line.
  */
 static void lex(struct parser *p)
 {
@@ -201,10 +198,7 @@ static void lex(struct parser *p)
 		k = byte_class[buf[i]];
 		if (k < C_SPACE)
 			break;
-		if (k == C_NEWLINE) {
-			p->line++;
-			p->line_start = i + 1;
-		} else if (k == C_HASH) {
+		if (k == C_HASH) {
 			while (i + 1 < len && buf[i + 1] != '\n')
 				i++;
 		}
@@ -241,12 +235,7 @@ static inline void next(struct parser *p)
 /* Where the lookahead starts. */
 static struct np_pos tok_pos(const struct parser *p)
 {
-	struct np_pos at = {
-		.line = p->line,
-		.col = (int)(p->tok.start - p->line_start) + 1,
-	};
-
-	return at;
+	return np_pos_at(p->tok.start);
 }
 
 static size_t min_len(size_t a, size_t b)
@@ -873,11 +862,19 @@ static int parse_block(struct parser *p, struct np_config *cfg)
 static int parse(const char *file, const char *buf, size_t len,
 		 struct np_config *cfg, struct np_diags *d, bool packed)
 {
-	struct parser p = { .buf = buf, .len = len, .line = 1, .cfg = cfg,
-			    .d = d };
+	struct parser p = { .buf = buf, .len = len, .cfg = cfg, .d = d };
 	int rc = 0;
 
 	memset(cfg, 0, sizeof(*cfg));
+	d->file = file;
+	d->buf = buf;
+	d->buf_len = len;
+	if (len > NP_TEXT_MAX) {
+		diag_add(d, (struct np_pos){ 0 },
+			 "the text is %zu bytes: a policy text is at most %u bytes (4 GiB)",
+			 len, NP_TEXT_MAX);
+		return -1;
+	}
 	if (packed) {
 		/*
 		 * Every string is a token's text and a NUL: a word's NUL is
@@ -888,14 +885,11 @@ static int parse(const char *file, const char *buf, size_t len,
 		cfg->strs_size = len + 1;
 		cfg->strs = xrealloc(NULL, cfg->strs_size);
 	}
-	d->file = file;
-	d->buf = buf;
-	d->buf_len = len;
 	p.words_end = len && byte_class[(unsigned char)buf[len - 1]] != C_WORD;
 	next(&p);
 	while (p.tok.type != T_EOF) {
 		/* (a block's first token is a word, which points into @buf) */
-		if (p.tok.type == T_WORD && len <= UINT32_MAX)
+		if (p.tok.type == T_WORD)
 			*(uint32_t *)xpush((void **)&cfg->block_starts,
 					   &cfg->n_blocks, sizeof(uint32_t)) =
 				(uint32_t)(p.tok.text - buf);

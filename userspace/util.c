@@ -128,15 +128,93 @@ static void diag_fmt(struct np_diags *d, const char *fmt, ...)
 }
 
 /*
+ * Where each line of the text of @d starts: made once per text, when a
+ * position is first turned into a line (a file with thousands of problems
+ * is read once, not once per problem).
+ */
+static void diag_index_lines(struct np_diags *d)
+{
+	size_t i, n = 1;
+
+	if (d->lines && d->lines_of == d->buf && d->lines_len == d->buf_len)
+		return;
+	for (i = 0; i < d->buf_len; i++)
+		n += d->buf[i] == '\n';
+	free(d->lines);
+	d->lines = xcalloc(n, sizeof(*d->lines));
+	d->n_lines = 0;
+	d->lines[d->n_lines++] = 0;
+	for (i = 0; i < d->buf_len; i++)
+		if (d->buf[i] == '\n')
+			d->lines[d->n_lines++] = (uint32_t)(i + 1);
+	d->lines_of = d->buf;
+	d->lines_len = d->buf_len;
+}
+
+/* The line (from 1) and column (from 1) of @pos; false: not known. */
+static bool diag_line_col(struct np_diags *d, struct np_pos pos, int *line,
+			  int *col)
+{
+	size_t lo = 0, hi, off = (size_t)pos.at - 1;
+
+	if (!pos.at || !d->buf || off > d->buf_len)
+		return false;
+	diag_index_lines(d);
+	/* the last line that starts at or before @off */
+	hi = d->n_lines;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->lines[mid] <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*line = (int)lo + 1;
+	*col = (int)(off - d->lines[lo]) + 1;
+	return true;
+}
+
+/*
+ * The file of the line @line of the text of @d, and the line's number in
+ * it: several files are read as one text (the policy files of a directory).
+ */
+static const char *diag_file_line(const struct np_diags *d, int line, int *at)
+{
+	size_t k;
+
+	*at = line;
+	for (k = d->n_parts; k-- > 0;) {
+		if (line >= d->parts[k].first_line) {
+			*at = line - d->parts[k].first_line + 1;
+			return d->parts[k].file;
+		}
+	}
+	return d->file ? d->file : "<input>";
+}
+
+char *diag_where(struct np_diags *d, struct np_pos pos)
+{
+	int line, col, at;
+	const char *file;
+
+	if (!diag_line_col(d, pos, &line, &col))
+		return xstrdup("an unknown line");
+	file = diag_file_line(d, line, &at);
+	return d->n_parts ? xasprintf("line %d of %s", at, file) :
+			    xasprintf("line %d", at);
+}
+
+/*
  * Add "file:line:col: error: message", then the source line and a caret
  * under the column (when the position is known and the source is at hand).
  */
 void diag_add(struct np_diags *d, struct np_pos pos, const char *fmt, ...)
 {
-	size_t start = d->len, k;
+	int at = 0, line = 0, col = 0;
+	size_t start = d->len;
 	const char *file;
 	va_list ap;
-	int at;
 
 	d->ents = xrealloc(d->ents, (d->count + 1) * sizeof(*d->ents));
 	d->ents[d->count].pos = pos;
@@ -144,17 +222,10 @@ void diag_add(struct np_diags *d, struct np_pos pos, const char *fmt, ...)
 	d->ents[d->count].len = 0;
 	d->count++;
 	file = d->file ? d->file : "<input>";
-	at = pos.line;
-	/* several files read as one text: the one the line is in */
-	for (k = d->n_parts; k-- > 0;) {
-		if (pos.line >= d->parts[k].first_line) {
-			file = d->parts[k].file;
-			at = pos.line - d->parts[k].first_line + 1;
-			break;
-		}
-	}
-	if (pos.line > 0)
-		diag_fmt(d, "%s:%d:%d: error: ", file, at, pos.col);
+	if (diag_line_col(d, pos, &line, &col))
+		file = diag_file_line(d, line, &at);
+	if (line)
+		diag_fmt(d, "%s:%d:%d: error: ", file, at, col);
 	else
 		diag_fmt(d, "%s: error: ", file);
 	va_start(ap, fmt);
@@ -162,14 +233,11 @@ void diag_add(struct np_diags *d, struct np_pos pos, const char *fmt, ...)
 	va_end(ap);
 	diag_append(d, "\n", 1);
 
-	if (pos.line > 0 && d->buf) {
-		const char *p = d->buf, *end = d->buf + d->buf_len, *eol;
-		int line = 1, i;
+	if (line) {
+		const char *p = d->buf + d->lines[line - 1];
+		const char *end = d->buf + d->buf_len, *eol;
+		int i;
 
-		while (p < end && line < pos.line) {
-			if (*p++ == '\n')
-				line++;
-		}
 		if (p >= end)
 			goto out;	/* end of file: no line to quote */
 		eol = memchr(p, '\n', end - p);
@@ -180,7 +248,7 @@ void diag_add(struct np_diags *d, struct np_pos pos, const char *fmt, ...)
 			diag_append(d, (*c == '\t') ? " " :
 				    (isprint((unsigned char)*c) ? c : "?"), 1);
 		diag_append(d, "\n  ", 3);
-		for (i = 1; i < pos.col; i++)
+		for (i = 1; i < col; i++)
 			diag_append(d, " ", 1);
 		diag_append(d, "^\n", 2);
 	}
@@ -192,10 +260,8 @@ static int cmp_ent(const void *a, const void *b)
 {
 	const struct np_diag_ent *x = a, *y = b;
 
-	if (x->pos.line != y->pos.line)
-		return x->pos.line - y->pos.line;
-	if (x->pos.col != y->pos.col)
-		return x->pos.col - y->pos.col;
+	if (x->pos.at != y->pos.at)
+		return x->pos.at < y->pos.at ? -1 : 1;
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
@@ -231,8 +297,13 @@ void diags_free(struct np_diags *d)
 	d->n_parts = 0;
 	free(d->text);
 	free(d->ents);
+	free(d->lines);
 	d->text = NULL;
 	d->ents = NULL;
+	d->lines = NULL;
+	d->n_lines = 0;
+	d->lines_of = NULL;
+	d->lines_len = 0;
 	d->len = d->cap = 0;
 	d->count = 0;
 }

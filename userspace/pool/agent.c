@@ -135,11 +135,11 @@ static int read_spec(struct agent *a)
 	if (config_read_file(a->spec_path, &a->own, NULL, false, &d, &buf))
 		return -1;
 	if (!d.count && (a->own.n_pool != 1 || strcmp(a->own.pool[0].name, a->host)))
-		diag_add(&d, a->own.n_pool ? a->own.pool[0].pos : (struct np_pos){ 1, 1 },
+		diag_add(&d, a->own.n_pool ? a->own.pool[0].pos : np_pos_at(0),
 			 "a spec holds one host block, this host's (%s)", a->host);
 	if (!d.count && (a->own.n_policies || a->own.n_nets || a->own.n_vms ||
 			 a->own.n_vifs))
-		diag_add(&d, (struct np_pos){ 1, 1 },
+		diag_add(&d, np_pos_at(0),
 			 "a spec holds the host block and NIC blocks only: the pool's objects are in etcd (npmgr pool apply)");
 	rc = config_report(&d, a->spec_path, "published");
 	a->spec = buf;

@@ -48,6 +48,9 @@ struct sobj {
 	int kind;			/* enum obj_kind; -1: not an object kind */
 	struct named *def;		/* NULL: the key is bad */
 	char *bad;			/* the parser's words for a bad key */
+	/* the value: its problems are found later, quoting it */
+	char *text;
+	size_t text_len;
 	uint8_t digest[16];		/* of the value: SHA-256's first half */
 	int n_problems;
 	bool dirty;
@@ -324,6 +327,8 @@ static void parse(struct sobj *o, const char *value, size_t len)
 	if (!o->def)
 		o->bad = xasprintf("%snpmgr: pool: %s does not hold exactly the one object its key names\n",
 				   d.text ? d.text : "", o->key);
+	else
+		o->text = xstrndup(value, o->text_len = len);
 	config_free(&c);
 	diags_free(&d);
 }
@@ -342,6 +347,8 @@ static void forget(struct share_model *m, struct sobj *o)
 	o->def = NULL;
 	free(o->bad);
 	o->bad = NULL;
+	free(o->text);
+	o->text = NULL;
 }
 
 bool share_put(struct share_model *m, const char *key, const char *value,
@@ -431,7 +438,8 @@ static const struct sobj *twin(const struct share_model *m,
 static void check_one(struct share_model *m, struct sobj *o, FILE *out)
 {
 	struct np_names names = { lookup, m };
-	struct np_diags d = { .file = o->key };
+	struct np_diags d = { .file = o->key, .buf = o->text,
+			      .buf_len = o->text_len };
 	const struct np_net_def *n;
 	const struct np_vif_def *v;
 	const struct sobj *t;
@@ -491,6 +499,7 @@ static void sobj_free(void *p)
 
 	obj_free(o->kind, o->def);
 	free(o->bad);
+	free(o->text);
 	free(o->key);
 	free(o);
 }

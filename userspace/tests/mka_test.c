@@ -178,10 +178,13 @@ static void put(const char *name, const char *text, mode_t mode)
 /* The first line of rz_read_cak()'s message for network @net, or "". */
 static char *cak_error(const char *net, uint8_t key[RZ_CAK_LEN], int *rc)
 {
-	struct np_diags d = { 0 };
+	static const char text[] = "line 1\nline 2\nline 3 with the network\n";
+	struct np_diags d = { .buf = text, .buf_len = sizeof(text) - 1 };
 	char *out, *nl;
 
-	*rc = rz_read_cak(dir, net, &d, (struct np_pos){ 3, 8 }, key);
+	/* line 3, column 8 */
+	*rc = rz_read_cak(dir, net, &d, np_pos_at(strlen("line 1\nline 2\n") + 7),
+			  key);
 	out = xstrdup(d.text ? d.text : "");
 	nl = strchr(out, '\n');
 	if (nl)

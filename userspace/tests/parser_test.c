@@ -181,6 +181,54 @@ static bool write_text(const char *path, const char *text)
 }
 
 /*
+ * In a directory (@sub, which holds x.policy: "vm x { uuid = 1 }"), a
+ * message that points to another place names its file and its line there.
+ */
+static void dir_places(const char *sub)
+{
+	char path[128], *want;
+	struct np_config cfg;
+	struct np_diags d;
+	char *buf;
+
+	snprintf(path, sizeof(path), "%s/y.policy", sub);
+	check(write_text(path, "\n\nvm y { }\nvm x { }\nvm y { }\n"),
+	      "map: a second file");
+	config_read_file(sub, &cfg, NULL, false, &d, &buf);
+	want = xasprintf("%s/x.policy:1:15: error: '1' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)\n"
+			 "  vm x { uuid = 1 }\n"
+			 "                ^\n"
+			 "%s/y.policy:4:4: error: vm 'x' is defined twice (first at line 1 of %s/x.policy)\n"
+			 "  vm x { }\n"
+			 "     ^\n"
+			 "%s/y.policy:5:4: error: vm 'y' is defined twice (first at line 3 of %s/y.policy)\n"
+			 "  vm y { }\n"
+			 "     ^\n", sub, sub, sub, sub, sub);
+	config_free(&cfg);
+	/* (the parse stops at x.policy's error: check the rest alone) */
+	check(d.count == 1 && !strncmp(d.text, want, strcspn(want, "\n")),
+	      "map: a directory's problem is at its file's line");
+	diags_free(&d);
+	free(buf);
+	snprintf(path, sizeof(path), "%s/x.policy", sub);
+	check(write_text(path, "vm x { }\n"), "map: the first file, fixed");
+	config_read_file(sub, &cfg, NULL, false, &d, &buf);
+	check(d.count == 2 && !strcmp(d.text, strchr(strchr(strchr(want, '\n') + 1, '\n') + 1, '\n') + 1),
+	      "map: a name defined twice in a directory: where first, file and line");
+	if (d.count != 2 || strcmp(d.text, strchr(strchr(strchr(want, '\n') + 1, '\n') + 1, '\n') + 1))
+		printf("  got:\n%s", d.text ? d.text : "");
+	diags_free(&d);
+	free(buf);
+	config_free(&cfg);
+	free(want);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/y.policy", sub);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/x.policy", sub);
+	check(write_text(path, "vm x { uuid = 1 }\n"), "map: the first file, as it was");
+}
+
+/*
  * A file the one-shot commands map: the same problems as read, a directory
  * or an empty file read instead, and a file truncated under the mapping
  * ending the process with a message, not a bare SIGBUS.
@@ -208,6 +256,7 @@ static void map_tests(void)
 	check(write_text(file2, "vm x { uuid = 1 }\n"), "map: a file in it");
 	map_vs_read("map: a directory is read, as before", sub, false);
 	check(map_text(sub, &t) == -EISDIR, "map: a directory is -EISDIR");
+	dir_places(sub);
 	check(write_text(path, ""), "map: an empty file");
 	check(map_text(path, &t) == -ESPIPE, "map: an empty file is read instead");
 	map_vs_read("map: an empty file has no problem", path, false);

@@ -355,7 +355,8 @@ static void test_sessions(void)
 	       r.pl ? rz_plan_sessions(r.pl) : 0);
 	EXPECT(rz_plan_caks(r.pl) == 2 &&
 	       !strcmp(rz_plan_cak_network(r.pl, 0, &pos), "back") &&
-	       pos.line == 4 && pos.col == 8 &&
+	       /* line 4 (after pool3), column 8: the policy's name */
+	       pos.at == strlen(pool3) + strlen("policy ") + 1 &&
 	       !strcmp(rz_plan_cak_network(r.pl, 1, &pos), "front"),
 	       "sessions: one CAK per encrypted network, asked for at its policy");
 	vx = dev(&r, 4);
