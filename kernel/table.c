@@ -760,6 +760,29 @@ static const void *np_names_find(const struct np_names *nx, const char *name)
 }
 
 /*
+ * Count @obj, of @kind, in (@sign 1) or out of (-1) what the table's flags
+ * are derived from, and derive them: a change costs what it changes, not
+ * a pass over every policy.
+ */
+static void np_flags_count(struct np_table *t, enum np_kind kind,
+			   const void *obj, int sign)
+{
+	const struct np_policy *pol = obj;
+	const struct np_network *net = obj;
+
+	if (kind == NP_POLICY) {
+		if (pol->n_isolate)
+			t->n_isolate += sign;
+		if (np_policy_needs_links(pol))
+			t->n_uplink_rule += sign;
+	} else if (kind == NP_NET && net->tunnel) {
+		t->n_uplink_rule += sign;
+	}
+	t->any_isolate = t->n_isolate > 0;
+	t->any_uplink_rule = t->n_uplink_rule > 0;
+}
+
+/*
  * Turn the name references of every object into pointers: O(1) each
  * through temporary name indexes (names are unique by now).
  */
@@ -774,19 +797,12 @@ static int resolve(struct np_table *t, struct netlink_ext_ack *extack)
 	    np_names_build(&vms, &t->objs[NP_VM]))
 		goto out;
 	err = -ENOENT;
-	for (i = 0; i < t->objs[NP_POLICY].n; i++) {
-		const struct np_policy *pol = t->objs[NP_POLICY].v[i];
-
-		if (pol->n_isolate)
-			t->any_isolate = true;
-		if (np_policy_needs_links(pol))
-			t->any_uplink_rule = true;
-	}
+	for (i = 0; i < t->objs[NP_POLICY].n; i++)
+		np_flags_count(t, NP_POLICY, t->objs[NP_POLICY].v[i], 1);
 	for (i = 0; i < t->objs[NP_NET].n; i++) {
 		struct np_network *net = t->objs[NP_NET].v[i];
 
-		if (net->tunnel)
-			t->any_uplink_rule = true;
+		np_flags_count(t, NP_NET, net, 1);
 		if (!net->policy_ref)
 			continue;
 		net->policy = np_names_find(&pols, net->policy_ref);
@@ -1281,6 +1297,8 @@ static struct np_table *np_table_like(const struct np_table *old, u32 gen)
 	t->seed = old->seed;			/* the indexes are copied */
 	t->any_isolate = old->any_isolate;
 	t->any_uplink_rule = old->any_uplink_rule;
+	t->n_isolate = old->n_isolate;
+	t->n_uplink_rule = old->n_uplink_rule;
 	t->max_prefix = old->max_prefix;
 	strscpy(t->host, old->host, sizeof(t->host));
 	t->n_mac = old->n_mac;
@@ -1326,28 +1344,6 @@ static int np_index_del(const struct np_table *t, struct np_index *ix,
 	return 0;
 }
 
-/*
- * What np_table_build() derives from the policies and networks of @t:
- * whether ports need their neighbours (ISOLATE_FROM) or their bridge's
- * uplinks checked. O(policies + networks), pointers only.
- */
-static void np_table_flags(struct np_table *t)
-{
-	u32 i;
-
-	t->any_isolate = false;
-	t->any_uplink_rule = false;
-	for (i = 0; i < t->objs[NP_POLICY].n; i++) {
-		const struct np_policy *pol = t->objs[NP_POLICY].v[i];
-
-		t->any_isolate |= pol->n_isolate > 0;
-		t->any_uplink_rule |= np_policy_needs_links(pol);
-	}
-	for (i = 0; !t->any_uplink_rule && i < t->objs[NP_NET].n; i++)
-		if (((struct np_network *)t->objs[NP_NET].v[i])->tunnel)
-			t->any_uplink_rule = true;
-}
-
 static int np_index_put(struct np_table *t, const struct np_vif *vif)
 {
 	if (vif->has_mac)
@@ -1374,30 +1370,14 @@ static int np_index_swap(struct np_table *t, const struct np_vif *from,
 }
 
 /*
- * Whether removing @obj, of @kind, changes what np_table_flags() derives:
- * only a policy that isolates or constrains uplinks, or a network with a
- * tunnel, can.
- */
-static bool np_obj_flags(enum np_kind kind, const void *obj)
-{
-	if (kind == NP_POLICY)
-		return ((const struct np_policy *)obj)->n_isolate ||
-		       np_policy_needs_links(obj);
-	return kind == NP_NET && ((const struct np_network *)obj)->tunnel;
-}
-
-/*
  * The objects of @old that @txn replaces and that others may point to
  * (policies, networks, VMs), into @repl (room for NP_ADD_MAX, as
- * np_add_applies() checked), policies first: @n_pol of them. Return:
- * whether one of the replaced objects sets a flag of the table
- * (np_table_flags()).
+ * np_add_applies() checked), policies first: @n_pol of them.
  */
-static bool np_add_replaced(const struct np_table *old,
+static void np_add_replaced(const struct np_table *old,
 			    const struct np_txn *txn, struct np_objv *repl,
 			    u32 *n_pol)
 {
-	bool flags = false;
 	const void *had;
 	u32 i;
 	int k;
@@ -1406,14 +1386,11 @@ static bool np_add_replaced(const struct np_table *old,
 		for (i = 0; i < txn->objs[k].n; i++) {
 			had = np_table_find(old, k,
 					    ((struct np_obj *)txn->objs[k].v[i])->name);
-			if (!had)
+			if (!had || k == NP_NIC)
 				continue;
-			flags |= np_obj_flags(k, had);
-			if (k != NP_NIC)
-				repl->v[repl->n++] = (void *)had;
+			repl->v[repl->n++] = (void *)had;
 			*n_pol += k == NP_POLICY;
 		}
-	return flags;
 }
 
 /*
@@ -1472,22 +1449,6 @@ static void np_add_resolve(const struct np_table *t, enum np_kind kind,
 	else if (kind == NP_VIF)
 		np_vif_resolve(t, obj);
 	((struct np_obj *)obj)->origin = NULL;
-}
-
-/* What the policies and networks new in @t add to its flags. */
-static void np_add_flags(struct np_table *t, const struct np_txn *txn)
-{
-	u32 i;
-
-	for (i = 0; i < txn->objs[NP_POLICY].n; i++) {
-		const struct np_policy *pol = txn->objs[NP_POLICY].v[i];
-
-		t->any_isolate |= pol->n_isolate > 0;
-		t->any_uplink_rule |= np_policy_needs_links(pol);
-	}
-	for (i = 0; i < txn->objs[NP_NET].n; i++)
-		t->any_uplink_rule |=
-			((struct np_network *)txn->objs[NP_NET].v[i])->tunnel != 0;
 }
 
 /*
@@ -1562,7 +1523,7 @@ struct np_table *np_table_add(struct np_table *old, struct np_txn *txn,
 	const struct np_objv *vifs = &txn->objs[NP_VIF];
 	struct np_objv deps = {}, copies = {}, repl = {};
 	struct np_owned *born = NULL, *gone = NULL;
-	bool rebuild_mac, rebuild_name, flags;
+	bool rebuild_mac, rebuild_name;
 	u32 i, n_txn = 0, n_born = 0, n_gone = 0, n_pol = 0;
 	u8 dep_kind[NP_ADD_MAX];
 	bool too_many = false;
@@ -1592,7 +1553,7 @@ struct np_table *np_table_add(struct np_table *old, struct np_txn *txn,
 	if (objv_reserve(&deps, NP_ADD_MAX) ||
 	    objv_reserve(&repl, 2 * NP_ADD_MAX))
 		goto nomem;
-	flags = np_add_replaced(old, txn, &repl, &n_pol);
+	np_add_replaced(old, txn, &repl, &n_pol);
 	for (k = 0; k < NP_NKINDS; k++)
 		if (objv_reserve(&t->objs[k], old->objs[k].n + txn->objs[k].n))
 			goto nomem;
@@ -1662,8 +1623,11 @@ struct np_table *np_table_add(struct np_table *old, struct np_txn *txn,
 			void *rep = (void *)np_table_find(old, k, o->name);
 
 			born[n_born++] = (struct np_owned){ o, k };
-			if (rep)
+			np_flags_count(t, k, o, 1);
+			if (rep) {
 				gone[n_gone++] = (struct np_owned){ rep, k };
+				np_flags_count(t, k, rep, -1);
+			}
 		}
 	for (i = 0; i < copies.n; i++) {
 		born[n_born++] = (struct np_owned){ copies.v[i], dep_kind[i] };
@@ -1675,10 +1639,6 @@ struct np_table *np_table_add(struct np_table *old, struct np_txn *txn,
 	for (k = 0; k < NP_NKINDS; k++)
 		for (i = 0; i < txn->objs[k].n; i++)
 			np_add_resolve(t, k, txn->objs[k].v[i]);
-	if (flags)
-		np_table_flags(t);
-	else
-		np_add_flags(t, txn);
 	for (k = 0; k < NP_NKINDS; k++)
 		txn->objs[k].n = 0;
 	kvfree(deps.v);
@@ -1818,8 +1778,8 @@ struct np_table *np_table_drop(struct np_table *old, enum np_kind kind,
 			goto nomem;
 		t->n_mac -= vif->has_mac;
 		t->n_name -= !vif->has_mac;
-	} else if (np_obj_flags(kind, victim)) {
-		np_table_flags(t);
+	} else {
+		np_flags_count(t, kind, victim, -1);
 	}
 	gone->obj = (void *)victim;
 	gone->kind = kind;

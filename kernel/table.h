@@ -79,6 +79,9 @@ struct np_table {
 	bool any_uplink_rule;			/* np_policy_needs_links(), or
 						 * a network claims a tunnel
 						 */
+	/* what the two flags are derived from, kept per change */
+	u32 n_isolate;				/* policies with ISOLATE_FROM */
+	u32 n_uplink_rule;			/* policies and networks */
 	char host[NETPOLICY_NAME_MAX];		/* this host's name, or "" */
 	struct np_objv objs[NP_NKINDS];
 	u32 n_mac;				/* VIFs in by_mac */

@@ -755,6 +755,10 @@ static void expect_same_tables(struct kunit *test, int step,
 	KUNIT_ASSERT_EQ_MSG(test, a->any_isolate, b->any_isolate, "step %d", step);
 	KUNIT_ASSERT_EQ_MSG(test, a->any_uplink_rule, b->any_uplink_rule,
 			    "step %d", step);
+	/* the counts a change keeps, against the full build's */
+	KUNIT_ASSERT_EQ_MSG(test, a->n_isolate, b->n_isolate, "step %d", step);
+	KUNIT_ASSERT_EQ_MSG(test, a->n_uplink_rule, b->n_uplink_rule,
+			    "step %d", step);
 	for (k = 0; k < NP_NKINDS; k++) {
 		KUNIT_ASSERT_EQ_MSG(test, a->objs[k].n, b->objs[k].n,
 				    "step %d kind %d", step, k);
