@@ -60,20 +60,24 @@ struct np_applied {
 	const char *owner;			/* "network", "web" */
 };
 
-/* The policies that govern @vif, in the documented order. */
-static unsigned int np_applicable(const struct np_vif *vif,
+/* The policies of @t that govern @vif, in the documented order. */
+static unsigned int np_applicable(const struct np_table *t,
+				  const struct np_vif *vif,
 				  struct np_applied ap[3])
 {
+	const struct np_policy *pol;
 	unsigned int n = 0;
 
-	if (vif->network->policy)
-		ap[n++] = (struct np_applied){ vif->network->policy, "network",
+	pol = np_table_policy(t, vif->network->policy_slot);
+	if (pol)
+		ap[n++] = (struct np_applied){ pol, "network",
 					       vif->network->name };
-	if (vif->vm && vif->vm->policy)
-		ap[n++] = (struct np_applied){ vif->vm->policy, "VM",
-					       vif->vm->name };
-	if (vif->policy)
-		ap[n++] = (struct np_applied){ vif->policy, "VIF", vif->name };
+	pol = vif->vm ? np_table_policy(t, vif->vm->policy_slot) : NULL;
+	if (pol)
+		ap[n++] = (struct np_applied){ pol, "VM", vif->vm->name };
+	pol = np_table_policy(t, vif->policy_slot);
+	if (pol)
+		ap[n++] = (struct np_applied){ pol, "VIF", vif->name };
 	return n;
 }
 
@@ -107,7 +111,7 @@ unsigned int np_decide_needs(const struct np_table *t,
 	struct np_applied ap[3];
 	unsigned int i, n, needs = 0;
 
-	n = np_applicable(vif, ap);
+	n = np_applicable(t, vif, ap);
 	for (i = 0; i < n; i++)
 		if (np_policy_needs_links(ap[i].pol))
 			needs |= NP_NEED_LINKS;
@@ -183,13 +187,14 @@ static u8 np_check_realized(const struct np_network *net,
 }
 
 /* A policy of a peer on the bridge that isolates from @vm, if any. */
-static bool np_peer_isolates(const struct np_vif *peer, const struct np_vm *vm,
+static bool np_peer_isolates(const struct np_table *t,
+			     const struct np_vif *peer, const struct np_vm *vm,
 			     struct np_applied *out, const struct np_selector **sel)
 {
 	struct np_applied ap[3];
 	unsigned int i, j, n;
 
-	n = np_applicable(peer, ap);
+	n = np_applicable(t, peer, ap);
 	for (i = 0; i < n; i++) {
 		const struct np_policy *q = ap[i].pol;
 
@@ -224,7 +229,7 @@ u8 np_decide(const struct np_table *t, const struct np_vif *vif,
 	v->reason = NETPOLICY_R_NONE;
 	v->policy = NULL;
 	v->msg[0] = '\0';
-	n = np_applicable(vif, ap);
+	n = np_applicable(t, vif, ap);
 
 	/* 1. the interface's own VM is isolated from */
 	for (i = 0; i < n; i++) {
@@ -336,7 +341,7 @@ u8 np_decide(const struct np_table *t, const struct np_vif *vif,
 		}
 	}
 	for (k = 0; k < f->n_peers && vm; k++) {
-		if (np_peer_isolates(f->peers[k], vm, &pa, &sel))
+		if (np_peer_isolates(t, f->peers[k], vm, &pa, &sel))
 			return refuse(v, NETPOLICY_R_ISOLATED_PEER, &pa,
 				      "ISOLATE_FROM %s(%s) of interface %s on bridge %s matches this VM '%s'",
 				      sel_kind(sel), sel->value,

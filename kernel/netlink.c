@@ -1180,7 +1180,17 @@ static int np_put_policy(struct sk_buff *skb, const struct np_policy *pol)
 	return 0;
 }
 
-static int np_put_net(struct sk_buff *skb, const struct np_network *net)
+/* The name of the policy @slot of @t, as an attribute @type; none for 0 */
+static int np_put_policy_ref(struct sk_buff *skb, int type,
+			     const struct np_table *t, u32 slot)
+{
+	const struct np_policy *pol = np_table_policy(t, slot);
+
+	return pol ? nla_put_string(skb, type, pol->name) : 0;
+}
+
+static int np_put_net(struct sk_buff *skb, const struct np_table *t,
+		      const struct np_network *net)
 {
 	struct nlattr *nest;
 
@@ -1188,8 +1198,7 @@ static int np_put_net(struct sk_buff *skb, const struct np_network *net)
 	if (!nest || nla_put_string(skb, NETPOLICY_A_NET_NAME, net->name) ||
 	    nla_put_string(skb, NETPOLICY_A_NET_BRIDGE, net->bridge))
 		return -EMSGSIZE;
-	if (net->policy &&
-	    nla_put_string(skb, NETPOLICY_A_NET_POLICY, net->policy->name))
+	if (np_put_policy_ref(skb, NETPOLICY_A_NET_POLICY, t, net->policy_slot))
 		return -EMSGSIZE;
 	if (net->tunnel &&
 	    (nla_put_u8(skb, NETPOLICY_A_NET_TUNNEL, net->tunnel) ||
@@ -1219,7 +1228,8 @@ static int np_put_tags(struct sk_buff *skb, int type, const char *tags,
 	return 0;
 }
 
-static int np_put_vm(struct sk_buff *skb, const struct np_vm *vm)
+static int np_put_vm(struct sk_buff *skb, const struct np_table *t,
+		     const struct np_vm *vm)
 {
 	struct nlattr *nest;
 
@@ -1231,8 +1241,7 @@ static int np_put_vm(struct sk_buff *skb, const struct np_vm *vm)
 		return -EMSGSIZE;
 	if (np_put_tags(skb, NETPOLICY_A_VM_TAGS, vm->tags, vm->n_tags))
 		return -EMSGSIZE;
-	if (vm->policy &&
-	    nla_put_string(skb, NETPOLICY_A_VM_POLICY, vm->policy->name))
+	if (np_put_policy_ref(skb, NETPOLICY_A_VM_POLICY, t, vm->policy_slot))
 		return -EMSGSIZE;
 	if (vm->source && nla_put_u8(skb, NETPOLICY_A_VM_SOURCE, vm->source))
 		return -EMSGSIZE;
@@ -1252,7 +1261,8 @@ static int np_put_nic(struct sk_buff *skb, const struct np_nic *nic)
 	return 0;
 }
 
-static int np_put_vif(struct sk_buff *skb, const struct np_vif *vif)
+static int np_put_vif(struct sk_buff *skb, const struct np_table *t,
+		      const struct np_vif *vif)
 {
 	struct nlattr *nest;
 
@@ -1267,8 +1277,7 @@ static int np_put_vif(struct sk_buff *skb, const struct np_vif *vif)
 		return -EMSGSIZE;
 	if (vif->vm && nla_put_string(skb, NETPOLICY_A_VIF_VM, vif->vm->name))
 		return -EMSGSIZE;
-	if (vif->policy &&
-	    nla_put_string(skb, NETPOLICY_A_VIF_POLICY, vif->policy->name))
+	if (np_put_policy_ref(skb, NETPOLICY_A_VIF_POLICY, t, vif->policy_slot))
 		return -EMSGSIZE;
 	if (vif->source && nla_put_u8(skb, NETPOLICY_A_VIF_SOURCE, vif->source))
 		return -EMSGSIZE;
@@ -1276,7 +1285,8 @@ static int np_put_vif(struct sk_buff *skb, const struct np_vif *vif)
 	return 0;
 }
 
-static int np_put_obj(struct sk_buff *skb, enum np_kind kind, const void *obj)
+static int np_put_obj(struct sk_buff *skb, const struct np_table *t,
+		      enum np_kind kind, const void *obj)
 {
 	switch (kind) {
 	case NP_POLICY:
@@ -1284,11 +1294,11 @@ static int np_put_obj(struct sk_buff *skb, enum np_kind kind, const void *obj)
 	case NP_NIC:
 		return np_put_nic(skb, obj);
 	case NP_NET:
-		return np_put_net(skb, obj);
+		return np_put_net(skb, t, obj);
 	case NP_VM:
-		return np_put_vm(skb, obj);
+		return np_put_vm(skb, t, obj);
 	default:
-		return np_put_vif(skb, obj);
+		return np_put_vif(skb, t, obj);
 	}
 }
 
@@ -1460,14 +1470,14 @@ static int np_cmp_ptr(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Whether @obj, of @kind, points to one of @to (@n, sorted). */
-static bool np_points_to(enum np_kind kind, const void *obj,
-			 const void **to, u32 n)
+/* Whether @obj, of @kind in @t, points to one of @to (@n, sorted). */
+static bool np_points_to(const struct np_table *t, enum np_kind kind,
+			 const void *obj, const void **to, u32 n)
 {
 	const void *refs[NP_OBJ_REFS];
 	int i;
 
-	np_obj_refs(kind, obj, refs);
+	np_obj_refs(t, kind, obj, refs);
 	for (i = 0; i < NP_OBJ_REFS; i++)
 		if (refs[i] && bsearch(&refs[i], to, n, sizeof(*to), np_cmp_ptr))
 			return true;
@@ -1531,7 +1541,7 @@ static int np_dump_select(struct netlink_callback *cb, enum np_kind kind)
 	if (n_to) {
 		sort(to, n_to, sizeof(*to), np_cmp_ptr, NULL);
 		for (i = 0; i < t->objs[kind].n; i++)
-			n_ref += np_points_to(kind, t->objs[kind].v[i], to, n_to);
+			n_ref += np_points_to(t, kind, t->objs[kind].v[i], to, n_to);
 	}
 	ctx->sel = kvmalloc_array(max(n + n_ref, 1U), sizeof(*ctx->sel),
 				  GFP_KERNEL_ACCOUNT);
@@ -1540,7 +1550,7 @@ static int np_dump_select(struct netlink_callback *cb, enum np_kind kind)
 		return -ENOMEM;
 	}
 	for (i = 0; n_ref && i < t->objs[kind].n; i++)
-		if (np_points_to(kind, t->objs[kind].v[i], to, n_to))
+		if (np_points_to(t, kind, t->objs[kind].v[i], to, n_to))
 			ctx->sel[ctx->n++] = i;
 	kvfree(to);
 	nlmsg_for_each_attr(nest, cb->nlh, GENL_HDRLEN, rem) {
@@ -1654,7 +1664,7 @@ static int np_dump_objects(struct sk_buff *skb, struct netlink_callback *cb,
 			err = -EMSGSIZE;
 			break;
 		}
-		err = np_put_obj(skb, kind,
+		err = np_put_obj(skb, t, kind,
 				 t->objs[kind].v[ctx->sel ? ctx->sel[ctx->idx] :
 						 ctx->idx]);
 		if (!err)

@@ -10,6 +10,7 @@
 #include <linux/string.h>
 
 #include "object.h"
+#include "table.h"
 
 /* VMs and VIFs are the objects that number in the 100,000s: sized to fit. */
 struct np_vm *np_vm_alloc(const char *name)
@@ -138,18 +139,26 @@ static void *np_nic_dup(const struct np_nic *nic)
 	return c;
 }
 
-static void *np_net_dup(const struct np_network *net)
+/* The name of the policy @slot of @t, or NULL (np_obj_dup()'s references) */
+static const char *np_policy_name(const struct np_table *t, u32 slot)
+{
+	const struct np_policy *pol = np_table_policy(t, slot);
+
+	return pol ? pol->name : NULL;
+}
+
+static void *np_net_dup(const struct np_table *t, const struct np_network *net)
 {
 	struct np_network *n = kmemdup(net, sizeof(*n), GFP_KERNEL_ACCOUNT);
 
 	if (!n)
 		return NULL;
 	np_obj_init(&n->o, n->name);
-	n->policy_ref = net->policy ? net->policy->name : NULL;
+	n->policy_ref = np_policy_name(t, net->policy_slot);
 	return n;
 }
 
-static void *np_vm_dup(const struct np_vm *vm)
+static void *np_vm_dup(const struct np_table *t, const struct np_vm *vm)
 {
 	struct np_vm *m = np_vm_alloc(vm->name);
 
@@ -158,7 +167,7 @@ static void *np_vm_dup(const struct np_vm *vm)
 	memcpy(m->uuid, vm->uuid, sizeof(m->uuid));
 	m->has_uuid = vm->has_uuid;
 	m->source = vm->source;
-	m->policy_ref = vm->policy ? vm->policy->name : NULL;
+	m->policy_ref = np_policy_name(t, vm->policy_slot);
 	m->tags = np_tags_dup(vm->tags, vm->n_tags);
 	if (vm->n_tags && !m->tags) {
 		kfree(m);
@@ -168,7 +177,7 @@ static void *np_vm_dup(const struct np_vm *vm)
 	return m;
 }
 
-static void *np_vif_dup(const struct np_vif *vif)
+static void *np_vif_dup(const struct np_table *t, const struct np_vif *vif)
 {
 	struct np_vif *f = np_vif_alloc(vif->name);
 
@@ -182,21 +191,22 @@ static void *np_vif_dup(const struct np_vif *vif)
 	memcpy(f->ifname, vif->ifname, sizeof(f->ifname));
 	f->network_ref = vif->network->name;
 	f->vm_ref = vif->vm ? vif->vm->name : NULL;
-	f->policy_ref = vif->policy ? vif->policy->name : NULL;
+	f->policy_ref = np_policy_name(t, vif->policy_slot);
 	return f;
 }
 
 /**
  * np_obj_dup - a copy of an object of a published table, for a new one
+ * @t: the table
  * @kind: its kind
- * @src: the object, its references resolved
+ * @src: the object, its references resolved in @t
  *
  * References become the names of the objects they point to, resolved
  * again by np_table_build() in the new table.
  *
  * Return: the copy, or NULL when out of memory.
  */
-void *np_obj_dup(enum np_kind kind, const void *src)
+void *np_obj_dup(const struct np_table *t, enum np_kind kind, const void *src)
 {
 	switch (kind) {
 	case NP_POLICY:
@@ -204,11 +214,11 @@ void *np_obj_dup(enum np_kind kind, const void *src)
 	case NP_NIC:
 		return np_nic_dup(src);
 	case NP_NET:
-		return np_net_dup(src);
+		return np_net_dup(t, src);
 	case NP_VM:
-		return np_vm_dup(src);
+		return np_vm_dup(t, src);
 	case NP_VIF:
-		return np_vif_dup(src);
+		return np_vif_dup(t, src);
 	default:
 		return NULL;
 	}

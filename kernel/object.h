@@ -58,6 +58,7 @@ struct np_policy {
 	u8 enc_alg;				/* enum netpolicy_enc_alg */
 	u8 n_phys;
 	u8 n_isolate;
+	u32 slot;				/* in its tables' pol_slot, + 1 */
 	char host[NETPOLICY_NAME_MAX];
 	struct np_selector *sels;		/* n_phys, then n_isolate */
 	char name[NETPOLICY_NAME_MAX];
@@ -66,8 +67,10 @@ struct np_policy {
 /*
  * References to other objects are unions: the referenced object's name
  * (*_ref) while a table is being built, pointing into the request or into
- * the previous table, then the object itself once np_table_build()
- * resolved it.
+ * the previous table, then, once np_table_build() resolved it, the object
+ * itself, or for a policy its slot (struct np_policy.slot, 0 for none):
+ * a policy is found through the table that reads it (np_table_policy()),
+ * so replacing one changes no object that names it.
  */
 struct np_nic {
 	struct np_obj o;
@@ -79,7 +82,7 @@ struct np_nic {
 struct np_network {
 	struct np_obj o;
 	union {
-		const struct np_policy *policy;
+		u32 policy_slot;
 		const char *policy_ref;
 	};
 	u32 tunnel_id;				/* with tunnel */
@@ -91,7 +94,7 @@ struct np_network {
 struct np_vm {
 	struct np_obj o;
 	union {
-		const struct np_policy *policy;
+		u32 policy_slot;
 		const char *policy_ref;
 	};
 	char *tags;				/* n_tags strings, packed */
@@ -113,7 +116,7 @@ struct np_vif {
 		const char *vm_ref;
 	};
 	union {
-		const struct np_policy *policy;
+		u32 policy_slot;
 		const char *policy_ref;
 	};
 	u8 mac[ETH_ALEN];
@@ -129,7 +132,7 @@ struct np_vif {
 
 struct np_vm *np_vm_alloc(const char *name);
 struct np_vif *np_vif_alloc(const char *name);
-void *np_obj_dup(enum np_kind kind, const void *src);
+
 void np_obj_free(enum np_kind kind, void *obj);
 
 #if IS_ENABLED(CONFIG_NETPOLICY_KUNIT_TEST)
@@ -147,39 +150,6 @@ static inline void np_obj_init(struct np_obj *o, const char *name)
 }
 
 u8 np_obj_source(enum np_kind kind, const void *obj);
-
-/* The most objects one object points to (a VIF's network, VM, policy). */
-#define NP_OBJ_REFS	3
-
-/**
- * np_obj_refs - the objects an object of a table points to
- * @kind: its kind
- * @obj: the object, its references resolved
- * @refs: set to them; NULL where it points to nothing
- *
- * A network and a VM point to their policy, a VIF to its network, VM and
- * policy; policies and NICs point to nothing. Inline: np_table_add() asks
- * it of every object of a table.
- */
-static inline void np_obj_refs(enum np_kind kind, const void *obj,
-			       const void *refs[NP_OBJ_REFS])
-{
-	const struct np_vif *vif = obj;
-
-	refs[1] = NULL;
-	refs[2] = NULL;
-	if (kind == NP_NET) {
-		refs[0] = ((const struct np_network *)obj)->policy;
-	} else if (kind == NP_VM) {
-		refs[0] = ((const struct np_vm *)obj)->policy;
-	} else if (kind == NP_VIF) {
-		refs[0] = vif->network;
-		refs[1] = vif->vm;
-		refs[2] = vif->policy;
-	} else {
-		refs[0] = NULL;
-	}
-}
 
 size_t np_tags_size(const char *tags, unsigned int n);
 bool np_tags_have(const char *tags, unsigned int n, const char *tag);

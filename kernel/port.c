@@ -672,16 +672,17 @@ static int np_uplink_veto(struct net *net, struct net_device *dev,
 		return NOTIFY_DONE;
 	for (i = 0; i < t->objs[NP_NET].n; i++) {
 		const struct np_network *nw = t->objs[NP_NET].v[i];
+		const struct np_policy *pol;
 
-		if (!nw->policy || !np_policy_local_only(nw->policy) ||
+		pol = np_table_policy(t, nw->policy_slot);
+		if (!pol || !np_policy_local_only(pol) ||
 		    strcmp(nw->bridge, info->upper_dev->name))
 			continue;
 		extack = netdev_notifier_info_to_extack(&info->info);
 		NL_SET_ERR_MSG(extack,
 			       "netpolicy: the bridge carries a local-only network: no uplink may join it");
 		net_info_ratelimited("%s: may not join %s: network %s is local only (policy %s)\n",
-				     dev->name, nw->bridge, nw->name,
-				     nw->policy->name);
+				     dev->name, nw->bridge, nw->name, pol->name);
 		return notifier_from_errno(-EPERM);
 	}
 	return NOTIFY_DONE;
@@ -864,11 +865,30 @@ static bool np_ports_near(struct np_net *pn, const struct np_near *near)
 }
 
 /*
+ * Whether @vif, an object of @old and of @t, is governed by the same
+ * policies in both: a VIF names its policies by slot (np_table_policy()),
+ * and a replaced policy takes the slot of the one it replaces.
+ */
+static bool np_vif_same_policies(const struct np_table *old,
+				 const struct np_table *t,
+				 const struct np_vif *vif)
+{
+	u32 net = vif->network->policy_slot;
+	u32 vm = vif->vm ? vif->vm->policy_slot : 0;
+
+	return np_table_policy(old, net) == np_table_policy(t, net) &&
+	       np_table_policy(old, vm) == np_table_policy(t, vm) &&
+	       np_table_policy(old, vif->policy_slot) ==
+	       np_table_policy(t, vif->policy_slot);
+}
+
+/*
  * The ports a change from @old to @t can affect, marked stale: those
  * whose VIF object (looked up in each) is not the same object, which
  * covers a VIF object added, replaced or deleted and one that points to
- * a replaced network, VM or policy (@t shares @old's objects: see
- * struct np_table); the unsettled ones; and, when a decision reads a
+ * a replaced network or VM (@t shares @old's objects: see struct
+ * np_table), and those whose VIF's policies were replaced; the
+ * unsettled ones; and, when a decision reads a
  * bridge's other ports (ISOLATE_FROM, uplink rules), every port on or
  * bound to a bridge of a marked one. False when every port must be
  * evaluated: the change reaches what no VIF object points to (this
@@ -878,9 +898,10 @@ static bool np_ports_near(struct np_net *pn, const struct np_near *near)
 static bool np_ports_touched(struct np_net *pn, const struct np_table *old,
 			     const struct np_table *t, struct np_near *near)
 {
-	const u8 *mac;
+	const struct np_vif *vif;
 	struct np_port *port;
 	bool any = false;
+	const u8 *mac;
 
 	if (!old || !t || !t->shares || t->from_gen != old->gen ||
 	    t->any_isolate != old->any_isolate ||
@@ -892,9 +913,10 @@ static bool np_ports_touched(struct np_net *pn, const struct np_table *old,
 		return false;
 	list_for_each_entry(port, &pn->ports, list) {
 		mac = np_port_mac(port);
+		vif = np_table_lookup(t, port->dev->name, mac);
 		port->stale = np_port_unsettled(port) ||
-			      np_table_lookup(old, port->dev->name, mac) !=
-			      np_table_lookup(t, port->dev->name, mac);
+			      np_table_lookup(old, port->dev->name, mac) != vif ||
+			      (vif && !np_vif_same_policies(old, t, vif));
 		if (!port->stale)
 			continue;
 		any = true;

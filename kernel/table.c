@@ -287,6 +287,7 @@ static void np_table_release(struct np_table *t)
 			np_obj_free(k, t->objs[k].v[i]);
 		kvfree(t->objs[k].v);
 	}
+	kvfree(t->pol_slot);
 	kfree(t->born);
 	kfree(t->gone);
 	kfree(t);
@@ -783,30 +784,44 @@ static void np_flags_count(struct np_table *t, enum np_kind kind,
 }
 
 /*
- * Turn the name references of every object into pointers: O(1) each
- * through temporary name indexes (names are unique by now).
+ * Turn the name references of every object into pointers, or slots for
+ * policies, numbered here: O(1) each through temporary name indexes
+ * (names are unique by now).
  */
 static int resolve(struct np_table *t, struct netlink_ext_ack *extack)
 {
+	const struct np_objv *pv = &t->objs[NP_POLICY];
 	struct np_names pols = {}, nets = {}, vms = {};
+	const struct np_policy *pol;
 	int err = -ENOMEM;
 	u32 i;
 
-	if (np_names_build(&pols, &t->objs[NP_POLICY]) ||
+	t->pol_slot = kvmalloc_array(max_t(u32, pv->n, 1), sizeof(*t->pol_slot),
+				     GFP_KERNEL_ACCOUNT);
+	if (!t->pol_slot ||
+	    np_names_build(&pols, pv) ||
 	    np_names_build(&nets, &t->objs[NP_NET]) ||
 	    np_names_build(&vms, &t->objs[NP_VM]))
 		goto out;
 	err = -ENOENT;
-	for (i = 0; i < t->objs[NP_POLICY].n; i++)
-		np_flags_count(t, NP_POLICY, t->objs[NP_POLICY].v[i], 1);
+	/* the policies' slots: their order */
+	for (i = 0; i < pv->n; i++) {
+		struct np_policy *p = pv->v[i];
+
+		p->slot = i + 1;
+		t->pol_slot[i] = p;
+		np_flags_count(t, NP_POLICY, p, 1);
+	}
+	t->n_pol_slot = pv->n;
 	for (i = 0; i < t->objs[NP_NET].n; i++) {
 		struct np_network *net = t->objs[NP_NET].v[i];
 
 		np_flags_count(t, NP_NET, net, 1);
 		if (!net->policy_ref)
 			continue;
-		net->policy = np_names_find(&pols, net->policy_ref);
-		if (!net->policy) {
+		pol = np_names_find(&pols, net->policy_ref);
+		net->policy_slot = pol ? pol->slot : 0;
+		if (!pol) {
 			NL_SET_ERR_MSG_ATTR(extack, net->o.origin,
 					    "network object names a policy object that does not exist");
 			goto out;
@@ -817,8 +832,9 @@ static int resolve(struct np_table *t, struct netlink_ext_ack *extack)
 
 		if (!vm->policy_ref)
 			continue;
-		vm->policy = np_names_find(&pols, vm->policy_ref);
-		if (!vm->policy) {
+		pol = np_names_find(&pols, vm->policy_ref);
+		vm->policy_slot = pol ? pol->slot : 0;
+		if (!pol) {
 			NL_SET_ERR_MSG_ATTR(extack, vm->o.origin,
 					    "VM object names a policy object that does not exist");
 			goto out;
@@ -847,8 +863,9 @@ static int resolve(struct np_table *t, struct netlink_ext_ack *extack)
 			}
 		}
 		if (vif->policy_ref) {
-			vif->policy = np_names_find(&pols, vif->policy_ref);
-			if (!vif->policy) {
+			pol = np_names_find(&pols, vif->policy_ref);
+			vif->policy_slot = pol ? pol->slot : 0;
+			if (!pol) {
 				NL_SET_ERR_MSG_ATTR(extack, vif->o.origin,
 						    "VIF object names a policy object that does not exist");
 				goto out;
@@ -979,7 +996,7 @@ struct np_table *np_table_build(const struct np_table *old, bool keep_old,
 			    (!keep_old ||
 			     (txn->update && np_updates(&n_new[k], k, src))))
 				continue;
-			obj = np_obj_dup(k, src);
+			obj = np_obj_dup(old, k, src);
 			if (!obj || objv_push(&t->objs[k], obj)) {
 				np_obj_free(k, obj);
 				goto fail;
@@ -1078,11 +1095,20 @@ static bool np_name_is(const char *ref, const struct np_obj *o)
 	return o ? ref && !strcmp(ref, o->name) : !ref;
 }
 
+/* The header of the policy @slot of @t, or NULL */
+static const struct np_obj *np_policy_obj(const struct np_table *t, u32 slot)
+{
+	const struct np_policy *pol = np_table_policy(t, slot);
+
+	return pol ? &pol->o : NULL;
+}
+
 /*
  * Whether @new (from a request, references unresolved) says what @old (of
  * a table) says: a toolstack re-reading a guest sends it again.
  */
-static bool np_obj_same(enum np_kind kind, const void *old, const void *new)
+static bool np_obj_same(const struct np_table *t, enum np_kind kind,
+			const void *old, const void *new)
 {
 	if (kind == NP_VM) {
 		const struct np_vm *a = old, *b = new;
@@ -1095,7 +1121,7 @@ static bool np_obj_same(enum np_kind kind, const void *old, const void *new)
 			(np_tags_size(a->tags, a->n_tags) ==
 			 np_tags_size(b->tags, b->n_tags) &&
 			 !memcmp(a->tags, b->tags, np_tags_size(a->tags, a->n_tags)))) &&
-		       np_name_is(b->policy_ref, a->policy ? &a->policy->o : NULL);
+		       np_name_is(b->policy_ref, np_policy_obj(t, a->policy_slot));
 	}
 	if (kind == NP_VIF) {
 		const struct np_vif *a = old, *b = new;
@@ -1105,7 +1131,7 @@ static bool np_obj_same(enum np_kind kind, const void *old, const void *new)
 		       !strcmp(a->ifname, b->ifname) &&
 		       np_name_is(b->network_ref, &a->network->o) &&
 		       np_name_is(b->vm_ref, a->vm ? &a->vm->o : NULL) &&
-		       np_name_is(b->policy_ref, a->policy ? &a->policy->o : NULL);
+		       np_name_is(b->policy_ref, np_policy_obj(t, a->policy_slot));
 	}
 	return false;
 }
@@ -1191,7 +1217,7 @@ static bool np_add_applies(const struct np_table *old, struct np_txn *txn)
 			const struct np_obj *had = np_table_find(old, k, o->name);
 
 			if (had && (np_add_winner(txn, k, had, o) == had ||
-				    np_obj_same(k, had, o)))
+				    np_obj_same(old, k, had, o)))
 				np_obj_free(k, ov->v[i]);
 			else
 				ov->v[w++] = ov->v[i];
@@ -1283,6 +1309,19 @@ static struct np_index *np_index_next(const struct np_index *old, u32 n,
 	return *rebuild ? np_ix_alloc(n) : np_ix_share(old);
 }
 
+/* @t's policies by slot: @old's, with room for @n slots in all */
+static int np_slots_copy(struct np_table *t, const struct np_table *old, u32 n)
+{
+	t->pol_slot = kvmalloc_array(max_t(u32, n, 1), sizeof(*t->pol_slot),
+				     GFP_KERNEL_ACCOUNT);
+	if (!t->pol_slot)
+		return -ENOMEM;
+	memcpy(t->pol_slot, old->pol_slot,
+	       old->n_pol_slot * sizeof(*t->pol_slot));
+	t->n_pol_slot = old->n_pol_slot;
+	return 0;
+}
+
 /* A new table of generation @gen with what @old says besides objects. */
 static struct np_table *np_table_like(const struct np_table *old, u32 gen)
 {
@@ -1370,46 +1409,39 @@ static int np_index_swap(struct np_table *t, const struct np_vif *from,
 }
 
 /*
- * The objects of @old that @txn replaces and that others may point to
- * (policies, networks, VMs), into @repl (room for NP_ADD_MAX, as
- * np_add_applies() checked), policies first: @n_pol of them.
+ * The networks and VMs of @old that @txn replaces, into @repl (room for
+ * NP_ADD_MAX, as np_add_applies() checked): the objects VIFs may point
+ * to. No object points to a policy (they name its slot), nor to a NIC.
  */
 static void np_add_replaced(const struct np_table *old,
-			    const struct np_txn *txn, struct np_objv *repl,
-			    u32 *n_pol)
+			    const struct np_txn *txn, struct np_objv *repl)
 {
 	const void *had;
 	u32 i;
 	int k;
 
-	for (k = 0; k < NP_VIF; k++)
+	for (k = NP_NET; k < NP_VIF; k++)
 		for (i = 0; i < txn->objs[k].n; i++) {
 			had = np_table_find(old, k,
 					    ((struct np_obj *)txn->objs[k].v[i])->name);
-			if (!had || k == NP_NIC)
-				continue;
-			repl->v[repl->n++] = (void *)had;
-			*n_pol += k == NP_POLICY;
+			if (had)
+				repl->v[repl->n++] = (void *)had;
 		}
 }
 
 /*
- * Whether @o, an object of @k in the old table, points to an object of
- * @repl (replaced or copied: compared by address, no name read) and is
- * not replaced by @txn itself: np_table_add() copies it, to point to
- * the new one.
+ * Whether @vif, of the old table, points to an object of @repl (compared
+ * by address, no name read) and is not replaced by @txn itself:
+ * np_table_add() copies it, to point to the new one.
  */
 static bool np_add_dep(const struct np_txn *txn, const struct np_objv *repl,
-		       enum np_kind k, const struct np_obj *o)
+		       const struct np_vif *vif)
 {
-	const void *to[NP_OBJ_REFS];
-	u32 i, j;
+	u32 i;
 
-	np_obj_refs(k, o, to);
 	for (i = 0; i < repl->n; i++)
-		for (j = 0; j < NP_OBJ_REFS; j++)
-			if (to[j] == repl->v[i])
-				return !objv_find(&txn->objs[k], o->name);
+		if (vif->network == repl->v[i] || vif->vm == repl->v[i])
+			return !objv_find(&txn->objs[NP_VIF], vif->name);
 	return false;
 }
 
@@ -1426,13 +1458,24 @@ static void np_table_unmake(struct np_table *t)
 	np_table_free(t);
 }
 
-static void np_vif_resolve(const struct np_table *t, struct np_vif *vif)
+/*
+ * Give @pol, new in @t, the slot of @rep, the policy it replaces, or
+ * else the next one (np_table_add() made room for it).
+ */
+static void np_slot_take(struct np_table *t, struct np_policy *pol,
+			 const struct np_policy *rep)
 {
-	vif->network = np_table_find(t, NP_NET, vif->network_ref);
-	if (vif->vm_ref)
-		vif->vm = np_table_find(t, NP_VM, vif->vm_ref);
-	if (vif->policy_ref)
-		vif->policy = np_table_find(t, NP_POLICY, vif->policy_ref);
+	pol->slot = rep ? rep->slot : ++t->n_pol_slot;
+	t->pol_slot[pol->slot - 1] = pol;
+}
+
+/* The slot in @t of the policy named @ref (which exists), or 0 for none */
+static u32 np_policy_slot(const struct np_table *t, const char *ref)
+{
+	const struct np_policy *pol;
+
+	pol = ref ? np_table_find(t, NP_POLICY, ref) : NULL;
+	return pol ? pol->slot : 0;
 }
 
 /* Resolve the references of @obj, an object of @kind new in @t. */
@@ -1440,28 +1483,33 @@ static void np_add_resolve(const struct np_table *t, enum np_kind kind,
 			   void *obj)
 {
 	struct np_network *net = obj;
+	struct np_vif *vif = obj;
 	struct np_vm *vm = obj;
 
-	if (kind == NP_NET && net->policy_ref)
-		net->policy = np_table_find(t, NP_POLICY, net->policy_ref);
-	else if (kind == NP_VM && vm->policy_ref)
-		vm->policy = np_table_find(t, NP_POLICY, vm->policy_ref);
-	else if (kind == NP_VIF)
-		np_vif_resolve(t, obj);
+	if (kind == NP_NET) {
+		net->policy_slot = np_policy_slot(t, net->policy_ref);
+	} else if (kind == NP_VM) {
+		vm->policy_slot = np_policy_slot(t, vm->policy_ref);
+	} else if (kind == NP_VIF) {
+		vif->network = np_table_find(t, NP_NET, vif->network_ref);
+		if (vif->vm_ref)
+			vif->vm = np_table_find(t, NP_VM, vif->vm_ref);
+		vif->policy_slot = np_policy_slot(t, vif->policy_ref);
+	}
 	((struct np_obj *)obj)->origin = NULL;
 }
 
 /*
  * The indexes of @t, shared with @old, changed for np_table_add(): the
- * VIFs @txn replaces leave them, the VIFs copied (@copies of @deps, of
- * the kinds @dep_kind) take their old objects' slots, the new VIFs go
- * in. An index @rebuild_mac or @rebuild_name is new and empty: every VIF
- * of @t of it goes in. Return: 0 or -ENOMEM (@t is then dropped).
+ * VIFs @txn replaces leave them, the VIFs copied (@copies of @deps) take
+ * their old objects' slots, the new VIFs go in. An index @rebuild_mac or
+ * @rebuild_name is new and empty: every VIF of @t of it goes in.
+ * Return: 0 or -ENOMEM (@t is then dropped).
  */
 static int np_add_index(struct np_table *t, const struct np_table *old,
 			const struct np_txn *txn, const struct np_objv *deps,
-			const struct np_objv *copies, const u8 *dep_kind,
-			bool rebuild_mac, bool rebuild_name)
+			const struct np_objv *copies, bool rebuild_mac,
+			bool rebuild_name)
 {
 	const struct np_objv *vifs = &txn->objs[NP_VIF];
 	const struct np_vif *had, *vif;
@@ -1478,9 +1526,7 @@ static int np_add_index(struct np_table *t, const struct np_table *old,
 	}
 	for (i = 0; !err && i < copies->n; i++) {
 		had = deps->v[i];
-		if (dep_kind[i] == NP_VIF &&
-		    (had->has_mac ? !rebuild_mac :
-				    had->is_glob || !rebuild_name))
+		if (had->has_mac ? !rebuild_mac : had->is_glob || !rebuild_name)
 			err = np_index_swap(t, had, copies->v[i]);
 	}
 	for (i = 0; !err && i < vifs->n; i++) {
@@ -1507,11 +1553,11 @@ static int np_add_index(struct np_table *t, const struct np_table *old,
  * @gen: the new table's generation
  *
  * See NP_ADD_MAX above for when this applies. The new table shares
- * @old's objects but those @txn replaces and those that point to a
- * replaced object (a network or VM to a policy, a VIF to a network, VM
- * or policy; a VIF to a network or VM copied for that), which it copies;
- * of @old only the chain's links are written (its objects' references
- * are resolved already, and stay valid in @old).
+ * @old's objects but those @txn replaces and the VIFs that point to a
+ * replaced network or VM, which it copies (a replaced policy takes the
+ * slot of the one it replaces: what names it is not copied); of @old
+ * only the chain's links are written (its objects' references are
+ * resolved already, and stay valid in @old).
  *
  * Return: the new table; NULL when it does not apply (@txn untouched but
  * for its order and the objects it dropped as changing nothing: build
@@ -1521,17 +1567,27 @@ struct np_table *np_table_add(struct np_table *old, struct np_txn *txn,
 			      u32 gen)
 {
 	const struct np_objv *vifs = &txn->objs[NP_VIF];
+	const struct np_objv *pols = &txn->objs[NP_POLICY];
 	struct np_objv deps = {}, copies = {}, repl = {};
 	struct np_owned *born = NULL, *gone = NULL;
 	bool rebuild_mac, rebuild_name;
-	u32 i, n_txn = 0, n_born = 0, n_gone = 0, n_pol = 0;
-	u8 dep_kind[NP_ADD_MAX];
+	u32 i, n_txn = 0, n_born = 0, n_gone = 0, n_slots;
 	bool too_many = false;
 	const struct np_vif *had;
 	struct np_table *t;
 	int k;
 
 	if (!old || !np_chain_last(old) || !np_add_applies(old, txn))
+		return NULL;
+	/*
+	 * A new policy takes the next slot, a deleted one leaves a hole: a
+	 * chain with more holes than policies is compacted by a full build.
+	 */
+	n_slots = old->n_pol_slot;
+	for (i = 0; i < pols->n; i++)
+		n_slots += !np_table_find(old, NP_POLICY,
+					  ((struct np_policy *)pols->v[i])->name);
+	if (n_slots > 2 * old->objs[NP_POLICY].n + NP_ADD_MAX)
 		return NULL;
 
 	t = np_table_like(old, gen);
@@ -1549,53 +1605,44 @@ struct np_table *np_table_add(struct np_table *old, struct np_txn *txn,
 		t->n_name += !vif->has_mac;
 	}
 
-	/* the replaced, then the copied networks and VMs: 2 * NP_ADD_MAX */
+	/* the replaced networks and VMs */
 	if (objv_reserve(&deps, NP_ADD_MAX) ||
-	    objv_reserve(&repl, 2 * NP_ADD_MAX))
+	    objv_reserve(&repl, NP_ADD_MAX))
 		goto nomem;
-	np_add_replaced(old, txn, &repl, &n_pol);
+	np_add_replaced(old, txn, &repl);
 	for (k = 0; k < NP_NKINDS; k++)
 		if (objv_reserve(&t->objs[k], old->objs[k].n + txn->objs[k].n))
 			goto nomem;
 	t->by_mac = np_index_next(old->by_mac, t->n_mac, &rebuild_mac);
 	t->by_name = np_index_next(old->by_name, t->n_name, &rebuild_name);
 	t->by_prefix = np_ix_share(old->by_prefix);
-	if (!t->by_mac || !t->by_name || !t->by_prefix)
+	if (np_slots_copy(t, old, n_slots) ||
+	    !t->by_mac || !t->by_name || !t->by_prefix)
 		goto nomem;
 
 	/*
-	 * When something others may point to is replaced, one pass finds
-	 * the objects that point to it (each object's cache line read: this
-	 * pass is most of the cost), in the kinds that can: networks and
-	 * VMs point to a policy, VIFs to any of the three. Kinds point only
-	 * to kinds before their own, so a network or VM copied here is in
-	 * @repl before the VIFs are read.
+	 * When a network or VM is replaced, one pass over the VIFs finds
+	 * those that point to it (each VIF's cache line read: this pass is
+	 * most of the cost). A replaced policy needs none.
 	 */
-	for (k = 0; k < NP_NKINDS; k++) {
-		bool may_point = k == NP_VIF ? repl.n :
-				 (k == NP_NET || k == NP_VM) && n_pol;
+	for (i = 0; repl.n && i < old->objs[NP_VIF].n; i++) {
+		const struct np_vif *vif = old->objs[NP_VIF].v[i];
 
-		for (i = 0; may_point && i < old->objs[k].n; i++) {
-			struct np_obj *o = old->objs[k].v[i];
-
-			if (!np_add_dep(txn, &repl, k, o))
-				continue;
-			if (deps.n == NP_ADD_MAX) {
-				too_many = true;
-				continue;
-			}
-			dep_kind[deps.n] = k;
-			deps.v[deps.n++] = o;
-			if (k != NP_VIF)
-				repl.v[repl.n++] = o;
+		if (!np_add_dep(txn, &repl, vif))
+			continue;
+		if (deps.n == NP_ADD_MAX) {
+			too_many = true;
+			break;
 		}
-		objv_merge(&t->objs[k], &old->objs[k], &txn->objs[k]);
+		deps.v[deps.n++] = (void *)vif;
 	}
+	for (k = 0; k < NP_NKINDS; k++)
+		objv_merge(&t->objs[k], &old->objs[k], &txn->objs[k]);
 	/* the copies: more than NP_ADD_MAX is for np_table_build() */
 	if (too_many || objv_reserve(&copies, deps.n))
 		goto undo;
 	for (i = 0; i < deps.n; i++) {
-		copies.v[i] = np_obj_dup(dep_kind[i], deps.v[i]);
+		copies.v[i] = np_obj_dup(old, NP_VIF, deps.v[i]);
 		if (!copies.v[i])
 			goto undo;
 		copies.n++;
@@ -1610,10 +1657,9 @@ struct np_table *np_table_add(struct np_table *old, struct np_txn *txn,
 	for (i = 0; i < copies.n; i++) {
 		struct np_obj *o = deps.v[i];
 
-		k = dep_kind[i];
-		t->objs[k].v[np_table_pos(t, k, o->name)] = copies.v[i];
+		t->objs[NP_VIF].v[np_table_pos(t, NP_VIF, o->name)] = copies.v[i];
 	}
-	if (np_add_index(t, old, txn, &deps, &copies, dep_kind, rebuild_mac,
+	if (np_add_index(t, old, txn, &deps, &copies, rebuild_mac,
 			 rebuild_name))
 		goto undo;
 	/* nothing below can fail: what is new, and what of @old is not kept */
@@ -1628,14 +1674,16 @@ struct np_table *np_table_add(struct np_table *old, struct np_txn *txn,
 				gone[n_gone++] = (struct np_owned){ rep, k };
 				np_flags_count(t, k, rep, -1);
 			}
+			if (k == NP_POLICY)
+				np_slot_take(t, txn->objs[k].v[i], rep);
 		}
 	for (i = 0; i < copies.n; i++) {
-		born[n_born++] = (struct np_owned){ copies.v[i], dep_kind[i] };
-		gone[n_gone++] = (struct np_owned){ deps.v[i], dep_kind[i] };
+		born[n_born++] = (struct np_owned){ copies.v[i], NP_VIF };
+		gone[n_gone++] = (struct np_owned){ deps.v[i], NP_VIF };
 	}
-	/* every new object resolved in @t */
+	/* every new object resolved in @t, its policies' slots taken */
 	for (i = 0; i < copies.n; i++)
-		np_add_resolve(t, dep_kind[i], copies.v[i]);
+		np_add_resolve(t, NP_VIF, copies.v[i]);
 	for (k = 0; k < NP_NKINDS; k++)
 		for (i = 0; i < txn->objs[k].n; i++)
 			np_add_resolve(t, k, txn->objs[k].v[i]);
@@ -1653,7 +1701,7 @@ undo:
 	kvfree(deps.v);
 	kvfree(repl.v);
 	for (i = 0; i < copies.n; i++)
-		np_obj_free(dep_kind[i], copies.v[i]);
+		np_obj_free(NP_VIF, copies.v[i]);
 	kvfree(copies.v);
 	np_table_unmake(t);
 	return too_many ? NULL : ERR_PTR(-ENOMEM);
@@ -1664,23 +1712,25 @@ nomem:
 	return ERR_PTR(-ENOMEM);
 }
 
-/* Whether @o, an object of @k, points to @obj, of @kind. */
+/*
+ * Whether @o, an object of @k, points to @obj, of @kind (a policy by
+ * its slot: a slot is one policy's in a chain).
+ */
 static bool np_obj_names(enum np_kind k, const void *o, enum np_kind kind,
 			 const void *obj)
 {
+	u32 slot = kind == NP_POLICY ? ((const struct np_policy *)obj)->slot : 0;
 	const struct np_vif *vif = o;
 
 	switch (k) {
 	case NP_NET:
-		return kind == NP_POLICY &&
-		       ((const struct np_network *)o)->policy == obj;
+		return slot && ((const struct np_network *)o)->policy_slot == slot;
 	case NP_VM:
-		return kind == NP_POLICY &&
-		       ((const struct np_vm *)o)->policy == obj;
+		return slot && ((const struct np_vm *)o)->policy_slot == slot;
 	case NP_VIF:
 		return (kind == NP_NET && vif->network == obj) ||
 		       (kind == NP_VM && vif->vm == obj) ||
-		       (kind == NP_POLICY && vif->policy == obj);
+		       (slot && vif->policy_slot == slot);
 	default:
 		return false;
 	}
@@ -1744,6 +1794,11 @@ struct np_table *np_table_drop(struct np_table *old, enum np_kind kind,
 	for (k = 0; k < NP_NKINDS; k++)
 		if (objv_reserve(&t->objs[k], old->objs[k].n))
 			goto nomem;
+	/* a deleted policy leaves its slot empty */
+	if (np_slots_copy(t, old, old->n_pol_slot))
+		goto nomem;
+	if (kind == NP_POLICY)
+		t->pol_slot[((const struct np_policy *)victim)->slot - 1] = NULL;
 	t->by_mac = np_ix_share(old->by_mac);
 	t->by_name = np_ix_share(old->by_name);
 	t->by_prefix = np_ix_share(old->by_prefix);
@@ -1836,7 +1891,7 @@ struct np_table *np_table_without(const struct np_table *old,
 
 			if (old->objs[k].v[i] == victim)
 				continue;
-			obj = np_obj_dup(k, old->objs[k].v[i]);
+			obj = np_obj_dup(old, k, old->objs[k].v[i]);
 			if (!obj || np_txn_add(&txn, k, obj)) {
 				np_obj_free(k, obj);
 				goto fail;

@@ -84,6 +84,14 @@ struct np_table {
 	u32 n_uplink_rule;			/* policies and networks */
 	char host[NETPOLICY_NAME_MAX];		/* this host's name, or "" */
 	struct np_objv objs[NP_NKINDS];
+	/*
+	 * The policies by slot - 1, for the objects that name one (struct
+	 * np_policy.slot): a full build numbers them in order; a change
+	 * gives a replacing policy the slot of the one it replaces and a
+	 * new one the next, and leaves a deleted one's NULL.
+	 */
+	const struct np_policy **pol_slot;
+	u32 n_pol_slot;
 	u32 n_mac;				/* VIFs in by_mac */
 	u32 n_name;				/* VIFs in by_name */
 	u8 max_prefix;				/* longest glob literal prefix */
@@ -146,5 +154,56 @@ s32 np_table_pos(const struct np_table *t, enum np_kind kind,
 const struct np_vif *np_table_by_mac(const struct np_table *t, const u8 *mac);
 const struct np_vif *np_table_by_ifname(const struct np_table *t,
 					const char *ifname);
+
+/**
+ * np_table_policy - the policy a resolved reference names in @t
+ * @t: the table
+ * @slot: the reference (struct np_network.policy_slot and the like)
+ *
+ * Return: the policy, or NULL when @slot is 0 (no policy named).
+ */
+static inline const struct np_policy *np_table_policy(const struct np_table *t,
+						      u32 slot)
+{
+	return slot ? t->pol_slot[slot - 1] : NULL;
+}
+
+/* The most objects one object points to (a VIF's network, VM, policy). */
+#define NP_OBJ_REFS	3
+
+/**
+ * np_obj_refs - the objects an object of a table points to
+ * @t: the table
+ * @kind: its kind
+ * @obj: the object, its references resolved in @t
+ * @refs: set to them; NULL where it points to nothing
+ *
+ * A network and a VM point to their policy, a VIF to its network, VM and
+ * policy; policies and NICs point to nothing.
+ */
+static inline void np_obj_refs(const struct np_table *t, enum np_kind kind,
+			       const void *obj, const void *refs[NP_OBJ_REFS])
+{
+	const struct np_network *net = obj;
+	const struct np_vif *vif = obj;
+	const struct np_vm *vm = obj;
+
+	refs[1] = NULL;
+	refs[2] = NULL;
+	if (kind == NP_NET) {
+		refs[0] = np_table_policy(t, net->policy_slot);
+	} else if (kind == NP_VM) {
+		refs[0] = np_table_policy(t, vm->policy_slot);
+	} else if (kind == NP_VIF) {
+		refs[0] = vif->network;
+		refs[1] = vif->vm;
+		refs[2] = np_table_policy(t, vif->policy_slot);
+	} else {
+		refs[0] = NULL;
+	}
+}
+
+void *np_obj_dup(const struct np_table *t, enum np_kind kind,
+		 const void *src);
 
 #endif /* _NP_TABLE_H */

@@ -612,29 +612,33 @@ static const char *pol_text(char *buf, size_t len, const struct np_policy *p)
 	return buf;
 }
 
-/* What a test compares of an object: everything a decision reads. */
-static void describe(char *buf, size_t len, enum np_kind k, const void *obj)
+/* What a test compares of an object of @t: everything a decision reads. */
+static void describe(char *buf, size_t len, const struct np_table *t,
+		     enum np_kind k, const void *obj)
 {
 	const struct np_network *n = obj;
 	const struct np_vif *f = obj;
 	const struct np_vm *m = obj;
-	char pa[48], pb[48];
+	char pa[48], pb[48], pc[48];
 
 	if (k == NP_NET)
 		snprintf(buf, len, "%s br=%s tun%u pol=%s", n->name, n->bridge,
-			 n->tunnel, pol_text(pa, sizeof(pa), n->policy));
+			 n->tunnel,
+			 pol_text(pa, sizeof(pa), np_table_policy(t, n->policy_slot)));
 	else if (k == NP_VM)
 		snprintf(buf, len, "%s src%u tags%u:%s pol=%s", m->name,
 			 m->source, m->n_tags, m->n_tags ? m->tags : "",
-			 pol_text(pa, sizeof(pa), m->policy));
+			 pol_text(pa, sizeof(pa), np_table_policy(t, m->policy_slot)));
 	else if (k == NP_VIF)
 		snprintf(buf, len, "%s src%u if=%s mac%d=%pM net=%s/%s/%s vm=%s/%s pol=%s",
 			 f->name, f->source, f->ifname, f->has_mac, f->mac,
 			 f->network->name, f->network->bridge,
-			 pol_text(pa, sizeof(pa), f->network->policy),
+			 pol_text(pa, sizeof(pa),
+				  np_table_policy(t, f->network->policy_slot)),
 			 f->vm ? f->vm->name : "-",
-			 f->vm ? pol_text(pb, sizeof(pb), f->vm->policy) : "-",
-			 pol_text(pa, sizeof(pa), f->policy));
+			 f->vm ? pol_text(pb, sizeof(pb),
+					  np_table_policy(t, f->vm->policy_slot)) : "-",
+			 pol_text(pc, sizeof(pc), np_table_policy(t, f->policy_slot)));
 	else if (k == NP_POLICY)
 		pol_text(buf, len, obj);
 	else
@@ -651,23 +655,38 @@ static bool held_ref(const struct np_table *t, enum np_kind kind,
 
 /*
  * Every reference of @t points to an object of @t: none to an object a
- * shared path replaced (freed with the table before).
+ * shared path replaced (freed with the table before); a slot names a
+ * policy of @t (a reference to a deleted one would be NULL: @t's slots
+ * hold its policies, each at its own slot, and nothing else).
  */
 static void expect_refs_held(struct kunit *test, int step,
 			     const struct np_table *t)
 {
-	u32 i;
+	const struct np_objv *pols = &t->objs[NP_POLICY];
+	u32 i, n = 0;
 
+	for (i = 0; i < t->n_pol_slot; i++)
+		n += !!t->pol_slot[i];
+	KUNIT_ASSERT_EQ_MSG(test, n, pols->n, "step %d", step);
+	for (i = 0; i < pols->n; i++) {
+		const struct np_policy *p = pols->v[i];
+
+		KUNIT_ASSERT_TRUE_MSG(test, p->slot && p->slot <= t->n_pol_slot &&
+				      t->pol_slot[p->slot - 1] == p,
+				      "step %d policy %s", step, p->name);
+	}
 	for (i = 0; i < t->objs[NP_NET].n; i++) {
 		const struct np_network *n = t->objs[NP_NET].v[i];
 
-		KUNIT_ASSERT_TRUE_MSG(test, held_ref(t, NP_POLICY, n->policy),
+		KUNIT_ASSERT_TRUE_MSG(test, !n->policy_slot ||
+				      np_table_policy(t, n->policy_slot),
 				      "step %d network %s", step, n->name);
 	}
 	for (i = 0; i < t->objs[NP_VM].n; i++) {
 		const struct np_vm *m = t->objs[NP_VM].v[i];
 
-		KUNIT_ASSERT_TRUE_MSG(test, held_ref(t, NP_POLICY, m->policy),
+		KUNIT_ASSERT_TRUE_MSG(test, !m->policy_slot ||
+				      np_table_policy(t, m->policy_slot),
 				      "step %d VM %s", step, m->name);
 	}
 	for (i = 0; i < t->objs[NP_VIF].n; i++) {
@@ -675,7 +694,8 @@ static void expect_refs_held(struct kunit *test, int step,
 
 		KUNIT_ASSERT_TRUE_MSG(test, held_ref(t, NP_NET, f->network) &&
 				      held_ref(t, NP_VM, f->vm) &&
-				      held_ref(t, NP_POLICY, f->policy),
+				      (!f->policy_slot ||
+				       np_table_policy(t, f->policy_slot)),
 				      "step %d VIF %s", step, f->name);
 	}
 }
@@ -763,8 +783,8 @@ static void expect_same_tables(struct kunit *test, int step,
 		KUNIT_ASSERT_EQ_MSG(test, a->objs[k].n, b->objs[k].n,
 				    "step %d kind %d", step, k);
 		for (i = 0; i < a->objs[k].n; i++) {
-			describe(da, sizeof(da), k, a->objs[k].v[i]);
-			describe(db, sizeof(db), k, b->objs[k].v[i]);
+			describe(da, sizeof(da), a, k, a->objs[k].v[i]);
+			describe(db, sizeof(db), b, k, b->objs[k].v[i]);
 			KUNIT_ASSERT_STREQ_MSG(test, da, db, "step %d", step);
 		}
 	}
@@ -779,8 +799,8 @@ static void expect_same_tables(struct kunit *test, int step,
 		KUNIT_ASSERT_EQ_MSG(test, !va, !vb, "step %d %s", step, ifname);
 		if (!va)
 			continue;
-		describe(da, sizeof(da), NP_VIF, va);
-		describe(db, sizeof(db), NP_VIF, vb);
+		describe(da, sizeof(da), a, NP_VIF, va);
+		describe(db, sizeof(db), b, NP_VIF, vb);
 		KUNIT_ASSERT_STREQ_MSG(test, da, db, "step %d %s %pM", step,
 				       ifname, mac);
 	}
@@ -1103,15 +1123,16 @@ static void np_table_add_random_test(struct kunit *test)
 }
 
 /*
- * An update replaces the configuration's policy a network points to:
- * through np_table_add() and through the full build alike, the network
- * is copied to point to the new policy, its VIF to the new network, and
- * the isolation flag goes with the old policy. Without the flag the same
- * name is a clash.
+ * An update replaces the configuration's policy a network names: through
+ * np_table_add() (the network and its VIF kept, the new policy in the old
+ * one's slot) and through the full build alike, the network reads the
+ * new policy, and the isolation flag goes with the old policy. Without
+ * the flag the same name is a clash.
  */
 static void np_table_update_test(struct kunit *test)
 {
 	int base = atomic_read(&np_objs_live);
+	const struct np_policy *pol;
 	struct np_table *t, *nt;
 	struct np_txn txn = {};
 	const struct np_vif *v;
@@ -1145,9 +1166,9 @@ static void np_table_update_test(struct kunit *test)
 		v = np_table_find(nt, NP_VIF, "v");
 		KUNIT_ASSERT_NOT_NULL(test, v);
 		KUNIT_EXPECT_PTR_EQ(test, v->network, np_table_find(nt, NP_NET, "n"));
-		KUNIT_EXPECT_PTR_EQ(test, v->network->policy,
-				    np_table_find(nt, NP_POLICY, "p"));
-		KUNIT_EXPECT_EQ(test, v->network->policy->present, NP_POL_CROSS_SERVER);
+		pol = np_table_policy(nt, v->network->policy_slot);
+		KUNIT_EXPECT_PTR_EQ(test, pol, np_table_find(nt, NP_POLICY, "p"));
+		KUNIT_EXPECT_EQ(test, pol->present, NP_POL_CROSS_SERVER);
 		KUNIT_EXPECT_FALSE(test, nt->any_isolate);
 		KUNIT_EXPECT_TRUE(test, nt->any_uplink_rule);
 		KUNIT_EXPECT_STREQ(test, lookup_name(nt, "tap0", NULL), "v");
