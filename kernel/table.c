@@ -32,27 +32,66 @@
 #include "table.h"
 
 /*
+ * The memory of an array of object pointers (struct np_objv): a count of
+ * the np_objv that hold it, then the pointers. A table made from another
+ * shares the arrays of the kinds it leaves alone (objv_share()); a shared
+ * array is never written.
+ */
+struct np_vec {
+	refcount_t ref;
+	void *v[];
+};
+
+static struct np_vec *objv_vec(const struct np_objv *ov)
+{
+	return container_of((void *)ov->v, struct np_vec, v);
+}
+
+/* Let go of @ov's array (freed with its last holder); @ov is empty after. */
+static void objv_put(struct np_objv *ov)
+{
+	if (ov->v && refcount_dec_and_test(&objv_vec(ov)->ref))
+		kvfree(objv_vec(ov));
+	memset(ov, 0, sizeof(*ov));
+}
+
+/* Make @dst, empty, hold @src's array too, read only. */
+static void objv_share(struct np_objv *dst, const struct np_objv *src)
+{
+	if (src->v)
+		refcount_inc(&objv_vec(src)->ref);
+	dst->v = src->v;
+	dst->n = src->n;
+	dst->cap = src->n;			/* a push would grow it */
+}
+
+/*
  * Room for @more more pointers in @ov, allocated now. Grown by hand rather
  * than with kvrealloc(), whose arguments changed in 6.11 (the old size
- * went): one call for every supported kernel.
+ * went): one call for every supported kernel. A shared array is not
+ * grown: it is not to be written.
  */
 static int objv_reserve(struct np_objv *ov, u32 more)
 {
-	void **bigger;
-	u32 want;
+	struct np_vec *bigger;
+	u32 want, n = ov->n;
 
 	if (more > U32_MAX / 2 - ov->n)
 		return -ENOMEM;
 	if (ov->n + more <= ov->cap)
 		return 0;
+	if (WARN_ON_ONCE(ov->v && refcount_read(&objv_vec(ov)->ref) > 1))
+		return -EINVAL;
 	want = max3(ov->cap * 2, ov->n + more, 16U);
-	bigger = kvmalloc_array(want, sizeof(void *), GFP_KERNEL_ACCOUNT);
+	bigger = kvmalloc(struct_size(bigger, v, want), GFP_KERNEL_ACCOUNT);
 	if (!bigger)
 		return -ENOMEM;
-	if (ov->n)
-		memcpy(bigger, ov->v, ov->n * sizeof(void *));
-	kvfree(ov->v);
-	ov->v = bigger;
+	refcount_set(&bigger->ref, 1);
+	if (n)
+		memcpy(bigger->v, ov->v, n * sizeof(void *));
+	objv_put(ov);
+	ov->v = bigger->v;
+	ov->n = n;
 	ov->cap = want;
 	return 0;
 }
@@ -72,8 +111,7 @@ static void objv_free(struct np_objv *ov, enum np_kind kind)
 
 	for (i = 0; i < ov->n; i++)
 		np_obj_free(kind, ov->v[i]);
-	kvfree(ov->v);
-	memset(ov, 0, sizeof(*ov));
+	objv_put(ov);
 }
 
 /*
@@ -285,9 +323,9 @@ static void np_table_release(struct np_table *t)
 	for (k = 0; k < NP_NKINDS; k++) {
 		for (i = 0; t->release == NP_RELEASE_ALL && i < t->objs[k].n; i++)
 			np_obj_free(k, t->objs[k].v[i]);
-		kvfree(t->objs[k].v);
+		objv_put(&t->objs[k]);
 	}
-	kvfree(t->pol_slot);
+	objv_put(&t->pol_slot);
 	kfree(t->born);
 	kfree(t->gone);
 	kfree(t);
@@ -796,9 +834,7 @@ static int resolve(struct np_table *t, struct netlink_ext_ack *extack)
 	int err = -ENOMEM;
 	u32 i;
 
-	t->pol_slot = kvmalloc_array(max_t(u32, pv->n, 1), sizeof(*t->pol_slot),
-				     GFP_KERNEL_ACCOUNT);
-	if (!t->pol_slot ||
+	if (objv_reserve(&t->pol_slot, pv->n) ||
 	    np_names_build(&pols, pv) ||
 	    np_names_build(&nets, &t->objs[NP_NET]) ||
 	    np_names_build(&vms, &t->objs[NP_VM]))
@@ -809,10 +845,10 @@ static int resolve(struct np_table *t, struct netlink_ext_ack *extack)
 		struct np_policy *p = pv->v[i];
 
 		p->slot = i + 1;
-		t->pol_slot[i] = p;
+		t->pol_slot.v[i] = p;
 		np_flags_count(t, NP_POLICY, p, 1);
 	}
-	t->n_pol_slot = pv->n;
+	t->pol_slot.n = pv->n;
 	for (i = 0; i < t->objs[NP_NET].n; i++) {
 		struct np_network *net = t->objs[NP_NET].v[i];
 
@@ -1309,16 +1345,19 @@ static struct np_index *np_index_next(const struct np_index *old, u32 n,
 	return *rebuild ? np_ix_alloc(n) : np_ix_share(old);
 }
 
-/* @t's policies by slot: @old's, with room for @n slots in all */
+/*
+ * @t's policies by slot, for a change that writes them: a copy of @old's,
+ * with room for @n slots in all.
+ */
 static int np_slots_copy(struct np_table *t, const struct np_table *old, u32 n)
 {
-	t->pol_slot = kvmalloc_array(max_t(u32, n, 1), sizeof(*t->pol_slot),
-				     GFP_KERNEL_ACCOUNT);
-	if (!t->pol_slot)
+	const struct np_objv *from = &old->pol_slot;
+
+	if (objv_reserve(&t->pol_slot, n))
 		return -ENOMEM;
-	memcpy(t->pol_slot, old->pol_slot,
-	       old->n_pol_slot * sizeof(*t->pol_slot));
-	t->n_pol_slot = old->n_pol_slot;
+	if (from->n)
+		memcpy(t->pol_slot.v, from->v, from->n * sizeof(void *));
+	t->pol_slot.n = from->n;
 	return 0;
 }
 
@@ -1465,8 +1504,8 @@ static void np_table_unmake(struct np_table *t)
 static void np_slot_take(struct np_table *t, struct np_policy *pol,
 			 const struct np_policy *rep)
 {
-	pol->slot = rep ? rep->slot : ++t->n_pol_slot;
-	t->pol_slot[pol->slot - 1] = pol;
+	pol->slot = rep ? rep->slot : ++t->pol_slot.n;
+	t->pol_slot.v[pol->slot - 1] = pol;
 }
 
 /* The slot in @t of the policy named @ref (which exists), or 0 for none */
@@ -1583,7 +1622,7 @@ struct np_table *np_table_add(struct np_table *old, struct np_txn *txn,
 	 * A new policy takes the next slot, a deleted one leaves a hole: a
 	 * chain with more holes than policies is compacted by a full build.
 	 */
-	n_slots = old->n_pol_slot;
+	n_slots = old->pol_slot.n;
 	for (i = 0; i < pols->n; i++)
 		n_slots += !np_table_find(old, NP_POLICY,
 					  ((struct np_policy *)pols->v[i])->name);
@@ -1592,7 +1631,7 @@ struct np_table *np_table_add(struct np_table *old, struct np_txn *txn,
 
 	t = np_table_like(old, gen);
 	if (!t)
-		goto nomem;
+		goto undo;
 	for (i = 0; i < vifs->n; i++) {
 		const struct np_vif *vif = vifs->v[i];
 
@@ -1608,22 +1647,14 @@ struct np_table *np_table_add(struct np_table *old, struct np_txn *txn,
 	/* the replaced networks and VMs */
 	if (objv_reserve(&deps, NP_ADD_MAX) ||
 	    objv_reserve(&repl, NP_ADD_MAX))
-		goto nomem;
+		goto undo;
 	np_add_replaced(old, txn, &repl);
-	for (k = 0; k < NP_NKINDS; k++)
-		if (objv_reserve(&t->objs[k], old->objs[k].n + txn->objs[k].n))
-			goto nomem;
-	t->by_mac = np_index_next(old->by_mac, t->n_mac, &rebuild_mac);
-	t->by_name = np_index_next(old->by_name, t->n_name, &rebuild_name);
-	t->by_prefix = np_ix_share(old->by_prefix);
-	if (np_slots_copy(t, old, n_slots) ||
-	    !t->by_mac || !t->by_name || !t->by_prefix)
-		goto nomem;
 
 	/*
 	 * When a network or VM is replaced, one pass over the VIFs finds
 	 * those that point to it (each VIF's cache line read: this pass is
-	 * most of the cost). A replaced policy needs none.
+	 * most of the cost); more than NP_ADD_MAX is for np_table_build().
+	 * A replaced policy needs none.
 	 */
 	for (i = 0; repl.n && i < old->objs[NP_VIF].n; i++) {
 		const struct np_vif *vif = old->objs[NP_VIF].v[i];
@@ -1632,14 +1663,32 @@ struct np_table *np_table_add(struct np_table *old, struct np_txn *txn,
 			continue;
 		if (deps.n == NP_ADD_MAX) {
 			too_many = true;
-			break;
+			goto undo;
 		}
 		deps.v[deps.n++] = (void *)vif;
 	}
-	for (k = 0; k < NP_NKINDS; k++)
+	/*
+	 * The kinds the change leaves alone share @old's sorted arrays, and
+	 * its policies' slots when no policy changes; the others are copied.
+	 */
+	for (k = 0; k < NP_NKINDS; k++) {
+		if (!txn->objs[k].n && !(k == NP_VIF && deps.n)) {
+			objv_share(&t->objs[k], &old->objs[k]);
+			continue;
+		}
+		if (objv_reserve(&t->objs[k], old->objs[k].n + txn->objs[k].n))
+			goto undo;
 		objv_merge(&t->objs[k], &old->objs[k], &txn->objs[k]);
-	/* the copies: more than NP_ADD_MAX is for np_table_build() */
-	if (too_many || objv_reserve(&copies, deps.n))
+	}
+	if (!pols->n)
+		objv_share(&t->pol_slot, &old->pol_slot);
+	else if (np_slots_copy(t, old, n_slots))
+		goto undo;
+	t->by_mac = np_index_next(old->by_mac, t->n_mac, &rebuild_mac);
+	t->by_name = np_index_next(old->by_name, t->n_name, &rebuild_name);
+	t->by_prefix = np_ix_share(old->by_prefix);
+	if (!t->by_mac || !t->by_name || !t->by_prefix ||
+	    objv_reserve(&copies, deps.n))
 		goto undo;
 	for (i = 0; i < deps.n; i++) {
 		copies.v[i] = np_obj_dup(old, NP_VIF, deps.v[i]);
@@ -1689,27 +1738,22 @@ struct np_table *np_table_add(struct np_table *old, struct np_txn *txn,
 			np_add_resolve(t, k, txn->objs[k].v[i]);
 	for (k = 0; k < NP_NKINDS; k++)
 		txn->objs[k].n = 0;
-	kvfree(deps.v);
-	kvfree(copies.v);
-	kvfree(repl.v);
+	objv_put(&deps);
+	objv_put(&copies);
+	objv_put(&repl);
 	np_chain_link(old, t, born, n_born, gone, n_gone);
 	return t;
 
 undo:
 	kfree(born);
 	kfree(gone);
-	kvfree(deps.v);
-	kvfree(repl.v);
+	objv_put(&deps);
+	objv_put(&repl);
 	for (i = 0; i < copies.n; i++)
 		np_obj_free(NP_VIF, copies.v[i]);
-	kvfree(copies.v);
+	objv_put(&copies);
 	np_table_unmake(t);
 	return too_many ? NULL : ERR_PTR(-ENOMEM);
-nomem:
-	kvfree(deps.v);
-	kvfree(repl.v);
-	np_table_free(t);
-	return ERR_PTR(-ENOMEM);
 }
 
 /*
@@ -1789,16 +1833,15 @@ struct np_table *np_table_drop(struct np_table *old, enum np_kind kind,
 
 	t = np_table_like(old, gen);
 	gone = kmalloc(sizeof(*gone), GFP_KERNEL_ACCOUNT);
-	if (!t || !gone)
+	if (!t || !gone || objv_reserve(&t->objs[kind], old->objs[kind].n))
 		goto nomem;
-	for (k = 0; k < NP_NKINDS; k++)
-		if (objv_reserve(&t->objs[k], old->objs[k].n))
-			goto nomem;
-	/* a deleted policy leaves its slot empty */
-	if (np_slots_copy(t, old, old->n_pol_slot))
+	/* a deleted policy leaves its slot empty; else the slots are shared */
+	if (kind != NP_POLICY)
+		objv_share(&t->pol_slot, &old->pol_slot);
+	else if (np_slots_copy(t, old, old->pol_slot.n))
 		goto nomem;
-	if (kind == NP_POLICY)
-		t->pol_slot[((const struct np_policy *)victim)->slot - 1] = NULL;
+	else
+		t->pol_slot.v[((const struct np_policy *)victim)->slot - 1] = NULL;
 	t->by_mac = np_ix_share(old->by_mac);
 	t->by_name = np_ix_share(old->by_name);
 	t->by_prefix = np_ix_share(old->by_prefix);
@@ -1807,21 +1850,26 @@ struct np_table *np_table_drop(struct np_table *old, enum np_kind kind,
 
 	/*
 	 * Whether an object names the victim (the full build refuses that
-	 * delete, and says why): only the kinds that point to its kind.
+	 * delete, and says why): only the kinds that point to its kind. The
+	 * other kinds' arrays are shared; the victim's kind is copied
+	 * without it.
 	 */
 	for (k = 0; k < NP_NKINDS; k++) {
 		bool may_name = k == NP_VIF ? kind != NP_NIC && kind != NP_VIF :
 			(k == NP_NET || k == NP_VM) && kind == NP_POLICY;
 
 		ov = &old->objs[k];
-		at = k == kind ? objv_rank(ov, name) - 1 : ov->n;
 		for (i = 0; may_name && !named && i < ov->n; i++)
 			named = np_obj_names(k, ov->v[i], kind, victim);
-		memcpy(t->objs[k].v, ov->v, min(at, ov->n) * sizeof(void *));
-		if (at < ov->n)
-			memcpy(&t->objs[k].v[at], &ov->v[at + 1],
-			       (ov->n - at - 1) * sizeof(void *));
-		t->objs[k].n = ov->n - (at < ov->n);
+		if (k != kind) {
+			objv_share(&t->objs[k], ov);
+			continue;
+		}
+		at = objv_rank(ov, name) - 1;
+		memcpy(t->objs[k].v, ov->v, at * sizeof(void *));
+		memcpy(&t->objs[k].v[at], &ov->v[at + 1],
+		       (ov->n - at - 1) * sizeof(void *));
+		t->objs[k].n = ov->n - 1;
 	}
 	if (named) {
 		kfree(gone);

@@ -14,7 +14,11 @@
 
 struct netlink_ext_ack;
 
-/* The objects of one kind, sorted by name once in a table. */
+/*
+ * The objects of one kind, sorted by name once in a table. The array's
+ * memory is counted (table.c): a table made from another shares the
+ * arrays of the kinds it leaves alone, and never writes a shared one.
+ */
 struct np_objv {
 	void **v;
 	u32 n;
@@ -90,8 +94,7 @@ struct np_table {
 	 * gives a replacing policy the slot of the one it replaces and a
 	 * new one the next, and leaves a deleted one's NULL.
 	 */
-	const struct np_policy **pol_slot;
-	u32 n_pol_slot;
+	struct np_objv pol_slot;
 	u32 n_mac;				/* VIFs in by_mac */
 	u32 n_name;				/* VIFs in by_name */
 	u8 max_prefix;				/* longest glob literal prefix */
@@ -165,7 +168,7 @@ const struct np_vif *np_table_by_ifname(const struct np_table *t,
 static inline const struct np_policy *np_table_policy(const struct np_table *t,
 						      u32 slot)
 {
-	return slot ? t->pol_slot[slot - 1] : NULL;
+	return slot ? t->pol_slot.v[slot - 1] : NULL;
 }
 
 /* The most objects one object points to (a VIF's network, VM, policy). */

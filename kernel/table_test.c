@@ -665,14 +665,14 @@ static void expect_refs_held(struct kunit *test, int step,
 	const struct np_objv *pols = &t->objs[NP_POLICY];
 	u32 i, n = 0;
 
-	for (i = 0; i < t->n_pol_slot; i++)
-		n += !!t->pol_slot[i];
+	for (i = 0; i < t->pol_slot.n; i++)
+		n += !!t->pol_slot.v[i];
 	KUNIT_ASSERT_EQ_MSG(test, n, pols->n, "step %d", step);
 	for (i = 0; i < pols->n; i++) {
 		const struct np_policy *p = pols->v[i];
 
-		KUNIT_ASSERT_TRUE_MSG(test, p->slot && p->slot <= t->n_pol_slot &&
-				      t->pol_slot[p->slot - 1] == p,
+		KUNIT_ASSERT_TRUE_MSG(test, p->slot && p->slot <= t->pol_slot.n &&
+				      t->pol_slot.v[p->slot - 1] == p,
 				      "step %d policy %s", step, p->name);
 	}
 	for (i = 0; i < t->objs[NP_NET].n; i++) {
