@@ -156,7 +156,9 @@ static size_t table_bytes(const struct np_table *t)
 	for (k = 0; k < NP_NKINDS; k++) {
 		const struct np_objv *ov = &t->objs[k];
 
-		b += arr_bytes(ov->v, ov->cap * sizeof(void *));
+		if (ov->v)
+			b += arr_bytes(objv_vec(ov),
+				       struct_size(objv_vec(ov), v, ov->cap));
 		for (i = 0; i < ov->n; i++) {
 			b += ksize(ov->v[i]);
 			if (k == NP_POLICY && ((struct np_policy *)ov->v[i])->sels)
@@ -167,6 +169,10 @@ static size_t table_bytes(const struct np_table *t)
 				b += ksize(((struct np_nic *)ov->v[i])->tags);
 		}
 	}
+	if (t->pol_slot.v)
+		b += arr_bytes(objv_vec(&t->pol_slot),
+			       struct_size(objv_vec(&t->pol_slot), v,
+					   t->pol_slot.cap));
 	b += index_bytes(t->by_mac);
 	b += index_bytes(t->by_name);
 	b += index_bytes(t->by_prefix);

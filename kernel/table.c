@@ -31,22 +31,6 @@
 #include "glob.h"
 #include "table.h"
 
-/*
- * The memory of an array of object pointers (struct np_objv): a count of
- * the np_objv that hold it, then the pointers. A table made from another
- * shares the arrays of the kinds it leaves alone (objv_share()); a shared
- * array is never written.
- */
-struct np_vec {
-	refcount_t ref;
-	void *v[];
-};
-
-static struct np_vec *objv_vec(const struct np_objv *ov)
-{
-	return container_of((void *)ov->v, struct np_vec, v);
-}
-
 /* Let go of @ov's array (freed with its last holder); @ov is empty after. */
 static void objv_put(struct np_objv *ov)
 {
@@ -82,7 +66,8 @@ static int objv_reserve(struct np_objv *ov, u32 more)
 		return 0;
 	if (WARN_ON_ONCE(ov->v && refcount_read(&objv_vec(ov)->ref) > 1))
 		return -EINVAL;
-	want = max3(ov->cap * 2, ov->n + more, 16U);
+	/* grown, the count and the pointers fill a power of two */
+	want = max3(ov->cap * 2 + 1, ov->n + more, 15U);
 	bigger = kvmalloc(struct_size(bigger, v, want), GFP_KERNEL_ACCOUNT);
 	if (!bigger)
 		return -ENOMEM;

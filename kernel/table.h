@@ -26,6 +26,21 @@ struct np_objv {
 };
 
 /*
+ * The memory of an np_objv's array: a count of the np_objv that hold it,
+ * then the pointers. A table made from another shares the arrays of the
+ * kinds it leaves alone; a shared array is never written.
+ */
+struct np_vec {
+	refcount_t ref;
+	void *v[];
+};
+
+static inline struct np_vec *objv_vec(const struct np_objv *ov)
+{
+	return container_of((void *)ov->v, struct np_vec, v);
+}
+
+/*
  * An index of VIFs: open addressing over slots kept in pages, so that a
  * table made from another shares the other's pages and copies only those
  * it writes (table.c). A page's own count (struct page) says how many
