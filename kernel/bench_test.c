@@ -150,23 +150,28 @@ static size_t index_bytes(const struct np_index *ix)
 static size_t table_bytes(const struct np_table *t)
 {
 	size_t b = ksize(t);
-	u32 i;
+	struct np_seq_iter it;
+	void *o;
+	u32 l;
 	int k;
 
 	for (k = 0; k < NP_NKINDS; k++) {
-		const struct np_objv *ov = &t->objs[k];
+		const struct np_seq *s = t->objs[k];
 
-		if (ov->v)
-			b += arr_bytes(objv_vec(ov),
-				       struct_size(objv_vec(ov), v, ov->cap));
-		for (i = 0; i < ov->n; i++) {
-			b += ksize(ov->v[i]);
-			if (k == NP_POLICY && ((struct np_policy *)ov->v[i])->sels)
-				b += ksize(((struct np_policy *)ov->v[i])->sels);
-			if (k == NP_VM && ((struct np_vm *)ov->v[i])->tags)
-				b += ksize(((struct np_vm *)ov->v[i])->tags);
-			if (k == NP_NIC && ((struct np_nic *)ov->v[i])->tags)
-				b += ksize(((struct np_nic *)ov->v[i])->tags);
+		if (s) {
+			b += arr_bytes(s, struct_size(s, e, s->cap));
+			for (l = 0; l < s->n_leaf; l++)
+				b += ksize(s->e[l].leaf);
+		}
+		np_seq_iter_init(&it, s);
+		while ((o = np_seq_next(&it))) {
+			b += ksize(o);
+			if (k == NP_POLICY && ((struct np_policy *)o)->sels)
+				b += ksize(((struct np_policy *)o)->sels);
+			if (k == NP_VM && ((struct np_vm *)o)->tags)
+				b += ksize(((struct np_vm *)o)->tags);
+			if (k == NP_NIC && ((struct np_nic *)o)->tags)
+				b += ksize(((struct np_nic *)o)->tags);
 		}
 	}
 	if (t->pol_slot.v)

@@ -1513,6 +1513,8 @@ static int np_dump_select(struct netlink_callback *cb, enum np_kind kind)
 	const struct np_table *t = ctx->t;
 	const struct nlattr *nest, *key;
 	u32 n = 0, n_to = 0, n_ref = 0, i, w;
+	struct np_seq_iter it;
+	const void *obj;
 	const void **to = NULL, *target;
 	int rem, krem;
 	s32 pos;
@@ -1540,8 +1542,9 @@ static int np_dump_select(struct netlink_callback *cb, enum np_kind kind)
 	}
 	if (n_to) {
 		sort(to, n_to, sizeof(*to), np_cmp_ptr, NULL);
-		for (i = 0; i < t->objs[kind].n; i++)
-			n_ref += np_points_to(t, kind, t->objs[kind].v[i], to, n_to);
+		np_seq_iter_init(&it, t->objs[kind]);
+		while ((obj = np_seq_next(&it)))
+			n_ref += np_points_to(t, kind, obj, to, n_to);
 	}
 	ctx->sel = kvmalloc_array(max(n + n_ref, 1U), sizeof(*ctx->sel),
 				  GFP_KERNEL_ACCOUNT);
@@ -1549,8 +1552,9 @@ static int np_dump_select(struct netlink_callback *cb, enum np_kind kind)
 		kvfree(to);
 		return -ENOMEM;
 	}
-	for (i = 0; n_ref && i < t->objs[kind].n; i++)
-		if (np_points_to(t, kind, t->objs[kind].v[i], to, n_to))
+	np_seq_iter_init(&it, n_ref ? t->objs[kind] : NULL);
+	for (i = 0; (obj = np_seq_next(&it)); i++)
+		if (np_points_to(t, kind, obj, to, n_to))
 			ctx->sel[ctx->n++] = i;
 	kvfree(to);
 	nlmsg_for_each_attr(nest, cb->nlh, GENL_HDRLEN, rem) {
@@ -1647,7 +1651,7 @@ static int np_dump_objects(struct sk_buff *skb, struct netlink_callback *cb,
 {
 	struct np_dump_ctx *ctx = np_dump_ctx(cb);
 	const struct np_table *t = ctx->t;
-	u32 n = ctx->sel ? ctx->n : t ? t->objs[kind].n : 0;
+	u32 n = ctx->sel ? ctx->n : t ? np_seq_n(t->objs[kind]) : 0;
 	int err = 0;
 	void *hdr;
 
@@ -1665,8 +1669,8 @@ static int np_dump_objects(struct sk_buff *skb, struct netlink_callback *cb,
 			break;
 		}
 		err = np_put_obj(skb, t, kind,
-				 t->objs[kind].v[ctx->sel ? ctx->sel[ctx->idx] :
-						 ctx->idx]);
+				 np_seq_at(t->objs[kind],
+					   ctx->sel ? ctx->sel[ctx->idx] : ctx->idx));
 		if (!err)
 			err = nla_put_u32(skb, NETPOLICY_A_GENERATION, t->gen);
 		if (!err && kind == NP_POLICY && !ctx->idx)

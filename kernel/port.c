@@ -658,9 +658,10 @@ static void np_port_upper_changed(struct net *net, struct np_port *port,
 static int np_uplink_veto(struct net *net, struct net_device *dev,
 			  struct netdev_notifier_changeupper_info *info)
 {
+	const struct np_network *nw;
 	struct netlink_ext_ack *extack;
 	const struct np_table *t;
-	u32 i;
+	struct np_seq_iter it;
 
 	if (!info->linking || !netif_is_bridge_master(info->upper_dev))
 		return NOTIFY_DONE;
@@ -670,8 +671,8 @@ static int np_uplink_veto(struct net *net, struct net_device *dev,
 	/* a VM interface a VIF object binds: its own policies decide */
 	if (np_dev_kind(dev) && np_dev_vif(np_net(net), t, dev))
 		return NOTIFY_DONE;
-	for (i = 0; i < t->objs[NP_NET].n; i++) {
-		const struct np_network *nw = t->objs[NP_NET].v[i];
+	np_seq_iter_init(&it, t->objs[NP_NET]);
+	while ((nw = np_seq_next(&it))) {
 		const struct np_policy *pol;
 
 		pol = np_table_policy(t, nw->policy_slot);
@@ -907,9 +908,7 @@ static bool np_ports_touched(struct np_net *pn, const struct np_table *old,
 	    t->any_isolate != old->any_isolate ||
 	    t->any_uplink_rule != old->any_uplink_rule ||
 	    strcmp(t->host, old->host) ||
-	    t->objs[NP_NIC].n != old->objs[NP_NIC].n ||
-	    memcmp(t->objs[NP_NIC].v, old->objs[NP_NIC].v,
-		   t->objs[NP_NIC].n * sizeof(void *)))
+	    !np_seq_same(t->objs[NP_NIC], old->objs[NP_NIC]))
 		return false;
 	list_for_each_entry(port, &pn->ports, list) {
 		mac = np_port_mac(port);

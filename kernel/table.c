@@ -100,6 +100,384 @@ static void objv_free(struct np_objv *ov, enum np_kind kind)
 }
 
 /*
+ * Sequences (struct np_seq, table.h): a table's objects of one kind, in
+ * name order, in leaves of at most NP_LEAF_MAX pointers. A full build
+ * fills every leaf; a change copies the spine (16 bytes a leaf, each
+ * leaf counted once more) and then the leaves it writes, splitting a
+ * full one in two to insert. A deleted object's leaf shrinks, and goes
+ * when it empties; leaves are not merged, so a chain of deletes leaves
+ * no more leaves than its table had (the next full build packs them).
+ */
+static struct np_leaf *np_leaf_alloc(void)
+{
+	struct np_leaf *lf = kmalloc(sizeof(*lf), GFP_KERNEL_ACCOUNT);
+
+	if (lf) {
+		refcount_set(&lf->ref, 1);
+		lf->n = 0;
+	}
+	return lf;
+}
+
+static void np_leaf_put(struct np_leaf *lf)
+{
+	if (refcount_dec_and_test(&lf->ref))
+		kfree(lf);
+}
+
+static struct np_seq *np_seq_alloc(u32 cap)
+{
+	struct np_seq *s = kvmalloc(struct_size(s, e, cap), GFP_KERNEL_ACCOUNT);
+
+	if (s) {
+		refcount_set(&s->ref, 1);
+		s->n = 0;
+		s->n_leaf = 0;
+		s->cap = cap;
+	}
+	return s;
+}
+
+/* Let go of @s (or NULL): its leaves go with their last spine. */
+static void np_seq_put(struct np_seq *s)
+{
+	u32 l;
+
+	if (!s || !refcount_dec_and_test(&s->ref))
+		return;
+	for (l = 0; l < s->n_leaf; l++)
+		np_leaf_put(s->e[l].leaf);
+	kvfree(s);
+}
+
+/* @s (or NULL) held by one more table, read only. */
+static struct np_seq *np_seq_get(struct np_seq *s)
+{
+	if (s)
+		refcount_inc(&s->ref);
+	return s;
+}
+
+/* @v[@n], sorted, as a sequence in full leaves; *@out NULL when @n is 0 */
+static int np_seq_make(struct np_seq **out, void *const *v, u32 n)
+{
+	struct np_leaf *lf;
+	struct np_seq *s;
+	u32 k;
+
+	*out = NULL;
+	if (!n)
+		return 0;
+	s = np_seq_alloc(DIV_ROUND_UP(n, NP_LEAF_MAX));
+	if (!s)
+		return -ENOMEM;
+	while (s->n < n) {
+		lf = np_leaf_alloc();
+		if (!lf) {
+			np_seq_put(s);
+			return -ENOMEM;
+		}
+		k = min_t(u32, n - s->n, NP_LEAF_MAX);
+		memcpy(lf->v, &v[s->n], k * sizeof(void *));
+		lf->n = k;
+		s->n += k;
+		s->e[s->n_leaf].leaf = lf;
+		s->e[s->n_leaf++].end = s->n;
+	}
+	*out = s;
+	return 0;
+}
+
+/*
+ * A spine of @old's leaves (or of none), each counted once more, for a
+ * change to write: room for @more leaves beyond @old's.
+ */
+static struct np_seq *np_seq_clone(const struct np_seq *old, u32 more)
+{
+	u32 n_leaf = old ? old->n_leaf : 0, l;
+	struct np_seq *s = np_seq_alloc(n_leaf + more);
+
+	if (!s || !n_leaf)
+		return s;
+	memcpy(s->e, old->e, n_leaf * sizeof(s->e[0]));
+	for (l = 0; l < n_leaf; l++)
+		refcount_inc(&s->e[l].leaf->ref);
+	s->n = old->n;
+	s->n_leaf = n_leaf;
+	return s;
+}
+
+static u32 np_seq_start(const struct np_seq *s, u32 l)
+{
+	return l ? s->e[l - 1].end : 0;
+}
+
+/* The leaf of @s that holds position @i (< @s->n) */
+static u32 np_seq_leaf_of(const struct np_seq *s, u32 i)
+{
+	u32 lo = 0, hi = s->n_leaf - 1;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (s->e[mid].end > i)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/**
+ * np_seq_at - the object at position @i of a sequence
+ * @s: the sequence, or NULL
+ * @i: the position, in name order
+ *
+ * Return: the object, or NULL past the end.
+ */
+void *np_seq_at(const struct np_seq *s, u32 i)
+{
+	u32 l;
+
+	if (!s || i >= s->n)
+		return NULL;
+	l = np_seq_leaf_of(s, i);
+	return s->e[l].leaf->v[i - np_seq_start(s, l)];
+}
+
+/**
+ * np_seq_same - whether two sequences hold the same objects
+ * @a: a sequence, or NULL
+ * @b: another
+ *
+ * Return: true when they hold the same objects (by address) in order.
+ */
+bool np_seq_same(const struct np_seq *a, const struct np_seq *b)
+{
+	struct np_seq_iter ia, ib;
+	const void *o;
+
+	if (a == b)
+		return true;
+	if (np_seq_n(a) != np_seq_n(b))
+		return false;
+	np_seq_iter_init(&ia, a);
+	np_seq_iter_init(&ib, b);
+	while ((o = np_seq_next(&ia)))
+		if (o != np_seq_next(&ib))
+			return false;
+	return true;
+}
+
+static const char *np_name_of(const void *obj)
+{
+	return ((const struct np_obj *)obj)->name;
+}
+
+/*
+ * Where @name goes in @s: the first greater name, at index *@j of leaf
+ * *@l (the last leaf whose first name is not greater, so that an equal
+ * name is at *@j - 1 of it). Return: its position, 0 with *@l U32_MAX
+ * when every name of @s is greater (or @s is empty).
+ */
+static u32 np_seq_locate(const struct np_seq *s, const char *name, u32 *l,
+			 u32 *j)
+{
+	const struct np_leaf *lf;
+	u32 lo = 0, hi = s ? s->n_leaf : 0, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(name, np_name_of(s->e[mid].leaf->v[0])) < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	*l = U32_MAX;
+	if (!lo)
+		return 0;
+	*l = lo - 1;
+	lf = s->e[*l].leaf;
+	lo = 1;				/* its first name is not greater */
+	hi = lf->n;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(name, np_name_of(lf->v[mid])) < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	*j = lo;
+	return np_seq_start(s, *l) + lo;
+}
+
+/* Where @name goes in @s: the first greater name's position. */
+static u32 np_seq_rank(const struct np_seq *s, const char *name)
+{
+	u32 l, j;
+
+	return np_seq_locate(s, name, &l, &j);
+}
+
+/* The position of the object named @name in @s, or -1 */
+static s32 np_seq_pos(const struct np_seq *s, const char *name)
+{
+	u32 l, j, at = np_seq_locate(s, name, &l, &j);
+
+	if (l == U32_MAX || strcmp(name, np_name_of(s->e[l].leaf->v[j - 1])))
+		return -1;
+	return at - 1;
+}
+
+static void *np_seq_find(const struct np_seq *s, const char *name)
+{
+	u32 l, j;
+
+	np_seq_locate(s, name, &l, &j);
+	if (l == U32_MAX || strcmp(name, np_name_of(s->e[l].leaf->v[j - 1])))
+		return NULL;
+	return s->e[l].leaf->v[j - 1];
+}
+
+/*
+ * Leaf @l of @s, a spine only its change holds, to write: a copy of it
+ * when another spine holds it too.
+ */
+static struct np_leaf *np_seq_own(struct np_seq *s, u32 l)
+{
+	struct np_leaf *lf = s->e[l].leaf, *c;
+
+	WARN_ON_ONCE(refcount_read(&s->ref) != 1);
+	if (refcount_read(&lf->ref) == 1)
+		return lf;
+	c = np_leaf_alloc();
+	if (!c)
+		return NULL;
+	memcpy(c->v, lf->v, lf->n * sizeof(void *));
+	c->n = lf->n;
+	np_leaf_put(lf);			/* another spine holds it */
+	s->e[l].leaf = c;
+	return c;
+}
+
+/* Make @obj the object at position @i (< @s->n) of @s. */
+static int np_seq_set(struct np_seq *s, u32 i, void *obj)
+{
+	u32 l = np_seq_leaf_of(s, i);
+	struct np_leaf *lf = np_seq_own(s, l);
+
+	if (!lf)
+		return -ENOMEM;
+	lf->v[i - np_seq_start(s, l)] = obj;
+	return 0;
+}
+
+/*
+ * Insert @obj at position @i (<= @s->n) of @s, splitting a full leaf in
+ * two: the spine needs room for one more leaf (np_seq_clone()'s @more).
+ */
+static int np_seq_insert(struct np_seq *s, u32 i, void *obj)
+{
+	struct np_leaf *lf, *right;
+	u32 l, j, m;
+
+	if (WARN_ON_ONCE(s->n_leaf == s->cap))
+		return -EINVAL;
+	if (!s->n_leaf) {
+		lf = np_leaf_alloc();
+		if (!lf)
+			return -ENOMEM;
+		s->e[0].leaf = lf;
+		s->e[0].end = 0;
+		s->n_leaf = 1;
+		l = 0;
+		j = 0;
+	} else {
+		l = i == s->n ? s->n_leaf - 1 : np_seq_leaf_of(s, i);
+		j = i - np_seq_start(s, l);
+		lf = np_seq_own(s, l);
+		if (!lf)
+			return -ENOMEM;
+	}
+	if (lf->n == NP_LEAF_MAX) {
+		right = np_leaf_alloc();
+		if (!right)
+			return -ENOMEM;
+		m = lf->n / 2;
+		right->n = lf->n - m;
+		memcpy(right->v, &lf->v[m], right->n * sizeof(void *));
+		lf->n = m;
+		memmove(&s->e[l + 2], &s->e[l + 1],
+			(s->n_leaf - l - 1) * sizeof(s->e[0]));
+		s->e[l + 1].leaf = right;
+		s->e[l + 1].end = s->e[l].end;
+		s->e[l].end -= right->n;
+		s->n_leaf++;
+		if (j > m) {
+			l++;
+			j -= m;
+			lf = right;
+		}
+	}
+	memmove(&lf->v[j + 1], &lf->v[j], (lf->n - j) * sizeof(void *));
+	lf->v[j] = obj;
+	lf->n++;
+	for (; l < s->n_leaf; l++)
+		s->e[l].end++;
+	s->n++;
+	return 0;
+}
+
+/* Take the object at position @i (< @s->n) out of @s. */
+static int np_seq_delete(struct np_seq *s, u32 i)
+{
+	u32 l = np_seq_leaf_of(s, i), j = i - np_seq_start(s, l);
+	struct np_leaf *lf = s->e[l].leaf;
+
+	if (lf->n == 1) {
+		WARN_ON_ONCE(refcount_read(&s->ref) != 1);
+		np_leaf_put(lf);
+		memmove(&s->e[l], &s->e[l + 1],
+			(s->n_leaf - l - 1) * sizeof(s->e[0]));
+		s->n_leaf--;
+	} else {
+		lf = np_seq_own(s, l);
+		if (!lf)
+			return -ENOMEM;
+		memmove(&lf->v[j], &lf->v[j + 1],
+			(lf->n - j - 1) * sizeof(void *));
+		lf->n--;
+	}
+	for (; l < s->n_leaf; l++)
+		s->e[l].end--;
+	s->n--;
+	return 0;
+}
+
+/*
+ * The few sorted objects of @add into @s, each in its name's place: the
+ * object of @s of that name, if any, is replaced (room for @add->n more
+ * leaves).
+ */
+static int np_seq_merge(struct np_seq *s, const struct np_objv *add)
+{
+	u32 i, at;
+	int err;
+
+	for (i = 0; i < add->n; i++) {
+		at = np_seq_rank(s, np_name_of(add->v[i]));
+		if (at && !strcmp(np_name_of(np_seq_at(s, at - 1)),
+				  np_name_of(add->v[i])))
+			err = np_seq_set(s, at - 1, add->v[i]);
+		else
+			err = np_seq_insert(s, at, add->v[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
  * Indexes (struct np_index, table.h). A table made from another shares
  * the other's index pages, taking a count on each (NP_IX_PAGE slots a
  * page: 512 on 4 KiB pages), and copies a page the first time it writes
@@ -298,7 +676,8 @@ static void np_owned_free(const struct np_owned *own, u32 n)
 /* Free @t, unlinked, and the objects np_chain_settle() gave it. */
 static void np_table_release(struct np_table *t)
 {
-	u32 i;
+	struct np_seq_iter it;
+	void *obj;
 	int k;
 
 	if (t->release == NP_RELEASE_BORN)
@@ -306,9 +685,10 @@ static void np_table_release(struct np_table *t)
 	else if (t->release == NP_RELEASE_GONE)
 		np_owned_free(t->gone, t->n_gone);
 	for (k = 0; k < NP_NKINDS; k++) {
-		for (i = 0; t->release == NP_RELEASE_ALL && i < t->objs[k].n; i++)
-			np_obj_free(k, t->objs[k].v[i]);
-		objv_put(&t->objs[k]);
+		np_seq_iter_init(&it, t->objs[k]);
+		while (t->release == NP_RELEASE_ALL && (obj = np_seq_next(&it)))
+			np_obj_free(k, obj);
+		np_seq_put(t->objs[k]);
 	}
 	objv_put(&t->pol_slot);
 	kfree(t->born);
@@ -589,7 +969,7 @@ static const void *objv_find(const struct np_objv *ov, const char *name)
 const void *np_table_find(const struct np_table *t, enum np_kind kind,
 			  const char *name)
 {
-	return objv_find(&t->objs[kind], name);
+	return np_seq_find(t->objs[kind], name);
 }
 
 /**
@@ -598,12 +978,13 @@ const void *np_table_find(const struct np_table *t, enum np_kind kind,
  * @kind: the kind of object
  * @name: the object name
  *
- * Return: its index in @t->objs[@kind] (sorted by name), or -1.
+ * Return: its position in @t->objs[@kind] (np_seq_at(), sorted by
+ * name), or -1.
  */
 s32 np_table_pos(const struct np_table *t, enum np_kind kind,
 		 const char *name)
 {
-	return objv_pos(&t->objs[kind], name);
+	return np_seq_pos(t->objs[kind], name);
 }
 
 static u32 hash_mac(const struct np_table *t, const u8 *mac)
@@ -681,13 +1062,13 @@ static const struct np_obj *np_clash_winner(enum np_kind kind,
 }
 
 /* Sort each kind by name; settle or refuse a name that repeats. */
-static int sort_and_check(struct np_table *t, struct netlink_ext_ack *extack)
+static int sort_and_check(struct np_objv *objs, struct netlink_ext_ack *extack)
 {
 	int k, err;
 	u32 i, w;
 
 	for (k = 0; k < NP_NKINDS; k++) {
-		struct np_objv *ov = &t->objs[k];
+		struct np_objv *ov = &objs[k];
 
 		err = np_sort_by_name(ov);
 		if (err)
@@ -807,13 +1188,14 @@ static void np_flags_count(struct np_table *t, enum np_kind kind,
 }
 
 /*
- * Turn the name references of every object into pointers, or slots for
- * policies, numbered here: O(1) each through temporary name indexes
- * (names are unique by now).
+ * Turn the name references of every object of @objs, @t's to be, into
+ * pointers, or slots for policies, numbered here: O(1) each through
+ * temporary name indexes (names are unique by now).
  */
-static int resolve(struct np_table *t, struct netlink_ext_ack *extack)
+static int resolve(struct np_table *t, const struct np_objv *objs,
+		   struct netlink_ext_ack *extack)
 {
-	const struct np_objv *pv = &t->objs[NP_POLICY];
+	const struct np_objv *pv = &objs[NP_POLICY];
 	struct np_names pols = {}, nets = {}, vms = {};
 	const struct np_policy *pol;
 	int err = -ENOMEM;
@@ -821,8 +1203,8 @@ static int resolve(struct np_table *t, struct netlink_ext_ack *extack)
 
 	if (objv_reserve(&t->pol_slot, pv->n) ||
 	    np_names_build(&pols, pv) ||
-	    np_names_build(&nets, &t->objs[NP_NET]) ||
-	    np_names_build(&vms, &t->objs[NP_VM]))
+	    np_names_build(&nets, &objs[NP_NET]) ||
+	    np_names_build(&vms, &objs[NP_VM]))
 		goto out;
 	err = -ENOENT;
 	/* the policies' slots: their order */
@@ -834,8 +1216,8 @@ static int resolve(struct np_table *t, struct netlink_ext_ack *extack)
 		np_flags_count(t, NP_POLICY, p, 1);
 	}
 	t->pol_slot.n = pv->n;
-	for (i = 0; i < t->objs[NP_NET].n; i++) {
-		struct np_network *net = t->objs[NP_NET].v[i];
+	for (i = 0; i < objs[NP_NET].n; i++) {
+		struct np_network *net = objs[NP_NET].v[i];
 
 		np_flags_count(t, NP_NET, net, 1);
 		if (!net->policy_ref)
@@ -848,8 +1230,8 @@ static int resolve(struct np_table *t, struct netlink_ext_ack *extack)
 			goto out;
 		}
 	}
-	for (i = 0; i < t->objs[NP_VM].n; i++) {
-		struct np_vm *vm = t->objs[NP_VM].v[i];
+	for (i = 0; i < objs[NP_VM].n; i++) {
+		struct np_vm *vm = objs[NP_VM].v[i];
 
 		if (!vm->policy_ref)
 			continue;
@@ -861,8 +1243,8 @@ static int resolve(struct np_table *t, struct netlink_ext_ack *extack)
 			goto out;
 		}
 	}
-	for (i = 0; i < t->objs[NP_VIF].n; i++) {
-		struct np_vif *vif = t->objs[NP_VIF].v[i];
+	for (i = 0; i < objs[NP_VIF].n; i++) {
+		struct np_vif *vif = objs[NP_VIF].v[i];
 
 		vif->network = np_names_find(&nets, vif->network_ref);
 		if (!vif->network && !vif->o.origin && vif->source) {
@@ -906,21 +1288,21 @@ out:
  * object that only the old configuration had (it won the name clash): give
  * it an empty VM object of the VIF's source, so the guest stays described.
  */
-static int np_fill_vms(struct np_table *t)
+static int np_fill_vms(struct np_objv *objs)
 {
-	struct np_objv *vms = &t->objs[NP_VM];
+	struct np_objv *vms = &objs[NP_VM];
 	u32 i, j, n_now, n_before = vms->n;
 	struct np_vm *vm;
 
-	for (i = 0; i < t->objs[NP_VIF].n; i++) {
-		const struct np_vif *vif = t->objs[NP_VIF].v[i];
+	for (i = 0; i < objs[NP_VIF].n; i++) {
+		const struct np_vif *vif = objs[NP_VIF].v[i];
 		bool have;
 
 		if (vif->source == NETPOLICY_SOURCE_CONFIG || !vif->vm_ref)
 			continue;
 		n_now = vms->n;
 		vms->n = n_before;		/* the sorted part */
-		have = np_table_find(t, NP_VM, vif->vm_ref);
+		have = objv_find(vms, vif->vm_ref);
 		vms->n = n_now;
 		for (j = n_before; !have && j < n_now; j++)
 			have = !strcmp(((struct np_vm *)vms->v[j])->name,
@@ -970,10 +1352,12 @@ struct np_table *np_table_build(const struct np_table *old, bool keep_old,
 				struct np_txn *txn, u32 gen,
 				struct netlink_ext_ack *extack)
 {
+	struct np_objv objs[NP_NKINDS] = {}, n_new[NP_NKINDS];
 	u32 i, n_mac = 0, n_name = 0, n_prefix = 0;
-	struct np_objv n_new[NP_NKINDS];
 	const struct np_objv *vifs;
+	struct np_seq_iter it;
 	struct np_table *t;
+	const void *src;
 	int err = -ENOMEM;
 	int k;
 
@@ -990,27 +1374,32 @@ struct np_table *np_table_build(const struct np_table *old, bool keep_old,
 	else if (old)
 		strscpy(t->host, old->host, sizeof(t->host));
 
-	/* Take the transaction's objects first: from here @t owns them. */
+	/*
+	 * Take the transaction's objects first: from here the build owns
+	 * them, in arrays (@objs) that become @t's sequences at the end.
+	 */
 	for (k = 0; k < NP_NKINDS; k++) {
-		t->objs[k] = txn->objs[k];
+		objs[k] = txn->objs[k];
 		memset(&txn->objs[k], 0, sizeof(txn->objs[k]));
+	}
+	for (k = 0; k < NP_NKINDS; k++) {
 		/*
 		 * An update looks the request's names up while it keeps the
 		 * old objects: sorted, and not moved by their pushes.
 		 */
 		if (txn->update &&
-		    (np_sort_by_name(&t->objs[k]) ||
-		     objv_reserve(&t->objs[k], old ? old->objs[k].n : 0)))
+		    (np_sort_by_name(&objs[k]) ||
+		     objv_reserve(&objs[k], old ? np_seq_n(old->objs[k]) : 0)))
 			goto fail;
-		n_new[k] = t->objs[k];
+		n_new[k] = objs[k];
 	}
 	/*
 	 * Keep the old objects; replacing, only those of a toolstack;
 	 * updating, not the configuration's that the request replaces.
 	 */
 	for (k = 0; old && k < NP_NKINDS; k++) {
-		for (i = 0; i < old->objs[k].n; i++) {
-			const void *src = old->objs[k].v[i];
+		np_seq_iter_init(&it, old->objs[k]);
+		while ((src = np_seq_next(&it))) {
 			void *obj;
 
 			if (np_obj_source(k, src) == NETPOLICY_SOURCE_CONFIG &&
@@ -1018,23 +1407,23 @@ struct np_table *np_table_build(const struct np_table *old, bool keep_old,
 			     (txn->update && np_updates(&n_new[k], k, src))))
 				continue;
 			obj = np_obj_dup(old, k, src);
-			if (!obj || objv_push(&t->objs[k], obj)) {
+			if (!obj || objv_push(&objs[k], obj)) {
 				np_obj_free(k, obj);
 				goto fail;
 			}
 		}
 	}
 
-	err = sort_and_check(t, extack);
+	err = sort_and_check(objs, extack);
 	if (!err && !keep_old && old)
-		err = np_fill_vms(t);
+		err = np_fill_vms(objs);
 	if (!err)
-		err = resolve(t, extack);
+		err = resolve(t, objs, extack);
 	if (err)
 		goto fail;
 
 	err = -ENOMEM;
-	vifs = &t->objs[NP_VIF];
+	vifs = &objs[NP_VIF];
 	/* each index sized for its own keys, at a load factor of at most 1/2 */
 	for (i = 0; i < vifs->n; i++) {
 		const struct np_vif *vif = vifs->v[i];
@@ -1059,11 +1448,20 @@ struct np_table *np_table_build(const struct np_table *old, bool keep_old,
 			goto fail;
 	}
 	for (k = 0; k < NP_NKINDS; k++)
-		for (i = 0; i < t->objs[k].n; i++)
-			((struct np_obj *)t->objs[k].v[i])->origin = NULL;
+		for (i = 0; i < objs[k].n; i++)
+			((struct np_obj *)objs[k].v[i])->origin = NULL;
+	/* the arrays become @t's sequences, which own the objects then */
+	err = -ENOMEM;
+	for (k = 0; k < NP_NKINDS; k++) {
+		if (np_seq_make(&t->objs[k], objs[k].v, objs[k].n))
+			goto fail;
+		objv_put(&objs[k]);
+	}
 	return t;
 
 fail:
+	for (k = 0; k < NP_NKINDS; k++)
+		objv_free(&objs[k], k);
 	np_table_free(t);
 	return ERR_PTR(err);
 }
@@ -1281,47 +1679,6 @@ static bool np_add_applies(const struct np_table *old, struct np_txn *txn)
 	return true;
 }
 
-/* Where @name goes in the sorted array @ov: the first greater name. */
-static u32 objv_rank(const struct np_objv *ov, const char *name)
-{
-	u32 lo = 0, hi = ov->n;
-
-	while (lo < hi) {
-		u32 mid = lo + (hi - lo) / 2;
-
-		if (strcmp(name, ((struct np_obj *)ov->v[mid])->name) < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
-}
-
-/*
- * @dst: the large sorted array @a and the few sorted objects of @b merged,
- * in runs of @a copied whole (@dst has room for both); an object of @b
- * takes the place of @a's of the same name.
- */
-static void objv_merge(struct np_objv *dst, const struct np_objv *a,
-		       const struct np_objv *b)
-{
-	const char *name;
-	u32 i = 0, j, at;
-
-	for (j = 0; j < b->n; j++) {
-		name = ((struct np_obj *)b->v[j])->name;
-		at = objv_rank(a, name);
-		memcpy(&dst->v[dst->n], &a->v[i], (at - i) * sizeof(void *));
-		dst->n += at - i;
-		if (at && !strcmp(((struct np_obj *)a->v[at - 1])->name, name))
-			dst->n--;
-		i = at;
-		dst->v[dst->n++] = b->v[j];
-	}
-	memcpy(&dst->v[dst->n], &a->v[i], (a->n - i) * sizeof(void *));
-	dst->n += a->n - i;
-}
-
 /* @old shared, or a new empty index for @n keys when it is full. */
 static struct np_index *np_index_next(const struct np_index *old, u32 n,
 				      bool *rebuild)
@@ -1477,8 +1834,10 @@ static void np_table_unmake(struct np_table *t)
 {
 	int k;
 
-	for (k = 0; t && k < NP_NKINDS; k++)
-		t->objs[k].n = 0;
+	for (k = 0; t && k < NP_NKINDS; k++) {
+		np_seq_put(t->objs[k]);
+		t->objs[k] = NULL;
+	}
 	np_table_free(t);
 }
 
@@ -1537,6 +1896,7 @@ static int np_add_index(struct np_table *t, const struct np_table *old,
 {
 	const struct np_objv *vifs = &txn->objs[NP_VIF];
 	const struct np_vif *had, *vif;
+	struct np_seq_iter it;
 	int err = 0;
 	u32 i;
 
@@ -1560,11 +1920,10 @@ static int np_add_index(struct np_table *t, const struct np_table *old,
 	}
 	if (!rebuild_mac && !rebuild_name)
 		return err;
-	for (i = 0; !err && i < t->objs[NP_VIF].n; i++) {
-		vif = t->objs[NP_VIF].v[i];
+	np_seq_iter_init(&it, t->objs[NP_VIF]);
+	while (!err && (vif = np_seq_next(&it)))
 		if (vif->has_mac ? rebuild_mac : !vif->is_glob && rebuild_name)
 			err = np_index_put(t, vif);
-	}
 	return err;
 }
 
@@ -1596,8 +1955,9 @@ struct np_table *np_table_add(struct np_table *old, struct np_txn *txn,
 	struct np_owned *born = NULL, *gone = NULL;
 	bool rebuild_mac, rebuild_name;
 	u32 i, n_txn = 0, n_born = 0, n_gone = 0, n_slots;
+	const struct np_vif *had, *vif;
 	bool too_many = false;
-	const struct np_vif *had;
+	struct np_seq_iter it;
 	struct np_table *t;
 	int k;
 
@@ -1611,7 +1971,7 @@ struct np_table *np_table_add(struct np_table *old, struct np_txn *txn,
 	for (i = 0; i < pols->n; i++)
 		n_slots += !np_table_find(old, NP_POLICY,
 					  ((struct np_policy *)pols->v[i])->name);
-	if (n_slots > 2 * old->objs[NP_POLICY].n + NP_ADD_MAX)
+	if (n_slots > 2 * np_seq_n(old->objs[NP_POLICY]) + NP_ADD_MAX)
 		return NULL;
 
 	t = np_table_like(old, gen);
@@ -1641,9 +2001,8 @@ struct np_table *np_table_add(struct np_table *old, struct np_txn *txn,
 	 * most of the cost); more than NP_ADD_MAX is for np_table_build().
 	 * A replaced policy needs none.
 	 */
-	for (i = 0; repl.n && i < old->objs[NP_VIF].n; i++) {
-		const struct np_vif *vif = old->objs[NP_VIF].v[i];
-
+	np_seq_iter_init(&it, repl.n ? old->objs[NP_VIF] : NULL);
+	while ((vif = np_seq_next(&it))) {
 		if (!np_add_dep(txn, &repl, vif))
 			continue;
 		if (deps.n == NP_ADD_MAX) {
@@ -1653,17 +2012,18 @@ struct np_table *np_table_add(struct np_table *old, struct np_txn *txn,
 		deps.v[deps.n++] = (void *)vif;
 	}
 	/*
-	 * The kinds the change leaves alone share @old's sorted arrays, and
-	 * its policies' slots when no policy changes; the others are copied.
+	 * The kinds the change leaves alone share @old's sequences, and its
+	 * policies' slots when no policy changes; the others write spines
+	 * of their own.
 	 */
 	for (k = 0; k < NP_NKINDS; k++) {
 		if (!txn->objs[k].n && !(k == NP_VIF && deps.n)) {
-			objv_share(&t->objs[k], &old->objs[k]);
+			t->objs[k] = np_seq_get(old->objs[k]);
 			continue;
 		}
-		if (objv_reserve(&t->objs[k], old->objs[k].n + txn->objs[k].n))
+		t->objs[k] = np_seq_clone(old->objs[k], txn->objs[k].n);
+		if (!t->objs[k] || np_seq_merge(t->objs[k], &txn->objs[k]))
 			goto undo;
-		objv_merge(&t->objs[k], &old->objs[k], &txn->objs[k]);
 	}
 	if (!pols->n)
 		objv_share(&t->pol_slot, &old->pol_slot);
@@ -1691,7 +2051,9 @@ struct np_table *np_table_add(struct np_table *old, struct np_txn *txn,
 	for (i = 0; i < copies.n; i++) {
 		struct np_obj *o = deps.v[i];
 
-		t->objs[NP_VIF].v[np_table_pos(t, NP_VIF, o->name)] = copies.v[i];
+		if (np_seq_set(t->objs[NP_VIF], np_table_pos(t, NP_VIF, o->name),
+			       copies.v[i]))
+			goto undo;
 	}
 	if (np_add_index(t, old, txn, &deps, &copies, rebuild_mac,
 			 rebuild_name))
@@ -1769,14 +2131,17 @@ static bool np_obj_names(enum np_kind k, const void *o, enum np_kind kind,
 static bool np_obj_referenced(const struct np_table *t, enum np_kind kind,
 			      const void *obj)
 {
-	u32 i;
+	struct np_seq_iter it;
+	const void *o;
 	int k;
 
 	/* objects refer only to kinds before their own (enum np_kind) */
-	for (k = kind + 1; k < NP_NKINDS; k++)
-		for (i = 0; i < t->objs[k].n; i++)
-			if (np_obj_names(k, t->objs[k].v[i], kind, obj))
+	for (k = kind + 1; k < NP_NKINDS; k++) {
+		np_seq_iter_init(&it, t->objs[k]);
+		while ((o = np_seq_next(&it)))
+			if (np_obj_names(k, o, kind, obj))
 				return true;
+	}
 	return false;
 }
 
@@ -1799,13 +2164,12 @@ static bool np_obj_referenced(const struct np_table *t, enum np_kind kind,
 struct np_table *np_table_drop(struct np_table *old, enum np_kind kind,
 			       const char *name, int source, u32 gen)
 {
-	const struct np_objv *ov;
+	struct np_seq_iter it;
 	const struct np_vif *vif;
 	struct np_owned *gone;
-	const void *victim;
+	const void *victim, *o;
 	struct np_table *t;
 	bool named = false;
-	u32 i, at;
 	int k;
 
 	if (!old || !np_chain_last(old))
@@ -1818,7 +2182,7 @@ struct np_table *np_table_drop(struct np_table *old, enum np_kind kind,
 
 	t = np_table_like(old, gen);
 	gone = kmalloc(sizeof(*gone), GFP_KERNEL_ACCOUNT);
-	if (!t || !gone || objv_reserve(&t->objs[kind], old->objs[kind].n))
+	if (!t || !gone)
 		goto nomem;
 	/* a deleted policy leaves its slot empty; else the slots are shared */
 	if (kind != NP_POLICY)
@@ -1836,25 +2200,28 @@ struct np_table *np_table_drop(struct np_table *old, enum np_kind kind,
 	/*
 	 * Whether an object names the victim (the full build refuses that
 	 * delete, and says why): only the kinds that point to its kind. The
-	 * other kinds' arrays are shared; the victim's kind is copied
-	 * without it.
+	 * other kinds' sequences are shared; the victim's writes a spine of
+	 * its own, without it.
 	 */
 	for (k = 0; k < NP_NKINDS; k++) {
 		bool may_name = k == NP_VIF ? kind != NP_NIC && kind != NP_VIF :
 			(k == NP_NET || k == NP_VM) && kind == NP_POLICY;
 
-		ov = &old->objs[k];
-		for (i = 0; may_name && !named && i < ov->n; i++)
-			named = np_obj_names(k, ov->v[i], kind, victim);
+		np_seq_iter_init(&it, may_name ? old->objs[k] : NULL);
+		while (!named && (o = np_seq_next(&it)))
+			named = np_obj_names(k, o, kind, victim);
 		if (k != kind) {
-			objv_share(&t->objs[k], ov);
+			t->objs[k] = np_seq_get(old->objs[k]);
 			continue;
 		}
-		at = objv_rank(ov, name) - 1;
-		memcpy(t->objs[k].v, ov->v, at * sizeof(void *));
-		memcpy(&t->objs[k].v[at], &ov->v[at + 1],
-		       (ov->n - at - 1) * sizeof(void *));
-		t->objs[k].n = ov->n - 1;
+		t->objs[k] = np_seq_clone(old->objs[k], 0);
+		if (!t->objs[k] ||
+		    np_seq_delete(t->objs[k], np_seq_pos(old->objs[k], name)))
+			goto nomem;
+		if (!t->objs[k]->n) {
+			np_seq_put(t->objs[k]);
+			t->objs[k] = NULL;
+		}
 	}
 	if (named) {
 		kfree(gone);
@@ -1899,8 +2266,9 @@ struct np_table *np_table_without(const struct np_table *old,
 {
 	const void *victim = old ? np_table_find(old, kind, name) : NULL;
 	struct np_txn txn = {};
+	struct np_seq_iter it;
 	int err = -ENOMEM;
-	u32 i;
+	const void *src;
 	int k;
 
 	if (!victim) {
@@ -1919,12 +2287,13 @@ struct np_table *np_table_without(const struct np_table *old,
 	txn.set_host = true;
 	strscpy(txn.host, old->host, sizeof(txn.host));
 	for (k = 0; k < NP_NKINDS; k++) {
-		for (i = 0; i < old->objs[k].n; i++) {
+		np_seq_iter_init(&it, old->objs[k]);
+		while ((src = np_seq_next(&it))) {
 			void *obj;
 
-			if (old->objs[k].v[i] == victim)
+			if (src == victim)
 				continue;
-			obj = np_obj_dup(old, k, old->objs[k].v[i]);
+			obj = np_obj_dup(old, k, src);
 			if (!obj || np_txn_add(&txn, k, obj)) {
 				np_obj_free(k, obj);
 				goto fail;
@@ -1950,7 +2319,7 @@ const struct np_vif *np_table_by_mac(const struct np_table *t, const u8 *mac)
 	const struct np_vif *o;
 	u32 i;
 
-	if (!t->objs[NP_VIF].n)
+	if (!np_seq_n(t->objs[NP_VIF]))
 		return NULL;
 	for (i = hash_mac(t, mac) & t->by_mac->mask; (o = np_ix_get(t->by_mac, i));
 	     i = (i + 1) & t->by_mac->mask)
@@ -1974,7 +2343,7 @@ const struct np_vif *np_table_by_ifname(const struct np_table *t,
 	const struct np_vif *o;
 	u32 i;
 
-	if (!t->objs[NP_VIF].n)
+	if (!np_seq_n(t->objs[NP_VIF]))
 		return NULL;
 	for (i = hash_name(t, ifname, len) & t->by_name->mask; (o = np_ix_get(t->by_name, i));
 	     i = (i + 1) & t->by_name->mask)
@@ -2011,7 +2380,7 @@ const struct np_vif *np_table_lookup(const struct np_table *t,
 	int plen;
 	u32 i;
 
-	if (!t->objs[NP_VIF].n)
+	if (!np_seq_n(t->objs[NP_VIF]))
 		return NULL;
 
 	o = mac ? np_table_by_mac(t, mac) : NULL;
@@ -2043,6 +2412,6 @@ u32 np_table_count(const struct np_table *t)
 	int k;
 
 	for (k = 0; k < NP_NKINDS; k++)
-		n += t->objs[k].n;
+		n += np_seq_n(t->objs[k]);
 	return n;
 }

@@ -15,9 +15,10 @@
 struct netlink_ext_ack;
 
 /*
- * The objects of one kind, sorted by name once in a table. The array's
- * memory is counted (table.c): a table made from another shares the
- * arrays of the kinds it leaves alone, and never writes a shared one.
+ * A growable array of objects: a transaction's, a full build's while it
+ * sorts them, a table's policies by slot. Its memory is counted (struct
+ * np_vec): a table made from another shares the other's policy slots
+ * when no policy changes, and never writes shared ones.
  */
 struct np_objv {
 	void **v;
@@ -27,8 +28,7 @@ struct np_objv {
 
 /*
  * The memory of an np_objv's array: a count of the np_objv that hold it,
- * then the pointers. A table made from another shares the arrays of the
- * kinds it leaves alone; a shared array is never written.
+ * then the pointers. A shared array is never written.
  */
 struct np_vec {
 	refcount_t ref;
@@ -38,6 +38,71 @@ struct np_vec {
 static inline struct np_vec *objv_vec(const struct np_objv *ov)
 {
 	return container_of((void *)ov->v, struct np_vec, v);
+}
+
+/*
+ * The objects of one kind in a table, sorted by name, in copy-on-write
+ * chunks (table.c, "Sequences"): leaves of at most NP_LEAF_MAX pointers
+ * under a spine that says where each leaf ends. Tables share spines and
+ * leaves, each counted by its holders; a change writes a spine of its own
+ * and copies only the leaves it writes, so adding one VIF to 100,000
+ * copies a spine of about 400 entries and one leaf, not 100,000 pointers.
+ * A held leaf or spine is never written. Leaves are never empty.
+ */
+#define NP_LEAF_MAX	254		/* a leaf fills 2 KiB */
+
+struct np_leaf {
+	refcount_t ref;				/* spines that hold it */
+	u32 n;
+	void *v[NP_LEAF_MAX];
+};
+
+struct np_seq {
+	refcount_t ref;				/* tables that hold it */
+	u32 n;					/* objects */
+	u32 n_leaf;
+	u32 cap;				/* room for leaves */
+	struct np_spine {
+		struct np_leaf *leaf;
+		u32 end;			/* objects up to its end */
+	} e[];
+};
+
+static inline u32 np_seq_n(const struct np_seq *s)
+{
+	return s ? s->n : 0;
+}
+
+void *np_seq_at(const struct np_seq *s, u32 i);
+bool np_seq_same(const struct np_seq *a, const struct np_seq *b);
+
+/* A walk over a sequence in order: np_seq_iter_init(), np_seq_next(). */
+struct np_seq_iter {
+	const struct np_seq *s;
+	u32 l, j;
+};
+
+static inline void np_seq_iter_init(struct np_seq_iter *it,
+				    const struct np_seq *s)
+{
+	it->s = s;
+	it->l = 0;
+	it->j = 0;
+}
+
+/* The next object of the walk, or NULL after the last. */
+static inline void *np_seq_next(struct np_seq_iter *it)
+{
+	const struct np_leaf *lf;
+
+	if (!it->s || it->l >= it->s->n_leaf)
+		return NULL;
+	lf = it->s->e[it->l].leaf;
+	if (it->j + 1 < lf->n)
+		return lf->v[it->j++];
+	it->l++;
+	it->j = 0;
+	return lf->v[lf->n - 1];
 }
 
 /*
@@ -102,7 +167,7 @@ struct np_table {
 	u32 n_isolate;				/* policies with ISOLATE_FROM */
 	u32 n_uplink_rule;			/* policies and networks */
 	char host[NETPOLICY_NAME_MAX];		/* this host's name, or "" */
-	struct np_objv objs[NP_NKINDS];
+	struct np_seq *objs[NP_NKINDS];		/* NULL: none of the kind */
 	/*
 	 * The policies by slot - 1, for the objects that name one (struct
 	 * np_policy.slot): a full build numbers them in order; a change

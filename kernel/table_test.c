@@ -290,12 +290,12 @@ static void np_table_rollback_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, PTR_ERR(t), (long)c->err);
 
 	KUNIT_EXPECT_EQ(test, old->gen, 1U);
-	KUNIT_EXPECT_EQ(test, old->objs[NP_NET].n, 2U);
-	KUNIT_EXPECT_EQ(test, old->objs[NP_VIF].n, 6U);
+	KUNIT_EXPECT_EQ(test, np_seq_n(old->objs[NP_NET]), 2U);
+	KUNIT_EXPECT_EQ(test, np_seq_n(old->objs[NP_VIF]), 6U);
 	KUNIT_EXPECT_STREQ(test, lookup_name(old, "fine0", NULL), "(none)");
 	KUNIT_EXPECT_STREQ(test, lookup_name(old, "tap-web1", mac1), "by-mac");
 	KUNIT_EXPECT_STREQ(test,
-			   ((struct np_network *)old->objs[NP_NET].v[0])->name,
+			   ((struct np_network *)np_seq_at(old->objs[NP_NET], 0))->name,
 			   "back");
 	np_table_free(old);
 }
@@ -309,7 +309,7 @@ static void np_table_merge_and_delete_test(struct kunit *test)
 	t = np_table_build(old, true, &txn, 2, NULL);
 	np_txn_destroy(&txn);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	KUNIT_EXPECT_EQ(test, t->objs[NP_VIF].n, 7U);
+	KUNIT_EXPECT_EQ(test, np_seq_n(t->objs[NP_VIF]), 7U);
 	KUNIT_EXPECT_STREQ(test, lookup_name(t, "new0", NULL), "new");
 	KUNIT_EXPECT_STREQ(test, lookup_name(t, "tap0", NULL), "all-taps");
 
@@ -330,7 +330,7 @@ static void np_table_merge_and_delete_test(struct kunit *test)
 	t = np_table_build(old, false, &txn, 4, NULL);
 	np_txn_destroy(&txn);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	KUNIT_EXPECT_EQ(test, t->objs[NP_VIF].n, 0U);
+	KUNIT_EXPECT_EQ(test, np_seq_n(t->objs[NP_VIF]), 0U);
 	KUNIT_EXPECT_STREQ(test, lookup_name(t, "tap0", NULL), "(none)");
 	np_table_free(t);
 	np_table_free(t2);
@@ -451,7 +451,7 @@ static void np_table_sources_test(struct kunit *test)
 	add_vif(test, &txn, mk_xs_vif(test, "vif1.0", mac1, "n1", "g"));
 	t2 = build(test, t1, true, &txn, 3);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t2));
-	KUNIT_EXPECT_EQ(test, t2->objs[NP_VIF].n, 2U);
+	KUNIT_EXPECT_EQ(test, np_seq_n(t2->objs[NP_VIF]), 2U);
 	KUNIT_EXPECT_TRUE(test, (bool)((const struct np_vif *)
 				       np_table_find(t2, NP_VIF, "vif1.0"))->has_mac);
 
@@ -461,7 +461,7 @@ static void np_table_sources_test(struct kunit *test)
 	add_net(test, &txn, mk_net(test, "n1", "br1"));
 	t3 = build(test, t2, false, &txn, 4);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t3));
-	KUNIT_EXPECT_EQ(test, t3->objs[NP_VIF].n, 1U);
+	KUNIT_EXPECT_EQ(test, np_seq_n(t3->objs[NP_VIF]), 1U);
 	vm = vm_of(t3, "vif1.0");
 	KUNIT_ASSERT_NOT_NULL(test, vm);
 	KUNIT_EXPECT_EQ(test, vm->source, xs);
@@ -487,7 +487,7 @@ static void np_table_sources_test(struct kunit *test)
 	np_table_free(t4);
 	t4 = np_table_without(t3, NP_VIF, "vif1.0", xs, 6, NULL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t4));
-	KUNIT_EXPECT_EQ(test, t4->objs[NP_VIF].n, 0U);
+	KUNIT_EXPECT_EQ(test, np_seq_n(t4->objs[NP_VIF]), 0U);
 
 	/* two configuration objects of one name are still an error */
 	KUNIT_ASSERT_EQ(test, np_txn_add(&txn, NP_VM, mk_vm(test, "g", cf, NULL)), 0);
@@ -509,8 +509,8 @@ static const struct np_vif *naive_lookup(const struct np_table *t,
 	int best_rank = 0, best_prefix = -1;
 	u32 i;
 
-	for (i = 0; i < t->objs[NP_VIF].n; i++) {
-		const struct np_vif *v = t->objs[NP_VIF].v[i];
+	for (i = 0; i < np_seq_n(t->objs[NP_VIF]); i++) {
+		const struct np_vif *v = np_seq_at(t->objs[NP_VIF], i);
 		int rank = 0;
 
 		if (v->has_mac) {
@@ -662,35 +662,35 @@ static bool held_ref(const struct np_table *t, enum np_kind kind,
 static void expect_refs_held(struct kunit *test, int step,
 			     const struct np_table *t)
 {
-	const struct np_objv *pols = &t->objs[NP_POLICY];
+	const struct np_seq *pols = t->objs[NP_POLICY];
 	u32 i, n = 0;
 
 	for (i = 0; i < t->pol_slot.n; i++)
 		n += !!t->pol_slot.v[i];
-	KUNIT_ASSERT_EQ_MSG(test, n, pols->n, "step %d", step);
-	for (i = 0; i < pols->n; i++) {
-		const struct np_policy *p = pols->v[i];
+	KUNIT_ASSERT_EQ_MSG(test, n, np_seq_n(pols), "step %d", step);
+	for (i = 0; i < np_seq_n(pols); i++) {
+		const struct np_policy *p = np_seq_at(pols, i);
 
 		KUNIT_ASSERT_TRUE_MSG(test, p->slot && p->slot <= t->pol_slot.n &&
 				      t->pol_slot.v[p->slot - 1] == p,
 				      "step %d policy %s", step, p->name);
 	}
-	for (i = 0; i < t->objs[NP_NET].n; i++) {
-		const struct np_network *n = t->objs[NP_NET].v[i];
+	for (i = 0; i < np_seq_n(t->objs[NP_NET]); i++) {
+		const struct np_network *n = np_seq_at(t->objs[NP_NET], i);
 
 		KUNIT_ASSERT_TRUE_MSG(test, !n->policy_slot ||
 				      np_table_policy(t, n->policy_slot),
 				      "step %d network %s", step, n->name);
 	}
-	for (i = 0; i < t->objs[NP_VM].n; i++) {
-		const struct np_vm *m = t->objs[NP_VM].v[i];
+	for (i = 0; i < np_seq_n(t->objs[NP_VM]); i++) {
+		const struct np_vm *m = np_seq_at(t->objs[NP_VM], i);
 
 		KUNIT_ASSERT_TRUE_MSG(test, !m->policy_slot ||
 				      np_table_policy(t, m->policy_slot),
 				      "step %d VM %s", step, m->name);
 	}
-	for (i = 0; i < t->objs[NP_VIF].n; i++) {
-		const struct np_vif *f = t->objs[NP_VIF].v[i];
+	for (i = 0; i < np_seq_n(t->objs[NP_VIF]); i++) {
+		const struct np_vif *f = np_seq_at(t->objs[NP_VIF], i);
 
 		KUNIT_ASSERT_TRUE_MSG(test, held_ref(t, NP_NET, f->network) &&
 				      held_ref(t, NP_VM, f->vm) &&
@@ -780,11 +780,11 @@ static void expect_same_tables(struct kunit *test, int step,
 	KUNIT_ASSERT_EQ_MSG(test, a->n_uplink_rule, b->n_uplink_rule,
 			    "step %d", step);
 	for (k = 0; k < NP_NKINDS; k++) {
-		KUNIT_ASSERT_EQ_MSG(test, a->objs[k].n, b->objs[k].n,
+		KUNIT_ASSERT_EQ_MSG(test, np_seq_n(a->objs[k]), np_seq_n(b->objs[k]),
 				    "step %d kind %d", step, k);
-		for (i = 0; i < a->objs[k].n; i++) {
-			describe(da, sizeof(da), a, k, a->objs[k].v[i]);
-			describe(db, sizeof(db), b, k, b->objs[k].v[i]);
+		for (i = 0; i < np_seq_n(a->objs[k]); i++) {
+			describe(da, sizeof(da), a, k, np_seq_at(a->objs[k], i));
+			describe(db, sizeof(db), b, k, np_seq_at(b->objs[k], i));
 			KUNIT_ASSERT_STREQ_MSG(test, da, db, "step %d", step);
 		}
 	}
@@ -1056,11 +1056,11 @@ static void np_table_add_random_test(struct kunit *test)
 			np_txn_destroy(&ta);
 			nb = build(test, b, true, &tb, step + 2);
 		} else if ((prandom_u32_state(&rnd) % 6 == 0 ||
-			    k < NP_VM) && b->objs[k].n > 1) {
+			    k < NP_VM) && np_seq_n(b->objs[k]) > 1) {
 			/* a guest goes, or the administrator deletes one */
 			const struct np_obj *v =
-				b->objs[k].v[prandom_u32_state(&rnd) %
-					     b->objs[k].n];
+				np_seq_at(b->objs[k], prandom_u32_state(&rnd) %
+					     np_seq_n(b->objs[k]));
 			int source = k < NP_VM || prandom_u32_state(&rnd) % 4 ?
 				     -1 : NETPOLICY_SOURCE_XENSTORE;
 
@@ -1188,15 +1188,15 @@ static void expect_whole(struct kunit *test, int step, const struct np_table *t)
 	int k;
 
 	for (k = 0; k < NP_NKINDS; k++)
-		for (i = 0; i < t->objs[k].n; i++) {
-			const struct np_obj *o = t->objs[k].v[i];
+		for (i = 0; i < np_seq_n(t->objs[k]); i++) {
+			const struct np_obj *o = np_seq_at(t->objs[k], i);
 
 			KUNIT_ASSERT_PTR_EQ_MSG(test, np_table_find(t, k, o->name),
 						(const void *)o, "step %d kind %d #%u",
 						step, k, i);
 		}
-	for (i = 0; i < t->objs[NP_VIF].n; i++) {
-		vif = t->objs[NP_VIF].v[i];
+	for (i = 0; i < np_seq_n(t->objs[NP_VIF]); i++) {
+		vif = np_seq_at(t->objs[NP_VIF], i);
 		if (!vif->has_mac && vif->is_glob)
 			continue;
 		found = vif->has_mac ? np_table_by_mac(t, vif->mac) :
@@ -1237,10 +1237,10 @@ static struct np_table *chain_change(struct kunit *test, struct rnd_state *rnd,
 			add_update_obj(test, &txn, prandom_u32_state(rnd));
 		break;
 	default:
-		if (!t->objs[k].n)
+		if (!np_seq_n(t->objs[k]))
 			return NULL;
-		i = prandom_u32_state(rnd) % t->objs[k].n;
-		nt = np_table_drop(t, k, ((struct np_obj *)t->objs[k].v[i])->name,
+		i = prandom_u32_state(rnd) % np_seq_n(t->objs[k]);
+		nt = np_table_drop(t, k, ((struct np_obj *)np_seq_at(t->objs[k], i))->name,
 				   -1, gen);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(nt));
 		return nt;
@@ -1315,6 +1315,147 @@ static void np_table_chain_test(struct kunit *test)
 	KUNIT_EXPECT_GT(test, alone, 200);
 }
 
+/*
+ * The leaves of a table's sequences (struct np_seq): VIFs added one at a
+ * time into full leaves (each split in two) and deleted at random, then
+ * deleted in name order until none is left (each leaf emptied and taken
+ * out of the spine), then added again from nothing. Each change is made
+ * from the newest table while the one before it is still held; after
+ * each, the new table holds the model's VIFs in name order, every leaf
+ * holds 1 to NP_LEAF_MAX of them, the spine says where each ends,
+ * np_seq_at() agrees with the walk, and the table before holds exactly
+ * what it held.
+ */
+#define LEAF_NAMES	2000
+
+static u32 walk_seq(struct kunit *test, int step, const struct np_seq *s,
+		    const void **walk)
+{
+	u32 l, j, at = 0;
+
+	for (l = 0; s && l < s->n_leaf; l++) {
+		const struct np_leaf *lf = s->e[l].leaf;
+
+		KUNIT_ASSERT_TRUE_MSG(test, lf->n >= 1 && lf->n <= NP_LEAF_MAX,
+				      "step %d leaf %u holds %u", step, l, lf->n);
+		for (j = 0; j < lf->n; j++)
+			walk[at++] = lf->v[j];
+		KUNIT_ASSERT_EQ_MSG(test, s->e[l].end, at, "step %d leaf %u", step, l);
+	}
+	KUNIT_ASSERT_EQ_MSG(test, np_seq_n(s), at, "step %d", step);
+	return at;
+}
+
+static void expect_model(struct kunit *test, int step, const struct np_seq *s,
+			 const unsigned long *model, const void **walk)
+{
+	u32 n = walk_seq(test, step, s, walk), at = 0;
+	unsigned long i;
+	char name[8];
+
+	KUNIT_ASSERT_EQ_MSG(test, n, (u32)bitmap_weight(model, LEAF_NAMES),
+			    "step %d", step);
+	for_each_set_bit(i, model, LEAF_NAMES) {
+		snprintf(name, sizeof(name), "v%04lu", i);
+		KUNIT_ASSERT_STREQ_MSG(test, ((const struct np_obj *)walk[at])->name,
+				       name, "step %d #%u", step, at);
+		KUNIT_ASSERT_PTR_EQ_MSG(test, np_seq_at(s, at), walk[at],
+					"step %d #%u", step, at);
+		at++;
+	}
+}
+
+static void np_table_leaves_test(struct kunit *test)
+{
+	int base = atomic_read(&np_objs_live), step = 0, phase = 0;
+	int splits = 0, emptied = 0, adds = 0, drops = 0;
+	const void **walk, **was, **chk, **tmp;
+	struct np_table *t, *prev = NULL, *nt;
+	struct np_txn txn = {};
+	unsigned long *model;
+	struct rnd_state rnd;
+	u32 i, n_was, nl;
+	char name[8];
+	bool add;
+
+	model = kunit_kcalloc(test, BITS_TO_LONGS(LEAF_NAMES), sizeof(long),
+			      GFP_KERNEL);
+	walk = kunit_kcalloc(test, LEAF_NAMES, sizeof(*walk), GFP_KERNEL);
+	was = kunit_kcalloc(test, LEAF_NAMES, sizeof(*was), GFP_KERNEL);
+	chk = kunit_kcalloc(test, LEAF_NAMES, sizeof(*chk), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, model && walk && was && chk);
+	prandom_seed_state(&rnd, 29);
+	add_base(test, NULL, &txn);
+	for (i = 0; i < LEAF_NAMES; i += 3) {	/* leaves of 254, 254, 159 */
+		snprintf(name, sizeof(name), "v%04u", i);
+		add_vif(test, &txn, mk_vif(test, name, name, NULL, "n1"));
+		__set_bit(i, model);
+	}
+	t = build(test, NULL, false, &txn, 1);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	expect_model(test, step, t->objs[NP_VIF], model, was);
+	KUNIT_ASSERT_EQ(test, t->objs[NP_VIF]->n_leaf, 3U);
+
+	/* 0: 3 adds to 1 delete; 1: deletes in order; 2: adds from none */
+	for (step = 1; phase < 3; step++) {
+		u32 r = prandom_u32_state(&rnd) % LEAF_NAMES;
+
+		if (phase == 0 && step == 1500)
+			phase = 1;
+		if (phase == 1 && bitmap_empty(model, LEAF_NAMES))
+			phase = 2;
+		if (phase == 2 && bitmap_weight(model, LEAF_NAMES) == 300)
+			phase = 3;
+		add = phase == 2 || (phase == 0 && r % 4);
+		i = add ? find_next_zero_bit(model, LEAF_NAMES, r) :
+		      phase == 1 ? find_first_bit(model, LEAF_NAMES) :
+				   find_next_bit(model, LEAF_NAMES, r);
+		if (i >= LEAF_NAMES)
+			i = add ? find_first_zero_bit(model, LEAF_NAMES) :
+				  find_first_bit(model, LEAF_NAMES);
+		if (i >= LEAF_NAMES)
+			continue;
+		snprintf(name, sizeof(name), "v%04u", i);
+		nl = t->objs[NP_VIF] ? t->objs[NP_VIF]->n_leaf : 0;
+		if (add) {
+			add_vif(test, &txn, mk_vif(test, name, name, NULL, "n1"));
+			nt = np_table_add(t, &txn, step + 1);
+			np_txn_destroy(&txn);
+			__set_bit(i, model);
+			adds++;
+		} else {
+			nt = np_table_drop(t, NP_VIF, name, -1, step + 1);
+			__clear_bit(i, model);
+			drops++;
+		}
+		KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_OR_NULL(nt), "step %d", step);
+		/* the table before holds what it held (@was: its walk) */
+		n_was = walk_seq(test, step, t->objs[NP_VIF], chk);
+		KUNIT_ASSERT_EQ_MSG(test, n_was + (add ? 1 : -1),
+				    (u32)bitmap_weight(model, LEAF_NAMES),
+				    "step %d", step);
+		KUNIT_ASSERT_TRUE_MSG(test, !memcmp(chk, was, n_was * sizeof(*chk)),
+				      "step %d", step);
+		expect_model(test, step, nt->objs[NP_VIF], model, walk);
+		tmp = was;
+		was = walk;
+		walk = tmp;
+		np_table_free(prev);
+		prev = t;
+		t = nt;
+		splits += (t->objs[NP_VIF] ? t->objs[NP_VIF]->n_leaf : 0) > nl;
+		emptied += (t->objs[NP_VIF] ? t->objs[NP_VIF]->n_leaf : 0) < nl;
+	}
+	np_table_free(prev);
+	expect_live(test, step, base, t, 0);
+	np_table_free(t);
+	KUNIT_EXPECT_EQ(test, atomic_read(&np_objs_live), base);
+	kunit_info(test, "%d steps: %d adds, %d deletes; %d leaves split, %d emptied\n",
+		   step, adds, drops, splits, emptied);
+	KUNIT_EXPECT_GT(test, splits, 5);
+	KUNIT_EXPECT_GT(test, emptied, 5);
+}
+
 static struct kunit_case np_table_cases[] = {
 	KUNIT_CASE_PARAM(np_glob_table_test, glob_gen_params),
 	KUNIT_CASE(np_glob_random_test),
@@ -1328,6 +1469,7 @@ static struct kunit_case np_table_cases[] = {
 	KUNIT_CASE(np_table_update_test),
 	KUNIT_CASE(np_table_add_random_test),
 	KUNIT_CASE(np_table_chain_test),
+	KUNIT_CASE(np_table_leaves_test),
 	KUNIT_CASE(np_table_random_test),
 	{}
 };
