@@ -76,18 +76,26 @@ static inline u32 np_seq_n(const struct np_seq *s)
 void *np_seq_at(const struct np_seq *s, u32 i);
 bool np_seq_same(const struct np_seq *a, const struct np_seq *b);
 
-/* A walk over a sequence in order: np_seq_iter_init(), np_seq_next(). */
+/*
+ * A walk over a sequence in order: np_seq_iter_init(), then np_seq_next()
+ * until NULL. It holds the current leaf's pointers, so that a step
+ * within a leaf costs what a step over an array does.
+ */
 struct np_seq_iter {
 	const struct np_seq *s;
-	u32 l, j;
+	void *const *v;				/* the current leaf's pointers */
+	u32 j, n;				/* the next of them; how many */
+	u32 l;					/* the next leaf */
 };
 
 static inline void np_seq_iter_init(struct np_seq_iter *it,
 				    const struct np_seq *s)
 {
 	it->s = s;
-	it->l = 0;
+	it->v = NULL;
 	it->j = 0;
+	it->n = 0;
+	it->l = 0;
 }
 
 /* The next object of the walk, or NULL after the last. */
@@ -95,14 +103,15 @@ static inline void *np_seq_next(struct np_seq_iter *it)
 {
 	const struct np_leaf *lf;
 
+	if (likely(it->j < it->n))
+		return it->v[it->j++];
 	if (!it->s || it->l >= it->s->n_leaf)
 		return NULL;
-	lf = it->s->e[it->l].leaf;
-	if (it->j + 1 < lf->n)
-		return lf->v[it->j++];
-	it->l++;
-	it->j = 0;
-	return lf->v[lf->n - 1];
+	lf = it->s->e[it->l++].leaf;
+	it->v = lf->v;
+	it->n = lf->n;
+	it->j = 1;
+	return lf->v[0];
 }
 
 /*
